@@ -1,0 +1,59 @@
+"""M5 Ally compliance — whether allies apply the controller's controls and bans.
+
+Sources: S2 三(二) (about a year of US talks with the Netherlands and Japan before October
+2022, refusal, unilateral US rules, then a three-way understanding in early 2023; the Dutch
+minister stresses interdependence with China); S1 一(六) (Chip 4; UK, Australia and New
+Zealand exclude Huawei under US pressure); S4 五 (allies follow only partly: (1) US–EU
+industrial conflicts and strategic autonomy, (2) doubts about US continuity, (3) ideology vs
+interests, (4) firms resist lost China revenue and uneven rules divert trade to the laxer ally,
+(5) common interests with China).
+
+Rule
+Each ally, in each sector where the US presses (controls or bans), moves a share
+``adjustment_rate`` per quarter toward a target compliance
+
+    target = logistic( w_p·pressure + w_s·security + w_t·trust_in_US_continuity + w_peer·peers
+                       − w_e·China_exposure − w_a·autonomy − w_r·retaliation + willingness + bias )
+
+where pressure counts only after ``negotiation_lag`` quarters of controls (the year of talks),
+China exposure is the share of the ally's firms' sector sales that go to Chinese buyers (from
+the market, so it changes as trade does), peers is the other allies' mean compliance in the
+sector and retaliation is China's counter-measure intensity (M12). Where the US does not press,
+the target is 0. Allies decide together from last quarter's compliance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def target_compliance(pressure, security, trust, peers, exposure, autonomy, retaliation,
+                      willingness, weights) -> np.ndarray:
+    """Logistic target compliance in [0, 1]; arguments broadcast (allies × sectors)."""
+    z = (weights.weight_pressure * pressure + weights.weight_security * security
+         + weights.weight_trust * trust + weights.weight_peer * peers
+         - weights.weight_exposure * exposure - weights.weight_autonomy * autonomy
+         - weights.weight_retaliation * retaliation + willingness + weights.bias)
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """Partial adjustment with inertia, kept in [0, 1]."""
+    return np.clip(current + rate * (target - current), 0.0, 1.0)
+
+
+def decide(model, ally: int, previous: np.ndarray) -> np.ndarray:
+    """New compliance row (over sectors) of ``ally`` given last quarter's matrix ``previous``."""
+    w, pol, a = model.world, model.policy, model.params.allies
+    allies = w.allies
+    pressed = pol.pressed
+    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age >= a.negotiation_lag)
+    others = [o for o in allies if o != ally]
+    peers = previous[others].mean(0) if others else np.zeros(w.n_sectors)
+    willingness = getattr(a.willingness, w.countries[ally])
+    trust = np.clip(w.trust_in_us_continuity[ally] + a.trust_shift, 0.0, 1.0)
+    target = target_compliance(pressure, w.security_dependence[ally], trust, peers,
+                               model.china_exposure[ally], w.autonomy[ally], model.countermeasures,
+                               willingness, a)
+    target = np.where(pressed, target, 0.0)
+    return adjust(previous[ally], target, a.adjustment_rate)

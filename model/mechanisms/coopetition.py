@@ -1,0 +1,49 @@
+"""M10 Co-opetition — joint programmes and the trust they build or lose.
+
+Sources: S2 四(三) (co-opetition needs some shared goals, comparative advantage shared under
+common rules, and trust built through cooperation; three domains: pure basic research, military
+use of frontier technology, economic and social applications); S3 2.2.2 (cooperate first where
+benefit is high and risk low; high-benefit/high-risk work needs 'political engineering', e.g.
+CCUS run as separate-but-coordinated work; political shocks can wreck cooperation at any time);
+S3 4(4) (precise decoupling and precise coupling); S0 长期趋势 (areas that resist decoupling:
+consumer markets, big science, non-sensitive exchange).
+
+Rules
+- Trust (US–China, in [0, 1]) grows each quarter by ``trust_build × activity × (1 − trust)``,
+  where activity is the benefit-weighted collaboration across sectors (M9), and erodes by
+  ``trust_erosion × hostility × trust``, where hostility is the mean of US sanction intensity and
+  China's counter-measures (M12).
+- A political shock strikes with probability ``shock_probability`` times the benefit-weighted
+  political risk of the collaboration under way, and destroys ``shock_size`` of trust. Keeping
+  collaboration where risk is low makes shocks rarer.
+- Joint programmes shield their sectors' collaboration from the chill of lost trust (see M9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def activity(benefit: np.ndarray, collaboration: np.ndarray) -> float:
+    return float((benefit * collaboration).sum() / benefit.sum())
+
+
+def shock_exposure(benefit: np.ndarray, risk: np.ndarray, collaboration: np.ndarray) -> float:
+    return float((benefit * risk * collaboration).sum() / benefit.sum())
+
+
+def trust_step(trust: float, activity_level: float, hostility: float, build: float, erosion: float) -> float:
+    trust = trust + build * activity_level * (1.0 - trust) - erosion * hostility * trust
+    return float(np.clip(trust, 0.0, 1.0))
+
+
+def update(model) -> None:
+    w, co = model.world, model.params.coopetition
+    hostility = float(np.clip((model.sanction_intensity + model.countermeasures) / 2.0, 0.0, 1.0))
+    trust = trust_step(model.trust, activity(w.benefit, model.collaboration), hostility,
+                       co.trust_build, co.trust_erosion)
+    draw = model.rng.random()  # drawn every quarter so the random stream does not depend on policy
+    if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, model.collaboration):
+        trust *= 1.0 - co.shock_size
+        model.shocks += 1
+    model.trust = trust

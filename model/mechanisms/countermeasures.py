@@ -1,0 +1,58 @@
+"""M12 China's counter-measures.
+
+Sources: S1 二(二) (export controls on materials China dominates — lithium carbonate for
+batteries, rare earths, high-purity quartz; caps on US firms' share of the Chinese market (a 30 %
+cap proposed); the unreliable-entity list; quarterly review of US firms' China revenue and
+retaliation graded to the intensity of US sanctions); S0 中美科技关系嬗变 (China answered US PV
+duties with its own).
+
+Rules
+- Sanction intensity is the China-demand-weighted mean over sectors of
+  ``fence × refusal rate + ban + tariff`` (capped at 1).
+- Counter-measure intensity moves each quarter by ``review_rate`` toward ``responsiveness ×
+  sanction intensity`` (capped at 1).
+- At intensity r: US firms pay ``retaliatory_tariff × r`` in China; their share of Chinese
+  demand is capped at ``1 − (1 − us_share_cap) × r``; US firms, and allied firms as far as their
+  government complies, pay ``material_controls × material_dependence × r`` more per unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sanction_intensity(model) -> float:
+    pol = model.policy
+    per_sector = np.clip(pol.fence * (1.0 - pol.licence) + pol.ban + pol.tariff, 0.0, 1.0)
+    return float((model.china_demand_weights * per_sector).sum())
+
+
+def update(model) -> None:
+    c = model.params.china
+    model.sanction_intensity = sanction_intensity(model)
+    target = min(1.0, c.countermeasure_responsiveness * model.sanction_intensity)
+    model.countermeasures += c.countermeasure_review_rate * (target - model.countermeasures)
+
+
+def retaliatory_tariffs(model) -> np.ndarray:
+    """(n, B) Chinese tariff on US firms' sales to Chinese buyers."""
+    f, w = model.firms, model.world
+    out = np.zeros((f.n, model.n_segments))
+    rate = model.params.china.retaliatory_tariff * model.countermeasures * (f.country == w.c("US"))
+    out[:, w.c("CN")] = rate
+    out[:, model.listed_segment] = rate
+    return out
+
+
+def us_share_cap(model) -> float:
+    return 1.0 - (1.0 - model.params.china.us_share_cap) * model.countermeasures
+
+
+def material_cost_factor(model) -> np.ndarray:
+    """(n,) unit-cost multiplier from China's controls on materials it dominates."""
+    f, w = model.firms, model.world
+    role = w.role[f.country]
+    target = np.where(role == "controller", 1.0,
+                      np.where(role == "ally", model.compliance[f.country, f.sector], 0.0))
+    return 1.0 + (model.params.china.material_controls * w.material_dependence[f.sector]
+                  * model.countermeasures * target)

@@ -1,0 +1,181 @@
+"""M1 Export controls, and the controller's policy for the quarter (M11 yard and fence).
+
+Sources: S0 一是技术 (control lists, >100 Chinese entities listed from 2018); S1 一(一)
+(thresholds at 14 nm then 7 nm, FDPR, Huawei/SMIC/YMTC listings); S2 一(一) (entity list >600
+by end-2022, the four channels of the October 2022 rules, the goal of degrading the rival);
+S4 一 (small yard, high fence).
+
+Rules
+- The controller controls the sectors of its *yard*. In a controlled sector, products above
+  ``(1 - fence) × frontier`` may not be sold to *covered* Chinese buyers; ``licence_approval``
+  of such sales are licensed anyway. A bound firm offers covered buyers a sub-threshold variant
+  (the Nvidia A800 of S2 四(一)) unless the fence is at 1.
+- Covered buyers are the entity-listed share of Chinese demand, which grows each year, or all
+  Chinese buyers where the rules are country-wide.
+- US firms are always bound; an ally's firms are bound as far as their government complies (M5)
+  or, under FDPR, when their US content exceeds the de-minimis share; Chinese firms never.
+- The largest Chinese firms of the entity-list sectors are listed first. A listed firm, or any
+  Chinese firm under country-wide rules, loses the chokepoint inputs that bound holders supply,
+  less what China has substituted (M7): its effective capability falls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FDPR_SOFTNESS = 0.02  # width (in US-content share) of the smooth step at the de-minimis line
+
+
+@dataclass
+class PolicyState:
+    """The controller's levers in force this quarter, as arrays over sectors."""
+
+    active: bool
+    controlled: np.ndarray  # (S,) bool
+    fence: np.ndarray  # (S,) strictness where controlled, else 0
+    licence: np.ndarray  # (S,) share of refused sales licensed anyway
+    coverage: np.ndarray  # (S,) share of Chinese demand covered by the rules
+    country_wide: np.ndarray  # (S,) bool
+    fdpr: np.ndarray  # (S,) bool
+    tariff: np.ndarray  # (S,) ad valorem on Chinese-made goods in the US
+    ban: np.ndarray  # (S,) share of US demand closed to Chinese suppliers
+    outbound: np.ndarray  # (S,) share of US investment into Chinese firms barred
+    academic: np.ndarray  # (S,) share of collaboration stopped
+    reshoring: np.ndarray  # (S,) reshoring subsidy, US$ bn/yr
+    entity_coverage: float  # entity list coverage of Chinese demand
+    entity_sectors: np.ndarray  # (S,) bool
+
+    @property
+    def intensity(self) -> np.ndarray:
+        """Control intensity per sector: the fence where controlled, else 0."""
+        return self.fence
+
+    @property
+    def pressed(self) -> np.ndarray:
+        """Sectors where the US asks allies to follow (controls or bans)."""
+        return self.controlled | (self.ban > 0)
+
+
+def sector_mask(names: list[str], sectors: tuple[str, ...]) -> np.ndarray:
+    chosen = set(names)
+    return np.array([s in chosen for s in sectors])
+
+
+def entity_list_coverage(initial: float, growth: float, ceiling: float, years_active: float) -> float:
+    """Share of Chinese demand on the entity list after ``years_active`` years of controls."""
+    if years_active < 0:
+        return 0.0
+    return float(min(ceiling, initial + growth * years_active))
+
+
+def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, reshoring_weights: np.ndarray) -> PolicyState:
+    """Read the controller's levers for the quarter beginning at ``quarter_start``."""
+    p = params.policy
+    S = len(sectors)
+    active = quarter_start >= p.start_year - 1e-9
+    on = float(active)
+    yard = sector_mask(p.yard, sectors) & active
+    entity = entity_list_coverage(p.entity_list_initial, p.entity_list_growth, p.entity_list_max,
+                                  quarter_start - p.start_year) if active else 0.0
+    country_wide = sector_mask(p.country_wide, sectors) & yard
+    coverage = np.where(country_wide, 1.0, entity) * yard
+    reshoring_sectors = sector_mask(p.reshoring_sectors, sectors) & active
+    weights = reshoring_weights * reshoring_sectors
+    reshoring = p.reshoring_subsidy * weights / weights.sum() if weights.sum() > 0 else np.zeros(S)
+    return PolicyState(
+        active=active, controlled=yard, fence=p.fence * yard, licence=np.full(S, p.licence_approval),
+        coverage=coverage, country_wide=country_wide, fdpr=sector_mask(p.fdpr, sectors) & yard,
+        tariff=p.tariff * on * sector_mask(p.tariff_sectors, sectors),
+        ban=p.procurement_ban * on * sector_mask(p.ban_sectors, sectors),
+        outbound=p.outbound_restriction * on * sector_mask(p.outbound_sectors, sectors),
+        academic=p.academic_restriction * on * sector_mask(p.academic_sectors, sectors),
+        reshoring=reshoring, entity_coverage=entity,
+        entity_sectors=sector_mask(p.entity_list_sectors, sectors) & active,
+    )
+
+
+def fdpr_bound(us_content: np.ndarray, de_minimis: float) -> np.ndarray:
+    """Smooth 0-1 step: how far a product with ``us_content`` falls under the FDPR."""
+    z = np.clip((us_content - de_minimis) / FDPR_SOFTNESS, -50, 50)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr_of_firm: np.ndarray,
+                 us_content: np.ndarray, de_minimis: float, controlled_of_firm: np.ndarray) -> np.ndarray:
+    """How far US controls bind each firm's sales to covered Chinese buyers, in [0, 1].
+
+    US firms: 1. Allies: the larger of their government's compliance and the FDPR reach.
+    Third countries: the FDPR reach. Chinese firms: 0. Zero outside controlled sectors.
+    """
+    fdpr = fdpr_of_firm * fdpr_bound(us_content, de_minimis)
+    bind = np.select(
+        [role_of_firm == "controller", role_of_firm == "ally", role_of_firm == "third"],
+        [np.ones_like(us_content), np.maximum(compliance_of_firm, fdpr), fdpr],
+        default=0.0,
+    )
+    return bind * controlled_of_firm
+
+
+def update_binding(model) -> None:
+    f, w, pol = model.firms, model.world, model.policy
+    role = w.role[f.country]
+    compliance = model.compliance[f.country, f.sector]
+    f.binding = firm_binding(role, compliance, pol.fdpr[f.sector].astype(float), f.us_content,
+                             model.params.policy.de_minimis, pol.controlled[f.sector].astype(float))
+
+
+def update_entity_list(model) -> None:
+    """List the largest Chinese firms of the entity-list sectors until their share of Chinese
+    firms' sales in the sector reaches the coverage. Listing is never undone."""
+    f, pol = model.firms, model.policy
+    if pol.entity_coverage <= 0:
+        return
+    cn = model.world.c("CN")
+    for s in np.flatnonzero(pol.entity_sectors):
+        idx = np.flatnonzero((f.sector == s) & (f.country == cn))
+        total = f.revenue[idx].sum()
+        if total <= 0:
+            continue
+        order = idx[np.argsort(-f.revenue[idx], kind="stable")]
+        covered = f.revenue[order][f.listed[order]].sum() / total
+        for i in order:
+            if covered >= pol.entity_coverage - 1e-12:
+                break
+            if not f.listed[i]:
+                f.listed[i] = True
+                covered += f.revenue[i] / total
+
+
+def holder_blocking(model) -> np.ndarray:
+    """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
+    buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries."""
+    w, pol = model.world, model.policy
+    content = model.country_us_content  # (S, C)
+    fdpr = pol.fdpr[:, None] * fdpr_bound(content, model.params.policy.de_minimis)
+    role = w.role[None, :]
+    block = np.where(role == "controller", 1.0,
+                     np.where(role == "ally", np.maximum(model.compliance.T, fdpr),
+                              np.where(role == "third", fdpr, 0.0)))
+    return block * pol.controlled[:, None]
+
+
+def update_denial(model) -> None:
+    """Chokepoint inputs lost by each Chinese firm, and its effective capability."""
+    f, w, pol = model.firms, model.world, model.policy
+    cn = w.c("CN")
+    denial = np.zeros(f.n)
+    if w.chokepoints and pol.controlled.any():
+        block = holder_blocking(model)
+        is_cn = f.country == cn
+        for i, cp in enumerate(w.chokepoints):
+            g = cp.governed_by
+            strength = pol.fence[g] * (1.0 - pol.licence[g])
+            if strength <= 0:
+                continue
+            refused = float(cp.holders @ block[g]) * strength * (1.0 - model.substitution[i])
+            covered = (f.listed | pol.country_wide[g]) & is_cn & (f.sector == cp.sector)
+            denial += cp.weight * refused * covered
+    f.denial = np.clip(denial, 0.0, 1.0)
+    f.effective_capability = f.capability * (1.0 - f.denial)

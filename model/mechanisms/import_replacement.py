@@ -1,0 +1,54 @@
+"""M7 Import replacement — China's indigenous substitution where controls bind.
+
+Sources: S0 长期趋势, third limit (decoupling cannot remove China's institutional advantages:
+the state carries firms through bad cycles and directs money to strategic areas; decoupling
+speeds import substitution; in PV, long-term investment and the home market made Chinese products
+dominant and barriers useless); S1 二(一) (the new whole-nation system; a first 'non-American'
+28 nm line; a 28 → 14 → 7 nm ladder using mature-node demand from autos and aerospace);
+S2 二(一) (sector balances).
+
+Rules
+- How hard controls bind a sector: the covered share of Chinese demand times the fence and the
+  refusal rate, plus the capability Chinese firms lose to denied inputs.
+- State support (US$ bn/yr) = (base_support + state_support × bind) × priority × the sector's
+  world R&D, where priority = competitiveness × China's 2018 import dependence. It goes to Chinese
+  firms by sales (national champions) and raises their R&D.
+- Support builds substitutes for chokepoint inputs at ``substitution_rate × support ×
+  (1 − difficulty)`` of the remaining gap per year: EUV comes slowest.
+- Chinese buyers prefer domestic suppliers in proportion to the bind (procurement preference),
+  and Chinese firms learn on the captive home demand they gain (see innovation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .reshoring import allocate_subsidy
+
+
+def bind(model) -> np.ndarray:
+    """(S,) how hard US controls bind China in each sector, in [0, 1]."""
+    f, w, pol = model.firms, model.world, model.policy
+    is_cn = f.country == w.c("CN")
+    weights = f.revenue * is_cn + 1e-12 * is_cn
+    denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
+    denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
+    return np.clip(pol.coverage * pol.fence * (1.0 - pol.licence) + denial, 0.0, 1.0)
+
+
+def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarray:
+    return base + extra * bind_level
+
+
+def update(model) -> None:
+    f, w, c = model.firms, model.world, model.params.china
+    model.china_bind = bind(model)
+    level = support_level(c.base_support, c.state_support, model.china_bind)
+    model.china_support_level = level
+    funds = level * model.china_priority * model.world_rd0 * model.demand_index
+    is_cn = f.country == w.c("CN")
+    f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, is_cn)
+    for i, cp in enumerate(w.chokepoints):
+        drive = max(level[cp.sector], level[cp.governed_by])
+        step = c.substitution_rate / 4.0 * drive * (1.0 - cp.difficulty)
+        model.substitution[i] = min(1.0, model.substitution[i] + step * (1.0 - model.substitution[i]))

@@ -1,0 +1,72 @@
+"""Revenue → R&D → capability: firms' own innovation and catch-up.
+
+Sources: S0 长期趋势 (second limit: losing the China market cuts US firms' profits and hence
+their R&D; reshoring diverts money from frontier R&D; third limit: state support and the home
+market speed China's substitution); S2 三(一) (controls slow China's technical progress; US
+capital that shuns China loses returns and later R&D); S2 四(一) (China is about a third of the
+US tech industry's market); mechanisms.md M7 (catch-up slows near the frontier and with
+chokepoint difficulty).
+
+Rules, per firm and quarter
+- R&D = rd_intensity × revenue × (1 + rd_effort_trend)^years − reshoring diversion
+  + Chinese state support + R&D funded by US investment.
+- Own innovation: capability grows by ``innovation_rate/4 × efficiency × effort × talent × inputs
+  × shock``,
+  where effort = (R&D / the firm's 2018 R&D scaled by market growth)^rd_elasticity, capped at
+  ``effort_max``; talent is what academic restrictions leave (M9); inputs is what denied
+  chokepoint inputs leave (M1); shock is lognormal with mean 1. A firm's efficiency is set at
+  step 0 so that, in the open world at its 2018 effort, its distance to the frontier stays as it
+  was (own innovation plus catch-up keeps pace with the frontier): 2018 positions are the open
+  world's steady state, and departures from them come from policy, effort trends and chance.
+- Catch-up: capability gains ``catch_up_rate/4 × (1 − difficulty) × absorption × (frontier −
+  capability)``, so it vanishes at the frontier. Absorption = (capability / frontier) × access
+  (M9: trade, collaboration, capital) + indigenous effort (``indigenous_weight`` × R&D above the
+  norm, M7) + captive learning (``captive_learning`` × rise of China's self-sufficiency, M7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import knowledge, reshoring
+
+
+def rd_spending(model) -> np.ndarray:
+    f, w = model.firms, model.world
+    effort_trend = (1.0 + w.rd_effort_trend[f.country]) ** model.years_elapsed
+    own = w.rd_intensity[f.sector] * f.revenue * effort_trend
+    diverted = np.minimum(reshoring.rd_diverted(model), 0.25 * own)
+    return own - diverted + f.subsidy + f.investment_rd
+
+
+def steady_state_efficiency(relative: np.ndarray, innovation_rate: np.ndarray, catch_up_rate: np.ndarray,
+                            difficulty: np.ndarray, floor: float) -> np.ndarray:
+    """Own-innovation efficiency that keeps a firm at ``relative`` capability in the open world.
+
+    With absorption = relative, catch-up adds ``catch_up × (1 − difficulty) × (1 − relative)`` to
+    the firm's growth rate; efficiency makes up the rest of the frontier's ``innovation_rate``.
+    """
+    catch = catch_up_rate * (1.0 - difficulty) * (1.0 - relative)
+    return np.clip(1.0 - catch / innovation_rate, floor, 1.0)
+
+
+def update(model) -> None:
+    f, w, p = model.firms, model.world, model.params.innovation
+    s = f.sector
+    f.rd = rd_spending(model)
+    ratio = f.rd / np.maximum(f.rd0 * model.demand_index[s], 1e-12)
+    effort = np.clip(ratio ** p.rd_elasticity, 0.0, p.effort_max)
+    inputs = 1.0 - p.input_growth_penalty * f.denial
+    shock = np.exp(p.noise * model.rng.standard_normal(f.n) - p.noise ** 2 / 2.0)
+    own = w.innovation_rate[s] / 4.0 * f.capability * model.efficiency * effort * knowledge.talent_access(model) * inputs * shock
+
+    frontier = model.frontier[s]
+    relative = f.capability / frontier
+    is_cn = f.country == w.c("CN")
+    indigenous = p.indigenous_weight * np.clip(ratio - 1.0, 0.0, 3.0) * relative
+    captive = model.params.china.captive_learning * np.maximum(
+        0.0, model.self_sufficiency[s, f.country] - model.self_sufficiency0[s, f.country])
+    absorption = relative * knowledge.absorption_access(model) + np.where(is_cn, indigenous + captive, 0.0)
+    catch = w.catch_up_rate[s] / 4.0 * (1.0 - w.catch_up_difficulty[s]) * absorption * np.maximum(frontier - f.capability, 0.0)
+    f.capability = f.capability + own + catch
+    model.frontier = model.sector_max(f.capability)

@@ -1,0 +1,165 @@
+"""M6 Market substitution and de-Americanisation: buyers reallocate demand among allowed
+suppliers by price and quality, and foreign firms design US content out.
+
+Sources: S2 三(一) (unilateral US controls hand the ceded market to firms of countries that do
+not control, and chains gradually de-Americanise; after the 1998 ITAR tightening the US share of
+the related satellite market fell from 75 % to 25 % as Europeans filled the gap); S4 五(4)
+(cutting off Huawei cost Qualcomm and Micron revenue; uneven allied rules divert trade to firms
+in the laxer ally); S2 四(一) (Nvidia's sub-threshold A800 for China).
+
+Rules
+- Each buyer segment (a country; covered Chinese buyers apart) values a supplier by a logit
+  attractiveness calibrated to the step-0 trade matrix and moved by changes since step 0:
+  ``quality_sensitivity × Δlog effective capability − price_sensitivity × Δlog price`` minus
+  penalties (ecosystem mismatch M8, US-control burden abroad, supply risk in China) plus
+  China's buy-domestic preference (M7).
+- Products bound by US controls are refused to covered Chinese buyers; a bound firm offers them
+  a variant capped at the threshold, unless the fence is at 1. Bans (M3) close shares of markets.
+- Buyers outside the US avoid products bound by US controls (licences, re-export limits): the
+  'ITAR-free' premium that made unilateral controls hand markets to others. Chinese buyers
+  avoid bound suppliers even for allowed products (supply risk).
+- Each quarter buyers re-optimise ``switching_rate`` of their purchases toward the logit target;
+  purchases a ban or control forbids stop at once and are spread over remaining suppliers.
+- A non-US firm that FDPR binds designs out US content at ``design_out_rate`` times the share
+  of its sales made outside the US (where US-bound products are refused or shunned) per quarter,
+  at a lasting cost; once below de minimis it is free of US rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import market_barriers, standards
+from .export_controls import fdpr_bound
+
+TINY = 1e-12
+
+
+def sum_by_sector(values: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
+    """(S, B) column sums of ``values`` (n, B) over the firms of each sector."""
+    onehot = np.zeros((n_sectors, len(sector)))
+    onehot[sector, np.arange(len(sector))] = 1.0
+    return onehot @ values
+
+
+def normalise_by_sector(values: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
+    totals = sum_by_sector(values, sector, n_sectors)[sector]
+    return np.divide(values, totals, out=np.zeros_like(values), where=totals > TINY)
+
+
+def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.ndarray,
+               switching: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
+    """New shares: forbidden purchases stop, then ``switching`` of demand moves to the logit target.
+
+    ``switching`` is per firm (its sector's rate). Columns of each sector sum to 1, or to 0 where
+    no supplier is allowed.
+    """
+    target = normalise_by_sector(attractiveness, sector, n_sectors)
+    carried = normalise_by_sector(shares * availability, sector, n_sectors)
+    has_carried = sum_by_sector(carried, sector, n_sectors)[sector] > 0.5
+    mu = np.where(has_carried, switching[:, None], 1.0)
+    return (1.0 - mu) * carried + mu * target
+
+
+def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, columns: list[int],
+                    sector: np.ndarray, n_sectors: int) -> np.ndarray:
+    """Scale a group's share down to ``cap`` in the given columns (China's cap on US firms, M12)."""
+    if cap >= 1.0:
+        return shares
+    out = shares.copy()
+    for b in columns:
+        group = np.bincount(sector, weights=shares[:, b] * in_group, minlength=n_sectors)
+        scale_in = np.where(group > cap, cap / np.maximum(group, TINY), 1.0)
+        scale_out = np.where(group > cap, (1.0 - cap) / np.maximum(1.0 - group, TINY), 1.0)
+        out[:, b] = shares[:, b] * np.where(in_group, scale_in[sector], scale_out[sector])
+    return out
+
+
+def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
+    """(n, B) logit attractiveness and (n, B) availability of each firm to each segment."""
+    f, w, pol, p = model.firms, model.world, model.policy, model.params
+    s = f.sector
+    cn, us, listed_col = w.c("CN"), w.c("US"), model.listed_segment
+    aq, ap = w.quality_sensitivity[s], w.price_sensitivity[s]
+    log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
+    utility = (aq * log_q - ap * np.log(f.cost))[:, None] * np.ones((1, model.n_segments))
+    utility -= ap[:, None] * np.log1p(model.tariffs)
+    utility -= standards.incompatibility_penalty(model)
+    # US controls: burden abroad (ITAR-free premium) and supply risk in China.
+    bound = f.binding * pol.intensity[s]
+    abroad = np.ones(model.n_segments, dtype=bool)
+    abroad[[us, cn, listed_col]] = False
+    utility -= p.market.control_burden * bound[:, None] * abroad[None, :]
+    utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
+    # China's buy-domestic preference where controls bind (M7).
+    is_cn = f.country == cn
+    utility[:, [cn, listed_col]] += (p.china.buy_domestic * model.china_bind[s] * is_cn)[:, None]
+
+    avail = market_barriers.ban_availability(model)
+    base = f.base_attractiveness
+    attract = base * np.exp(np.clip(utility, -50, 50)) * avail
+    # Covered Chinese buyers: a bound firm's offer is refused with probability beta; it may
+    # offer a sub-threshold variant instead unless the fence is at 1.
+    beta = f.binding * (1.0 - pol.licence[s])
+    threshold = (1.0 - pol.fence[s]) * model.frontier[s]
+    has_variant = (pol.fence[s] < 1.0).astype(float)
+    capped_q = np.minimum(f.effective_capability, threshold)
+    capped_gain = np.exp(aq * (np.log(np.maximum(capped_q, TINY)) - np.log(np.maximum(f.effective_capability, TINY))))
+    mixture = (1.0 - beta) + beta * has_variant * capped_gain
+    attract[:, listed_col] *= mixture
+    avail[:, listed_col] *= (1.0 - beta) + beta * has_variant
+    return attract, avail
+
+
+def clear(model) -> None:
+    """Buyers reallocate demand; firms' revenue and the bilateral sales matrix follow."""
+    f, w = model.firms, model.world
+    S = w.n_sectors
+    model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
+    attract, avail = attractiveness(model)
+    switching = np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[f.sector]
+    shares = reallocate(f.shares, attract, avail, switching, f.sector, S)
+    cap = model.us_share_cap()
+    shares = cap_group_share(shares, f.country == w.c("US"), cap, [w.c("CN"), model.listed_segment], f.sector, S)
+    f.shares = shares
+    model.attractiveness = attract
+    model.sales = model.segment_demand()[f.sector] * shares  # (n, B) US$ bn/yr
+    f.revenue = model.sales.sum(1)
+    f.cumulative_output = f.cumulative_output + f.revenue / 4.0
+
+
+def consumer_surplus(model) -> np.ndarray:
+    """(S, C) realised quality-adjusted consumer surplus per unit of spending, relative to step 0.
+
+    For logit buyers holding shares ``s`` of suppliers with attractiveness ``A``,
+    ``Σ s·(log A − log s) / price_sensitivity`` is their expected utility in log-price units; it
+    is 0 at step 0 (where A equals the step-0 shares) and falls when choice is restricted,
+    when products are worse or dearer, or while buyers are still switching.
+    """
+    f, w = model.firms, model.world
+    s, A = f.shares, model.attractiveness
+    positive = (s > TINY) & (A > TINY)
+    terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
+    by_segment = sum_by_sector(terms, f.sector, w.n_sectors) / w.price_sensitivity[:, None]  # (S, B)
+    cs = by_segment[:, : w.n_countries].copy()
+    cn, listed = w.c("CN"), model.listed_segment
+    cover = model.policy.coverage
+    cs[:, cn] = (1.0 - cover) * by_segment[:, cn] + cover * by_segment[:, listed]
+    return cs
+
+
+def design_out(model) -> None:
+    """Non-US firms bound by FDPR replace US content in proportion to their sales outside the US."""
+    f, w, pol, m = model.firms, model.world, model.policy, model.params.market
+    foreign = (f.country != w.c("US")) & (f.country != w.c("CN"))
+    reach = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
+    # Firms whose government complies in full gain nothing from designing out.
+    gain = reach * (1.0 - model.compliance[f.country, f.sector])
+    outside_us = f.revenue - model.sales[:, w.c("US")]
+    exposure = np.divide(outside_us, f.revenue, out=np.zeros(f.n), where=f.revenue > 0)
+    f.us_content = f.us_content * (1.0 - m.design_out_rate * gain * exposure * foreign)
+
+
+def design_out_cost(model) -> np.ndarray:
+    f = model.firms
+    return 1.0 + model.params.market.design_out_cost * np.maximum(0.0, f.us_content0 - f.us_content)

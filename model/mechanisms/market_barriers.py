@@ -1,0 +1,50 @@
+"""M3 Market barriers — tariffs and procurement bans on Chinese suppliers.
+
+Sources: S1 一(三) (25 % tariff on US$200 bn of Chinese goods in 2019 covering boards,
+graphics cards, telecom equipment; bans on Huawei, ZTE, Hikvision, Hytera, Dahua; US imports of
+Chinese telecom and IT down to 54 % of their 2016 level by 2021); S0 二是数据 and 四是市场
+(2019 NDAA procurement ban, ICT supply-chain order); S0 中美科技关系嬗变 (PV duties of 2012
+and 2014 did not stop the industry moving to China); S1 一(六) (allies' Huawei bans).
+
+Rules
+- The tariff raises the price US buyers pay for the Chinese-made part of a firm's output:
+  all of a Chinese firm's home output, the ``anti_circumvention`` share of what it makes in
+  third countries, and a foreign firm's Chinese assembly.
+- The procurement ban closes a share of US demand in the ban sectors to Chinese firms; a
+  complying ally copies ``ban_follow`` of it in its own market.
+- Barriers do not create a domestic alternative: demand moves to whoever else sells (M6), and
+  production moves to third countries (M4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def made_in_china(model) -> np.ndarray:
+    """(n,) share of each firm's output that a US tariff on Chinese goods reaches."""
+    f = model.firms
+    is_cn = f.country == model.world.c("CN")
+    anti = model.params.policy.anti_circumvention
+    return np.where(is_cn, 1.0 - f.loc_friend + anti * f.loc_friend, f.loc_cn)
+
+
+def tariff_matrix(model) -> np.ndarray:
+    """(n, B) ad valorem tariff each firm's sales face in each buyer segment."""
+    f, w, pol = model.firms, model.world, model.policy
+    tariffs = np.zeros((f.n, model.n_segments))
+    tariffs[:, w.c("US")] = pol.tariff[f.sector] * made_in_china(model)
+    return tariffs
+
+
+def ban_availability(model) -> np.ndarray:
+    """(n, B) share of each segment's demand still open to each firm under procurement bans."""
+    f, w, pol = model.firms, model.world, model.policy
+    avail = np.ones((f.n, model.n_segments))
+    is_cn = f.country == w.c("CN")
+    ban = pol.ban[f.sector]
+    avail[:, w.c("US")] -= is_cn * ban
+    follow = model.params.allies.ban_follow
+    for a in w.allies:
+        avail[:, a] -= is_cn * ban * follow * model.compliance[a, f.sector]
+    return np.clip(avail, 0.0, 1.0)

@@ -1,0 +1,49 @@
+"""M8 Standards competition — the split of technology ecosystems.
+
+Sources: S1 一(四) (Huawei suspended from Bluetooth SIG, Wi-Fi Alliance, JEDEC and others in
+2019; Clean Network 2020; Lens Technology's margins fell adapting to Western standards); S2 三(三)
+(exclusive standards mechanisms in TTC and the Quad raise the risk of two technology systems,
+which would markedly lower welfare); S0 长期趋势 (blockades decouple industries, ecosystems,
+standards and talent).
+
+Rules
+- Each sector has an ecosystem split in [0, 1] that moves slowly toward
+  ``standards_split + control_driven × control intensity``.
+- Countries sit on an axis: the US at +1, China at −1, each ally at its compliance in the sector,
+  third countries at 0. A buyer values a product from a distance ``d`` on that axis less by
+  ``incompatibility × split × d / 2``, so third countries lose on both sides.
+- Serving two ecosystems costs every firm ``duplication_cost × split`` in unit cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def update(model) -> None:
+    pol, p = model.policy, model.params.standards
+    target = np.clip(model.params.policy.standards_split * pol.active + p.control_driven * pol.intensity, 0.0, 1.0)
+    model.split = np.clip(model.split + p.adjustment_rate * (target - model.split), 0.0, 1.0)
+
+
+def country_positions(model) -> np.ndarray:
+    """(S, C) position of each country's buyers and firms on the US (+1) – China (−1) axis."""
+    w = model.world
+    pos = np.zeros((w.n_sectors, w.n_countries))
+    pos[:, w.c("US")] = 1.0
+    pos[:, w.c("CN")] = -1.0
+    pos[:, w.allies] = model.compliance[w.allies].T
+    return pos
+
+
+def incompatibility_penalty(model) -> np.ndarray:
+    """(n, B) log-attractiveness lost by each firm in each buyer segment."""
+    f, p = model.firms, model.params.standards
+    pos = country_positions(model)
+    seg_pos = pos[:, model.segment_country]  # (S, B)
+    distance = np.abs(seg_pos[f.sector] - pos[f.sector, f.country][:, None])
+    return p.incompatibility * model.split[f.sector][:, None] * distance / 2.0
+
+
+def cost_factor(model) -> np.ndarray:
+    return 1.0 + model.params.standards.duplication_cost * model.split[model.firms.sector]

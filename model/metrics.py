@@ -1,0 +1,220 @@
+"""Indicators: the tidy time series, headline figures and the invariants checked every step.
+
+The time series has one row per (step, metric, country, partner, sector) and the columns fixed
+by the interface contract. The rows each metric has are fixed when the model is built, so a
+step appends one vector of values and the table is assembled once at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvariantError
+from .mechanisms import market, reshoring
+
+COLUMNS = ["scenario", "seed", "step", "year", "metric", "country", "partner", "sector", "value"]
+
+#: Metric -> (unit, meaning) for documentation and figure labels.
+METRICS: dict[str, tuple[str, str]] = {
+    "capability": ("index (frontier in 2018 = 1)", "technology level of the country's best firm in the sector"),
+    "effective_capability": ("index (frontier in 2018 = 1)", "capability after chokepoint inputs denied by controls"),
+    "market_share": ("share", "share of world sales won by the country's firms; sums to 1 over countries"),
+    "revenue": ("US$ bn per year", "sales of the country's firms"),
+    "rd_spending": ("US$ bn per year", "R&D by the country's firms, subsidies included"),
+    "sales": ("US$ bn per year", "sales by firms of `country` to buyers in `partner`"),
+    "self_sufficiency": ("share", "share of the country's demand met by its own firms"),
+    "compliance": ("share", "how far the ally applies US controls and bans"),
+    "welfare": ("index (baseline 2018 = 100)", "consumers' quality-adjusted welfare; THIRD = IN+VN+ROW, WORLD = all"),
+    "trust": ("index 0-1", "US-China trust used by co-opetition"),
+    "capability_gap": ("share of frontier", "US minus China effective capability"),
+    "collaboration": ("index (2018 = 1)", "US-China research collaboration (co-authorship proxy)"),
+    "investment": ("US$ bn per year", "investment from `country` into `partner`"),
+    "production": ("US$ bn per year", "output made in the country (any firm's nationality)"),
+    "us_content": ("share", "mean share of US-origin technology in the country's products"),
+    "state_support": ("US$ bn per year", "Chinese state support for its firms"),
+    "countermeasures": ("index 0-1", "intensity of China's counter-measures"),
+    "sanction_intensity": ("index 0-1", "intensity of US sanctions (China-demand weighted)"),
+    "standards_split": ("index 0-1", "split of the sector's technology ecosystem"),
+    "entity_list": ("share", "share of Chinese demand covered by US controls"),
+    "control_intensity": ("share of frontier", "height of the fence where the sector is controlled"),
+    "fiscal_cost": ("US$ bn per year", "US reshoring subsidies paid"),
+}
+
+
+@dataclass
+class _Block:
+    metric: str
+    country: np.ndarray
+    partner: np.ndarray
+    sector: np.ndarray
+    getter: Callable
+
+
+class MetricTable:
+    """Collects every metric each step as one flat vector."""
+
+    def __init__(self, model):
+        w = model.world
+        C, S = w.n_countries, w.n_sectors
+        codes, secs = np.array(w.countries, dtype=object), np.array(w.sectors, dtype=object)
+        allc = np.full(1, "all", dtype=object)
+        blocks: list[_Block] = []
+
+        def add(metric, country, partner, sector, getter):
+            n = max(len(np.atleast_1d(country)), len(np.atleast_1d(partner)), len(np.atleast_1d(sector)))
+            as_col = lambda x: np.resize(np.atleast_1d(np.asarray(x, dtype=object)), n)
+            blocks.append(_Block(metric, as_col(country), as_col(partner), as_col(sector), getter))
+
+        # all (country, sector) pairs, country-major
+        pc, ps = np.repeat(np.arange(C), S), np.tile(np.arange(S), C)
+        active = w.market_share[ps, pc] > 0
+        ac, as_ = pc[active], ps[active]
+        demanded = w.demand_share[ps, pc] > 0
+        dc, ds = pc[demanded], ps[demanded]
+        foreign = active & (pc != w.c("US")) & (pc != w.c("CN"))
+        fc, fs = pc[foreign], ps[foreign]
+        us, cn = w.c("US"), w.c("CN")
+
+        add("capability", codes[ac], "all", secs[as_], lambda m: m.country_best(m.firms.capability)[as_, ac])
+        add("effective_capability", codes[ac], "all", secs[as_],
+            lambda m: m.country_best(m.firms.effective_capability)[as_, ac])
+        add("market_share", codes[pc], "all", secs[ps], lambda m: m.market_share[ps, pc])
+        add("revenue", codes[pc], "all", secs[ps], lambda m: m.revenue_cs[ps, pc])
+        add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.country_sector(m.firms.rd)[ps, pc])
+        ec, es = np.repeat(ac, C), np.repeat(as_, C)
+        eb = np.tile(np.arange(C), len(ac))
+        add("sales", codes[ec], codes[eb], secs[es], lambda m: m.bilateral[es, ec, eb])
+        add("self_sufficiency", codes[dc], "all", secs[ds], lambda m: m.self_sufficiency[ds, dc])
+        allies = w.allies
+        ca, sa = np.repeat(allies, S), np.tile(np.arange(S), len(allies))
+        add("compliance", codes[ca], "all", secs[sa], lambda m: m.compliance[ca, sa])
+        add("welfare", np.append(codes, ["THIRD", "WORLD"]), "all", "all",
+            lambda m: np.append(m.welfare, [m.welfare_groups["THIRD"], m.welfare_groups["WORLD"]]))
+        add("trust", "US", "CN", "all", lambda m: np.array([m.trust]))
+        add("capability_gap", "US", "CN", secs, lambda m: m.capability_gap())
+        add("collaboration", "US", "CN", secs, lambda m: m.collaboration)
+        add("investment", ["CN", "US"], ["US", "CN"], "all",
+            lambda m: np.array([m.investment_in_us, m.investment_in_cn.sum()]))
+        add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m)[ps, pc])
+        add("us_content", codes[fc], "all", secs[fs], lambda m: m.country_us_content[fs, fc])
+        add("state_support", "CN", "all", secs,
+            lambda m: np.bincount(m.firms.sector, weights=m.firms.subsidy, minlength=S))
+        add("countermeasures", "CN", "US", "all", lambda m: np.array([m.countermeasures]))
+        add("sanction_intensity", "US", "CN", "all", lambda m: np.array([m.sanction_intensity]))
+        add("standards_split", "all", "all", secs, lambda m: m.split)
+        add("entity_list", "US", "CN", secs, lambda m: m.policy.coverage)
+        add("control_intensity", "US", "CN", secs, lambda m: m.policy.fence)
+        add("fiscal_cost", "US", "all", "all", lambda m: np.array([m.policy.reshoring.sum()]))
+
+        self.blocks = blocks
+        self.metric = np.concatenate([np.full(len(b.country), b.metric, dtype=object) for b in blocks])
+        self.country = np.concatenate([b.country for b in blocks])
+        self.partner = np.concatenate([b.partner for b in blocks])
+        self.sector = np.concatenate([b.sector for b in blocks])
+        self.values: list[np.ndarray] = []
+        self.steps: list[int] = []
+        self.years: list[float] = []
+        self._lengths = [len(b.country) for b in blocks]
+        _ = allc
+
+    def record(self, model) -> None:
+        parts = []
+        for block, n in zip(self.blocks, self._lengths):
+            v = np.asarray(block.getter(model), dtype=float).ravel()
+            if v.size != n:
+                raise InvariantError(f"metric '{block.metric}' gave {v.size} values, expected {n}")
+            parts.append(v)
+        self.values.append(np.concatenate(parts))
+        self.steps.append(model.steps)
+        self.years.append(model.year)
+
+    def frame(self, scenario: str, seed: int) -> pd.DataFrame:
+        """The tidy time series with the contract's nine columns."""
+        n_rows, n_steps = len(self.metric), len(self.values)
+        cat = lambda a: pd.Categorical(np.tile(a, n_steps))
+        return pd.DataFrame({
+            "scenario": pd.Categorical([scenario] * (n_rows * n_steps)),
+            "seed": np.full(n_rows * n_steps, seed, dtype=np.int64),
+            "step": np.repeat(np.asarray(self.steps, dtype=np.int64), n_rows),
+            "year": np.repeat(np.asarray(self.years, dtype=float), n_rows),
+            "metric": cat(self.metric),
+            "country": cat(self.country),
+            "partner": cat(self.partner),
+            "sector": cat(self.sector),
+            "value": np.concatenate(self.values),
+        }, columns=COLUMNS)
+
+
+def check_invariants(model) -> None:
+    """Raise :class:`InvariantError` if a model invariant is broken."""
+    f, w = model.firms, model.world
+    problems = []
+    total = model.revenue_cs.sum(1)
+    share_sum = model.market_share.sum(1)
+    bad = (total > 0) & (np.abs(share_sum - 1.0) > 1e-9)
+    if bad.any():
+        problems.append(f"market shares of {[w.sectors[i] for i in np.flatnonzero(bad)]} sum to {share_sum[bad]}")
+    seg = market.sum_by_sector(f.shares, f.sector, w.n_sectors)
+    if not np.all((np.abs(seg - 1.0) < 1e-9) | (np.abs(seg) < 1e-9)):
+        problems.append("buyer-segment shares do not sum to 1 (or 0 where nobody may sell)")
+    for name in ("capability", "effective_capability", "revenue", "rd", "cost", "cumulative_output", "subsidy"):
+        arr = getattr(f, name)
+        if np.any(arr < 0):
+            problems.append(f"negative firm {name}")
+    if np.any(model.segment_demand() < 0) or np.any(model.sales < 0):
+        problems.append("negative demand or sales")
+    unit = {"compliance": model.compliance, "trust": np.array([model.trust]),
+            "collaboration": model.collaboration, "standards split": model.split,
+            "countermeasures": np.array([model.countermeasures]), "us_content": f.us_content,
+            "shares": f.shares, "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_home]),
+            "denial": f.denial, "substitution": model.substitution}
+    for name, arr in unit.items():
+        if np.any((arr < -1e-12) | (arr > 1 + 1e-12)):
+            problems.append(f"{name} outside [0, 1]")
+    latest = model.table.values[-1] if model.table.values else np.zeros(1)
+    if not np.all(np.isfinite(latest)):
+        bad_metrics = sorted(set(model.table.metric[~np.isfinite(latest)]))
+        problems.append(f"NaN or infinite values in {bad_metrics}")
+    if problems:
+        raise InvariantError(f"step {model.steps} (year {model.year:g}): " + "; ".join(problems))
+
+
+def headline(model) -> dict[str, float]:
+    """Headline indicators of the current state (written to summary.json as ``final``)."""
+    w = model.world
+    us, cn = w.c("US"), w.c("CN")
+    yard = w.small_yard
+    gap = model.capability_gap()
+    rd = model.country_sector(model.firms.rd)
+    chips = w.s("logic_chips") if "logic_chips" in w.sectors else 0
+    out = {
+        "year": model.year,
+        "us_cn_gap_small_yard": gap[yard].mean(),
+        "us_cn_gap_other": gap[~yard].mean(),
+        "cn_self_sufficiency": model.china_self_sufficiency(),
+        "cn_self_sufficiency_small_yard": model.china_self_sufficiency(yard),
+        "us_revenue": model.revenue_cs[:, us].sum(),
+        "us_revenue_small_yard": model.revenue_cs[yard, us].sum(),
+        "us_rd": rd[:, us].sum(),
+        "us_rd_small_yard": rd[yard, us].sum(),
+        "us_exports_to_cn": model.bilateral[:, us, cn].sum(),
+        "us_imports_from_cn": model.bilateral[:, cn, us].sum(),
+        "us_cn_sales": model.bilateral[:, us, cn].sum() + model.bilateral[:, cn, us].sum(),
+        "welfare_US": model.welfare[us],
+        "welfare_CN": model.welfare[cn],
+        "welfare_THIRD": model.welfare_groups["THIRD"],
+        "welfare_WORLD": model.welfare_groups["WORLD"],
+        "trust": model.trust,
+        "ally_compliance_small_yard": model.mean_ally_compliance(),
+        "us_share_logic_chips": model.market_share[chips, us],
+        "cn_share_logic_chips": model.market_share[chips, cn],
+        "allies_share_logic_chips": model.market_share[chips, w.allies].sum(),
+        "collaboration_mean": model.collaboration.mean(),
+        "countermeasures": model.countermeasures,
+        "political_shocks": float(model.shocks),
+    }
+    return {k: float(v) for k, v in out.items()}

@@ -1,0 +1,263 @@
+"""The static world: sectors and countries read from ``seeds/`` into numpy arrays.
+
+Every value in ``seeds/sectors.toml`` and ``seeds/countries.toml`` is a table
+``{ value = ..., source = "..." }``; the loader checks that each one is present, has a source,
+and is in range, and keeps the sources so that output and documentation can cite them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SeedError
+from .paths import seeds_dir
+
+#: Country codes fixed by the interface contract, in the order used by every array.
+COUNTRIES: tuple[str, ...] = ("US", "CN", "JP", "NL", "KR", "TW", "EU", "IN", "VN", "ROW")
+ROLES = ("controller", "target", "ally", "third")
+
+SECTOR_SCALARS = (
+    "benefit", "political_risk", "competitiveness", "public_good", "market_size",
+    "demand_growth", "rd_intensity", "innovation_rate", "catch_up_rate", "catch_up_difficulty",
+    "quality_sensitivity", "price_sensitivity", "switching_rate", "learning_rate",
+    "talent_dependence", "material_dependence", "offshore_in_cn",
+)
+UNIT_INTERVAL = {
+    "benefit", "political_risk", "competitiveness", "public_good", "catch_up_difficulty",
+    "switching_rate", "talent_dependence", "material_dependence", "offshore_in_cn",
+}
+SECTOR_BY_COUNTRY = ("demand_share", "market_share", "capability", "us_content")
+CHOKEPOINT_KEYS = ("input", "holders", "weight", "difficulty", "governed_by", "source")
+
+
+@dataclass(frozen=True)
+class Chokepoint:
+    """An input China's firms in ``sector`` must import, and who holds it."""
+
+    sector: int
+    name: str
+    holders: np.ndarray  # (C,) share of world supply held by each country
+    weight: float  # share of the product's capability that depends on the input
+    difficulty: float  # how hard domestic substitution is, in [0, 1]
+    governed_by: int  # sector whose control regime applies to the input
+    source: str
+
+
+@dataclass
+class World:
+    """Sectors × countries, as arrays indexed like ``sectors`` and ``countries``."""
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    country_labels: dict[str, str]
+    sector_labels: dict[str, str]
+    role: np.ndarray  # (C,) str
+    security_dependence: np.ndarray  # (C,)
+    trust_in_us_continuity: np.ndarray  # (C,)
+    autonomy: np.ndarray  # (C,)
+    friendshore_weight: np.ndarray  # (C,)
+    rd_effort_trend: np.ndarray  # (C,)
+    china_trade_affinity: np.ndarray  # (C,)
+    small_yard: np.ndarray  # (S,) bool
+    scalars: dict[str, np.ndarray]  # name -> (S,)
+    demand_share: np.ndarray  # (S, C)
+    market_share: np.ndarray  # (S, C)
+    capability: np.ndarray  # (S, C), 0 where the country has no firms
+    us_content: np.ndarray  # (S, C)
+    chokepoints: list[Chokepoint]
+    sources: dict[str, str] = field(default_factory=dict)  # "sector.key" -> source
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # sector scalars read as attributes: world.benefit, world.innovation_rate, ...
+        scalars = self.__dict__.get("scalars", {})
+        if name in scalars:
+            return scalars[name]
+        raise AttributeError(name)
+
+    @property
+    def n_countries(self) -> int:
+        return len(self.countries)
+
+    @property
+    def n_sectors(self) -> int:
+        return len(self.sectors)
+
+    def c(self, code: str) -> int:
+        return self.countries.index(code)
+
+    def s(self, sector: str) -> int:
+        return self.sectors.index(sector)
+
+    @property
+    def allies(self) -> np.ndarray:
+        return np.flatnonzero(self.role == "ally")
+
+    @property
+    def third(self) -> np.ndarray:
+        return np.flatnonzero(self.role == "third")
+
+
+def _entry(file: Path, where: str, table: dict, key: str):
+    if key not in table:
+        raise SeedError(f"{file}: [{where}] has no '{key}'; every sector and country needs it")
+    entry = table[key]
+    if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+        raise SeedError(
+            f"{file}: [{where}] key '{key}' = {entry!r}; expected a table "
+            "{ value = ..., source = \"...\" } that names where the value comes from"
+        )
+    source = entry["source"]
+    if not isinstance(source, str) or not source.strip():
+        raise SeedError(f"{file}: [{where}] key '{key}' has an empty source; cite a seed section or write 'assumption: <reason>'")
+    return entry["value"], source
+
+
+def _by_country(file: Path, where: str, key: str, value, *, total: float | None) -> np.ndarray:
+    if not isinstance(value, dict):
+        raise SeedError(f"{file}: [{where}] key '{key}' = {value!r}; expected a table of country codes")
+    out = np.zeros(len(COUNTRIES))
+    for code, v in value.items():
+        if code not in COUNTRIES:
+            raise SeedError(f"{file}: [{where}] key '{key}' has unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= v <= 1.0:
+            raise SeedError(f"{file}: [{where}] key '{key}.{code}' = {v!r}; allowed: a number from 0 to 1")
+        out[COUNTRIES.index(code)] = float(v)
+    if total is not None and abs(out.sum() - total) > 1e-6:
+        raise SeedError(f"{file}: [{where}] key '{key}' sums to {out.sum():.6f}; the shares must sum to {total}")
+    return out
+
+
+def load_world(folder: Path | None = None) -> World:
+    """Read ``sectors.toml`` and ``countries.toml`` from ``folder`` (default: ``seeds/``)."""
+    folder = Path(folder) if folder is not None else seeds_dir()
+    sectors_file, countries_file = folder / "sectors.toml", folder / "countries.toml"
+    for f in (sectors_file, countries_file):
+        if not f.is_file():
+            raise SeedError(f"{f}: file not found; the model needs it to build its world")
+    with open(sectors_file, "rb") as fh:
+        sector_tables = tomllib.load(fh)
+    with open(countries_file, "rb") as fh:
+        country_tables = tomllib.load(fh)
+    return build_world(sector_tables, country_tables, sectors_file, countries_file)
+
+
+def build_world(sector_tables: dict, country_tables: dict,
+                sectors_file: Path = Path("sectors.toml"),
+                countries_file: Path = Path("countries.toml")) -> World:
+    """Build a :class:`World` from parsed tables (tests use this for small hand-made worlds)."""
+    sources: dict[str, str] = {}
+    C = len(COUNTRIES)
+    missing = [c for c in COUNTRIES if c not in country_tables]
+    unknown = [c for c in country_tables if c not in COUNTRIES]
+    if missing or unknown:
+        raise SeedError(f"{countries_file}: countries must be exactly {', '.join(COUNTRIES)} "
+                        f"(missing: {missing or 'none'}; unknown: {unknown or 'none'})")
+    role = np.empty(C, dtype=object)
+    traits = {k: np.zeros(C) for k in ("security_dependence", "trust_in_us_continuity", "autonomy",
+                                        "friendshore_weight", "rd_effort_trend", "china_trade_affinity")}
+    labels = {}
+    for i, code in enumerate(COUNTRIES):
+        t = country_tables[code]
+        labels[code] = t.get("label", code)
+        r, src = _entry(countries_file, code, t, "role")
+        if r not in ROLES:
+            raise SeedError(f"{countries_file}: [{code}] key 'role' = {r!r}; allowed: {', '.join(ROLES)}")
+        role[i] = r
+        sources[f"{code}.role"] = src
+        needed = ["rd_effort_trend"]
+        if r == "ally":
+            needed += ["security_dependence", "trust_in_us_continuity", "autonomy", "china_trade_affinity"]
+        if r == "third":
+            needed += ["friendshore_weight", "china_trade_affinity"]
+        for key in needed:
+            v, src = _entry(countries_file, code, t, key)
+            lo, hi = {"rd_effort_trend": (-0.2, 0.2), "china_trade_affinity": (-3.0, 3.0)}.get(key, (0.0, 1.0))
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+                raise SeedError(f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}")
+            traits[key][i] = float(v)
+            sources[f"{code}.{key}"] = src
+    if (role == "controller").sum() != 1 or (role == "target").sum() != 1:
+        raise SeedError(f"{countries_file}: exactly one country must have role 'controller' and one 'target'")
+    if role[COUNTRIES.index("US")] != "controller" or role[COUNTRIES.index("CN")] != "target":
+        raise SeedError(f"{countries_file}: US must be the controller and CN the target")
+
+    sectors = tuple(sector_tables)
+    if not sectors:
+        raise SeedError(f"{sectors_file}: no sectors defined")
+    S = len(sectors)
+    scalars = {k: np.zeros(S) for k in SECTOR_SCALARS}
+    by_country = {k: np.zeros((S, C)) for k in SECTOR_BY_COUNTRY}
+    small_yard = np.zeros(S, dtype=bool)
+    sector_labels: dict[str, str] = {}
+    pending_chokepoints: list[tuple[int, dict]] = []
+    allowed_keys = set(SECTOR_SCALARS) | set(SECTOR_BY_COUNTRY) | {"label", "small_yard", "chokepoints"}
+    for j, sec in enumerate(sectors):
+        t = sector_tables[sec]
+        extra = set(t) - allowed_keys
+        if extra:
+            raise SeedError(f"{sectors_file}: [{sec}] has unknown key(s) {sorted(extra)}; allowed: {sorted(allowed_keys)}")
+        sector_labels[sec] = t.get("label", sec)
+        v, src = _entry(sectors_file, sec, t, "small_yard")
+        if not isinstance(v, bool):
+            raise SeedError(f"{sectors_file}: [{sec}] key 'small_yard' = {v!r}; allowed: true or false")
+        small_yard[j] = v
+        sources[f"{sec}.small_yard"] = src
+        for key in SECTOR_SCALARS:
+            v, src = _entry(sectors_file, sec, t, key)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (key in UNIT_INTERVAL and v > 1):
+                allowed = "a number from 0 to 1" if key in UNIT_INTERVAL else "a number >= 0"
+                raise SeedError(f"{sectors_file}: [{sec}] key '{key}' = {v!r}; allowed: {allowed}")
+            scalars[key][j] = float(v)
+            sources[f"{sec}.{key}"] = src
+        for key in SECTOR_BY_COUNTRY:
+            v, src = _entry(sectors_file, sec, t, key)
+            total = 1.0 if key in ("demand_share", "market_share") else None
+            by_country[key][j] = _by_country(sectors_file, sec, key, v, total=total)
+            sources[f"{sec}.{key}"] = src
+        active = by_country["market_share"][j] > 0
+        cap = by_country["capability"][j]
+        if np.any(active & (cap <= 0)):
+            bad = [COUNTRIES[i] for i in np.flatnonzero(active & (cap <= 0))]
+            raise SeedError(f"{sectors_file}: [{sec}] key 'capability' has no value for {bad}, which have a market share; every selling country needs a capability in (0, 1]")
+        if abs(cap[active].max() - 1.0) > 1e-9:
+            raise SeedError(f"{sectors_file}: [{sec}] key 'capability' peaks at {cap[active].max()}; the world's best firm must be at 1.0")
+        if not active[COUNTRIES.index("CN")] or not active[COUNTRIES.index("US")]:
+            raise SeedError(f"{sectors_file}: [{sec}] key 'market_share' must give US and CN a share > 0 (the model follows their firms in every sector)")
+        by_country["capability"][j] = np.where(active, cap, 0.0)
+        for cp in t.get("chokepoints", []):
+            pending_chokepoints.append((j, cp))
+
+    chokepoints = []
+    for j, cp in pending_chokepoints:
+        where = f"{sectors[j]}.chokepoints"
+        extra = set(cp) - set(CHOKEPOINT_KEYS)
+        lacking = set(CHOKEPOINT_KEYS) - set(cp)
+        if extra or lacking:
+            raise SeedError(f"{sectors_file}: [[{where}]] keys must be {', '.join(CHOKEPOINT_KEYS)} (unknown: {sorted(extra) or 'none'}; missing: {sorted(lacking) or 'none'})")
+        if cp["governed_by"] not in sectors:
+            raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' key 'governed_by' = {cp['governed_by']!r}; allowed: a sector id ({', '.join(sectors)})")
+        holders = _by_country(sectors_file, where, "holders", cp["holders"], total=1.0)
+        if holders[COUNTRIES.index("CN")] > 0:
+            raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' lists CN as a holder; chokepoints are inputs China must import")
+        for key in ("weight", "difficulty"):
+            if not isinstance(cp[key], (int, float)) or not 0 <= cp[key] <= 1:
+                raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' key '{key}' = {cp[key]!r}; allowed: a number from 0 to 1")
+        chokepoints.append(Chokepoint(j, cp["input"], holders, float(cp["weight"]), float(cp["difficulty"]),
+                                      sectors.index(cp["governed_by"]), cp["source"]))
+    weight_sum = np.zeros(S)
+    for cp in chokepoints:
+        weight_sum[cp.sector] += cp.weight
+    if np.any(weight_sum > 1 + 1e-9):
+        bad = [sectors[j] for j in np.flatnonzero(weight_sum > 1 + 1e-9)]
+        raise SeedError(f"{sectors_file}: chokepoint weights of {bad} sum to more than 1")
+
+    return World(
+        countries=COUNTRIES, sectors=sectors, country_labels=labels, sector_labels=sector_labels,
+        role=role, small_yard=small_yard, scalars=scalars, chokepoints=chokepoints, sources=sources,
+        demand_share=by_country["demand_share"], market_share=by_country["market_share"],
+        capability=by_country["capability"], us_content=by_country["us_content"], **traits,
+    )
