@@ -50,15 +50,32 @@ def steady_state_efficiency(relative: np.ndarray, innovation_rate: np.ndarray, c
     return np.clip(1.0 - catch / innovation_rate, floor, 1.0)
 
 
+def effort(rd: np.ndarray, rd_norm: np.ndarray, elasticity: float, ceiling: float) -> np.ndarray:
+    """Innovation effort: R&D relative to its norm, to the power ``elasticity``, capped."""
+    return np.clip((rd / np.maximum(rd_norm, 1e-12)) ** elasticity, 0.0, ceiling)
+
+
+def own_innovation(capability, rate, efficiency, effort_level, talent, inputs, shock):
+    """Quarterly capability gained by a firm's own R&D (pushes the frontier for leaders)."""
+    return rate / 4.0 * capability * efficiency * effort_level * talent * inputs * shock
+
+
+def catch_up(capability, frontier, rate, difficulty, absorption):
+    """Quarterly capability gained by closing the gap to the frontier; zero at the frontier."""
+    return rate / 4.0 * (1.0 - difficulty) * absorption * np.maximum(frontier - capability, 0.0)
+
+
 def update(model) -> None:
     f, w, p = model.firms, model.world, model.params.innovation
     s = f.sector
     f.rd = rd_spending(model)
-    ratio = f.rd / np.maximum(f.rd0 * model.demand_index[s], 1e-12)
-    effort = np.clip(ratio ** p.rd_elasticity, 0.0, p.effort_max)
+    rd_norm = f.rd0 * model.demand_index[s]
+    ratio = f.rd / np.maximum(rd_norm, 1e-12)
     inputs = 1.0 - p.input_growth_penalty * f.denial
     shock = np.exp(p.noise * model.rng.standard_normal(f.n) - p.noise ** 2 / 2.0)
-    own = w.innovation_rate[s] / 4.0 * f.capability * model.efficiency * effort * knowledge.talent_access(model) * inputs * shock
+    own = own_innovation(f.capability, w.innovation_rate[s], model.efficiency,
+                         effort(f.rd, rd_norm, p.rd_elasticity, p.effort_max),
+                         knowledge.talent_access(model), inputs, shock)
 
     frontier = model.frontier[s]
     relative = f.capability / frontier
@@ -67,6 +84,6 @@ def update(model) -> None:
     captive = model.params.china.captive_learning * np.maximum(
         0.0, model.self_sufficiency[s, f.country] - model.self_sufficiency0[s, f.country])
     absorption = relative * knowledge.absorption_access(model) + np.where(is_cn, indigenous + captive, 0.0)
-    catch = w.catch_up_rate[s] / 4.0 * (1.0 - w.catch_up_difficulty[s]) * absorption * np.maximum(frontier - f.capability, 0.0)
-    f.capability = f.capability + own + catch
+    gain = catch_up(f.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
+    f.capability = f.capability + own + gain
     model.frontier = model.sector_max(f.capability)

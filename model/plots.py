@@ -1,0 +1,155 @@
+"""Figures: the scenario comparison with uncertainty bands, readable on a projector.
+
+Every figure uses the same colour for a scenario (Okabe–Ito palette, safe for colour-blind
+viewers), labelled axes with units, and shaded bands from the 10th to the 90th percentile
+across seeds around the seed mean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .indicators import INDICATORS, bands, relative_to  # noqa: E402
+from .output import atomic_write  # noqa: E402
+
+SCENARIO_COLOURS = {
+    "baseline": "#000000",
+    "full_decoupling": "#D55E00",
+    "selective_decoupling": "#E69F00",
+    "coopetition": "#009E73",
+    "historical": "#0072B2",
+}
+EXTRA_COLOURS = ["#56B4E9", "#CC79A7", "#F0E442", "#999999"]
+SCENARIO_LABELS = {
+    "baseline": "Open baseline",
+    "full_decoupling": "Full decoupling",
+    "selective_decoupling": "Selective (small yard)",
+    "coopetition": "Co-opetition",
+    "historical": "Historical replay",
+}
+STYLE = {
+    "font.size": 15, "axes.titlesize": 16, "axes.labelsize": 15, "legend.fontsize": 13,
+    "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 2.6, "axes.grid": True,
+    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+}
+
+
+def colour(scenario: str, order: list[str]) -> str:
+    if scenario in SCENARIO_COLOURS:
+        return SCENARIO_COLOURS[scenario]
+    extras = [s for s in order if s not in SCENARIO_COLOURS]
+    return EXTRA_COLOURS[extras.index(scenario) % len(EXTRA_COLOURS)]
+
+
+def label(scenario: str) -> str:
+    return SCENARIO_LABELS.get(scenario, scenario.replace("_", " "))
+
+
+def draw(ax, table: pd.DataFrame, indicator: str, series: pd.Series | None = None, title: str | None = None,
+         ylabel: str | None = None) -> None:
+    """Seed-mean line with a 10–90 % band per scenario."""
+    data = table if series is None else series.rename(indicator).to_frame()
+    order = list(dict.fromkeys(table.index.get_level_values("scenario")))
+    b = bands(data, indicator)
+    for scen in order:
+        part = b.xs(scen, level="scenario")
+        c = colour(scen, order)
+        ax.plot(part.index, part["mean"], color=c, label=label(scen))
+        if (part["high"] - part["low"]).abs().max() > 0:
+            ax.fill_between(part.index, part["low"], part["high"], color=c, alpha=0.18, linewidth=0)
+    name, unit = INDICATORS.get(indicator, (indicator, ""))
+    ax.set_title(title or name)
+    ax.set_ylabel(ylabel or unit)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+
+
+def _save(fig, path: Path) -> Path:
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+    plt.close(fig)
+    return path
+
+
+def _legend(fig, ax) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
+               bbox_to_anchor=(0.5, -0.04))
+
+
+def _welfare_series(table: pd.DataFrame, code: str) -> tuple[pd.Series | None, str]:
+    scenarios = set(table.index.get_level_values("scenario"))
+    if "baseline" in scenarios and len(scenarios) > 1:
+        return relative_to(table, f"welfare_{code}", "baseline"), "% of the baseline in the same year"
+    return None, "index (2018 = 100)"
+
+
+def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
+    """(file name, [(indicator, series, title, ylabel), ...]) for each figure."""
+    welfare = {code: _welfare_series(table, code) for code in ("US", "CN", "THIRD")}
+    return [
+        ("capability_gap.png", [
+            ("gap_small_yard", None, "Small-yard sectors (chips, tools, AI, quantum)", "US minus China, share of frontier"),
+            ("gap_other", None, "Other sectors", "US minus China, share of frontier")]),
+        ("chip_market_shares.png", [
+            ("chips_share_US", None, "US firms", "share of world logic-chip sales"),
+            ("chips_share_CN", None, "Chinese firms", "share of world logic-chip sales"),
+            ("chips_share_allies", None, "Allied firms (JP, NL, KR, TW, EU)", "share of world logic-chip sales")]),
+        ("us_firms.png", [
+            ("us_revenue_small_yard", None, "US firms' revenue, small-yard sectors", "US$ bn per year"),
+            ("us_rd_small_yard", None, "US firms' R&D, small-yard sectors", "US$ bn per year")]),
+        ("china_self_sufficiency.png", [
+            ("cn_self_sufficiency_small_yard", None, "Small-yard sectors", "share of China's demand met at home"),
+            ("cn_self_sufficiency", None, "All sectors", "share of China's demand met at home")]),
+        ("ally_compliance.png", [
+            (f"compliance_{a}", None, name, "compliance with US controls (0-1)")
+            for a, name in (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
+            if f"compliance_{a}" in table.columns]),
+        ("welfare.png", [
+            ("welfare_US", welfare["US"][0], "United States", welfare["US"][1]),
+            ("welfare_CN", welfare["CN"][0], "China", welfare["CN"][1]),
+            ("welfare_THIRD", welfare["THIRD"][0], "Third countries (IN, VN, ROW)", welfare["THIRD"][1])]),
+    ]
+
+
+def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Path]:
+    """Draw every figure of the comparison (or of one run) into ``folder``; return the paths."""
+    folder = Path(folder)
+    paths = []
+    with plt.rc_context(STYLE):
+        for name, panels in figure_panels(table):
+            fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.4), squeeze=False)
+            for ax, (ind, series, ttl, ylab) in zip(axes[0], panels):
+                draw(ax, table, ind, series, ttl, ylab)
+            _legend(fig, axes[0][0])
+            fig.suptitle(title or INDICATORS.get(panels[0][0], ("",))[0], fontsize=18, y=1.02)
+            paths.append(_save(fig, folder / name))
+        paths.append(dashboard(table, folder / "dashboard.png", title))
+    return paths
+
+
+def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
+    """Six headline panels on one slide."""
+    welfare, wlabel = _welfare_series(table, "WORLD")
+    panels = [
+        ("gap_small_yard", None, "US–China capability gap\n(small-yard sectors)", "share of frontier"),
+        ("chips_share_US", None, "US share of world\nlogic-chip sales", "share"),
+        ("us_rd_small_yard", None, "US firms' R&D\n(small-yard sectors)", "US$ bn per year"),
+        ("cn_self_sufficiency_small_yard", None, "China's self-sufficiency\n(small-yard sectors)", "share of demand"),
+        ("compliance_mean", None, "Allies' compliance\n(small-yard sectors)", "share"),
+        ("welfare_WORLD", welfare, "World welfare", wlabel),
+    ]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 3, figsize=(19, 10.5))
+        for ax, (ind, series, ttl, ylab) in zip(axes.ravel(), panels):
+            draw(ax, table, ind, series, ttl, ylab)
+        _legend(fig, axes[0][0])
+        fig.suptitle(title or "Technology decoupling scenarios, 2018–2035", fontsize=20)
+        fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+        return _save(fig, path)
