@@ -86,6 +86,8 @@ def _expand_all(sectors: tuple[str, ...]):
     def expand(value):
         if value == "all" or value == ["all"]:
             return list(sectors)
+        if isinstance(value, str):  # a single sector id
+            return [value]
         return value
     return expand
 

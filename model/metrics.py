@@ -193,8 +193,8 @@ def headline(model) -> dict[str, float]:
     chips = w.s("logic_chips") if "logic_chips" in w.sectors else 0
     out = {
         "year": model.year,
-        "us_cn_gap_small_yard": gap[yard].mean(),
-        "us_cn_gap_other": gap[~yard].mean(),
+        "us_cn_gap_small_yard": gap[yard].mean() if yard.any() else 0.0,
+        "us_cn_gap_other": gap[~yard].mean() if (~yard).any() else 0.0,
         "cn_self_sufficiency": model.china_self_sufficiency(),
         "cn_self_sufficiency_small_yard": model.china_self_sufficiency(yard),
         "us_revenue": model.revenue_cs[:, us].sum(),

@@ -31,6 +31,11 @@ from .metrics import MetricTable, check_invariants
 from .world import World, load_world
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors)."""
+    return float(values.mean()) if values.size else 0.0
+
+
 class DecouplingModel(mesa.Model):
     """Agent-based model of technology-decoupling policies.
 
@@ -84,7 +89,8 @@ class DecouplingModel(mesa.Model):
         self.world_rd0 = w.rd_intensity * w.market_size
         self.china_demand_weights = self.demand0[:, cn] / self.demand0[:, cn].sum()
         self.reshoring_weights = self.country_sector(f.revenue)[:, us]
-        self.welfare_weights = self.demand0 / self.demand0.sum(0, keepdims=True)  # (S, C)
+        totals = self.demand0.sum(0, keepdims=True)
+        self.welfare_weights = np.divide(self.demand0, totals, out=np.zeros_like(self.demand0), where=totals > 0)
 
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, self.reshoring_weights)
         self.pressed_age = np.zeros(S, dtype=int)
@@ -125,8 +131,8 @@ class DecouplingModel(mesa.Model):
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "year": "year",
-            "us_cn_gap_small_yard": lambda m: m.capability_gap()[m.world.small_yard].mean(),
-            "us_cn_gap_other": lambda m: m.capability_gap()[~m.world.small_yard].mean(),
+            "us_cn_gap_small_yard": lambda m: _mean(m.capability_gap()[m.world.small_yard]),
+            "us_cn_gap_other": lambda m: _mean(m.capability_gap()[~m.world.small_yard]),
             "cn_self_sufficiency": lambda m: m.china_self_sufficiency(),
             "trust": "trust",
             "ally_compliance": lambda m: m.mean_ally_compliance(),
@@ -221,7 +227,7 @@ class DecouplingModel(mesa.Model):
         self.welfare = 100.0 * np.exp((self.welfare_weights * cs).sum(0))
         demand = self.demand0
         groups = {"THIRD": w.third, "WORLD": np.arange(w.n_countries)}
-        self.welfare_groups = {name: float(100.0 * np.exp((demand[:, idx] * cs[:, idx]).sum() / demand[:, idx].sum()))
+        self.welfare_groups = {name: float(100.0 * np.exp((demand[:, idx] * cs[:, idx]).sum() / max(demand[:, idx].sum(), 1e-12)))
                                for name, idx in groups.items()}
 
     def capability_gap(self) -> np.ndarray:
@@ -245,7 +251,7 @@ class DecouplingModel(mesa.Model):
     def mean_ally_compliance(self) -> float:
         """Mean compliance of the allies over the small-yard sectors."""
         yard = self.world.small_yard
-        return float(self.compliance[np.ix_(self.world.allies, np.flatnonzero(yard))].mean())
+        return _mean(self.compliance[np.ix_(self.world.allies, np.flatnonzero(yard))])
 
     # ------------------------------------------------------------------ live changes
     def set_params(self, changes: dict, origin: str = "live") -> None:

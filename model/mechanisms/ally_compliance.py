@@ -15,7 +15,7 @@ Each ally, in each sector where the US presses (controls or bans), moves a share
     target = logistic( w_p·pressure + w_s·security + w_t·trust_in_US_continuity + w_peer·peers
                        − w_e·China_exposure − w_a·autonomy − w_r·retaliation + willingness + bias )
 
-where pressure counts only after ``negotiation_lag`` quarters of controls (the year of talks),
+where pressure counts only once ``negotiation_lag`` quarters of controls have passed (the year of talks),
 China exposure is the share of the ally's firms' sector sales that go to Chinese buyers (from
 the market, so it changes as trade does), peers is the other allies' mean compliance in the
 sector and retaliation is China's counter-measure intensity (M12). Where the US does not press,
@@ -47,7 +47,7 @@ def decide(model, ally: int, previous: np.ndarray) -> np.ndarray:
     w, pol, a = model.world, model.policy, model.params.allies
     allies = w.allies
     pressed = pol.pressed
-    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age >= a.negotiation_lag)
+    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age > a.negotiation_lag)
     others = [o for o in allies if o != ally]
     peers = previous[others].mean(0) if others else np.zeros(w.n_sectors)
     willingness = getattr(a.willingness, w.countries[ally])

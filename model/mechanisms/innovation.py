@@ -86,4 +86,5 @@ def update(model) -> None:
     absorption = relative * knowledge.absorption_access(model) + np.where(is_cn, indigenous + captive, 0.0)
     gain = catch_up(f.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
     f.capability = f.capability + own + gain
+    f.effective_capability = f.capability * (1.0 - f.denial)
     model.frontier = model.sector_max(f.capability)

@@ -1,0 +1,185 @@
+"""Scenario files and overrides are validated, and errors name file, key, value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from decouple import ConfigError, load_scenario, list_scenarios
+from decouple.config import load_registry, parse_value
+
+SHIPPED = ["baseline", "full_decoupling", "selective_decoupling", "coopetition"]
+
+
+def write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenarios_load(name, world):
+    scenario = load_scenario(name, sectors=world.sectors)
+    assert scenario.name == name
+    assert scenario.title and scenario.description
+    assert len(scenario.file_hash) == 64
+
+
+def test_scenario_list_has_the_four(world):
+    names = [n for n, *_ in list_scenarios()]
+    assert set(SHIPPED) <= set(names)
+
+
+def test_registry_documents_every_parameter():
+    registry = load_registry()
+    assert len(registry) > 80
+    for path, spec in registry.items():
+        assert spec.meaning and spec.unit and spec.source, path
+        if spec.type in ("float", "int"):
+            lo, hi = spec.range
+            assert lo <= spec.default <= hi, path
+
+
+def test_unknown_key_names_file_key_and_allowed_keys(tmp_path, world):
+    path = write(tmp_path, "[policy]\nfenc = 0.5\n")
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path, sectors=world.sectors)
+    msg = str(err.value)
+    assert str(path) in msg and "policy.fenc" in msg and "did you mean 'fence'" in msg
+    assert "allowed keys in [policy]" in msg and "licence_approval" in msg
+
+
+def test_unknown_section(tmp_path, world):
+    path = write(tmp_path, "[polcy]\nfence = 0.5\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'polcy'.*did you mean 'policy'"):
+        load_scenario(path, sectors=world.sectors)
+
+
+def test_out_of_range_value(tmp_path, world):
+    path = write(tmp_path, "[policy]\nfence = 1.5\n")
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path, sectors=world.sectors)
+    msg = str(err.value)
+    assert str(path) in msg and "policy.fence" in msg and "1.5" in msg
+    assert "out of range" in msg and "from 0 to 1" in msg
+
+
+def test_wrong_type(tmp_path, world):
+    path = write(tmp_path, '[policy]\nfence = "high"\n')
+    with pytest.raises(ConfigError, match=r"policy.fence' = 'high' is wrong type \(str\); allowed: a number from 0 to 1"):
+        load_scenario(path, sectors=world.sectors)
+
+
+def test_bool_is_not_a_number(tmp_path, world):
+    path = write(tmp_path, "[policy]\nfence = true\n")
+    with pytest.raises(ConfigError, match="policy.fence"):
+        load_scenario(path, sectors=world.sectors)
+
+
+def test_unknown_sector_in_list(tmp_path, world):
+    path = write(tmp_path, '[policy]\nyard = ["logic_chips", "potatoes"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path, sectors=world.sectors)
+    msg = str(err.value)
+    assert "policy.yard" in msg and "potatoes" in msg and "logic_chips" in msg and '"all"' in msg
+
+
+def test_all_expands_to_every_sector(tmp_path, world):
+    path = write(tmp_path, '[policy]\nyard = "all"\n')
+    assert load_scenario(path, sectors=world.sectors).params.policy.yard == list(world.sectors)
+
+
+def test_several_errors_reported_together(tmp_path, world):
+    path = write(tmp_path, "[policy]\nfence = 2.0\nlicence_approval = -1.0\n")
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path, sectors=world.sectors)
+    assert "policy.fence" in str(err.value) and "policy.licence_approval" in str(err.value)
+
+
+def test_invalid_toml(tmp_path, world):
+    path = write(tmp_path, "[policy\nfence = 0.5\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_scenario(path, sectors=world.sectors)
+
+
+def test_unknown_scenario_lists_known_ones(world):
+    with pytest.raises(ConfigError, match="known scenarios: .*baseline"):
+        load_scenario("no_such_scenario", sectors=world.sectors)
+
+
+def test_set_override_applies(world):
+    s = load_scenario("baseline", ("policy.fence=0.7", "policy.yard=logic_chips,chip_tools"), sectors=world.sectors)
+    assert s.params.policy.fence == 0.7
+    assert s.params.policy.yard == ["logic_chips", "chip_tools"]
+    assert s.overrides == ["policy.fence=0.7", "policy.yard=logic_chips,chip_tools"]
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("policy.fenc=0.7", "unknown key 'policy.fenc' (did you mean 'policy.fence'?)"),
+    ("policy.fence=7", "policy.fence' = 7 is out of range; allowed: a number from 0 to 1"),
+    ("policy.fence=high", "policy.fence' = 'high' is wrong type"),
+    ("policy.fence", "expected KEY=VALUE"),
+])
+def test_set_override_errors(override, fragment, world):
+    with pytest.raises(ConfigError) as err:
+        load_scenario("baseline", (override,), sectors=world.sectors)
+    assert fragment in str(err.value)
+    assert "baseline.toml" in str(err.value) or "KEY=VALUE" in str(err.value)
+
+
+def test_parse_value():
+    assert parse_value("0.8") == 0.8
+    assert parse_value("3") == 3
+    assert parse_value("true") is True
+    assert parse_value('["a", "b"]') == ["a", "b"]
+    assert parse_value("a,b") == ["a", "b"]
+    assert parse_value("all") == "all"
+
+
+def test_extends_and_events(tmp_path, world):
+    path = write(tmp_path, """
+[scenario]
+extends = "selective_decoupling"
+title = "Selective, Dutch refuse"
+
+[allies.willingness]
+NL = -6.0
+
+[[events]]
+year = 2022.75
+set = { "policy.fence" = 0.7, "policy.country_wide" = ["logic_chips"] }
+note = "October 2022 rules"
+""")
+    s = load_scenario(path, sectors=world.sectors)
+    assert s.params.policy.yard == ["logic_chips", "chip_tools", "ai_compute", "quantum"]  # inherited
+    assert s.params.allies.willingness.NL == -6.0
+    assert s.events[0].year == 2022.75 and s.events[0].changes["policy.fence"] == 0.7
+
+
+def test_extends_cycle(tmp_path, world):
+    a = write(tmp_path, '[scenario]\nextends = "%s"\n' % (tmp_path / "b.toml"), "a.toml")
+    write(tmp_path, '[scenario]\nextends = "%s"\n' % a, "b.toml")
+    with pytest.raises(ConfigError, match="cycle"):
+        load_scenario(a, sectors=world.sectors)
+
+
+@pytest.mark.parametrize("event, fragment", [
+    ('year = 2022.75\nset = { "policy.fenc" = 0.5 }', "unknown key 'policy.fenc'"),
+    ('year = 2022.75\nset = { "policy.fence" = 5.0 }', "out of range"),
+    ('year = 2050.0\nset = { "policy.fence" = 0.5 }', "within the run"),
+    ('year = 2022.75\nset = { "world.firms_scale" = 3 }', "cannot change during a run"),
+    ('year = "soon"\nset = { "policy.fence" = 0.5 }', "key 'year'"),
+    ('year = 2022.75\nsett = { "policy.fence" = 0.5 }', "unknown key(s) ['sett']"),
+])
+def test_bad_events(tmp_path, world, event, fragment):
+    path = write(tmp_path, f"[[events]]\n{event}\n")
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path, sectors=world.sectors)
+    assert fragment in str(err.value) and str(path) in str(err.value)
+
+
+def test_unknown_scenario_metadata_key(tmp_path, world):
+    path = write(tmp_path, '[scenario]\ntitel = "x"\n')
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['titel'\] in \[scenario\]"):
+        load_scenario(path, sectors=world.sectors)

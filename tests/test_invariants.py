@@ -1,0 +1,54 @@
+"""Invariants hold every step in every scenario, and the checker does catch violations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from decouple import DecouplingModel, InvariantError
+from decouple.metrics import check_invariants
+
+from .conftest import SCENARIOS
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_invariants_every_step(scenario, world):
+    # check=True makes the model verify its invariants after every step
+    model = DecouplingModel(scenario, seed=7, world=world, check=True).run()
+    frame = model.table.frame(scenario, 7)
+    assert frame["value"].notna().all() and np.isfinite(frame["value"]).all()
+    shares = frame[frame.metric == "market_share"].groupby(["step", "sector"], observed=True)["value"].sum()
+    assert np.allclose(shares, 1.0, atol=1e-9)
+    for metric in ("capability", "revenue", "rd_spending", "sales", "production"):
+        assert (frame[frame.metric == metric]["value"] >= 0).all(), metric
+    for metric in ("compliance", "trust", "self_sufficiency", "collaboration", "market_share"):
+        v = frame[frame.metric == metric]["value"]
+        assert ((v >= 0) & (v <= 1 + 1e-12)).all(), metric
+    assert (model.segment_demand() >= 0).all()
+
+
+def test_at_least_200_firms(world):
+    model = DecouplingModel("baseline", seed=0, world=world)
+    assert model.firms.n >= 200
+    assert len(model.agents) == model.firms.n + world.n_countries
+
+
+def test_quarterly_steps_cover_2018_to_2035(world):
+    model = DecouplingModel("baseline", seed=0, world=world).run()
+    assert model.table.years[0] == 2018.0 and model.table.years[1] == 2018.25
+    assert model.table.years[-1] == 2035.75 and not model.running
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda m: m.compliance.__setitem__((m.world.c("JP"), 0), 1.5), "compliance outside"),
+    (lambda m: setattr(m, "trust", -0.2), "trust outside"),
+    (lambda m: m.firms.capability.__setitem__(0, -1.0), "negative firm capability"),
+    (lambda m: m.market_share.__setitem__((0, 0), m.market_share[0, 0] + 0.1), "market shares"),
+    (lambda m: m.table.values[-1].__setitem__(0, np.nan), "NaN"),
+])
+def test_checker_catches_violations(world, corrupt, message):
+    model = DecouplingModel("baseline", seed=0, world=world)
+    model.step()
+    corrupt(model)
+    with pytest.raises(InvariantError, match=message):
+        check_invariants(model)

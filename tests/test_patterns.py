@@ -1,0 +1,143 @@
+"""What a run must show (issue 2), relative to the baseline, at the last step (2035), averaged
+over seeds. Each assertion is a pattern from the design digest; a failure means the model no
+longer reproduces it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from decouple import DecouplingModel, load_scenario
+
+from .conftest import PATTERN_SEEDS, mean_of, world_variant
+
+
+def us_sum(runs, key, sectors, world):
+    us = world.c("US")
+    return mean_of(runs, key, lambda a: a[sectors, us].sum())
+
+
+def final(runs, key):
+    return mean_of(runs, "final", lambda f: f[key])
+
+
+def yard_of(runs):
+    return runs[0]["yard"]
+
+
+# ---------------------------------------------------------------- full decoupling
+
+def test_full_decoupling_costs_us_firms_in_controlled_sectors(pattern_runs, world):
+    base, full = pattern_runs["baseline"], pattern_runs["full_decoupling"]
+    yard = yard_of(full)
+    assert yard.sum() >= 5
+    assert us_sum(full, "revenue", yard, world) < 0.9 * us_sum(base, "revenue", yard, world)
+    assert us_sum(full, "rd", yard, world) < 0.9 * us_sum(base, "rd", yard, world)
+
+
+def test_full_decoupling_cuts_us_china_trade(pattern_runs):
+    assert final(pattern_runs["full_decoupling"], "us_cn_sales") < 0.3 * final(pattern_runs["baseline"], "us_cn_sales")
+
+
+def test_full_decoupling_raises_china_self_sufficiency(pattern_runs):
+    assert final(pattern_runs["full_decoupling"], "cn_self_sufficiency") > final(pattern_runs["baseline"], "cn_self_sufficiency") + 0.1
+
+
+def test_full_decoupling_lowers_welfare_everywhere(pattern_runs):
+    for who in ("welfare_US", "welfare_CN", "welfare_THIRD"):
+        assert final(pattern_runs["full_decoupling"], who) < final(pattern_runs["baseline"], who), who
+
+
+# ---------------------------------------------------------------- selective decoupling
+
+def test_selective_same_signs_in_its_yard(pattern_runs, world):
+    base, sel = pattern_runs["baseline"], pattern_runs["selective_decoupling"]
+    yard = yard_of(sel)
+    assert us_sum(sel, "revenue", yard, world) < 0.9 * us_sum(base, "revenue", yard, world)
+    assert us_sum(sel, "rd", yard, world) < 0.9 * us_sum(base, "rd", yard, world)
+    assert final(sel, "us_cn_sales") < final(base, "us_cn_sales")
+    assert final(sel, "cn_self_sufficiency_small_yard") > final(base, "cn_self_sufficiency_small_yard") + 0.1
+    for who in ("welfare_US", "welfare_CN", "welfare_THIRD"):
+        assert final(sel, who) < final(base, who), who
+
+
+def test_selective_smaller_losses_outside_its_yard(pattern_runs, world):
+    base, sel, full = (pattern_runs[k] for k in ("baseline", "selective_decoupling", "full_decoupling"))
+    yard = yard_of(sel)
+    outside = ~yard
+
+    def loss(runs, sectors):
+        return 1.0 - us_sum(runs, "revenue", sectors, world) / us_sum(base, "revenue", sectors, world)
+
+    assert loss(sel, outside) < 0.5 * loss(sel, yard)
+    assert loss(sel, outside) < loss(full, outside)
+
+
+# ---------------------------------------------------------------- co-opetition
+
+def test_coopetition_keeps_trust_highest(pattern_runs):
+    coop = final(pattern_runs["coopetition"], "trust")
+    assert coop > final(pattern_runs["selective_decoupling"], "trust")
+    assert coop > final(pattern_runs["full_decoupling"], "trust")
+
+
+def test_coopetition_capability_in_high_benefit_low_risk_sectors(pattern_runs, world):
+    safe = (world.benefit >= 0.6) & (world.political_risk <= 0.5)
+    assert safe.sum() >= 2
+    us, cn = world.c("US"), world.c("CN")
+
+    def level(runs):
+        return mean_of(runs, "capability", lambda cap: cap[safe][:, [us, cn]].mean())
+
+    assert level(pattern_runs["coopetition"]) > level(pattern_runs["full_decoupling"])
+
+
+def test_global_welfare_ordering(pattern_runs):
+    w = {k: final(pattern_runs[k], "welfare_WORLD") for k in
+         ("baseline", "coopetition", "selective_decoupling", "full_decoupling")}
+    assert w["baseline"] >= w["coopetition"] >= w["selective_decoupling"] >= w["full_decoupling"], w
+
+
+# ---------------------------------------------------------------- allies
+
+def test_allies_comply_only_after_a_lag(world):
+    spec = load_scenario("selective_decoupling", sectors=world.sectors)
+    start = spec.params.policy.start_year
+    paths = []
+    for seed in PATTERN_SEEDS[:2]:
+        m = DecouplingModel(spec, seed=seed, world=world)
+        path = {}
+        while m.running:
+            m.step()
+            path[m.year] = m.mean_ally_compliance()
+        paths.append(path)
+    at = lambda year: np.mean([p[year] for p in paths])  # noqa: E731
+    # a year of talks: only the little allies do unprompted, under a tenth of what follows
+    assert at(start + 1.0) < 0.1 * at(start + 3.0)
+    assert at(start + 3.0) > 0.3              # then they follow
+    assert at(start + 1.0) < at(start + 1.5) < at(start + 2.0)
+
+
+def test_allies_comply_less_where_china_exposure_is_high(world):
+    kr = world.c("KR")
+    exposed = world_variant(world, china_trade_affinity=world.china_trade_affinity + 1.5 * (np.arange(world.n_countries) == kr))
+    spec = load_scenario("selective_decoupling", sectors=world.sectors)
+    yard = np.flatnonzero(world.small_yard)
+
+    def kr_compliance(w):
+        return np.mean([DecouplingModel(spec, seed=s, world=w).run().compliance[kr, yard].mean() for s in PATTERN_SEEDS[:2]])
+
+    assert kr_compliance(exposed) < kr_compliance(world) - 0.05
+
+
+def test_unilateral_controls_cost_us_share_and_help_allied_firms(pattern_runs, world):
+    allied, alone = pattern_runs["selective_allied"], pattern_runs["selective_unilateral"]
+    us, allies = world.c("US"), world.allies
+    assert final(allied, "ally_compliance_small_yard") > 0.5 > final(alone, "ally_compliance_small_yard")
+    for sector in ("logic_chips", "chip_tools"):
+        j = world.s(sector)
+        us_allied = mean_of(allied, "share", lambda s: s[j, us])
+        us_alone = mean_of(alone, "share", lambda s: s[j, us])
+        base_us = mean_of(pattern_runs["baseline"], "share", lambda s: s[j, us])
+        assert us_alone < us_allied < base_us, sector
+        assert mean_of(alone, "share", lambda s: s[j, allies].sum()) > mean_of(allied, "share", lambda s: s[j, allies].sum()), sector
