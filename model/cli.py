@@ -91,7 +91,7 @@ def cmd_compare(args) -> int:
     files = write_timeseries(out, frame, csv=args.csv)
     table = wide(frame)
     write_csv(out / "indicators.csv", table.reset_index())
-    summary = final_summary(table)
+    summary = final_summary(table).loc[[s for s in dict.fromkeys(r.scenario for r in results)]]
     write_json(out / "summary.json", {
         "provenance": {"scenarios": scenarios, "seeds": seeds, "overrides": _overrides(args),
                        "runs": [r.provenance for r in results], "wall_time_seconds": round(elapsed, 2),

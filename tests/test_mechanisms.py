@@ -164,6 +164,23 @@ def test_unilateral_controls_hand_the_market_to_the_ally(small_world):
     assert alone.market_share[0, jp] > allied.market_share[0, jp]
 
 
+def test_control_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
+    # entity-list controls (covering 20 % of Chinese buyers) with the ally not complying
+    settings = ["policy.yard=gadgets", "policy.fence=0.6", "policy.entity_list_initial=0.2"]
+    neutral = run_steps(small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=0"]), 12)
+    burden = run_steps(small_model(small_world, settings + ["market.control_burden=1.0", "market.china_supply_risk=0"]), 12)
+    risk = run_steps(small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=1.0"]), 12)
+
+    def us_share_of(model, buyer):
+        col = model.bilateral[0, :, small_world.c(buyer)]
+        return col[small_world.c("US")] / col.sum()
+
+    assert us_share_of(burden, "IN") < us_share_of(neutral, "IN") - 0.02   # the 'ITAR-free' premium abroad
+    assert us_share_of(burden, "US") == pytest.approx(us_share_of(neutral, "US"), abs=0.02)
+    assert us_share_of(risk, "CN") < us_share_of(neutral, "CN") - 0.02      # supply risk in China
+    assert us_share_of(risk, "IN") == pytest.approx(us_share_of(neutral, "IN"), abs=0.02)
+
+
 def test_fdpr_bound_firms_design_out_us_content(small_world):
     settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets", "policy.fdpr=gadgets",
                                "policy.licence_approval=0.0"]
