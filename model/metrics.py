@@ -61,7 +61,6 @@ class MetricTable:
         w = model.world
         C, S = w.n_countries, w.n_sectors
         codes, secs = np.array(w.countries, dtype=object), np.array(w.sectors, dtype=object)
-        allc = np.full(1, "all", dtype=object)
         blocks: list[_Block] = []
 
         def add(metric, country, partner, sector, getter):
@@ -119,7 +118,6 @@ class MetricTable:
         self.steps: list[int] = []
         self.years: list[float] = []
         self._lengths = [len(b.country) for b in blocks]
-        _ = allc
 
     def record(self, model) -> None:
         parts = []
