@@ -14,9 +14,13 @@ Rules
   Chinese buyers where the rules are country-wide.
 - US firms are always bound; an ally's firms are bound as far as their government complies (M5)
   or, under FDPR, when their US content exceeds the de-minimis share; Chinese firms never.
-- The largest Chinese firms of the entity-list sectors are listed first. A listed firm, or any
-  Chinese firm under country-wide rules, loses the chokepoint inputs that bound holders supply,
-  less what China has substituted (M7): its effective capability falls.
+- The largest Chinese firms of the entity-list sectors are listed first. A listed firm loses every
+  US-controlled chokepoint input that bound holders supply (entity-list rules reach all US-origin
+  items, whatever the yard), except what is licensed; under country-wide rules every Chinese
+  firm loses the inputs governed by a controlled sector above the fence. What China has
+  substituted (M7) is not lost. The firm's effective capability falls accordingly.
+- In sectors where controls reach all destinations (ITAR-style licensing), buyers everywhere
+  outside the US bear the licence burden of US-bound products (M6).
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ class PolicyState:
     licence: np.ndarray  # (S,) share of refused sales licensed anyway
     coverage: np.ndarray  # (S,) share of Chinese demand covered by the rules
     country_wide: np.ndarray  # (S,) bool
-    fdpr: np.ndarray  # (S,) bool
-    tariff: np.ndarray  # (S,) ad valorem on Chinese-made goods in the US
+    fdpr: np.ndarray  # (S,) bool, controlled sectors where FDPR binds sales
+    fdpr_listed: np.ndarray  # (S,) bool, FDPR reach for inputs to listed firms (any sector)
+    all_destinations: np.ndarray  # (S,) bool, licences needed for every foreign buyer
+    tariff: np.ndarray  # (S,) ad valorem on Chinese-made goods in the US, trade remedies included
     ban: np.ndarray  # (S,) share of US demand closed to Chinese suppliers
     outbound: np.ndarray  # (S,) share of US investment into Chinese firms barred
     academic: np.ndarray  # (S,) share of collaboration stopped
@@ -87,7 +93,10 @@ def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, re
     return PolicyState(
         active=active, controlled=yard, fence=p.fence * yard, licence=np.full(S, p.licence_approval),
         coverage=coverage, country_wide=country_wide, fdpr=sector_mask(p.fdpr, sectors) & yard,
-        tariff=p.tariff * on * sector_mask(p.tariff_sectors, sectors),
+        fdpr_listed=sector_mask(p.fdpr, sectors) & active,
+        all_destinations=sector_mask(p.all_destinations, sectors) & yard,
+        tariff=on * (p.tariff * sector_mask(p.tariff_sectors, sectors)
+                     + p.trade_remedy * sector_mask(p.trade_remedy_sectors, sectors)),
         ban=p.procurement_ban * on * sector_mask(p.ban_sectors, sectors),
         outbound=p.outbound_restriction * on * sector_mask(p.outbound_sectors, sectors),
         academic=p.academic_restriction * on * sector_mask(p.academic_sectors, sectors),
@@ -148,34 +157,37 @@ def update_entity_list(model) -> None:
                 covered += f.revenue[i] / total
 
 
-def holder_blocking(model) -> np.ndarray:
+def holder_blocking(model, fdpr_mask: np.ndarray) -> np.ndarray:
     """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
     buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries."""
-    w, pol = model.world, model.policy
+    w = model.world
     content = model.country_us_content  # (S, C)
-    fdpr = pol.fdpr[:, None] * fdpr_bound(content, model.params.policy.de_minimis)
+    fdpr = fdpr_mask[:, None] * fdpr_bound(content, model.params.policy.de_minimis)
     role = w.role[None, :]
-    block = np.where(role == "controller", 1.0,
-                     np.where(role == "ally", np.maximum(model.compliance.T, fdpr),
-                              np.where(role == "third", fdpr, 0.0)))
-    return block * pol.controlled[:, None]
+    return np.where(role == "controller", 1.0,
+                    np.where(role == "ally", np.maximum(model.compliance.T, fdpr),
+                             np.where(role == "third", fdpr, 0.0)))
 
 
 def update_denial(model) -> None:
     """Chokepoint inputs lost by each Chinese firm, and its effective capability."""
     f, w, pol = model.firms, model.world, model.policy
-    cn = w.c("CN")
+    is_cn = f.country == w.c("CN")
     denial = np.zeros(f.n)
-    if w.chokepoints and pol.controlled.any():
-        block = holder_blocking(model)
-        is_cn = f.country == cn
+    listed = f.listed & is_cn
+    if w.chokepoints and (listed.any() or pol.country_wide.any()):
+        # entity-list rules: all US-origin items, whatever the yard, bar what is licensed
+        block_listed = holder_blocking(model, pol.fdpr_listed)
+        listed_strength = 1.0 - model.params.policy.entity_licence_approval
+        # country-wide rules: inputs governed by a controlled sector, above the fence
+        block_wide = holder_blocking(model, pol.fdpr) * pol.controlled[:, None]
         for i, cp in enumerate(w.chokepoints):
             g = cp.governed_by
-            strength = pol.fence[g] * (1.0 - pol.licence[g])
-            if strength <= 0:
-                continue
-            refused = float(cp.holders @ block[g]) * strength * (1.0 - model.substitution[i])
-            covered = (f.listed | pol.country_wide[g]) & is_cn & (f.sector == cp.sector)
-            denial += cp.weight * refused * covered
+            left = 1.0 - model.substitution[i]
+            in_sector = is_cn & (f.sector == cp.sector)
+            refused_listed = float(cp.holders @ block_listed[g]) * listed_strength * left
+            refused_wide = float(cp.holders @ block_wide[g]) * pol.fence[g] * (1.0 - pol.licence[g]) * left
+            lost = np.maximum(refused_listed * listed, refused_wide * pol.country_wide[g])
+            denial += cp.weight * lost * in_sector
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

@@ -15,8 +15,9 @@ Rules
   China's buy-domestic preference (M7).
 - Products bound by US controls are refused to covered Chinese buyers; a bound firm offers them
   a variant capped at the threshold, unless the fence is at 1. Bans (M3) close shares of markets.
-- Buyers outside the US avoid products bound by US controls (licences, re-export limits): the
-  'ITAR-free' premium that made unilateral controls hand markets to others. Chinese buyers
+- Buyers outside the US avoid products bound by US controls (re-export limits): the 'ITAR-free'
+  premium that made unilateral controls hand markets to others. Where the controls require a
+  licence for every foreign buyer (ITAR-style), the burden is the heavier ``licence_burden``. Chinese buyers
   avoid bound suppliers even for allowed products (supply risk).
 - Each quarter buyers re-optimise ``switching_rate`` of their purchases toward the logit target;
   purchases a ban or control forbids stop at once and are spread over remaining suppliers.
@@ -89,7 +90,8 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
     bound = f.binding * pol.intensity[s]
     abroad = np.ones(model.n_segments, dtype=bool)
     abroad[[us, cn, listed_col]] = False
-    utility -= p.market.control_burden * bound[:, None] * abroad[None, :]
+    burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
+    utility -= (burden * bound)[:, None] * abroad[None, :]
     utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
     # China's buy-domestic preference where controls bind (M7).
     is_cn = f.country == cn

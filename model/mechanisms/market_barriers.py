@@ -7,7 +7,8 @@ Chinese telecom and IT down to 54 % of their 2016 level by 2021); S0 二是数�
 and 2014 did not stop the industry moving to China); S1 一(六) (allies' Huawei bans).
 
 Rules
-- The tariff raises the price US buyers pay for the Chinese-made part of a firm's output:
+- The tariff (and any trade-remedy duty on top, as on PV) raises the price US buyers pay for the
+  Chinese-made part of a firm's output:
   all of a Chinese firm's home output, the ``anti_circumvention`` share of what it makes in
   third countries, and a foreign firm's Chinese assembly.
 - The procurement ban closes a share of US demand in the ban sectors to Chinese firms; a
@@ -33,7 +34,7 @@ def tariff_matrix(model) -> np.ndarray:
     """(n, B) ad valorem tariff each firm's sales face in each buyer segment."""
     f, w, pol = model.firms, model.world, model.policy
     tariffs = np.zeros((f.n, model.n_segments))
-    tariffs[:, w.c("US")] = pol.tariff[f.sector] * made_in_china(model)
+    tariffs[:, w.c("US")] = pol.tariff[f.sector] * made_in_china(model)  # tariffs and trade remedies
     return tariffs
 
 
