@@ -41,7 +41,9 @@ class Controller(State):
     def set_policy(self, quarter_start: float) -> None:
         m = self.model
         m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start, m.reshoring_weights)
-        m.pressed_age = np.where(m.policy.pressed, m.pressed_age + 1, 0)
+        # quarters the US has been pressing allies to follow it in each sector
+        pressing = m.policy.pressed & (m.params.policy.ally_pressure > 0)
+        m.pressed_age = np.where(pressing, m.pressed_age + 1, 0)
         export_controls.update_entity_list(m)
 
 

@@ -184,6 +184,44 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from .validation.checks import all_checks
+    from .validation.report import evaluate, markdown, write_report
+    checks = all_checks()
+    if args.only:
+        wanted = {c.strip() for c in args.only.split(",") if c.strip()}
+        unknown = wanted - {c.id for c in checks}
+        if unknown:
+            raise DecoupleError(f"--only: unknown check(s) {sorted(unknown)}; known: {', '.join(c.id for c in checks)}")
+        checks = [c for c in checks if c.id in wanted]
+    if args.set:
+        from .config import load_scenario
+        load_scenario("baseline", tuple(args.set))  # validate overrides before any run
+    seeds = [args.seed + i for i in range(args.seeds)]
+    started = time.perf_counter()
+    table = evaluate(seeds, checks, tuple(args.set or []), progress=not args.quiet)
+    out = Path(args.out)
+    files = write_report(table, seeds, out)
+    print(markdown(table, seeds))
+    failed = int((~table.passed).sum())
+    print(f"{len(table) - failed} of {len(table)} checks pass ({time.perf_counter() - started:.1f} s); "
+          f"report in {out}/: {', '.join(p.name for p in files)}")
+    return 1 if (args.strict and failed) else 0
+
+
+def cmd_calibrate(args) -> int:
+    from .validation import calibration
+    record = calibration.run(points=args.points, workers=args.workers or (os.cpu_count() or 1),
+                             max_evaluations=args.evaluations)
+    path = calibration.write(record, Path(args.out) if args.out else None)
+    print(f"calibration written to {path} ({record['seconds']:.0f} s)")
+    for name, free in (("replay", calibration.REPLAY_FREE), ("satellite", calibration.SATELLITE_FREE)):
+        for p, v in zip(free, record[name]["values"]):
+            where = f"event '{p.event}' of scenarios/historical.toml" if p.event else "seeds/parameters.toml"
+            print(f"  {p.path} = {float(v):.4f}  (prior {p.prior}; set it in {where})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="decouple", description="Agent-based scenarios of US-China technology decoupling.")
     parser.add_argument("--version", action="version", version=f"decouple {__version__}")
@@ -224,6 +262,23 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, steps=False)
     p.set_defaults(func=cmd_params)
 
+    p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
+    p.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds per check (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--out", metavar="DIR", default="results/validate", help="output folder (default results/validate)")
+    p.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails")
+    p.add_argument("--only", metavar="IDS", help="comma-separated check ids to run")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="perturb the model in every check (repeatable)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("calibrate", help="refit the free parameters to the calibration targets (a few minutes)")
+    p.add_argument("--points", type=int, default=40, help="Latin-hypercube points of the replay fit (default 40)")
+    p.add_argument("--evaluations", type=int, default=120, help="Nelder-Mead evaluations (default 120)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes for the design (default: all cores)")
+    p.add_argument("--out", metavar="FILE", help="where to write the result (default seeds/calibration.toml)")
+    p.set_defaults(func=cmd_calibrate)
+
     p = sub.add_parser("plot", help="(re)draw the figures of a run or comparison folder")
     p.add_argument("results_dir")
     p.set_defaults(func=cmd_plot)
@@ -235,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "replicates", 1) is not None and getattr(args, "replicates", 1) < 1:
         parser.error("--replicates must be at least 1")
+    if getattr(args, "seeds", 1) < 1:
+        parser.error("--seeds must be at least 1")
     if getattr(args, "steps", None) is not None and args.steps < 1:
         parser.error("--steps must be at least 1")
     if getattr(args, "workers", None) is not None and args.workers < 1:

@@ -25,7 +25,7 @@ from .paths import scenarios_dir, seeds_dir
 
 TYPES = ("float", "int", "bool", "sectors")
 SCENARIO_META_KEYS = ("name", "title", "description", "extends")
-EVENT_KEYS = ("year", "set", "note")
+EVENT_KEYS = ("year", "set", "note", "id")
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,7 @@ class Event:
     year: float
     changes: dict[str, Any]
     note: str = ""
+    id: str = ""
 
 
 @dataclass
@@ -268,6 +269,22 @@ class Scenario:
 
     def get(self, path: str) -> Any:
         return get_path(self.resolved(), path)
+
+    def with_event_value(self, event_id: str, path: str, value: Any) -> "Scenario":
+        """A copy whose event ``event_id`` sets ``path`` to ``value`` (used by calibration)."""
+        import dataclasses
+        matches = [e for e in self.events if e.id == event_id]
+        if not matches:
+            known = ", ".join(e.id for e in self.events if e.id) or "none"
+            raise ConfigError(f"{self.file}: no event with id '{event_id}'; events with ids: {known}")
+        events = []
+        for e in self.events:
+            if e.id == event_id:
+                changes = {**e.changes, path: value}
+                self.with_changes(changes, f"{self.file}: event '{event_id}'")  # validate
+                e = dataclasses.replace(e, changes=changes)
+            events.append(e)
+        return dataclasses.replace(self, events=events)
 
     def with_changes(self, changes: dict[str, Any], origin: str, base: BaseModel | None = None) -> BaseModel:
         """Return new validated params: ``changes`` (live parameters only) applied to ``base``
@@ -368,7 +385,7 @@ def _validate_events(event_tables: list[tuple[Path, dict]], scenario: Scenario) 
         scenario.with_changes(flat, f"{origin} at {year}")  # validates paths and values
         if not start <= year <= end:
             raise ConfigError(f"{origin} key 'year' = {year}; allowed: within the run, {start:g} to {end:g}")
-        events.append(Event(float(year), flat, str(table.get("note", ""))))
+        events.append(Event(float(year), flat, str(table.get("note", "")), str(table.get("id", ""))))
     return sorted(events, key=lambda e: e.year)
 
 

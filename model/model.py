@@ -86,6 +86,7 @@ class DecouplingModel(mesa.Model):
 
         self.demand0 = w.market_size[:, None] * w.demand_share  # (S, C) US$ bn/yr
         self.demand_index = np.ones(S)
+        self.demand_multiplier = np.ones((S, C))  # country-specific demand shifts (China's home absorption)
         self.world_rd0 = w.rd_intensity * w.market_size
         self.china_demand_weights = self.demand0[:, cn] / self.demand0[:, cn].sum()
         self.reshoring_weights = self.country_sector(f.revenue)[:, us]
@@ -100,6 +101,7 @@ class DecouplingModel(mesa.Model):
         self.split = np.zeros(S)
         self.countermeasures = 0.0
         self.sanction_intensity = 0.0
+        self.hostility = 0.0
         self.shocks = 0
         self.substitution = np.zeros(len(w.chokepoints))
         self.china_bind = np.zeros(S)
@@ -114,6 +116,9 @@ class DecouplingModel(mesa.Model):
         self._update_market_indicators()
         self.self_sufficiency0 = self.self_sufficiency.copy()
         self.china_priority = w.competitiveness * (1.0 - self.self_sufficiency0[:, cn])
+        cn_sales = self.revenue_cs[:, cn]
+        self.china_export_share0 = np.divide(cn_sales - self.bilateral[:, cn, cn], cn_sales,
+                                             out=np.zeros(S), where=cn_sales > 0)
 
         capital.initialise(self)
         import_replacement.update(self)
@@ -166,7 +171,7 @@ class DecouplingModel(mesa.Model):
     def segment_demand(self) -> np.ndarray:
         """(S, B) demand of each buyer segment, US$ bn per year."""
         w = self.world
-        demand = self.demand0 * self.demand_index[:, None]
+        demand = self.demand0 * self.demand_index[:, None] * self.demand_multiplier
         cn = w.c("CN")
         out = np.zeros((w.n_sectors, self.n_segments))
         out[:, : w.n_countries] = demand

@@ -28,13 +28,14 @@ def test_binding_by_role():
     role = np.array(["controller", "ally", "ally", "third", "target"])
     compliance = np.array([0.0, 0.3, 0.3, 0.0, 0.0])
     content = np.array([1.0, 0.1, 0.6, 0.6, 0.0])
-    bind = export_controls.firm_binding(role, compliance, np.ones(5), content, 0.25, np.ones(5))
+    reach = export_controls.fdpr_bound(content, 0.25)
+    bind = export_controls.firm_binding(role, compliance, reach, np.ones(5))
     assert bind[0] == 1.0                       # US firms are always bound
     assert bind[1] == pytest.approx(0.3)        # ally below de minimis: its government's compliance
     assert bind[2] == pytest.approx(1.0)        # ally above de minimis: FDPR binds
     assert bind[3] == pytest.approx(1.0)        # third country above de minimis: FDPR binds
     assert bind[4] == 0.0                       # Chinese firms never
-    none = export_controls.firm_binding(role, compliance, np.ones(5), content, 0.25, np.zeros(5))
+    none = export_controls.firm_binding(role, compliance, reach, np.zeros(5))
     assert not none.any()                       # nothing binds outside controlled sectors
 
 
@@ -346,8 +347,8 @@ def test_political_shocks_lower_trust(small_world):
 # ---------------------------------------------------------------- M12 counter-measures
 
 def test_countermeasures_follow_sanctions_and_hit_us_firms(small_world):
-    settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.licence_approval=0.0", "china.us_share_cap=0.1",
-                               "china.countermeasure_responsiveness=2.0"]
+    settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.licence_approval=0.0", "policy.country_wide=gadgets",
+                               "china.us_share_cap=0.1", "china.countermeasure_responsiveness=2.0"]
     m = run_steps(small_model(small_world, settings), 16)
     quiet = run_steps(small_model(small_world, settings + ["china.countermeasure_responsiveness=0.0"]), 16)
     assert m.countermeasures > 0.5 and quiet.countermeasures == 0

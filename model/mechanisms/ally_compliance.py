@@ -15,7 +15,7 @@ Each ally, in each sector where the US presses (controls or bans), moves a share
     target = logistic( w_p·pressure + w_s·security + w_t·trust_in_US_continuity + w_peer·peers
                        − w_e·China_exposure − w_a·autonomy − w_r·retaliation + willingness + bias )
 
-where pressure counts only once ``negotiation_lag`` quarters of controls have passed (the year of talks),
+where pressure counts only once the US has pressed for ``negotiation_lag`` quarters (the year of talks),
 China exposure is the share of the ally's firms' sector sales that go to Chinese buyers (from
 the market, so it changes as trade does), peers is the other allies' mean compliance in the
 sector and retaliation is China's counter-measure intensity (M12). Where the US does not press,

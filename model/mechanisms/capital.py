@@ -11,8 +11,9 @@ Rules
 - Two flows (US$ bn/yr): Chinese direct investment into the US, and US investment into Chinese
   technology firms split over sectors by Chinese firms' 2018 sales. Each moves toward a target,
   closing ``adjustment_rate`` of the gap per quarter: its 2018 level, less what screening
-  (inbound) or the outbound ban (in its sectors) blocks, scaled down when trust (M10) has fallen
-  below its 2018 level (uncertainty deters investors both ways).
+  (inbound) or the outbound ban (in its sectors) blocks, scaled by ``(trust / trust in 2018) **
+  trust_elasticity`` (at most 1) when trust (M10) has fallen: uncertainty and the expectation of
+  further restrictions deter investors both ways (S2 三(一)).
 - ``vc_rd_share`` of the US investment funds Chinese firms' R&D (by sales). Both flows carry
   technology: their level relative to 2018 is the capital part of China's catch-up absorption.
 """
@@ -44,7 +45,7 @@ def fund_rd(model) -> None:
 
 def update(model) -> None:
     pol, cap = model.policy, model.params.capital
-    confidence = min(1.0, model.trust / max(model.params.coopetition.trust_initial, 1e-9))
+    confidence = min(1.0, model.trust / max(model.params.coopetition.trust_initial, 1e-9)) ** cap.trust_elasticity
     inbound_target = cap.cn_to_us_initial * (1.0 - model.params.policy.inbound_screening * pol.active) * confidence
     model.investment_in_us += cap.adjustment_rate * (inbound_target - model.investment_in_us)
     outbound_target = model.investment_in_cn0 * (1.0 - pol.outbound) * confidence

@@ -39,8 +39,7 @@ def trust_step(trust: float, activity_level: float, hostility: float, build: flo
 
 def update(model) -> None:
     w, co = model.world, model.params.coopetition
-    hostility = float(np.clip((model.sanction_intensity + model.countermeasures) / 2.0, 0.0, 1.0))
-    trust = trust_step(model.trust, activity(w.benefit, model.collaboration), hostility,
+    trust = trust_step(model.trust, activity(w.benefit, model.collaboration), model.hostility,
                        co.trust_build, co.trust_erosion)
     draw = model.rng.random()  # drawn every quarter so the random stream does not depend on policy
     if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, model.collaboration):

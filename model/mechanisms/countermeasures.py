@@ -8,7 +8,8 @@ duties with its own).
 
 Rules
 - Sanction intensity is the China-demand-weighted mean over sectors of
-  ``fence × refusal rate + ban + tariff`` (capped at 1).
+  ``fence × refusal rate × covered share of Chinese demand + listed share of Chinese firms ×
+  entity-list refusal rate + ban + tariff`` (capped at 1).
 - Counter-measure intensity moves each quarter by ``review_rate`` toward ``responsiveness ×
   sanction intensity`` (capped at 1).
 - At intensity r: US firms pay ``retaliatory_tariff × r`` in China; their share of Chinese
@@ -21,9 +22,20 @@ from __future__ import annotations
 import numpy as np
 
 
+def listed_share(model) -> np.ndarray:
+    """(S,) share of Chinese firms' sales made by entity-listed firms."""
+    f, w = model.firms, model.world
+    is_cn = f.country == w.c("CN")
+    total = np.bincount(f.sector, weights=f.revenue * is_cn, minlength=w.n_sectors)
+    listed = np.bincount(f.sector, weights=f.revenue * (is_cn & f.listed), minlength=w.n_sectors)
+    return np.divide(listed, total, out=np.zeros_like(total), where=total > 0)
+
+
 def sanction_intensity(model) -> float:
     pol = model.policy
-    per_sector = np.clip(pol.fence * (1.0 - pol.licence) + pol.ban + pol.tariff, 0.0, 1.0)
+    controls = pol.fence * (1.0 - pol.licence) * pol.coverage
+    listing = listed_share(model) * (1.0 - model.params.policy.entity_licence_approval)
+    per_sector = np.clip(controls + listing + pol.ban + pol.tariff, 0.0, 1.0)
     return float((model.china_demand_weights * per_sector).sum())
 
 
@@ -32,6 +44,12 @@ def update(model) -> None:
     model.sanction_intensity = sanction_intensity(model)
     target = min(1.0, c.countermeasure_responsiveness * model.sanction_intensity)
     model.countermeasures += c.countermeasure_review_rate * (target - model.countermeasures)
+    model.hostility = hostility(model.sanction_intensity, model.countermeasures)
+
+
+def hostility(sanctions: float, countermeasures: float) -> float:
+    """The political temperature both sides read: mean of US sanctions and China's retaliation."""
+    return float(np.clip((sanctions + countermeasures) / 2.0, 0.0, 1.0))
 
 
 def retaliatory_tariffs(model) -> np.ndarray:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FDPR_SOFTNESS = 0.02  # width (in US-content share) of the smooth step at the de-minimis line
+SEE_THROUGH = 0.05  # US content below which a product counts as free of it ('ITAR-free') under all-destination rules
 
 
 @dataclass
@@ -105,23 +106,33 @@ def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, re
     )
 
 
+def fdpr_reach(model) -> np.ndarray:
+    """(n,) how far US rules reach each firm's products through their US content: FDPR above the
+    de-minimis share in FDPR sectors; any US content at all where controls cover all destinations
+    (ITAR's 'see-through' rule)."""
+    f, pol = model.firms, model.policy
+    fdpr = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
+    see_through = pol.all_destinations[f.sector] * fdpr_bound(f.us_content, SEE_THROUGH)
+    return np.maximum(fdpr, see_through)
+
+
 def fdpr_bound(us_content: np.ndarray, de_minimis: float) -> np.ndarray:
     """Smooth 0-1 step: how far a product with ``us_content`` falls under the FDPR."""
     z = np.clip((us_content - de_minimis) / FDPR_SOFTNESS, -50, 50)
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr_of_firm: np.ndarray,
-                 us_content: np.ndarray, de_minimis: float, controlled_of_firm: np.ndarray) -> np.ndarray:
+def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr: np.ndarray,
+                 controlled_of_firm: np.ndarray) -> np.ndarray:
     """How far US controls bind each firm's sales to covered Chinese buyers, in [0, 1].
 
-    US firms: 1. Allies: the larger of their government's compliance and the FDPR reach.
-    Third countries: the FDPR reach. Chinese firms: 0. Zero outside controlled sectors.
+    US firms: 1. Allies: the larger of their government's compliance and the FDPR reach (``fdpr``,
+    see :func:`fdpr_reach`). Third countries: the FDPR reach. Chinese firms: 0. Zero outside
+    controlled sectors.
     """
-    fdpr = fdpr_of_firm * fdpr_bound(us_content, de_minimis)
     bind = np.select(
         [role_of_firm == "controller", role_of_firm == "ally", role_of_firm == "third"],
-        [np.ones_like(us_content), np.maximum(compliance_of_firm, fdpr), fdpr],
+        [np.ones_like(fdpr), np.maximum(compliance_of_firm, fdpr), fdpr],
         default=0.0,
     )
     return bind * controlled_of_firm
@@ -131,8 +142,7 @@ def update_binding(model) -> None:
     f, w, pol = model.firms, model.world, model.policy
     role = w.role[f.country]
     compliance = model.compliance[f.country, f.sector]
-    f.binding = firm_binding(role, compliance, pol.fdpr[f.sector].astype(float), f.us_content,
-                             model.params.policy.de_minimis, pol.controlled[f.sector].astype(float))
+    f.binding = firm_binding(role, compliance, fdpr_reach(model), pol.controlled[f.sector].astype(float))
 
 
 def update_entity_list(model) -> None:

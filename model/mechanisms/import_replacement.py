@@ -1,4 +1,4 @@
-"""M7 Import replacement — China's indigenous substitution where controls bind.
+"""M7 Import replacement — China's indigenous substitution where controls and barriers bind.
 
 Sources: S0 长期趋势, third limit (decoupling cannot remove China's institutional advantages:
 the state carries firms through bad cycles and directs money to strategic areas; decoupling
@@ -8,8 +8,9 @@ dominant and barriers useless); S1 二(一) (the new whole-nation system; a firs
 S2 二(一) (sector balances).
 
 Rules
-- How hard controls bind a sector: the covered share of Chinese demand times the fence and the
-  refusal rate, plus the capability Chinese firms lose to denied inputs.
+- How hard US measures bind a sector: the covered share of Chinese demand times the fence and
+  the refusal rate, plus the capability Chinese firms lose to denied inputs, plus the barriers
+  (tariffs, bans) on Chinese exports times the share of Chinese firms' 2018 sales made abroad.
 - State support (US$ bn/yr) = (base_support + state_support × bind) × priority × the sector's
   world R&D, where priority = competitiveness × China's 2018 import dependence. It goes to Chinese
   firms by sales (national champions) and raises their R&D.
@@ -17,6 +18,9 @@ Rules
   (1 − difficulty)`` of the remaining gap per year: EUV comes slowest.
 - Chinese buyers prefer domestic suppliers in proportion to the bind (procurement preference),
   and Chinese firms learn on the captive home demand they gain (see innovation).
+- Where barriers hit Chinese exports, the state pushes the home market to absorb the capacity:
+  Chinese demand in the sector grows faster by ``home_absorption`` × the barrier bind a year
+  (S0 中美科技关系嬗变: after the PV duties China encouraged its home market to absorb PV output).
 """
 
 from __future__ import annotations
@@ -26,14 +30,21 @@ import numpy as np
 from .reshoring import allocate_subsidy
 
 
+def barrier_bind(model) -> np.ndarray:
+    """(S,) how hard tariffs and bans bind Chinese exports: barrier level × export share."""
+    pol = model.policy
+    return np.clip(pol.tariff + pol.ban, 0.0, 1.0) * model.china_export_share0
+
+
 def bind(model) -> np.ndarray:
-    """(S,) how hard US controls bind China in each sector, in [0, 1]."""
+    """(S,) how hard US measures bind China in each sector, in [0, 1]."""
     f, w, pol = model.firms, model.world, model.policy
     is_cn = f.country == w.c("CN")
     weights = f.revenue * is_cn + 1e-12 * is_cn
     denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
     denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
-    return np.clip(pol.coverage * pol.fence * (1.0 - pol.licence) + denial, 0.0, 1.0)
+    controls = pol.coverage * pol.fence * (1.0 - pol.licence)
+    return np.clip(controls + denial + barrier_bind(model), 0.0, 1.0)
 
 
 def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarray:
@@ -48,6 +59,8 @@ def update(model) -> None:
     funds = level * model.china_priority * model.world_rd0 * model.demand_index
     is_cn = f.country == w.c("CN")
     f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, is_cn)
+    growth = 1.0 + c.home_absorption * barrier_bind(model)
+    model.demand_multiplier[:, w.c("CN")] *= growth ** 0.25
     for i, cp in enumerate(w.chokepoints):
         drive = max(level[cp.sector], level[cp.governed_by])
         step = c.substitution_rate / 4.0 * drive * (1.0 - cp.difficulty)

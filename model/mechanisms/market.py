@@ -21,9 +21,9 @@ Rules
   avoid bound suppliers even for allowed products (supply risk).
 - Each quarter buyers re-optimise ``switching_rate`` of their purchases toward the logit target;
   purchases a ban or control forbids stop at once and are spread over remaining suppliers.
-- A non-US firm that FDPR binds designs out US content at ``design_out_rate`` times the share
-  of its sales made outside the US (where US-bound products are refused or shunned) per quarter,
-  at a lasting cost; once below de minimis it is free of US rules.
+- A non-US firm that FDPR binds replaces ``design_out_rate`` of its original US content per
+  quarter, times the share of its sales made outside the US (where US-bound products are refused
+  or shunned), at a lasting cost; once below de minimis it is free of US rules ('ITAR-free').
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import market_barriers, standards
-from .export_controls import fdpr_bound
+from .export_controls import fdpr_reach
 
 TINY = 1e-12
 
@@ -154,12 +154,13 @@ def design_out(model) -> None:
     """Non-US firms bound by FDPR replace US content in proportion to their sales outside the US."""
     f, w, pol, m = model.firms, model.world, model.policy, model.params.market
     foreign = (f.country != w.c("US")) & (f.country != w.c("CN"))
-    reach = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
+    reach = fdpr_reach(model)
     # Firms whose government complies in full gain nothing from designing out.
     gain = reach * (1.0 - model.compliance[f.country, f.sector])
     outside_us = f.revenue - model.sales[:, w.c("US")]
     exposure = np.divide(outside_us, f.revenue, out=np.zeros(f.n), where=f.revenue > 0)
-    f.us_content = f.us_content * (1.0 - m.design_out_rate * gain * exposure * foreign)
+    # a redesign programme replaces a fixed share of the original US content each quarter
+    f.us_content = np.maximum(0.0, f.us_content - m.design_out_rate * f.us_content0 * gain * exposure * foreign)
 
 
 def design_out_cost(model) -> np.ndarray:

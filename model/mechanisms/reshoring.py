@@ -15,6 +15,9 @@ Rules
 - Tariffs push production out of China: a foreign firm moves its Chinese assembly, and a Chinese
   firm part of its home output (tariff-jumping, less what anti-circumvention rules catch), to
   India and Vietnam/ASEAN at ``relocation_rate`` per unit of tariff on its sales.
+- Rising hostility (sanctions and retaliation) makes foreign firms de-risk: they move Chinese
+  assembly to India and Vietnam/ASEAN at ``derisking_rate`` per unit of hostility a year, the
+  friend-shoring the US encourages (S1 一(二)).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def update(model) -> None:
     exposure = np.divide((model.tariffs * model.sales).sum(1), f.revenue,
                          out=np.zeros(f.n), where=f.revenue > 0)
     anti = model.params.policy.anti_circumvention
-    move = np.minimum(1.0, r.relocation_rate * exposure / 4.0)
+    move = np.minimum(1.0, (r.relocation_rate * exposure + r.derisking_rate * model.hostility * ~is_cn) / 4.0)
     from_cn_assembly = np.where(is_cn, 0.0, move * f.loc_cn)
     from_cn_home = np.where(is_cn, move * (1.0 - anti) * (1.0 - f.loc_friend), 0.0)
     f.loc_cn = f.loc_cn - from_cn_assembly

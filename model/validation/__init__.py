@@ -1,0 +1,1 @@
+"""Evidence, historical replay, calibration and validation checks (`decouple validate`)."""

@@ -1,0 +1,383 @@
+"""The evidence checks of `decouple validate`.
+
+Each check compares one model quantity with one documented figure (``seeds/facts.toml``) and
+passes when the seed mean falls within a stated tolerance. Three kinds:
+
+- ``calibration`` — in-sample: the figures the calibration fits (``seeds/calibration.toml``);
+- ``replay`` — out-of-sample: the historical replay against figures the fit never sees;
+- ``pattern`` — model experiments for the patterns the documents describe.
+
+Replay checks read the recorded series of :mod:`.replay`; pattern checks run their own small
+experiments. Every measurement takes ``overrides`` so that tests can perturb the model (e.g.
+switch import replacement off) and see a check fail.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..config import load_scenario
+from ..model import DecouplingModel
+from ..world import World
+from .facts import fact
+from .replay import ReplaySeries, historical_scenario, run_replay
+
+KINDS = ("calibration", "replay", "pattern")
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    kind: str
+    facts: tuple[str, ...]
+    compared: str  # what the model quantity is
+    documented: str  # the documented figure, in words
+    target: float  # the figure as a number on the model quantity's scale
+    low: float  # pass when low <= seed mean <= high
+    high: float
+    why: str  # why this tolerance
+    measure: Callable  # (context, seed) -> float
+
+    def passes(self, value: float) -> bool:
+        return bool(self.low <= value <= self.high)
+
+    @property
+    def tolerance(self) -> str:
+        if np.isinf(self.high):
+            return f">= {self.low:g}"
+        if np.isinf(self.low):
+            return f"<= {self.high:g}"
+        return f"{self.low:g} to {self.high:g}"
+
+
+# ----------------------------------------------------------------------------- context
+
+class Context:
+    """Runs shared by the checks for one set of seeds and overrides (cached)."""
+
+    def __init__(self, world: World, overrides: tuple[str, ...] = (),
+                 event_values: tuple[tuple[str, str, float], ...] = ()):
+        self.world = world
+        self.overrides = tuple(overrides)
+        self.event_values = tuple(event_values)  # (event id, path, value) for the replay
+        self._replays: dict[int, ReplaySeries] = {}
+        self._runs: dict[tuple, DecouplingModel] = {}
+
+    def replay(self, seed: int) -> ReplaySeries:
+        if seed not in self._replays:
+            scenario = historical_scenario(self.world, self.overrides)
+            for event_id, path, value in self.event_values:
+                scenario = scenario.with_event_value(event_id, path, value)
+            self._replays[seed] = run_replay(seed, scenario, self.world)
+        return self._replays[seed]
+
+    def run(self, scenario: str, seed: int, extra: tuple[str, ...] = (), world: World | None = None,
+            key: str = "") -> DecouplingModel:
+        """A finished run of ``scenario`` with ``extra`` overrides (then the context's)."""
+        cache_key = (scenario, seed, extra, key)
+        if cache_key not in self._runs:
+            w = world or self.world
+            spec = load_scenario(scenario, extra + self.overrides, sectors=w.sectors)
+            self._runs[cache_key] = DecouplingModel(spec, seed=seed, world=w).run()
+        return self._runs[cache_key]
+
+
+def annual_change(series: str, year: int, base_year: int):
+    return lambda ctx, seed: ctx.replay(seed).annual(series, year) / ctx.replay(seed).annual(series, base_year) - 1.0
+
+
+def annual_level(series: str, year: int):
+    return lambda ctx, seed: ctx.replay(seed).annual(series, year)
+
+
+# ----------------------------------------------------------------------------- replay measures
+
+def alliance_delay(ctx: Context, seed: int) -> float:
+    """Years from the US acting alone (October 2022) until the Netherlands and Japan both apply
+    a quarter of its chip-tool controls."""
+    r = ctx.replay(seed)
+    years, nl = r.series("compliance_NL_tools")
+    _, jp = r.series("compliance_JP_tools")
+    joined = np.flatnonzero((np.minimum(nl, jp) >= 0.25) & (years > 2022.75))
+    return float(years[joined[0]] - 2022.75) if joined.size else float("inf")
+
+
+def phone_leader_loss(ctx: Context, seed: int) -> float:
+    r = ctx.replay(seed)
+    return r.annual("phone_leader_share", 2021) / r.annual("phone_leader_share", 2019) - 1.0
+
+
+# ----------------------------------------------------------------------------- pattern experiments
+
+def satellite_world(world: World) -> World:
+    """The world with the aerospace market split as the satellite market was before 1998."""
+    us_share, _ = fact("itar_satellites").value
+    w = copy.deepcopy(world)
+    j, us = w.s("aerospace"), w.c("US")
+    others = w.market_share[j].copy()
+    others[us] = 0.0
+    w.market_share[j] = others / others.sum() * (1.0 - us_share)
+    w.market_share[j, us] = us_share
+    return w
+
+
+SATELLITE_POLICY = ("policy.yard=aerospace", "policy.all_destinations=aerospace", "policy.country_wide=aerospace",
+                    "policy.fence=0.8", "policy.licence_approval=0.2", "policy.ally_pressure=0.0",
+                    "policy.start_year=2018.0")
+
+
+def _international_share(model, sector: int, country: int) -> float:
+    """The country's firms' share of sales to buyers outside the country."""
+    sales = model.bilateral[sector]
+    abroad = np.ones(sales.shape[1], dtype=bool)
+    abroad[country] = False
+    return float(sales[country, abroad].sum() / sales[:, abroad].sum())
+
+
+def satellite_loss(ctx: Context, seed: int) -> float:
+    """Relative fall of the US share of the international aerospace market ten years after
+    unilateral, all-destination controls, with capable allied (European) firms that do not comply."""
+    w = satellite_world(ctx.world)
+    j, us = w.s("aerospace"), w.c("US")
+    start = _international_share(ctx.run("baseline", seed, ("time.steps=1",), world=w, key="satellite-start"), j, us)
+    m = ctx.run("baseline", seed, SATELLITE_POLICY + ("time.steps=40",), world=w, key="satellite")
+    return _international_share(m, j, us) / start - 1.0
+
+
+PV_POLICY = ("policy.trade_remedy=0.5", "policy.trade_remedy_sectors=solar_pv", "policy.tariff=0.25",
+             "policy.tariff_sectors=solar_pv", "policy.start_year=2018.0")
+
+
+def pv_share_change(ctx: Context, seed: int) -> float:
+    """Change of China's world PV share in the decade after US duties and tariffs."""
+    m = ctx.run("baseline", seed, PV_POLICY + ("time.steps=40",), key="pv")
+    j, cn = ctx.world.s("solar_pv"), ctx.world.c("CN")
+    return float(m.market_share[j, cn] - ctx.world.market_share[j, cn])
+
+
+def ally_lag(ctx: Context, seed: int) -> float:
+    """Years after US pressure starts until allies reach half of their compliance three years on
+    (selective decoupling, small-yard sectors)."""
+    spec = load_scenario("selective_decoupling", ctx.overrides, sectors=ctx.world.sectors)
+    m = DecouplingModel(spec, seed=seed, world=ctx.world)
+    start = spec.params.policy.start_year
+    path = []
+    while m.running and m.year < start + 3.0 + 1e-9:
+        m.step()
+        path.append((m.year, m.mean_ally_compliance()))
+    years, level = np.array(path).T
+    half = 0.5 * level[-1]
+    reached = np.flatnonzero(level >= half)
+    return float(years[reached[0]] - start) if reached.size and half > 0 else float("inf")
+
+
+def exposure_effect(ctx: Context, seed: int) -> float:
+    """Change in Korea's small-yard compliance (2030) when its firms' China exposure is raised."""
+    w = ctx.world
+    kr = w.c("KR")
+    exposed = copy.deepcopy(w)
+    exposed.china_trade_affinity = w.china_trade_affinity + 1.5 * (np.arange(w.n_countries) == kr)
+    yard = np.flatnonzero(w.small_yard)
+    steps = ("time.steps=48",)
+    base = ctx.run("selective_decoupling", seed, steps, key="exposure-base").compliance[kr, yard].mean()
+    high = ctx.run("selective_decoupling", seed, steps, world=exposed, key="exposure-high").compliance[kr, yard].mean()
+    return float(high - base)
+
+
+def _yard(ctx: Context) -> np.ndarray:
+    spec = load_scenario("selective_decoupling", ctx.overrides, sectors=ctx.world.sectors)
+    return np.array([s in spec.params.policy.yard for s in ctx.world.sectors])
+
+
+def rd_change(ctx: Context, seed: int) -> float:
+    """US firms' R&D in the controlled sectors in 2030, selective decoupling vs the baseline."""
+    us = ctx.world.c("US")
+    yard = _yard(ctx)
+    steps = ("time.steps=48",)
+    sel = ctx.run("selective_decoupling", seed, steps).country_sector(
+        ctx.run("selective_decoupling", seed, steps).firms.rd)[yard, us].sum()
+    base_model = ctx.run("baseline", seed, steps)
+    base = base_model.country_sector(base_model.firms.rd)[yard, us].sum()
+    return float(sel / base - 1.0)
+
+
+def self_sufficiency_gains(ctx: Context, seed: int) -> np.ndarray:
+    cn = ctx.world.c("CN")
+    steps = ("time.steps=48",)
+    yard = _yard(ctx)
+    gain = ctx.run("selective_decoupling", seed, steps).self_sufficiency[:, cn] - ctx.run("baseline", seed, steps).self_sufficiency[:, cn]
+    return gain[yard]
+
+
+def smallest_gain(ctx: Context, seed: int) -> float:
+    return float(self_sufficiency_gains(ctx, seed).min())
+
+
+def hardest_gain_gap(ctx: Context, seed: int) -> float:
+    """Gain in the yard sector hardest to catch up in, minus the smallest gain among the others
+    (<= 0 when the hardest sector gains least)."""
+    yard = _yard(ctx)
+    difficulty = ctx.world.catch_up_difficulty[yard]
+    gains = self_sufficiency_gains(ctx, seed)
+    hardest = int(np.argmax(difficulty))
+    return float(gains[hardest] - np.delete(gains, hardest).min())
+
+
+def welfare_order(ctx: Context, seed: int) -> float:
+    """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare, 2035)."""
+    w = [ctx.run(s, seed).welfare_groups["WORLD"] for s in
+         ("baseline", "coopetition", "selective_decoupling", "full_decoupling")]
+    return float(min(w[0] - w[1], w[1] - w[2], w[2] - w[3]))
+
+
+# ----------------------------------------------------------------------------- the checks
+
+def _v(fact_id: str, key=None):
+    value = fact(fact_id).value
+    return value if key is None else value[key]
+
+
+def all_checks() -> list[Check]:
+    inv = _v("cn_investment_us_aei")
+    vc = _v("us_vc_china", "funding")
+    pv = _v("pv_chain_cn")
+    output = _v("hightech_output_2016")
+    checks = [
+        # ---------------------------------------------------------------- in-sample
+
+        Check("cal_investment_2017", "calibration", ("cn_investment_us_aei",),
+              "Chinese investment in the US, 2017 (US$ bn, replay)", "23.4", inv[0], inv[0] / 1.5, inv[0] * 1.5,
+              "fitted figure; within a factor 1.5, as investment trackers differ by up to 2x (Rhodium vs AEI)",
+              annual_level("investment_cn_to_us", 2017)),
+        Check("cal_investment_2018", "calibration", ("cn_investment_us_aei",),
+              "Chinese investment in the US, 2018 (US$ bn, replay)", "9.9", inv[1], inv[1] / 1.5, inv[1] * 1.5,
+              "as above", annual_level("investment_cn_to_us", 2018)),
+        Check("cal_investment_2022", "calibration", ("cn_investment_us_aei",),
+              "Chinese investment in the US, 2022 (US$ bn, replay)", "3.2", inv[2], inv[2] / 1.5, inv[2] * 1.5,
+              "as above", annual_level("investment_cn_to_us", 2022)),
+        Check("cal_coauthorship", "calibration", ("coauthor_nature",),
+              "US-China research collaboration (basic research), 2022 over 2019 (replay)", "over -20 %",
+              -_v("coauthor_nature"), -0.35, -0.15,
+              "fitted to the bound; 'over 20 %' leaves room below, and the index measures intensity not counts",
+              annual_change("collaboration_basic", 2022, 2019)),
+        Check("cal_vc_2022", "calibration", ("us_vc_china",),
+              "US investment into Chinese tech, 2022 over 2021 (replay)", "87 -> 46.3 bn: -47 %",
+              vc[1] / vc[0] - 1.0, -0.65, -0.30, "fitted figure; within about 15 points",
+              annual_change("investment_us_to_cn", 2022, 2021)),
+        Check("cal_vc_2023", "calibration", ("us_vc_china",),
+              "US investment into Chinese tech, 2023 over 2021 (replay)", "8.1 bn in Jan-Apr: about -72 % annualised",
+              3 * vc[2] / vc[0] - 1.0, -0.90, -0.45, "fitted figure; four months annualised, so a wide band",
+              annual_change("investment_us_to_cn", 2023, 2021)),
+        # ---------------------------------------------------------------- out-of-sample: replay
+        Check("val_exports_2022", "replay", ("us_hightech_exports_2022",),
+              "US-made technology sales to China, 2022 over 2021", "-25.7 %", _v("us_hightech_exports_2022"),
+              -0.45, -0.10, "one year of one trade series; the model has no business cycle, so only the size class is tested",
+              annual_change("us_exports_cn", 2022, 2021)),
+        Check("val_imports_2022", "replay", ("us_hightech_imports_2022",),
+              "China-made technology sales to the US, 2022 over 2021", "-34.4 %", _v("us_hightech_imports_2022"),
+              -0.50, -0.15, "one year of one trade series; the model has no business cycle, so only the size class is tested",
+              annual_change("us_imports_cn", 2022, 2021)),
+        Check("val_fdi_2018", "replay", ("cn_fdi_us_2018",),
+              "Chinese direct investment in the US, 2018 over 2016 (Rhodium series)", "46.5 -> 5.4 bn: -88 %",
+              _v("cn_fdi_us_2018", "change"), -0.95, -0.60,
+              "a different source from the fitted AEI series; the two disagree by about 2x for 2018",
+              annual_change("investment_cn_to_us", 2018, 2016)),
+        Check("val_phone_leader", "replay", ("huawei_phones",),
+              "world share of the largest listed Chinese phone maker, 2021 over 2019", "from 2nd to out of the top five",
+              -0.6, -1.0, -0.5, "'most of its world share' within about two years: more than half lost",
+              phone_leader_loss),
+        Check("val_telecom_2021", "replay", ("huawei_telecom_2021",),
+              "Chinese firms' share of world telecom equipment, 2021", "Huawei alone 28.7 %, ZTE fourth",
+              _v("huawei_telecom_2021"), _v("huawei_telecom_2021"), 0.6,
+              "at least Huawei's share, as the home market kept Chinese equipment makers large",
+              annual_level("cn_share_telecom", 2021)),
+        Check("val_pv_chain", "replay", ("pv_chain_cn",),
+              "Chinese firms' share of world PV sales, 2021", "69 % (polysilicon) to 93.7 % (wafers)",
+              float(np.mean(list(pv.values()))), min(pv.values()), max(pv.values()),
+              "the model has one PV sector; the documented stages span this range",
+              annual_level("cn_share_solar", 2021)),
+        Check("val_us_pv_imports", "replay", ("us_pv_imports",),
+              "US self-sufficiency in PV, 2019", "88 % of modules imported: 12 % at home",
+              1.0 - _v("us_pv_imports"), 0.05, 0.25, "modules only, while the model's sector spans the chain",
+              annual_level("us_selfsufficiency_solar", 2019)),
+        Check("val_ict_imports", "replay", ("us_ict_imports_cn",),
+              "US purchases of China-made telecom equipment and AI/IT products, 2021 over 2016", "54 % of the 2016 level",
+              _v("us_ict_imports_cn", "ratio_to_2016") - 1.0, -0.65, -0.25,
+              "the documented category also holds computers and IT services, which faced fewer barriers",
+              annual_change("cn_imports_us_ict", 2021, 2016)),
+        Check("val_china_third", "replay", ("china_third_of_us_tech",),
+              "China's share of US logic-chip firms' sales at step 0 (2018 data)", "about a third", _v("china_third_of_us_tech"),
+              0.20, 0.45, "a chief executive's round figure",
+              lambda ctx, seed: ctx.run("baseline", seed, ("time.steps=1",), key="start").bilateral[
+                  ctx.world.s("logic_chips"), ctx.world.c("US"), ctx.world.c("CN")]
+              / ctx.run("baseline", seed, ("time.steps=1",), key="start").revenue_cs[ctx.world.s("logic_chips"), ctx.world.c("US")]),
+        Check("val_batteries", "replay", ("batteries_catl_byd",),
+              "Chinese firms' share of world lithium-ion battery sales, 2021", "CATL and BYD alone over 70 %",
+              _v("batteries_catl_byd"), 0.65, 0.95, "two firms over 70 %; other Chinese makers add a little",
+              annual_level("cn_share_batteries", 2021)),
+        Check("val_chip_manufacturing", "replay", ("us_chip_manufacturing_share",),
+              "US share of world logic-chip production, 2020", "12 %", _v("us_chip_manufacturing_share")[1],
+              0.06, 0.20, "capacity vs output value; within a factor of about 2",
+              annual_level("us_chip_production_share", 2020)),
+        Check("val_output_us", "replay", ("hightech_output_2016",),
+              "US firms' share of world technology sales (model sectors but basic research), 2016", "31 %",
+              output["US"], 0.25, 0.40, "the documented output covers other high-tech industries",
+              annual_level("us_share_tech", 2016)),
+        Check("val_output_cn", "replay", ("hightech_output_2016",),
+              "Chinese firms' share of world technology sales, 2016", "21 %", output["CN"], 0.15, 0.27,
+              "as above", annual_level("cn_share_tech", 2016)),
+        Check("val_coauthorship_2019", "replay", ("coauthor_wos",),
+              "US-China research collaboration, 2019 over 2018", "co-authored papers +11 % (counts)",
+              _v("coauthor_wos", "over_2018"), -0.10, np.inf,
+              "counts grow with all publishing (several % a year); the intensity index may fall a little, not collapse",
+              annual_change("collaboration_basic", 2019, 2018)),
+        Check("val_alliance_timing", "replay", ("alliance_2023",),
+              "years from the US acting alone (Oct 2022) until the Netherlands and Japan apply a quarter of its chip-tool controls",
+              "understanding early 2023, rules in force in 2023", 1.0, 0.25, 1.5,
+              "announced within months, in force within about a year", alliance_delay),
+        Check("val_apple_india", "replay", ("apple_india",),
+              "growth of smartphone production in India, 2024 over 2023", "+60 % (Apple, Apr 2024-Mar 2025)",
+              _v("apple_india", "growth"), 0.3, 1.0, "one firm's growth in one year",
+              annual_change("india_phone_production", 2024, 2023)),
+        # ---------------------------------------------------------------- patterns
+        Check("cal_satellite", "calibration", ("itar_satellites",),
+              "pattern: US share of the international market ten years after unilateral all-destination controls, with capable non-complying allies",
+              "75 % -> 25 %: -67 %", -2 / 3, -0.80, -0.50,
+              "'most of its share within about a decade'; the only figure on the size of an all-destination licence burden, so it is fitted",
+              satellite_loss),
+        Check("pat_pv", "pattern", ("pv_trade_war_outcome",),
+              "change of China's world PV share in the decade after US duties and tariffs",
+              "barriers failed to stop China's share rising", 0.05, 0.0, np.inf, "rising or at least holding",
+              pv_share_change),
+        Check("pat_ally_lag", "pattern", ("netherlands_japan_talks", "alliance_2023"),
+              "years until allies reach half their three-year compliance once the US presses (selective)",
+              "about a year of talks, then alignment", 1.0, 0.75, 2.0, "about a year, give or take a few quarters",
+              ally_lag),
+        Check("pat_ally_exposure", "pattern", ("ally_exposure_resists",),
+              "change in Korea's compliance (small yard, 2030) when its firms' China exposure is raised",
+              "more exposed allies comply less", -0.1, -np.inf, -0.05, "a clear fall, beyond noise", exposure_effect),
+        Check("pat_rd_falls", "pattern", ("lost_market_cuts_rd",),
+              "US firms' R&D in the controlled sectors, selective decoupling vs baseline, 2030",
+              "losing the China market cuts R&D", -0.2, -0.6, -0.05,
+              "China is about a third of the market, so the loss is below that share but clearly negative",
+              rd_change),
+        Check("pat_self_sufficiency", "pattern", ("decoupling_speeds_substitution",),
+              "smallest rise of China's self-sufficiency across the controlled sectors, selective vs baseline, 2030",
+              "self-sufficiency rises under controls", 0.1, 0.03, np.inf, "a rise in every controlled sector",
+              smallest_gain),
+        Check("pat_hardest_slowest", "pattern", ("decoupling_speeds_substitution",),
+              "rise in the hardest-to-catch-up controlled sector minus the smallest rise elsewhere",
+              "slowest at the hardest chokepoints", 0.0, -np.inf, 0.0, "the hardest sector rises least",
+              hardest_gain_gap),
+        Check("pat_welfare_order", "pattern", ("two_systems_welfare",),
+              "smallest step in world welfare baseline >= co-opetition >= selective >= full (2035)",
+              "decoupling lowers welfare, the more the wider", 0.0, 0.0, np.inf, "the ordering holds",
+              welfare_order),
+    ]
+    ids = [c.id for c in checks]
+    assert len(ids) == len(set(ids))
+    return checks
