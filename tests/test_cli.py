@@ -105,7 +105,7 @@ def test_scenarios_and_params(capsys):
         assert name in text
     assert main(["params", "selective_decoupling"]) == 0
     text = capsys.readouterr().out
-    assert "* policy.fence = 0.55 (default 0.0)" in text and "source: S1" in text
+    assert "* policy.fence = 0.55 (default 0.0)" in text and "source: [fact:logic_threshold]" in text
     assert main(["params", "selective_decoupling", "--changed", "--csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
     assert rows[0].startswith("path,value,default,range,unit,meaning,source") and len(rows) > 10

@@ -74,11 +74,14 @@ def _position(row) -> tuple[float, float, float]:
     """Model mean, min and max on a common scale: the tolerance interval maps to [-1, 1]."""
     low, high = row.model_low, row.model_high
 
+    scale = max(abs(row.target - (low if np.isfinite(low) else high)), abs(row.target), 0.05)
+
     def z(x):
         if np.isfinite(low) and np.isfinite(high) and high > low:
             return 2 * (x - low) / (high - low) - 1
-        scale = max(abs(row.target), 0.1)
-        return -1 + (x - low) / scale if np.isfinite(low) else 1 + (x - high) / scale
+        if np.isfinite(low):  # one-sided: x >= low passes; inside values fill the band
+            return -1 + 2 * min(1.0, (x - low) / (2 * scale)) if x >= low else -1 - (low - x) / scale
+        return 1 - 2 * min(1.0, (high - x) / (2 * scale)) if x <= high else 1 + (x - high) / scale
     return tuple(float(np.clip(z(v), -4, 4)) for v in (row.model_mean, row.model_min, row.model_max))
 
 

@@ -1,0 +1,65 @@
+"""The historical replay and `decouple validate`: checks run, report, and can fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from decouple.cli import main
+from decouple.validation.checks import all_checks
+from decouple.validation.replay import run_replay
+from decouple.validation.report import evaluate
+
+IMPORT_REPLACEMENT_OFF = ("china.state_support=0", "china.base_support=0", "china.buy_domestic=0",
+                          "china.captive_learning=0", "china.substitution_rate=0", "china.home_absorption=0",
+                          "innovation.indigenous_weight=0")
+
+
+def checks(*ids):
+    return [c for c in all_checks() if c.id in ids]
+
+
+def test_replay_covers_2016_to_2025_and_is_reproducible():
+    a, b = run_replay(3), run_replay(3)
+    assert a.years[0] == 2016.0 and a.years[-1] == 2025.75
+    for key in a.values:
+        assert np.array_equal(a.values[key], b.values[key]), key
+    assert a.annual("investment_cn_to_us", 2022) < 0.2 * a.annual("investment_cn_to_us", 2016)
+
+
+def test_every_check_documents_itself():
+    for c in all_checks():
+        assert c.facts and c.compared and c.documented and c.why
+        assert c.low <= c.target <= c.high or c.kind != "calibration", c.id
+
+
+def test_switching_import_replacement_off_fails_its_checks():
+    ids = ("pat_self_sufficiency", "pat_pv")
+    normal = evaluate([0], checks(*ids), progress=False).set_index("id")
+    off = evaluate([0], checks(*ids), overrides=IMPORT_REPLACEMENT_OFF, progress=False).set_index("id")
+    assert normal.passed.all()
+    assert not off.passed.any()
+
+
+def test_removing_the_negotiation_lag_fails_the_lag_check():
+    normal = evaluate([0], checks("pat_ally_lag"), progress=False)
+    rushed = evaluate([0], checks("pat_ally_lag"), overrides=("allies.negotiation_lag=0", "allies.adjustment_rate=1.0"),
+                      progress=False)
+    assert normal.passed.all() and not rushed.passed.any()
+
+
+def test_validate_command_reports_and_exit_status(tmp_path, capsys):
+    out = tmp_path / "v"
+    argv = ["validate", "--only", "cal_investment_2022,val_batteries,pat_welfare_order", "--seeds", "2",
+            "--quiet", "--out", str(out)]
+    assert main(argv) == 0                       # completed, whatever the verdicts
+    text = capsys.readouterr().out
+    assert "| `val_batteries` |" in text and "checks pass" in text
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table.id) == ["cal_investment_2022", "val_batteries", "pat_welfare_order"]
+    assert {"documented", "model_mean", "model_min", "model_max", "tolerance", "why", "passed"} <= set(table.columns)
+    assert (out / "validation.md").read_text().startswith("Checks against the evidence base")
+    assert (out / "validation.png").stat().st_size > 10_000
+    strict = main(argv + ["--strict"])
+    assert strict == (0 if table.passed.all() else 1)
+    assert main(["validate", "--only", "no_such_check"]) == 2
