@@ -174,7 +174,15 @@ def cmd_plot(args) -> int:
     from .output import read_timeseries
     folder = Path(args.results_dir)
     if not folder.is_dir():
-        raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run` or `decouple compare`")
+        raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
+    if (folder / "manifest.json").is_file():
+        import json
+        from .sweeps.experiment import load_experiment
+        from .sweeps.figures import draw
+        manifest = json.loads((folder / "manifest.json").read_text())
+        figures = draw(load_experiment(manifest["experiment"]["file"]), folder)
+        print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
+        return 0
     try:
         frame = read_timeseries(folder)
     except FileNotFoundError as exc:
@@ -222,6 +230,29 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweeps.engine import default_workers, run_sweep
+    from .sweeps.experiment import load_experiment
+    from .sweeps.figures import draw
+    exp = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    workers = args.workers or default_workers()
+    runs = exp.runs()
+    print(f"{exp.section.title}: {len(exp.points)} design points x {exp.section.replicates} seeds x "
+          f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = {len(runs)} runs; "
+          f"{args.backend} backend, {workers} worker(s)")
+    result = run_sweep(exp, out, workers=workers, backend=args.backend, scheduler=args.scheduler,
+                       resume=args.resume, progress=not args.quiet)
+    print(f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
+          f"of {result.runs}); results in {out}/: manifest.json, runs.parquet")
+    if result.failed:
+        print(f"failed runs are listed with their errors in {out}/failed/")
+    figures = draw(exp, out)
+    if figures:
+        print(f"figures: {', '.join(str(p) for p in figures)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="decouple", description="Agent-based scenarios of US-China technology decoupling.")
     parser.add_argument("--version", action="version", version=f"decouple {__version__}")
@@ -261,6 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="CSV on standard output")
     common(p, steps=False)
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("sweep", help="a parameter sweep from experiments/*.toml")
+    p.add_argument("experiment", help="experiment name (e.g. yard_vs_fence) or path to a TOML file")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a loopback LocalCluster)")
+    p.add_argument("--resume", action="store_true", help="compute only the runs missing from --out")
+    p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/EXPERIMENT)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
     p.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds per check (default 5)")

@@ -94,6 +94,8 @@ def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
                 continue
             split = rng.dirichlet(np.full(k, wp.share_concentration))
             level = world.capability[s, c]
+            if c == cn:
+                level = float(np.clip(level + wp.china_capability_shift, 0.05, 1.0))
             below = rng.uniform(0.0, wp.capability_spread, size=k)
             below[np.argmax(split)] = 0.0  # the country's largest firm is its best
             country += [c] * k
@@ -116,7 +118,8 @@ def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
         home = country[idx][:, None] == np.arange(C)[None, :]
         to_china = np.zeros(C)
         to_china[cn] = 1.0
-        affinity = np.exp(wp.home_bias * home + world.china_trade_affinity[country[idx]][:, None] * to_china[None, :])
+        tilt = world.china_trade_affinity + wp.ally_china_affinity_shift * (world.role == "ally")
+        affinity = np.exp(wp.home_bias * home + tilt[country[idx]][:, None] * to_china[None, :])
         m = trade_matrix(supply, annual_demand[s], affinity)
         col = m.sum(0)
         shares[idx, :C] = np.divide(m, col, out=np.zeros_like(m), where=col > 0)

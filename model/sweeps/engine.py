@@ -1,0 +1,272 @@
+"""Running a sweep on any ``concurrent.futures`` executor.
+
+- Local: ``--workers N`` runs a ``ProcessPoolExecutor`` (1 worker runs in-process).
+- Dask: ``--backend dask`` takes ``distributed.Client(...).get_executor()``, on a loopback
+  ``LocalCluster`` unless ``--scheduler ADDRESS`` names a running scheduler. An MPI pool
+  (``mpi4py.futures.MPIPoolExecutor``) plugs in the same way through ``run_sweep(executor=...)``.
+
+Each worker writes its own result shard (``shards/<run id>.parquet``, and the run's time series
+under ``timeseries/`` when asked) by atomic rename, so a killed sweep leaves only whole files; a
+failing run writes ``failed/<run id>.json`` with its error and the others go on. The driver keeps
+only the runs' status in memory, submits a bounded window of runs at a time, rewrites
+``manifest.json`` as runs finish, and at the end gathers the shards into ``runs.parquet``.
+``resume=True`` computes only the runs without a shard. Every run is fully determined by its
+scenario, overrides and seed, so results are identical whatever the worker count or backend.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..config import load_scenario
+from ..errors import ConfigError, DecoupleError
+from ..model import DecouplingModel
+from ..output import write_json, write_parquet
+from ..runner import git_commit
+from ..world import load_world
+from .experiment import Experiment, Run
+from .measures import RunRecorder
+
+MANIFEST = "manifest.json"
+RUNS = "runs.parquet"
+
+
+@lru_cache(maxsize=1)
+def _world():
+    return load_world()
+
+
+def _encode(value):
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def execute(run: Run, out: str, metrics: tuple[str, ...], years: tuple[float, ...], keep_timeseries: bool) -> dict:
+    """Run one sweep run in a worker and write its shard; never raises."""
+    out = Path(out)
+    started = time.perf_counter()
+    try:
+        world = _world()
+        spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
+        model = DecouplingModel(spec, seed=run.seed, world=world)
+        rec = RunRecorder(model, metrics, years, keep_timeseries).run()
+        row = {"run_id": run.run_id, "scenario": spec.name, "point": run.point, "replicate": run.replicate,
+               "seed": run.seed, "status": "done", "error": ""}
+        row.update({path: _encode(v) for path, v in run.values.items()})
+        row.update(rec.values)
+        if keep_timeseries:
+            series = pd.DataFrame(rec.series)
+            series.insert(0, "run_id", run.run_id)
+            series.insert(1, "scenario", spec.name)
+            series.insert(2, "seed", run.seed)
+            series.insert(3, "point", run.point)
+            write_parquet(out / "timeseries" / f"{run.run_id}.parquet", series)
+        write_parquet(out / "shards" / f"{run.run_id}.parquet", pd.DataFrame([row]))
+        return {"run_id": run.run_id, "status": "done", "seconds": time.perf_counter() - started}
+    except Exception as exc:  # recorded, not raised: one failing run must not stop a sweep
+        record = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed, "values": run.values,
+                  "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        write_json(out / "failed" / f"{run.run_id}.json", record)
+        return {"run_id": run.run_id, "status": "failed", "error": record["error"]}
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    runs: int
+    done: int
+    failed: int
+    computed: int
+    seconds: float
+    backend: str
+    workers: int
+
+
+def _provenance(exp: Experiment, backend: str, workers: int) -> dict:
+    return {"experiment": exp.name, "file": str(exp.file), "sha256": exp.sha256, "package_version": __version__,
+            "git_commit": git_commit(), "python": platform.python_version(),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "backend": backend, "workers": workers, "seeds": exp.seeds(), "root_seed": exp.section.root_seed}
+
+
+def _write_manifest(out: Path, exp: Experiment, runs: list[Run], status: dict, prov: dict) -> None:
+    counts = {s: sum(1 for v in status.values() if v == s) for s in ("done", "failed", "pending")}
+    write_json(out / MANIFEST, {
+        "experiment": {"name": exp.name, "title": exp.section.title, "file": str(exp.file), "sha256": exp.sha256},
+        "provenance": prov, "counts": counts,
+        "runs": [{**{k: v for k, v in asdict(r).items() if k != "overrides"}, "status": status[r.run_id]} for r in runs],
+    })
+
+
+def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        old = json.loads(manifest.read_text())
+        if old.get("experiment", {}).get("sha256") != exp.sha256:
+            raise ConfigError(f"{out}: holds a sweep of '{old.get('experiment', {}).get('name')}' from a different "
+                              f"experiment file; choose another --out (nothing was changed)")
+        if not resume:
+            raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
+    elif out.exists() and any(out.iterdir()) and not resume:
+        raise ConfigError(f"{out}: folder is not empty and holds no sweep; choose another --out")
+
+
+@contextmanager
+def make_executor(backend: str, workers: int, scheduler: str | None):
+    if backend == "local":
+        if workers <= 1:
+            yield None
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+        return
+    if backend != "dask":
+        raise ConfigError(f"--backend {backend!r}; allowed: local, dask")
+    from distributed import Client, LocalCluster
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _done_ids(out: Path) -> set[str]:
+    done = set()
+    for path in (out / "shards").glob("*.parquet"):
+        done.add(path.stem)
+    return done
+
+
+def _clean_partial(out: Path) -> None:
+    """Remove temporary files a killed sweep may have left (finished shards are renamed atomically)."""
+    for folder in ("shards", "timeseries", "failed"):
+        for tmp in (out / folder).glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    for tmp in out.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "local", scheduler: str | None = None,
+              resume: bool = False, progress: bool = True, executor: Executor | None = None,
+              stop_after: int | None = None) -> SweepResult:
+    """Run (or finish) every run of ``exp`` into ``out``; ``stop_after`` stops early (tests)."""
+    out = Path(out)
+    _check_folder(out, exp, resume)
+    for folder in ("shards", "failed") + (("timeseries",) if exp.section.keep_timeseries else ()):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    _clean_partial(out)
+    runs = exp.runs()
+    done = _done_ids(out)
+    status = {r.run_id: ("done" if r.run_id in done else "pending") for r in runs}
+    for r in runs:
+        if status[r.run_id] == "pending":
+            (out / "failed" / f"{r.run_id}.json").unlink(missing_ok=True)  # retried
+    todo = [r for r in runs if status[r.run_id] == "pending"]
+    if stop_after is not None:
+        todo = todo[:stop_after]
+    prov = _provenance(exp, backend, workers)
+    _write_manifest(out, exp, runs, status, prov)
+    metrics = tuple(exp.spec.metrics.names)
+    years = tuple(exp.spec.metrics.years)
+    keep = exp.section.keep_timeseries
+    started = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(runs), initial=sum(v == "done" for v in status.values()),
+                   desc=exp.name, unit="run", dynamic_ncols=True)
+    last_manifest = time.monotonic()
+
+    def finished(result: dict) -> None:
+        nonlocal last_manifest
+        status[result["run_id"]] = result["status"]
+        if bar is not None:
+            bar.update(1)
+        if time.monotonic() - last_manifest > 5.0:
+            _write_manifest(out, exp, runs, status, prov)
+            last_manifest = time.monotonic()
+
+    args = (str(out), metrics, years, keep)
+    try:
+        with (make_executor(backend, workers, scheduler) if executor is None else _given(executor)) as pool:
+            if pool is None:
+                for r in todo:
+                    finished(execute(r, *args))
+            else:
+                window = max(2, 4 * workers)
+                pending = set()
+                queue = iter(todo)
+                for r in itertools.islice(queue, window):
+                    pending.add(pool.submit(execute, r, *args))
+                while pending:
+                    complete, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in complete:
+                        finished(fut.result())
+                    for r in itertools.islice(queue, len(complete)):
+                        pending.add(pool.submit(execute, r, *args))
+    finally:
+        if bar is not None:
+            bar.close()
+        _write_manifest(out, exp, runs, status, prov)
+    consolidate(out, exp, runs)
+    seconds = time.perf_counter() - started
+    counts = {s: sum(1 for v in status.values() if v == s) for s in ("done", "failed")}
+    return SweepResult(out, len(runs), counts["done"], counts["failed"], len(todo), seconds, backend, workers)
+
+
+@contextmanager
+def _given(executor: Executor):
+    yield executor
+
+
+def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd.DataFrame:
+    """Gather shards and failures into ``runs.parquet`` (one row per run, sorted by run id)."""
+    runs = runs or exp.runs()
+    frames = [pd.read_parquet(p) for p in sorted((out / "shards").glob("*.parquet"))]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id"])
+    failed = []
+    for path in sorted((out / "failed").glob("*.json")):
+        rec = json.loads(path.read_text())
+        failed.append({"run_id": rec["run_id"], "scenario": rec["scenario"], "seed": rec["seed"],
+                       "status": "failed", "error": rec["error"], **{k: _encode(v) for k, v in rec["values"].items()}})
+    if failed:
+        rows = pd.concat([rows, pd.DataFrame(failed)], ignore_index=True)
+    meta = {r.run_id: r for r in runs}
+    rows = rows[rows["run_id"].isin(meta)].sort_values("run_id").reset_index(drop=True)
+    if len(rows):
+        rows["point"] = [meta[i].point for i in rows["run_id"]]
+        rows["replicate"] = [meta[i].replicate for i in rows["run_id"]]
+    write_parquet(out / RUNS, rows)
+    return rows
+
+
+def load_timeseries(out: Path) -> pd.DataFrame:
+    frames = [pd.read_parquet(p) for p in sorted((Path(out) / "timeseries").glob("*.parquet"))]
+    if not frames:
+        raise DecoupleError(f"{out}: no run time series; set keep_timeseries = true in the experiment")
+    return pd.concat(frames, ignore_index=True)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,175 @@
+"""Experiment figures, declared in each experiment file's ``[[figure]]`` tables.
+
+- ``heatmap``: a grid over the two varied parameters, seed mean of one metric per cell; with
+  ``relative = "loss"`` or ``"change"`` each run is first compared with its paired baseline run
+  (same seed), in per cent.
+- ``violin``: the distribution across seeds of each metric, one violin per scenario.
+- ``bands``: the comparison figures (seed mean and 10-90 % band) from the runs' time series.
+- ``sensitivity``: Sobol (first-order and total) or Morris (mu*) indices with confidence
+  intervals, one bar chart per metric, computed with SALib from the seed-mean of each point.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..output import atomic_write  # noqa: E402
+from ..plots import STYLE, colour, label, plot_figures  # noqa: E402
+from .experiment import Experiment  # noqa: E402
+from .measures import label_of  # noqa: E402
+
+
+def _save(fig, path: Path) -> Path:
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+    plt.close(fig)
+    return path
+
+
+def _decode(value):
+    if isinstance(value, str) and value.startswith("["):
+        return json.loads(value)
+    return value
+
+
+def _tick(value) -> str:
+    value = _decode(value)
+    if isinstance(value, list):
+        return str(len(value))
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def relative(runs: pd.DataFrame, column: str, how: str) -> pd.Series:
+    """Per-run value against the paired baseline run of the same replicate (per cent)."""
+    if how == "none":
+        return runs[column]
+    base = runs[runs["point"] == -1].set_index("replicate")[column]
+    ref = runs["replicate"].map(base)
+    if how == "loss":
+        return 100.0 * (1.0 - runs[column] / ref)
+    return 100.0 * (runs[column] / ref - 1.0)
+
+
+def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
+    vary = exp.spec.vary
+    if len(vary) != 2 or exp.section.sampler != "grid":
+        raise ValueError("a heatmap needs a grid over exactly two parameters")
+    data = runs[(runs["point"] >= 0) & (runs["status"] == "done")].copy()
+    data["_v"] = relative(pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative).loc[data.index]
+    cell = data.groupby("point")["_v"].mean()
+    x_vals, y_vals = vary[0].values, vary[1].values
+    grid = np.full((len(y_vals), len(x_vals)), np.nan)
+    for p, point in enumerate(exp.points):
+        xi = x_vals.index(point[vary[0].path])
+        yi = y_vals.index(point[vary[1].path])
+        grid[yi, xi] = cell.get(p, np.nan)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(9, 7))
+        masked = np.ma.masked_invalid(grid)
+        im = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_facecolor("#dddddd")
+        for yi in range(grid.shape[0]):
+            for xi in range(grid.shape[1]):
+                v = grid[yi, xi]
+                text = ("never" if np.isnan(v) else f"{v:.2f}" if abs(v) >= 1000
+                        else f"{v:.0f}" if abs(v) >= 100 else f"{v:.2g}")
+                ax.text(xi, yi, text, ha="center", va="center", fontsize=12,
+                        color="black" if np.isnan(v) or v > np.nanmean(grid) else "white")
+        ax.set_xticks(range(len(x_vals)), [_tick(v) for v in x_vals])
+        ax.set_yticks(range(len(y_vals)), [_tick(v) for v in y_vals])
+        ax.set_xlabel(vary[0].label or vary[0].path)
+        ax.set_ylabel(vary[1].label or vary[1].path)
+        ax.grid(False)
+        bar = fig.colorbar(im, ax=ax)
+        bar.set_label(fig_spec.unit)
+        ax.set_title(fig_spec.title or fig_spec.metric)
+        name = fig_spec.file or f"heatmap_{fig_spec.metric.replace('@', '_')}.png"
+        return _save(fig, folder / name)
+
+
+def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
+    data = runs[runs["status"] == "done"]
+    scenarios = list(dict.fromkeys(data["scenario"]))
+    metrics = fig_spec.metrics
+    cols = min(3, len(metrics))
+    rows = int(np.ceil(len(metrics) / cols))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False)
+        for ax in axes.ravel()[len(metrics):]:
+            ax.set_visible(False)
+        for ax, metric in zip(axes.ravel(), metrics):
+            values = [data.loc[data["scenario"] == s, metric].dropna().to_numpy() for s in scenarios]
+            parts = ax.violinplot(values, showmedians=True)
+            for body, s in zip(parts["bodies"], scenarios):
+                body.set_facecolor(colour(s, scenarios))
+                body.set_alpha(0.6)
+            ax.set_xticks(range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=11)
+            ax.set_title(label_of(metric), fontsize=13)
+        fig.suptitle(fig_spec.title or "Outcomes across seeds", fontsize=18)
+        fig.tight_layout()
+        return _save(fig, folder / (fig_spec.file or "violins.png"))
+
+
+def bands(exp: Experiment, series: pd.DataFrame, fig_spec, folder: Path) -> list[Path]:
+    table = series.drop(columns=["run_id", "point"]).set_index(["scenario", "seed", "year"]).sort_index()
+    sub = folder / (fig_spec.file or "timeseries")
+    return plot_figures(table, sub, fig_spec.title or exp.section.title)
+
+
+def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    data = runs[runs["point"] >= 0]
+    problem = exp.problem()
+    names = [v.label or v.path for v in exp.spec.vary]
+    metrics = fig_spec.metrics
+    cols = min(2, len(metrics))
+    rows = int(np.ceil(len(metrics) / cols))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, (0.55 * len(names) + 2.5) * rows), squeeze=False)
+        for ax in axes.ravel()[len(metrics):]:
+            ax.set_visible(False)
+        for ax, metric in zip(axes.ravel(), metrics):
+            y = data.groupby("point")[metric].mean().reindex(range(len(exp.points))).to_numpy()
+            pos = np.arange(len(names))
+            if exp.section.sampler == "sobol":
+                si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=exp.section.root_seed)
+                ax.barh(pos + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color="#56B4E9", label="first order", capsize=3)
+                ax.barh(pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color="#0072B2", label="total", capsize=3)
+                ax.set_xlabel("Sobol index (share of variance)")
+            else:
+                si = morris_analyze.analyze(problem, exp.points_array(), y, num_levels=4, seed=exp.section.root_seed)
+                ax.barh(pos, si["mu_star"], 0.6, xerr=si["mu_star_conf"], color="#0072B2", capsize=3)
+                ax.set_xlabel("Morris mu* (mean absolute effect)")
+            ax.set_yticks(pos, names, fontsize=12)
+            ax.axvline(0, color="black", linewidth=0.8)
+            ax.set_title(label_of(metric), fontsize=14)
+        axes[0][0].legend(loc="lower right", fontsize=11) if exp.section.sampler == "sobol" else None
+        fig.suptitle(fig_spec.title or "Sensitivity of the main outcomes", fontsize=18)
+        fig.tight_layout()
+        return _save(fig, folder / (fig_spec.file or "sensitivity.png"))
+
+
+def draw(exp: Experiment, out: Path) -> list[Path]:
+    """Every figure of the experiment from the sweep folder ``out``."""
+    out = Path(out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    paths: list[Path] = []
+    for spec in exp.spec.figure:
+        if spec.kind == "heatmap":
+            paths.append(heatmap(exp, runs, spec, out))
+        elif spec.kind == "violin":
+            paths.append(violin(exp, runs, spec, out))
+        elif spec.kind == "bands":
+            from .engine import load_timeseries
+            paths += bands(exp, load_timeseries(out), spec, out)
+        elif spec.kind == "sensitivity":
+            paths.append(sensitivity(exp, runs, spec, out))
+    return paths

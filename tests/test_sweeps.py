@@ -1,0 +1,218 @@
+"""Sweeps: experiment validation, designs, seeds, shards, failures, resume after a kill, and
+identical results for any worker count and for the Dask backend."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from decouple import ConfigError
+from decouple.cli import main
+from decouple.sweeps import engine
+from decouple.sweeps.experiment import load_experiment
+
+TINY = """
+[experiment]
+title = "tiny"
+scenarios = ["selective_decoupling"]
+baseline = "baseline"
+replicates = 2
+root_seed = 7
+steps = {steps}
+sampler = "grid"
+
+[[vary]]
+path = "policy.fence"
+values = [0.3, 0.7]
+
+[[vary]]
+path = "policy.ally_pressure"
+values = [0.0, 1.0]
+
+[metrics]
+names = ["gap_controlled", "welfare_WORLD", "us_revenue"]
+years = [{year}]
+
+[[figure]]
+kind = "heatmap"
+metric = "welfare_WORLD@{year}"
+relative = "loss"
+file = "welfare.png"
+"""
+
+
+def tiny(tmp_path: Path, steps: int = 6, name: str = "tiny.toml", extra: str = "") -> Path:
+    path = tmp_path / name
+    path.write_text(TINY.format(steps=steps, year=2018.0 + steps / 4) + extra)
+    return path
+
+
+def frame(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "runs.parquet")
+
+
+def digest(out: Path) -> str:
+    data = frame(out).drop(columns=[c for c in ("error",) if c in frame(out)])
+    return hashlib.sha256(pd.util.hash_pandas_object(data, index=False).values.tobytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ experiment files
+
+def write(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("patch, fragment", [
+    (("sampler = \"grid\"", "sampler = \"grid\"\nreplicats = 3"), "unknown key 'experiment.replicats' (did you mean 'replicates'?)"),
+    (("path = \"policy.fence\"", "path = \"policy.fense\""), "unknown parameter (did you mean 'policy.fence'?)"),
+    (("values = [0.3, 0.7]", "values = [0.3, 1.7]"), "policy.fence' = 1.7 is out of range"),
+    (("names = [\"gap_controlled\"", "names = [\"gap_controled\""), "unknown metric(s) ['gap_controled']"),
+    (("replicates = 2", "replicates = 0"), "experiment.replicates' = 0"),
+    (("sampler = \"grid\"", "sampler = \"lhs\""), "needs 'low' and 'high'"),
+    (("title = \"tiny\"", ""), "key 'experiment.title' is required"),
+])
+def test_bad_experiment_files(tmp_path, patch, fragment):
+    text = TINY.format(steps=6, year=2019.5).replace(*patch)
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(path)
+    assert fragment in str(err.value) and str(path) in str(err.value)
+
+
+def test_years_outside_the_run(tmp_path):
+    path = write(tmp_path, TINY.format(steps=6, year=2030.0))
+    with pytest.raises(ConfigError, match="metrics.years' has 2030.0; allowed: quarter years from 2018 to 2019.5"):
+        load_experiment(path)
+
+
+def test_grid_design_and_runs(tmp_path):
+    exp = load_experiment(tiny(tmp_path))
+    assert len(exp.points) == 4
+    runs = exp.runs()
+    assert len(runs) == 4 * 2 + 2                      # points x replicates + paired baseline runs
+    assert {r.seed for r in runs} == set(exp.seeds())  # common random numbers across points
+
+
+def test_seeds_are_stable_per_run_id(tmp_path):
+    a = {r.run_id: r.seed for r in load_experiment(tiny(tmp_path)).runs()}
+    more = tiny(tmp_path, name="more.toml")
+    more.write_text(more.read_text().replace("replicates = 2", "replicates = 3"))
+    b = {r.run_id: r.seed for r in load_experiment(more).runs()}
+    assert all(b[k] == v for k, v in a.items())        # adding seeds keeps the old runs' seeds
+    assert len(set(load_experiment(more).seeds())) == 3
+
+
+@pytest.mark.parametrize("sampler, samples, count", [("lhs", 10, 10), ("random", 5, 5), ("sobol", 8, 8 * (2 + 2)),
+                                                     ("morris", 4, 4 * (2 + 1))])
+def test_samplers(tmp_path, sampler, samples, count):
+    text = TINY.format(steps=6, year=2019.5).replace('sampler = "grid"', f'sampler = "{sampler}"\nsamples = {samples}')
+    text = text.replace("values = [0.3, 0.7]", "low = 0.2\nhigh = 0.9").replace("values = [0.0, 1.0]", "low = 0.0\nhigh = 1.0")
+    text = text.split("[[figure]]")[0]
+    exp = load_experiment(write(tmp_path, text))
+    assert len(exp.points) == count
+    x = exp.points_array()
+    assert x[:, 0].min() >= 0.2 and x[:, 0].max() <= 0.9 and x[:, 1].min() >= 0 and x[:, 1].max() <= 1
+    assert np.array_equal(x, load_experiment(write(tmp_path, text)).points_array())  # reproducible
+
+
+# ------------------------------------------------------------------ the engine
+
+def test_sweep_writes_manifest_runs_and_figures(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny(tmp_path)), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"done": 10, "failed": 0, "pending": 0}
+    assert manifest["provenance"]["seeds"] and manifest["experiment"]["sha256"]
+    runs = frame(out)
+    assert len(runs) == 10 and (runs.status == "done").all()
+    assert {"run_id", "scenario", "seed", "policy.fence", "policy.ally_pressure", "gap_controlled@2019.5",
+            "welfare_WORLD@2019.5", "compliance_lag", "ss50_logic_chips"} <= set(runs.columns)
+    assert (out / "welfare.png").stat().st_size > 10_000
+    assert "10 runs computed" in capsys.readouterr().out
+
+
+def test_worker_count_and_dask_give_identical_results(tmp_path):
+    exp = load_experiment(tiny(tmp_path))
+    serial = engine.run_sweep(exp, tmp_path / "one", workers=1, progress=False)
+    pooled = engine.run_sweep(exp, tmp_path / "two", workers=2, progress=False)
+    dask = engine.run_sweep(exp, tmp_path / "dask", workers=2, backend="dask", progress=False)
+    assert serial.done == pooled.done == dask.done == 10
+    assert digest(tmp_path / "one") == digest(tmp_path / "two") == digest(tmp_path / "dask")
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    exp = load_experiment(tiny(tmp_path))
+    bad_seed = exp.seeds()[1]
+    real = engine.DecouplingModel
+
+    def flaky(spec, seed, world):
+        if seed == bad_seed and spec.name == "selective_decoupling" and spec.params.policy.fence == 0.7:
+            raise RuntimeError("deliberate failure")
+        return real(spec, seed=seed, world=world)
+
+    monkeypatch.setattr(engine, "DecouplingModel", flaky)
+    result = engine.run_sweep(exp, tmp_path / "out", workers=1, progress=False)
+    assert result.failed == 2 and result.done == 8
+    runs = frame(tmp_path / "out")
+    failed = runs[runs.status == "failed"]
+    assert len(failed) == 2 and failed.error.str.contains("deliberate failure").all()
+    assert len(list((tmp_path / "out" / "failed").glob("*.json"))) == 2
+    monkeypatch.setattr(engine, "DecouplingModel", real)
+    again = engine.run_sweep(exp, tmp_path / "out", workers=1, resume=True, progress=False)
+    assert again.computed == 2 and again.failed == 0 and (frame(tmp_path / "out").status == "done").all()
+
+
+def test_resume_computes_only_missing_runs(tmp_path):
+    exp = load_experiment(tiny(tmp_path))
+    partial = engine.run_sweep(exp, tmp_path / "out", workers=1, progress=False, stop_after=4)
+    assert partial.computed == 4 and partial.done == 4
+    with pytest.raises(ConfigError, match="already holds this sweep; use --resume"):
+        engine.run_sweep(exp, tmp_path / "out", workers=1, progress=False)
+    finished = engine.run_sweep(exp, tmp_path / "out", workers=1, resume=True, progress=False)
+    assert finished.computed == 6 and finished.done == 10
+    engine.run_sweep(exp, tmp_path / "full", workers=1, progress=False)
+    assert digest(tmp_path / "out") == digest(tmp_path / "full")
+
+
+def test_folder_of_another_experiment_is_refused_untouched(tmp_path):
+    engine.run_sweep(load_experiment(tiny(tmp_path)), tmp_path / "out", workers=1, progress=False)
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    other = tiny(tmp_path, name="other.toml")
+    other.write_text(other.read_text().replace("root_seed = 7", "root_seed = 8"))
+    with pytest.raises(ConfigError, match="from a different experiment file"):
+        engine.run_sweep(load_experiment(other), tmp_path / "out", workers=1, resume=True, progress=False)
+    assert before == {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+
+
+def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
+    path = tiny(tmp_path, steps=24)
+    out = tmp_path / "killed"
+    exe = Path(sys.executable).parent / "decouple"
+    proc = subprocess.Popen([str(exe), "sweep", str(path), "--workers", "1", "--quiet", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "shards").glob("*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    shards = list((out / "shards").glob("*.parquet"))
+    assert 3 <= len(shards) < 10, "kill the sweep half-way"
+    for shard in shards:
+        assert len(pd.read_parquet(shard)) == 1          # every finished file is whole
+    assert json.loads((out / "manifest.json").read_text())["experiment"]["name"] == "tiny"
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--resume", "--out", str(out)]) == 0
+    engine.run_sweep(load_experiment(path), tmp_path / "whole", workers=1, progress=False)
+    assert digest(out) == digest(tmp_path / "whole")
+    assert not list(out.rglob(".*.tmp"))
