@@ -48,10 +48,17 @@ class Controller(State):
 
 
 class Ally(State):
-    """Japan, the Netherlands, South Korea, Taiwan, the EU: choose compliance per sector (M5)."""
+    """Japan, the Netherlands, South Korea, Taiwan, the EU: choose compliance per sector (M5).
 
-    def decide_compliance(self, previous: np.ndarray) -> None:
-        self.model.compliance[self.index] = ally_compliance.decide(self.model, self.index, previous)
+    The allies decide together from last quarter's situation, vectorised over allies and sectors
+    (:func:`decouple.mechanisms.ally_compliance.decide`); each ally's row of ``model.compliance``
+    is its decision.
+    """
+
+    @classmethod
+    def decide_all(cls, model) -> None:
+        allies = model.world.allies
+        model.compliance[allies] = ally_compliance.decide(model, model.compliance.copy())
 
     @property
     def compliance(self) -> np.ndarray:

@@ -55,6 +55,51 @@ class FirmArrays:
         return 1.0 - self.loc_cn - self.loc_friend
 
 
+class Groups:
+    """Sums and maxima of per-firm arrays by sector and by (sector, country).
+
+    Firms are stored sector by sector and, within a sector, country by country, so each group is
+    a contiguous block and ``numpy.ufunc.reduceat`` adds them up in a fixed order (fast and
+    bit-for-bit reproducible).
+    """
+
+    def __init__(self, sector: np.ndarray, country: np.ndarray, n_sectors: int, n_countries: int):
+        key = sector * n_countries + country
+        if np.any(np.diff(key) < 0):
+            raise ValueError("firms must be stored grouped by sector, then country")
+        self.n_sectors, self.n_countries = n_sectors, n_countries
+        self.sector_starts = np.searchsorted(sector, np.arange(n_sectors))
+        if np.any(np.bincount(sector, minlength=n_sectors) == 0):
+            raise ValueError("every sector needs at least one firm")
+        flat, starts = np.unique(key, return_index=True)
+        self.group_starts = starts
+        self.group_flat = flat
+
+    @classmethod
+    def of_sectors(cls, sector: np.ndarray, n_sectors: int) -> "Groups":
+        return cls(np.asarray(sector), np.zeros(len(sector), dtype=int), n_sectors, 1)
+
+    def sector_sum(self, values: np.ndarray) -> np.ndarray:
+        """(S, ...) sums over each sector's firms."""
+        return np.add.reduceat(values, self.sector_starts, axis=0)
+
+    def sector_max(self, values: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(values, self.sector_starts, axis=0)
+
+    def _scatter(self, grouped: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.n_sectors * self.n_countries,) + grouped.shape[1:])
+        out[self.group_flat] = grouped
+        return out.reshape((self.n_sectors, self.n_countries) + grouped.shape[1:])
+
+    def country_sum(self, values: np.ndarray) -> np.ndarray:
+        """(S, C, ...) sums over the firms of each country in each sector (0 where none)."""
+        return self._scatter(np.add.reduceat(values, self.group_starts, axis=0))
+
+    def country_max(self, values: np.ndarray) -> np.ndarray:
+        """(S, C) maxima (0 where the country has no firms)."""
+        return self._scatter(np.maximum.reduceat(values, self.group_starts, axis=0))
+
+
 def firms_per_country_sector(world: World, firms_min: int, firms_per_share: float,
                              firms_max: int, firms_scale: int) -> np.ndarray:
     """(S, C) number of firms: more for countries with larger world shares."""

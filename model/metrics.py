@@ -148,7 +148,28 @@ class MetricTable:
 
 
 def check_invariants(model) -> None:
-    """Raise :class:`InvariantError` if a model invariant is broken."""
+    """Raise :class:`InvariantError` if a model invariant is broken.
+
+    A fast pass over all the checked arrays runs every step; the itemised checks below only run
+    to name what broke."""
+    f = model.firms
+    latest = model.table.values[-1] if model.table.values else np.zeros(1)
+    nonneg = np.concatenate([f.capability, f.effective_capability, f.revenue, f.rd, f.cost,
+                             f.cumulative_output, f.subsidy, model.sales.ravel()])
+    unit = np.concatenate([model.compliance.ravel(), model.collaboration, model.split, f.us_content,
+                           f.shares.ravel(), f.loc_cn, f.loc_friend, f.denial, model.substitution,
+                           [model.trust, model.countermeasures]])
+    total = model.revenue_cs.sum(1)
+    seg = model.groups.sector_sum(f.shares)
+    fine = (nonneg.min() >= 0 and unit.min() >= -1e-12 and unit.max() <= 1 + 1e-12
+            and f.loc_home.min() >= -1e-12 and np.isfinite(latest).all()
+            and np.all(np.abs(np.where(total > 0, model.market_share.sum(1), 1.0) - 1.0) <= 1e-9)
+            and np.all((np.abs(seg - 1.0) < 1e-9) | (np.abs(seg) < 1e-9)))
+    if not fine:
+        _itemise_invariants(model)
+
+
+def _itemise_invariants(model) -> None:
     f, w = model.firms, model.world
     problems = []
     total = model.revenue_cs.sum(1)
@@ -156,7 +177,7 @@ def check_invariants(model) -> None:
     bad = (total > 0) & (np.abs(share_sum - 1.0) > 1e-9)
     if bad.any():
         problems.append(f"market shares of {[w.sectors[i] for i in np.flatnonzero(bad)]} sum to {share_sum[bad]}")
-    seg = market.sum_by_sector(f.shares, f.sector, w.n_sectors)
+    seg = model.groups.sector_sum(f.shares)
     if not np.all((np.abs(seg - 1.0) < 1e-9) | (np.abs(seg) < 1e-9)):
         problems.append("buyer-segment shares do not sum to 1 (or 0 where nobody may sell)")
     for name in ("capability", "effective_capability", "revenue", "rd", "cost", "cumulative_output", "subsidy"):
@@ -177,8 +198,9 @@ def check_invariants(model) -> None:
     if not np.all(np.isfinite(latest)):
         bad_metrics = sorted(set(model.table.metric[~np.isfinite(latest)]))
         problems.append(f"NaN or infinite values in {bad_metrics}")
-    if problems:
-        raise InvariantError(f"step {model.steps} (year {model.year:g}): " + "; ".join(problems))
+    if not problems:
+        problems.append("a checked value is out of bounds")
+    raise InvariantError(f"step {model.steps} (year {model.year:g}): " + "; ".join(problems))
 
 
 def headline(model) -> dict[str, float]:

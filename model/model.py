@@ -24,7 +24,7 @@ import numpy as np
 
 from .agents import ROLE_CLASSES, Ally, Controller, Firm, Target
 from .config import Scenario, apply_changes, load_scenario
-from .firms import build_firms
+from .firms import Groups, build_firms
 from .mechanisms import (capital, coopetition, countermeasures, export_controls, import_replacement,
                          innovation, knowledge, market, reshoring, standards)
 from .metrics import MetricTable, check_invariants
@@ -77,8 +77,7 @@ class DecouplingModel(mesa.Model):
         self.segment_country = np.append(np.arange(C), cn)
 
         self.firms = f = build_firms(w, p, self.rng)
-        self._sector_onehot = np.zeros((S, f.n))
-        self._sector_onehot[f.sector, np.arange(f.n)] = 1.0
+        self.groups = Groups(f.sector, f.country, S, C)
         self.frontier = self.sector_max(f.capability)
         self.efficiency = innovation.steady_state_efficiency(
             f.capability / self.frontier[f.sector], w.innovation_rate[f.sector], w.catch_up_rate[f.sector],
@@ -94,6 +93,7 @@ class DecouplingModel(mesa.Model):
         self.welfare_weights = np.divide(self.demand0, totals, out=np.zeros_like(self.demand0), where=totals > 0)
 
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, self.reshoring_weights)
+        self.fdpr_reach = np.zeros(f.n)
         self.pressed_age = np.zeros(S, dtype=int)
         self.compliance = np.zeros((C, S))
         self.trust = float(p.coopetition.trust_initial)
@@ -104,6 +104,14 @@ class DecouplingModel(mesa.Model):
         self.hostility = 0.0
         self.shocks = 0
         self.substitution = np.zeros(len(w.chokepoints))
+        self.chokepoint_arrays = {
+            "holders": np.array([cp.holders for cp in w.chokepoints]).reshape(len(w.chokepoints), C),
+            "governed_by": np.array([cp.governed_by for cp in w.chokepoints], dtype=int),
+            "sector": np.array([cp.sector for cp in w.chokepoints], dtype=int),
+            "difficulty": np.array([cp.difficulty for cp in w.chokepoints]),
+            "weight": np.array([cp.weight for cp in w.chokepoints]),
+            "of_firm": (f.sector[:, None] == np.array([cp.sector for cp in w.chokepoints], dtype=int)[None, :]).astype(float),
+        }
         self.china_bind = np.zeros(S)
         self.china_support_level = np.zeros(S)
 
@@ -158,15 +166,11 @@ class DecouplingModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def sector_max(self, values: np.ndarray) -> np.ndarray:
-        out = np.full(self.world.n_sectors, -np.inf)
-        np.maximum.at(out, self.firms.sector, values)
-        return out
+        return self.groups.sector_max(values)
 
     def country_sector(self, values: np.ndarray) -> np.ndarray:
         """(S, C) sums of a per-firm array."""
-        out = np.zeros((self.world.n_sectors, self.world.n_countries))
-        np.add.at(out, (self.firms.sector, self.firms.country), values)
-        return out
+        return self.groups.country_sum(values)
 
     def segment_demand(self) -> np.ndarray:
         """(S, B) demand of each buyer segment, US$ bn per year."""
@@ -203,17 +207,17 @@ class DecouplingModel(mesa.Model):
         relative_scale = (national_share / self.cumulative_share0)[f.sector, f.country]
         learning = ((world_cum / self.world_cumulative0)[f.sector] ** (-w.learning_rate[f.sector])
                     * relative_scale ** (-self.params.market.scale_economies))
-        return (learning * standards.cost_factor(self) * reshoring.cost_factor(self)
-                * market.design_out_cost(self) * countermeasures.material_cost_factor(self))
+        cost = learning * standards.cost_factor(self) * reshoring.cost_factor(self) * market.design_out_cost(self)
+        if self.countermeasures > 0:
+            cost = cost * countermeasures.material_cost_factor(self)
+        return cost
 
     # ------------------------------------------------------------------ indicators
     def _update_market_indicators(self) -> None:
         w, f = self.world, self.firms
         C = w.n_countries
-        by_buyer = np.zeros((w.n_sectors, C, C))  # sector, seller country, buyer country
-        seg_sales = np.zeros((w.n_sectors, C, self.n_segments))
-        np.add.at(seg_sales, (f.sector, f.country), self.sales)
-        by_buyer[:, :, :] = seg_sales[:, :, :C]
+        seg_sales = self.groups.country_sum(self.sales)  # sector, seller country, buyer segment
+        by_buyer = seg_sales[:, :, :C].copy()  # sector, seller country, buyer country
         by_buyer[:, :, w.c("CN")] += seg_sales[:, :, self.listed_segment]
         self.bilateral = by_buyer  # (S, seller, buyer) US$ bn/yr
         revenue = by_buyer.sum(2)
@@ -237,14 +241,16 @@ class DecouplingModel(mesa.Model):
 
     def capability_gap(self) -> np.ndarray:
         """(S,) US minus China effective capability, as a share of the sector frontier."""
-        best = self.country_best(self.firms.effective_capability)
-        w = self.world
-        return (best[:, w.c("US")] - best[:, w.c("CN")]) / self.frontier
+        key = (self.steps, id(self.firms.effective_capability))
+        if getattr(self, "_gap_key", None) != key:  # computed once per state
+            best = self.country_best(self.firms.effective_capability)
+            w = self.world
+            self._gap = (best[:, w.c("US")] - best[:, w.c("CN")]) / self.frontier
+            self._gap_key = key
+        return self._gap
 
     def country_best(self, values: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.world.n_sectors, self.world.n_countries))
-        np.maximum.at(out, (self.firms.sector, self.firms.country), values)
-        return out
+        return self.groups.country_max(values)
 
     def china_self_sufficiency(self, sectors: np.ndarray | None = None) -> float:
         """China's self-sufficiency, weighted by its 2018 demand over ``sectors`` (default: all)."""
@@ -279,8 +285,7 @@ class DecouplingModel(mesa.Model):
         self.demand_index = (1.0 + w.demand_growth) ** self.years_elapsed
 
         self.controller.set_policy(quarter_start)
-        previous = self.compliance.copy()
-        self.agents_by_type[Ally].do("decide_compliance", previous)
+        Ally.decide_all(self)
         self.target.respond()
         export_controls.update_binding(self)
         export_controls.update_denial(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -92,11 +93,11 @@ class World:
     def s(self, sector: str) -> int:
         return self.sectors.index(sector)
 
-    @property
+    @cached_property
     def allies(self) -> np.ndarray:
         return np.flatnonzero(self.role == "ally")
 
-    @property
+    @cached_property
     def third(self) -> np.ndarray:
         return np.flatnonzero(self.role == "third")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from decouple.firms import Groups
 from decouple.mechanisms import (ally_compliance, coopetition, export_controls, innovation, knowledge,
                                  market, reshoring)
 
@@ -141,7 +142,8 @@ def test_reallocate_drops_banned_supplier_and_keeps_shares_summing_to_one():
     shares = np.array([[0.5], [0.3], [0.2]])
     attract = shares.copy()
     avail = np.array([[0.0], [1.0], [1.0]])
-    new = market.reallocate(shares, attract * avail, avail, np.full(3, 0.2), np.zeros(3, dtype=int), 1)
+    sector = np.zeros(3, dtype=int)
+    new = market.reallocate(shares, attract * avail, avail, np.full(3, 0.2), sector, Groups.of_sectors(sector, 1))
     assert new[0, 0] == 0.0
     assert new.sum() == pytest.approx(1.0)
     assert new[1, 0] / new[2, 0] == pytest.approx(0.3 / 0.2)   # spread over remaining suppliers
@@ -150,7 +152,8 @@ def test_reallocate_drops_banned_supplier_and_keeps_shares_summing_to_one():
 def test_buyers_move_gradually_toward_better_products():
     shares = np.array([[0.5], [0.5]])
     attract = np.array([[0.9], [0.1]])
-    new = market.reallocate(shares, attract, np.ones((2, 1)), np.full(2, 0.25), np.zeros(2, dtype=int), 1)
+    sector = np.zeros(2, dtype=int)
+    new = market.reallocate(shares, attract, np.ones((2, 1)), np.full(2, 0.25), sector, Groups.of_sectors(sector, 1))
     assert 0.5 < new[0, 0] < 0.9
     assert new[0, 0] == pytest.approx(0.75 * 0.5 + 0.25 * 0.9)
 

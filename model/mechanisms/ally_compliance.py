@@ -42,18 +42,20 @@ def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return np.clip(current + rate * (target - current), 0.0, 1.0)
 
 
-def decide(model, ally: int, previous: np.ndarray) -> np.ndarray:
-    """New compliance row (over sectors) of ``ally`` given last quarter's matrix ``previous``."""
+def decide(model, previous: np.ndarray) -> np.ndarray:
+    """New compliance rows (allies × sectors) given last quarter's matrix ``previous``; every ally
+    decides at once from the same snapshot, so the order of allies does not matter."""
     w, pol, a = model.world, model.policy, model.params.allies
     allies = w.allies
     pressed = pol.pressed
     pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age > a.negotiation_lag)
-    others = [o for o in allies if o != ally]
-    peers = previous[others].mean(0) if others else np.zeros(w.n_sectors)
-    willingness = getattr(a.willingness, w.countries[ally])
-    trust = np.clip(w.trust_in_us_continuity[ally] + a.trust_shift, 0.0, 1.0)
-    target = target_compliance(pressure, w.security_dependence[ally], trust, peers,
-                               model.china_exposure[ally], w.autonomy[ally], model.countermeasures,
+    rows = previous[allies]
+    k = len(allies)
+    peers = (rows.sum(0)[None, :] - rows) / (k - 1) if k > 1 else np.zeros_like(rows)
+    willingness = np.array([getattr(a.willingness, w.countries[i]) for i in allies])[:, None]
+    trust = np.clip(w.trust_in_us_continuity[allies] + a.trust_shift, 0.0, 1.0)[:, None]
+    target = target_compliance(pressure[None, :], w.security_dependence[allies][:, None], trust, peers,
+                               model.china_exposure[allies], w.autonomy[allies][:, None], model.countermeasures,
                                willingness, a)
-    target = np.where(pressed, target, 0.0)
-    return adjust(previous[ally], target, a.adjustment_rate)
+    target = np.where(pressed[None, :], target, 0.0)
+    return adjust(rows, target, a.adjustment_rate)

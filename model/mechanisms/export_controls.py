@@ -111,9 +111,12 @@ def fdpr_reach(model) -> np.ndarray:
     de-minimis share in FDPR sectors; any US content at all where controls cover all destinations
     (ITAR's 'see-through' rule)."""
     f, pol = model.firms, model.policy
-    fdpr = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
-    see_through = pol.all_destinations[f.sector] * fdpr_bound(f.us_content, SEE_THROUGH)
-    return np.maximum(fdpr, see_through)
+    reach = np.zeros(f.n)
+    if pol.fdpr.any():
+        reach = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
+    if pol.all_destinations.any():
+        reach = np.maximum(reach, pol.all_destinations[f.sector] * fdpr_bound(f.us_content, SEE_THROUGH))
+    return reach
 
 
 def fdpr_bound(us_content: np.ndarray, de_minimis: float) -> np.ndarray:
@@ -140,14 +143,19 @@ def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr:
 
 def update_binding(model) -> None:
     f, w, pol = model.firms, model.world, model.policy
+    model.fdpr_reach = fdpr_reach(model)
+    if not pol.controlled.any():
+        f.binding = np.zeros(f.n)
+        return
     role = w.role[f.country]
     compliance = model.compliance[f.country, f.sector]
-    f.binding = firm_binding(role, compliance, fdpr_reach(model), pol.controlled[f.sector].astype(float))
+    f.binding = firm_binding(role, compliance, model.fdpr_reach, pol.controlled[f.sector].astype(float))
 
 
 def update_entity_list(model) -> None:
     """List the largest Chinese firms of the entity-list sectors until their share of Chinese
-    firms' sales in the sector reaches the coverage. Listing is never undone."""
+    firms' sales in the sector reaches the coverage. Listing is never undone, and as listed firms
+    shrink the list reaches further (as it has reached listed firms' successors and suppliers)."""
     f, pol = model.firms, model.policy
     if pol.entity_coverage <= 0:
         return
@@ -191,13 +199,14 @@ def update_denial(model) -> None:
         listed_strength = 1.0 - model.params.policy.entity_licence_approval
         # country-wide rules: inputs governed by a controlled sector, above the fence
         block_wide = holder_blocking(model, pol.fdpr) * pol.controlled[:, None]
-        for i, cp in enumerate(w.chokepoints):
-            g = cp.governed_by
-            left = 1.0 - model.substitution[i]
-            in_sector = is_cn & (f.sector == cp.sector)
-            refused_listed = float(cp.holders @ block_listed[g]) * listed_strength * left
-            refused_wide = float(cp.holders @ block_wide[g]) * pol.fence[g] * (1.0 - pol.licence[g]) * left
-            lost = np.maximum(refused_listed * listed, refused_wide * pol.country_wide[g])
-            denial += cp.weight * lost * in_sector
+        cps = model.chokepoint_arrays
+        g = cps["governed_by"]
+        left = 1.0 - model.substitution
+        refused_listed = (cps["holders"] * block_listed[g]).sum(1) * listed_strength * left
+        refused_wide = (cps["holders"] * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
+        # per firm: the chokepoints of its sector (rows of cps["of_firm"] are firms, columns inputs)
+        lost = np.maximum(refused_listed[None, :] * listed[:, None],
+                          (refused_wide * pol.country_wide[g])[None, :] * np.ones((f.n, 1)))
+        denial = (lost * cps["of_firm"] * cps["weight"][None, :]).sum(1) * is_cn
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

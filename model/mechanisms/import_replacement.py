@@ -61,7 +61,8 @@ def update(model) -> None:
     f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, is_cn)
     growth = 1.0 + c.home_absorption * barrier_bind(model)
     model.demand_multiplier[:, w.c("CN")] *= growth ** 0.25
-    for i, cp in enumerate(w.chokepoints):
-        drive = max(level[cp.sector], level[cp.governed_by])
-        step = c.substitution_rate / 4.0 * drive * (1.0 - cp.difficulty)
-        model.substitution[i] = min(1.0, model.substitution[i] + step * (1.0 - model.substitution[i]))
+    cps = model.chokepoint_arrays
+    if len(cps["weight"]):
+        drive = np.maximum(level[cps["sector"]], level[cps["governed_by"]])
+        step = c.substitution_rate / 4.0 * drive * (1.0 - cps["difficulty"])
+        model.substitution = np.minimum(1.0, model.substitution + step * (1.0 - model.substitution))

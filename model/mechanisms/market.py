@@ -30,46 +30,39 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..firms import Groups
 from . import market_barriers, standards
-from .export_controls import fdpr_reach
 
 TINY = 1e-12
 
 
-def sum_by_sector(values: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
-    """(S, B) column sums of ``values`` (n, B) over the firms of each sector."""
-    onehot = np.zeros((n_sectors, len(sector)))
-    onehot[sector, np.arange(len(sector))] = 1.0
-    return onehot @ values
-
-
-def normalise_by_sector(values: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
-    totals = sum_by_sector(values, sector, n_sectors)[sector]
+def normalise_by_sector(values: np.ndarray, groups: Groups, sector: np.ndarray) -> np.ndarray:
+    totals = groups.sector_sum(values)[sector]
     return np.divide(values, totals, out=np.zeros_like(values), where=totals > TINY)
 
 
 def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.ndarray,
-               switching: np.ndarray, sector: np.ndarray, n_sectors: int) -> np.ndarray:
+               switching: np.ndarray, sector: np.ndarray, groups: Groups) -> np.ndarray:
     """New shares: forbidden purchases stop, then ``switching`` of demand moves to the logit target.
 
     ``switching`` is per firm (its sector's rate). Columns of each sector sum to 1, or to 0 where
     no supplier is allowed.
     """
-    target = normalise_by_sector(attractiveness, sector, n_sectors)
-    carried = normalise_by_sector(shares * availability, sector, n_sectors)
-    has_carried = sum_by_sector(carried, sector, n_sectors)[sector] > 0.5
+    target = normalise_by_sector(attractiveness, groups, sector)
+    carried = normalise_by_sector(shares * availability, groups, sector)
+    has_carried = groups.sector_sum(carried)[sector] > 0.5
     mu = np.where(has_carried, switching[:, None], 1.0)
     return (1.0 - mu) * carried + mu * target
 
 
 def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, columns: list[int],
-                    sector: np.ndarray, n_sectors: int) -> np.ndarray:
+                    sector: np.ndarray, groups: Groups) -> np.ndarray:
     """Scale a group's share down to ``cap`` in the given columns (China's cap on US firms, M12)."""
     if cap >= 1.0:
         return shares
     out = shares.copy()
     for b in columns:
-        group = np.bincount(sector, weights=shares[:, b] * in_group, minlength=n_sectors)
+        group = groups.sector_sum(shares[:, b] * in_group)
         scale_in = np.where(group > cap, cap / np.maximum(group, TINY), 1.0)
         scale_out = np.where(group > cap, (1.0 - cap) / np.maximum(1.0 - group, TINY), 1.0)
         out[:, b] = shares[:, b] * np.where(in_group, scale_in[sector], scale_out[sector])
@@ -83,26 +76,32 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
     cn, us, listed_col = w.c("CN"), w.c("US"), model.listed_segment
     aq, ap = w.quality_sensitivity[s], w.price_sensitivity[s]
     log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
-    utility = (aq * log_q - ap * np.log(f.cost))[:, None] * np.ones((1, model.n_segments))
-    utility -= ap[:, None] * np.log1p(model.tariffs)
-    utility -= standards.incompatibility_penalty(model)
+    utility = np.repeat((aq * log_q - ap * np.log(f.cost))[:, None], model.n_segments, axis=1)
+    # (terms that are zero in an open world are skipped, which only saves time)
+    if model.tariffs.any():
+        utility -= ap[:, None] * np.log1p(model.tariffs)
+    if model.split.any():
+        utility -= standards.incompatibility_penalty(model)
     # US controls: burden abroad (ITAR-free premium) and supply risk in China.
     bound = f.binding * pol.intensity[s]
-    abroad = np.ones(model.n_segments, dtype=bool)
-    abroad[[us, cn, listed_col]] = False
-    burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
-    utility -= (burden * bound)[:, None] * abroad[None, :]
-    utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
+    if bound.any():
+        abroad = np.ones(model.n_segments, dtype=bool)
+        abroad[[us, cn, listed_col]] = False
+        burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
+        utility -= (burden * bound)[:, None] * abroad[None, :]
+        utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
     # China's buy-domestic preference where controls bind (M7).
-    is_cn = f.country == cn
-    utility[:, [cn, listed_col]] += (p.china.buy_domestic * model.china_bind[s] * is_cn)[:, None]
+    if model.china_bind.any():
+        is_cn = f.country == cn
+        utility[:, [cn, listed_col]] += (p.china.buy_domestic * model.china_bind[s] * is_cn)[:, None]
 
     avail = market_barriers.ban_availability(model)
-    base = f.base_attractiveness
-    attract = base * np.exp(np.clip(utility, -50, 50)) * avail
+    attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50)) * avail
     # Covered Chinese buyers: a bound firm's offer is refused with probability beta; it may
     # offer a sub-threshold variant instead unless the fence is at 1.
     beta = f.binding * (1.0 - pol.licence[s])
+    if not beta.any():
+        return attract, avail
     threshold = (1.0 - pol.fence[s]) * model.frontier[s]
     has_variant = (pol.fence[s] < 1.0).astype(float)
     capped_q = np.minimum(f.effective_capability, threshold)
@@ -116,13 +115,16 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
 def clear(model) -> None:
     """Buyers reallocate demand; firms' revenue and the bilateral sales matrix follow."""
     f, w = model.firms, model.world
-    S = w.n_sectors
-    model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
+    if model.policy.tariff.any() or model.countermeasures > 0:
+        model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
+    elif model.tariffs.any():
+        model.tariffs = np.zeros_like(model.tariffs)
     attract, avail = attractiveness(model)
     switching = np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[f.sector]
-    shares = reallocate(f.shares, attract, avail, switching, f.sector, S)
+    shares = reallocate(f.shares, attract, avail, switching, f.sector, model.groups)
     cap = model.us_share_cap()
-    shares = cap_group_share(shares, f.country == w.c("US"), cap, [w.c("CN"), model.listed_segment], f.sector, S)
+    shares = cap_group_share(shares, f.country == w.c("US"), cap, [w.c("CN"), model.listed_segment], f.sector,
+                             model.groups)
     f.shares = shares
     model.attractiveness = attract
     model.sales = model.segment_demand()[f.sector] * shares  # (n, B) US$ bn/yr
@@ -142,7 +144,7 @@ def consumer_surplus(model) -> np.ndarray:
     s, A = f.shares, model.attractiveness
     positive = (s > TINY) & (A > TINY)
     terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
-    by_segment = sum_by_sector(terms, f.sector, w.n_sectors) / w.price_sensitivity[:, None]  # (S, B)
+    by_segment = model.groups.sector_sum(terms) / w.price_sensitivity[:, None]  # (S, B)
     cs = by_segment[:, : w.n_countries].copy()
     cn, listed = w.c("CN"), model.listed_segment
     cover = model.policy.coverage
@@ -154,7 +156,7 @@ def design_out(model) -> None:
     """Non-US firms bound by FDPR replace US content in proportion to their sales outside the US."""
     f, w, pol, m = model.firms, model.world, model.policy, model.params.market
     foreign = (f.country != w.c("US")) & (f.country != w.c("CN"))
-    reach = fdpr_reach(model)
+    reach = model.fdpr_reach  # computed with the binding this quarter
     # Firms whose government complies in full gain nothing from designing out.
     gain = reach * (1.0 - model.compliance[f.country, f.sector])
     outside_us = f.revenue - model.sales[:, w.c("US")]

@@ -42,10 +42,12 @@ def ban_availability(model) -> np.ndarray:
     """(n, B) share of each segment's demand still open to each firm under procurement bans."""
     f, w, pol = model.firms, model.world, model.policy
     avail = np.ones((f.n, model.n_segments))
+    if not pol.ban.any():
+        return avail
     is_cn = f.country == w.c("CN")
     ban = pol.ban[f.sector]
     avail[:, w.c("US")] -= is_cn * ban
     follow = model.params.allies.ban_follow
-    for a in w.allies:
-        avail[:, a] -= is_cn * ban * follow * model.compliance[a, f.sector]
+    allies = w.allies
+    avail[:, allies] -= (is_cn * ban)[:, None] * follow * model.compliance[allies][:, f.sector].T
     return np.clip(avail, 0.0, 1.0)

@@ -74,9 +74,8 @@ def production_by_location(model) -> np.ndarray:
     """(S, C) output value (US$ bn/yr) by where it is made."""
     f, w = model.firms, model.world
     S, C = w.n_sectors, w.n_countries
-    out = np.zeros((S, C))
-    np.add.at(out, (f.sector, f.country), f.revenue * f.loc_home)
-    out[:, w.c("CN")] += np.bincount(f.sector, weights=f.revenue * f.loc_cn, minlength=S)
-    friend = np.bincount(f.sector, weights=f.revenue * f.loc_friend, minlength=S)
+    out = model.groups.country_sum(f.revenue * f.loc_home)
+    out[:, w.c("CN")] += model.groups.sector_sum(f.revenue * f.loc_cn)
+    friend = model.groups.sector_sum(f.revenue * f.loc_friend)
     out += friend[:, None] * w.friendshore_weight[None, :]
     return out
