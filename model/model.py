@@ -305,6 +305,16 @@ class DecouplingModel(mesa.Model):
         self._record()
         if self.steps >= self.params.time.steps:
             self.running = False
+            self.release()
+
+    def release(self) -> None:
+        """Let the model be garbage-collected once finished.
+
+        Mesa 3.3.1 keeps every model alive in the class attribute ``mesa.Agent._ids`` (Mesa issue
+        #3179, fixed after 3.3.1 by PR #3180), so a process that runs many models — a sweep worker —
+        would grow without bound. No agent is created after the run ends, so the entry can go.
+        """
+        mesa.Agent._ids.pop(self, None)
 
     def _record(self) -> None:
         self.datacollector.collect(self)

@@ -52,3 +52,18 @@ def test_checker_catches_violations(world, corrupt, message):
     corrupt(model)
     with pytest.raises(InvariantError, match=message):
         check_invariants(model)
+
+
+def test_finished_model_is_garbage_collected(world):
+    """Mesa 3.3.1 keeps models alive in Agent._ids (Mesa #3179); a finished run must release
+    itself so that a sweep worker's memory stays flat."""
+    import gc
+    import weakref
+
+    from decouple import load_scenario
+    model = DecouplingModel(load_scenario("baseline", ("time.steps=3",), sectors=world.sectors), seed=0, world=world)
+    model.run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
