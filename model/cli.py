@@ -5,6 +5,9 @@
     decouple scenarios
     decouple params SCENARIO [--set KEY=VALUE ...] [--changed] [--csv]
     decouple plot RESULTS_DIR
+    decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--out DIR]
+    decouple validate [--seeds N] [--strict] [--out DIR]
+    decouple demo [--port P] [--preset NAME] [--seed N] [--no-open]
 """
 
 from __future__ import annotations
@@ -253,6 +256,36 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    import socket
+    import subprocess
+    from .demo.live import presets
+    if args.preset not in presets():
+        raise DecoupleError(f"--preset {args.preset!r}: not a preset; allowed: {', '.join(presets())}")
+    if not 0 <= args.port <= 65535:
+        raise DecoupleError(f"--port {args.port}: allowed: 1 to 65535, or 0 for any free port")
+    with socket.socket() as sock:  # fail here, clearly, rather than deep inside the web server
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            sock.bind((args.host, args.port))
+        except OSError as exc:
+            raise DecoupleError(f"--port {args.port} on {args.host}: cannot listen there ({exc.strerror}); "
+                                "choose another port, or 0 for any free one") from None
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DECOUPLE_DEMO_PRESET": args.preset, "DECOUPLE_DEMO_SEED": str(args.seed)}
+    command = [sys.executable, "-m", "solara", "run", "decouple.demo.app", "--host", args.host, "--port", str(port),
+               "--production", "--log-level", "warning", "--open" if args.open else "--no-open"]
+    print(f"classroom app at http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{port}/ "
+          f"(preset {args.preset}, seed {args.seed}); press Ctrl-C to stop", flush=True)
+    server = subprocess.Popen(command, env=env)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=10)
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="decouple", description="Agent-based scenarios of US-China technology decoupling.")
     parser.add_argument("--version", action="version", version=f"decouple {__version__}")
@@ -319,6 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes for the design (default: all cores)")
     p.add_argument("--out", metavar="FILE", help="where to write the result (default seeds/calibration.toml)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("demo", help="the classroom app (Mesa SolaraViz) in the browser")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on a network)")
+    p.add_argument("--preset", default="selective_decoupling", help="preset loaded at start (default selective_decoupling)")
+    p.add_argument("--seed", type=int, default=1, help="seed at start (default 1)")
+    p.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("plot", help="(re)draw the figures of a run or comparison folder")
     p.add_argument("results_dir")

@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .paths import scenarios_dir, seeds_dir
 
 TYPES = ("float", "int", "bool", "sectors")
-SCENARIO_META_KEYS = ("name", "title", "description", "extends")
+SCENARIO_META_KEYS = ("name", "title", "description", "extends", "notice", "questions")
 EVENT_KEYS = ("year", "set", "note", "id")
 
 
@@ -263,6 +263,8 @@ class Scenario:
     file_hash: str | None = None
     overrides: list[str] = field(default_factory=list)
     sectors: tuple[str, ...] = ()
+    notice: str = ""  # classroom: what to notice when the scenario runs
+    questions: tuple[str, ...] = ()  # classroom: questions for the class
 
     def resolved(self) -> dict:
         return self.params.model_dump()
@@ -412,10 +414,16 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | tuple[str, ..
     for key in ("title", "description", "name"):
         if key in meta and not isinstance(meta[key], str):
             raise ConfigError(f"{path}: key 'scenario.{key}' = {meta[key]!r}; allowed: a string")
+    if "notice" in meta and not isinstance(meta["notice"], str):
+        raise ConfigError(f"{path}: key 'scenario.notice' = {meta['notice']!r}; allowed: a string")
+    questions = meta.get("questions", [])
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise ConfigError(f"{path}: key 'scenario.questions' = {questions!r}; allowed: an array of strings")
     scenario = Scenario(
         name=meta.get("name", path.stem), title=meta.get("title", path.stem.replace("_", " ")),
         description=meta.get("description", ""), params=params, file=path,
         file_hash=hashlib.sha256(path.read_bytes()).hexdigest(), sectors=sectors,
+        notice=meta.get("notice", ""), questions=tuple(questions),
     )
     if overrides:
         registry = load_registry()

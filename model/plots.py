@@ -27,6 +27,12 @@ SCENARIO_COLOURS = {
     "historical": "#0072B2",
 }
 EXTRA_COLOURS = ["#56B4E9", "#CC79A7", "#F0E442", "#999999"]
+#: Countries and groups where one figure shows several (Paul Tol's "muted" palette, kept apart
+#: from the scenario colours above so that a colour never means both a scenario and a country).
+COUNTRY_COLOURS = {
+    "US": "#332288", "CN": "#882255", "JP": "#CC6677", "NL": "#88CCEE", "KR": "#117733",
+    "TW": "#AA4499", "EU": "#DDCC77", "allies": "#44AA99", "THIRD": "#999933", "WORLD": "#555555",
+}
 SCENARIO_LABELS = {
     "baseline": "Open baseline",
     "full_decoupling": "Full decoupling",

@@ -1,0 +1,179 @@
+"""The classroom app's live figures, drawn with matplotlib for a projector.
+
+Each function takes a :class:`~decouple.demo.live.ClassroomModel` and returns a
+``matplotlib.figure.Figure``: the run so far as solid lines, the open baseline with the same
+seed as thin dashed lines, the whole calendar on the x axis so that nothing rescales while the
+model plays, and a dotted vertical line where a lever moved or a scenario event took effect.
+Colours: the preset's scenario colour where a figure shows one quantity, the country colours of
+:data:`decouple.plots.COUNTRY_COLOURS` where it shows several.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
+from .levers import describe  # noqa: E402
+
+LIVE_STYLE = {**STYLE, "font.size": 14, "axes.titlesize": 17, "axes.labelsize": 14, "legend.fontsize": 12,
+              "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 3.0}
+SIZE = (7.2, 4.6)
+MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
+REFERENCE = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
+NAMES = {"US": "US", "CN": "China", "JP": "Japan", "NL": "Netherlands", "KR": "S. Korea", "TW": "Taiwan",
+         "EU": "EU", "THIRD": "Third countries", "WORLD": "World", "allies": "Allies"}
+
+
+def markers(model) -> list[tuple[float, str, bool]]:
+    """(year, text, is_lever) of each step where levers moved or events took effect; for a lever
+    dragged through several values in one step only the last value counts."""
+    by_step: dict[tuple[int, bool], dict[str, str]] = {}
+    years: dict[int, float] = {}
+    for step, year, path, value, origin in model.changes:
+        if path in ("policy.country_wide", "policy.fdpr"):  # set together with the yard
+            continue
+        key = (step, origin.startswith("lever"))
+        by_step.setdefault(key, {})[path] = describe(path, value)
+        years[step] = year
+    return [(years[step], ", ".join(texts.values()), lever) for (step, lever), texts in sorted(by_step.items())]
+
+
+def _frame(ax, model, title: str, ylabel: str) -> None:
+    t = model.params.time
+    ax.set_xlim(t.start_year, t.start_year + t.steps / 4)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("year")
+    top = 0.97
+    for year, text, lever in markers(model):
+        ax.axvline(year, color="#222222" if lever else "#888888", linestyle=":", linewidth=1.8 if lever else 1.2)
+        if lever:  # events of a preset are many; only the class's own moves get a caption
+            ax.text(year, top, " " + text, transform=ax.get_xaxis_transform(), fontsize=11, va="top",
+                    ha="left", color="#222222", clip_on=True)
+            top -= 0.09
+
+
+def _lines(ax, model, series: list[tuple]) -> None:
+    """Draw (column, legend label, colour[, line style]) from the run, and the same columns of
+    the baseline reference as thin dashed lines."""
+    history = model.history()
+    for column, name, col, *style in series:
+        ax.plot(history.index, history[column], color=col, label=name, linestyle=style[0] if style else "-")
+        if model.reference is not None and model.preset != "baseline":
+            ax.plot(model.reference.index, model.reference[column], color=col, **REFERENCE)
+
+
+def _legend(ax, model) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if model.reference is not None and model.preset != "baseline":
+        handles.append(plt.Line2D([], [], color="#555555", **REFERENCE))
+        labels.append("open baseline")
+    ax.figure.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=len(labels), frameon=False,
+                     handlelength=2.6, columnspacing=1.0)
+
+
+def _figure(draw) -> Figure:
+    # Fixed margins rather than a layout engine: the app redraws every figure each quarter, and
+    # constrained layout doubles the drawing time.
+    with plt.rc_context(LIVE_STYLE):
+        fig = Figure(figsize=SIZE)
+        fig.subplots_adjust(**MARGINS)
+        draw(fig.add_subplot())
+    return fig
+
+
+def capability_gap(model) -> Figure:
+    scen = colour(model.preset, [model.preset])
+
+    def draw(ax):
+        _lines(ax, model, [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")])
+        _frame(ax, model, f"US–China capability gap — {label(model.preset)}", "US minus China, share of frontier")
+        _legend(ax, model)
+    return _figure(draw)
+
+
+def chip_shares(model) -> Figure:
+    def draw(ax):
+        _lines(ax, model, [("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
+                           ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
+                           ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"])])
+        ax.set_ylim(0, 1)
+        _frame(ax, model, "World market for logic chips", "share of world sales")
+        _legend(ax, model)
+    return _figure(draw)
+
+
+def self_sufficiency(model) -> Figure:
+    scen = colour(model.preset, [model.preset])
+
+    def draw(ax):
+        _lines(ax, model, [("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
+                           ("cn_self_sufficiency", "all sectors", scen, "-.")])
+        ax.set_ylim(0, 1)
+        _frame(ax, model, "China's self-sufficiency", "share of China's demand met at home")
+        _legend(ax, model)
+    return _figure(draw)
+
+
+def compliance(model) -> Figure:
+    allies = [c for c in ("JP", "NL", "KR", "TW", "EU") if f"compliance_{c}" in model.history().columns]
+
+    def draw(ax):
+        history = model.history()
+        for code in allies:
+            ax.plot(history.index, history[f"compliance_{code}"], color=COUNTRY_COLOURS[code], label=NAMES[code])
+        ax.set_ylim(0, 1)
+        _frame(ax, model, "Allies' compliance with US controls", "share applied (small-yard sectors)")
+        ax.figure.legend(loc="lower center", ncol=len(allies), frameon=False, handlelength=2.6,
+                         columnspacing=1.0)
+    return _figure(draw)
+
+
+def welfare(model) -> Figure:
+    """Welfare as % of the open baseline with the same seed in the same quarter (welfare grows
+    with demand in every scenario, so the index itself hides the differences)."""
+    def draw(ax):
+        history = model.history()
+        reference = model.reference.reindex(history.index) if model.reference is not None else None
+        for code in ("US", "CN", "THIRD"):
+            column = f"welfare_{code}"
+            values = history[column] if reference is None else 100.0 * history[column] / reference[column]
+            ax.plot(history.index, values, color=COUNTRY_COLOURS[code], label=NAMES[code])
+        if reference is not None:
+            ax.axhline(100.0, color="#555555", **REFERENCE, label="open baseline")
+            _frame(ax, model, "Consumers' welfare", "% of the open baseline")
+        else:
+            _frame(ax, model, "Consumers' welfare", f"index ({int(model.params.time.start_year)} = 100)")
+        ax.figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, handlelength=2.6,
+                         columnspacing=1.0)
+    return _figure(draw)
+
+
+def flows(model, sector: str) -> Figure:
+    """Who sells to whom in ``sector`` now: each buyer's purchases by supplier country, in %."""
+    table = 100.0 * model.flows(sector)
+    w = model.world
+    with plt.rc_context(LIVE_STYLE):
+        fig = Figure(figsize=(7.2, 5.6))
+        ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
+        image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")
+        ax.set_xticks(range(len(table.columns)), table.columns)
+        ax.set_yticks(range(len(table.index)), table.index)
+        ax.set_xlabel("buyers in")
+        ax.set_ylabel("firms from")
+        ax.grid(False)
+        for (i, j), v in np.ndenumerate(table.to_numpy()):
+            if v >= 5:  # small flows unlabelled, to keep the text readable from the back
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=11, color="white" if v > 55 else "#111111")
+        ax.set_title(f"Who sells to whom: {w.sector_labels.get(sector, sector)}, {model.quarter_label}", fontsize=15)
+        fig.colorbar(image, cax=fig.add_axes((0.86, 0.12, 0.03, 0.8)), label="% of the buyers' purchases")
+    return fig
+
+
+#: The live time-series figures, in the order the app shows them.
+TIME_SERIES = (capability_gap, chip_shares, self_sufficiency, compliance, welfare)

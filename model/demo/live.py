@@ -1,0 +1,130 @@
+"""The model as the classroom app runs it: a preset, a seed, live levers and a reference run.
+
+:class:`ClassroomModel` is a :class:`DecouplingModel` whose Mesa ``DataCollector`` also records
+the headline indicators the live plots draw (names as in :data:`decouple.indicators.INDICATORS`),
+and which keeps, for comparison, the open baseline run with the same seed and calendar.
+Levers (:mod:`decouple.demo.levers`) change it through ``set_params``, which records each change
+with its step so that the plots can mark it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from ..config import list_scenarios, load_scenario
+from ..metrics import headline
+from ..model import DecouplingModel
+from ..world import World, load_world
+from .levers import Lever, levers
+
+#: Presets offered in the app: the four scenarios, then the historical replay when present.
+PRESET_ORDER = ("selective_decoupling", "full_decoupling", "coopetition", "baseline", "historical")
+ALLIES = ("JP", "NL", "KR", "TW", "EU")
+
+
+def presets() -> list[str]:
+    known = {name for name, *_ in list_scenarios()}
+    return [name for name in PRESET_ORDER if name in known]
+
+
+def parse_seed(text) -> tuple[int, str]:
+    """(seed, error message or "") from what a user typed; a bad seed falls back to 0."""
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        return 0, f"seed {text!r} is not a whole number; using seed 0"
+    if seed < 0:
+        return 0, f"seed {seed} is negative; allowed: a whole number from 0; using seed 0"
+    return seed, ""
+
+
+def _reporters(world: World) -> dict:
+    """DataCollector reporters: one per live indicator, all read from one snapshot per step."""
+    names = ["gap_small_yard", "gap_other", "chips_share_US", "chips_share_CN", "chips_share_allies",
+             "cn_self_sufficiency", "cn_self_sufficiency_small_yard", "us_revenue_small_yard",
+             "us_rd_small_yard", "us_cn_sales", "trust", "welfare_US", "welfare_CN", "welfare_THIRD",
+             "welfare_WORLD"] + [f"compliance_{a}" for a in ALLIES if a in world.countries]
+    out = {"year": "year"}
+    for name in names:
+        out[name] = lambda m, name=name: m.snapshot()[name]
+    return out
+
+
+class ClassroomModel(DecouplingModel):
+    """A decoupling model for the classroom app.
+
+    Args:
+        preset: scenario name (see :func:`presets`).
+        seed: random seed, as a number or as the text typed in the app; a bad one falls back to
+            0 and ``input_error`` says why.
+        reference: also run the open baseline with the same seed for comparison.
+        overrides: ``"path=value"`` strings applied to the preset, as with ``--set``.
+    """
+
+    def __init__(self, preset: str = "selective_decoupling", seed: int | str = 1, reference: bool = True,
+                 overrides: tuple[str, ...] = ()):
+        seed_value, self.input_error = parse_seed(seed)
+        world = load_world()
+        super().__init__(load_scenario(preset, overrides, sectors=world.sectors), seed=seed_value, world=world)
+        self.preset = preset
+        self._snapshot_step = -1
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.world))
+        self.datacollector.collect(self)
+        t = self.params.time
+        self.reference = baseline_reference(seed_value, t.start_year, t.steps) if reference else None
+
+    def snapshot(self) -> dict[str, float]:
+        """Headline indicators of the current step (computed once per step)."""
+        if self._snapshot_step != self.steps:
+            w = self.world
+            out = headline(self)
+            yard = np.flatnonzero(w.small_yard)
+            snap = {
+                "gap_small_yard": out["us_cn_gap_small_yard"], "gap_other": out["us_cn_gap_other"],
+                "chips_share_US": out["us_share_logic_chips"], "chips_share_CN": out["cn_share_logic_chips"],
+                "chips_share_allies": out["allies_share_logic_chips"],
+                "cn_self_sufficiency": out["cn_self_sufficiency"],
+                "cn_self_sufficiency_small_yard": out["cn_self_sufficiency_small_yard"],
+                **{k: out[k] for k in ("us_revenue_small_yard", "us_rd_small_yard", "us_cn_sales", "trust",
+                                       "welfare_US", "welfare_CN", "welfare_THIRD", "welfare_WORLD")},
+            }
+            for a in ALLIES:
+                if a in w.countries:
+                    snap[f"compliance_{a}"] = float(self.compliance[w.c(a), yard].mean()) if yard.size else 0.0
+            self._snapshot, self._snapshot_step = snap, self.steps
+        return self._snapshot
+
+    def history(self) -> pd.DataFrame:
+        """The recorded indicators, one row per step, indexed by year."""
+        return self.datacollector.get_model_vars_dataframe().set_index("year")
+
+    def levers(self) -> list[Lever]:
+        return levers(self.world)
+
+    def move(self, lever: Lever, value) -> None:
+        """Apply a lever from the next step on (recorded with its step for the plot markers)."""
+        self.set_params(lever.changes(value, self.world), origin=f"lever: {lever.label}")
+
+    def flows(self, sector: str) -> pd.DataFrame:
+        """Who sells to whom in ``sector`` now: each buyer's purchases by supplier, in shares."""
+        w = self.world
+        sales = self.bilateral[w.s(sector)]  # (seller, buyer)
+        bought = sales.sum(0, keepdims=True)
+        shares = np.divide(sales, bought, out=np.zeros_like(sales), where=bought > 0)
+        return pd.DataFrame(shares, index=list(w.countries), columns=list(w.countries))
+
+    @property
+    def quarter_label(self) -> str:
+        year = self.year
+        return f"{int(year)} Q{int(round((year - int(year)) * 4)) + 1}" if self.steps else f"{int(year)} (start)"
+
+
+@lru_cache(maxsize=16)
+def baseline_reference(seed: int, start_year: float, steps: int) -> pd.DataFrame:
+    """The open baseline's indicators with this seed and calendar (cached: one run per seed)."""
+    overrides = (f"time.start_year={start_year}", f"time.steps={steps}")
+    return ClassroomModel("baseline", seed, reference=False, overrides=overrides).run().history()

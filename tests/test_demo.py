@@ -1,0 +1,224 @@
+"""The classroom app: its model side directly, and `decouple demo` in a real headless Chromium.
+
+The browser test starts the app on a free localhost port, checks that the levers and plots
+render, moves a lever mid-run, steps and plays the model, checks that the plots' images change,
+and saves a screenshot to ``results/demo/``. It needs Debian's ``chromium`` (``make test``
+installs it where it can) and skips, saying why, only where no Chromium is found.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from decouple.demo import figures
+from decouple.demo.levers import levers, yard_order
+from decouple.demo.live import ClassroomModel, parse_seed, presets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- model side, no browser
+
+def test_presets_are_the_scenarios_with_notes():
+    names = presets()
+    assert names[:4] == ["selective_decoupling", "full_decoupling", "coopetition", "baseline"]
+    for name in names:
+        model = ClassroomModel(name, 1, reference=False)
+        assert model.scenario.notice and len(model.scenario.questions) >= 1, name
+
+
+def test_yard_order_puts_the_small_yard_first():
+    model = ClassroomModel("baseline", 1, reference=False)
+    order = yard_order(model.world)
+    small = [s for s, y in zip(model.world.sectors, model.world.small_yard) if y]
+    assert set(order[: len(small)]) == set(small)
+    assert sorted(order) == sorted(model.world.sectors)
+
+
+def test_levers_read_the_preset_values():
+    model = ClassroomModel("selective_decoupling", 1, reference=False)
+    values = {lever.name: lever.read(model.params, model.world) for lever in model.levers()}
+    assert values["yard"] == 4
+    assert values["policy.fence"] == pytest.approx(0.55)
+    assert values["policy.ally_pressure"] == pytest.approx(1.0)
+    assert values["programmes"] is False
+    coop = ClassroomModel("coopetition", 1, reference=False)
+    assert {lv.name: lv.read(coop.params, coop.world) for lv in coop.levers()}["programmes"] is True
+
+
+def test_a_lever_acts_from_the_next_step_only():
+    """Moving the Dutch willingness mid-run changes nothing already recorded, and from the next
+    step the Netherlands complies less than in the same run without the move."""
+    kept, moved = (ClassroomModel("selective_decoupling", 3, reference=False) for _ in range(2))
+    for _ in range(12):
+        kept.step()
+        moved.step()
+    nl = {lv.name: lv for lv in moved.levers()}["allies.willingness.NL"]
+    moved.move(nl, -6.0)
+    assert moved.history().equals(kept.history())  # recorded past untouched
+    assert moved.changes[-1][:2] == (12, moved.year)
+    for _ in range(8):
+        kept.step()
+        moved.step()
+    assert moved.history()["compliance_NL"].iloc[-1] < kept.history()["compliance_NL"].iloc[-1] - 0.05
+    assert moved.history()["compliance_JP"].iloc[12] == kept.history()["compliance_JP"].iloc[12]
+
+
+def test_yard_lever_controls_country_wide_and_bad_values_are_refused():
+    model = ClassroomModel("baseline", 1, reference=False)
+    by_name = {lv.name: lv for lv in model.levers()}
+    model.move(by_name["yard"], 2)
+    assert model.params.policy.yard == yard_order(model.world)[:2]
+    assert model.params.policy.country_wide == model.params.policy.yard == model.params.policy.fdpr
+    from decouple import ConfigError
+    with pytest.raises(ConfigError, match="policy.fence"):
+        model.move(by_name["policy.fence"], 1.5)
+    assert model.params.policy.fence == 0.0  # the bad move left the model as it was
+
+
+def test_bad_seed_text_falls_back_with_a_message():
+    assert parse_seed(" 42 ") == (42, "")
+    seed, message = parse_seed("forty-two")
+    assert seed == 0 and "forty-two" in message and "whole number" in message
+    model = ClassroomModel("baseline", "x1", reference=False)
+    assert model.seed == 0 and model.input_error
+
+
+def test_figures_mark_lever_moves_and_the_flow_view_adds_up():
+    model = ClassroomModel("selective_decoupling", 2)
+    for _ in range(4):
+        model.step()
+    fence = {lv.name: lv for lv in model.levers()}["policy.fence"]
+    model.move(fence, 0.7)
+    model.move(fence, 0.8)  # dragged through two values in one quarter: one marker, last value
+    marks = figures.markers(model)
+    assert marks == [(model.year, "fence 0.8", True)]
+    for draw in figures.TIME_SERIES:
+        fig = draw(model)
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == "year" and ax.get_ylabel()
+        assert any(list(line.get_xdata()) == [model.year, model.year] for line in ax.get_lines())  # axvline
+    shares = model.flows("logic_chips")
+    bought = model.bilateral[model.world.s("logic_chips")].sum(0) > 0
+    np.testing.assert_allclose(shares.sum(axis=0).to_numpy()[bought], 1.0)
+    assert model.reference is not None and len(model.reference) == model.params.time.steps + 1
+
+
+# ---------------------------------------------------------------- the app in a browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = _free_port()
+    exe = Path(sys.executable).parent / "decouple"
+    (ROOT / "results").mkdir(exist_ok=True)
+    log = open(ROOT / "results" / "demo-server.log", "w")
+    server = subprocess.Popen([str(exe), "demo", "--port", str(port), "--no-open", "--seed", "3"],
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"decouple demo did not start; see {log.name}")
+            time.sleep(0.5)
+    yield url
+    os.killpg(server.pid, 15)
+    server.wait(timeout=20)
+    log.close()
+
+
+def _browser(playwright):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine: `apt-get install chromium` (make test does it when run as root)")
+    return playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+
+
+def _src(page, css: str) -> str:
+    return page.locator(f"{css} img").first.get_attribute("src")
+
+
+def _wait_for_new(page, css: str, old: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = _src(page, css)
+        if new and new != old:
+            return new
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the image in {css} did not change within {timeout:g} s")
+
+
+def test_demo_in_a_real_browser(app_url):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(app_url)
+
+        # rendered: the preset's notes, 11 levers with their sliders, six plots
+        page.wait_for_selector(".plot-chip_shares img", timeout=60_000)
+        assert "Selective (small yard)" in page.inner_text(".notes")
+        assert "seed 3" in page.inner_text(".notes")
+        assert page.locator(".lever").count() == 11
+        assert page.locator(".lever .v-slider").count() == 10
+        assert page.locator(".plot img").count() == 6
+        for button in ("Reset", "Step"):
+            assert page.get_by_role("button", name=button, exact=True).is_visible()
+
+        # step twice: the step counter and the chip-market plot move
+        chips = _src(page, ".plot-chip_shares")
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function("document.querySelector('.notes').innerText.includes('step 1 of')")
+        chips = _wait_for_new(page, ".plot-chip_shares", chips)
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function("document.querySelector('.notes').innerText.includes('step 2 of')")
+        chips = _wait_for_new(page, ".plot-chip_shares", chips)
+
+        # move a lever mid-run: the Netherlands refuses. Its slider shows the new value and the
+        # compliance plot gets a marker at once, before any step.
+        compliance = _src(page, ".plot-compliance")
+        thumb = page.locator(".lever-allies-willingness-NL .v-slider__thumb-container").first
+        thumb.focus()
+        page.keyboard.press("Home")
+        page.wait_for_function(
+            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-10'")
+        _wait_for_new(page, ".plot-compliance", compliance)
+
+        # play for a while, then pause: the run goes on with the lever in force
+        page.get_by_role("button", name="▶").click()
+        page.wait_for_function("parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 6",
+                               timeout=60_000)
+        page.get_by_role("button", name="❚❚").click()
+        chips = _wait_for_new(page, ".plot-chip_shares", chips)
+        out = ROOT / "results" / "demo"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "app.png"), full_page=True)
+        assert (out / "app.png").stat().st_size > 50_000
+        assert not errors, errors
+        browser.close()
