@@ -181,13 +181,13 @@ def test_demo_in_a_real_browser(app_url):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(app_url)
 
-        # rendered: the preset's notes, 11 levers with their sliders, six plots
+        # rendered: the preset's notes, 11 levers with their sliders, seven plots
         page.wait_for_selector(".plot-chip_shares img", timeout=60_000)
         assert "Selective (small yard)" in page.inner_text(".notes")
         assert "seed 3" in page.inner_text(".notes")
         assert page.locator(".lever").count() == 11
         assert page.locator(".lever .v-slider").count() == 10
-        assert page.locator(".plot img").count() == 6
+        assert page.locator(".plot img").count() == 7
         for button in ("Reset", "Step"):
             assert page.get_by_role("button", name=button, exact=True).is_visible()
 
@@ -220,5 +220,17 @@ def test_demo_in_a_real_browser(app_url):
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / "app.png"), full_page=True)
         assert (out / "app.png").stat().st_size > 50_000
+
+        # another preset and seed, loaded by Reset: a fresh run at step 0 with its own notes
+        page.get_by_role("button", name="Preset (press Reset to load)").click()
+        page.get_by_role("option", name="coopetition").click()
+        seed_box = page.get_by_label("Seed (press Reset to use)")
+        seed_box.fill("7")
+        seed_box.press("Enter")
+        page.get_by_role("button", name="Reset", exact=True).click()
+        page.wait_for_function("document.querySelector('.notes').innerText.includes('Co-opetition')")
+        notes = page.inner_text(".notes")
+        assert "seed 7" in notes and "step 0 of" in notes
+        assert page.locator(".lever-programmes input").is_checked()
         assert not errors, errors
         browser.close()

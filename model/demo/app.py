@@ -118,4 +118,4 @@ def model_params() -> dict:
 def Page():
     # One model per browser session, so two screens never step the same run.
     model = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
-    SolaraViz(model, components=components(), model_params=model_params(), name=TITLE, play_interval=150)
+    SolaraViz(model, components=components(), model_params=model_params(), name=TITLE, play_interval=50)

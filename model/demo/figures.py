@@ -120,6 +120,17 @@ def self_sufficiency(model) -> Figure:
     return _figure(draw)
 
 
+def trust(model) -> Figure:
+    scen = colour(model.preset, [model.preset])
+
+    def draw(ax):
+        _lines(ax, model, [("trust", "US–China trust", scen)])
+        ax.set_ylim(0, 1)
+        _frame(ax, model, "US–China trust", "index, 0 (none) to 1 (full)")
+        _legend(ax, model)
+    return _figure(draw)
+
+
 def compliance(model) -> Figure:
     allies = [c for c in ("JP", "NL", "KR", "TW", "EU") if f"compliance_{c}" in model.history().columns]
 
@@ -176,4 +187,4 @@ def flows(model, sector: str) -> Figure:
 
 
 #: The live time-series figures, in the order the app shows them.
-TIME_SERIES = (capability_gap, chip_shares, self_sufficiency, compliance, welfare)
+TIME_SERIES = (capability_gap, chip_shares, self_sufficiency, compliance, welfare, trust)
