@@ -231,6 +231,8 @@ def test_demo_in_a_real_browser(app_url):
         page.wait_for_function("document.querySelector('.notes').innerText.includes('Co-opetition')")
         notes = page.inner_text(".notes")
         assert "seed 7" in notes and "step 0 of" in notes
-        assert page.locator(".lever-programmes input").is_checked()
+        # the levers now show the new preset's values
+        assert page.locator(".lever-programmes input").get_attribute("aria-checked") == "true"
+        assert page.inner_text(".lever-policy-fence .v-slider__thumb-label").strip() == "0.2"
         assert not errors, errors
         browser.close()
