@@ -232,7 +232,8 @@ def test_demo_in_a_real_browser(app_url):
         notes = page.inner_text(".notes")
         assert "seed 7" in notes and "step 0 of" in notes
         # the levers now show the new preset's values
-        assert page.locator(".lever-programmes input").get_attribute("aria-checked") == "true"
-        assert page.inner_text(".lever-policy-fence .v-slider__thumb-label").strip() == "0.2"
+        expect = playwright_api.expect
+        expect(page.locator(".lever-programmes input")).to_have_attribute("aria-checked", "true")
+        expect(page.locator(".lever-policy-fence .v-slider__thumb-label")).to_have_text("0.2")
         assert not errors, errors
         browser.close()
