@@ -228,11 +228,11 @@ def test_demo_in_a_real_browser(app_url):
         seed_box.fill("7")
         seed_box.press("Enter")
         page.get_by_role("button", name="Reset", exact=True).click()
-        page.wait_for_function("document.querySelector('.notes').innerText.includes('Co-opetition')")
-        notes = page.inner_text(".notes")
-        assert "seed 7" in notes and "step 0 of" in notes
-        # the levers now show the new preset's values
         expect = playwright_api.expect
+        expect(page.locator(".notes")).to_contain_text("Co-opetition")
+        expect(page.locator(".notes")).to_contain_text("seed 7")
+        expect(page.locator(".notes")).to_contain_text("step 0 of")
+        # the levers now show the new preset's values
         expect(page.locator(".lever-programmes input")).to_have_attribute("aria-checked", "true")
         expect(page.locator(".lever-policy-fence .v-slider__thumb-label")).to_have_text("0.2")
         assert not errors, errors
