@@ -1,0 +1,101 @@
+"""The three experiments of the classroom lesson (``docs/classroom.md``), scripted.
+
+Each experiment is what a teacher does with the app's levers: a preset, and lever moves at given
+dates. Running them here, with several seeds and without a browser, gives the numbers the lesson
+quotes and lets ``tests/test_lesson.py`` check that what the lesson tells students still holds.
+
+    python -m decouple.demo.lesson          # prints the lesson's numbers (seeds 1-5)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..world import load_world
+from .live import ClassroomModel
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    moves: tuple[tuple[float, str, object], ...] = ()  # (year, lever name, value)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    preset: str
+    variants: tuple[Variant, ...]
+    indicators: tuple[str, ...]
+    years: tuple[float, ...]
+    flows: tuple[str, float] | None = None  # (sector, year): also read who sells to China
+
+
+CONTROLS_2020 = ((2020.0, "yard", 4), (2020.0, "policy.fence", 0.55), (2020.0, "policy.licence_approval", 0.05))
+SWING_2024 = ((2024.0, "yard", 10), (2024.0, "policy.fence", 0.5), (2024.0, "policy.licence_approval", 0.2))
+
+EXPERIMENTS = (
+    Experiment("controls", "baseline",
+               (Variant("open world"), Variant("small yard from 2020", CONTROLS_2020)),
+               ("gap_small_yard", "chips_share_US", "cn_self_sufficiency_small_yard", "trust"),
+               (2020.0, 2020.5, 2023.0, 2030.0, 2035.75)),
+    Experiment("dutch_refusal", "selective_decoupling",
+               (Variant("as the preset"), Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),))),
+               ("compliance_NL", "chips_share_allies", "chips_share_CN", "cn_self_sufficiency_small_yard"),
+               (2025.0, 2030.0), flows=("chip_tools", 2025.0)),
+    Experiment("trust_swing", "coopetition",
+               (Variant("as the preset"), Variant("hawkish swing in 2024", SWING_2024),
+                Variant("swing, programmes off", SWING_2024 + ((2024.0, "programmes", False),))),
+               ("trust", "us_cn_sales", "welfare_WORLD"),
+               (2024.0, 2025.0, 2026.0, 2035.75)),
+)
+
+
+def run_variant(preset: str, variant: Variant, seed: int, until: float | None = None) -> ClassroomModel:
+    """Run ``preset`` with the variant's lever moves, as a teacher would in the app."""
+    model = ClassroomModel(preset, seed, reference=False)
+    levers = {lever.name: lever for lever in model.levers()}
+    end = model.params.time.start_year + model.params.time.steps / 4 if until is None else until
+    while model.running and model.year < end - 1e-9:
+        for year, name, value in variant.moves:
+            if abs(model.year - year) < 1e-9:
+                model.move(levers[name], value)
+        model.step()
+    return model
+
+
+def _at(history: pd.DataFrame, year: float) -> pd.Series:
+    return history.iloc[int(np.argmin(np.abs(history.index.to_numpy() - year)))]
+
+
+def run_experiment(exp: Experiment, seeds=range(1, 6)) -> pd.DataFrame:
+    """Seed means: one row per (variant, indicator), one column per year."""
+    rows = []
+    for variant in exp.variants:
+        histories = [run_variant(exp.preset, variant, s).history() for s in seeds]
+        for ind in exp.indicators:
+            rows.append({"variant": variant.label, "indicator": ind,
+                         **{y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years}})
+        if exp.flows:
+            sector, year = exp.flows
+            shares = np.mean([run_variant(exp.preset, variant, s, until=year).flows(sector)["CN"] for s in seeds], axis=0)
+            for code, share in zip(load_world().countries, shares):
+                if share >= 0.05:
+                    rows.append({"variant": variant.label, "indicator": f"China buys {sector} from {code}", year: float(share)})
+    return pd.DataFrame(rows).set_index(["variant", "indicator"])
+
+
+def main() -> int:
+    pd.set_option("display.width", 160)
+    for exp in EXPERIMENTS:
+        print(f"\n== {exp.name} ({exp.preset}), mean of seeds 1-5 ==")
+        print(run_experiment(exp).round(3).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

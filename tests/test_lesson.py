@@ -1,0 +1,49 @@
+"""What the classroom lesson (docs/classroom.md) tells students must stay true of the model.
+
+The lesson's three experiments are scripted in ``decouple.demo.lesson``; each test runs one
+with three seeds and checks the direction (and rough size) of the effect the lesson points at.
+"""
+
+import pytest
+
+from decouple import load_scenario
+from decouple.demo.lesson import EXPERIMENTS, run_experiment
+
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {exp.name: run_experiment(exp, SEEDS) for exp in EXPERIMENTS}
+
+
+def test_controls_widen_the_gap_at_once_then_china_catches_up(results):
+    r = results["controls"]
+    open_, yard = "open world", "small yard from 2020"
+    # the fence denies chokepoint inputs at once: the gap jumps in the first quarter
+    assert r.loc[(yard, "gap_small_yard"), 2020.5] > r.loc[(open_, "gap_small_yard"), 2020.5] + 0.05
+    # ... and by 2035 it is narrower than in the open world (import replacement, M7)
+    assert r.loc[(yard, "gap_small_yard"), 2035.75] < r.loc[(open_, "gap_small_yard"), 2035.75]
+    assert r.loc[(yard, "cn_self_sufficiency_small_yard"), 2030.0] > r.loc[(open_, "cn_self_sufficiency_small_yard"), 2030.0] + 0.1
+    assert r.loc[(yard, "chips_share_US"), 2030.0] < r.loc[(open_, "chips_share_US"), 2030.0] - 0.05
+    assert r.loc[(yard, "trust"), 2030.0] < r.loc[(open_, "trust"), 2030.0]
+
+
+def test_a_dutch_refusal_diverts_chinas_tool_purchases_to_dutch_firms(results):
+    r = results["dutch_refusal"]
+    preset, refuses = "as the preset", "Netherlands refuses from 2020"
+    assert r.loc[(refuses, "compliance_NL"), 2025.0] < 0.05 < 0.3 < r.loc[(preset, "compliance_NL"), 2025.0]
+    nl = "China buys chip_tools from NL"
+    assert r.loc[(refuses, nl), 2025.0] > r.loc[(preset, nl), 2025.0] + 0.05  # trade diverted to the laxer ally
+    assert r.loc[(refuses, "chips_share_CN"), 2030.0] > r.loc[(preset, "chips_share_CN"), 2030.0]
+
+
+def test_trust_builds_slowly_and_falls_fast(results):
+    r = results["trust_swing"]
+    preset, swing, bare = "as the preset", "hawkish swing in 2024", "swing, programmes off"
+    start = load_scenario("coopetition").params.coopetition.trust_initial
+    built = r.loc[(preset, "trust"), 2024.0] - start  # six years of co-opetition
+    lost = r.loc[(swing, "trust"), 2024.0] - r.loc[(swing, "trust"), 2026.0]
+    assert lost > 0.2 and lost > 3 * abs(built)
+    assert r.loc[(swing, "welfare_WORLD"), 2035.75] < 0.95 * r.loc[(preset, "welfare_WORLD"), 2035.75]
+    assert r.loc[(bare, "trust"), 2035.75] < r.loc[(swing, "trust"), 2035.75]  # programmes soften the fall
