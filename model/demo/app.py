@@ -19,9 +19,9 @@ from ..plots import label
 from . import figures
 from .live import ClassroomModel, presets
 
-# Keep the teacher's terminal quiet: Mesa 3.3.1's own ComponentsView trips Solara's hook check,
-# and a plain-http localhost server cannot set samesite=none cookies; neither affects the app.
-warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
+# Keep the teacher's terminal quiet: a plain-http localhost server cannot set samesite=none
+# cookies, which does not affect the app. (`decouple demo` also turns off Solara's hook check,
+# which Mesa 3.3.1's own ComponentsView trips.)
 warnings.filterwarnings("ignore", message=r"Cookies with samesite=none", category=UserWarning)
 
 TITLE = "Technology decoupling — classroom"
@@ -43,7 +43,7 @@ def LeverPanel(model: ClassroomModel):
                 model.move(lever, new)
                 force_update()
 
-            with solara.Div(classes=["lever", css], style={"padding-top": "26px"}):  # room for the value label
+            with solara.Div(classes=["lever", css], style={"padding-top": "34px"}):  # room for the value label
                 if lever.kind == "bool":
                     solara.Switch(label=lever.label, value=bool(value), on_value=apply)
                 elif lever.kind == "int":
@@ -66,7 +66,7 @@ def PresetNotes(model: ClassroomModel):
     html = solara.v.Html
     # Plain elements rather than solara.Markdown, which loads KaTeX from a CDN: a classroom may
     # have no network, and solara-assets does not ship KaTeX.
-    with solara.Div(classes=["notes"], style={"font-size": "1.1em", "line-height": "1.45"}):
+    with solara.Div(classes=["notes"], style={"font-size": "1.05em", "line-height": "1.4"}):
         html(tag="h2", children=[label(model.preset)], style_="margin-bottom: 4px")
         html(tag="div", children=[f"seed {model.seed} · {model.quarter_label} · step {model.steps} of "
                                   f"{model.params.time.steps}"], style_="font-weight: bold; margin-bottom: 8px")
