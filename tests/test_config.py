@@ -183,3 +183,22 @@ def test_unknown_scenario_metadata_key(tmp_path, world):
     path = write(tmp_path, '[scenario]\ntitel = "x"\n')
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \['titel'\] in \[scenario\]"):
         load_scenario(path, sectors=world.sectors)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('[scenario]\nnotice = 3\n', "scenario.notice"),
+    ('[scenario]\nquestions = "why?"\n', "scenario.questions"),
+    ('[scenario]\nquestions = ["why?", 2]\n', "an array of strings"),
+])
+def test_classroom_notes_are_checked(tmp_path, world, text, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=fragment) as err:
+        load_scenario(path, sectors=world.sectors)
+    assert str(path) in str(err.value)
+
+
+def test_classroom_notes_are_inherited(tmp_path, world):
+    child = write(tmp_path, '[scenario]\nextends = "selective_decoupling"\ntitle = "NL refuses"\n')
+    scenario = load_scenario(child, sectors=world.sectors)
+    parent = load_scenario("selective_decoupling", sectors=world.sectors)
+    assert scenario.notice == parent.notice and scenario.questions == parent.questions
