@@ -87,48 +87,39 @@ def _figure(draw) -> Figure:
     return fig
 
 
-def capability_gap(model) -> Figure:
-    scen = colour(model.preset, [model.preset])
-
+def _series_figure(model, series: list[tuple], title: str, ylabel: str, unit_interval: bool = False) -> Figure:
     def draw(ax):
-        _lines(ax, model, [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")])
-        _frame(ax, model, f"US–China capability gap — {label(model.preset)}", "US minus China, share of frontier")
+        _lines(ax, model, series)
+        if unit_interval:
+            ax.set_ylim(0, 1)
+        _frame(ax, model, title, ylabel)
         _legend(ax, model)
     return _figure(draw)
+
+
+def capability_gap(model) -> Figure:
+    scen = colour(model.preset, [model.preset])
+    return _series_figure(model, [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")],
+                          f"US–China capability gap — {label(model.preset)}", "US minus China, share of frontier")
 
 
 def chip_shares(model) -> Figure:
-    def draw(ax):
-        _lines(ax, model, [("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
-                           ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
-                           ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"])])
-        ax.set_ylim(0, 1)
-        _frame(ax, model, "World market for logic chips", "share of world sales")
-        _legend(ax, model)
-    return _figure(draw)
+    return _series_figure(model, [("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
+                                  ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
+                                  ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"])],
+                          "World market for logic chips", "share of world sales", unit_interval=True)
 
 
 def self_sufficiency(model) -> Figure:
     scen = colour(model.preset, [model.preset])
-
-    def draw(ax):
-        _lines(ax, model, [("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
-                           ("cn_self_sufficiency", "all sectors", scen, "-.")])
-        ax.set_ylim(0, 1)
-        _frame(ax, model, "China's self-sufficiency", "share of China's demand met at home")
-        _legend(ax, model)
-    return _figure(draw)
+    return _series_figure(model, [("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
+                                  ("cn_self_sufficiency", "all sectors", scen, "-.")],
+                          "China's self-sufficiency", "share of China's demand met at home", unit_interval=True)
 
 
 def trust(model) -> Figure:
-    scen = colour(model.preset, [model.preset])
-
-    def draw(ax):
-        _lines(ax, model, [("trust", "US–China trust", scen)])
-        ax.set_ylim(0, 1)
-        _frame(ax, model, "US–China trust", "index, 0 (none) to 1 (full)")
-        _legend(ax, model)
-    return _figure(draw)
+    return _series_figure(model, [("trust", "US–China trust", colour(model.preset, [model.preset]))],
+                          "US–China trust", "index, 0 (none) to 1 (full)", unit_interval=True)
 
 
 def compliance(model) -> Figure:

@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 
 from ..config import list_scenarios, load_scenario
-from ..metrics import headline
 from ..model import DecouplingModel
-from ..world import World, load_world
+from ..sweeps.measures import indicator_row
+from ..world import load_world
 from .levers import Lever, levers
 
 #: Presets offered in the app: the four scenarios, then the historical replay when present.
 PRESET_ORDER = ("selective_decoupling", "full_decoupling", "coopetition", "baseline", "historical")
-ALLIES = ("JP", "NL", "KR", "TW", "EU")
 
 
 def presets() -> list[str]:
@@ -42,12 +41,8 @@ def parse_seed(text) -> tuple[int, str]:
     return seed, ""
 
 
-def _reporters(world: World) -> dict:
+def _reporters(names) -> dict:
     """DataCollector reporters: one per live indicator, all read from one snapshot per step."""
-    names = ["gap_small_yard", "gap_other", "chips_share_US", "chips_share_CN", "chips_share_allies",
-             "cn_self_sufficiency", "cn_self_sufficiency_small_yard", "us_revenue_small_yard",
-             "us_rd_small_yard", "us_cn_sales", "trust", "welfare_US", "welfare_CN", "welfare_THIRD",
-             "welfare_WORLD"] + [f"compliance_{a}" for a in ALLIES if a in world.countries]
     out = {"year": "year"}
     for name in names:
         out[name] = lambda m, name=name: m.snapshot()[name]
@@ -72,30 +67,15 @@ class ClassroomModel(DecouplingModel):
         super().__init__(load_scenario(preset, overrides, sectors=world.sectors), seed=seed_value, world=world)
         self.preset = preset
         self._snapshot_step = -1
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.world))
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.snapshot()))
         self.datacollector.collect(self)
         t = self.params.time
         self.reference = baseline_reference(seed_value, t.start_year, t.steps) if reference else None
 
     def snapshot(self) -> dict[str, float]:
-        """Headline indicators of the current step (computed once per step)."""
+        """Headline indicators of the current step, as a sweep records them (computed once per step)."""
         if self._snapshot_step != self.steps:
-            w = self.world
-            out = headline(self)
-            yard = np.flatnonzero(w.small_yard)
-            snap = {
-                "gap_small_yard": out["us_cn_gap_small_yard"], "gap_other": out["us_cn_gap_other"],
-                "chips_share_US": out["us_share_logic_chips"], "chips_share_CN": out["cn_share_logic_chips"],
-                "chips_share_allies": out["allies_share_logic_chips"],
-                "cn_self_sufficiency": out["cn_self_sufficiency"],
-                "cn_self_sufficiency_small_yard": out["cn_self_sufficiency_small_yard"],
-                **{k: out[k] for k in ("us_revenue_small_yard", "us_rd_small_yard", "us_cn_sales", "trust",
-                                       "welfare_US", "welfare_CN", "welfare_THIRD", "welfare_WORLD")},
-            }
-            for a in ALLIES:
-                if a in w.countries:
-                    snap[f"compliance_{a}"] = float(self.compliance[w.c(a), yard].mean()) if yard.size else 0.0
-            self._snapshot, self._snapshot_step = snap, self.steps
+            self._snapshot, self._snapshot_step = indicator_row(self), self.steps
         return self._snapshot
 
     def history(self) -> pd.DataFrame:
