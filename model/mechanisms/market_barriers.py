@@ -38,13 +38,14 @@ def tariff_matrix(model) -> np.ndarray:
     return tariffs
 
 
-def ban_availability(model) -> np.ndarray:
-    """(n, B) share of each segment's demand still open to each firm under procurement bans."""
+def ban_availability(model) -> np.ndarray | None:
+    """(n, B) share of each segment's demand still open to each firm under procurement bans
+    (None when nothing is banned: all of it)."""
     f, w, pol = model.firms, model.world, model.policy
-    avail = np.ones((f.n, model.n_segments))
     if not pol.ban.any():
-        return avail
-    is_cn = f.country == w.c("CN")
+        return None
+    avail = np.ones((f.n, model.n_segments))
+    is_cn = model.is_cn
     ban = pol.ban[f.sector]
     avail[:, w.c("US")] -= is_cn * ban
     follow = model.params.allies.ban_follow
