@@ -34,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .. import __version__
 from ..config import load_scenario
@@ -261,8 +263,8 @@ def _given(executor: Executor):
 def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd.DataFrame:
     """Gather shards and failures into ``runs.parquet`` (one row per run, sorted by run id)."""
     runs = runs or exp.runs()
-    frames = [pd.read_parquet(p) for p in sorted((out / "shards").glob("*.parquet"))]
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id"])
+    rows = _read_parquets(sorted((out / "shards").glob("*.parquet")))
+    rows = rows if rows is not None else pd.DataFrame(columns=["run_id"])
     failed = []
     for path in sorted((out / "failed").glob("*.json")):
         rec = json.loads(path.read_text())
@@ -279,11 +281,23 @@ def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd
     return rows
 
 
+def _read_parquets(paths: list[Path]) -> pd.DataFrame | None:
+    """The files' rows in one frame (None when there are none): read with pyarrow and converted
+    to pandas once, which is the same frame as concatenating ``pd.read_parquet`` of each file
+    when they share one schema; otherwise each file is converted and pandas concatenates."""
+    tables = [pq.read_table(p) for p in paths]
+    if not tables:
+        return None
+    if all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
+        return pa.concat_tables(tables).to_pandas()
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
 def load_timeseries(out: Path) -> pd.DataFrame:
-    frames = [pd.read_parquet(p) for p in sorted((Path(out) / "timeseries").glob("*.parquet"))]
-    if not frames:
+    frames = _read_parquets(sorted((Path(out) / "timeseries").glob("*.parquet")))
+    if frames is None:
         raise DecoupleError(f"{out}: no run time series; set keep_timeseries = true in the experiment")
-    return pd.concat(frames, ignore_index=True)
+    return frames
 
 
 def default_workers() -> int:
