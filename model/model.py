@@ -32,8 +32,9 @@ from .world import World, load_world
 
 
 def _mean(values: np.ndarray) -> float:
-    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors)."""
-    return float(values.mean()) if values.size else 0.0
+    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors); the sum
+    over the count, as ``numpy.mean`` computes it, without its overhead."""
+    return float(values.sum() / values.size) if values.size else 0.0
 
 
 def _read_only(value):

@@ -58,8 +58,10 @@ def decide(model, previous: np.ndarray) -> np.ndarray:
     w, pol, a = model.world, model.policy, model.params.allies
     allies = w.allies
     pressed = pol.pressed
-    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age > a.negotiation_lag)
     rows = previous[allies]
+    if not pressed.any():  # the US presses nowhere: every target is 0
+        return adjust(rows, np.zeros_like(rows), a.adjustment_rate) if rows.any() else rows
+    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age > a.negotiation_lag)
     k = len(allies)
     peers = (rows.sum(0)[None, :] - rows) / (k - 1) if k > 1 else np.zeros_like(rows)
     willingness, trust, security, autonomy = model.derived(ally_traits)

@@ -37,10 +37,9 @@ TINY = 1e-12
 
 
 def normalise_by_sector(values: np.ndarray, groups: Groups, sector: np.ndarray) -> np.ndarray:
-    totals = groups.sector_sum(values)
+    totals = np.take(groups.sector_sum(values), sector, axis=0)  # (each firm's row of its sector's totals)
     if (totals > TINY).all():  # (the usual case: no column to leave at 0)
-        return values / totals[sector]
-    totals = totals[sector]
+        return values / totals
     return np.divide(values, totals, out=np.zeros_like(values), where=totals > TINY)
 
 
@@ -141,7 +140,7 @@ def clear(model) -> None:
     shares = cap_group_share(shares, model.is_us, cap, [model.cn, model.listed_segment], f.sector, model.groups)
     f.shares = shares
     model.attractiveness = attract
-    model.sales = model.segment_demand()[f.sector] * shares  # (n, B) US$ bn/yr
+    model.sales = np.take(model.segment_demand(), f.sector, axis=0) * shares  # (n, B) US$ bn/yr
     f.revenue = model.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
 

@@ -82,6 +82,7 @@ def production_by_location(model) -> np.ndarray:
     S, C = w.n_sectors, w.n_countries
     out = model.groups.country_sum(f.revenue * f.loc_home)
     out[:, w.c("CN")] += model.groups.sector_sum(f.revenue * f.loc_cn)
-    friend = model.groups.sector_sum(f.revenue * f.loc_friend)
-    out += friend[:, None] * w.friendshore_weight[None, :]
+    if f.loc_friend.any():  # (nothing is made in friend-shoring locations yet otherwise)
+        friend = model.groups.sector_sum(f.revenue * f.loc_friend)
+        out += friend[:, None] * w.friendshore_weight[None, :]
     return out
