@@ -122,6 +122,8 @@ class DecouplingModel(mesa.Model):
         self.is_foreign = ~self.is_cn & ~self.is_us
         self.firm_role = w.role[f.country]
         self.firm_is = {role: self.firm_role == role for role in ("controller", "ally", "third", "target")}
+        self.country_is = {role: w.role == role for role in ("controller", "ally", "third", "target")}
+        self.china_rows = np.flatnonzero(self.is_cn)
         self.firm_sc = f.sector * C + f.country  # flat index of each firm's cell in (S, C) arrays
         self.firm_cs = f.country * S + f.sector  # ... and in (C, S) arrays
         self.firm_count = self.country_sector(np.ones(f.n))  # (S, C) number of firms

@@ -207,10 +207,10 @@ def holder_blocking(model, fdpr_mask: np.ndarray, bound: np.ndarray | None = Non
     if bound is None:
         bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)  # (S, C)
     fdpr = fdpr_mask[:, None] * bound
-    role = w.role[None, :]
-    return np.where(role == "controller", 1.0,
-                    np.where(role == "ally", np.maximum(model.compliance.T, fdpr),
-                             np.where(role == "third", fdpr, 0.0)))
+    role = model.country_is
+    return np.where(role["controller"], 1.0,
+                    np.where(role["ally"], np.maximum(model.compliance.T, fdpr),
+                             np.where(role["third"], fdpr, 0.0)))
 
 
 def update_denial(model) -> None:
@@ -232,8 +232,10 @@ def update_denial(model) -> None:
         refused_listed = (cps["holders"] * block_listed[g]).sum(1) * listed_strength * left
         refused_wide = (cps["holders"] * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
         # per firm: the chokepoints of its sector (rows of cps["of_firm"] are firms, columns inputs)
-        lost = np.maximum(refused_listed[None, :] * listed[:, None], (refused_wide * pol.country_wide[g])[None, :])
-        # (of_firm is 0 or 1, so weighting it first gives the same products)
-        denial = (lost * cps["weight_of_firm"]).sum(1) * is_cn
+        # Chinese firms only (others lose nothing); of_firm is 0 or 1, so weighting it first
+        # gives the same products
+        rows = model.china_rows
+        lost = np.maximum(refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :])
+        denial[rows] = (lost * cps["weight_of_firm"][rows]).sum(1)
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

@@ -45,10 +45,12 @@ def ban_availability(model) -> np.ndarray | None:
     if not pol.ban.any():
         return None
     avail = np.ones((f.n, model.n_segments))
-    is_cn = model.is_cn
-    ban = pol.ban[f.sector]
-    avail[:, w.c("US")] -= is_cn * ban
-    follow = model.params.allies.ban_follow
-    allies = w.allies
-    avail[:, allies] -= (is_cn * ban)[:, None] * follow * model.compliance[allies][:, f.sector].T
-    return np.clip(avail, 0.0, 1.0)
+    banned = model.is_cn * pol.ban[f.sector]
+    avail[:, model.us] -= banned
+    rows = np.flatnonzero(banned)  # (every other firm keeps all of every segment)
+    if rows.size:
+        follow = model.params.allies.ban_follow
+        allies = w.allies
+        avail[np.ix_(rows, allies)] -= banned[rows][:, None] * follow * model.compliance[allies][:, f.sector[rows]].T
+        avail[rows] = np.clip(avail[rows], 0.0, 1.0)
+    return avail
