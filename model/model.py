@@ -113,6 +113,8 @@ class DecouplingModel(mesa.Model):
         self.n_segments = C + 1
         self.listed_segment = C
         self.segment_country = np.append(np.arange(C), cn)
+        self.abroad_segments = np.ones(C + 1, dtype=bool)  # buyers outside the US and China
+        self.abroad_segments[[us, cn, self.listed_segment]] = False
 
         self.firms = f = build_firms(w, p, self.rng)
         self.groups = Groups(f.sector, f.country, S, C)

@@ -95,15 +95,17 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
     # US controls: burden abroad (ITAR-free premium) and supply risk in China.
     bound = f.binding * pol.intensity[s]
     if bound.any():
-        abroad = np.ones(model.n_segments, dtype=bool)
-        abroad[[us, cn, listed_col]] = False
         burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
-        utility = utility - (burden * bound)[:, None] * abroad[None, :]
-        utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
+        utility = utility - (burden * bound)[:, None] * model.abroad_segments[None, :]
+        risk = p.market.china_supply_risk * bound
+        utility[:, cn] -= risk
+        utility[:, listed_col] -= risk
     # China's buy-domestic preference where controls bind (M7).
     if model.china_bind.any():
         utility = np.repeat(utility, model.n_segments, axis=1) if utility.shape[1] == 1 else utility
-        utility[:, [cn, listed_col]] += (p.china.buy_domestic * model.china_bind[s] * model.is_cn)[:, None]
+        preference = p.china.buy_domestic * model.china_bind[s] * model.is_cn
+        utility[:, cn] += preference
+        utility[:, listed_col] += preference
 
     avail = market_barriers.ban_availability(model)
     attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
