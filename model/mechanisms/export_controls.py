@@ -208,7 +208,6 @@ def holder_blocking(model, fdpr_mask: np.ndarray, bound: np.ndarray | None = Non
     """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
     buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries.
     ``bound`` is :func:`fdpr_bound` of the countries' US content (computed when not given)."""
-    w = model.world
     if bound is None:
         bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)  # (S, C)
     fdpr = fdpr_mask[:, None] * bound
@@ -236,9 +235,9 @@ def update_denial(model) -> None:
         left = 1.0 - model.substitution
         refused_listed = (cps["holders"] * block_listed[g]).sum(1) * listed_strength * left
         refused_wide = (cps["holders"] * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
-        # per firm: the chokepoints of its sector (rows of cps["of_firm"] are firms, columns inputs)
-        # Chinese firms only (others lose nothing); of_firm is 0 or 1, so weighting it first
-        # gives the same products
+        # per Chinese firm (the others lose nothing): the chokepoints of its sector (rows of
+        # cps["of_firm"] are firms, columns inputs; it is 0 or 1, so weighting it first gives
+        # the same products)
         rows = model.china_rows
         lost = np.maximum(refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :])
         denial[rows] = (lost * cps["weight_of_firm"][rows]).sum(1)

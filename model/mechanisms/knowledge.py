@@ -54,7 +54,7 @@ def talent_access(model) -> np.ndarray:
 def absorption_access(model) -> np.ndarray:
     """(n,) share of foreign knowledge a firm can absorb: 1 when open; for Chinese firms a
     weighted mean of input imports, research collaboration and investment links."""
-    f, w, k = model.firms, model.world, model.params.knowledge
+    f, k = model.firms, model.params.knowledge
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)

@@ -80,9 +80,9 @@ def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, column
 def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
     """(n, B) logit attractiveness and (n, B) availability of each firm to each segment
     (None when every firm is available to every segment)."""
-    f, w, pol, p = model.firms, model.world, model.policy, model.params
+    f, pol, p = model.firms, model.policy, model.params
     s = f.sector
-    cn, us, listed_col = model.cn, model.us, model.listed_segment
+    cn, listed_col = model.cn, model.listed_segment
     aq, ap = model.firm_quality_sensitivity, model.firm_price_sensitivity
     log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
     # While no term below depends on the buyer segment, utility is kept as one column.
@@ -130,7 +130,7 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
 
 def clear(model) -> None:
     """Buyers reallocate demand; firms' revenue and the bilateral sales matrix follow."""
-    f, w = model.firms, model.world
+    f = model.firms
     if model.policy.tariff.any() or model.countermeasures > 0:
         model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
     elif model.tariffs.any():

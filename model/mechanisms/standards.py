@@ -38,7 +38,7 @@ def country_positions(model) -> np.ndarray:
 
 def incompatibility_penalty(model) -> np.ndarray:
     """(n, B) log-attractiveness lost by each firm in each buyer segment."""
-    f, p = model.firms, model.params.standards
+    p = model.params.standards
     pos = country_positions(model)
     seg_pos = pos[:, model.segment_country]  # (S, B)
     # the same for every firm of a (sector, country) cell: computed per cell, then spread over firms
