@@ -85,7 +85,8 @@ class DecouplingModel(mesa.Model):
     @property
     def params(self):
         """The live parameters. Assigning new ones (as :meth:`set_params` does) drops every
-        value :meth:`derived` cached from the old ones."""
+        value :meth:`derived` cached from the old ones; change them that way, not by setting a
+        field of the current object in place."""
         return self._params
 
     @params.setter
