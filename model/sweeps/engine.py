@@ -2,7 +2,7 @@
 
 - Local: ``--workers N`` runs a ``ProcessPoolExecutor`` (1 worker runs in-process). On Linux its
   workers are forked, so they start with the modules imported and the world read (see
-  :func:`local_context`).
+  :func:`decouple.runner.local_context`).
 - Dask: ``--backend dask`` takes ``distributed.Client(...).get_executor()``, on a loopback
   ``LocalCluster`` unless ``--scheduler ADDRESS`` names a running scheduler. An MPI pool
   (``mpi4py.futures.MPIPoolExecutor``) plugs in the same way through ``run_sweep(executor=...)``.
@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
 import os
 import platform
-import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
@@ -42,7 +40,7 @@ from ..config import load_scenario
 from ..errors import ConfigError, DecoupleError
 from ..model import DecouplingModel
 from ..output import write_json, write_parquet
-from ..runner import git_commit
+from ..runner import git_commit, local_context
 from ..world import load_world
 from .experiment import Experiment, Run
 from .measures import RunRecorder
@@ -128,19 +126,6 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
             raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
     elif out.exists() and any(out.iterdir()) and not resume:
         raise ConfigError(f"{out}: folder is not empty and holds no sweep; choose another --out")
-
-
-def local_context():
-    """Start method of the local pool's workers: fork on Linux, the platform default elsewhere.
-
-    Importing Mesa 3.3.1 sets the process-wide default to spawn (``mesa/batchrunner.py``; moved
-    into ``batch_run`` upstream by Mesa PR #3073), so a pool left to the default starts every
-    worker as a new interpreter that imports numpy, pandas, Mesa and this package again, about a
-    second of CPU per worker before its first run. A forked worker starts from the driver's
-    memory instead. Runs depend only on their scenario, overrides and seed, so the results are
-    the same either way.
-    """
-    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 @contextmanager
