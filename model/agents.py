@@ -40,11 +40,17 @@ class Controller(State):
 
     def set_policy(self, quarter_start: float) -> None:
         m = self.model
-        m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start, m.reshoring_weights)
+        active = export_controls.policy_active(m.params, quarter_start)
+        m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start, m.reshoring_weights,
+                                                     standing=m.derived(_standing_levers, active))
         # quarters the US has been pressing allies to follow it in each sector
         pressing = m.policy.pressed & (m.params.policy.ally_pressure > 0)
         m.pressed_age = np.where(pressing, m.pressed_age + 1, 0)
         export_controls.update_entity_list(m)
+
+
+def _standing_levers(model, active: bool):
+    return export_controls.standing_levers(model.params, model.world.sectors, active, model.reshoring_weights)
 
 
 class Ally(State):

@@ -108,20 +108,50 @@ def firms_per_country_sector(world: World, firms_min: int, firms_per_share: floa
     return np.where(share > 0, n * firms_scale, 0)
 
 
+class _Blocks:
+    """Rows grouped in contiguous blocks (a sector's firms), laid out as a zero-padded
+    (blocks, largest block, ...) array, so that a sum down each block's rows is one call and adds
+    the rows one after another, in the same order as ``m.sum(0)`` of the block alone."""
+
+    def __init__(self, block: np.ndarray, n_blocks: int):
+        starts = np.searchsorted(block, np.arange(n_blocks))
+        self.index = (block, np.arange(len(block)) - starts[block])
+        self.shape = (n_blocks, int(self.index[1].max()) + 1)
+
+    def pad(self, rows: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.shape + rows.shape[1:])
+        out[self.index] = rows
+        return out
+
+    def unpad(self, padded: np.ndarray) -> np.ndarray:
+        return padded[self.index]
+
+    def column_sums(self, rows: np.ndarray) -> np.ndarray:
+        return self.pad(rows).sum(1)
+
+
 def trade_matrix(supply: np.ndarray, demand: np.ndarray, affinity: np.ndarray,
-                 iterations: int = 200) -> np.ndarray:
+                 sector: np.ndarray | None = None, iterations: int = 200) -> np.ndarray:
     """Sales matrix (firms × buyers) whose rows sum to ``supply`` and columns to ``demand``.
 
     Iterative proportional fitting from a seed matrix ``affinity`` (home bias); both margins
-    are the data of ``seeds/sectors.toml``.
+    are the data of ``seeds/sectors.toml``. With ``sector`` (firms stored sector by sector)
+    ``demand`` has one row per sector and each sector's firms are fitted to their own row; all
+    sectors are fitted at once, each with exactly the arithmetic of fitting it alone (the zero
+    rows that pad the sectors to one length add nothing).
     """
-    m = affinity * supply[:, None] * demand[None, :]
+    if sector is None:
+        sector = np.zeros(len(supply), dtype=int)
+        demand = demand[None, :]
+    blocks = _Blocks(sector, len(demand))
+    m = blocks.pad(affinity * supply[:, None] * demand[sector])
+    supply = blocks.pad(supply)
     for _ in range(iterations):
-        rows = m.sum(1)
-        m *= np.divide(supply, rows, out=np.zeros_like(supply), where=rows > 0)[:, None]
-        cols = m.sum(0)
-        m *= np.divide(demand, cols, out=np.zeros_like(demand), where=cols > 0)[None, :]
-    return m
+        rows = m.sum(2)
+        m *= np.divide(supply, rows, out=np.zeros_like(supply), where=rows > 0)[:, :, None]
+        cols = m.sum(1)
+        m *= np.divide(demand, cols, out=np.zeros_like(demand), where=cols > 0)[:, None, :]
+    return blocks.unpad(m)
 
 
 def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
@@ -153,31 +183,28 @@ def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
     world_share = np.concatenate(share)
     n = len(country)
 
-    # Step-0 sales: IPF of firm supply (world shares) and buyer demand with home bias.
+    # Step-0 sales: IPF of firm supply (world shares) and buyer demand with home bias, every
+    # sector at once (firms are stored sector by sector).
     annual_demand = world.market_size[:, None] * world.demand_share  # (S, C), US$ bn/yr
+    supply = world_share * world.market_size[sector]
+    home = country[:, None] == np.arange(C)[None, :]
+    to_china = np.zeros(C)
+    to_china[cn] = 1.0
+    tilt = world.china_trade_affinity + wp.ally_china_affinity_shift * (world.role == "ally")
+    affinity = np.exp(wp.home_bias * home + tilt[country][:, None] * to_china[None, :])
+    m = trade_matrix(supply, annual_demand, affinity, sector)
+    col = _Blocks(sector, S).column_sums(m)[sector]
     shares = np.zeros((n, B))
-    revenue = np.zeros(n)
-    for s in range(S):
-        idx = np.flatnonzero(sector == s)
-        supply = world_share[idx] * world.market_size[s]
-        home = country[idx][:, None] == np.arange(C)[None, :]
-        to_china = np.zeros(C)
-        to_china[cn] = 1.0
-        tilt = world.china_trade_affinity + wp.ally_china_affinity_shift * (world.role == "ally")
-        affinity = np.exp(wp.home_bias * home + tilt[country[idx]][:, None] * to_china[None, :])
-        m = trade_matrix(supply, annual_demand[s], affinity)
-        col = m.sum(0)
-        shares[idx, :C] = np.divide(m, col, out=np.zeros_like(m), where=col > 0)
-        revenue[idx] = m.sum(1)
+    shares[:, :C] = np.divide(m, col, out=np.zeros_like(m), where=col > 0)
+    revenue = m.sum(1)
     # Covered Chinese buyers start with the same suppliers as other Chinese buyers.
     shares[:, C] = shares[:, cn]
     # Segments with no demand (e.g. quantum in Vietnam) still get preferences so that their
     # shares are defined: use the sector's world shares.
-    for s in range(S):
+    for s in np.flatnonzero((_Blocks(sector, S).column_sums(shares) == 0).any(1)):
         idx = np.flatnonzero(sector == s)
         empty = shares[idx].sum(0) == 0
-        if empty.any():
-            shares[np.ix_(idx, np.flatnonzero(empty))] = (world_share[idx] / world_share[idx].sum())[:, None]
+        shares[np.ix_(idx, np.flatnonzero(empty))] = (world_share[idx] / world_share[idx].sum())[:, None]
 
     us_content = world.us_content[sector, country].copy()
     us_content[country == world.c("US")] = 1.0

@@ -2,7 +2,7 @@
 
 The time series has one row per (step, metric, country, partner, sector) and the columns fixed
 by the interface contract. The rows each metric has are fixed when the model is built, so a
-step appends one vector of values and the table is assembled once at the end.
+step fills one vector of values and the table is assembled once at the end.
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ class MetricTable:
             as_col = lambda x: np.resize(np.atleast_1d(np.asarray(x, dtype=object)), n)
             blocks.append(_Block(metric, as_col(country), as_col(partner), as_col(sector), getter))
 
-        # all (country, sector) pairs, country-major
+        # all (country, sector) pairs, country-major; cell = flat position in (S, C) arrays
         pc, ps = np.repeat(np.arange(C), S), np.tile(np.arange(S), C)
+        cell = lambda s, c: s * C + c
         active = w.market_share[ps, pc] > 0
         ac, as_ = pc[active], ps[active]
         demanded = w.demand_share[ps, pc] > 0
@@ -78,19 +79,22 @@ class MetricTable:
         fc, fs = pc[foreign], ps[foreign]
         us, cn = w.c("US"), w.c("CN")
 
-        add("capability", codes[ac], "all", secs[as_], lambda m: m.country_best(m.firms.capability)[as_, ac])
+        active_cells, all_cells = cell(as_, ac), cell(ps, pc)
+        add("capability", codes[ac], "all", secs[as_], lambda m: m.country_best(m.firms.capability).take(active_cells))
         add("effective_capability", codes[ac], "all", secs[as_],
-            lambda m: m.country_best(m.firms.effective_capability)[as_, ac])
-        add("market_share", codes[pc], "all", secs[ps], lambda m: m.market_share[ps, pc])
-        add("revenue", codes[pc], "all", secs[ps], lambda m: m.revenue_cs[ps, pc])
-        add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.country_sector(m.firms.rd)[ps, pc])
+            lambda m: m.best_effective_capability().take(active_cells))
+        add("market_share", codes[pc], "all", secs[ps], lambda m: m.market_share.take(all_cells))
+        add("revenue", codes[pc], "all", secs[ps], lambda m: m.revenue_cs.take(all_cells))
+        add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.country_sector(m.firms.rd).take(all_cells))
         ec, es = np.repeat(ac, C), np.repeat(as_, C)
         eb = np.tile(np.arange(C), len(ac))
-        add("sales", codes[ec], codes[eb], secs[es], lambda m: m.bilateral[es, ec, eb])
-        add("self_sufficiency", codes[dc], "all", secs[ds], lambda m: m.self_sufficiency[ds, dc])
+        sales_cells = cell(es, ec) * C + eb  # flat position in the (S, C, C) bilateral matrix
+        add("sales", codes[ec], codes[eb], secs[es], lambda m: m.bilateral.take(sales_cells))
+        demanded_cells = cell(ds, dc)
+        add("self_sufficiency", codes[dc], "all", secs[ds], lambda m: m.self_sufficiency.take(demanded_cells))
         allies = w.allies
         ca, sa = np.repeat(allies, S), np.tile(np.arange(S), len(allies))
-        add("compliance", codes[ca], "all", secs[sa], lambda m: m.compliance[ca, sa])
+        add("compliance", codes[ca], "all", secs[sa], lambda m: m.compliance[allies].ravel())
         add("welfare", np.append(codes, ["THIRD", "WORLD"]), "all", "all",
             lambda m: np.append(m.welfare, [m.welfare_groups["THIRD"], m.welfare_groups["WORLD"]]))
         add("trust", "US", "CN", "all", lambda m: np.array([m.trust]))
@@ -98,8 +102,9 @@ class MetricTable:
         add("collaboration", "US", "CN", secs, lambda m: m.collaboration)
         add("investment", ["CN", "US"], ["US", "CN"], "all",
             lambda m: np.array([m.investment_in_us, m.investment_in_cn.sum()]))
-        add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m)[ps, pc])
-        add("us_content", codes[fc], "all", secs[fs], lambda m: m.country_us_content[fs, fc])
+        add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m).take(all_cells))
+        foreign_cells = cell(fs, fc)
+        add("us_content", codes[fc], "all", secs[fs], lambda m: m.country_us_content.take(foreign_cells))
         add("state_support", "CN", "all", secs,
             lambda m: np.bincount(m.firms.sector, weights=m.firms.subsidy, minlength=S))
         add("countermeasures", "CN", "US", "all", lambda m: np.array([m.countermeasures]))
@@ -117,16 +122,17 @@ class MetricTable:
         self.values: list[np.ndarray] = []
         self.steps: list[int] = []
         self.years: list[float] = []
-        self._lengths = [len(b.country) for b in blocks]
+        ends = np.cumsum([len(b.country) for b in blocks])
+        self._spans = [(block, int(end) - len(block.country), int(end)) for block, end in zip(blocks, ends)]
 
     def record(self, model) -> None:
-        parts = []
-        for block, n in zip(self.blocks, self._lengths):
-            v = np.asarray(block.getter(model), dtype=float).ravel()
-            if v.size != n:
-                raise InvariantError(f"metric '{block.metric}' gave {v.size} values, expected {n}")
-            parts.append(v)
-        self.values.append(np.concatenate(parts))
+        row = np.empty(len(self.metric))
+        for block, start, end in self._spans:
+            v = block.getter(model)
+            if v.size != end - start:
+                raise InvariantError(f"metric '{block.metric}' gave {v.size} values, expected {end - start}")
+            row[start:end] = v
+        self.values.append(row)
         self.steps.append(model.steps)
         self.years.append(model.year)
 
@@ -163,8 +169,8 @@ def check_invariants(model) -> None:
     seg = model.groups.sector_sum(f.shares)
     fine = (nonneg.min() >= 0 and unit.min() >= -1e-12 and unit.max() <= 1 + 1e-12
             and f.loc_home.min() >= -1e-12 and np.isfinite(latest).all()
-            and np.all(np.abs(np.where(total > 0, model.market_share.sum(1), 1.0) - 1.0) <= 1e-9)
-            and np.all((np.abs(seg - 1.0) < 1e-9) | (np.abs(seg) < 1e-9)))
+            and np.abs(np.where(total > 0, model.market_share.sum(1), 1.0) - 1.0).max() <= 1e-9
+            and np.minimum(np.abs(seg - 1.0), np.abs(seg)).max() < 1e-9)  # each near 1 or near 0
     if not fine:
         _itemise_invariants(model)
 

@@ -32,8 +32,22 @@ from .world import World, load_world
 
 
 def _mean(values: np.ndarray) -> float:
-    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors)."""
-    return float(values.mean()) if values.size else 0.0
+    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors); the sum
+    over the count, as ``numpy.mean`` computes it, without its overhead."""
+    return float(values.sum() / values.size) if values.size else 0.0
+
+
+def _read_only(value):
+    """``value`` with its arrays (also inside a tuple or a dataclass) made read-only."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for item in value:
+            _read_only(item)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            _read_only(getattr(value, name))
+    return value
 
 
 class DecouplingModel(mesa.Model):
@@ -67,17 +81,65 @@ class DecouplingModel(mesa.Model):
         self._build()
         self.running = True
 
+    # ------------------------------------------------------------------ parameters
+    @property
+    def params(self):
+        """The live parameters. Assigning new ones (as :meth:`set_params` does) drops every
+        value :meth:`derived` cached from the old ones; change them that way, not by setting a
+        field of the current object in place."""
+        return self._params
+
+    @params.setter
+    def params(self, value) -> None:
+        self._params = value
+        self._derived = {}
+
+    def derived(self, build, *args):
+        """``build(model, *args)``, computed once for the current parameters and then reused:
+        values that depend only on the parameters and the world (sector masks, lever arrays).
+        Cached arrays are read-only so that nobody changes them by accident."""
+        key = (build, args)
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = _read_only(build(self, *args))
+            return value
+
     # ------------------------------------------------------------------ set-up
     def _build(self) -> None:
         w, p = self.world, self.params
         S, C = w.n_sectors, w.n_countries
         cn, us = w.c("CN"), w.c("US")
+        self.cn, self.us = cn, us
         self.n_segments = C + 1
         self.listed_segment = C
         self.segment_country = np.append(np.arange(C), cn)
+        self.abroad_segments = np.ones(C + 1, dtype=bool)  # buyers outside the US and China
+        self.abroad_segments[[us, cn, self.listed_segment]] = False
 
         self.firms = f = build_firms(w, p, self.rng)
         self.groups = Groups(f.sector, f.country, S, C)
+        # Fixed for the whole run (firms never change country or sector), so computed once.
+        self.is_cn = f.country == cn
+        self.is_us = f.country == us
+        self.is_foreign = ~self.is_cn & ~self.is_us
+        self.firm_role = w.role[f.country]
+        self.firm_is = {role: self.firm_role == role for role in ("controller", "ally", "third", "target")}
+        self.country_is = {role: w.role == role for role in ("controller", "ally", "third", "target")}
+        self.china_rows = np.flatnonzero(self.is_cn)
+        self.firm_sc = f.sector * C + f.country  # flat index of each firm's cell in (S, C) arrays
+        self.firm_cs = f.country * S + f.sector  # ... and in (C, S) arrays
+        self.firm_count = self.country_sector(np.ones(f.n))  # (S, C) number of firms
+        cn_cells = np.arange(S) * C + cn  # firms are stored by sector, then country (see Groups)
+        self.china_firms = list(zip(np.searchsorted(self.firm_sc, cn_cells).tolist(),
+                                    np.searchsorted(self.firm_sc, cn_cells, side="right").tolist()))
+        self.firm_quality_sensitivity = w.quality_sensitivity[f.sector]
+        self.firm_price_sensitivity = w.price_sensitivity[f.sector]
+        self.yard_sectors = np.flatnonzero(w.small_yard)
+        self.other_sectors = np.flatnonzero(~w.small_yard)
+        self.ally_yard = np.ix_(w.allies, self.yard_sectors)
+        self._diagonal = np.arange(C)
+        self._best_key = self._gap_of = None
         self.frontier = self.sector_max(f.capability)
         self.efficiency = innovation.steady_state_efficiency(
             f.capability / self.frontier[f.sector], w.innovation_rate[f.sector], w.catch_up_rate[f.sector],
@@ -91,6 +153,10 @@ class DecouplingModel(mesa.Model):
         self.reshoring_weights = self.country_sector(f.revenue)[:, us]
         totals = self.demand0.sum(0, keepdims=True)
         self.welfare_weights = np.divide(self.demand0, totals, out=np.zeros_like(self.demand0), where=totals > 0)
+        self.welfare_group_weights = [(name, idx, self.demand0[:, idx], max(self.demand0[:, idx].sum(), 1e-12))
+                                      for name, idx in (("THIRD", w.third), ("WORLD", np.arange(C)))]
+        self.cn_demand0 = self.demand0[:, cn].copy()
+        self.cn_demand0_total = self.cn_demand0.sum()
 
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, self.reshoring_weights)
         self.fdpr_reach = np.zeros(f.n)
@@ -112,6 +178,8 @@ class DecouplingModel(mesa.Model):
             "weight": np.array([cp.weight for cp in w.chokepoints]),
             "of_firm": (f.sector[:, None] == np.array([cp.sector for cp in w.chokepoints], dtype=int)[None, :]).astype(float),
         }
+        self.chokepoint_arrays["ease"] = 1.0 - self.chokepoint_arrays["difficulty"]
+        self.chokepoint_arrays["weight_of_firm"] = self.chokepoint_arrays["of_firm"] * self.chokepoint_arrays["weight"][None, :]
         self.china_bind = np.zeros(S)
         self.china_support_level = np.zeros(S)
 
@@ -144,8 +212,8 @@ class DecouplingModel(mesa.Model):
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "year": "year",
-            "us_cn_gap_small_yard": lambda m: _mean(m.capability_gap()[m.world.small_yard]),
-            "us_cn_gap_other": lambda m: _mean(m.capability_gap()[~m.world.small_yard]),
+            "us_cn_gap_small_yard": lambda m: _mean(m.capability_gap()[m.yard_sectors]),
+            "us_cn_gap_other": lambda m: _mean(m.capability_gap()[m.other_sectors]),
             "cn_self_sufficiency": lambda m: m.china_self_sufficiency(),
             "trust": "trust",
             "ally_compliance": lambda m: m.mean_ally_compliance(),
@@ -176,8 +244,8 @@ class DecouplingModel(mesa.Model):
         """(S, B) demand of each buyer segment, US$ bn per year."""
         w = self.world
         demand = self.demand0 * self.demand_index[:, None] * self.demand_multiplier
-        cn = w.c("CN")
-        out = np.zeros((w.n_sectors, self.n_segments))
+        cn = self.cn
+        out = np.empty((w.n_sectors, self.n_segments))  # every column is set below
         out[:, : w.n_countries] = demand
         out[:, cn] = demand[:, cn] * (1.0 - self.policy.coverage)
         out[:, self.listed_segment] = demand[:, cn] * self.policy.coverage
@@ -192,9 +260,8 @@ class DecouplingModel(mesa.Model):
     @property
     def country_us_content(self) -> np.ndarray:
         """(S, C) mean US content of each country's firms (seed value where it has none)."""
-        f = self.firms
-        total = self.country_sector(f.us_content)
-        count = self.country_sector(np.ones(f.n))
+        total = self.country_sector(self.firms.us_content)
+        count = self.firm_count
         return np.where(count > 0, total / np.maximum(count, 1), self.world.us_content)
 
     def unit_cost(self) -> np.ndarray:
@@ -204,65 +271,71 @@ class DecouplingModel(mesa.Model):
         world_cum = np.bincount(f.sector, weights=f.cumulative_output, minlength=w.n_sectors)
         national = self.country_sector(f.cumulative_output)
         national_share = national / world_cum[:, None]
-        relative_scale = (national_share / self.cumulative_share0)[f.sector, f.country]
-        learning = ((world_cum / self.world_cumulative0)[f.sector] ** (-w.learning_rate[f.sector])
+        relative_scale = (national_share / self.cumulative_share0).take(self.firm_sc)
+        # (the power is taken per sector, then spread over its firms: the same numbers)
+        learning = (((world_cum / self.world_cumulative0) ** (-w.learning_rate))[f.sector]
                     * relative_scale ** (-self.params.market.scale_economies))
-        cost = learning * standards.cost_factor(self) * reshoring.cost_factor(self) * market.design_out_cost(self)
+        cost = learning
+        if self.split.any():  # the factor is exactly 1 while ecosystems are whole
+            cost = cost * standards.cost_factor(self)
+        cost = cost * reshoring.cost_factor(self) * market.design_out_cost(self)
         if self.countermeasures > 0:
             cost = cost * countermeasures.material_cost_factor(self)
         return cost
 
     # ------------------------------------------------------------------ indicators
     def _update_market_indicators(self) -> None:
-        w, f = self.world, self.firms
-        C = w.n_countries
+        C, cn = self.world.n_countries, self.cn
         seg_sales = self.groups.country_sum(self.sales)  # sector, seller country, buyer segment
         by_buyer = seg_sales[:, :, :C].copy()  # sector, seller country, buyer country
-        by_buyer[:, :, w.c("CN")] += seg_sales[:, :, self.listed_segment]
+        by_buyer[:, :, cn] += seg_sales[:, :, self.listed_segment]
         self.bilateral = by_buyer  # (S, seller, buyer) US$ bn/yr
         revenue = by_buyer.sum(2)
         self.revenue_cs = revenue
         total = revenue.sum(1, keepdims=True)
         self.market_share = np.divide(revenue, total, out=np.zeros_like(revenue), where=total > 0)
         demand = by_buyer.sum(1)
-        home = np.einsum("scc->sc", by_buyer)
+        home = by_buyer[:, self._diagonal, self._diagonal]  # sales to buyers at home
         self.self_sufficiency = np.divide(home, demand, out=np.zeros_like(home), where=demand > 0)
-        to_cn = by_buyer[:, :, w.c("CN")]
+        to_cn = by_buyer[:, :, cn]
         self.china_exposure = np.divide(to_cn, revenue, out=np.zeros_like(to_cn), where=revenue > 0).T  # (C, S)
 
     def _update_welfare(self) -> None:
         cs = market.consumer_surplus(self)  # (S, C)
-        w = self.world
         self.welfare = 100.0 * np.exp((self.welfare_weights * cs).sum(0))
-        demand = self.demand0
-        groups = {"THIRD": w.third, "WORLD": np.arange(w.n_countries)}
-        self.welfare_groups = {name: float(100.0 * np.exp((demand[:, idx] * cs[:, idx]).sum() / max(demand[:, idx].sum(), 1e-12)))
-                               for name, idx in groups.items()}
+        self.welfare_groups = {name: float(100.0 * np.exp((demand * cs[:, idx]).sum() / total))
+                               for name, idx, demand, total in self.welfare_group_weights}
 
     def capability_gap(self) -> np.ndarray:
         """(S,) US minus China effective capability, as a share of the sector frontier."""
-        key = (self.steps, id(self.firms.effective_capability))
-        if getattr(self, "_gap_key", None) != key:  # computed once per state
-            best = self.country_best(self.firms.effective_capability)
-            w = self.world
-            self._gap = (best[:, w.c("US")] - best[:, w.c("CN")]) / self.frontier
-            self._gap_key = key
+        best = self.best_effective_capability()
+        if self._gap_of is not best:  # computed once per state
+            self._gap = (best[:, self.us] - best[:, self.cn]) / self.frontier
+            self._gap_of = best
         return self._gap
+
+    def best_effective_capability(self) -> np.ndarray:
+        """(S, C) effective capability of each country's best firm (computed once per state)."""
+        key = (self.steps, id(self.firms.effective_capability))
+        if self._best_key != key:
+            self._best = self.country_best(self.firms.effective_capability)
+            self._best_key = key
+        return self._best
 
     def country_best(self, values: np.ndarray) -> np.ndarray:
         return self.groups.country_max(values)
 
     def china_self_sufficiency(self, sectors: np.ndarray | None = None) -> float:
         """China's self-sufficiency, weighted by its 2018 demand over ``sectors`` (default: all)."""
-        cn = self.world.c("CN")
-        mask = np.ones(self.world.n_sectors, dtype=bool) if sectors is None else sectors
-        weights = self.demand0[mask, cn]
-        return float((self.self_sufficiency[mask, cn] * weights).sum() / weights.sum())
+        cn = self.cn
+        if sectors is None:
+            return float((self.self_sufficiency[:, cn] * self.cn_demand0).sum() / self.cn_demand0_total)
+        weights = self.demand0[sectors, cn]
+        return float((self.self_sufficiency[sectors, cn] * weights).sum() / weights.sum())
 
     def mean_ally_compliance(self) -> float:
         """Mean compliance of the allies over the small-yard sectors."""
-        yard = self.world.small_yard
-        return _mean(self.compliance[np.ix_(self.world.allies, np.flatnonzero(yard))])
+        return _mean(self.compliance[self.ally_yard])
 
     # ------------------------------------------------------------------ live changes
     def set_params(self, changes: dict, origin: str = "live") -> None:

@@ -37,3 +37,25 @@ def test_worker_count_does_not_change_results():
     assert [(r.scenario, r.seed) for r in serial] == [(r.scenario, r.seed) for r in parallel]
     for s, p in zip(serial, parallel):
         pd.testing.assert_frame_equal(s.frame, p.frame, check_exact=True)
+
+
+def test_set_params_reaches_values_cached_from_parameters(world):
+    """Arrays derived from the parameters are cached per parameter set; a live change must
+    replace them from the next step on."""
+    import numpy as np
+
+    from decouple import DecouplingModel
+    from decouple.mechanisms import knowledge, market
+
+    model = DecouplingModel("selective_decoupling", seed=3, world=world)
+    for _ in range(8):
+        model.step()
+    before = model.derived(market.switching_of_firms)
+    model.set_params({"policy.yard": ["logic_chips"], "market.switching_scale": 0.5,
+                      "coopetition.programme_sectors": ["quantum"], "coopetition.programme_intensity": 1.0})
+    model.step()
+    assert np.flatnonzero(model.policy.controlled).tolist() == [world.s("logic_chips")]
+    switching = model.derived(market.switching_of_firms)
+    assert switching is not before
+    assert np.array_equal(switching, np.clip(world.switching_rate * 0.5, 0.0, 1.0)[model.firms.sector])
+    assert np.flatnonzero(model.derived(knowledge.programme_shield)).tolist() == [world.s("quantum")]

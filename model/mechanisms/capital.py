@@ -38,9 +38,8 @@ def initialise(model) -> None:
 
 def fund_rd(model) -> None:
     f = model.firms
-    is_cn = f.country == model.world.c("CN")
     f.investment_rd = allocate_subsidy(model.investment_in_cn * model.params.capital.vc_rd_share,
-                                       f.sector, f.revenue, is_cn)
+                                       f.sector, f.revenue, model.is_cn)
 
 
 def update(model) -> None:

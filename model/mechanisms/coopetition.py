@@ -34,7 +34,7 @@ def shock_exposure(benefit: np.ndarray, risk: np.ndarray, collaboration: np.ndar
 
 def trust_step(trust: float, activity_level: float, hostility: float, build: float, erosion: float) -> float:
     trust = trust + build * activity_level * (1.0 - trust) - erosion * hostility * trust
-    return float(np.clip(trust, 0.0, 1.0))
+    return min(max(float(trust), 0.0), 1.0)
 
 
 def update(model) -> None:

@@ -25,7 +25,9 @@ import numpy as np
 def listed_share(model) -> np.ndarray:
     """(S,) share of Chinese firms' sales made by entity-listed firms."""
     f, w = model.firms, model.world
-    is_cn = f.country == w.c("CN")
+    if not f.listed.any():
+        return np.zeros(w.n_sectors)
+    is_cn = model.is_cn
     total = np.bincount(f.sector, weights=f.revenue * is_cn, minlength=w.n_sectors)
     listed = np.bincount(f.sector, weights=f.revenue * (is_cn & f.listed), minlength=w.n_sectors)
     return np.divide(listed, total, out=np.zeros_like(total), where=total > 0)
@@ -49,15 +51,15 @@ def update(model) -> None:
 
 def hostility(sanctions: float, countermeasures: float) -> float:
     """The political temperature both sides read: mean of US sanctions and China's retaliation."""
-    return float(np.clip((sanctions + countermeasures) / 2.0, 0.0, 1.0))
+    return min(max((sanctions + countermeasures) / 2.0, 0.0), 1.0)
 
 
 def retaliatory_tariffs(model) -> np.ndarray:
     """(n, B) Chinese tariff on US firms' sales to Chinese buyers."""
-    f, w = model.firms, model.world
+    f = model.firms
     out = np.zeros((f.n, model.n_segments))
-    rate = model.params.china.retaliatory_tariff * model.countermeasures * (f.country == w.c("US"))
-    out[:, w.c("CN")] = rate
+    rate = model.params.china.retaliatory_tariff * model.countermeasures * model.is_us
+    out[:, model.cn] = rate
     out[:, model.listed_segment] = rate
     return out
 
@@ -69,8 +71,7 @@ def us_share_cap(model) -> float:
 def material_cost_factor(model) -> np.ndarray:
     """(n,) unit-cost multiplier from China's controls on materials it dominates."""
     f, w = model.firms, model.world
-    role = w.role[f.country]
-    target = np.where(role == "controller", 1.0,
-                      np.where(role == "ally", model.compliance[f.country, f.sector], 0.0))
+    role = model.firm_is
+    target = np.where(role["controller"], 1.0, np.where(role["ally"], model.compliance.take(model.firm_cs), 0.0))
     return 1.0 + (model.params.china.material_controls * w.material_dependence[f.sector]
                   * model.countermeasures * target)

@@ -25,7 +25,7 @@ Rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,23 +77,42 @@ def entity_list_coverage(initial: float, growth: float, ceiling: float, years_ac
     return float(min(ceiling, initial + growth * years_active))
 
 
-def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, reshoring_weights: np.ndarray) -> PolicyState:
-    """Read the controller's levers for the quarter beginning at ``quarter_start``."""
+def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, reshoring_weights: np.ndarray,
+                      standing: PolicyState | None = None) -> PolicyState:
+    """Read the controller's levers for the quarter beginning at ``quarter_start``.
+
+    Only the entity list's coverage changes from quarter to quarter; the rest is ``standing``
+    (:func:`standing_levers` of these parameters with the policy on or off), computed here when
+    not given."""
     p = params.policy
-    S = len(sectors)
-    active = quarter_start >= p.start_year - 1e-9
-    on = float(active)
-    yard = sector_mask(p.yard, sectors) & active
+    active = policy_active(params, quarter_start)
+    if standing is None:
+        standing = standing_levers(params, sectors, active, reshoring_weights)
     entity = entity_list_coverage(p.entity_list_initial, p.entity_list_growth, p.entity_list_max,
                                   quarter_start - p.start_year) if active else 0.0
+    coverage = np.where(standing.country_wide, 1.0, entity) * standing.controlled
+    return replace(standing, coverage=coverage, entity_coverage=entity)
+
+
+def policy_active(params, quarter_start: float) -> bool:
+    """Whether the controller's policy is in force in the quarter beginning at ``quarter_start``."""
+    return quarter_start >= params.policy.start_year - 1e-9
+
+
+def standing_levers(params, sectors: tuple[str, ...], active: bool, reshoring_weights: np.ndarray) -> PolicyState:
+    """The levers that stay put while the parameters do, with the policy on (``active``) or not;
+    the entity list's coverage is left at 0 (see :func:`controller_policy`)."""
+    p = params.policy
+    S = len(sectors)
+    on = float(active)
+    yard = sector_mask(p.yard, sectors) & active
     country_wide = sector_mask(p.country_wide, sectors) & yard
-    coverage = np.where(country_wide, 1.0, entity) * yard
     reshoring_sectors = sector_mask(p.reshoring_sectors, sectors) & active
     weights = reshoring_weights * reshoring_sectors
     reshoring = p.reshoring_subsidy * weights / weights.sum() if weights.sum() > 0 else np.zeros(S)
     return PolicyState(
         active=active, controlled=yard, fence=p.fence * yard, licence=np.full(S, p.licence_approval),
-        coverage=coverage, country_wide=country_wide, fdpr=sector_mask(p.fdpr, sectors) & yard,
+        coverage=np.zeros(S), country_wide=country_wide, fdpr=sector_mask(p.fdpr, sectors) & yard,
         fdpr_listed=sector_mask(p.fdpr, sectors) & active,
         all_destinations=sector_mask(p.all_destinations, sectors) & yard,
         tariff=on * (p.tariff * sector_mask(p.tariff_sectors, sectors)
@@ -101,7 +120,7 @@ def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, re
         ban=p.procurement_ban * on * sector_mask(p.ban_sectors, sectors),
         outbound=p.outbound_restriction * on * sector_mask(p.outbound_sectors, sectors),
         academic=p.academic_restriction * on * sector_mask(p.academic_sectors, sectors),
-        reshoring=reshoring, entity_coverage=entity,
+        reshoring=reshoring, entity_coverage=0.0,
         entity_sectors=sector_mask(p.entity_list_sectors, sectors) & active,
     )
 
@@ -133,23 +152,28 @@ def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr:
     see :func:`fdpr_reach`). Third countries: the FDPR reach. Chinese firms: 0. Zero outside
     controlled sectors.
     """
-    bind = np.select(
-        [role_of_firm == "controller", role_of_firm == "ally", role_of_firm == "third"],
-        [np.ones_like(fdpr), np.maximum(compliance_of_firm, fdpr), fdpr],
-        default=0.0,
-    )
+    return binding_by_role(role_of_firm == "controller", role_of_firm == "ally", role_of_firm == "third",
+                           compliance_of_firm, fdpr, controlled_of_firm)
+
+
+def binding_by_role(controller: np.ndarray, ally: np.ndarray, third: np.ndarray, compliance_of_firm: np.ndarray,
+                    fdpr: np.ndarray, controlled_of_firm: np.ndarray) -> np.ndarray:
+    """:func:`firm_binding` with each role given as a mask of firms (the masks are fixed for a run)."""
+    bind = np.where(ally, np.maximum(compliance_of_firm, fdpr), np.where(third, fdpr, 0.0))
+    bind[controller] = 1.0
     return bind * controlled_of_firm
 
 
 def update_binding(model) -> None:
-    f, w, pol = model.firms, model.world, model.policy
+    f, pol = model.firms, model.policy
     model.fdpr_reach = fdpr_reach(model)
     if not pol.controlled.any():
         f.binding = np.zeros(f.n)
         return
-    role = w.role[f.country]
-    compliance = model.compliance[f.country, f.sector]
-    f.binding = firm_binding(role, compliance, model.fdpr_reach, pol.controlled[f.sector].astype(float))
+    role = model.firm_is
+    compliance = model.compliance.take(model.firm_cs)
+    f.binding = binding_by_role(role["controller"], role["ally"], role["third"], compliance, model.fdpr_reach,
+                                pol.controlled[f.sector].astype(float))
 
 
 def update_entity_list(model) -> None:
@@ -159,54 +183,63 @@ def update_entity_list(model) -> None:
     f, pol = model.firms, model.policy
     if pol.entity_coverage <= 0:
         return
-    cn = model.world.c("CN")
     for s in np.flatnonzero(pol.entity_sectors):
-        idx = np.flatnonzero((f.sector == s) & (f.country == cn))
-        total = f.revenue[idx].sum()
+        start, stop = model.china_firms[s]  # a sector's Chinese firms are stored together
+        revenue, listed = f.revenue[start:stop], f.listed[start:stop]  # (views: listing writes f.listed)
+        total = revenue.sum()
         if total <= 0:
             continue
-        order = idx[np.argsort(-f.revenue[idx], kind="stable")]
-        covered = f.revenue[order][f.listed[order]].sum() / total
+        # Nothing changes where the list already covers the target. The covered share is added
+        # up in revenue order below; added up in stored order it differs by far less than 1e-9,
+        # so a sector covered with that margin is passed over without sorting its firms.
+        if revenue[listed].sum() / total >= pol.entity_coverage - 1e-12 + 1e-9:
+            continue
+        order = np.argsort(-revenue, kind="stable")
+        covered = revenue[order][listed[order]].sum() / total
         for i in order:
             if covered >= pol.entity_coverage - 1e-12:
                 break
-            if not f.listed[i]:
-                f.listed[i] = True
-                covered += f.revenue[i] / total
+            if not listed[i]:
+                listed[i] = True
+                covered += revenue[i] / total
 
 
-def holder_blocking(model, fdpr_mask: np.ndarray) -> np.ndarray:
+def holder_blocking(model, fdpr_mask: np.ndarray, bound: np.ndarray | None = None) -> np.ndarray:
     """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
-    buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries."""
-    w = model.world
-    content = model.country_us_content  # (S, C)
-    fdpr = fdpr_mask[:, None] * fdpr_bound(content, model.params.policy.de_minimis)
-    role = w.role[None, :]
-    return np.where(role == "controller", 1.0,
-                    np.where(role == "ally", np.maximum(model.compliance.T, fdpr),
-                             np.where(role == "third", fdpr, 0.0)))
+    buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries.
+    ``bound`` is :func:`fdpr_bound` of the countries' US content (computed when not given)."""
+    if bound is None:
+        bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)  # (S, C)
+    fdpr = fdpr_mask[:, None] * bound
+    role = model.country_is
+    return np.where(role["controller"], 1.0,
+                    np.where(role["ally"], np.maximum(model.compliance.T, fdpr),
+                             np.where(role["third"], fdpr, 0.0)))
 
 
 def update_denial(model) -> None:
     """Chokepoint inputs lost by each Chinese firm, and its effective capability."""
     f, w, pol = model.firms, model.world, model.policy
-    is_cn = f.country == w.c("CN")
+    is_cn = model.is_cn
     denial = np.zeros(f.n)
     listed = f.listed & is_cn
     if w.chokepoints and (listed.any() or pol.country_wide.any()):
+        bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)
         # entity-list rules: all US-origin items, whatever the yard, bar what is licensed
-        block_listed = holder_blocking(model, pol.fdpr_listed)
+        block_listed = holder_blocking(model, pol.fdpr_listed, bound)
         listed_strength = 1.0 - model.params.policy.entity_licence_approval
         # country-wide rules: inputs governed by a controlled sector, above the fence
-        block_wide = holder_blocking(model, pol.fdpr) * pol.controlled[:, None]
+        block_wide = holder_blocking(model, pol.fdpr, bound) * pol.controlled[:, None]
         cps = model.chokepoint_arrays
         g = cps["governed_by"]
         left = 1.0 - model.substitution
         refused_listed = (cps["holders"] * block_listed[g]).sum(1) * listed_strength * left
         refused_wide = (cps["holders"] * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
-        # per firm: the chokepoints of its sector (rows of cps["of_firm"] are firms, columns inputs)
-        lost = np.maximum(refused_listed[None, :] * listed[:, None],
-                          (refused_wide * pol.country_wide[g])[None, :] * np.ones((f.n, 1)))
-        denial = (lost * cps["of_firm"] * cps["weight"][None, :]).sum(1) * is_cn
+        # per Chinese firm (the others lose nothing): the chokepoints of its sector (rows of
+        # cps["of_firm"] are firms, columns inputs; it is 0 or 1, so weighting it first gives
+        # the same products)
+        rows = model.china_rows
+        lost = np.maximum(refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :])
+        denial[rows] = (lost * cps["weight_of_firm"][rows]).sum(1)
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

@@ -36,15 +36,19 @@ def barrier_bind(model) -> np.ndarray:
     return np.clip(pol.tariff + pol.ban, 0.0, 1.0) * model.china_export_share0
 
 
-def bind(model) -> np.ndarray:
-    """(S,) how hard US measures bind China in each sector, in [0, 1]."""
+def bind(model, barrier: np.ndarray | None = None) -> np.ndarray:
+    """(S,) how hard US measures bind China in each sector, in [0, 1]; ``barrier`` is
+    :func:`barrier_bind` (computed when not given)."""
     f, w, pol = model.firms, model.world, model.policy
-    is_cn = f.country == w.c("CN")
-    weights = f.revenue * is_cn + 1e-12 * is_cn
-    denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
-    denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
+    if f.denial.any():
+        is_cn = model.is_cn
+        weights = f.revenue * is_cn + 1e-12 * is_cn
+        denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
+        denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
+    else:
+        denial = np.zeros(w.n_sectors)
     controls = pol.coverage * pol.fence * (1.0 - pol.licence)
-    return np.clip(controls + denial + barrier_bind(model), 0.0, 1.0)
+    return np.clip(controls + denial + (barrier_bind(model) if barrier is None else barrier), 0.0, 1.0)
 
 
 def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarray:
@@ -52,17 +56,18 @@ def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarr
 
 
 def update(model) -> None:
-    f, w, c = model.firms, model.world, model.params.china
-    model.china_bind = bind(model)
+    f, c = model.firms, model.params.china
+    barrier = barrier_bind(model)
+    model.china_bind = bind(model, barrier)
     level = support_level(c.base_support, c.state_support, model.china_bind)
     model.china_support_level = level
     funds = level * model.china_priority * model.world_rd0 * model.demand_index
-    is_cn = f.country == w.c("CN")
-    f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, is_cn)
-    growth = 1.0 + c.home_absorption * barrier_bind(model)
-    model.demand_multiplier[:, w.c("CN")] *= growth ** 0.25
+    f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, model.is_cn)
+    if barrier.any():  # (otherwise the growth factor is exactly 1)
+        growth = 1.0 + c.home_absorption * barrier
+        model.demand_multiplier[:, model.cn] *= growth ** 0.25
     cps = model.chokepoint_arrays
     if len(cps["weight"]):
         drive = np.maximum(level[cps["sector"]], level[cps["governed_by"]])
-        step = c.substitution_rate / 4.0 * drive * (1.0 - cps["difficulty"])
+        step = c.substitution_rate / 4.0 * drive * cps["ease"]
         model.substitution = np.minimum(1.0, model.substitution + step * (1.0 - model.substitution))

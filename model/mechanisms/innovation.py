@@ -33,10 +33,11 @@ from . import knowledge, reshoring
 
 def rd_spending(model) -> np.ndarray:
     f, w = model.firms, model.world
-    effort_trend = (1.0 + w.rd_effort_trend[f.country]) ** model.years_elapsed
+    effort_trend = ((1.0 + w.rd_effort_trend) ** model.years_elapsed)[f.country]  # per country, then per firm
     own = w.rd_intensity[f.sector] * f.revenue * effort_trend
-    diverted = np.minimum(reshoring.rd_diverted(model), 0.25 * own)
-    return own - diverted + f.subsidy + f.investment_rd
+    if f.reshoring_subsidy.any():  # (nothing is diverted without reshoring subsidies)
+        own = own - np.minimum(reshoring.rd_diverted(model), 0.25 * own)
+    return own + f.subsidy + f.investment_rd
 
 
 def steady_state_efficiency(relative: np.ndarray, innovation_rate: np.ndarray, catch_up_rate: np.ndarray,
@@ -79,11 +80,10 @@ def update(model) -> None:
 
     frontier = model.frontier[s]
     relative = f.capability / frontier
-    is_cn = f.country == w.c("CN")
     indigenous = p.indigenous_weight * np.clip(ratio - 1.0, 0.0, 3.0) * relative
     captive = model.params.china.captive_learning * np.maximum(
-        0.0, model.self_sufficiency[s, f.country] - model.self_sufficiency0[s, f.country])
-    absorption = relative * knowledge.absorption_access(model) + np.where(is_cn, indigenous + captive, 0.0)
+        0.0, (model.self_sufficiency - model.self_sufficiency0).take(model.firm_sc))
+    absorption = relative * knowledge.absorption_access(model) + np.where(model.is_cn, indigenous + captive, 0.0)
     gain = catch_up(f.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
     f.capability = f.capability + own + gain
     f.effective_capability = f.capability * (1.0 - f.denial)

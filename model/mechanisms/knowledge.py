@@ -27,13 +27,19 @@ from .export_controls import sector_mask
 def collaboration_target(restriction: np.ndarray, trust: float, trust_initial: float, chill: float,
                          shield: np.ndarray) -> np.ndarray:
     """Target collaboration per sector given restrictions, trust and programme shielding."""
-    chilled = float(np.clip(1.0 - chill * max(0.0, trust_initial - trust), 0.0, 1.0))
+    chilled = min(max(float(1.0 - chill * max(0.0, trust_initial - trust)), 0.0), 1.0)
     return (1.0 - restriction) * (chilled + (1.0 - chilled) * shield)
+
+
+def programme_shield(model) -> np.ndarray:
+    """(S,) how far joint programmes shield each sector (fixed while the parameters are)."""
+    co = model.params.coopetition
+    return co.programme_intensity * sector_mask(co.programme_sectors, model.world.sectors)
 
 
 def update(model) -> None:
     k, co = model.params.knowledge, model.params.coopetition
-    shield = co.programme_intensity * sector_mask(co.programme_sectors, model.world.sectors)
+    shield = model.derived(programme_shield)
     target = collaboration_target(model.policy.academic, model.trust, co.trust_initial, k.chill, shield)
     model.collaboration = np.clip(model.collaboration + k.adjustment_rate * (target - model.collaboration), 0.0, 1.0)
 
@@ -41,17 +47,17 @@ def update(model) -> None:
 def talent_access(model) -> np.ndarray:
     """(n,) share of own innovation US/allied/third firms keep; Chinese firms 1 (see absorption)."""
     f, w = model.firms, model.world
-    lost = w.talent_dependence[f.sector] * (1.0 - model.collaboration[f.sector])
-    return np.where(f.country == w.c("CN"), 1.0, 1.0 - lost)
+    lost = (w.talent_dependence * (1.0 - model.collaboration))[f.sector]  # per sector, then per firm
+    return np.where(model.is_cn, 1.0, 1.0 - lost)
 
 
 def absorption_access(model) -> np.ndarray:
     """(n,) share of foreign knowledge a firm can absorb: 1 when open; for Chinese firms a
     weighted mean of input imports, research collaboration and investment links."""
-    f, w, k = model.firms, model.world, model.params.knowledge
+    f, k = model.firms, model.params.knowledge
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)
     china = (k.weight_trade * (1.0 - f.denial) + k.weight_collaboration * model.collaboration[f.sector]
              + k.weight_capital * model.capital_access[f.sector]) / total
-    return np.where(f.country == w.c("CN"), china, 1.0)
+    return np.where(model.is_cn, china, 1.0)

@@ -37,21 +37,26 @@ TINY = 1e-12
 
 
 def normalise_by_sector(values: np.ndarray, groups: Groups, sector: np.ndarray) -> np.ndarray:
-    totals = groups.sector_sum(values)[sector]
+    totals = np.take(groups.sector_sum(values), sector, axis=0)  # (each firm's row of its sector's totals)
+    if (totals > TINY).all():  # (the usual case: no column to leave at 0)
+        return values / totals
     return np.divide(values, totals, out=np.zeros_like(values), where=totals > TINY)
 
 
-def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.ndarray,
+def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.ndarray | None,
                switching: np.ndarray, sector: np.ndarray, groups: Groups) -> np.ndarray:
     """New shares: forbidden purchases stop, then ``switching`` of demand moves to the logit target.
 
-    ``switching`` is per firm (its sector's rate). Columns of each sector sum to 1, or to 0 where
-    no supplier is allowed.
+    ``switching`` is per firm (its sector's rate); ``availability`` None means nothing is
+    forbidden. Columns of each sector sum to 1, or to 0 where no supplier is allowed.
     """
     target = normalise_by_sector(attractiveness, groups, sector)
-    carried = normalise_by_sector(shares * availability, groups, sector)
-    has_carried = groups.sector_sum(carried)[sector] > 0.5
-    mu = np.where(has_carried, switching[:, None], 1.0)
+    carried = normalise_by_sector(shares if availability is None else shares * availability, groups, sector)
+    has_carried = groups.sector_sum(carried) > 0.5
+    if has_carried.all():
+        mu = switching[:, None]
+    else:
+        mu = np.where(has_carried[sector], switching[:, None], 1.0)
     return (1.0 - mu) * carried + mu * target
 
 
@@ -60,48 +65,59 @@ def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, column
     """Scale a group's share down to ``cap`` in the given columns (China's cap on US firms, M12)."""
     if cap >= 1.0:
         return shares
+    capped = shares[:, columns]
+    group = groups.sector_sum(capped * in_group[:, None])  # (S, columns)
+    over = group > cap
+    if not over.any():  # (every scale would be 1)
+        return shares
+    scale_in = np.where(over, cap / np.maximum(group, TINY), 1.0)
+    scale_out = np.where(over, (1.0 - cap) / np.maximum(1.0 - group, TINY), 1.0)
     out = shares.copy()
-    for b in columns:
-        group = groups.sector_sum(shares[:, b] * in_group)
-        scale_in = np.where(group > cap, cap / np.maximum(group, TINY), 1.0)
-        scale_out = np.where(group > cap, (1.0 - cap) / np.maximum(1.0 - group, TINY), 1.0)
-        out[:, b] = shares[:, b] * np.where(in_group, scale_in[sector], scale_out[sector])
+    out[:, columns] = capped * np.where(in_group[:, None], scale_in[sector], scale_out[sector])
     return out
 
 
-def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
-    """(n, B) logit attractiveness and (n, B) availability of each firm to each segment."""
-    f, w, pol, p = model.firms, model.world, model.policy, model.params
+def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
+    """(n, B) logit attractiveness and (n, B) availability of each firm to each segment
+    (None when every firm is available to every segment)."""
+    f, pol, p = model.firms, model.policy, model.params
     s = f.sector
-    cn, us, listed_col = w.c("CN"), w.c("US"), model.listed_segment
-    aq, ap = w.quality_sensitivity[s], w.price_sensitivity[s]
+    cn, listed_col = model.cn, model.listed_segment
+    aq, ap = model.firm_quality_sensitivity, model.firm_price_sensitivity
     log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
-    utility = np.repeat((aq * log_q - ap * np.log(f.cost))[:, None], model.n_segments, axis=1)
+    # While no term below depends on the buyer segment, utility is kept as one column.
+    utility = (aq * log_q - ap * np.log(f.cost))[:, None]
     # (terms that are zero in an open world are skipped, which only saves time)
     if model.tariffs.any():
-        utility -= ap[:, None] * np.log1p(model.tariffs)
+        utility = utility - ap[:, None] * np.log1p(model.tariffs)
     if model.split.any():
-        utility -= standards.incompatibility_penalty(model)
+        utility = utility - standards.incompatibility_penalty(model)
     # US controls: burden abroad (ITAR-free premium) and supply risk in China.
     bound = f.binding * pol.intensity[s]
     if bound.any():
-        abroad = np.ones(model.n_segments, dtype=bool)
-        abroad[[us, cn, listed_col]] = False
         burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
-        utility -= (burden * bound)[:, None] * abroad[None, :]
-        utility[:, [cn, listed_col]] -= p.market.china_supply_risk * bound[:, None]
+        utility = utility - (burden * bound)[:, None] * model.abroad_segments[None, :]
+        risk = p.market.china_supply_risk * bound
+        utility[:, cn] -= risk
+        utility[:, listed_col] -= risk
     # China's buy-domestic preference where controls bind (M7).
     if model.china_bind.any():
-        is_cn = f.country == cn
-        utility[:, [cn, listed_col]] += (p.china.buy_domestic * model.china_bind[s] * is_cn)[:, None]
+        utility = np.repeat(utility, model.n_segments, axis=1) if utility.shape[1] == 1 else utility
+        preference = p.china.buy_domestic * model.china_bind[s] * model.is_cn
+        utility[:, cn] += preference
+        utility[:, listed_col] += preference
 
     avail = market_barriers.ban_availability(model)
-    attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50)) * avail
+    attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
+    if avail is not None:
+        attract *= avail
     # Covered Chinese buyers: a bound firm's offer is refused with probability beta; it may
     # offer a sub-threshold variant instead unless the fence is at 1.
     beta = f.binding * (1.0 - pol.licence[s])
     if not beta.any():
         return attract, avail
+    if avail is None:
+        avail = np.ones((f.n, model.n_segments))
     threshold = (1.0 - pol.fence[s]) * model.frontier[s]
     has_variant = (pol.fence[s] < 1.0).astype(float)
     capped_q = np.minimum(f.effective_capability, threshold)
@@ -114,22 +130,27 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray]:
 
 def clear(model) -> None:
     """Buyers reallocate demand; firms' revenue and the bilateral sales matrix follow."""
-    f, w = model.firms, model.world
+    f = model.firms
     if model.policy.tariff.any() or model.countermeasures > 0:
         model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
     elif model.tariffs.any():
         model.tariffs = np.zeros_like(model.tariffs)
     attract, avail = attractiveness(model)
-    switching = np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[f.sector]
+    switching = model.derived(switching_of_firms)
     shares = reallocate(f.shares, attract, avail, switching, f.sector, model.groups)
     cap = model.us_share_cap()
-    shares = cap_group_share(shares, f.country == w.c("US"), cap, [w.c("CN"), model.listed_segment], f.sector,
-                             model.groups)
+    shares = cap_group_share(shares, model.is_us, cap, [model.cn, model.listed_segment], f.sector, model.groups)
     f.shares = shares
     model.attractiveness = attract
-    model.sales = model.segment_demand()[f.sector] * shares  # (n, B) US$ bn/yr
+    model.sales = np.take(model.segment_demand(), f.sector, axis=0) * shares  # (n, B) US$ bn/yr
     f.revenue = model.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
+
+
+def switching_of_firms(model) -> np.ndarray:
+    """(n,) share of its purchases a firm's buyers re-optimise each quarter (its sector's rate)."""
+    w = model.world
+    return np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[model.firms.sector]
 
 
 def consumer_surplus(model) -> np.ndarray:
@@ -143,7 +164,10 @@ def consumer_surplus(model) -> np.ndarray:
     f, w = model.firms, model.world
     s, A = f.shares, model.attractiveness
     positive = (s > TINY) & (A > TINY)
-    terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
+    if positive.all():  # (nothing to leave out)
+        terms = s * (np.log(A) - np.log(s))
+    else:
+        terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
     by_segment = model.groups.sector_sum(terms) / w.price_sensitivity[:, None]  # (S, B)
     cs = by_segment[:, : w.n_countries].copy()
     cn, listed = w.c("CN"), model.listed_segment
@@ -154,12 +178,14 @@ def consumer_surplus(model) -> np.ndarray:
 
 def design_out(model) -> None:
     """Non-US firms bound by FDPR replace US content in proportion to their sales outside the US."""
-    f, w, pol, m = model.firms, model.world, model.policy, model.params.market
-    foreign = (f.country != w.c("US")) & (f.country != w.c("CN"))
+    f, m = model.firms, model.params.market
+    foreign = model.is_foreign
     reach = model.fdpr_reach  # computed with the binding this quarter
+    if not reach.any():  # nobody is bound: nothing to design out
+        return
     # Firms whose government complies in full gain nothing from designing out.
-    gain = reach * (1.0 - model.compliance[f.country, f.sector])
-    outside_us = f.revenue - model.sales[:, w.c("US")]
+    gain = reach * (1.0 - model.compliance.take(model.firm_cs))
+    outside_us = f.revenue - model.sales[:, model.us]
     exposure = np.divide(outside_us, f.revenue, out=np.zeros(f.n), where=f.revenue > 0)
     # a redesign programme replaces a fixed share of the original US content each quarter
     f.us_content = np.maximum(0.0, f.us_content - m.design_out_rate * f.us_content0 * gain * exposure * foreign)

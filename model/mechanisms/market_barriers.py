@@ -38,16 +38,19 @@ def tariff_matrix(model) -> np.ndarray:
     return tariffs
 
 
-def ban_availability(model) -> np.ndarray:
-    """(n, B) share of each segment's demand still open to each firm under procurement bans."""
+def ban_availability(model) -> np.ndarray | None:
+    """(n, B) share of each segment's demand still open to each firm under procurement bans
+    (None when nothing is banned: all of it)."""
     f, w, pol = model.firms, model.world, model.policy
-    avail = np.ones((f.n, model.n_segments))
     if not pol.ban.any():
-        return avail
-    is_cn = f.country == w.c("CN")
-    ban = pol.ban[f.sector]
-    avail[:, w.c("US")] -= is_cn * ban
-    follow = model.params.allies.ban_follow
-    allies = w.allies
-    avail[:, allies] -= (is_cn * ban)[:, None] * follow * model.compliance[allies][:, f.sector].T
-    return np.clip(avail, 0.0, 1.0)
+        return None
+    avail = np.ones((f.n, model.n_segments))
+    banned = model.is_cn * pol.ban[f.sector]
+    avail[:, model.us] -= banned
+    rows = np.flatnonzero(banned)  # (every other firm keeps all of every segment)
+    if rows.size:
+        follow = model.params.allies.ban_follow
+        allies = w.allies
+        avail[np.ix_(rows, allies)] -= banned[rows][:, None] * follow * model.compliance[allies][:, f.sector[rows]].T
+        avail[rows] = np.clip(avail[rows], 0.0, 1.0)
+    return avail

@@ -28,6 +28,8 @@ import numpy as np
 def allocate_subsidy(sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np.ndarray,
                      eligible: np.ndarray) -> np.ndarray:
     """Split each sector's subsidy over eligible firms in proportion to their revenue."""
+    if not sector_subsidy.any():  # nothing to split (the split of zero is exactly zero)
+        return np.zeros(len(sector))
     weights = revenue * eligible
     totals = np.bincount(sector, weights=weights, minlength=len(sector_subsidy))
     per_unit = np.divide(sector_subsidy, totals, out=np.zeros_like(sector_subsidy), where=totals > 0)
@@ -35,19 +37,23 @@ def allocate_subsidy(sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np
 
 
 def update(model) -> None:
-    f, w, r = model.firms, model.world, model.params.reshoring
-    us = f.country == w.c("US")
-    is_cn = f.country == w.c("CN")
-    f.reshoring_subsidy = allocate_subsidy(model.policy.reshoring, f.sector, f.revenue, us)
+    f, r = model.firms, model.params.reshoring
+    is_cn = model.is_cn
+    f.reshoring_subsidy = allocate_subsidy(model.policy.reshoring, f.sector, f.revenue, model.is_us)
 
     # Reshoring: subsidised firms bring Chinese assembly home.
-    premium_bill = np.maximum(r.home_cost_premium * f.revenue, 1e-12)
-    speed = np.minimum(1.0, r.speed * f.reshoring_subsidy / premium_bill / 4.0)
-    f.loc_cn = f.loc_cn * (1.0 - speed)
+    if f.reshoring_subsidy.any():  # (without subsidies nothing moves)
+        premium_bill = np.maximum(r.home_cost_premium * f.revenue, 1e-12)
+        speed = np.minimum(1.0, r.speed * f.reshoring_subsidy / premium_bill / 4.0)
+        f.loc_cn = f.loc_cn * (1.0 - speed)
 
     # Friend-shoring: tariff exposure moves output to India and Vietnam/ASEAN.
-    exposure = np.divide((model.tariffs * model.sales).sum(1), f.revenue,
-                         out=np.zeros(f.n), where=f.revenue > 0)
+    tariffed = model.tariffs.any()
+    if not tariffed and model.hostility == 0:  # nothing pushes production out of China
+        return
+    exposure = np.zeros(f.n)
+    if tariffed:
+        np.divide((model.tariffs * model.sales).sum(1), f.revenue, out=exposure, where=f.revenue > 0)
     anti = model.params.policy.anti_circumvention
     move = np.minimum(1.0, (r.relocation_rate * exposure + r.derisking_rate * model.hostility * ~is_cn) / 4.0)
     from_cn_assembly = np.where(is_cn, 0.0, move * f.loc_cn)
@@ -59,7 +65,7 @@ def update(model) -> None:
 def cost_factor(model) -> np.ndarray:
     """(n,) unit-cost multiplier from producing at home or in friend-shoring locations."""
     f, r = model.firms, model.params.reshoring
-    is_cn = f.country == model.world.c("CN")
+    is_cn = model.is_cn
     reshored = np.where(is_cn, 0.0, np.maximum(0.0, f.loc_home - f.loc_home0))
     friend = np.maximum(0.0, f.loc_friend - f.loc_friend0)
     return 1.0 + r.home_cost_premium * (1.0 - r.subsidy_offset) * reshored + r.friendshore_premium * friend
@@ -76,6 +82,7 @@ def production_by_location(model) -> np.ndarray:
     S, C = w.n_sectors, w.n_countries
     out = model.groups.country_sum(f.revenue * f.loc_home)
     out[:, w.c("CN")] += model.groups.sector_sum(f.revenue * f.loc_cn)
-    friend = model.groups.sector_sum(f.revenue * f.loc_friend)
-    out += friend[:, None] * w.friendshore_weight[None, :]
+    if f.loc_friend.any():  # (nothing is made in friend-shoring locations yet otherwise)
+        friend = model.groups.sector_sum(f.revenue * f.loc_friend)
+        out += friend[:, None] * w.friendshore_weight[None, :]
     return out

@@ -38,11 +38,13 @@ def country_positions(model) -> np.ndarray:
 
 def incompatibility_penalty(model) -> np.ndarray:
     """(n, B) log-attractiveness lost by each firm in each buyer segment."""
-    f, p = model.firms, model.params.standards
+    p = model.params.standards
     pos = country_positions(model)
     seg_pos = pos[:, model.segment_country]  # (S, B)
-    distance = np.abs(seg_pos[f.sector] - pos[f.sector, f.country][:, None])
-    return p.incompatibility * model.split[f.sector][:, None] * distance / 2.0
+    # the same for every firm of a (sector, country) cell: computed per cell, then spread over firms
+    distance = np.abs(seg_pos[:, None, :] - pos[:, :, None])  # (S, C, B)
+    penalty = p.incompatibility * model.split[:, None, None] * distance / 2.0
+    return np.take(penalty.reshape(-1, model.n_segments), model.firm_sc, axis=0)
 
 
 def cost_factor(model) -> np.ndarray:

@@ -1,6 +1,8 @@
 """Running a sweep on any ``concurrent.futures`` executor.
 
-- Local: ``--workers N`` runs a ``ProcessPoolExecutor`` (1 worker runs in-process).
+- Local: ``--workers N`` runs a ``ProcessPoolExecutor`` (1 worker runs in-process). On Linux its
+  workers are forked, so they start with the modules imported and the world read (see
+  :func:`decouple.runner.local_context`).
 - Dask: ``--backend dask`` takes ``distributed.Client(...).get_executor()``, on a loopback
   ``LocalCluster`` unless ``--scheduler ADDRESS`` names a running scheduler. An MPI pool
   (``mpi4py.futures.MPIPoolExecutor``) plugs in the same way through ``run_sweep(executor=...)``.
@@ -30,13 +32,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .. import __version__
 from ..config import load_scenario
 from ..errors import ConfigError, DecoupleError
 from ..model import DecouplingModel
 from ..output import write_json, write_parquet
-from ..runner import git_commit
+from ..runner import git_commit, local_context
 from ..world import load_world
 from .experiment import Experiment, Run
 from .measures import RunRecorder
@@ -130,7 +134,8 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         if workers <= 1:
             yield None
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        _world()  # read once here, so forked workers inherit it
+        with ProcessPoolExecutor(max_workers=workers, mp_context=local_context()) as pool:
             yield pool
         return
     if backend != "dask":
@@ -140,8 +145,18 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         client = Client(scheduler)
         cluster = None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=40)
+        import dask
+        # Two Dask defaults slow the runs down and serve nothing here: workers start with
+        # MALLOC_TRIM_THRESHOLD_=65536, so that they hand freed memory back to the system at once
+        # (a run allocates and frees many small numpy arrays; the local pool's workers keep the C
+        # library's default), and they sample their own stacks every 10 ms for the dashboard's
+        # profile page (the cluster has no dashboard). Together about a tenth of each run.
+        environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+                   if k != "MALLOC_TRIM_THRESHOLD_"}
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
+                              "distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
         yield client.get_executor()
@@ -243,8 +258,8 @@ def _given(executor: Executor):
 def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd.DataFrame:
     """Gather shards and failures into ``runs.parquet`` (one row per run, sorted by run id)."""
     runs = runs or exp.runs()
-    frames = [pd.read_parquet(p) for p in sorted((out / "shards").glob("*.parquet"))]
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id"])
+    rows = _read_parquets(sorted((out / "shards").glob("*.parquet")))
+    rows = rows if rows is not None else pd.DataFrame(columns=["run_id"])
     failed = []
     for path in sorted((out / "failed").glob("*.json")):
         rec = json.loads(path.read_text())
@@ -261,11 +276,23 @@ def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd
     return rows
 
 
+def _read_parquets(paths: list[Path]) -> pd.DataFrame | None:
+    """The files' rows in one frame (None when there are none): read with pyarrow and converted
+    to pandas once, which is the same frame as concatenating ``pd.read_parquet`` of each file
+    when they share one schema; otherwise each file is converted and pandas concatenates."""
+    tables = [pq.read_table(p) for p in paths]
+    if not tables:
+        return None
+    if all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
+        return pa.concat_tables(tables).to_pandas()
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
 def load_timeseries(out: Path) -> pd.DataFrame:
-    frames = [pd.read_parquet(p) for p in sorted((Path(out) / "timeseries").glob("*.parquet"))]
-    if not frames:
+    frames = _read_parquets(sorted((Path(out) / "timeseries").glob("*.parquet")))
+    if frames is None:
         raise DecoupleError(f"{out}: no run time series; set keep_timeseries = true in the experiment")
-    return pd.concat(frames, ignore_index=True)
+    return frames
 
 
 def default_workers() -> int:

@@ -118,10 +118,11 @@ class RunRecorder:
             if abs(m.year - year) < 1e-6:
                 for name, value in at_year_metrics(m, self.metrics).items():
                     self.values[f"{name}@{year:g}"] = value
-        cn = m.world.c("CN")
-        for j, s in enumerate(m.world.sectors):
-            if np.isnan(self._ss50[s]) and m.self_sufficiency[j, cn] >= 0.5 and m.steps > 0:
-                self._ss50[s] = m.year
+        if m.steps > 0:
+            for j in np.flatnonzero(m.self_sufficiency[:, m.cn] >= 0.5):
+                s = m.world.sectors[j]
+                if np.isnan(self._ss50[s]):
+                    self._ss50[s] = m.year
         yard = m.policy.controlled
         comp = float(m.compliance[np.ix_(m.world.allies, np.flatnonzero(yard))].mean()) if yard.any() else 0.0
         self._compliance.append((m.year, comp, float(m.policy.active and m.params.policy.ally_pressure > 0)))
