@@ -74,6 +74,22 @@ def test_a_lever_acts_from_the_next_step_only():
     assert moved.history()["compliance_JP"].iloc[12] == kept.history()["compliance_JP"].iloc[12]
 
 
+def test_a_lever_waits_for_the_quarter_being_computed():
+    """The app steps in one thread and moves levers in another: a move never lands mid-step."""
+    import threading
+    model = ClassroomModel("selective_decoupling", 1, reference=False)
+    fence = {lv.name: lv for lv in model.levers()}["policy.fence"]
+    with model._step_lock:  # as if a step were running
+        mover = threading.Thread(target=model.move, args=(fence, 0.9))
+        mover.start()
+        mover.join(timeout=0.3)
+        assert mover.is_alive() and model.params.policy.fence == pytest.approx(0.55)
+    mover.join(timeout=5)
+    assert model.params.policy.fence == pytest.approx(0.9)
+    model.step()  # and stepping still works through the lock
+    assert model.steps == 1
+
+
 def test_yard_lever_controls_country_wide_and_bad_values_are_refused():
     model = ClassroomModel("baseline", 1, reference=False)
     by_name = {lv.name: lv for lv in model.levers()}

@@ -9,6 +9,7 @@ with its step so that the plots can mark it.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import mesa
@@ -71,6 +72,15 @@ class ClassroomModel(DecouplingModel):
         self.datacollector.collect(self)
         t = self.params.time
         self.reference = baseline_reference(seed_value, t.start_year, t.steps) if reference else None
+        # The app steps the model in a play thread while levers move in the UI's: a lever waits
+        # for the quarter being computed to finish, so no step mixes old and new parameters.
+        self._step_lock = threading.Lock()
+        counted_step = self.step  # Mesa's wrapper, which counts the step, around DecouplingModel.step
+
+        def step() -> None:
+            with self._step_lock:
+                counted_step()
+        self.step = step
 
     def snapshot(self) -> dict[str, float]:
         """Headline indicators of the current step, as a sweep records them (computed once per step)."""
@@ -87,7 +97,8 @@ class ClassroomModel(DecouplingModel):
 
     def move(self, lever: Lever, value) -> None:
         """Apply a lever from the next step on (recorded with its step for the plot markers)."""
-        self.set_params(lever.changes(value, self.world), origin=f"lever: {lever.label}")
+        with self._step_lock:
+            self.set_params(lever.changes(value, self.world), origin=f"lever: {lever.label}")
 
     def flows(self, sector: str) -> pd.DataFrame:
         """Who sells to whom in ``sector`` now: each buyer's purchases by supplier, in shares."""
