@@ -130,6 +130,20 @@ def test_figures_mark_lever_moves_and_the_flow_view_adds_up():
     assert model.reference is not None and len(model.reference) == model.params.time.steps + 1
 
 
+def test_demo_command_refuses_bad_input_before_starting(capsys):
+    from decouple.cli import main
+    assert main(["demo", "--preset", "fully_decoupled", "--no-open"]) == 2
+    err = capsys.readouterr().err
+    assert "--preset 'fully_decoupled'" in err and "selective_decoupling" in err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["demo", "--port", str(port), "--no-open"]) == 2
+    err = capsys.readouterr().err
+    assert f"--port {port}" in err and "another port" in err
+
+
 # ---------------------------------------------------------------- the app in a browser
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
