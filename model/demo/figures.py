@@ -30,17 +30,16 @@ NAMES = {"US": "US", "CN": "China", "JP": "Japan", "NL": "Netherlands", "KR": "S
 
 
 def markers(model) -> list[tuple[float, str, bool]]:
-    """(year, text, is_lever) of each step where levers moved or events took effect; for a lever
-    dragged through several values in one step only the last value counts."""
-    by_step: dict[tuple[int, bool], dict[str, str]] = {}
+    """(year, text, is_lever) of each step where levers moved or scenario events took effect;
+    for a lever dragged through several values in one step only the last value counts."""
+    moves: dict[int, dict[str, str]] = {}
     years: dict[int, float] = {}
-    for step, year, path, value, origin in model.changes:
-        if path in ("policy.country_wide", "policy.fdpr"):  # set together with the yard
-            continue
-        key = (step, origin.startswith("lever"))
-        by_step.setdefault(key, {})[path] = describe(path, value)
+    for step, year, name, value in model.lever_moves:
+        moves.setdefault(step, {})[name] = describe(name, value)
         years[step] = year
-    return [(years[step], ", ".join(texts.values()), lever) for (step, lever), texts in sorted(by_step.items())]
+    events = {(step, year) for step, year, _path, _value, origin in model.changes if origin.startswith("event")}
+    return sorted([(years[step], ", ".join(texts.values()), True) for step, texts in moves.items()]
+                  + [(year, "", False) for _step, year in events])
 
 
 def _frame(ax, model, title: str, ylabel: str) -> None:

@@ -55,9 +55,9 @@ EXPERIMENTS = (
 )
 
 
-def run_variant(preset: str, variant: Variant, seed: int, until: float | None = None) -> ClassroomModel:
-    """Run ``preset`` with the variant's lever moves, as a teacher would in the app."""
-    model = ClassroomModel(preset, seed, reference=False)
+def advance(model: ClassroomModel, variant: Variant, until: float | None = None) -> ClassroomModel:
+    """Step ``model`` to ``until`` (default: the end of the run), moving the variant's levers on
+    their dates, as a teacher would in the app."""
     levers = {lever.name: lever for lever in model.levers()}
     end = model.params.time.start_year + model.params.time.steps / 4 if until is None else until
     while model.running and model.year < end - 1e-9:
@@ -74,16 +74,21 @@ def _at(history: pd.DataFrame, year: float) -> pd.Series:
 
 def run_experiment(exp: Experiment, seeds=range(1, 6)) -> pd.DataFrame:
     """Seed means: one row per (variant, indicator), one column per year."""
+    countries = load_world().countries
     rows = []
     for variant in exp.variants:
-        histories = [run_variant(exp.preset, variant, s).history() for s in seeds]
+        histories, bought = [], []
+        for seed in seeds:
+            model = ClassroomModel(exp.preset, seed, reference=False)
+            if exp.flows:  # who sells to China, read on the way
+                sector, year = exp.flows
+                bought.append(advance(model, variant, until=year).flows(sector)["CN"].to_numpy())
+            histories.append(advance(model, variant).history())
         for ind in exp.indicators:
             rows.append({"variant": variant.label, "indicator": ind,
                          **{y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years}})
         if exp.flows:
-            sector, year = exp.flows
-            shares = np.mean([run_variant(exp.preset, variant, s, until=year).flows(sector)["CN"] for s in seeds], axis=0)
-            for code, share in zip(load_world().countries, shares):
+            for code, share in zip(countries, np.mean(bought, axis=0)):
                 if share >= 0.05:
                     rows.append({"variant": variant.label, "indicator": f"China buys {sector} from {code}", year: float(share)})
     return pd.DataFrame(rows).set_index(["variant", "indicator"])

@@ -25,9 +25,6 @@ import numpy as np
 from ..config import load_registry, load_scenario
 from ..world import World
 
-ALLY_NAMES = {"JP": "Japan", "NL": "the Netherlands", "KR": "South Korea", "TW": "Taiwan", "EU": "the EU"}
-
-
 @dataclass(frozen=True)
 class Lever:
     """One control on the classroom panel."""
@@ -88,7 +85,7 @@ def levers(world: World) -> list[Lever]:
     ]
     for code in world.countries:
         if f"allies.willingness.{code}" in load_registry():
-            out.append(_registry_lever(f"allies.willingness.{code}", f"Willingness: {ALLY_NAMES.get(code, code)}",
+            out.append(_registry_lever(f"allies.willingness.{code}", f"Willingness: {world.country_labels[code]}",
                                        "extra log-odds of following the US; negative = refuses", 1.0))
     out.append(_registry_lever("china.state_support", "China's state support",
                                "extra support where controls bind, multiple of world R&D", 0.25))
@@ -99,9 +96,9 @@ def levers(world: World) -> list[Lever]:
     return out
 
 
-def describe(path: str, value: Any) -> str:
-    """Short text of one change for a plot marker: ``fence 0.8``, ``yard 6 sectors``."""
-    short = path.split(".")[-1]
+def describe(name: str, value: Any) -> str:
+    """Short text of a lever move for a plot marker: ``fence 0.8``, ``NL -6``, ``programmes: off``."""
+    short = name.split(".")[-1]
     if isinstance(value, list):
         return f"{short}: {len(value)} sectors"
     if isinstance(value, bool):

@@ -67,6 +67,7 @@ class ClassroomModel(DecouplingModel):
         world = load_world()
         super().__init__(load_scenario(preset, overrides, sectors=world.sectors), seed=seed_value, world=world)
         self.preset = preset
+        self.lever_moves: list[tuple[int, float, str, object]] = []  # (step, year, lever name, value)
         self._snapshot_step = -1
         self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.snapshot()))
         self.datacollector.collect(self)
@@ -99,6 +100,7 @@ class ClassroomModel(DecouplingModel):
         """Apply a lever from the next step on (recorded with its step for the plot markers)."""
         with self._step_lock:
             self.set_params(lever.changes(value, self.world), origin=f"lever: {lever.label}")
+            self.lever_moves.append((self.steps, self.year, lever.name, value))
 
     def flows(self, sector: str) -> pd.DataFrame:
         """Who sells to whom in ``sector`` now: each buyer's purchases by supplier, in shares."""
