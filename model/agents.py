@@ -1,27 +1,37 @@
-"""The model's agents: states and firms, as ``mesa.Agent`` subclasses.
+"""The states: Mesa agents whose decisions are their methods.
 
-States decide: the controller (US) sets its policy for the quarter, each ally chooses how far
-to comply, the target (China) sets state support and counter-measures. Third countries (India,
-Vietnam/ASEAN, rest of the world) make no policy; their buyers and firms act in the market.
+- :class:`Controller` (the US) sets its levers each quarter and extends the entity list;
+- :class:`Ally` (Japan, the Netherlands, South Korea, Taiwan, the EU) decides how far to comply
+  with US controls, sector by sector; the allies form an ``AgentSet`` (``model.allies``) and
+  decide together from last quarter's situation;
+- :class:`Target` (China) reviews its counter-measures and funds substitution;
+- :class:`ThirdCountry` (India, Vietnam/ASEAN, the rest of the world) makes no policy; its buyers
+  and firms act in the market.
 
-Firms are agents too. Their numbers live in the rows of the model's :class:`FirmArrays`, so one
-model step moves every firm with vectorised numpy (see :mod:`decouple.mechanisms`); each
-``Firm`` object reads and writes its own row, so Mesa's ``AgentSet`` tools work on them:
-``model.agents_by_type[Firm].select(lambda f: f.country == "CN").agg("revenue", sum)``.
+The rules each decision applies (with their sources) are in :mod:`decouple.mechanisms`; a method
+here gathers what its state sees, applies the rule and writes its decision. The firms are one
+vectorised agent set (:class:`decouple.firms.Firms`), not Mesa agents.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from .mechanisms import ally_compliance, countermeasures, export_controls, import_replacement
 
+if TYPE_CHECKING:
+    from .model import DecouplingModel
+
 
 class State(mesa.Agent):
-    """A country or region."""
+    """A country or region; ``index`` is its position in every country array."""
 
-    def __init__(self, model, index: int):
+    model: DecouplingModel
+
+    def __init__(self, model: DecouplingModel, index: int):
         super().__init__(model)
         self.index = index
         self.code = model.world.countries[index]
@@ -29,88 +39,121 @@ class State(mesa.Agent):
 
     @property
     def welfare(self) -> float:
-        return float(self.model.welfare[self.index])
+        return float(self.model.market.welfare[self.index])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code})"
 
 
+def _standing_levers(model: DecouplingModel, active: bool) -> export_controls.PolicyState:
+    return export_controls.standing_levers(model.params, model.world.sectors, active, model.layout.reshoring_weights)
+
+
 class Controller(State):
-    """The United States: sets the yard, fence, entity list, barriers and subsidies (M1–M4, M9, M11)."""
+    """The United States: the yard, fence, entity list, barriers and subsidies (M1-M4, M9, M11)."""
 
     def set_policy(self, quarter_start: float) -> None:
+        """Read the levers in force for the quarter from the scenario (S4 一; S0 长期趋势), count
+        the quarters it has pressed allies in each sector, and list the largest Chinese firms of
+        the entity-list sectors (S2 一(一)).
+
+        Reads: params, firms.revenue (last quarter's). Writes: policy, relations.pressed_age,
+        firms.listed.
+        """
         m = self.model
         active = export_controls.policy_active(m.params, quarter_start)
-        m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start, m.reshoring_weights,
+        m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start,
+                                                     m.layout.reshoring_weights,
                                                      standing=m.derived(_standing_levers, active))
-        # quarters the US has been pressing allies to follow it in each sector
         pressing = m.policy.pressed & (m.params.policy.ally_pressure > 0)
-        m.pressed_age = np.where(pressing, m.pressed_age + 1, 0)
-        export_controls.update_entity_list(m)
-
-
-def _standing_levers(model, active: bool):
-    return export_controls.standing_levers(model.params, model.world.sectors, active, model.reshoring_weights)
+        m.relations.pressed_age = np.where(pressing, m.relations.pressed_age + 1, 0)
+        export_controls.extend_entity_list(m.firms.revenue, m.firms.listed, m.layout.china_blocks, m.policy)
 
 
 class Ally(State):
-    """Japan, the Netherlands, South Korea, Taiwan, the EU: choose compliance per sector (M5).
-
-    The allies decide together from last quarter's situation, vectorised over allies and sectors
-    (:func:`decouple.mechanisms.ally_compliance.decide`); each ally's row of ``model.compliance``
-    is its decision.
-    """
-
-    @classmethod
-    def decide_all(cls, model) -> None:
-        allies = model.world.allies
-        model.compliance[allies] = ally_compliance.decide(model, model.compliance.copy())
+    """An ally: how far it applies US controls and bans in each sector (M5)."""
 
     @property
     def compliance(self) -> np.ndarray:
-        return self.model.compliance[self.index]
+        """(S,) this ally's compliance (its row of ``model.relations.compliance``)."""
+        return self.model.relations.compliance[self.index]
+
+    def decide(self, last_quarter: np.ndarray) -> None:
+        """Move this ally's compliance toward the M5 target (S2 三(二); S1 一(六); S4 五). The
+        allies decide from the same snapshot ``last_quarter`` of everyone's compliance, so the
+        order in which they decide does not matter.
+
+        Reads: policy.pressed, relations.pressed_age, relations.countermeasures (last quarter's),
+        market.china_exposure (last quarter's), params.allies. Writes: its row of
+        relations.compliance.
+        """
+        m = self.model
+        a, pol = m.params.allies, m.policy
+        row = last_quarter[self.index]
+        if not pol.pressed.any():  # the US presses nowhere: every target is 0
+            target = np.zeros_like(row)
+        else:
+            allies = m.world.allies
+            pressure = m.params.policy.ally_pressure * pol.pressed * (m.relations.pressed_age > a.negotiation_lag)
+            k = len(allies)
+            peers = (last_quarter[allies].sum(0) - row) / (k - 1) if k > 1 else np.zeros_like(row)
+            willingness, trust, security, autonomy = m.derived(ally_compliance.ally_traits)[self.index]
+            target = ally_compliance.target_compliance(pressure, security, trust, peers,
+                                                       m.market.china_exposure[self.index], autonomy,
+                                                       m.relations.countermeasures, willingness, a)
+            target = np.where(pol.pressed, target, 0.0)
+        m.relations.compliance[self.index] = ally_compliance.adjust(row, target, a.adjustment_rate)
 
 
 class Target(State):
-    """China: state support for substitution (M7) and counter-measures (M12)."""
+    """China: counter-measures (M12), state support and substitution (M7)."""
+
+    def review_countermeasures(self) -> None:
+        """Quarterly review: retaliation moves toward a level graded to US sanctions (S1 二(二)).
+
+        Reads: policy, firms.listed (this quarter's), firms.revenue (last quarter's),
+        params.china. Writes: relations.sanction_intensity, relations.countermeasures,
+        relations.hostility.
+        """
+        m = self.model
+        rel, c = m.relations, m.params.china
+        rel.sanction_intensity = countermeasures.sanction_intensity(m)
+        rel.countermeasures = countermeasures.reviewed(rel.countermeasures, rel.sanction_intensity,
+                                                       c.countermeasure_responsiveness, c.countermeasure_review_rate)
+        rel.hostility = countermeasures.hostility(rel.sanction_intensity, rel.countermeasures)
+
+    def support_substitution(self) -> None:
+        """Where US measures bind, fund Chinese firms by sector priority, build substitutes for
+        chokepoint inputs and let the home market absorb capacity hit by barriers (S0 长期趋势;
+        S1 二(一); S2 二(一)).
+
+        Reads: policy, firms.denial (last quarter's: controls bind this quarter's afterwards),
+        firms.revenue (last quarter's), market.demand_index. Writes: relations.china_bind,
+        firms.subsidy, market.demand_multiplier (China's column), relations.substitution.
+        """
+        m = self.model
+        rel, c, layout = m.relations, m.params.china, m.layout
+        barrier = import_replacement.barrier_bind(m.policy, layout.china_export_share0)
+        rel.china_bind = import_replacement.bind(m, barrier)
+        level = import_replacement.support_level(c.base_support, c.state_support, rel.china_bind)
+        funds = level * layout.china_priority * layout.world_rd0 * m.market.demand_index
+        m.firms.subsidy = import_replacement.allocate(funds, m.firms, layout.is_cn)
+        if barrier.any():  # (otherwise the growth factor is exactly 1)
+            growth = 1.0 + c.home_absorption * barrier
+            m.market.demand_multiplier[:, layout.cn] *= growth ** 0.25
+        if layout.chokepoints.count:
+            rel.substitution = import_replacement.substituted(rel.substitution, level, layout.chokepoints,
+                                                              c.substitution_rate)
 
     def respond(self) -> None:
-        countermeasures.update(self.model)
-        import_replacement.update(self.model)
+        """China's quarter: review counter-measures, then fund substitution."""
+        self.review_countermeasures()
+        self.support_substitution()
 
 
 class ThirdCountry(State):
-    """India, Vietnam/ASEAN, rest of the world: swing markets and friend-shoring hosts."""
+    """India, Vietnam/ASEAN, the rest of the world: swing markets and friend-shoring hosts."""
 
 
-ROLE_CLASSES = {"controller": Controller, "ally": Ally, "target": Target, "third": ThirdCountry}
-
-
-def _firm_column(name: str, doc: str):
-    def getter(self):
-        return getattr(self.model.firms, name)[self.index]
-
-    def setter(self, value):
-        getattr(self.model.firms, name)[self.index] = value
-
-    return property(getter, setter, doc=doc)
-
-
-class Firm(mesa.Agent):
-    """A firm of one country in one sector; its state is row ``index`` of ``model.firms``."""
-
-    capability = _firm_column("capability", "technology level (frontier at step 0 = 1.0)")
-    effective_capability = _firm_column("effective_capability", "capability after denied inputs")
-    revenue = _firm_column("revenue", "sales, US$ bn per year")
-    rd = _firm_column("rd", "R&D spending incl. subsidies, US$ bn per year")
-    us_content = _firm_column("us_content", "share of US-origin technology in its products")
-    listed = _firm_column("listed", "on the US entity list")
-
-    def __init__(self, model, index: int):
-        super().__init__(model)
-        self.index = index
-        self.country = model.world.countries[model.firms.country[index]]
-        self.sector = model.world.sectors[model.firms.sector[index]]
-
-    def __repr__(self) -> str:
-        return f"Firm({self.index}, {self.country}, {self.sector})"
+ROLE_CLASSES: dict[str, type[State]] = {"controller": Controller, "ally": Ally, "target": Target,
+                                        "third": ThirdCountry}

@@ -1,7 +1,11 @@
-"""The firms' state as numpy arrays, and how the step-0 population is built.
+"""The firms: one vectorised agent set whose rows are the firms, and how it is built at step 0.
 
-Each firm is a ``mesa.Agent`` (see :mod:`decouple.agents`) whose numbers live in one row of
-:class:`FirmArrays`, so that a model step updates every firm with a few array operations.
+The model follows about 340 firms. Each is a row of the columns of :class:`Firms`; the set owns
+the firms' own behaviours — designing out US content (M6), moving production (M4) and innovating
+(R&D, own innovation and catch-up) — and applies each to every firm at once with numpy, the way a
+mesa-frames agent set does. The states are Mesa agents (:mod:`decouple.agents`); the firms are not
+``mesa.Agent`` objects, because a Python object per firm would only be a view of one row that no
+rule reads (see the README's "Agents").
 
 Buyers are grouped in *segments*: one per country, plus one for Chinese buyers covered by US
 controls (entity-listed buyers, or all Chinese buyers under country-wide rules). ``shares[f, b]``
@@ -11,22 +15,32 @@ each column sums to 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .groups import Blocks, Groups
+from .mechanisms import innovation, knowledge, reshoring
 from .world import World
+
+if TYPE_CHECKING:
+    from .model import DecouplingModel
 
 
 @dataclass
-class FirmArrays:
+class Firms:
+    """The firm set: one row per firm, stored sector by sector, then country by country."""
+
     country: np.ndarray  # (n,) int
     sector: np.ndarray  # (n,) int
     capability: np.ndarray  # technology level; the sector's frontier at step 0 is 1.0
     capability0: np.ndarray
     effective_capability: np.ndarray  # after losing chokepoint inputs
+    efficiency: np.ndarray  # own-innovation efficiency, fixed at step 0 (innovation.steady_state_efficiency)
     us_content: np.ndarray  # share of US-origin technology in the product
     us_content0: np.ndarray
+    fdpr_reach: np.ndarray  # how far US rules reach the product through its US content (M1)
     loc_cn: np.ndarray  # share of output made in China (non-Chinese firms)
     loc_friend: np.ndarray  # share made in India / Vietnam-ASEAN
     loc_home0: np.ndarray
@@ -45,6 +59,9 @@ class FirmArrays:
     binding: np.ndarray  # how far US controls bind the firm's sales to covered Chinese buyers
     shares: np.ndarray  # (n, B) share of each segment's demand in the firm's sector
     base_attractiveness: np.ndarray  # (n, B) step-0 shares: the calibrated buyer preferences
+    groups: Groups = field(repr=False)
+    frontier: np.ndarray = field(repr=False)  # (S,) best capability in each sector
+    model: DecouplingModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -54,50 +71,101 @@ class FirmArrays:
     def loc_home(self) -> np.ndarray:
         return 1.0 - self.loc_cn - self.loc_friend
 
+    # ------------------------------------------------------------------ sums over groups
+    def by_sector(self, values: np.ndarray) -> np.ndarray:
+        """(S, ...) sums of a per-firm array over each sector's firms."""
+        return self.groups.sector_sum(values)
 
-class Groups:
-    """Sums and maxima of per-firm arrays by sector and by (sector, country).
+    def by_country(self, values: np.ndarray) -> np.ndarray:
+        """(S, C, ...) sums of a per-firm array over each country's firms in each sector."""
+        return self.groups.country_sum(values)
 
-    Firms are stored sector by sector and, within a sector, country by country, so each group is
-    a contiguous block and ``numpy.ufunc.reduceat`` adds them up in a fixed order (fast and
-    bit-for-bit reproducible).
-    """
+    def best_by_country(self, values: np.ndarray) -> np.ndarray:
+        """(S, C) maxima of a per-firm array (the country's best firm; 0 where it has none)."""
+        return self.groups.country_max(values)
 
-    def __init__(self, sector: np.ndarray, country: np.ndarray, n_sectors: int, n_countries: int):
-        key = sector * n_countries + country
-        if np.any(np.diff(key) < 0):
-            raise ValueError("firms must be stored grouped by sector, then country")
-        self.n_sectors, self.n_countries = n_sectors, n_countries
-        self.sector_starts = np.searchsorted(sector, np.arange(n_sectors))
-        if np.any(np.bincount(sector, minlength=n_sectors) == 0):
-            raise ValueError("every sector needs at least one firm")
-        flat, starts = np.unique(key, return_index=True)
-        self.group_starts = starts
-        self.group_flat = flat
+    # ------------------------------------------------------------------ behaviours
+    def design_out(self) -> None:
+        """M6: a non-US firm that US rules reach through its US content (FDPR, or all-destination
+        rules) replaces ``design_out_rate`` of its original US content per quarter, times the share
+        of its sales made outside the US, unless its government complies in full anyway
+        (S2 三(一): de-Americanisation of chains; S4 五(4)).
 
-    @classmethod
-    def of_sectors(cls, sector: np.ndarray, n_sectors: int) -> "Groups":
-        return cls(np.asarray(sector), np.zeros(len(sector), dtype=int), n_sectors, 1)
+        Reads: firms.fdpr_reach (this quarter), relations.compliance, firms.revenue and
+        market.sales (last quarter). Writes: firms.us_content.
+        """
+        m = self.model
+        reach = self.fdpr_reach
+        if not reach.any():  # nobody is bound: nothing to design out
+            return
+        # Firms whose government complies in full gain nothing from designing out.
+        gain = reach * (1.0 - m.relations.compliance.take(m.layout.firm_in_cs))
+        outside_us = self.revenue - m.market.sales[:, m.layout.us]
+        exposure = np.divide(outside_us, self.revenue, out=np.zeros(self.n), where=self.revenue > 0)
+        # a redesign programme replaces a fixed share of the original US content each quarter
+        self.us_content = np.maximum(0.0, self.us_content - m.params.market.design_out_rate * self.us_content0
+                                     * gain * exposure * m.layout.is_foreign)
 
-    def sector_sum(self, values: np.ndarray) -> np.ndarray:
-        """(S, ...) sums over each sector's firms."""
-        return np.add.reduceat(values, self.sector_starts, axis=0)
+    def relocate(self) -> None:
+        """M4: subsidised US firms bring Chinese assembly home; tariffs and hostility move output
+        out of China to India and Vietnam/ASEAN (S1 一(二); S4 二(四); S0 长期趋势).
 
-    def sector_max(self, values: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(values, self.sector_starts, axis=0)
+        Reads: policy.reshoring, firms.revenue, market.tariffs and market.sales (last quarter),
+        relations.hostility. Writes: firms.reshoring_subsidy, firms.loc_cn, firms.loc_friend.
+        """
+        m = self.model
+        r = m.params.reshoring
+        is_cn = m.layout.is_cn
+        self.reshoring_subsidy = reshoring.allocate_subsidy(m.policy.reshoring, self.sector, self.revenue,
+                                                            m.layout.is_us)
+        if self.reshoring_subsidy.any():  # (without subsidies nothing moves)
+            self.loc_cn = self.loc_cn * (1.0 - reshoring.reshoring_speed(self.reshoring_subsidy, self.revenue, r))
 
-    def _scatter(self, grouped: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.n_sectors * self.n_countries,) + grouped.shape[1:])
-        out[self.group_flat] = grouped
-        return out.reshape((self.n_sectors, self.n_countries) + grouped.shape[1:])
+        tariffs, hostility = m.market.tariffs, m.relations.hostility
+        tariffed = tariffs.any()
+        if not tariffed and hostility == 0:  # nothing pushes production out of China
+            return
+        exposure = np.zeros(self.n)
+        if tariffed:
+            np.divide((tariffs * m.market.sales).sum(1), self.revenue, out=exposure, where=self.revenue > 0)
+        anti = m.params.policy.anti_circumvention
+        move = reshoring.relocation_share(exposure, hostility, is_cn, r)
+        from_cn_assembly = np.where(is_cn, 0.0, move * self.loc_cn)
+        from_cn_home = np.where(is_cn, move * (1.0 - anti) * (1.0 - self.loc_friend), 0.0)
+        self.loc_cn = self.loc_cn - from_cn_assembly
+        self.loc_friend = np.clip(self.loc_friend + from_cn_assembly + from_cn_home, 0.0, 1.0)
 
-    def country_sum(self, values: np.ndarray) -> np.ndarray:
-        """(S, C, ...) sums over the firms of each country in each sector (0 where none)."""
-        return self._scatter(np.add.reduceat(values, self.group_starts, axis=0))
+    def innovate(self) -> None:
+        """Revenue -> R&D -> capability: own innovation and catch-up (see
+        :mod:`decouple.mechanisms.innovation` for the rules and their sources).
 
-    def country_max(self, values: np.ndarray) -> np.ndarray:
-        """(S, C) maxima (0 where the country has no firms)."""
-        return self._scatter(np.maximum.reduceat(values, self.group_starts, axis=0))
+        Reads: firms.revenue, firms.subsidy, firms.investment_rd, firms.reshoring_subsidy,
+        firms.denial (all this quarter's), relations.collaboration, relations.capital_access,
+        market.self_sufficiency, market.demand_index; draws one normal per firm from model.rng.
+        Writes: firms.rd, firms.capability, firms.effective_capability, firms.frontier.
+        """
+        m = self.model
+        w, p = m.world, m.params.innovation
+        s = self.sector
+        self.rd = innovation.rd_spending(self, w, m.years_elapsed, m.params.reshoring.rd_diversion)
+        rd_norm = self.rd0 * m.market.demand_index[s]
+        ratio = self.rd / np.maximum(rd_norm, 1e-12)
+        inputs = 1.0 - p.input_growth_penalty * self.denial
+        shock = np.exp(p.noise * m.rng.standard_normal(self.n) - p.noise ** 2 / 2.0)
+        own = innovation.own_innovation(self.capability, w.innovation_rate[s], self.efficiency,
+                                        innovation.effort(self.rd, rd_norm, p.rd_elasticity, p.effort_max),
+                                        knowledge.talent_access(m), inputs, shock)
+
+        frontier = self.frontier[s]
+        relative = self.capability / frontier
+        indigenous = p.indigenous_weight * np.clip(ratio - 1.0, 0.0, 3.0) * relative
+        captive = m.params.china.captive_learning * np.maximum(
+            0.0, (m.market.self_sufficiency - m.layout.self_sufficiency0).take(m.layout.firm_in_sc))
+        absorption = relative * knowledge.absorption_access(m) + np.where(m.layout.is_cn, indigenous + captive, 0.0)
+        gain = innovation.catch_up(self.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
+        self.capability = self.capability + own + gain
+        self.effective_capability = self.capability * (1.0 - self.denial)
+        self.frontier = self.groups.sector_max(self.capability)
 
 
 def firms_per_country_sector(world: World, firms_min: int, firms_per_share: float,
@@ -106,28 +174,6 @@ def firms_per_country_sector(world: World, firms_min: int, firms_per_share: floa
     share = world.market_share
     n = np.clip(firms_min + np.rint(share * firms_per_share), firms_min, firms_max).astype(int)
     return np.where(share > 0, n * firms_scale, 0)
-
-
-class _Blocks:
-    """Rows grouped in contiguous blocks (a sector's firms), laid out as a zero-padded
-    (blocks, largest block, ...) array, so that a sum down each block's rows is one call and adds
-    the rows one after another, in the same order as ``m.sum(0)`` of the block alone."""
-
-    def __init__(self, block: np.ndarray, n_blocks: int):
-        starts = np.searchsorted(block, np.arange(n_blocks))
-        self.index = (block, np.arange(len(block)) - starts[block])
-        self.shape = (n_blocks, int(self.index[1].max()) + 1)
-
-    def pad(self, rows: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.shape + rows.shape[1:])
-        out[self.index] = rows
-        return out
-
-    def unpad(self, padded: np.ndarray) -> np.ndarray:
-        return padded[self.index]
-
-    def column_sums(self, rows: np.ndarray) -> np.ndarray:
-        return self.pad(rows).sum(1)
 
 
 def trade_matrix(supply: np.ndarray, demand: np.ndarray, affinity: np.ndarray,
@@ -143,7 +189,7 @@ def trade_matrix(supply: np.ndarray, demand: np.ndarray, affinity: np.ndarray,
     if sector is None:
         sector = np.zeros(len(supply), dtype=int)
         demand = demand[None, :]
-    blocks = _Blocks(sector, len(demand))
+    blocks = Blocks(sector, len(demand))
     m = blocks.pad(affinity * supply[:, None] * demand[sector])
     supply = blocks.pad(supply)
     for _ in range(iterations):
@@ -154,13 +200,14 @@ def trade_matrix(supply: np.ndarray, demand: np.ndarray, affinity: np.ndarray,
     return blocks.unpad(m)
 
 
-def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
-    """Create the step-0 firm population from the world's shares and capabilities."""
+def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
+    """Create the step-0 firm population from the world's shares and capabilities (draws from
+    ``rng``: each firm's share of its country's sales and its distance to the national best)."""
     wp = params.world
     counts = firms_per_country_sector(world, wp.firms_min, wp.firms_per_share, wp.firms_max, wp.firms_scale)
     S, C = counts.shape
     B = C + 1
-    cn = world.c("CN")
+    cn = world.country_index("CN")
     country, sector, cap, share = [], [], [], []
     for s in range(S):
         for c in range(C):
@@ -193,7 +240,7 @@ def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
     tilt = world.china_trade_affinity + wp.ally_china_affinity_shift * (world.role == "ally")
     affinity = np.exp(wp.home_bias * home + tilt[country][:, None] * to_china[None, :])
     m = trade_matrix(supply, annual_demand, affinity, sector)
-    col = _Blocks(sector, S).column_sums(m)[sector]
+    col = Blocks(sector, S).column_sums(m)[sector]
     shares = np.zeros((n, B))
     shares[:, :C] = np.divide(m, col, out=np.zeros_like(m), where=col > 0)
     revenue = m.sum(1)
@@ -201,23 +248,30 @@ def build_firms(world: World, params, rng: np.random.Generator) -> FirmArrays:
     shares[:, C] = shares[:, cn]
     # Segments with no demand (e.g. quantum in Vietnam) still get preferences so that their
     # shares are defined: use the sector's world shares.
-    for s in np.flatnonzero((_Blocks(sector, S).column_sums(shares) == 0).any(1)):
+    for s in np.flatnonzero((Blocks(sector, S).column_sums(shares) == 0).any(1)):
         idx = np.flatnonzero(sector == s)
         empty = shares[idx].sum(0) == 0
         shares[np.ix_(idx, np.flatnonzero(empty))] = (world_share[idx] / world_share[idx].sum())[:, None]
 
     us_content = world.us_content[sector, country].copy()
-    us_content[country == world.c("US")] = 1.0
+    us_content[country == world.country_index("US")] = 1.0
     us_content[country == cn] = 0.0
     loc_cn = np.where(country == cn, 0.0, world.offshore_in_cn[sector])
     loc_friend = np.zeros(n)
     cum0 = revenue * wp.prior_output_years
-    return FirmArrays(
+    groups = Groups(sector, country, S, C)
+    frontier = groups.sector_max(cap)
+    # In the open world at its 2018 effort, a firm keeps its 2018 distance to the frontier.
+    efficiency = innovation.steady_state_efficiency(
+        cap / frontier[sector], world.innovation_rate[sector], world.catch_up_rate[sector],
+        world.catch_up_difficulty[sector], params.innovation.efficiency_floor)
+    return Firms(
         country=country, sector=sector, capability=cap.copy(), capability0=cap.copy(),
-        effective_capability=cap.copy(), us_content=us_content, us_content0=us_content.copy(),
+        effective_capability=cap.copy(), efficiency=efficiency, us_content=us_content,
+        us_content0=us_content.copy(), fdpr_reach=np.zeros(n),
         loc_cn=loc_cn, loc_friend=loc_friend, loc_home0=1.0 - loc_cn, loc_friend0=loc_friend.copy(),
         cumulative_output=cum0.copy(), cumulative_output0=cum0, cost=np.ones(n), revenue=revenue,
         rd=np.zeros(n), rd0=np.zeros(n), subsidy=np.zeros(n), reshoring_subsidy=np.zeros(n),
         investment_rd=np.zeros(n), listed=np.zeros(n, dtype=bool), denial=np.zeros(n),
-        binding=np.zeros(n), shares=shares, base_attractiveness=shares.copy(),
+        binding=np.zeros(n), shares=shares, base_attractiveness=shares.copy(), groups=groups, frontier=frontier,
     )

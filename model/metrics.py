@@ -8,13 +8,16 @@ step fills one vector of values and the table is assembled once at the end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
 from .errors import InvariantError
-from .mechanisms import market, reshoring
+from .mechanisms import export_controls, reshoring
+
+if TYPE_CHECKING:
+    from .model import DecouplingModel
 
 COLUMNS = ["scenario", "seed", "step", "year", "metric", "country", "partner", "sector", "value"]
 
@@ -75,41 +78,41 @@ class MetricTable:
         ac, as_ = pc[active], ps[active]
         demanded = w.demand_share[ps, pc] > 0
         dc, ds = pc[demanded], ps[demanded]
-        foreign = active & (pc != w.c("US")) & (pc != w.c("CN"))
+        foreign = active & (pc != w.country_index("US")) & (pc != w.country_index("CN"))
         fc, fs = pc[foreign], ps[foreign]
-        us, cn = w.c("US"), w.c("CN")
+        us, cn = w.country_index("US"), w.country_index("CN")
 
         active_cells, all_cells = cell(as_, ac), cell(ps, pc)
-        add("capability", codes[ac], "all", secs[as_], lambda m: m.country_best(m.firms.capability).take(active_cells))
+        add("capability", codes[ac], "all", secs[as_], lambda m: m.firms.best_by_country(m.firms.capability).take(active_cells))
         add("effective_capability", codes[ac], "all", secs[as_],
             lambda m: m.best_effective_capability().take(active_cells))
-        add("market_share", codes[pc], "all", secs[ps], lambda m: m.market_share.take(all_cells))
-        add("revenue", codes[pc], "all", secs[ps], lambda m: m.revenue_cs.take(all_cells))
-        add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.country_sector(m.firms.rd).take(all_cells))
+        add("market_share", codes[pc], "all", secs[ps], lambda m: m.market.market_share.take(all_cells))
+        add("revenue", codes[pc], "all", secs[ps], lambda m: m.market.revenue.take(all_cells))
+        add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.firms.by_country(m.firms.rd).take(all_cells))
         ec, es = np.repeat(ac, C), np.repeat(as_, C)
         eb = np.tile(np.arange(C), len(ac))
         sales_cells = cell(es, ec) * C + eb  # flat position in the (S, C, C) bilateral matrix
-        add("sales", codes[ec], codes[eb], secs[es], lambda m: m.bilateral.take(sales_cells))
+        add("sales", codes[ec], codes[eb], secs[es], lambda m: m.market.bilateral.take(sales_cells))
         demanded_cells = cell(ds, dc)
-        add("self_sufficiency", codes[dc], "all", secs[ds], lambda m: m.self_sufficiency.take(demanded_cells))
+        add("self_sufficiency", codes[dc], "all", secs[ds], lambda m: m.market.self_sufficiency.take(demanded_cells))
         allies = w.allies
         ca, sa = np.repeat(allies, S), np.tile(np.arange(S), len(allies))
-        add("compliance", codes[ca], "all", secs[sa], lambda m: m.compliance[allies].ravel())
+        add("compliance", codes[ca], "all", secs[sa], lambda m: m.relations.compliance[allies].ravel())
         add("welfare", np.append(codes, ["THIRD", "WORLD"]), "all", "all",
-            lambda m: np.append(m.welfare, [m.welfare_groups["THIRD"], m.welfare_groups["WORLD"]]))
-        add("trust", "US", "CN", "all", lambda m: np.array([m.trust]))
+            lambda m: np.append(m.market.welfare, [m.market.welfare_groups["THIRD"], m.market.welfare_groups["WORLD"]]))
+        add("trust", "US", "CN", "all", lambda m: np.array([m.relations.trust]))
         add("capability_gap", "US", "CN", secs, lambda m: m.capability_gap())
-        add("collaboration", "US", "CN", secs, lambda m: m.collaboration)
+        add("collaboration", "US", "CN", secs, lambda m: m.relations.collaboration)
         add("investment", ["CN", "US"], ["US", "CN"], "all",
-            lambda m: np.array([m.investment_in_us, m.investment_in_cn.sum()]))
+            lambda m: np.array([m.relations.investment_in_us, m.relations.investment_in_cn.sum()]))
         add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m).take(all_cells))
         foreign_cells = cell(fs, fc)
-        add("us_content", codes[fc], "all", secs[fs], lambda m: m.country_us_content.take(foreign_cells))
+        add("us_content", codes[fc], "all", secs[fs], lambda m: export_controls.country_us_content(m).take(foreign_cells))
         add("state_support", "CN", "all", secs,
             lambda m: np.bincount(m.firms.sector, weights=m.firms.subsidy, minlength=S))
-        add("countermeasures", "CN", "US", "all", lambda m: np.array([m.countermeasures]))
-        add("sanction_intensity", "US", "CN", "all", lambda m: np.array([m.sanction_intensity]))
-        add("standards_split", "all", "all", secs, lambda m: m.split)
+        add("countermeasures", "CN", "US", "all", lambda m: np.array([m.relations.countermeasures]))
+        add("sanction_intensity", "US", "CN", "all", lambda m: np.array([m.relations.sanction_intensity]))
+        add("standards_split", "all", "all", secs, lambda m: m.relations.split)
         add("entity_list", "US", "CN", secs, lambda m: m.policy.coverage)
         add("control_intensity", "US", "CN", secs, lambda m: m.policy.fence)
         add("fiscal_cost", "US", "all", "all", lambda m: np.array([m.policy.reshoring.sum()]))
@@ -153,50 +156,50 @@ class MetricTable:
         }, columns=COLUMNS)
 
 
-def check_invariants(model) -> None:
+def check_invariants(model: DecouplingModel) -> None:
     """Raise :class:`InvariantError` if a model invariant is broken.
 
     A fast pass over all the checked arrays runs every step; the itemised checks below only run
     to name what broke."""
-    f = model.firms
+    f, rel, market = model.firms, model.relations, model.market
     latest = model.table.values[-1] if model.table.values else np.zeros(1)
     nonneg = np.concatenate([f.capability, f.effective_capability, f.revenue, f.rd, f.cost,
-                             f.cumulative_output, f.subsidy, model.sales.ravel()])
-    unit = np.concatenate([model.compliance.ravel(), model.collaboration, model.split, f.us_content,
-                           f.shares.ravel(), f.loc_cn, f.loc_friend, f.denial, model.substitution,
-                           [model.trust, model.countermeasures]])
-    total = model.revenue_cs.sum(1)
-    seg = model.groups.sector_sum(f.shares)
+                             f.cumulative_output, f.subsidy, market.sales.ravel()])
+    unit = np.concatenate([rel.compliance.ravel(), rel.collaboration, rel.split, f.us_content,
+                           f.shares.ravel(), f.loc_cn, f.loc_friend, f.denial, rel.substitution,
+                           [rel.trust, rel.countermeasures]])
+    total = market.revenue.sum(1)
+    seg = f.by_sector(f.shares)
     fine = (nonneg.min() >= 0 and unit.min() >= -1e-12 and unit.max() <= 1 + 1e-12
             and f.loc_home.min() >= -1e-12 and np.isfinite(latest).all()
-            and np.abs(np.where(total > 0, model.market_share.sum(1), 1.0) - 1.0).max() <= 1e-9
+            and np.abs(np.where(total > 0, market.market_share.sum(1), 1.0) - 1.0).max() <= 1e-9
             and np.minimum(np.abs(seg - 1.0), np.abs(seg)).max() < 1e-9)  # each near 1 or near 0
     if not fine:
         _itemise_invariants(model)
 
 
-def _itemise_invariants(model) -> None:
-    f, w = model.firms, model.world
+def _itemise_invariants(model: DecouplingModel) -> None:
+    f, w, rel, market = model.firms, model.world, model.relations, model.market
     problems = []
-    total = model.revenue_cs.sum(1)
-    share_sum = model.market_share.sum(1)
+    total = market.revenue.sum(1)
+    share_sum = market.market_share.sum(1)
     bad = (total > 0) & (np.abs(share_sum - 1.0) > 1e-9)
     if bad.any():
         problems.append(f"market shares of {[w.sectors[i] for i in np.flatnonzero(bad)]} sum to {share_sum[bad]}")
-    seg = model.groups.sector_sum(f.shares)
+    seg = f.by_sector(f.shares)
     if not np.all((np.abs(seg - 1.0) < 1e-9) | (np.abs(seg) < 1e-9)):
         problems.append("buyer-segment shares do not sum to 1 (or 0 where nobody may sell)")
     for name in ("capability", "effective_capability", "revenue", "rd", "cost", "cumulative_output", "subsidy"):
         arr = getattr(f, name)
         if np.any(arr < 0):
             problems.append(f"negative firm {name}")
-    if np.any(model.segment_demand() < 0) or np.any(model.sales < 0):
+    if np.any(market.segment_demand(model.layout, model.policy.coverage) < 0) or np.any(market.sales < 0):
         problems.append("negative demand or sales")
-    unit = {"compliance": model.compliance, "trust": np.array([model.trust]),
-            "collaboration": model.collaboration, "standards split": model.split,
-            "countermeasures": np.array([model.countermeasures]), "us_content": f.us_content,
+    unit = {"compliance": rel.compliance, "trust": np.array([rel.trust]),
+            "collaboration": rel.collaboration, "standards split": rel.split,
+            "countermeasures": np.array([rel.countermeasures]), "us_content": f.us_content,
             "shares": f.shares, "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_home]),
-            "denial": f.denial, "substitution": model.substitution}
+            "denial": f.denial, "substitution": rel.substitution}
     for name, arr in unit.items():
         if np.any((arr < -1e-12) | (arr > 1 + 1e-12)):
             problems.append(f"{name} outside [0, 1]")
@@ -209,38 +212,38 @@ def _itemise_invariants(model) -> None:
     raise InvariantError(f"step {model.steps} (year {model.year:g}): " + "; ".join(problems))
 
 
-def headline(model) -> dict[str, float]:
+def headline(model: DecouplingModel) -> dict[str, float]:
     """Headline indicators of the current state (written to summary.json as ``final``)."""
-    w = model.world
-    us, cn = w.c("US"), w.c("CN")
+    w, market = model.world, model.market
+    us, cn = w.country_index("US"), w.country_index("CN")
     yard = w.small_yard
     gap = model.capability_gap()
-    rd = model.country_sector(model.firms.rd)
-    chips = w.s("logic_chips") if "logic_chips" in w.sectors else 0
+    rd = model.firms.by_country(model.firms.rd)
+    chips = w.sector_index("logic_chips") if "logic_chips" in w.sectors else 0
     out = {
         "year": model.year,
         "us_cn_gap_small_yard": gap[yard].mean() if yard.any() else 0.0,
         "us_cn_gap_other": gap[~yard].mean() if (~yard).any() else 0.0,
         "cn_self_sufficiency": model.china_self_sufficiency(),
         "cn_self_sufficiency_small_yard": model.china_self_sufficiency(yard),
-        "us_revenue": model.revenue_cs[:, us].sum(),
-        "us_revenue_small_yard": model.revenue_cs[yard, us].sum(),
+        "us_revenue": market.revenue[:, us].sum(),
+        "us_revenue_small_yard": market.revenue[yard, us].sum(),
         "us_rd": rd[:, us].sum(),
         "us_rd_small_yard": rd[yard, us].sum(),
-        "us_exports_to_cn": model.bilateral[:, us, cn].sum(),
-        "us_imports_from_cn": model.bilateral[:, cn, us].sum(),
-        "us_cn_sales": model.bilateral[:, us, cn].sum() + model.bilateral[:, cn, us].sum(),
-        "welfare_US": model.welfare[us],
-        "welfare_CN": model.welfare[cn],
-        "welfare_THIRD": model.welfare_groups["THIRD"],
-        "welfare_WORLD": model.welfare_groups["WORLD"],
-        "trust": model.trust,
+        "us_exports_to_cn": market.bilateral[:, us, cn].sum(),
+        "us_imports_from_cn": market.bilateral[:, cn, us].sum(),
+        "us_cn_sales": market.bilateral[:, us, cn].sum() + market.bilateral[:, cn, us].sum(),
+        "welfare_US": market.welfare[us],
+        "welfare_CN": market.welfare[cn],
+        "welfare_THIRD": market.welfare_groups["THIRD"],
+        "welfare_WORLD": market.welfare_groups["WORLD"],
+        "trust": model.relations.trust,
         "ally_compliance_small_yard": model.mean_ally_compliance(),
-        "us_share_logic_chips": model.market_share[chips, us],
-        "cn_share_logic_chips": model.market_share[chips, cn],
-        "allies_share_logic_chips": model.market_share[chips, w.allies].sum(),
-        "collaboration_mean": model.collaboration.mean(),
-        "countermeasures": model.countermeasures,
-        "political_shocks": float(model.shocks),
+        "us_share_logic_chips": market.market_share[chips, us],
+        "cn_share_logic_chips": market.market_share[chips, cn],
+        "allies_share_logic_chips": market.market_share[chips, w.allies].sum(),
+        "collaboration_mean": model.relations.collaboration.mean(),
+        "countermeasures": model.relations.countermeasures,
+        "political_shocks": float(model.relations.shocks),
     }
     return {k: float(v) for k, v in out.items()}

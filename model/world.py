@@ -87,10 +87,12 @@ class World:
     def n_sectors(self) -> int:
         return len(self.sectors)
 
-    def c(self, code: str) -> int:
+    def country_index(self, code: str) -> int:
+        """Position of country ``code`` in every (..., C) array."""
         return self.countries.index(code)
 
-    def s(self, sector: str) -> int:
+    def sector_index(self, sector: str) -> int:
+        """Position of ``sector`` in every (S, ...) array."""
         return self.sectors.index(sector)
 
     @cached_property

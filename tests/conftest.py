@@ -100,11 +100,11 @@ def pattern_runs(world):
         runs = []
         for seed in PATTERN_SEEDS:
             m = DecouplingModel(spec, seed=seed, world=world).run()
-            runs.append({"final": headline(m), "revenue": m.revenue_cs.copy(),
-                         "rd": m.country_sector(m.firms.rd), "share": m.market_share.copy(),
-                         "capability": m.country_best(m.firms.capability),
-                         "bilateral": m.bilateral.copy(), "self_sufficiency": m.self_sufficiency.copy(),
-                         "welfare": m.welfare.copy(), "trust": m.trust, "yard": m.policy.controlled.copy()})
+            runs.append({"final": headline(m), "revenue": m.market.revenue.copy(),
+                         "rd": m.firms.by_country(m.firms.rd), "share": m.market.market_share.copy(),
+                         "capability": m.firms.best_by_country(m.firms.capability),
+                         "bilateral": m.market.bilateral.copy(), "self_sufficiency": m.market.self_sufficiency.copy(),
+                         "welfare": m.market.welfare.copy(), "trust": m.relations.trust, "yard": m.policy.controlled.copy()})
         out[label] = runs
     return out
 

@@ -125,7 +125,7 @@ def test_figures_mark_lever_moves_and_the_flow_view_adds_up():
         assert ax.get_xlabel() == "year" and ax.get_ylabel()
         assert any(list(line.get_xdata()) == [model.year, model.year] for line in ax.get_lines())  # axvline
     shares = model.flows("logic_chips")
-    bought = model.bilateral[model.world.s("logic_chips")].sum(0) > 0
+    bought = model.market.bilateral[model.world.sector_index("logic_chips")].sum(0) > 0
     np.testing.assert_allclose(shares.sum(axis=0).to_numpy()[bought], 1.0)
     assert model.reference is not None and len(model.reference) == model.params.time.steps + 1
 

@@ -24,13 +24,13 @@ def test_invariants_every_step(scenario, world):
     for metric in ("compliance", "trust", "self_sufficiency", "collaboration", "market_share"):
         v = frame[frame.metric == metric]["value"]
         assert ((v >= 0) & (v <= 1 + 1e-12)).all(), metric
-    assert (model.segment_demand() >= 0).all()
+    assert (model.market.segment_demand(model.layout, model.policy.coverage) >= 0).all()
 
 
 def test_at_least_200_firms(world):
     model = DecouplingModel("baseline", seed=0, world=world)
     assert model.firms.n >= 200
-    assert len(model.agents) == model.firms.n + world.n_countries
+    assert len(model.agents) == world.n_countries  # the states; the firms are one vectorised set
 
 
 def test_quarterly_steps_cover_2018_to_2035(world):
@@ -40,10 +40,10 @@ def test_quarterly_steps_cover_2018_to_2035(world):
 
 
 @pytest.mark.parametrize("corrupt, message", [
-    (lambda m: m.compliance.__setitem__((m.world.c("JP"), 0), 1.5), "compliance outside"),
-    (lambda m: setattr(m, "trust", -0.2), "trust outside"),
+    (lambda m: m.relations.compliance.__setitem__((m.world.country_index("JP"), 0), 1.5), "compliance outside"),
+    (lambda m: setattr(m.relations, "trust", -0.2), "trust outside"),
     (lambda m: m.firms.capability.__setitem__(0, -1.0), "negative firm capability"),
-    (lambda m: m.market_share.__setitem__((0, 0), m.market_share[0, 0] + 0.1), "market shares"),
+    (lambda m: m.market.market_share.__setitem__((0, 0), m.market.market_share[0, 0] + 0.1), "market shares"),
     (lambda m: m.table.values[-1].__setitem__(0, np.nan), "NaN"),
 ])
 def test_checker_catches_violations(world, corrupt, message):

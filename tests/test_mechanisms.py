@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from decouple.firms import Groups
-from decouple.mechanisms import (ally_compliance, coopetition, export_controls, innovation, knowledge,
+from decouple.groups import Groups
+from decouple.mechanisms import (ally_compliance, coopetition, countermeasures, export_controls, innovation, knowledge,
                                  market, reshoring)
 
 from .conftest import run_steps, small_model, world_variant
@@ -20,7 +20,7 @@ CONTROLS = ["policy.yard=gadgets", "policy.fence=1.0", "policy.licence_approval=
 
 
 def sales(model, seller, buyer, sector=0):
-    return float(model.bilateral[sector, model.world.c(seller), model.world.c(buyer)])
+    return float(model.market.bilateral[sector, model.world.country_index(seller), model.world.country_index(buyer)])
 
 
 # ---------------------------------------------------------------- M1 export controls
@@ -71,7 +71,7 @@ def test_licences_soften_controls(small_world):
 def test_denied_chokepoints_cut_chinese_effective_capability(small_world):
     controlled = run_steps(small_model(small_world, CONTROLS), 1)
     f = controlled.firms
-    cn = f.country == small_world.c("CN")
+    cn = f.country == small_world.country_index("CN")
     assert np.all(f.denial[cn] > 0.15)
     assert np.allclose(f.effective_capability[cn], f.capability[cn] * (1 - f.denial[cn]))
     assert not f.denial[~cn].any()
@@ -83,7 +83,7 @@ def test_entity_list_lists_largest_chinese_firms_first(small_world):
     m = run_steps(small_model(small_world, ["policy.yard=gadgets", "policy.fence=0.8", "policy.entity_list_initial=0.5",
                                             "policy.entity_list_sectors=gadgets"]), 1)
     f = m.firms
-    cn = np.flatnonzero(f.country == small_world.c("CN"))
+    cn = np.flatnonzero(f.country == small_world.country_index("CN"))
     listed, unlisted = cn[f.listed[cn]], cn[~f.listed[cn]]
     assert len(listed) >= 1
     assert f.revenue[listed].min() >= f.revenue[unlisted].max() * 0.999 or len(unlisted) == 0
@@ -119,8 +119,8 @@ def test_compliance_has_inertia():
 
 def test_allies_wait_for_the_negotiation_lag(small_world):
     m = small_model(small_world, CONTROLS + ["policy.ally_pressure=1.0", "allies.negotiation_lag=4"])
-    jp = small_world.c("JP")
-    path = [run_steps(m, 1).compliance[jp, 0] for _ in range(12)]
+    jp = small_world.country_index("JP")
+    path = [run_steps(m, 1).relations.compliance[jp, 0] for _ in range(12)]
     assert max(path[:4]) < 0.02          # nothing while the US negotiates (first four quarters)
     assert path[11] > 5 * max(path[4], 0.01) and path[11] > 0.2
 
@@ -129,11 +129,11 @@ def test_exposed_ally_complies_less(small_world):
     exposed = world_variant(small_world, china_trade_affinity=np.where(
         np.array(small_world.countries) == "JP", 1.5, 0.0))
     settings = CONTROLS + ["policy.ally_pressure=1.0"]
-    jp = small_world.c("JP")
+    jp = small_world.country_index("JP")
     normal = run_steps(small_model(small_world, settings), 16)
     high = run_steps(small_model(exposed, settings), 16)
-    assert high.china_exposure[jp, 0] > normal.china_exposure[jp, 0] or high.compliance[jp, 0] < normal.compliance[jp, 0]
-    assert high.compliance[jp, 0] < normal.compliance[jp, 0] - 0.05
+    assert high.market.china_exposure[jp, 0] > normal.market.china_exposure[jp, 0] or high.relations.compliance[jp, 0] < normal.relations.compliance[jp, 0]
+    assert high.relations.compliance[jp, 0] < normal.relations.compliance[jp, 0] - 0.05
 
 
 # ---------------------------------------------------------------- M6 market substitution
@@ -162,10 +162,10 @@ def test_unilateral_controls_hand_the_market_to_the_ally(small_world):
     settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.licence_approval=0.0", "policy.country_wide=gadgets"]
     allied = run_steps(small_model(small_world, settings + ["policy.ally_pressure=1.0", "allies.bias=4.0"]), 40)
     alone = run_steps(small_model(small_world, settings + ["policy.ally_pressure=0.0"]), 40)
-    us, jp = small_world.c("US"), small_world.c("JP")
-    assert allied.compliance[jp, 0] > 0.8 and alone.compliance[jp, 0] < 0.2
-    assert alone.market_share[0, us] < allied.market_share[0, us]
-    assert alone.market_share[0, jp] > allied.market_share[0, jp]
+    us, jp = small_world.country_index("US"), small_world.country_index("JP")
+    assert allied.relations.compliance[jp, 0] > 0.8 and alone.relations.compliance[jp, 0] < 0.2
+    assert alone.market.market_share[0, us] < allied.market.market_share[0, us]
+    assert alone.market.market_share[0, jp] > allied.market.market_share[0, jp]
 
 
 def test_control_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
@@ -176,8 +176,8 @@ def test_control_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(sm
     risk = run_steps(small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=1.0"]), 12)
 
     def us_share_of(model, buyer):
-        col = model.bilateral[0, :, small_world.c(buyer)]
-        return col[small_world.c("US")] / col.sum()
+        col = model.market.bilateral[0, :, small_world.country_index(buyer)]
+        return col[small_world.country_index("US")] / col.sum()
 
     assert us_share_of(burden, "IN") < us_share_of(neutral, "IN") - 0.02   # the 'ITAR-free' premium abroad
     assert us_share_of(burden, "US") == pytest.approx(us_share_of(neutral, "US"), abs=0.02)
@@ -189,7 +189,7 @@ def test_fdpr_bound_firms_design_out_us_content(small_world):
     settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets", "policy.fdpr=gadgets",
                                "policy.licence_approval=0.0"]
     m = run_steps(small_model(small_world, settings), 24)
-    jp = m.firms.country == small_world.c("JP")
+    jp = m.firms.country == small_world.country_index("JP")
     assert np.all(m.firms.us_content[jp] < m.firms.us_content0[jp] * 0.9)
     no_fdpr = run_steps(small_model(small_world, CONTROLS[:1] + ["policy.fence=0.6"]), 24)
     assert np.allclose(no_fdpr.firms.us_content[jp], no_fdpr.firms.us_content0[jp])
@@ -210,7 +210,7 @@ def test_tariff_cuts_chinese_sales_in_us_and_moves_assembly_to_third_countries(s
     assert sales(taxed, "CN", "US") < 0.7 * sales(free, "CN", "US")
     prod_taxed = reshoring.production_by_location(taxed)[0]
     prod_free = reshoring.production_by_location(free)[0]
-    c = small_world.c
+    c = small_world.country_index
     assert prod_taxed[c("IN")] > prod_free[c("IN")] + 1.0           # to the friend-shoring host
     assert prod_taxed[c("US")] <= prod_free[c("US")] + 1e-9          # not home: no domestic alternative
 
@@ -219,7 +219,7 @@ def test_reshoring_subsidy_moves_production_home_and_diverts_rd(small_world):
     subsidy = ["policy.reshoring_subsidy=5.0", "policy.reshoring_sectors=gadgets"]
     paid = run_steps(small_model(small_world, subsidy), 12)
     none = run_steps(small_model(small_world), 12)
-    us = paid.firms.country == small_world.c("US")
+    us = paid.firms.country == small_world.country_index("US")
     assert paid.firms.loc_cn[us].mean() < 0.5 * none.firms.loc_cn[us].mean()
     assert paid.firms.rd[us].sum() < none.firms.rd[us].sum()
     assert paid.firms.cost[us].mean() > none.firms.cost[us].mean()
@@ -246,7 +246,7 @@ def test_steady_state_efficiency_keeps_open_world_positions(small_world):
     m = run_steps(small_model(small_world), 40)
     f = m.firms
     relative0 = f.capability0 / 1.0
-    relative = f.capability / m.frontier[f.sector]
+    relative = f.capability / m.firms.frontier[f.sector]
     assert np.allclose(relative, relative0, atol=0.03)
 
 
@@ -254,12 +254,12 @@ def test_controls_raise_chinese_self_sufficiency_and_support(small_world):
     controlled = run_steps(small_model(small_world, CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets",
                                                                     "policy.licence_approval=0.0"]), 20)
     open_world = run_steps(small_model(small_world), 20)
-    cn = small_world.c("CN")
-    assert controlled.self_sufficiency[0, cn] > open_world.self_sufficiency[0, cn] + 0.2
-    assert controlled.china_bind[0] > 0.3 and open_world.china_bind[0] == 0
+    cn = small_world.country_index("CN")
+    assert controlled.market.self_sufficiency[0, cn] > open_world.market.self_sufficiency[0, cn] + 0.2
+    assert controlled.relations.china_bind[0] > 0.3 and open_world.relations.china_bind[0] == 0
     is_cn = controlled.firms.country == cn
     assert controlled.firms.subsidy[is_cn].sum() > 5 * open_world.firms.subsidy[is_cn].sum()
-    assert controlled.substitution[0] > open_world.substitution[0]
+    assert controlled.relations.substitution[0] > open_world.relations.substitution[0]
 
 
 def test_substitution_slowest_for_hardest_inputs(small_world):
@@ -268,13 +268,13 @@ def test_substitution_slowest_for_hardest_inputs(small_world):
     cp = hard.chokepoints[0]
     hard.chokepoints = [cp, type(cp)(cp.sector, "hard", cp.holders, cp.weight / 2, 0.95, cp.governed_by, "test")]
     m = run_steps(small_model(hard, CONTROLS), 20)
-    assert m.substitution[1] < 0.5 * m.substitution[0]
+    assert m.relations.substitution[1] < 0.5 * m.relations.substitution[0]
 
 
 def test_losing_revenue_cuts_rd_and_growth(small_world):
     controlled = run_steps(small_model(small_world, CONTROLS), 40)
     open_world = run_steps(small_model(small_world), 40)
-    us_c = controlled.firms.country == small_world.c("US")
+    us_c = controlled.firms.country == small_world.country_index("US")
     assert controlled.firms.revenue[us_c].sum() < 0.85 * open_world.firms.revenue[us_c].sum()
     assert controlled.firms.rd[us_c].sum() < 0.85 * open_world.firms.rd[us_c].sum()
     assert controlled.firms.capability[us_c].max() < open_world.firms.capability[us_c].max()
@@ -284,18 +284,18 @@ def test_losing_revenue_cuts_rd_and_growth(small_world):
 
 def test_screening_collapses_inbound_investment_within_three_years(small_world):
     m = small_model(small_world, ["policy.inbound_screening=0.9"])
-    start = m.investment_in_us
+    start = m.relations.investment_in_us
     run_steps(m, 12)
     target = start * 0.1
-    assert m.investment_in_us - target < 0.1 * (start - target)
+    assert m.relations.investment_in_us - target < 0.1 * (start - target)
 
 
 def test_outbound_ban_cuts_us_funding_of_chinese_rd(small_world):
     banned = run_steps(small_model(small_world, ["policy.outbound_restriction=1.0", "policy.outbound_sectors=gadgets"]), 12)
     open_world = run_steps(small_model(small_world), 12)
-    cn = banned.firms.country == small_world.c("CN")
+    cn = banned.firms.country == small_world.country_index("CN")
     assert banned.firms.investment_rd[cn].sum() < 0.2 * open_world.firms.investment_rd[cn].sum()
-    assert banned.capital_access[0] < open_world.capital_access[0]
+    assert banned.relations.capital_access[0] < open_world.relations.capital_access[0]
 
 
 # ---------------------------------------------------------------- M8 standards
@@ -303,9 +303,9 @@ def test_outbound_ban_cuts_us_funding_of_chinese_rd(small_world):
 def test_ecosystem_split_hurts_third_countries(small_world):
     split = run_steps(small_model(small_world, ["policy.standards_split=1.0", "standards.adjustment_rate=0.5"]), 8)
     open_world = run_steps(small_model(small_world), 8)
-    assert split.split[0] > 0.9
+    assert split.relations.split[0] > 0.9
     for code in ("IN", "ROW", "US", "CN"):
-        assert split.welfare[small_world.c(code)] < open_world.welfare[small_world.c(code)]
+        assert split.market.welfare[small_world.country_index(code)] < open_world.market.welfare[small_world.country_index(code)]
 
 
 # ---------------------------------------------------------------- M9 knowledge, M10 co-opetition
@@ -314,11 +314,11 @@ def test_academic_restrictions_cut_collaboration_and_hurt_both_sides(small_world
     restricted = run_steps(small_model(small_world, ["policy.academic_restriction=0.8", "policy.academic_sectors=gadgets",
                                                      "knowledge.adjustment_rate=0.5"]), 20)
     open_world = run_steps(small_model(small_world), 20)
-    assert restricted.collaboration[0] < 0.3
+    assert restricted.relations.collaboration[0] < 0.3
     assert knowledge.talent_access(restricted)[restricted.firms.country == 0].max() < 1.0
-    best_r, best_o = restricted.country_best(restricted.firms.capability), open_world.country_best(open_world.firms.capability)
-    assert best_r[0, small_world.c("US")] < best_o[0, small_world.c("US")]
-    assert best_r[0, small_world.c("CN")] < best_o[0, small_world.c("CN")]
+    best_r, best_o = restricted.firms.best_by_country(restricted.firms.capability), open_world.firms.best_by_country(open_world.firms.capability)
+    assert best_r[0, small_world.country_index("US")] < best_o[0, small_world.country_index("US")]
+    assert best_r[0, small_world.country_index("CN")] < best_o[0, small_world.country_index("CN")]
 
 
 def test_trust_builds_with_collaboration_and_erodes_with_hostility():
@@ -343,8 +343,8 @@ def test_programmes_shield_collaboration_from_the_chill():
 def test_political_shocks_lower_trust(small_world):
     calm = run_steps(small_model(small_world), 20)
     shocked = run_steps(small_model(small_world, ["coopetition.shock_probability=1.0", "coopetition.shock_size=0.2"]), 20)
-    assert shocked.shocks > 0 and calm.shocks == 0
-    assert shocked.trust < calm.trust
+    assert shocked.relations.shocks > 0 and calm.relations.shocks == 0
+    assert shocked.relations.trust < calm.relations.trust
 
 
 # ---------------------------------------------------------------- M12 counter-measures
@@ -354,8 +354,8 @@ def test_countermeasures_follow_sanctions_and_hit_us_firms(small_world):
                                "china.us_share_cap=0.1", "china.countermeasure_responsiveness=2.0"]
     m = run_steps(small_model(small_world, settings), 16)
     quiet = run_steps(small_model(small_world, settings + ["china.countermeasure_responsiveness=0.0"]), 16)
-    assert m.countermeasures > 0.5 and quiet.countermeasures == 0
-    us = m.firms.country == small_world.c("US")
+    assert m.relations.countermeasures > 0.5 and quiet.relations.countermeasures == 0
+    us = m.firms.country == small_world.country_index("US")
     assert m.firms.cost[us].mean() > quiet.firms.cost[us].mean()          # material controls
-    cn_demand = m.bilateral[0, :, small_world.c("CN")]
-    assert cn_demand[small_world.c("US")] / cn_demand.sum() <= m.us_share_cap() + 1e-9
+    cn_demand = m.market.bilateral[0, :, small_world.country_index("CN")]
+    assert cn_demand[small_world.country_index("US")] / cn_demand.sum() <= countermeasures.us_share_cap(m) + 1e-9

@@ -13,7 +13,7 @@ from .conftest import PATTERN_SEEDS, mean_of, world_variant
 
 
 def us_sum(runs, key, sectors, world):
-    us = world.c("US")
+    us = world.country_index("US")
     return mean_of(runs, key, lambda a: a[sectors, us].sum())
 
 
@@ -84,7 +84,7 @@ def test_coopetition_keeps_trust_highest(pattern_runs):
 def test_coopetition_capability_in_high_benefit_low_risk_sectors(pattern_runs, world):
     safe = (world.benefit >= 0.6) & (world.political_risk <= 0.5)
     assert safe.sum() >= 2
-    us, cn = world.c("US"), world.c("CN")
+    us, cn = world.country_index("US"), world.country_index("CN")
 
     def level(runs):
         return mean_of(runs, "capability", lambda cap: cap[safe][:, [us, cn]].mean())
@@ -119,23 +119,23 @@ def test_allies_comply_only_after_a_lag(world):
 
 
 def test_allies_comply_less_where_china_exposure_is_high(world):
-    kr = world.c("KR")
+    kr = world.country_index("KR")
     exposed = world_variant(world, china_trade_affinity=world.china_trade_affinity + 1.5 * (np.arange(world.n_countries) == kr))
     spec = load_scenario("selective_decoupling", sectors=world.sectors)
     yard = np.flatnonzero(world.small_yard)
 
     def kr_compliance(w):
-        return np.mean([DecouplingModel(spec, seed=s, world=w).run().compliance[kr, yard].mean() for s in PATTERN_SEEDS[:2]])
+        return np.mean([DecouplingModel(spec, seed=s, world=w).run().relations.compliance[kr, yard].mean() for s in PATTERN_SEEDS[:2]])
 
     assert kr_compliance(exposed) < kr_compliance(world) - 0.05
 
 
 def test_unilateral_controls_cost_us_share_and_help_allied_firms(pattern_runs, world):
     allied, alone = pattern_runs["selective_allied"], pattern_runs["selective_unilateral"]
-    us, allies = world.c("US"), world.allies
+    us, allies = world.country_index("US"), world.allies
     assert final(allied, "ally_compliance_small_yard") > 0.5 > final(alone, "ally_compliance_small_yard")
     for sector in ("logic_chips", "chip_tools"):
-        j = world.s(sector)
+        j = world.sector_index(sector)
         us_allied = mean_of(allied, "share", lambda s: s[j, us])
         us_alone = mean_of(alone, "share", lambda s: s[j, us])
         base_us = mean_of(pattern_runs["baseline"], "share", lambda s: s[j, us])

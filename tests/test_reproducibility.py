@@ -54,8 +54,8 @@ def test_set_params_reaches_values_cached_from_parameters(world):
     model.set_params({"policy.yard": ["logic_chips"], "market.switching_scale": 0.5,
                       "coopetition.programme_sectors": ["quantum"], "coopetition.programme_intensity": 1.0})
     model.step()
-    assert np.flatnonzero(model.policy.controlled).tolist() == [world.s("logic_chips")]
+    assert np.flatnonzero(model.policy.controlled).tolist() == [world.sector_index("logic_chips")]
     switching = model.derived(market.switching_of_firms)
     assert switching is not before
     assert np.array_equal(switching, np.clip(world.switching_rate * 0.5, 0.0, 1.0)[model.firms.sector])
-    assert np.flatnonzero(model.derived(knowledge.programme_shield)).tolist() == [world.s("quantum")]
+    assert np.flatnonzero(model.derived(knowledge.programme_shield)).tolist() == [world.sector_index("quantum")]

@@ -58,7 +58,7 @@ def test_chokepoints_are_imports_with_holders(world):
     assert world.chokepoints
     for cp in world.chokepoints:
         assert cp.holders.sum() == pytest.approx(1.0)
-        assert cp.holders[world.c("CN")] == 0
+        assert cp.holders[world.country_index("CN")] == 0
         assert 0 < cp.weight <= 1 and 0 <= cp.difficulty <= 1
 
 

@@ -105,7 +105,7 @@ class ClassroomModel(DecouplingModel):
     def flows(self, sector: str) -> pd.DataFrame:
         """Who sells to whom in ``sector`` now: each buyer's purchases by supplier, in shares."""
         w = self.world
-        sales = self.bilateral[w.s(sector)]  # (seller, buyer)
+        sales = self.market.bilateral[w.sector_index(sector)]  # (seller, buyer)
         bought = sales.sum(0, keepdims=True)
         shares = np.divide(sales, bought, out=np.zeros_like(sales), where=bought > 0)
         return pd.DataFrame(shares, index=list(w.countries), columns=list(w.countries))

@@ -19,12 +19,18 @@ where pressure counts only once the US has pressed for ``negotiation_lag`` quart
 China exposure is the share of the ally's firms' sector sales that go to Chinese buyers (from
 the market, so it changes as trade does), peers is the other allies' mean compliance in the
 sector and retaliation is China's counter-measure intensity (M12). Where the US does not press,
-the target is 0. Allies decide together from last quarter's compliance.
+the target is 0. Allies decide together from last quarter's compliance
+(:meth:`decouple.agents.Ally.decide`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 
 def target_compliance(pressure, security, trust, peers, exposure, autonomy, retaliation,
@@ -42,31 +48,11 @@ def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return np.clip(current + rate * (target - current), 0.0, 1.0)
 
 
-def ally_traits(model) -> tuple[np.ndarray, ...]:
-    """(allies × 1) willingness, trust in US continuity, security dependence and autonomy: fixed
-    while the parameters are (cached by ``model.derived``)."""
+def ally_traits(model: DecouplingModel) -> dict[int, tuple[float, float, float, float]]:
+    """Each ally's willingness, trust in US continuity, security dependence and autonomy, by
+    country index: fixed while the parameters are (cached by ``model.derived``)."""
     w, a = model.world, model.params.allies
-    allies = w.allies
-    willingness = np.array([getattr(a.willingness, w.countries[i]) for i in allies])[:, None]
-    trust = np.clip(w.trust_in_us_continuity[allies] + a.trust_shift, 0.0, 1.0)[:, None]
-    return willingness, trust, w.security_dependence[allies][:, None], w.autonomy[allies][:, None]
-
-
-def decide(model, previous: np.ndarray) -> np.ndarray:
-    """New compliance rows (allies × sectors) given last quarter's matrix ``previous``; every ally
-    decides at once from the same snapshot, so the order of allies does not matter."""
-    w, pol, a = model.world, model.policy, model.params.allies
-    allies = w.allies
-    pressed = pol.pressed
-    rows = previous[allies]
-    if not pressed.any():  # the US presses nowhere: every target is 0
-        return adjust(rows, np.zeros_like(rows), a.adjustment_rate) if rows.any() else rows
-    pressure = model.params.policy.ally_pressure * pressed * (model.pressed_age > a.negotiation_lag)
-    k = len(allies)
-    peers = (rows.sum(0)[None, :] - rows) / (k - 1) if k > 1 else np.zeros_like(rows)
-    willingness, trust, security, autonomy = model.derived(ally_traits)
-    target = target_compliance(pressure[None, :], security, trust, peers,
-                               model.china_exposure[allies], autonomy, model.countermeasures,
-                               willingness, a)
-    target = np.where(pressed[None, :], target, 0.0)
-    return adjust(rows, target, a.adjustment_rate)
+    return {int(i): (float(getattr(a.willingness, w.countries[i])),
+                     float(np.clip(w.trust_in_us_continuity[i] + a.trust_shift, 0.0, 1.0)),
+                     float(w.security_dependence[i]), float(w.autonomy[i]))
+            for i in w.allies}

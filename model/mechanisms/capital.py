@@ -20,37 +20,49 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .reshoring import allocate_subsidy
 
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
-def initialise(model) -> None:
+
+def starting_flows(model: DecouplingModel) -> tuple[float, np.ndarray]:
+    """(Chinese investment into the US, (S,) US investment into Chinese firms) in 2018, US$ bn/yr;
+    the latter split over sectors by Chinese firms' 2018 sales."""
     f, w, cap = model.firms, model.world, model.params.capital
-    is_cn = f.country == w.c("CN")
-    cn_sales = np.bincount(f.sector, weights=f.revenue * is_cn, minlength=w.n_sectors)
-    model.investment_in_cn0 = cap.us_to_cn_initial * cn_sales / cn_sales.sum()
-    model.investment_in_cn = model.investment_in_cn0.copy()
-    model.investment_in_us = float(cap.cn_to_us_initial)
-    model.capital_access = np.ones(w.n_sectors)
-    fund_rd(model)
+    cn_sales = np.bincount(f.sector, weights=f.revenue * model.layout.is_cn, minlength=w.n_sectors)
+    return float(cap.cn_to_us_initial), cap.us_to_cn_initial * cn_sales / cn_sales.sum()
 
 
-def fund_rd(model) -> None:
+def fund_rd(model: DecouplingModel) -> None:
+    """``vc_rd_share`` of US investment funds Chinese firms' R&D, split by sales.
+
+    Reads: relations.investment_in_cn, firms.revenue. Writes: firms.investment_rd.
+    """
     f = model.firms
-    f.investment_rd = allocate_subsidy(model.investment_in_cn * model.params.capital.vc_rd_share,
-                                       f.sector, f.revenue, model.is_cn)
+    f.investment_rd = allocate_subsidy(model.relations.investment_in_cn * model.params.capital.vc_rd_share,
+                                       f.sector, f.revenue, model.layout.is_cn)
 
 
-def update(model) -> None:
-    pol, cap = model.policy, model.params.capital
-    confidence = min(1.0, model.trust / max(model.params.coopetition.trust_initial, 1e-9)) ** cap.trust_elasticity
+def update(model: DecouplingModel) -> None:
+    """Investment flows close part of the gap to their targets; access and funded R&D follow.
+
+    Reads: policy (inbound screening, outbound ban), relations.trust (this quarter's),
+    firms.revenue (this quarter's). Writes: relations.investment_in_us,
+    relations.investment_in_cn, relations.capital_access, firms.investment_rd.
+    """
+    pol, cap, rel = model.policy, model.params.capital, model.relations
+    confidence = min(1.0, rel.trust / max(model.params.coopetition.trust_initial, 1e-9)) ** cap.trust_elasticity
     inbound_target = cap.cn_to_us_initial * (1.0 - model.params.policy.inbound_screening * pol.active) * confidence
-    model.investment_in_us += cap.adjustment_rate * (inbound_target - model.investment_in_us)
-    outbound_target = model.investment_in_cn0 * (1.0 - pol.outbound) * confidence
-    model.investment_in_cn = model.investment_in_cn + cap.adjustment_rate * (outbound_target - model.investment_in_cn)
-    inbound_access = model.investment_in_us / cap.cn_to_us_initial if cap.cn_to_us_initial > 0 else 1.0
-    outbound_access = np.divide(model.investment_in_cn, model.investment_in_cn0,
-                                out=np.ones_like(model.investment_in_cn0), where=model.investment_in_cn0 > 0)
-    model.capital_access = 0.5 * inbound_access + 0.5 * outbound_access
+    rel.investment_in_us += cap.adjustment_rate * (inbound_target - rel.investment_in_us)
+    outbound_target = rel.investment_in_cn0 * (1.0 - pol.outbound) * confidence
+    rel.investment_in_cn = rel.investment_in_cn + cap.adjustment_rate * (outbound_target - rel.investment_in_cn)
+    inbound_access = rel.investment_in_us / cap.cn_to_us_initial if cap.cn_to_us_initial > 0 else 1.0
+    outbound_access = np.divide(rel.investment_in_cn, rel.investment_in_cn0,
+                                out=np.ones_like(rel.investment_in_cn0), where=rel.investment_in_cn0 > 0)
+    rel.capital_access = 0.5 * inbound_access + 0.5 * outbound_access
     fund_rd(model)

@@ -21,28 +21,42 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 
 def activity(benefit: np.ndarray, collaboration: np.ndarray) -> float:
+    """Benefit-weighted collaboration across sectors."""
     return float((benefit * collaboration).sum() / benefit.sum())
 
 
 def shock_exposure(benefit: np.ndarray, risk: np.ndarray, collaboration: np.ndarray) -> float:
+    """Benefit-weighted political risk of the collaboration under way."""
     return float((benefit * risk * collaboration).sum() / benefit.sum())
 
 
 def trust_step(trust: float, activity_level: float, hostility: float, build: float, erosion: float) -> float:
+    """Trust after a quarter: built by collaboration, eroded by hostility (before shocks)."""
     trust = trust + build * activity_level * (1.0 - trust) - erosion * hostility * trust
     return min(max(float(trust), 0.0), 1.0)
 
 
-def update(model) -> None:
-    w, co = model.world, model.params.coopetition
-    trust = trust_step(model.trust, activity(w.benefit, model.collaboration), model.hostility,
+def update(model: DecouplingModel) -> None:
+    """Trust builds and erodes; a political shock may strike.
+
+    Reads: relations.trust, relations.collaboration (last quarter's), relations.hostility (this
+    quarter's); draws one uniform number from model.rng every quarter, so the random stream does
+    not depend on policy. Writes: relations.trust, relations.shocks.
+    """
+    w, co, rel = model.world, model.params.coopetition, model.relations
+    trust = trust_step(rel.trust, activity(w.benefit, rel.collaboration), rel.hostility,
                        co.trust_build, co.trust_erosion)
-    draw = model.rng.random()  # drawn every quarter so the random stream does not depend on policy
-    if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, model.collaboration):
+    draw = model.rng.random()
+    if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, rel.collaboration):
         trust *= 1.0 - co.shock_size
-        model.shocks += 1
-    model.trust = trust
+        rel.shocks += 1
+    rel.trust = trust

@@ -19,34 +19,40 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
-def listed_share(model) -> np.ndarray:
+
+def listed_share(model: DecouplingModel) -> np.ndarray:
     """(S,) share of Chinese firms' sales made by entity-listed firms."""
     f, w = model.firms, model.world
     if not f.listed.any():
         return np.zeros(w.n_sectors)
-    is_cn = model.is_cn
+    is_cn = model.layout.is_cn
     total = np.bincount(f.sector, weights=f.revenue * is_cn, minlength=w.n_sectors)
     listed = np.bincount(f.sector, weights=f.revenue * (is_cn & f.listed), minlength=w.n_sectors)
     return np.divide(listed, total, out=np.zeros_like(total), where=total > 0)
 
 
-def sanction_intensity(model) -> float:
+def sanction_intensity(model: DecouplingModel) -> float:
+    """US sanctions as China reads them: controls on covered demand, listed firms, bans and
+    tariffs, weighted by China's 2018 demand (capped at 1 per sector)."""
     pol = model.policy
     controls = pol.fence * (1.0 - pol.licence) * pol.coverage
     listing = listed_share(model) * (1.0 - model.params.policy.entity_licence_approval)
     per_sector = np.clip(controls + listing + pol.ban + pol.tariff, 0.0, 1.0)
-    return float((model.china_demand_weights * per_sector).sum())
+    return float((model.layout.china_demand_weights * per_sector).sum())
 
 
-def update(model) -> None:
-    c = model.params.china
-    model.sanction_intensity = sanction_intensity(model)
-    target = min(1.0, c.countermeasure_responsiveness * model.sanction_intensity)
-    model.countermeasures += c.countermeasure_review_rate * (target - model.countermeasures)
-    model.hostility = hostility(model.sanction_intensity, model.countermeasures)
+def reviewed(current: float, sanctions: float, responsiveness: float, review_rate: float) -> float:
+    """Counter-measure intensity after a quarterly review: it closes ``review_rate`` of the gap to
+    ``responsiveness x sanctions`` (capped at 1)."""
+    target = min(1.0, responsiveness * sanctions)
+    return current + review_rate * (target - current)
 
 
 def hostility(sanctions: float, countermeasures: float) -> float:
@@ -54,24 +60,26 @@ def hostility(sanctions: float, countermeasures: float) -> float:
     return min(max((sanctions + countermeasures) / 2.0, 0.0), 1.0)
 
 
-def retaliatory_tariffs(model) -> np.ndarray:
+def retaliatory_tariffs(model: DecouplingModel) -> np.ndarray:
     """(n, B) Chinese tariff on US firms' sales to Chinese buyers."""
-    f = model.firms
-    out = np.zeros((f.n, model.n_segments))
-    rate = model.params.china.retaliatory_tariff * model.countermeasures * model.is_us
-    out[:, model.cn] = rate
-    out[:, model.listed_segment] = rate
+    f, layout = model.firms, model.layout
+    out = np.zeros((f.n, layout.n_segments))
+    rate = model.params.china.retaliatory_tariff * model.relations.countermeasures * layout.is_us
+    out[:, layout.cn] = rate
+    out[:, layout.listed_segment] = rate
     return out
 
 
-def us_share_cap(model) -> float:
-    return 1.0 - (1.0 - model.params.china.us_share_cap) * model.countermeasures
+def us_share_cap(model: DecouplingModel) -> float:
+    """Largest share of Chinese demand US firms may hold under the counter-measures."""
+    return 1.0 - (1.0 - model.params.china.us_share_cap) * model.relations.countermeasures
 
 
-def material_cost_factor(model) -> np.ndarray:
+def material_cost_factor(model: DecouplingModel) -> np.ndarray:
     """(n,) unit-cost multiplier from China's controls on materials it dominates."""
     f, w = model.firms, model.world
-    role = model.firm_is
-    target = np.where(role["controller"], 1.0, np.where(role["ally"], model.compliance.take(model.firm_cs), 0.0))
+    role = model.layout.firm_is
+    exposed = np.where(role["controller"], 1.0,
+                       np.where(role["ally"], model.relations.compliance.take(model.layout.firm_in_cs), 0.0))
     return 1.0 + (model.params.china.material_controls * w.material_dependence[f.sector]
-                  * model.countermeasures * target)
+                  * model.relations.countermeasures * exposed)

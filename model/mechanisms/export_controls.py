@@ -26,8 +26,12 @@ Rules
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 FDPR_SOFTNESS = 0.02  # width (in US-content share) of the smooth step at the de-minimis line
 SEE_THROUGH = 0.05  # US content below which a product counts as free of it ('ITAR-free') under all-destination rules
@@ -39,7 +43,7 @@ class PolicyState:
 
     active: bool
     controlled: np.ndarray  # (S,) bool
-    fence: np.ndarray  # (S,) strictness where controlled, else 0
+    fence: np.ndarray  # (S,) strictness where controlled, else 0 (the control intensity)
     licence: np.ndarray  # (S,) share of refused sales licensed anyway
     coverage: np.ndarray  # (S,) share of Chinese demand covered by the rules
     country_wide: np.ndarray  # (S,) bool
@@ -53,11 +57,6 @@ class PolicyState:
     reshoring: np.ndarray  # (S,) reshoring subsidy, US$ bn/yr
     entity_coverage: float  # entity list coverage of Chinese demand
     entity_sectors: np.ndarray  # (S,) bool
-
-    @property
-    def intensity(self) -> np.ndarray:
-        """Control intensity per sector: the fence where controlled, else 0."""
-        return self.fence
 
     @property
     def pressed(self) -> np.ndarray:
@@ -125,7 +124,14 @@ def standing_levers(params, sectors: tuple[str, ...], active: bool, reshoring_we
     )
 
 
-def fdpr_reach(model) -> np.ndarray:
+def country_us_content(model: DecouplingModel) -> np.ndarray:
+    """(S, C) mean US content of each country's firms (the seed value where it has none)."""
+    f = model.firms
+    count = model.layout.firm_count
+    return np.where(count > 0, f.by_country(f.us_content) / np.maximum(count, 1), model.world.us_content)
+
+
+def fdpr_reach(model: DecouplingModel) -> np.ndarray:
     """(n,) how far US rules reach each firm's products through their US content: FDPR above the
     de-minimis share in FDPR sectors; any US content at all where controls cover all destinations
     (ITAR's 'see-through' rule)."""
@@ -164,82 +170,92 @@ def binding_by_role(controller: np.ndarray, ally: np.ndarray, third: np.ndarray,
     return bind * controlled_of_firm
 
 
-def update_binding(model) -> None:
+def update_binding(model: DecouplingModel) -> None:
+    """Which firms' sales to covered Chinese buyers the controls bind, and how far.
+
+    Reads: policy, relations.compliance (this quarter's), firms.us_content (last quarter's).
+    Writes: firms.fdpr_reach, firms.binding.
+    """
     f, pol = model.firms, model.policy
-    model.fdpr_reach = fdpr_reach(model)
+    f.fdpr_reach = fdpr_reach(model)
     if not pol.controlled.any():
         f.binding = np.zeros(f.n)
         return
-    role = model.firm_is
-    compliance = model.compliance.take(model.firm_cs)
-    f.binding = binding_by_role(role["controller"], role["ally"], role["third"], compliance, model.fdpr_reach,
+    role = model.layout.firm_is
+    compliance = model.relations.compliance.take(model.layout.firm_in_cs)
+    f.binding = binding_by_role(role["controller"], role["ally"], role["third"], compliance, f.fdpr_reach,
                                 pol.controlled[f.sector].astype(float))
 
 
-def update_entity_list(model) -> None:
+def extend_entity_list(revenue: np.ndarray, listed: np.ndarray, china_blocks: list[tuple[int, int]],
+                       policy: PolicyState) -> None:
     """List the largest Chinese firms of the entity-list sectors until their share of Chinese
-    firms' sales in the sector reaches the coverage. Listing is never undone, and as listed firms
-    shrink the list reaches further (as it has reached listed firms' successors and suppliers)."""
-    f, pol = model.firms, model.policy
-    if pol.entity_coverage <= 0:
+    firms' sales in the sector reaches the coverage; ``listed`` is changed in place. Listing is
+    never undone, and as listed firms shrink the list reaches further (as it has reached listed
+    firms' successors and suppliers). ``china_blocks`` gives each sector's (start, stop) rows of
+    Chinese firms."""
+    if policy.entity_coverage <= 0:
         return
-    for s in np.flatnonzero(pol.entity_sectors):
-        start, stop = model.china_firms[s]  # a sector's Chinese firms are stored together
-        revenue, listed = f.revenue[start:stop], f.listed[start:stop]  # (views: listing writes f.listed)
-        total = revenue.sum()
+    for s in np.flatnonzero(policy.entity_sectors):
+        start, stop = china_blocks[s]  # a sector's Chinese firms are stored together
+        sector_revenue, sector_listed = revenue[start:stop], listed[start:stop]  # (views: listing writes `listed`)
+        total = sector_revenue.sum()
         if total <= 0:
             continue
         # Nothing changes where the list already covers the target. The covered share is added
         # up in revenue order below; added up in stored order it differs by far less than 1e-9,
         # so a sector covered with that margin is passed over without sorting its firms.
-        if revenue[listed].sum() / total >= pol.entity_coverage - 1e-12 + 1e-9:
+        if sector_revenue[sector_listed].sum() / total >= policy.entity_coverage - 1e-12 + 1e-9:
             continue
-        order = np.argsort(-revenue, kind="stable")
-        covered = revenue[order][listed[order]].sum() / total
+        order = np.argsort(-sector_revenue, kind="stable")
+        covered = sector_revenue[order][sector_listed[order]].sum() / total
         for i in order:
-            if covered >= pol.entity_coverage - 1e-12:
+            if covered >= policy.entity_coverage - 1e-12:
                 break
-            if not listed[i]:
-                listed[i] = True
-                covered += revenue[i] / total
+            if not sector_listed[i]:
+                sector_listed[i] = True
+                covered += sector_revenue[i] / total
 
 
-def holder_blocking(model, fdpr_mask: np.ndarray, bound: np.ndarray | None = None) -> np.ndarray:
+def holder_blocking(model: DecouplingModel, fdpr_mask: np.ndarray, bound: np.ndarray | None = None) -> np.ndarray:
     """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
     buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries.
     ``bound`` is :func:`fdpr_bound` of the countries' US content (computed when not given)."""
     if bound is None:
-        bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)  # (S, C)
+        bound = fdpr_bound(country_us_content(model), model.params.policy.de_minimis)  # (S, C)
     fdpr = fdpr_mask[:, None] * bound
-    role = model.country_is
+    role = model.layout.country_is
     return np.where(role["controller"], 1.0,
-                    np.where(role["ally"], np.maximum(model.compliance.T, fdpr),
+                    np.where(role["ally"], np.maximum(model.relations.compliance.T, fdpr),
                              np.where(role["third"], fdpr, 0.0)))
 
 
-def update_denial(model) -> None:
-    """Chokepoint inputs lost by each Chinese firm, and its effective capability."""
+def update_denial(model: DecouplingModel) -> None:
+    """Chokepoint inputs lost by each Chinese firm, and its effective capability.
+
+    Reads: policy, firms.listed, firms.us_content, relations.compliance, relations.substitution
+    (this quarter's). Writes: firms.denial, firms.effective_capability.
+    """
     f, w, pol = model.firms, model.world, model.policy
-    is_cn = model.is_cn
+    layout = model.layout
     denial = np.zeros(f.n)
-    listed = f.listed & is_cn
+    listed = f.listed & layout.is_cn
     if w.chokepoints and (listed.any() or pol.country_wide.any()):
-        bound = fdpr_bound(model.country_us_content, model.params.policy.de_minimis)
+        bound = fdpr_bound(country_us_content(model), model.params.policy.de_minimis)
         # entity-list rules: all US-origin items, whatever the yard, bar what is licensed
         block_listed = holder_blocking(model, pol.fdpr_listed, bound)
         listed_strength = 1.0 - model.params.policy.entity_licence_approval
         # country-wide rules: inputs governed by a controlled sector, above the fence
         block_wide = holder_blocking(model, pol.fdpr, bound) * pol.controlled[:, None]
-        cps = model.chokepoint_arrays
-        g = cps["governed_by"]
-        left = 1.0 - model.substitution
-        refused_listed = (cps["holders"] * block_listed[g]).sum(1) * listed_strength * left
-        refused_wide = (cps["holders"] * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
+        cps = layout.chokepoints
+        g = cps.governed_by
+        left = 1.0 - model.relations.substitution
+        refused_listed = (cps.holders * block_listed[g]).sum(1) * listed_strength * left
+        refused_wide = (cps.holders * block_wide[g]).sum(1) * pol.fence[g] * (1.0 - pol.licence[g]) * left
         # per Chinese firm (the others lose nothing): the chokepoints of its sector (rows of
-        # cps["of_firm"] are firms, columns inputs; it is 0 or 1, so weighting it first gives
-        # the same products)
-        rows = model.china_rows
+        # cps.weight_of_firm are firms, columns inputs)
+        rows = layout.china_rows
         lost = np.maximum(refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :])
-        denial[rows] = (lost * cps["weight_of_firm"][rows]).sum(1)
+        denial[rows] = (lost * cps.weight_of_firm[rows]).sum(1)
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

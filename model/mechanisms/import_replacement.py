@@ -25,49 +25,53 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .reshoring import allocate_subsidy
 
+if TYPE_CHECKING:
+    from ..firms import Firms
+    from ..model import DecouplingModel
+    from ..state import Chokepoints
+    from .export_controls import PolicyState
 
-def barrier_bind(model) -> np.ndarray:
-    """(S,) how hard tariffs and bans bind Chinese exports: barrier level × export share."""
-    pol = model.policy
-    return np.clip(pol.tariff + pol.ban, 0.0, 1.0) * model.china_export_share0
+
+def barrier_bind(policy: PolicyState, export_share0: np.ndarray) -> np.ndarray:
+    """(S,) how hard tariffs and bans bind Chinese exports: barrier level x 2018 export share."""
+    return np.clip(policy.tariff + policy.ban, 0.0, 1.0) * export_share0
 
 
-def bind(model, barrier: np.ndarray | None = None) -> np.ndarray:
-    """(S,) how hard US measures bind China in each sector, in [0, 1]; ``barrier`` is
-    :func:`barrier_bind` (computed when not given)."""
+def bind(model: DecouplingModel, barrier: np.ndarray) -> np.ndarray:
+    """(S,) how hard US measures bind China in each sector, in [0, 1]: controls on covered demand,
+    the capability Chinese firms lose to denied inputs (their current ``denial``), and
+    ``barrier`` (:func:`barrier_bind`)."""
     f, w, pol = model.firms, model.world, model.policy
     if f.denial.any():
-        is_cn = model.is_cn
+        is_cn = model.layout.is_cn
         weights = f.revenue * is_cn + 1e-12 * is_cn
         denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
         denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
     else:
         denial = np.zeros(w.n_sectors)
     controls = pol.coverage * pol.fence * (1.0 - pol.licence)
-    return np.clip(controls + denial + (barrier_bind(model) if barrier is None else barrier), 0.0, 1.0)
+    return np.clip(controls + denial + barrier, 0.0, 1.0)
 
 
 def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarray:
+    """State support per sector, as a multiple of priority x world R&D."""
     return base + extra * bind_level
 
 
-def update(model) -> None:
-    f, c = model.firms, model.params.china
-    barrier = barrier_bind(model)
-    model.china_bind = bind(model, barrier)
-    level = support_level(c.base_support, c.state_support, model.china_bind)
-    model.china_support_level = level
-    funds = level * model.china_priority * model.world_rd0 * model.demand_index
-    f.subsidy = allocate_subsidy(funds, f.sector, f.revenue, model.is_cn)
-    if barrier.any():  # (otherwise the growth factor is exactly 1)
-        growth = 1.0 + c.home_absorption * barrier
-        model.demand_multiplier[:, model.cn] *= growth ** 0.25
-    cps = model.chokepoint_arrays
-    if len(cps["weight"]):
-        drive = np.maximum(level[cps["sector"]], level[cps["governed_by"]])
-        step = c.substitution_rate / 4.0 * drive * cps["ease"]
-        model.substitution = np.minimum(1.0, model.substitution + step * (1.0 - model.substitution))
+def allocate(funds: np.ndarray, firms: Firms, is_cn: np.ndarray) -> np.ndarray:
+    """(n,) each sector's support split over its Chinese firms by sales (national champions)."""
+    return allocate_subsidy(funds, firms.sector, firms.revenue, is_cn)
+
+
+def substituted(substitution: np.ndarray, level: np.ndarray, chokepoints: Chokepoints, rate: float) -> np.ndarray:
+    """(K,) substitution of chokepoint inputs after a quarter: support closes
+    ``rate x support x (1 - difficulty)`` of the remaining gap a year."""
+    drive = np.maximum(level[chokepoints.sector], level[chokepoints.governed_by])
+    step = rate / 4.0 * drive * chokepoints.ease
+    return np.minimum(1.0, substitution + step * (1.0 - substitution))

@@ -7,7 +7,7 @@ capital that shuns China loses returns and later R&D); S2 四(一) (China is abo
 US tech industry's market); mechanisms.md M7 (catch-up slows near the frontier and with
 chokepoint difficulty).
 
-Rules, per firm and quarter
+Rules, per firm and quarter (applied by the firm set: :meth:`decouple.firms.Firms.innovate`)
 - R&D = rd_intensity × revenue × (1 + rd_effort_trend)^years − reshoring diversion
   + Chinese state support + R&D funded by US investment.
 - Own innovation: capability grows by ``innovation_rate/4 × efficiency × effort × talent × inputs
@@ -26,17 +26,23 @@ Rules, per firm and quarter
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from . import knowledge, reshoring
+if TYPE_CHECKING:
+    from ..firms import Firms
+    from ..world import World
 
 
-def rd_spending(model) -> np.ndarray:
-    f, w = model.firms, model.world
-    effort_trend = ((1.0 + w.rd_effort_trend) ** model.years_elapsed)[f.country]  # per country, then per firm
+def rd_spending(firms: Firms, world: World, years_elapsed: float, rd_diversion: float) -> np.ndarray:
+    """(n,) R&D, US$ bn/yr: intensity x revenue x the country's effort trend, less what reshoring
+    diverts (at most a quarter of it), plus Chinese state support and R&D funded by US investment."""
+    f, w = firms, world
+    effort_trend = ((1.0 + w.rd_effort_trend) ** years_elapsed)[f.country]  # per country, then per firm
     own = w.rd_intensity[f.sector] * f.revenue * effort_trend
     if f.reshoring_subsidy.any():  # (nothing is diverted without reshoring subsidies)
-        own = own - np.minimum(reshoring.rd_diverted(model), 0.25 * own)
+        own = own - np.minimum(rd_diversion * f.reshoring_subsidy, 0.25 * own)
     return own + f.subsidy + f.investment_rd
 
 
@@ -44,7 +50,7 @@ def steady_state_efficiency(relative: np.ndarray, innovation_rate: np.ndarray, c
                             difficulty: np.ndarray, floor: float) -> np.ndarray:
     """Own-innovation efficiency that keeps a firm at ``relative`` capability in the open world.
 
-    With absorption = relative, catch-up adds ``catch_up × (1 − difficulty) × (1 − relative)`` to
+    With absorption = relative, catch-up adds ``catch_up x (1 - difficulty) x (1 - relative)`` to
     the firm's growth rate; efficiency makes up the rest of the frontier's ``innovation_rate``.
     """
     catch = catch_up_rate * (1.0 - difficulty) * (1.0 - relative)
@@ -64,27 +70,3 @@ def own_innovation(capability, rate, efficiency, effort_level, talent, inputs, s
 def catch_up(capability, frontier, rate, difficulty, absorption):
     """Quarterly capability gained by closing the gap to the frontier; zero at the frontier."""
     return rate / 4.0 * (1.0 - difficulty) * absorption * np.maximum(frontier - capability, 0.0)
-
-
-def update(model) -> None:
-    f, w, p = model.firms, model.world, model.params.innovation
-    s = f.sector
-    f.rd = rd_spending(model)
-    rd_norm = f.rd0 * model.demand_index[s]
-    ratio = f.rd / np.maximum(rd_norm, 1e-12)
-    inputs = 1.0 - p.input_growth_penalty * f.denial
-    shock = np.exp(p.noise * model.rng.standard_normal(f.n) - p.noise ** 2 / 2.0)
-    own = own_innovation(f.capability, w.innovation_rate[s], model.efficiency,
-                         effort(f.rd, rd_norm, p.rd_elasticity, p.effort_max),
-                         knowledge.talent_access(model), inputs, shock)
-
-    frontier = model.frontier[s]
-    relative = f.capability / frontier
-    indigenous = p.indigenous_weight * np.clip(ratio - 1.0, 0.0, 3.0) * relative
-    captive = model.params.china.captive_learning * np.maximum(
-        0.0, (model.self_sufficiency - model.self_sufficiency0).take(model.firm_sc))
-    absorption = relative * knowledge.absorption_access(model) + np.where(model.is_cn, indigenous + captive, 0.0)
-    gain = catch_up(f.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
-    f.capability = f.capability + own + gain
-    f.effective_capability = f.capability * (1.0 - f.denial)
-    model.frontier = model.sector_max(f.capability)

@@ -19,9 +19,14 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .export_controls import sector_mask
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 
 def collaboration_target(restriction: np.ndarray, trust: float, trust_initial: float, chill: float,
@@ -31,33 +36,37 @@ def collaboration_target(restriction: np.ndarray, trust: float, trust_initial: f
     return (1.0 - restriction) * (chilled + (1.0 - chilled) * shield)
 
 
-def programme_shield(model) -> np.ndarray:
+def programme_shield(model: DecouplingModel) -> np.ndarray:
     """(S,) how far joint programmes shield each sector (fixed while the parameters are)."""
     co = model.params.coopetition
     return co.programme_intensity * sector_mask(co.programme_sectors, model.world.sectors)
 
 
-def update(model) -> None:
-    k, co = model.params.knowledge, model.params.coopetition
+def update(model: DecouplingModel) -> None:
+    """Research collaboration moves toward what restrictions and the chill leave.
+
+    Reads: policy.academic, relations.trust (this quarter's). Writes: relations.collaboration.
+    """
+    k, co, rel = model.params.knowledge, model.params.coopetition, model.relations
     shield = model.derived(programme_shield)
-    target = collaboration_target(model.policy.academic, model.trust, co.trust_initial, k.chill, shield)
-    model.collaboration = np.clip(model.collaboration + k.adjustment_rate * (target - model.collaboration), 0.0, 1.0)
+    target = collaboration_target(model.policy.academic, rel.trust, co.trust_initial, k.chill, shield)
+    rel.collaboration = np.clip(rel.collaboration + k.adjustment_rate * (target - rel.collaboration), 0.0, 1.0)
 
 
-def talent_access(model) -> np.ndarray:
+def talent_access(model: DecouplingModel) -> np.ndarray:
     """(n,) share of own innovation US/allied/third firms keep; Chinese firms 1 (see absorption)."""
     f, w = model.firms, model.world
-    lost = (w.talent_dependence * (1.0 - model.collaboration))[f.sector]  # per sector, then per firm
-    return np.where(model.is_cn, 1.0, 1.0 - lost)
+    lost = (w.talent_dependence * (1.0 - model.relations.collaboration))[f.sector]  # per sector, then per firm
+    return np.where(model.layout.is_cn, 1.0, 1.0 - lost)
 
 
-def absorption_access(model) -> np.ndarray:
+def absorption_access(model: DecouplingModel) -> np.ndarray:
     """(n,) share of foreign knowledge a firm can absorb: 1 when open; for Chinese firms a
     weighted mean of input imports, research collaboration and investment links."""
-    f, k = model.firms, model.params.knowledge
+    f, k, rel = model.firms, model.params.knowledge, model.relations
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)
-    china = (k.weight_trade * (1.0 - f.denial) + k.weight_collaboration * model.collaboration[f.sector]
-             + k.weight_capital * model.capital_access[f.sector]) / total
-    return np.where(model.is_cn, china, 1.0)
+    china = (k.weight_trade * (1.0 - f.denial) + k.weight_collaboration * rel.collaboration[f.sector]
+             + k.weight_capital * rel.capital_access[f.sector]) / total
+    return np.where(model.layout.is_cn, china, 1.0)

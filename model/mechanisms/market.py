@@ -24,14 +24,20 @@ Rules
 - A non-US firm that FDPR binds replaces ``design_out_rate`` of its original US content per
   quarter, times the share of its sales made outside the US (where US-bound products are refused
   or shunned), at a lasting cost; once below de minimis it is free of US rules ('ITAR-free').
+  The firm set applies this rule (:meth:`decouple.firms.Firms.design_out`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..firms import Groups
-from . import market_barriers, standards
+from ..groups import Groups
+from . import countermeasures, market_barriers, standards
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 TINY = 1e-12
 
@@ -77,33 +83,35 @@ def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, column
     return out
 
 
-def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
+def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | None]:
     """(n, B) logit attractiveness and (n, B) availability of each firm to each segment
     (None when every firm is available to every segment)."""
-    f, pol, p = model.firms, model.policy, model.params
+    f, pol, p, layout = model.firms, model.policy, model.params, model.layout
     s = f.sector
-    cn, listed_col = model.cn, model.listed_segment
-    aq, ap = model.firm_quality_sensitivity, model.firm_price_sensitivity
+    cn, listed_col = layout.cn, layout.listed_segment
+    aq, ap = layout.quality_sensitivity, layout.price_sensitivity
     log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
     # While no term below depends on the buyer segment, utility is kept as one column.
     utility = (aq * log_q - ap * np.log(f.cost))[:, None]
     # (terms that are zero in an open world are skipped, which only saves time)
-    if model.tariffs.any():
-        utility = utility - ap[:, None] * np.log1p(model.tariffs)
-    if model.split.any():
+    tariffs = model.market.tariffs
+    if tariffs.any():
+        utility = utility - ap[:, None] * np.log1p(tariffs)
+    if model.relations.split.any():
         utility = utility - standards.incompatibility_penalty(model)
     # US controls: burden abroad (ITAR-free premium) and supply risk in China.
-    bound = f.binding * pol.intensity[s]
+    bound = f.binding * pol.fence[s]
     if bound.any():
         burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
-        utility = utility - (burden * bound)[:, None] * model.abroad_segments[None, :]
+        utility = utility - (burden * bound)[:, None] * layout.abroad_segments[None, :]
         risk = p.market.china_supply_risk * bound
         utility[:, cn] -= risk
         utility[:, listed_col] -= risk
     # China's buy-domestic preference where controls bind (M7).
-    if model.china_bind.any():
-        utility = np.repeat(utility, model.n_segments, axis=1) if utility.shape[1] == 1 else utility
-        preference = p.china.buy_domestic * model.china_bind[s] * model.is_cn
+    china_bind = model.relations.china_bind
+    if china_bind.any():
+        utility = np.repeat(utility, layout.n_segments, axis=1) if utility.shape[1] == 1 else utility
+        preference = p.china.buy_domestic * china_bind[s] * layout.is_cn
         utility[:, cn] += preference
         utility[:, listed_col] += preference
 
@@ -117,8 +125,8 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
     if not beta.any():
         return attract, avail
     if avail is None:
-        avail = np.ones((f.n, model.n_segments))
-    threshold = (1.0 - pol.fence[s]) * model.frontier[s]
+        avail = np.ones((f.n, layout.n_segments))
+    threshold = (1.0 - pol.fence[s]) * f.frontier[s]
     has_variant = (pol.fence[s] < 1.0).astype(float)
     capped_q = np.minimum(f.effective_capability, threshold)
     capped_gain = np.exp(aq * (np.log(np.maximum(capped_q, TINY)) - np.log(np.maximum(f.effective_capability, TINY))))
@@ -128,32 +136,41 @@ def attractiveness(model) -> tuple[np.ndarray, np.ndarray | None]:
     return attract, avail
 
 
-def clear(model) -> None:
-    """Buyers reallocate demand; firms' revenue and the bilateral sales matrix follow."""
-    f = model.firms
-    if model.policy.tariff.any() or model.countermeasures > 0:
-        model.tariffs = market_barriers.tariff_matrix(model) + model.retaliatory_tariffs()
-    elif model.tariffs.any():
-        model.tariffs = np.zeros_like(model.tariffs)
+def clear(model: DecouplingModel) -> None:
+    """Buyers reallocate demand; firms' revenue and the market's tallies follow.
+
+    Reads: policy, firms (capability, cost, binding, shares), relations (split, china_bind,
+    compliance, countermeasures), market.demand_index and demand_multiplier (this quarter's).
+    Writes: market.tariffs, market.attractiveness, market.sales and its tallies (bilateral,
+    revenue, market_share, self_sufficiency, china_exposure), firms.shares, firms.revenue,
+    firms.cumulative_output.
+    """
+    f, market = model.firms, model.market
+    if model.policy.tariff.any() or model.relations.countermeasures > 0:
+        market.tariffs = market_barriers.tariff_matrix(model) + countermeasures.retaliatory_tariffs(model)
+    elif market.tariffs.any():
+        market.tariffs = np.zeros_like(market.tariffs)
     attract, avail = attractiveness(model)
     switching = model.derived(switching_of_firms)
-    shares = reallocate(f.shares, attract, avail, switching, f.sector, model.groups)
-    cap = model.us_share_cap()
-    shares = cap_group_share(shares, model.is_us, cap, [model.cn, model.listed_segment], f.sector, model.groups)
+    shares = reallocate(f.shares, attract, avail, switching, f.sector, f.groups)
+    cap = countermeasures.us_share_cap(model)
+    shares = cap_group_share(shares, model.layout.is_us, cap, [model.layout.cn, model.layout.listed_segment],
+                             f.sector, f.groups)
     f.shares = shares
-    model.attractiveness = attract
-    model.sales = np.take(model.segment_demand(), f.sector, axis=0) * shares  # (n, B) US$ bn/yr
-    f.revenue = model.sales.sum(1)
+    market.attractiveness = attract
+    market.sales = np.take(market.segment_demand(model.layout, model.policy.coverage), f.sector, axis=0) * shares
+    f.revenue = market.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
+    market.tally(model.layout, f.groups)
 
 
-def switching_of_firms(model) -> np.ndarray:
+def switching_of_firms(model: DecouplingModel) -> np.ndarray:
     """(n,) share of its purchases a firm's buyers re-optimise each quarter (its sector's rate)."""
     w = model.world
     return np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[model.firms.sector]
 
 
-def consumer_surplus(model) -> np.ndarray:
+def consumer_surplus(model: DecouplingModel) -> np.ndarray:
     """(S, C) realised quality-adjusted consumer surplus per unit of spending, relative to step 0.
 
     For logit buyers holding shares ``s`` of suppliers with attractiveness ``A``,
@@ -162,35 +179,34 @@ def consumer_surplus(model) -> np.ndarray:
     when products are worse or dearer, or while buyers are still switching.
     """
     f, w = model.firms, model.world
-    s, A = f.shares, model.attractiveness
+    s, A = f.shares, model.market.attractiveness
     positive = (s > TINY) & (A > TINY)
     if positive.all():  # (nothing to leave out)
         terms = s * (np.log(A) - np.log(s))
     else:
         terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
-    by_segment = model.groups.sector_sum(terms) / w.price_sensitivity[:, None]  # (S, B)
+    by_segment = f.by_sector(terms) / w.price_sensitivity[:, None]  # (S, B)
     cs = by_segment[:, : w.n_countries].copy()
-    cn, listed = w.c("CN"), model.listed_segment
+    cn, listed = model.layout.cn, model.layout.listed_segment
     cover = model.policy.coverage
     cs[:, cn] = (1.0 - cover) * by_segment[:, cn] + cover * by_segment[:, listed]
     return cs
 
 
-def design_out(model) -> None:
-    """Non-US firms bound by FDPR replace US content in proportion to their sales outside the US."""
-    f, m = model.firms, model.params.market
-    foreign = model.is_foreign
-    reach = model.fdpr_reach  # computed with the binding this quarter
-    if not reach.any():  # nobody is bound: nothing to design out
-        return
-    # Firms whose government complies in full gain nothing from designing out.
-    gain = reach * (1.0 - model.compliance.take(model.firm_cs))
-    outside_us = f.revenue - model.sales[:, model.us]
-    exposure = np.divide(outside_us, f.revenue, out=np.zeros(f.n), where=f.revenue > 0)
-    # a redesign programme replaces a fixed share of the original US content each quarter
-    f.us_content = np.maximum(0.0, f.us_content - m.design_out_rate * f.us_content0 * gain * exposure * foreign)
+def update_welfare(model: DecouplingModel) -> None:
+    """Consumers' welfare index from the consumer surplus, weighted by 2018 spending.
+
+    Reads: firms.shares, market.attractiveness, policy.coverage. Writes: market.welfare,
+    market.welfare_groups.
+    """
+    cs = consumer_surplus(model)  # (S, C)
+    market = model.market
+    market.welfare = 100.0 * np.exp((model.layout.welfare_weights * cs).sum(0))
+    market.welfare_groups = {name: float(100.0 * np.exp((demand * cs[:, idx]).sum() / total))
+                             for name, idx, demand, total in model.layout.welfare_group_weights}
 
 
-def design_out_cost(model) -> np.ndarray:
+def design_out_cost(model: DecouplingModel) -> np.ndarray:
+    """(n,) lasting unit-cost multiplier of the US content a firm has designed out."""
     f = model.firms
     return 1.0 + model.params.market.design_out_cost * np.maximum(0.0, f.us_content0 - f.us_content)

@@ -19,38 +19,43 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
-def made_in_china(model) -> np.ndarray:
+
+def made_in_china(model: DecouplingModel) -> np.ndarray:
     """(n,) share of each firm's output that a US tariff on Chinese goods reaches."""
     f = model.firms
-    is_cn = f.country == model.world.c("CN")
     anti = model.params.policy.anti_circumvention
-    return np.where(is_cn, 1.0 - f.loc_friend + anti * f.loc_friend, f.loc_cn)
+    return np.where(model.layout.is_cn, 1.0 - f.loc_friend + anti * f.loc_friend, f.loc_cn)
 
 
-def tariff_matrix(model) -> np.ndarray:
+def tariff_matrix(model: DecouplingModel) -> np.ndarray:
     """(n, B) ad valorem tariff each firm's sales face in each buyer segment."""
-    f, w, pol = model.firms, model.world, model.policy
-    tariffs = np.zeros((f.n, model.n_segments))
-    tariffs[:, w.c("US")] = pol.tariff[f.sector] * made_in_china(model)  # tariffs and trade remedies
+    f, pol, layout = model.firms, model.policy, model.layout
+    tariffs = np.zeros((f.n, layout.n_segments))
+    tariffs[:, layout.us] = pol.tariff[f.sector] * made_in_china(model)  # tariffs and trade remedies
     return tariffs
 
 
-def ban_availability(model) -> np.ndarray | None:
+def ban_availability(model: DecouplingModel) -> np.ndarray | None:
     """(n, B) share of each segment's demand still open to each firm under procurement bans
     (None when nothing is banned: all of it)."""
-    f, w, pol = model.firms, model.world, model.policy
+    f, w, pol, layout = model.firms, model.world, model.policy, model.layout
     if not pol.ban.any():
         return None
-    avail = np.ones((f.n, model.n_segments))
-    banned = model.is_cn * pol.ban[f.sector]
-    avail[:, model.us] -= banned
+    avail = np.ones((f.n, layout.n_segments))
+    banned = layout.is_cn * pol.ban[f.sector]
+    avail[:, layout.us] -= banned
     rows = np.flatnonzero(banned)  # (every other firm keeps all of every segment)
     if rows.size:
         follow = model.params.allies.ban_follow
         allies = w.allies
-        avail[np.ix_(rows, allies)] -= banned[rows][:, None] * follow * model.compliance[allies][:, f.sector[rows]].T
+        avail[np.ix_(rows, allies)] -= (banned[rows][:, None] * follow
+                                        * model.relations.compliance[allies][:, f.sector[rows]].T)
         avail[rows] = np.clip(avail[rows], 0.0, 1.0)
     return avail

@@ -22,7 +22,12 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 
 def allocate_subsidy(sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np.ndarray,
@@ -36,53 +41,33 @@ def allocate_subsidy(sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np
     return per_unit[sector] * weights
 
 
-def update(model) -> None:
-    f, r = model.firms, model.params.reshoring
-    is_cn = model.is_cn
-    f.reshoring_subsidy = allocate_subsidy(model.policy.reshoring, f.sector, f.revenue, model.is_us)
-
-    # Reshoring: subsidised firms bring Chinese assembly home.
-    if f.reshoring_subsidy.any():  # (without subsidies nothing moves)
-        premium_bill = np.maximum(r.home_cost_premium * f.revenue, 1e-12)
-        speed = np.minimum(1.0, r.speed * f.reshoring_subsidy / premium_bill / 4.0)
-        f.loc_cn = f.loc_cn * (1.0 - speed)
-
-    # Friend-shoring: tariff exposure moves output to India and Vietnam/ASEAN.
-    tariffed = model.tariffs.any()
-    if not tariffed and model.hostility == 0:  # nothing pushes production out of China
-        return
-    exposure = np.zeros(f.n)
-    if tariffed:
-        np.divide((model.tariffs * model.sales).sum(1), f.revenue, out=exposure, where=f.revenue > 0)
-    anti = model.params.policy.anti_circumvention
-    move = np.minimum(1.0, (r.relocation_rate * exposure + r.derisking_rate * model.hostility * ~is_cn) / 4.0)
-    from_cn_assembly = np.where(is_cn, 0.0, move * f.loc_cn)
-    from_cn_home = np.where(is_cn, move * (1.0 - anti) * (1.0 - f.loc_friend), 0.0)
-    f.loc_cn = f.loc_cn - from_cn_assembly
-    f.loc_friend = np.clip(f.loc_friend + from_cn_assembly + from_cn_home, 0.0, 1.0)
+def reshoring_speed(subsidy: np.ndarray, revenue: np.ndarray, r: Any) -> np.ndarray:
+    """(n,) share of Chinese assembly brought home this quarter: the subsidy relative to the
+    cost premium on the firm's sales, times ``speed`` (``r`` is ``params.reshoring``)."""
+    premium_bill = np.maximum(r.home_cost_premium * revenue, 1e-12)
+    return np.minimum(1.0, r.speed * subsidy / premium_bill / 4.0)
 
 
-def cost_factor(model) -> np.ndarray:
+def relocation_share(tariff_exposure: np.ndarray, hostility: float, is_cn: np.ndarray, r: Any) -> np.ndarray:
+    """(n,) share of China-made output moved to India and Vietnam/ASEAN this quarter: tariff
+    exposure (all firms) and de-risking under hostility (foreign firms)."""
+    return np.minimum(1.0, (r.relocation_rate * tariff_exposure + r.derisking_rate * hostility * ~is_cn) / 4.0)
+
+
+def cost_factor(model: DecouplingModel) -> np.ndarray:
     """(n,) unit-cost multiplier from producing at home or in friend-shoring locations."""
     f, r = model.firms, model.params.reshoring
-    is_cn = model.is_cn
-    reshored = np.where(is_cn, 0.0, np.maximum(0.0, f.loc_home - f.loc_home0))
+    reshored = np.where(model.layout.is_cn, 0.0, np.maximum(0.0, f.loc_home - f.loc_home0))
     friend = np.maximum(0.0, f.loc_friend - f.loc_friend0)
     return 1.0 + r.home_cost_premium * (1.0 - r.subsidy_offset) * reshored + r.friendshore_premium * friend
 
 
-def rd_diverted(model) -> np.ndarray:
-    """(n,) R&D (US$ bn/yr) firms divert to co-invest in reshoring."""
-    return model.params.reshoring.rd_diversion * model.firms.reshoring_subsidy
-
-
-def production_by_location(model) -> np.ndarray:
+def production_by_location(model: DecouplingModel) -> np.ndarray:
     """(S, C) output value (US$ bn/yr) by where it is made."""
-    f, w = model.firms, model.world
-    S, C = w.n_sectors, w.n_countries
-    out = model.groups.country_sum(f.revenue * f.loc_home)
-    out[:, w.c("CN")] += model.groups.sector_sum(f.revenue * f.loc_cn)
+    f, w, layout = model.firms, model.world, model.layout
+    out = f.by_country(f.revenue * f.loc_home)
+    out[:, layout.cn] += f.by_sector(f.revenue * f.loc_cn)
     if f.loc_friend.any():  # (nothing is made in friend-shoring locations yet otherwise)
-        friend = model.groups.sector_sum(f.revenue * f.loc_friend)
+        friend = f.by_sector(f.revenue * f.loc_friend)
         out += friend[:, None] * w.friendshore_weight[None, :]
     return out

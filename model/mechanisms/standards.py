@@ -17,35 +17,45 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-
-def update(model) -> None:
-    pol, p = model.policy, model.params.standards
-    target = np.clip(model.params.policy.standards_split * pol.active + p.control_driven * pol.intensity, 0.0, 1.0)
-    model.split = np.clip(model.split + p.adjustment_rate * (target - model.split), 0.0, 1.0)
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
 
 
-def country_positions(model) -> np.ndarray:
-    """(S, C) position of each country's buyers and firms on the US (+1) – China (−1) axis."""
-    w = model.world
+def update(model: DecouplingModel) -> None:
+    """The ecosystem split moves toward what standards exclusion and controls push it to.
+
+    Reads: policy (this quarter's), params.policy.standards_split. Writes: relations.split.
+    """
+    pol, p, rel = model.policy, model.params.standards, model.relations
+    target = np.clip(model.params.policy.standards_split * pol.active + p.control_driven * pol.fence, 0.0, 1.0)
+    rel.split = np.clip(rel.split + p.adjustment_rate * (target - rel.split), 0.0, 1.0)
+
+
+def country_positions(model: DecouplingModel) -> np.ndarray:
+    """(S, C) position of each country's buyers and firms on the US (+1) - China (-1) axis."""
+    w, layout = model.world, model.layout
     pos = np.zeros((w.n_sectors, w.n_countries))
-    pos[:, w.c("US")] = 1.0
-    pos[:, w.c("CN")] = -1.0
-    pos[:, w.allies] = model.compliance[w.allies].T
+    pos[:, layout.us] = 1.0
+    pos[:, layout.cn] = -1.0
+    pos[:, w.allies] = model.relations.compliance[w.allies].T
     return pos
 
 
-def incompatibility_penalty(model) -> np.ndarray:
+def incompatibility_penalty(model: DecouplingModel) -> np.ndarray:
     """(n, B) log-attractiveness lost by each firm in each buyer segment."""
-    p = model.params.standards
+    p, layout = model.params.standards, model.layout
     pos = country_positions(model)
-    seg_pos = pos[:, model.segment_country]  # (S, B)
+    seg_pos = pos[:, layout.segment_country]  # (S, B)
     # the same for every firm of a (sector, country) cell: computed per cell, then spread over firms
     distance = np.abs(seg_pos[:, None, :] - pos[:, :, None])  # (S, C, B)
-    penalty = p.incompatibility * model.split[:, None, None] * distance / 2.0
-    return np.take(penalty.reshape(-1, model.n_segments), model.firm_sc, axis=0)
+    penalty = p.incompatibility * model.relations.split[:, None, None] * distance / 2.0
+    return np.take(penalty.reshape(-1, layout.n_segments), layout.firm_in_sc, axis=0)
 
 
-def cost_factor(model) -> np.ndarray:
-    return 1.0 + model.params.standards.duplication_cost * model.split[model.firms.sector]
+def cost_factor(model: DecouplingModel) -> np.ndarray:
+    """(n,) unit-cost multiplier of serving two ecosystems."""
+    return 1.0 + model.params.standards.duplication_cost * model.relations.split[model.firms.sector]

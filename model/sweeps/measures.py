@@ -57,17 +57,17 @@ WHOLE_RUN = ("compliance_lag",)
 def controlled_metrics(model) -> dict[str, float]:
     """Metrics over the sectors controlled at this step (0 where none is)."""
     w, yard = model.world, model.policy.controlled
-    us, cn = w.c("US"), w.c("CN")
+    us, cn = w.country_index("US"), w.country_index("CN")
     if not yard.any():
         return dict.fromkeys(CONTROLLED, 0.0)
-    rd = model.country_sector(model.firms.rd)
-    weights = model.demand0[yard, cn]
+    rd = model.firms.by_country(model.firms.rd)
+    weights = model.layout.demand0[yard, cn]
     return {
         "gap_controlled": float(model.capability_gap()[yard].mean()),
-        "us_revenue_controlled": float(model.revenue_cs[yard, us].sum()),
+        "us_revenue_controlled": float(model.market.revenue[yard, us].sum()),
         "us_rd_controlled": float(rd[yard, us].sum()),
-        "compliance_controlled": float(model.compliance[np.ix_(w.allies, np.flatnonzero(yard))].mean()),
-        "cn_self_sufficiency_controlled": float((model.self_sufficiency[yard, cn] * weights).sum() / weights.sum()),
+        "compliance_controlled": float(model.relations.compliance[np.ix_(w.allies, np.flatnonzero(yard))].mean()),
+        "cn_self_sufficiency_controlled": float((model.market.self_sufficiency[yard, cn] * weights).sum() / weights.sum()),
     }
 
 
@@ -94,7 +94,7 @@ def indicator_row(model) -> dict[str, float]:
         "trust": h["trust"], "us_cn_sales": h["us_cn_sales"],
     }
     for a in w.allies:
-        row[f"compliance_{w.countries[a]}"] = float(model.compliance[a, yard].mean()) if yard.size else 0.0
+        row[f"compliance_{w.countries[a]}"] = float(model.relations.compliance[a, yard].mean()) if yard.size else 0.0
     return row
 
 
@@ -119,12 +119,12 @@ class RunRecorder:
                 for name, value in at_year_metrics(m, self.metrics).items():
                     self.values[f"{name}@{year:g}"] = value
         if m.steps > 0:
-            for j in np.flatnonzero(m.self_sufficiency[:, m.cn] >= 0.5):
+            for j in np.flatnonzero(m.market.self_sufficiency[:, m.layout.cn] >= 0.5):
                 s = m.world.sectors[j]
                 if np.isnan(self._ss50[s]):
                     self._ss50[s] = m.year
         yard = m.policy.controlled
-        comp = float(m.compliance[np.ix_(m.world.allies, np.flatnonzero(yard))].mean()) if yard.any() else 0.0
+        comp = float(m.relations.compliance[np.ix_(m.world.allies, np.flatnonzero(yard))].mean()) if yard.any() else 0.0
         self._compliance.append((m.year, comp, float(m.policy.active and m.params.policy.ally_pressure > 0)))
         if self.keep_timeseries:
             self.series.append({"year": m.year, **indicator_row(m)})

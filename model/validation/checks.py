@@ -118,7 +118,7 @@ def satellite_world(world: World) -> World:
     """The world with the aerospace market split as the satellite market was before 1998."""
     us_share, _ = fact("itar_satellites").value
     w = copy.deepcopy(world)
-    j, us = w.s("aerospace"), w.c("US")
+    j, us = w.sector_index("aerospace"), w.country_index("US")
     others = w.market_share[j].copy()
     others[us] = 0.0
     w.market_share[j] = others / others.sum() * (1.0 - us_share)
@@ -133,7 +133,7 @@ SATELLITE_POLICY = ("policy.yard=aerospace", "policy.all_destinations=aerospace"
 
 def _international_share(model, sector: int, country: int) -> float:
     """The country's firms' share of sales to buyers outside the country."""
-    sales = model.bilateral[sector]
+    sales = model.market.bilateral[sector]
     abroad = np.ones(sales.shape[1], dtype=bool)
     abroad[country] = False
     return float(sales[country, abroad].sum() / sales[:, abroad].sum())
@@ -143,7 +143,7 @@ def satellite_loss(ctx: Context, seed: int) -> float:
     """Relative fall of the US share of the international aerospace market ten years after
     unilateral, all-destination controls, with capable allied (European) firms that do not comply."""
     w = satellite_world(ctx.world)
-    j, us = w.s("aerospace"), w.c("US")
+    j, us = w.sector_index("aerospace"), w.country_index("US")
     start = _international_share(ctx.run("baseline", seed, ("time.steps=1",), world=w, key="satellite-start"), j, us)
     m = ctx.run("baseline", seed, SATELLITE_POLICY + ("time.steps=40",), world=w, key="satellite")
     return _international_share(m, j, us) / start - 1.0
@@ -156,8 +156,8 @@ PV_POLICY = ("policy.trade_remedy=0.5", "policy.trade_remedy_sectors=solar_pv", 
 def pv_share_change(ctx: Context, seed: int) -> float:
     """Change of China's world PV share in the decade after US duties and tariffs."""
     m = ctx.run("baseline", seed, PV_POLICY + ("time.steps=40",), key="pv")
-    j, cn = ctx.world.s("solar_pv"), ctx.world.c("CN")
-    return float(m.market_share[j, cn] - ctx.world.market_share[j, cn])
+    j, cn = ctx.world.sector_index("solar_pv"), ctx.world.country_index("CN")
+    return float(m.market.market_share[j, cn] - ctx.world.market_share[j, cn])
 
 
 def ally_lag(ctx: Context, seed: int) -> float:
@@ -179,13 +179,13 @@ def ally_lag(ctx: Context, seed: int) -> float:
 def exposure_effect(ctx: Context, seed: int) -> float:
     """Change in Korea's small-yard compliance (2030) when its firms' China exposure is raised."""
     w = ctx.world
-    kr = w.c("KR")
+    kr = w.country_index("KR")
     exposed = copy.deepcopy(w)
     exposed.china_trade_affinity = w.china_trade_affinity + 1.5 * (np.arange(w.n_countries) == kr)
     yard = np.flatnonzero(w.small_yard)
     steps = ("time.steps=48",)
-    base = ctx.run("selective_decoupling", seed, steps, key="exposure-base").compliance[kr, yard].mean()
-    high = ctx.run("selective_decoupling", seed, steps, world=exposed, key="exposure-high").compliance[kr, yard].mean()
+    base = ctx.run("selective_decoupling", seed, steps, key="exposure-base").relations.compliance[kr, yard].mean()
+    high = ctx.run("selective_decoupling", seed, steps, world=exposed, key="exposure-high").relations.compliance[kr, yard].mean()
     return float(high - base)
 
 
@@ -196,21 +196,21 @@ def _yard(ctx: Context) -> np.ndarray:
 
 def rd_change(ctx: Context, seed: int) -> float:
     """US firms' R&D in the controlled sectors in 2030, selective decoupling vs the baseline."""
-    us = ctx.world.c("US")
+    us = ctx.world.country_index("US")
     yard = _yard(ctx)
     steps = ("time.steps=48",)
-    sel = ctx.run("selective_decoupling", seed, steps).country_sector(
+    sel = ctx.run("selective_decoupling", seed, steps).firms.by_country(
         ctx.run("selective_decoupling", seed, steps).firms.rd)[yard, us].sum()
     base_model = ctx.run("baseline", seed, steps)
-    base = base_model.country_sector(base_model.firms.rd)[yard, us].sum()
+    base = base_model.firms.by_country(base_model.firms.rd)[yard, us].sum()
     return float(sel / base - 1.0)
 
 
 def self_sufficiency_gains(ctx: Context, seed: int) -> np.ndarray:
-    cn = ctx.world.c("CN")
+    cn = ctx.world.country_index("CN")
     steps = ("time.steps=48",)
     yard = _yard(ctx)
-    gain = ctx.run("selective_decoupling", seed, steps).self_sufficiency[:, cn] - ctx.run("baseline", seed, steps).self_sufficiency[:, cn]
+    gain = ctx.run("selective_decoupling", seed, steps).market.self_sufficiency[:, cn] - ctx.run("baseline", seed, steps).market.self_sufficiency[:, cn]
     return gain[yard]
 
 
@@ -230,7 +230,7 @@ def hardest_gain_gap(ctx: Context, seed: int) -> float:
 
 def welfare_order(ctx: Context, seed: int) -> float:
     """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare, 2035)."""
-    w = [ctx.run(s, seed).welfare_groups["WORLD"] for s in
+    w = [ctx.run(s, seed).market.welfare_groups["WORLD"] for s in
          ("baseline", "coopetition", "selective_decoupling", "full_decoupling")]
     return float(min(w[0] - w[1], w[1] - w[2], w[2] - w[3]))
 
@@ -317,9 +317,9 @@ def all_checks() -> list[Check]:
               "China's share of US logic-chip firms' sales at step 0 (2018 data)", "about a third", _v("china_third_of_us_tech"),
               0.20, 0.45, "a chief executive's round figure; China's demand share for chips was set from it, "
               "so this checks the trade matrix built on that starting data",
-              lambda ctx, seed: ctx.run("baseline", seed, ("time.steps=1",), key="start").bilateral[
-                  ctx.world.s("logic_chips"), ctx.world.c("US"), ctx.world.c("CN")]
-              / ctx.run("baseline", seed, ("time.steps=1",), key="start").revenue_cs[ctx.world.s("logic_chips"), ctx.world.c("US")],
+              lambda ctx, seed: ctx.run("baseline", seed, ("time.steps=1",), key="start").market.bilateral[
+                  ctx.world.sector_index("logic_chips"), ctx.world.country_index("US"), ctx.world.country_index("CN")]
+              / ctx.run("baseline", seed, ("time.steps=1",), key="start").market.revenue[ctx.world.sector_index("logic_chips"), ctx.world.country_index("US")],
               restates_start=True),
         Check("val_batteries", "replay", ("batteries_catl_byd",),
               "Chinese firms' share of world lithium-ion battery sales, 2021", "CATL and BYD alone over 70 %",

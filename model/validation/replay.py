@@ -55,52 +55,52 @@ class ReplayProbe:
     def __init__(self, model: DecouplingModel):
         w, f = model.world, model.firms
         self.w = w
-        us, cn = w.c("US"), w.c("CN")
+        us, cn = w.country_index("US"), w.country_index("CN")
         self.us, self.cn = us, cn
         self.tech = np.array([s != "basic_research" for s in w.sectors])
-        phones = w.s("smartphones") if "smartphones" in w.sectors else None
+        phones = w.sector_index("smartphones") if "smartphones" in w.sectors else None
         self.phones = phones
         if phones is not None:
             idx = np.flatnonzero((f.sector == phones) & (f.country == cn))
             self.phone_leader = int(idx[np.argmax(f.revenue[idx])])
-        ict = [w.s(s) for s in ("telecom", "ai_compute") if s in w.sectors]
+        ict = [w.sector_index(s) for s in ("telecom", "ai_compute") if s in w.sectors]
         self.ict = np.isin(f.sector, ict)
         self.tech_firm = tech[f.sector] if (tech := self.tech) is not None else None
 
     def measure(self, m: DecouplingModel) -> dict[str, float]:
         w, us, cn, tech = self.w, self.us, self.cn, self.tech
-        b = m.bilateral
-        s = w.s
+        b = m.market.bilateral
+        s = w.sector_index
         # Trade statistics count goods by where they are made: US exports to China are US-made
         # sales to Chinese buyers, US imports from China are China-made sales to US buyers.
         f = m.firms
-        to_cn = m.sales[:, [cn, m.listed_segment]].sum(1)
-        to_us = m.sales[:, us]
+        to_cn = m.market.sales[:, [cn, m.layout.listed_segment]].sum(1)
+        to_us = m.market.sales[:, us]
         made_in_us = np.where(f.country == us, f.loc_home, 0.0)
         made_in_cn = made_in_china(m)
         out = {
             "us_exports_cn": (to_cn * made_in_us)[self.tech_firm].sum(),
             "us_imports_cn": (to_us * made_in_cn)[self.tech_firm].sum(),
             "cn_imports_us_ict": (to_us * made_in_cn)[self.ict].sum(),
-            "investment_cn_to_us": m.investment_in_us,
-            "investment_us_to_cn": m.investment_in_cn.sum(),
-            "collaboration_basic": m.collaboration[s("basic_research")],
-            "cn_share_telecom": m.market_share[s("telecom"), cn],
-            "cn_share_solar": m.market_share[s("solar_pv"), cn],
-            "cn_share_batteries": m.market_share[s("batteries"), cn],
-            "us_selfsufficiency_solar": m.self_sufficiency[s("solar_pv"), us],
-            "us_china_share": b[tech, us, cn].sum() / max(m.revenue_cs[tech, us].sum(), 1e-12),
-            "us_share_tech": m.revenue_cs[tech, us].sum() / m.revenue_cs[tech].sum(),
-            "cn_share_tech": m.revenue_cs[tech, cn].sum() / m.revenue_cs[tech].sum(),
-            "compliance_NL_tools": m.compliance[w.c("NL"), s("chip_tools")],
-            "compliance_JP_tools": m.compliance[w.c("JP"), s("chip_tools")],
+            "investment_cn_to_us": m.relations.investment_in_us,
+            "investment_us_to_cn": m.relations.investment_in_cn.sum(),
+            "collaboration_basic": m.relations.collaboration[s("basic_research")],
+            "cn_share_telecom": m.market.market_share[s("telecom"), cn],
+            "cn_share_solar": m.market.market_share[s("solar_pv"), cn],
+            "cn_share_batteries": m.market.market_share[s("batteries"), cn],
+            "us_selfsufficiency_solar": m.market.self_sufficiency[s("solar_pv"), us],
+            "us_china_share": b[tech, us, cn].sum() / max(m.market.revenue[tech, us].sum(), 1e-12),
+            "us_share_tech": m.market.revenue[tech, us].sum() / m.market.revenue[tech].sum(),
+            "cn_share_tech": m.market.revenue[tech, cn].sum() / m.market.revenue[tech].sum(),
+            "compliance_NL_tools": m.relations.compliance[w.country_index("NL"), s("chip_tools")],
+            "compliance_JP_tools": m.relations.compliance[w.country_index("JP"), s("chip_tools")],
         }
         production = production_by_location(m)
         out["us_chip_production_share"] = production[s("logic_chips"), us] / production[s("logic_chips")].sum()
         if self.phones is not None:
             f = m.firms
             out["phone_leader_share"] = f.revenue[self.phone_leader] / f.revenue[f.sector == self.phones].sum()
-            out["india_phone_production"] = production[self.phones, w.c("IN")]
+            out["india_phone_production"] = production[self.phones, w.country_index("IN")]
         return out
 
 
