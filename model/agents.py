@@ -88,21 +88,33 @@ class Ally(State):
         relations.compliance.
         """
         m = self.model
-        a, pol = m.params.allies, m.policy
+        a = m.params.allies
         row = last_quarter[self.index]
-        if not pol.pressed.any():  # the US presses nowhere: every target is 0
+        shared = m.per_step("allies_see", lambda: _what_allies_see(m, last_quarter))
+        if shared is None:  # the US presses nowhere: every target is 0
             target = np.zeros_like(row)
         else:
-            allies = m.world.allies
-            pressure = m.params.policy.ally_pressure * pol.pressed * (m.relations.pressed_age > a.negotiation_lag)
-            k = len(allies)
-            peers = (last_quarter[allies].sum(0) - row) / (k - 1) if k > 1 else np.zeros_like(row)
+            pressed, pressure, total = shared
+            k = len(m.world.allies)
+            peers = (total - row) / (k - 1) if k > 1 else np.zeros_like(row)
             willingness, trust, security, autonomy = m.derived(ally_compliance.ally_traits)[self.index]
             target = ally_compliance.target_compliance(pressure, security, trust, peers,
                                                        m.market.china_exposure[self.index], autonomy,
                                                        m.relations.countermeasures, willingness, a)
-            target = np.where(pol.pressed, target, 0.0)
+            target = np.where(pressed, target, 0.0)
         m.relations.compliance[self.index] = ally_compliance.adjust(row, target, a.adjustment_rate)
+
+
+def _what_allies_see(model: DecouplingModel, last_quarter: np.ndarray):
+    """What every ally reads alike this quarter: where the US presses, the pressure once talks
+    have lasted ``negotiation_lag`` quarters, and the sum of the allies' compliance (for peers);
+    None where the US presses nowhere."""
+    pressed = model.policy.pressed
+    if not pressed.any():
+        return None
+    pressure = (model.params.policy.ally_pressure * pressed
+                * (model.relations.pressed_age > model.params.allies.negotiation_lag))
+    return pressed, pressure, last_quarter[model.world.allies].sum(0)
 
 
 class Target(State):

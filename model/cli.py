@@ -1,45 +1,37 @@
 """The ``decouple`` command line.
 
     decouple run SCENARIO [--seed N] [--steps N] [--set KEY=VALUE ...] [--out DIR]
-    decouple compare [SCENARIO ...] [--replicates R] [--workers N] [--out DIR]
+    decouple compare [SCENARIO ...] [--replicates R] [--seed N] [--workers N] [--resume] [--out DIR]
     decouple scenarios
-    decouple params SCENARIO [--set KEY=VALUE ...] [--changed] [--csv]
+    decouple params SCENARIO [--set KEY=VALUE ...] [--changed] [--role ROLE] [--csv]
+    decouple outcomes [--csv]
     decouple plot RESULTS_DIR
-    decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--out DIR]
-    decouple validate [--seeds N] [--strict] [--out DIR]
-    decouple demo [--port P] [--preset NAME] [--seed N] [--no-open]
+    decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--out DIR]
+    decouple validate [--replicates N] [--strict] [--out DIR]
+    decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
+
+Every error a user can act on (a bad file, key, value or folder) is printed as one message that
+names what is wrong and what is allowed, with exit status 2, and no results already written are
+touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import ipaddress
 import os
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
 from .errors import DecoupleError
 
-DEFAULT_SCENARIOS = ["baseline", "full_decoupling", "selective_decoupling", "coopetition"]
-HEADLINES = [
-    ("gap_small_yard", "US-CN gap, small yard (share of frontier)", "{:.3f}"),
-    ("chips_share_US", "US share of logic chips", "{:.3f}"),
-    ("us_revenue_small_yard", "US revenue, small yard (US$ bn/yr)", "{:.0f}"),
-    ("us_rd_small_yard", "US R&D, small yard (US$ bn/yr)", "{:.0f}"),
-    ("us_cn_sales", "US-CN sales, both ways (US$ bn/yr)", "{:.0f}"),
-    ("cn_self_sufficiency", "China self-sufficiency (share)", "{:.3f}"),
-    ("compliance_mean", "Allies' compliance, small yard", "{:.3f}"),
-    ("trust", "US-China trust", "{:.3f}"),
-    ("welfare_US", "Welfare US (2018 = 100)", "{:.1f}"),
-    ("welfare_CN", "Welfare China", "{:.1f}"),
-    ("welfare_THIRD", "Welfare third countries", "{:.1f}"),
-    ("welfare_WORLD", "Welfare world", "{:.1f}"),
-]
+#: cap on --replicates of compare and validate without --force (the sweep's own size check
+#: applies on top)
+REPLICATE_LIMIT = 10_000
 
 
 def _overrides(args) -> list[str]:
@@ -49,76 +41,82 @@ def _overrides(args) -> list[str]:
     return out
 
 
-def _figures(frame: pd.DataFrame, folder: Path, title: str) -> list[Path]:
-    from .indicators import wide
-    from .plots import plot_figures
-    table = wide(frame)
-    return plot_figures(table, folder, title)
+def _seed(args, name: str = "--seed") -> int:
+    from .model import check_seed
+    return check_seed(args.seed, name)
+
+
+def _workers(requested: int | None, runs: int) -> int:
+    """Worker processes for ``runs`` runs: all cores by default; never more than the runs; a
+    warning when asked for more than the machine has."""
+    cores = os.cpu_count() or 1
+    if requested is None:
+        return max(1, min(runs, cores))
+    if requested > cores:
+        print(f"decouple: warning: --workers {requested} is more than the {cores} core(s) of this machine; "
+              "runs will compete for them", file=sys.stderr)
+    if requested > runs:
+        print(f"decouple: note: --workers {requested} for {runs} run(s); using {max(runs, 1)}", file=sys.stderr)
+    return max(1, min(requested, runs))
 
 
 def cmd_run(args) -> int:
-    from .output import write_json, write_timeseries
+    from . import outcomes
+    from .config import load_scenario
+    from .output import result_folder, write_csv, write_json, write_timeseries
+    from .plots import plot_figures
     from .runner import run_one
+    from .world import load_world
     started = time.perf_counter()
-    result = run_one(args.scenario, args.seed, tuple(_overrides(args)))
-    out = Path(args.out) if args.out else Path("results") / "run" / f"{result.scenario}_seed{args.seed}"
-    files = write_timeseries(out, result.frame, csv=True)
-    write_json(out / "summary.json", {"provenance": result.provenance, "final": result.final, "changes": result.changes})
-    figures = [] if args.no_plots else _figures(result.frame, out, f"{result.provenance['title']} (seed {args.seed})")
-    print(f"{result.provenance['title']}, seed {args.seed}: {len(result.frame):,} rows, "
+    seed = _seed(args)
+    spec = load_scenario(args.scenario, tuple(_overrides(args)), sectors=load_world().sectors)
+    out = Path(args.out) if args.out else Path("results") / "run" / f"{spec.name}_seed{seed}"
+    with result_folder(out, "run") as tmp:  # checked before the run; written as a whole after it
+        result = run_one(spec, seed)
+        files = write_timeseries(tmp, result.frame, csv=True)
+        write_csv(tmp / "indicators.csv", result.indicators.reset_index())
+        write_json(tmp / "summary.json", {"provenance": result.provenance, "final": result.final,
+                                          "changes": result.changes})
+        figures = [] if args.no_plots else plot_figures(result.indicators, tmp,
+                                                        f"{result.provenance['title']} (seed {seed})")
+    print(f"{result.provenance['title']}, seed {seed}: {len(result.frame):,} rows, "
           f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s")
-    for key in ("us_cn_gap_small_yard", "us_share_logic_chips", "cn_self_sufficiency", "us_cn_sales",
-                "trust", "welfare_US", "welfare_CN", "welfare_THIRD", "welfare_WORLD"):
-        print(f"  {key:24s} {result.final[key]:10.3f}")
-    print(f"results in {out}/: {', '.join(p.name for p in files + [out / 'summary.json'])}")
+    for outcome in outcomes.headlines():
+        print(f"  {outcome.label + ' (' + outcome.unit + ')':62s} {outcome.fmt.format(result.final[outcome.name]):>10s}")
+    late = spec.unreached_events()
+    if late:
+        print(f"note: {len(late)} event(s) of the scenario fall after the run's end and do not take effect "
+              f"({', '.join(f'{e.year:g}' for e in late)})")
+    names = [p.name for p in files] + ["indicators.csv", "summary.json"]
+    print(f"results in {out}/: {', '.join(names)}")
     if figures:
-        print(f"figures: {', '.join(str(p) for p in figures)}")
+        print(f"figures: {', '.join(str(out / p.name) for p in figures)}")
     return 0
 
 
 def cmd_compare(args) -> int:
-    from .indicators import final_summary, wide
-    from .output import write_csv, write_json, write_timeseries
-    from .plots import plot_figures
-    from .runner import run_many
+    from .compare import DEFAULT_SCENARIOS, comparison, headline_rows, run_comparison
     scenarios = args.scenarios or DEFAULT_SCENARIOS
-    seeds = [args.seed + i for i in range(args.replicates)]
-    workers = args.workers if args.workers is not None else min(len(scenarios) * len(seeds), os.cpu_count() or 1)
-    started = time.perf_counter()
-    results = run_many(scenarios, seeds, tuple(_overrides(args)), workers=workers, progress=not args.quiet)
-    elapsed = time.perf_counter() - started
-    out = Path(args.out)
-    frame = pd.concat([r.frame for r in results], ignore_index=True)
-    for col in ("scenario", "metric", "country", "partner", "sector"):
-        frame[col] = frame[col].astype("category")
-    files = write_timeseries(out, frame, csv=args.csv)
-    table = wide(frame)
-    write_csv(out / "indicators.csv", table.reset_index())
-    summary = final_summary(table).loc[[s for s in dict.fromkeys(r.scenario for r in results)]]
-    write_json(out / "summary.json", {
-        "provenance": {"scenarios": scenarios, "seeds": seeds, "overrides": _overrides(args),
-                       "runs": [r.provenance for r in results], "wall_time_seconds": round(elapsed, 2),
-                       "workers": workers},
-        "final": {scen: {ind: {"mean": summary.loc[scen, (ind, "mean")], "p10": summary.loc[scen, (ind, "p10")],
-                               "p90": summary.loc[scen, (ind, "p90")]} for ind in table.columns}
-                  for scen in summary.index},
-        "runs": [{"scenario": r.scenario, "seed": r.seed, "final": r.final} for r in results],
-    })
-    figures = plot_figures(table, out, "Technology decoupling scenarios, 2018–2035")
-    last_year = table.index.get_level_values("year").max()
-    print(f"\n{len(results)} runs ({len(scenarios)} scenarios x {len(seeds)} seeds) in {elapsed:.1f} s "
-          f"with {workers} worker(s). Mean [10th-90th percentile] across seeds in {last_year:g}:")
-    names = [s for s in summary.index]
-    header = f"{'':42s}" + "".join(f"{n[:22]:>24s}" for n in names)
-    print(header)
-    for ind, lab, fmt in HEADLINES:
-        cells = []
-        for n in names:
-            m, lo, hi = (summary.loc[n, (ind, k)] for k in ("mean", "p10", "p90"))
-            cells.append(f"{fmt.format(m)} [{fmt.format(lo)}-{fmt.format(hi)}]")
-        print(f"{lab:42s}" + "".join(f"{c:>24s}" for c in cells))
-    print(f"\nresults in {out}/: {', '.join(p.name for p in files)}, indicators.csv, summary.json")
-    print(f"figures in {out}/: {', '.join(p.name for p in figures)}")
+    root = _seed(args)
+    if args.replicates > REPLICATE_LIMIT and not args.force:
+        raise DecoupleError(f"--replicates {args.replicates}: more than {REPLICATE_LIMIT:,} seeds per scenario "
+                            f"({args.replicates * len(scenarios):,} runs); pass --force if you mean it")
+    exp = comparison(scenarios, args.replicates, root, _overrides(args))
+    workers = _workers(args.workers, exp.n_runs())
+    result = run_comparison(exp, Path(args.out), workers, resume=args.resume, csv=args.csv,
+                            progress=not args.quiet, force=args.force)
+    names = list(result.summary.index)
+    print(f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
+          f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
+          f"in {result.last_year:g}:")
+    width = max(len(label) for label, _ in headline_rows(result.summary)) + 2
+    print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in names))
+    for label, cells in headline_rows(result.summary):
+        print(f"{label:{width}s}" + "".join(f"{c:>26s}" for c in cells))
+    for note in result.unreached:
+        print(f"note: {note}")
+    print(f"\nresults in {result.out}/: {', '.join(p.name for p in result.files)}")
+    print(f"figures in {result.out}/: {', '.join(p.name for p in result.figures)}")
     return 0
 
 
@@ -133,7 +131,10 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from .config import get_path, load_registry, load_scenario
+    from .config import ROLES, get_path, load_registry, load_scenario
+    if args.role and args.role not in ROLES:
+        from .errors import suggest
+        raise DecoupleError(f"--role {args.role!r}{suggest(args.role, ROLES)}; allowed: {', '.join(ROLES)}")
     scenario = load_scenario(args.scenario, tuple(args.set or []))
     values = scenario.resolved()
     registry = load_registry()
@@ -142,15 +143,15 @@ def cmd_params(args) -> int:
         value = get_path(values, path)
         default = spec.default if not (spec.type == "sectors" and spec.default == "all") else list(scenario.sectors)
         changed = value != default
-        if args.changed and not changed:
+        if (args.changed and not changed) or (args.role and spec.role != args.role):
             continue
         rng = f"{spec.range[0]:g} to {spec.range[1]:g}" if spec.range else spec.allowed(scenario.sectors)
         rows.append((path, value, default, changed, rng, spec))
     if args.csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(["path", "value", "default", "range", "unit", "meaning", "source", "structural"])
+        writer.writerow(["path", "value", "default", "range", "unit", "meaning", "source", "structural", "role"])
         for path, value, default, _, rng, spec in rows:
-            writer.writerow([path, value, default, rng, spec.unit, spec.meaning, spec.source, spec.structural])
+            writer.writerow([path, value, default, rng, spec.unit, spec.meaning, spec.source, spec.structural, spec.role])
         return 0
     print(f"Parameters of scenario '{scenario.name}' ({scenario.file}); * = differs from the default")
     if scenario.events:
@@ -165,7 +166,7 @@ def cmd_params(args) -> int:
         mark = "*" if changed else " "
         extra = f" (default {default})" if changed else ""
         print(f" {mark} {path} = {shown}{extra}")
-        print(f"     range {rng}; unit: {spec.unit}{'; fixed during a run' if spec.structural else ''}")
+        print(f"     {spec.role}; range {rng}; unit: {spec.unit}{'; fixed during a run' if spec.structural else ''}")
         for line in textwrap.wrap(spec.meaning, 92):
             print(f"     {line}")
         for line in textwrap.wrap(f"source: {spec.source}", 92):
@@ -173,29 +174,75 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_outcomes(args) -> int:
+    from . import outcomes
+    from .metrics import METRICS
+    registry = outcomes.registry()
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["name", "kind", "label", "unit", "definition", "headline", "aliases"])
+        for o in registry.values():
+            kind = "whole run" if o.whole_run else "quarterly" if o.collected else "on request"
+            writer.writerow([o.name, kind, o.label, o.unit, o.definition, o.headline, " ".join(o.aliases)])
+        return 0
+    groups = (("Quarterly outcomes (DataCollector reporters, indicators.csv, sweep 'name@year' columns)",
+               [o for o in registry.values() if not o.whole_run and o.collected]),
+              ("Whole-run outcomes (one value per run in a sweep)", outcomes.whole_run()),
+              ("Series of the historical replay (computed on request: `decouple validate`)",
+               [o for o in registry.values() if not o.collected]))
+    for title, items in groups:
+        print(f"\n{title}")
+        for o in items:
+            star = "*" if o.headline else " "
+            print(f" {star} {o.name:34s} {o.unit}")
+            for line in textwrap.wrap(f"{o.label}: {o.definition}", 92):
+                print(f"     {line}")
+    print("\n* printed by `decouple compare`.\n\nMetrics of the tidy time series (timeseries.csv, the contract's columns):")
+    for metric, (unit, meaning) in METRICS.items():
+        print(f"   {metric:22s} {unit:30s} {meaning}")
+    return 0
+
+
 def cmd_plot(args) -> int:
-    from .output import read_timeseries
     folder = Path(args.results_dir)
     if not folder.is_dir():
         raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
-    if (folder / "manifest.json").is_file():
-        import json
-        from .sweeps.experiment import load_experiment
-        from .sweeps.figures import draw
-        manifest = json.loads((folder / "manifest.json").read_text())
-        figures = draw(load_experiment(manifest["experiment"]["file"]), folder)
-        print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
-        return 0
-    try:
-        frame = read_timeseries(folder)
-    except FileNotFoundError as exc:
-        raise DecoupleError(str(exc)) from None
-    figures = _figures(frame, folder, "")
+    if (folder / "manifest.json").exists():
+        return _plot_sweep(folder)
+    from .indicators import read_table
+    from .plots import plot_figures
+    figures = plot_figures(read_table(folder), folder, "")
+    print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
+    return 0
+
+
+def _plot_sweep(folder: Path) -> int:
+    """Redraw a sweep's figures from the experiment its manifest stores (not from the file, which
+    may have changed since)."""
+    import hashlib
+    from .sweeps.engine import read_manifest
+    from .sweeps.experiment import experiment_from_text
+    from .sweeps.figures import draw
+    manifest = read_manifest(folder)
+    stored = manifest.get("experiment") if manifest else None
+    if not isinstance(stored, dict) or not isinstance(stored.get("text"), str) or not stored.get("name"):
+        raise DecoupleError(f"{folder}/manifest.json: unreadable, or written by an earlier version without the "
+                            "experiment's text; run the sweep again with --resume to rewrite it")
+    exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
+    file = Path(stored["file"]) if stored.get("file") else None
+    if file is not None and file.is_file() and \
+            hashlib.sha256(file.read_bytes()).hexdigest() != hashlib.sha256(stored["text"].encode()).hexdigest():
+        print(f"note: {file} has changed since the sweep; drawing from the experiment stored in the manifest",
+              file=sys.stderr)
+    if not (folder / "runs.parquet").is_file():
+        raise DecoupleError(f"{folder}: no runs.parquet; finish the sweep with `decouple sweep ... --resume`")
+    figures = draw(exp, folder)
     print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
     return 0
 
 
 def cmd_validate(args) -> int:
+    from .output import result_folder
     from .validation.checks import all_checks
     from .validation.report import evaluate, markdown, write_report
     checks = all_checks()
@@ -208,11 +255,17 @@ def cmd_validate(args) -> int:
     if args.set:
         from .config import load_scenario
         load_scenario("baseline", tuple(args.set))  # validate overrides before any run
-    seeds = [args.seed + i for i in range(args.seeds)]
+    root = _seed(args)
+    if args.replicates > REPLICATE_LIMIT:
+        raise DecoupleError(f"--replicates {args.replicates}: at most {REPLICATE_LIMIT:,}")
+    seeds = [root + i for i in range(args.replicates)]
+    from .model import check_seed
+    check_seed(seeds[-1], "--seed + --replicates - 1")
     started = time.perf_counter()
-    table = evaluate(seeds, checks, tuple(args.set or []), progress=not args.quiet)
     out = Path(args.out)
-    files = write_report(table, seeds, out)
+    with result_folder(out, "validate") as tmp:
+        table = evaluate(seeds, checks, tuple(args.set or []), progress=not args.quiet)
+        files = write_report(table, seeds, tmp)
     print(markdown(table, seeds))
     failed = int((~table.passed).sum())
     print(f"{len(table) - failed} of {len(table)} checks pass ({time.perf_counter() - started:.1f} s); "
@@ -238,53 +291,93 @@ def cmd_sweep(args) -> int:
     from .sweeps.experiment import load_experiment
     from .sweeps.figures import draw
     exp = load_experiment(args.experiment)
+    exp.check_size(args.force)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
-    workers = args.workers or default_workers()
-    runs = exp.runs()
-    print(f"{exp.section.title}: {len(exp.points)} design points x {exp.section.replicates} seeds x "
-          f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = {len(runs)} runs; "
-          f"{args.backend} backend, {workers} worker(s)")
+    workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
+    print(f"{exp.section.title}: {exp.size():,} design points x {exp.section.replicates} seeds x "
+          f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = "
+          f"{exp.n_runs():,} runs; {args.backend} backend, {workers} worker(s)")
     result = run_sweep(exp, out, workers=workers, backend=args.backend, scheduler=args.scheduler,
-                       resume=args.resume, progress=not args.quiet)
+                       resume=args.resume, progress=not args.quiet, force=args.force)
     print(f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
           f"of {result.runs}); results in {out}/: manifest.json, runs.parquet")
     if result.failed:
-        print(f"failed runs are listed with their errors in {out}/failed/")
-    figures = draw(exp, out)
+        print(f"decouple: {result.failed} of {result.runs} runs failed; their errors are in {out}/failed/ "
+              "(`decouple sweep ... --resume` retries them)", file=sys.stderr)
+    figures = draw(exp, out) if result.done else []
     if figures:
         print(f"figures: {', '.join(str(p) for p in figures)}")
-    return 0
+    return 1 if result.failed else 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def cmd_demo(args) -> int:
+    import signal
     import socket
     import subprocess
     from .demo.live import presets
+    from .errors import suggest
     if args.preset not in presets():
-        raise DecoupleError(f"--preset {args.preset!r}: not a preset; allowed: {', '.join(presets())}")
+        raise DecoupleError(f"--preset {args.preset!r}{suggest(args.preset, presets())}: not a preset; "
+                            f"allowed: {', '.join(presets())}")
     if not 0 <= args.port <= 65535:
         raise DecoupleError(f"--port {args.port}: allowed: 1 to 65535, or 0 for any free port")
+    _seed(args)
     with socket.socket() as sock:  # fail here, clearly, rather than deep inside the web server
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
         try:
             sock.bind((args.host, args.port))
-        except OSError as exc:
-            raise DecoupleError(f"--port {args.port} on {args.host}: cannot listen there ({exc.strerror}); "
-                                "choose another port, or 0 for any free one") from None
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise DecoupleError(f"--port {args.port} on --host {args.host}: cannot listen there ({reason}); "
+                                "choose another port (0 for any free one) or host") from None
         port = sock.getsockname()[1]
+    if not _is_loopback(args.host):
+        print(f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
+              f"it on the network can open the app and step its runs", file=sys.stderr)
     env = {**os.environ, "DECOUPLE_DEMO_PRESET": args.preset, "DECOUPLE_DEMO_SEED": str(args.seed),
            "SOLARA_CHECK_HOOKS": "off"}  # Mesa 3.3.1's ComponentsView trips the check; nothing to fix on our side
     command = [sys.executable, "-m", "solara", "run", "decouple.demo.app", "--host", args.host, "--port", str(port),
                "--production", "--log-level", "warning", "--open" if args.open else "--no-open"]
-    print(f"classroom app at http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{port}/ "
-          f"(preset {args.preset}, seed {args.seed}); press Ctrl-C to stop", flush=True)
-    server = subprocess.Popen(command, env=env)
+    shown = "localhost" if _is_loopback(args.host) else args.host
+    print(f"classroom app at http://{shown}:{port}/ (preset {args.preset}, seed {args.seed}); press Ctrl-C to stop",
+          flush=True)
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def stop(signum, _frame):  # SIGTERM (or SIGHUP) to `decouple demo` stops its server too
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     try:
         return server.wait()
     except KeyboardInterrupt:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop_group(server)
         return 0
+
+
+def _stop_group(server) -> None:
+    """Stop the server and every process it started (it runs in its own process group)."""
+    import signal
+    import subprocess
+    for signum, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(server.pid, signum)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,19 +393,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="one run of a scenario")
     p.add_argument("scenario", help="scenario name (e.g. full_decoupling) or path to a TOML file")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**63-1 (default 0)")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/run/SCENARIO_seedN)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     common(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="the main job: scenarios side by side with bands across seeds")
-    p.add_argument("scenarios", nargs="*", help=f"scenarios (default: {' '.join(DEFAULT_SCENARIOS)})")
+    p.add_argument("scenarios", nargs="*", help="scenarios (default: baseline full_decoupling selective_decoupling "
+                                                "coopetition)")
     p.add_argument("--replicates", type=int, default=10, metavar="R", help="seeds per scenario (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; runs use seed, seed+1, ... (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="root seed: the runs' seeds come from "
+                                                       "numpy.random.SeedSequence(seed) (default 0)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     p.add_argument("--out", metavar="DIR", default="results/compare", help="output folder (default results/compare)")
     p.add_argument("--csv", action="store_true", help="also write the full time series as CSV (large)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted comparison into the same --out")
+    p.add_argument("--force", action="store_true", help="allow a comparison of more than a million runs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     common(p)
     p.set_defaults(func=cmd_compare)
@@ -320,12 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the scenario files")
     p.set_defaults(func=cmd_scenarios)
 
-    p = sub.add_parser("params", help="every parameter of a scenario with value, range, unit, meaning and source")
+    p = sub.add_parser("params", help="every parameter of a scenario with value, range, unit, role, meaning and source")
     p.add_argument("scenario")
     p.add_argument("--changed", action="store_true", help="only parameters that differ from the default")
+    p.add_argument("--role", metavar="ROLE", help="only levers, uncertainties or constants (lever|uncertainty|constant)")
     p.add_argument("--csv", action="store_true", help="CSV on standard output")
     common(p, steps=False)
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("outcomes", help="every outcome the model reports, with its unit and definition")
+    p.add_argument("--csv", action="store_true", help="CSV on standard output")
+    p.set_defaults(func=cmd_outcomes)
 
     p = sub.add_parser("sweep", help="a parameter sweep from experiments/*.toml")
     p.add_argument("experiment", help="experiment name (e.g. yard_vs_fence) or path to a TOML file")
@@ -333,13 +435,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a loopback LocalCluster)")
     p.add_argument("--resume", action="store_true", help="compute only the runs missing from --out")
+    p.add_argument("--force", action="store_true", help="allow a sweep of more than a million runs")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/EXPERIMENT)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
-    p.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds per check (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--replicates", "--seeds", dest="replicates", type=int, default=5, metavar="N",
+                   help="random seeds per check (default 5; --seeds is the old name)")
+    p.add_argument("--seed", type=int, default=0, help="first seed; checks use seed, seed+1, ... (default 0)")
     p.add_argument("--out", metavar="DIR", default="results/validate", help="output folder (default results/validate)")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails")
     p.add_argument("--only", metavar="IDS", help="comma-separated check ids to run")
@@ -362,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("plot", help="(re)draw the figures of a run or comparison folder")
+    p = sub.add_parser("plot", help="(re)draw the figures of a run, comparison or sweep folder")
     p.add_argument("results_dir")
     p.set_defaults(func=cmd_plot)
     return parser
@@ -371,14 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "replicates", 1) is not None and getattr(args, "replicates", 1) < 1:
-        parser.error("--replicates must be at least 1")
-    if getattr(args, "seeds", 1) < 1:
-        parser.error("--seeds must be at least 1")
-    if getattr(args, "steps", None) is not None and args.steps < 1:
-        parser.error("--steps must be at least 1")
-    if getattr(args, "workers", None) is not None and args.workers < 1:
-        parser.error("--workers must be at least 1")
+    for flag, least in (("replicates", 1), ("steps", 1), ("workers", 1), ("points", 2), ("evaluations", 1)):
+        value = getattr(args, flag, None)
+        if value is not None and value < least:
+            parser.error(f"--{flag} must be at least {least}")
     try:
         return args.func(args)
     except DecoupleError as exc:

@@ -1,18 +1,22 @@
 """Scenario files, parameters and their validation.
 
-Every parameter is declared once, in ``seeds/parameters.toml``, with its type, default, range,
-unit, meaning and source. From that registry this module builds pydantic models (one per
-section, unknown keys forbidden, strict types, ranges enforced), loads scenario TOML files
-(with ``extends`` and dated ``[[events]]``), applies ``--set`` overrides, and turns any
-validation failure into one message that names the file, the key, the value and what is
-allowed.
+Every parameter is declared once, in ``seeds/parameters.toml``, with its type, role (policy
+lever, uncertainty or constant), default, range, unit, meaning and source. From that registry
+this module builds pydantic models (one per section, unknown keys forbidden, strict types, ranges
+enforced, read-only once built), loads scenario TOML files (with ``extends`` and dated
+``[[events]]``), applies changes — typed values from Python (``{"policy.fence": 0.8}``) or
+``path=value`` strings from the command line — and turns any validation failure into one
+message that names the file, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import hashlib
+import json
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,12 +24,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-from .errors import ConfigError
-from .paths import scenarios_dir, seeds_dir
+from .errors import ConfigError, suggest
+from .paths import evidence_dir, scenarios_dir
 
 TYPES = ("float", "int", "bool", "sectors")
+ROLES = ("lever", "uncertainty", "constant")
 SCENARIO_META_KEYS = ("name", "title", "description", "extends", "notice", "questions")
 EVENT_KEYS = ("year", "set", "note", "id")
+#: a scenario's name becomes part of folder and file names: plain names only
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class ParamSpec:
 
     path: str
     type: str
+    role: str  # lever, uncertainty or constant
     default: Any
     unit: str
     meaning: str
@@ -48,7 +56,7 @@ class ParamSpec:
             listed = ", ".join(sectors) if sectors else "sector ids"
             return f'a list of sector ids ({listed}) or "all"'
         kind = "an integer" if self.type == "int" else "a number"
-        lo, hi = self.range
+        lo, hi = self.range or (float("-inf"), float("inf"))
         return f"{kind} from {lo:g} to {hi:g} ({self.unit})"
 
 
@@ -58,15 +66,20 @@ def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpe
         if not isinstance(value, dict):
             raise ConfigError(f"{file}: entry '{path}' is not a table")
         if "type" in value:
-            missing = [k for k in ("default", "unit", "meaning", "source") if k not in value]
-            if missing or value["type"] not in TYPES:
-                raise ConfigError(f"{file}: parameter '{path}' needs type ({', '.join(TYPES)}), default, unit, meaning and source; missing {missing}")
+            missing = [k for k in ("role", "default", "unit", "meaning", "source") if k not in value]
+            if missing or value["type"] not in TYPES or value["role"] not in ROLES:
+                raise ConfigError(f"{file}: parameter '{path}' needs type ({', '.join(TYPES)}), role "
+                                  f"({', '.join(ROLES)}), default, unit, meaning and source; missing {missing}")
             rng = value.get("range")
             if value["type"] in ("float", "int") and (not isinstance(rng, list) or len(rng) != 2):
                 raise ConfigError(f"{file}: parameter '{path}' of type {value['type']} needs range = [low, high]")
-            out[path] = ParamSpec(path=path, type=value["type"], default=value["default"], unit=value["unit"],
-                                  meaning=value["meaning"], source=value["source"],
-                                  range=tuple(rng) if rng else None, structural=bool(value.get("structural", False)))
+            structural = bool(value.get("structural", False))
+            if structural != (value["role"] == "constant"):
+                raise ConfigError(f"{file}: parameter '{path}': the structural parameters, and only they, have role "
+                                  "'constant'")
+            out[path] = ParamSpec(path=path, type=value["type"], role=value["role"], default=value["default"],
+                                  unit=value["unit"], meaning=value["meaning"], source=value["source"],
+                                  range=tuple(rng) if rng else None, structural=structural)
         else:
             _walk_registry(value, path, file, out)
 
@@ -74,12 +87,63 @@ def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpe
 @lru_cache(maxsize=4)
 def load_registry(file: Path | None = None) -> dict[str, ParamSpec]:
     """Read ``seeds/parameters.toml`` into ``{dotted path: ParamSpec}`` (file order)."""
-    file = Path(file) if file is not None else seeds_dir() / "parameters.toml"
-    with open(file, "rb") as fh:
-        table = tomllib.load(fh)
+    file = Path(file) if file is not None else evidence_dir() / "parameters.toml"
     out: dict[str, ParamSpec] = {}
-    _walk_registry(table, "", file, out)
+    _walk_registry(read_toml(file), "", file, out)
     return out
+
+
+def parameters_with_role(role: str) -> dict[str, ParamSpec]:
+    """The registry's levers, uncertainties or constants."""
+    if role not in ROLES:
+        raise ConfigError(f"role '{role}'{suggest(role, ROLES)}; allowed: {', '.join(ROLES)}")
+    return {path: spec for path, spec in load_registry().items() if spec.role == role}
+
+
+# ----------------------------------------------------------------------------- reading files
+
+def read_text(path: Path) -> str:
+    """The text of a UTF-8 file, or a :class:`ConfigError` that says why it cannot be read."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
+                          "is it a binary file? Scenario and experiment files are TOML text") from None
+
+
+def read_toml(path: Path) -> dict:
+    """A TOML file as a table, with clear errors for unreadable, binary or invalid files."""
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+
+
+# ----------------------------------------------------------------------------- the parameter models
+
+class Parameters(BaseModel):
+    """Base of the parameter models: validated when built, read-only afterwards."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        section = type(self).__name__.removeprefix("Params").strip("_").replace("_", ".")
+        path = f"{section}.{name}" if section else name
+        raise ConfigError(f"parameters are read-only: '{path}' cannot be set to {value!r} in place; change it with "
+                          f"model.set_params({{'{path}': {value!r}}}), which checks the value and applies it from "
+                          "the next step")
 
 
 def _expand_all(sectors: tuple[str, ...]):
@@ -118,7 +182,7 @@ def params_model(sectors: tuple[str, ...], registry_file: Path | None = None) ->
         node[leaf] = spec
 
     def build(name: str, node: dict) -> type[BaseModel]:
-        fields = {}
+        fields: dict[str, Any] = {}
         for key, child in node.items():
             if isinstance(child, ParamSpec):
                 default = child.default
@@ -128,7 +192,7 @@ def params_model(sectors: tuple[str, ...], registry_file: Path | None = None) ->
             else:
                 sub = build(f"{name}_{key}", child)
                 fields[key] = (sub, Field(default_factory=sub))
-        return create_model(name, __config__=ConfigDict(extra="forbid", strict=True, frozen=False), **fields)
+        return create_model(name, __base__=Parameters, **fields)
 
     return build("Params", tree)
 
@@ -145,6 +209,15 @@ def _lookup(table: dict, path: tuple) -> Any:
     return node
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened to ``limit`` characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        text = f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe_error(err: dict, raw: dict, origin: str, registry: dict[str, ParamSpec],
                     sectors: tuple[str, ...]) -> str:
     loc = tuple(err["loc"])
@@ -155,25 +228,23 @@ def _describe_error(err: dict, raw: dict, origin: str, registry: dict[str, Param
         group = ".".join(names[:-1])
         siblings = sorted({p[len(group) + 1:].split(".")[0] if group else p.split(".")[0]
                            for p in registry if not group or p.startswith(group + ".")})
-        hint = difflib.get_close_matches(names[-1], siblings, n=1)
-        did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
         where = f"[{group}]" if group else "the top level"
-        return (f"{origin}: unknown key '{path}'{did_you_mean}; allowed keys in {where}: "
+        return (f"{origin}: unknown key '{path}'{suggest(names[-1], siblings)}; allowed keys in {where}: "
                 f"{', '.join(siblings)}")
     spec = registry.get(path)
     if spec is None:
         if isinstance(value, dict) or names and any(p.startswith(path + ".") for p in registry):
-            return f"{origin}: key '{path}' = {value!r} must be a table of parameters"
-        return f"{origin}: key '{path}' = {value!r}: {err['msg']}"
+            return f"{origin}: key '{path}' = {shown(value)} must be a table of parameters"
+        return f"{origin}: key '{path}' = {shown(value)}: {err['msg']}"
     problem = err["msg"].lower()
     if err["type"].endswith("_type") or err["type"] in ("model_type", "list_type"):
         problem = f"wrong type ({type(value).__name__})"
     elif err["type"] in ("greater_than_equal", "less_than_equal", "finite_number"):
         problem = "out of range"
     elif err["type"] == "literal_error":
-        problem = f"unknown sector {value!r}"
+        problem = f"unknown sector {shown(value)}"
         value = _lookup(raw, loc[:-1]) if isinstance(loc[-1], int) else value
-    return f"{origin}: key '{path}' = {value!r} is {problem}; allowed: {spec.allowed(sectors)}. ({spec.meaning})"
+    return f"{origin}: key '{path}' = {shown(value)} is {problem}; allowed: {spec.allowed(sectors)}. ({spec.meaning})"
 
 
 def validate_params(raw: dict, origin: str, sectors: tuple[str, ...]) -> BaseModel:
@@ -226,16 +297,26 @@ def parse_value(text: str) -> Any:
         if "," in text:
             return [part.strip() for part in text.split(",") if part.strip()]
         return text
+    except RecursionError:
+        raise ConfigError(f"--set value {shown(text)}: arrays nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise ConfigError(f"--set value {shown(text)}: cannot be read as a number ({exc})") from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set policy.fence=0.8")
+        raise ConfigError(f"--set {shown(text)}: expected KEY=VALUE, e.g. --set policy.fence=0.8")
     path, value = text.split("=", 1)
     path = path.strip()
     if not path:
-        raise ConfigError(f"--set {text!r}: the key before '=' is empty")
+        raise ConfigError(f"--set {shown(text)}: the key before '=' is empty")
     return path, parse_value(value.strip())
+
+
+def _check_path(path: Any, origin: str, registry: dict[str, ParamSpec], hint: str) -> ParamSpec:
+    if not isinstance(path, str) or path not in registry:
+        raise ConfigError(f"{origin}: unknown key {shown(path)}{suggest(path, registry)}; {hint}")
+    return registry[path]
 
 
 # ----------------------------------------------------------------------------- scenarios
@@ -248,6 +329,7 @@ class Event:
     changes: dict[str, Any]
     note: str = ""
     id: str = ""
+    file: str = ""  # the scenario file that declares it
 
 
 @dataclass
@@ -261,7 +343,8 @@ class Scenario:
     events: list[Event] = field(default_factory=list)
     file: Path | None = None
     file_hash: str | None = None
-    overrides: list[str] = field(default_factory=list)
+    chain: list[tuple[Path, str]] = field(default_factory=list)  # (file, sha256): the file, then what it extends
+    overrides: list[str] = field(default_factory=list)  # what changed it: "path=value" texts
     sectors: tuple[str, ...] = ()
     notice: str = ""  # classroom: what to notice when the scenario runs
     questions: tuple[str, ...] = ()  # classroom: questions for the class
@@ -272,9 +355,18 @@ class Scenario:
     def get(self, path: str) -> Any:
         return get_path(self.resolved(), path)
 
-    def with_event_value(self, event_id: str, path: str, value: Any) -> "Scenario":
+    @property
+    def last_quarter_start(self) -> float:
+        """Start of the run's last quarter: an event later than this never takes effect."""
+        t = self.params.time
+        return t.start_year + (t.steps - 1) / 4.0
+
+    def unreached_events(self) -> list[Event]:
+        """Events that fall after the run's last quarter (when a shorter run was asked for)."""
+        return [e for e in self.events if e.year > self.last_quarter_start + 1e-9]
+
+    def with_event_value(self, event_id: str, path: str, value: Any) -> Scenario:
         """A copy whose event ``event_id`` sets ``path`` to ``value`` (used by calibration)."""
-        import dataclasses
         matches = [e for e in self.events if e.id == event_id]
         if not matches:
             known = ", ".join(e.id for e in self.events if e.id) or "none"
@@ -288,57 +380,79 @@ class Scenario:
             events.append(e)
         return dataclasses.replace(self, events=events)
 
-    def with_changes(self, changes: dict[str, Any], origin: str, base: BaseModel | None = None) -> BaseModel:
+    def with_changes(self, changes: Mapping[str, Any], origin: str, base: BaseModel | None = None) -> BaseModel:
         """Return new validated params: ``changes`` (live parameters only) applied to ``base``
         (default: the scenario's own parameters)."""
         return apply_changes(base if base is not None else self.params, changes, origin, self.sectors)
 
 
-def apply_changes(params: BaseModel, changes: dict[str, Any], origin: str, sectors: tuple[str, ...]) -> BaseModel:
+def apply_changes(params: BaseModel, changes: Mapping[str, Any], origin: str, sectors: tuple[str, ...]) -> BaseModel:
     """Validate ``changes`` ({dotted path: value}) against the registry and apply them to a copy
     of ``params``. Structural parameters cannot change once a run has started."""
+    if not isinstance(changes, Mapping):
+        raise ConfigError(f"{origin}: changes must be a mapping of dotted paths to values, e.g. "
+                          f"{{'policy.fence': 0.8}}; got {type(changes).__name__}")
     registry = load_registry()
     raw = params.model_dump()
     for path, value in changes.items():
-        spec = registry.get(path)
-        if spec is None:
-            close = difflib.get_close_matches(path, list(registry), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{origin}: unknown key '{path}'{hint}; `decouple params` lists every key")
+        spec = _check_path(path, origin, registry, "`decouple params` lists every key")
         if spec.structural:
             raise ConfigError(f"{origin}: key '{path}' shapes the world at step 0 and cannot change during a run")
         set_path(raw, path, value)
     return validate_params(raw, origin, sectors)
 
 
-def scenario_path(name_or_path: str | Path) -> Path:
-    """Resolve a scenario name (``full_decoupling``) or a path to a TOML file."""
+def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """Resolve a scenario name (``full_decoupling``) or a path to a TOML file. With
+    ``relative_to`` (the folder of a file that names it), a relative path is read from there, and
+    a bare name is looked for there before ``scenarios/``."""
+    text = str(name_or_path)
+    if not text.strip():
+        raise ConfigError("scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path")
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        if not candidate.is_file():
+    looks_like_path = candidate.suffix == ".toml" or len(candidate.parts) > 1 or candidate.is_absolute()
+    if looks_like_path:
+        if relative_to is not None and not candidate.is_absolute():
+            candidate = relative_to / candidate
+        if not candidate.exists():
             raise ConfigError(f"{candidate}: scenario file not found")
+        if not candidate.is_file():
+            raise ConfigError(f"{candidate}: is a folder, not a scenario file")
         return candidate
-    path = scenarios_dir() / f"{name_or_path}.toml"
+    if relative_to is not None and (relative_to / f"{text}.toml").is_file():
+        return relative_to / f"{text}.toml"
+    if candidate.is_file():
+        return candidate
+    path = scenarios_dir() / f"{text}.toml"
     if not path.is_file():
-        known = ", ".join(name for name, *_ in list_scenarios())
-        raise ConfigError(f"scenario '{name_or_path}' not found in {scenarios_dir()}; known scenarios: {known}")
+        known = [name for name, *_ in list_scenarios()]
+        raise ConfigError(f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
+                          f"known scenarios: {', '.join(known)}")
     return path
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+@dataclass
+class _Raw:
+    table: dict  # parameters, extends applied
+    meta: dict  # the [scenario] table, inherited keys applied
+    events: list[tuple[Path, Any]]  # (file, event table), parents' first
+    chain: list[tuple[Path, str]]  # (file, sha256), the file itself first
 
 
-def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list[tuple[Path, dict]]]:
-    """Return (parameter dict, metadata, [(file, event table)]) with ``extends`` applied."""
+def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
+    """Read a scenario file with ``extends`` applied (parents first)."""
     path = path.resolve()
     if path in chain:
-        raise ConfigError(f"{path}: 'scenario.extends' forms a cycle: {' -> '.join(str(p) for p in chain + (path,))}")
-    table = _read_toml(path)
+        cycle = " -> ".join(str(p) for p in chain[chain.index(path):] + (path,))
+        raise ConfigError(f"{path}: 'scenario.extends' forms a cycle: {cycle}")
+    text = read_text(path)
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+    digest = hashlib.sha256(text.encode()).hexdigest()
     meta = table.pop("scenario", {})
     if not isinstance(meta, dict):
         raise ConfigError(f"{path}: [scenario] must be a table with keys {', '.join(SCENARIO_META_KEYS)}")
@@ -349,46 +463,22 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, lis
     if not isinstance(events, list):
         raise ConfigError(f"{path}: 'events' must be an array of tables: [[events]] year = ..., set = {{...}}")
     own_events = [(path, e) for e in events]
+    files = [(path, digest)]
     if "extends" in meta:
-        parent = scenario_path(meta["extends"]) if not Path(meta["extends"]).is_absolute() else Path(meta["extends"])
-        base, parent_meta, parent_events = _load_raw(parent, chain + (path,))
-        table = deep_merge(base, table)
-        meta = {**{k: v for k, v in parent_meta.items() if k != "name"}, **meta}
-        own_events = parent_events + own_events
-    return table, meta, own_events
-
-
-def _validate_events(event_tables: list[tuple[Path, dict]], scenario: Scenario) -> list[Event]:
-    events = []
-    registry = load_registry()
-    start = scenario.params.time.start_year
-    end = start + scenario.params.time.steps / 4
-    for file, table in event_tables:
-        origin = f"{file}: [[events]]"
-        if not isinstance(table, dict):
-            raise ConfigError(f"{origin} entry {table!r} must be a table with keys {', '.join(EVENT_KEYS)}")
-        unknown = set(table) - set(EVENT_KEYS)
-        if unknown:
-            raise ConfigError(f"{origin} has unknown key(s) {sorted(unknown)}; allowed: {', '.join(EVENT_KEYS)}")
-        year = table.get("year")
-        if not isinstance(year, (int, float)) or isinstance(year, bool) or not 1990 <= year <= 2100:
-            raise ConfigError(f"{origin} key 'year' = {year!r}; allowed: a decimal year such as 2022.75 (October 2022)")
-        changes = table.get("set")
-        if not isinstance(changes, dict) or not changes:
-            raise ConfigError(f"{origin} at {year} key 'set' = {changes!r}; allowed: a table of parameter paths, e.g. set = {{ \"policy.fence\" = 0.8 }}")
-        flat = {}
-        for k, v in changes.items():
-            # TOML may nest dotted keys: set = { policy.fence = 0.8 } gives {"policy": {"fence": 0.8}}
-            if isinstance(v, dict) and k not in registry:
-                for kk, vv in _flatten(v, k).items():
-                    flat[kk] = vv
-            else:
-                flat[k] = v
-        scenario.with_changes(flat, f"{origin} at {year}")  # validates paths and values
-        if not start <= year <= end:
-            raise ConfigError(f"{origin} key 'year' = {year}; allowed: within the run, {start:g} to {end:g}")
-        events.append(Event(float(year), flat, str(table.get("note", "")), str(table.get("id", ""))))
-    return sorted(events, key=lambda e: e.year)
+        parent_name = meta["extends"]
+        if not isinstance(parent_name, str):
+            raise ConfigError(f"{path}: key 'scenario.extends' = {shown(parent_name)}; allowed: the name of a scenario "
+                              "or the path of a TOML file, as a string")
+        try:
+            parent = scenario_path(parent_name, relative_to=path.parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: key 'scenario.extends' = {shown(parent_name)}: {exc}") from None
+        base = _load_raw(parent, chain + (path,))
+        table = deep_merge(base.table, table)
+        meta = {**{k: v for k, v in base.meta.items() if k != "name"}, **meta}
+        own_events = base.events + own_events
+        files += base.chain
+    return _Raw(table, meta, own_events, files)
 
 
 def _flatten(table: dict, prefix: str) -> dict:
@@ -402,43 +492,119 @@ def _flatten(table: dict, prefix: str) -> dict:
     return out
 
 
+def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, horizon: float) -> list[Event]:
+    """Validate the events. ``horizon`` is the start of the last quarter of the run the scenario
+    file describes: an event after it never takes effect, so it is an error."""
+    events = []
+    registry = load_registry()
+    start = scenario.params.time.start_year
+    for file, table in event_tables:
+        origin = f"{file}: [[events]]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{origin} entry {shown(table)} must be a table with keys {', '.join(EVENT_KEYS)}")
+        unknown = set(table) - set(EVENT_KEYS)
+        if unknown:
+            raise ConfigError(f"{origin} has unknown key(s) {sorted(unknown)}; allowed: {', '.join(EVENT_KEYS)}")
+        year = table.get("year")
+        if not isinstance(year, (int, float)) or isinstance(year, bool) or not 1990 <= year <= 2100:
+            raise ConfigError(f"{origin} key 'year' = {shown(year)}; allowed: a decimal year such as 2022.75 (October 2022)")
+        changes = table.get("set")
+        if not isinstance(changes, dict) or not changes:
+            raise ConfigError(f"{origin} at {year} key 'set' = {shown(changes)}; allowed: a table of parameter paths, "
+                              'e.g. set = { "policy.fence" = 0.8 }')
+        flat = {}
+        for k, v in changes.items():
+            # TOML may nest dotted keys: set = { policy.fence = 0.8 } gives {"policy": {"fence": 0.8}}
+            if isinstance(v, dict) and k not in registry:
+                flat.update(_flatten(v, k))
+            else:
+                flat[k] = v
+        scenario.with_changes(flat, f"{origin} at {year}")  # validates paths and values
+        if not start <= year <= horizon + 1e-9:
+            raise ConfigError(f"{origin} key 'year' = {year}; allowed: within the run, from {start:g} to {horizon:g} "
+                              "(the start of its last quarter; a later event never takes effect)")
+        for key in ("note", "id"):
+            if key in table and not isinstance(table[key], str):
+                raise ConfigError(f"{origin} at {year} key '{key}' = {shown(table[key])}; allowed: a string")
+        events.append(Event(float(year), flat, table.get("note", ""), table.get("id", ""), str(file)))
+    # Same-year events apply in the order they are written, the extended file's first; two of them
+    # setting one parameter to different values would make that order matter, so they are refused.
+    events = sorted(events, key=lambda e: e.year)  # (a stable sort: file order within a year)
+    for i, a in enumerate(events):
+        for b in events[i + 1:]:
+            if b.year != a.year:
+                break
+            clash = [p for p in a.changes if p in b.changes and a.changes[p] != b.changes[p]]
+            if clash:
+                raise ConfigError(f"{b.file}: [[events]] at {b.year:g} sets {clash[0]} = {shown(b.changes[clash[0]])}, "
+                                  f"and an event of {a.file} in the same year sets it to {shown(a.changes[clash[0]])}; "
+                                  "merge them into one event or move one to another quarter")
+    return events
+
+
+def _check_meta(path: Path, meta: dict) -> None:
+    for key in ("title", "description", "name", "notice"):
+        if key in meta and not isinstance(meta[key], str):
+            raise ConfigError(f"{path}: key 'scenario.{key}' = {shown(meta[key])}; allowed: a string")
+    if "name" in meta and not NAME.fullmatch(meta["name"]):
+        raise ConfigError(f"{path}: key 'scenario.name' = {shown(meta['name'])}; allowed: letters, digits, '_', '-' "
+                          "and '.' (it names result folders), at most 100 characters, not starting with '.' or '-'")
+    questions = meta.get("questions", [])
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise ConfigError(f"{path}: key 'scenario.questions' = {shown(questions)}; allowed: an array of strings")
+
+
 def load_scenario(name_or_path: str | Path, overrides: list[str] | tuple[str, ...] = (),
-                  sectors: tuple[str, ...] | None = None) -> Scenario:
-    """Load, merge and validate a scenario; apply ``--set`` overrides ("path=value")."""
+                  sectors: tuple[str, ...] | None = None, changes: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, merge and validate a scenario.
+
+    ``overrides`` are ``path=value`` strings (the command line's ``--set``); ``changes`` are typed
+    values by dotted path (``{"policy.fence": 0.8}``), applied after them."""
     if sectors is None:
         from .world import load_world
         sectors = load_world().sectors
+    if not isinstance(name_or_path, (str, Path)):
+        raise ConfigError(f"scenario {shown(name_or_path)}: allowed: a scenario name (`decouple scenarios` lists "
+                          "them), the path of a TOML file, or a Scenario")
     path = scenario_path(name_or_path)
-    raw, meta, event_tables = _load_raw(path)
-    params = validate_params(raw, str(path), sectors)
-    for key in ("title", "description", "name"):
-        if key in meta and not isinstance(meta[key], str):
-            raise ConfigError(f"{path}: key 'scenario.{key}' = {meta[key]!r}; allowed: a string")
-    if "notice" in meta and not isinstance(meta["notice"], str):
-        raise ConfigError(f"{path}: key 'scenario.notice' = {meta['notice']!r}; allowed: a string")
-    questions = meta.get("questions", [])
-    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        raise ConfigError(f"{path}: key 'scenario.questions' = {questions!r}; allowed: an array of strings")
+    raw = _load_raw(path)
+    _check_meta(path, raw.meta)
+    params = validate_params(raw.table, str(path), sectors)
+    t = params.time  # type: ignore[attr-defined]
+    horizon = t.start_year + (t.steps - 1) / 4.0  # the file's own run, before --steps and the like
     scenario = Scenario(
-        name=meta.get("name", path.stem), title=meta.get("title", path.stem.replace("_", " ")),
-        description=meta.get("description", ""), params=params, file=path,
-        file_hash=hashlib.sha256(path.read_bytes()).hexdigest(), sectors=sectors,
-        notice=meta.get("notice", ""), questions=tuple(questions),
+        name=raw.meta.get("name", path.stem if NAME.fullmatch(path.stem) else "scenario"),
+        title=raw.meta.get("title", path.stem.replace("_", " ")),
+        description=raw.meta.get("description", ""), params=params, file=path,
+        file_hash=raw.chain[0][1], chain=raw.chain, sectors=sectors,
+        notice=raw.meta.get("notice", ""), questions=tuple(raw.meta.get("questions", [])),
     )
-    if overrides:
-        registry = load_registry()
-        merged = scenario.resolved()
-        for text in overrides:
-            key, value = parse_override(text)
-            if key not in registry:
-                close = difflib.get_close_matches(key, list(registry), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ConfigError(f"--set {text}: unknown key '{key}'{hint} for scenario file {path}; `decouple params {scenario.name}` lists every key")
+    registry = load_registry()
+    merged = scenario.resolved()
+    for text in overrides:
+        key, value = parse_override(text)
+        _check_path(key, f"--set {shown(text)}", registry,
+                    f"scenario file {path}; `decouple params {scenario.name}` lists every key")
+        set_path(merged, key, value)
+        scenario.overrides.append(text)
+    if changes:
+        if not isinstance(changes, Mapping):
+            raise ConfigError(f"params: {shown(changes)}; allowed: a mapping of dotted paths to values, "
+                              "e.g. {'policy.fence': 0.8}")
+        for key, value in changes.items():
+            _check_path(key, "params", registry, f"`decouple params {scenario.name}` lists every key")
             set_path(merged, key, value)
-            scenario.overrides.append(text)
-        scenario.params = validate_params(merged, f"--set (scenario file {path})", sectors)
-    scenario.events = _validate_events(event_tables, scenario)
+            scenario.overrides.append(f"{key}={json.dumps(value) if not isinstance(value, str) else value}")
+    if overrides or changes:
+        origin = f"--set (scenario file {path})" if overrides and not changes else f"params (scenario file {path})"
+        scenario.params = validate_params(merged, origin, sectors)
+    scenario.events = _validate_events(raw.events, scenario, horizon)
     return scenario
+
+
+def scenario_chain(scenario: Scenario) -> list[Path]:
+    """The scenario's file and every file it extends."""
+    return [path for path, _ in scenario.chain]
 
 
 def list_scenarios() -> list[tuple[str, str, str, Path]]:
@@ -446,8 +612,13 @@ def list_scenarios() -> list[tuple[str, str, str, Path]]:
     out = []
     for path in sorted(scenarios_dir().glob("*.toml")):
         try:
-            meta = _read_toml(path).get("scenario", {})
+            meta = read_toml(path).get("scenario", {})
         except ConfigError:
             meta = {"title": "(unreadable TOML)"}
-        out.append((path.stem, meta.get("title", ""), meta.get("description", ""), path))
+        if not isinstance(meta, dict):
+            meta = {}
+        title = meta.get("title", "")
+        description = meta.get("description", "")
+        out.append((path.stem, title if isinstance(title, str) else "", description if isinstance(description, str) else "",
+                    path))
     return out

@@ -11,9 +11,17 @@ class ConfigError(DecoupleError):
     """A scenario file, a ``--set`` override or an event is invalid."""
 
 
-class SeedError(DecoupleError):
-    """A file in ``seeds/`` is missing a value, has a bad value or an unknown key."""
+class EvidenceError(DecoupleError):
+    """A file of the evidence base (the ``seeds/`` folder) is missing a value, has a bad value or
+    an unknown key."""
 
 
 class InvariantError(DecoupleError):
     """A model invariant broke during a run (a bug, never a user error)."""
+
+
+def suggest(name: object, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or an empty string."""
+    import difflib
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

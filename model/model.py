@@ -10,24 +10,22 @@ value on purpose (the step says so).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
 
 from .agents import ROLE_CLASSES, Ally, Controller, Target
-from .config import Scenario, apply_changes, load_scenario
+from .config import Scenario, apply_changes, load_scenario, shown
+from .errors import ConfigError
 from .firms import build_firms
 from .mechanisms import capital, coopetition, costs, export_controls, innovation, knowledge, market, standards
+from . import outcomes
 from .metrics import MetricTable, check_invariants
 from .state import Layout, Market, Relations, layout_of, starting_market_weights
 from .world import World, load_world
-
-
-def _mean(values: np.ndarray) -> float:
-    """Mean that is 0 for an empty selection (e.g. a world without small-yard sectors); the sum
-    over the count, as ``numpy.mean`` computes it, without its overhead."""
-    return float(values.sum() / values.size) if values.size else 0.0
 
 
 def _read_only(value):
@@ -43,27 +41,52 @@ def _read_only(value):
     return value
 
 
+#: seeds a run accepts: what numpy's generators take and an int64 column can hold
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: object, origin: str = "seed") -> int:
+    """``seed`` if it is a whole number from 0 to 2**63 - 1, else a clear :class:`ConfigError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ConfigError(f"{origin} = {shown(seed)}; allowed: a whole number from 0 to {MAX_SEED}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ConfigError(f"{origin} = {shown(seed)} is out of range; allowed: a whole number from 0 to {MAX_SEED}")
+    return int(seed)
+
+
 class DecouplingModel(mesa.Model):
     """Agent-based model of technology-decoupling policies.
 
     Args:
         scenario: a :class:`Scenario`, a scenario name (``"full_decoupling"``) or a TOML path.
-        seed: random seed (``mesa.Model(seed=...)``); the same scenario and seed give
-            bit-identical results.
-        overrides: ``"path=value"`` strings applied on top of the scenario (like ``--set``).
+        seed: random seed (``mesa.Model(seed=...)``), a whole number from 0 to 2**63 - 1; the
+            same scenario, seed and parameters give bit-identical results.
+        params: parameter values by dotted path, applied on top of the scenario
+            (``{"policy.fence": 0.8, "policy.yard": ["logic_chips"]}``); checked against
+            ``seeds/parameters.toml``.
         world: a :class:`World` (default: read from ``seeds/``).
         check: check invariants after every step.
+        **values: more parameter values by dotted path, as keywords, so that tools that pass
+            plain keyword parameters can drive the model: ``mesa.batch_run(DecouplingModel,
+            {"scenario": "selective_decoupling", "policy.fence": [0.3, 0.8], "seed": [1, 2]})``.
+
+    The parameters in force are ``model.params`` (read-only); change them during a run with
+    :meth:`set_params`.
     """
 
     def __init__(self, scenario: Scenario | str | Path = "baseline", seed: int = 0,
-                 overrides: tuple[str, ...] | list[str] = (), world: World | None = None,
-                 check: bool = True):
+                 params: Mapping[str, Any] | None = None, *, world: World | None = None,
+                 check: bool = True, **values: Any):
+        seed = check_seed(seed)
         super().__init__(seed=seed)
         self.world = world if world is not None else load_world()
+        changes = {**(params or {}), **values} if isinstance(params, Mapping) or params is None else params
         if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario, overrides, sectors=self.world.sectors)
-        elif overrides:
-            raise ValueError("pass overrides to load_scenario() when giving a Scenario object")
+            scenario = load_scenario(scenario, sectors=self.world.sectors, changes=changes)
+        elif changes:
+            scenario = dataclasses.replace(scenario, params=apply_changes(scenario.params, changes, "params",
+                                                                          self.world.sectors),
+                                           overrides=scenario.overrides + [f"{k}={v!r}" for k, v in changes.items()])
         self.scenario = scenario
         self.params = scenario.params
         self.seed = seed
@@ -141,16 +164,11 @@ class DecouplingModel(mesa.Model):
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
         f.rd0 = f.rd.copy()
 
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "year": "year",
-            "us_cn_gap_small_yard": lambda m: _mean(m.capability_gap()[m.layout.yard_sectors]),
-            "us_cn_gap_other": lambda m: _mean(m.capability_gap()[m.layout.other_sectors]),
-            "cn_self_sufficiency": lambda m: m.china_self_sufficiency(),
-            "trust": lambda m: m.relations.trust,
-            "ally_compliance": lambda m: m.mean_ally_compliance(),
-            "welfare_world": lambda m: m.market.welfare_groups["WORLD"],
-        })
+        # One reporter per outcome of the registry, under its name (decouple.outcomes).
+        self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters(w))
         self._best_key = self._gap_of = None
+        self._per_step: dict[str, object] = {}
+        self._per_step_at = -1
         self.table = MetricTable(self)
         self._record()
 
@@ -181,18 +199,17 @@ class DecouplingModel(mesa.Model):
             self._best_key = key
         return self._best
 
-    def china_self_sufficiency(self, sectors: np.ndarray | None = None) -> float:
-        """China's self-sufficiency, weighted by its 2018 demand over ``sectors`` (default: all)."""
-        layout, cn = self.layout, self.layout.cn
-        ss = self.market.self_sufficiency
-        if sectors is None:
-            return float((ss[:, cn] * layout.cn_demand0).sum() / layout.cn_demand0_total)
-        weights = layout.demand0[sectors, cn]
-        return float((ss[sectors, cn] * weights).sum() / weights.sum())
+    def per_step(self, key: str, compute):
+        """``compute()``, computed once per quarter (for values several outcomes share)."""
+        if self._per_step_at != self.steps:
+            self._per_step, self._per_step_at = {}, self.steps
+        if key not in self._per_step:
+            self._per_step[key] = compute()
+        return self._per_step[key]
 
-    def mean_ally_compliance(self) -> float:
-        """Mean compliance of the allies over the small-yard sectors."""
-        return _mean(self.relations.compliance[self.layout.ally_yard])
+    def outcome(self, name: str) -> float:
+        """The current value of a quarterly outcome of :mod:`decouple.outcomes`."""
+        return float(outcomes.resolve(name, self.world).compute(self))
 
     # ------------------------------------------------------------------ live changes
     def set_params(self, changes: dict, origin: str = "live") -> None:
@@ -208,6 +225,14 @@ class DecouplingModel(mesa.Model):
             self._next_event += 1
 
     # ------------------------------------------------------------------ step
+    def _wrapped_step(self, *args: Any, **kwargs: Any) -> None:
+        """Mesa's step wrapper (it counts the step), except after the last step, where a call
+        does nothing: the run is over (``running`` is False) and its results stay as they are."""
+        if self.steps >= self.params.time.steps:
+            self.running = False
+            return
+        super()._wrapped_step(*args, **kwargs)
+
     def step(self) -> None:
         """One quarter. Mesa has already counted it: ``steps`` is this quarter's number."""
         quarter_start = self.params.time.start_year + (self.steps - 1) / 4.0

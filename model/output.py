@@ -1,20 +1,36 @@
-"""Writing results folders atomically.
+"""Writing results atomically: single files, and whole results folders.
 
-Every file is written to a temporary name in the target folder and renamed into place, so an
-interrupted or failed run never leaves a half-written file and never touches files it does
-not own.
+Every file is written to a temporary name in its folder and renamed into place, so an
+interrupted or failed run never leaves a half-written file. A results folder of ``decouple run``,
+``compare`` or ``validate`` is written as a whole (:func:`result_folder`): into a hidden
+temporary folder beside it, which then replaces the old folder in one step, so a full disk or a
+kill never leaves new files beside old ones, and no file of an earlier run survives that the new
+run does not write. A folder holding files the project did not write is never replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+
+from .errors import DecoupleError
+
+#: marks a folder as a results folder of this project (its content: what wrote it)
+MARKER = ".decouple"
+#: files a results folder of an earlier version may hold (recognised as ours without the marker)
+RESULT_FILES = {"timeseries.csv", "timeseries.parquet", "summary.json", "indicators.csv", "validation.csv",
+                "validation.md"}
 
 FLOAT_FORMAT = "%.10g"
 
@@ -86,3 +102,121 @@ def read_timeseries(folder: Path) -> pd.DataFrame:
     if (folder / "timeseries.csv").is_file():
         return pd.read_csv(folder / "timeseries.csv")
     raise FileNotFoundError(f"{folder}: no timeseries.parquet or timeseries.csv; is this a results folder of `decouple run` or `decouple compare`?")
+
+
+class OutputError(DecoupleError):
+    """A results folder cannot be written where asked."""
+
+
+def _problem(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def prepare_folder(folder: Path, what: str = "--out") -> Path:
+    """Check that ``folder`` can be a results folder before any work starts; create its parent.
+
+    Raises :class:`OutputError` when it is a file, lies under a file, has too long a name, cannot
+    be created or written in."""
+    folder = Path(folder)
+    if str(folder) in ("", "."):
+        folder = Path.cwd()
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
+    for parent in folder.parents:
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the results")
+    if any(len(part.encode()) > 255 for part in folder.parts) or len(str(folder.absolute()).encode()) > 4000:
+        raise OutputError(f"{what} {str(folder)[:80]}...: the name is too long for the file system "
+                          "(at most 255 bytes a folder name); choose a shorter one")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=folder.parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot write there ({_problem(exc)}); choose another folder") from None
+    return folder
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Entries of ``folder`` that a results folder of this project would not hold."""
+    if not folder.is_dir() or (folder / MARKER).is_file():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if not (p.is_file() and (p.name in RESULT_FILES or p.suffix == ".png")))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Remove hidden temporary folders an interrupted earlier write left beside ``folder``."""
+    for pattern in (f".{folder.name}.tmp-*", f".{folder.name}.old-*", f".{folder.name}.probe-*"):
+        for leftover in folder.parent.glob(pattern):
+            try:
+                pid = int(leftover.name.rsplit("-", 1)[1])
+            except ValueError:
+                continue
+            if pid != os.getpid() and not _alive(pid):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def result_folder(folder: Path, kind: str, what: str = "--out") -> Iterator[Path]:
+    """Write a results folder as a whole.
+
+    Yields a hidden temporary folder beside ``folder`` to write into; when the block finishes it
+    replaces ``folder`` in one step (or, where the file system cannot swap folders, in two
+    renames a moment apart, never mixing old and new files). If the block fails, the temporary
+    folder is removed and ``folder`` is left as it was. ``folder`` must be new, empty, or an
+    earlier results folder of this project."""
+    folder = prepare_folder(folder, what)
+    foreign = _foreign_entries(folder)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise OutputError(f"{what} {folder}: holds files that decouple did not write ({shown}); choose another "
+                          "folder or empty it (nothing was changed)")
+    _clean_leftovers(folder)
+    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        yield tmp
+        (tmp / MARKER).write_text(json.dumps({"kind": kind}) + "\n")
+        if folder.exists() and not _exchange(tmp, folder):
+            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+            os.rename(folder, old)
+            os.rename(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        elif not folder.exists():
+            os.rename(tmp, folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write the results to {folder}: {_problem(exc)}"
+                          + (f" ({exc.filename})" if exc.filename else "")
+                          + f"; {folder} was left as it was") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)  # after a swap, the old folder's content

@@ -1,7 +1,9 @@
 """Where the project's data folders are.
 
-The model's data (``seeds/``) and scenario files (``scenarios/``) sit beside the ``model/``
-package in the project folder. ``DECOUPLE_HOME`` points elsewhere when set.
+The evidence base (the ``seeds/`` folder: facts, sectors, countries, the parameter registry) and
+the scenario files (``scenarios/``) sit beside the ``model/`` package in the project folder.
+``DECOUPLE_HOME`` points elsewhere when set. (The folder's name is the project's; in the code it
+is the *evidence* folder, so that it is never mistaken for random seeds.)
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def seeds_dir() -> Path:
+def evidence_dir() -> Path:
+    """The evidence base: the project's ``seeds/`` folder."""
     return project_root() / "seeds"
 
 

@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .indicators import INDICATORS, bands, relative_to  # noqa: E402
+from . import outcomes  # noqa: E402
+from .indicators import bands, relative_to  # noqa: E402
 from .output import atomic_write  # noqa: E402
 
 SCENARIO_COLOURS = {
@@ -70,9 +71,11 @@ def draw(ax, table: pd.DataFrame, indicator: str, series: pd.Series | None = Non
         ax.plot(part.index, part["mean"], color=c, label=label(scen))
         if (part["high"] - part["low"]).abs().max() > 0:
             ax.fill_between(part.index, part["low"], part["high"], color=c, alpha=0.18, linewidth=0)
-    name, unit = INDICATORS.get(indicator, (indicator, ""))
-    ax.set_title(title or name)
-    ax.set_ylabel(ylabel or unit)
+    if title is None or ylabel is None:
+        outcome = outcomes.resolve(indicator)
+        title, ylabel = title or outcome.label, ylabel or outcome.unit
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
     ax.set_xlabel("year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
@@ -134,7 +137,7 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
             for ax, (ind, series, ttl, ylab) in zip(axes[0], panels):
                 draw(ax, table, ind, series, ttl, ylab)
             _legend(fig, axes[0][0])
-            fig.suptitle(title or INDICATORS.get(panels[0][0], ("",))[0], fontsize=18, y=1.02)
+            fig.suptitle(title or outcomes.resolve(panels[0][0]).label, fontsize=18, y=1.02)
             paths.append(_save(fig, folder / name))
         paths.append(dashboard(table, folder / "dashboard.png", title))
     return paths
@@ -148,7 +151,7 @@ def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
         ("chips_share_US", None, "US share of world\nlogic-chip sales", "share"),
         ("us_rd_small_yard", None, "US firms' R&D\n(small-yard sectors)", "US$ bn per year"),
         ("cn_self_sufficiency_small_yard", None, "China's self-sufficiency\n(small-yard sectors)", "share of demand"),
-        ("compliance_mean", None, "Allies' compliance\n(small-yard sectors)", "share"),
+        ("compliance_small_yard", None, "Allies' compliance\n(small-yard sectors)", "share"),
         ("welfare_WORLD", welfare, "World welfare", wlabel),
     ]
     with plt.rc_context(STYLE):

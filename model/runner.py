@@ -1,7 +1,8 @@
-"""Running scenarios: one run, or several scenarios × seeds in parallel, with provenance.
+"""One run of a scenario with its provenance (``decouple run``), and what every run records.
 
-Each run is independent and fully determined by (scenario file, overrides, seed), so results
-are identical whatever the number of worker processes.
+Many runs (``decouple compare``, ``decouple sweep``) go through the sweep engine
+(:mod:`decouple.sweeps.engine`). Each run is fully determined by (scenario file, overrides,
+seed), so results are identical whatever the number of worker processes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import platform
 import subprocess
 import sys
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -20,11 +20,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, outcomes
 from .config import Scenario, load_scenario
-from .metrics import headline
 from .model import DecouplingModel
-from .paths import project_root
+from .paths import evidence_dir, project_root
+from .sweeps.measures import indicator_table
 from .world import load_world
 
 
@@ -32,8 +32,9 @@ from .world import load_world
 class RunResult:
     scenario: str
     seed: int
-    frame: pd.DataFrame
-    final: dict
+    frame: pd.DataFrame  # the tidy time series (contract columns)
+    indicators: pd.DataFrame  # the quarterly outcomes, indexed by (scenario, seed, year)
+    final: dict  # the quarterly outcomes at the last step
     provenance: dict
     changes: list = field(default_factory=list)
 
@@ -51,10 +52,10 @@ def git_commit() -> str | None:
         return None
 
 
-def seeds_hash() -> str:
+def evidence_hash() -> str:
     """Hash of the evidence base the run used (sectors, countries, parameter registry)."""
     digest = hashlib.sha256()
-    folder = project_root() / "seeds"
+    folder = evidence_dir()
     for name in ("sectors.toml", "countries.toml", "parameters.toml"):
         digest.update((folder / name).read_bytes())
     return digest.hexdigest()
@@ -66,7 +67,7 @@ def provenance(scenario: Scenario, seed: int) -> dict:
         "title": scenario.title,
         "scenario_file": str(scenario.file) if scenario.file else None,
         "scenario_file_sha256": scenario.file_hash,
-        "seeds_sha256": seeds_hash(),
+        "evidence_sha256": evidence_hash(),
         "seed": seed,
         "overrides": list(scenario.overrides),
         "events": [{"year": e.year, "set": e.changes, "note": e.note} for e in scenario.events],
@@ -92,11 +93,12 @@ def local_context():
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
-def run_one(scenario: str, seed: int, overrides: tuple[str, ...] = ()) -> RunResult:
-    """Run one scenario (name or TOML path) with ``seed``; overrides are ``path=value`` strings."""
+def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()) -> RunResult:
+    """Run one scenario (name, TOML path or :class:`Scenario`) with ``seed``; overrides are
+    ``path=value`` strings (the command line's ``--set``)."""
     started = time.perf_counter()
     world = load_world()
-    spec = load_scenario(scenario, tuple(overrides), sectors=world.sectors)
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, tuple(overrides), sectors=world.sectors)
     model = DecouplingModel(spec, seed=seed, world=world).run()
     frame = model.table.frame(spec.name, seed)
     prov = provenance(spec, seed)
@@ -104,37 +106,5 @@ def run_one(scenario: str, seed: int, overrides: tuple[str, ...] = ()) -> RunRes
     prov["created_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     prov["firms"] = model.firms.n
     changes = [{"step": s, "year": y, "path": p, "value": v, "origin": o} for s, y, p, v, o in model.changes]
-    return RunResult(spec.name, seed, frame, headline(model), prov, changes)
-
-
-def _run_job(job: tuple[str, int, tuple[str, ...]]) -> RunResult:
-    return run_one(*job)
-
-
-def run_many(scenarios: list[str], seeds: list[int], overrides: tuple[str, ...] = (), workers: int = 1,
-             progress: bool = True, executor: Executor | None = None) -> list[RunResult]:
-    """Run every scenario with every seed; results come back in (scenario, seed) order."""
-    # Validate every scenario before starting any run, so bad input fails fast.
-    world = load_world()
-    for name in scenarios:
-        load_scenario(name, tuple(overrides), sectors=world.sectors)
-    jobs = [(name, seed, tuple(overrides)) for name in scenarios for seed in seeds]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(jobs), desc="runs", unit="run", dynamic_ncols=True)
-    results: list[RunResult] = []
-    own_pool = executor is None and workers > 1
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=local_context()) if own_pool else executor
-    try:
-        iterator = pool.map(_run_job, jobs) if pool is not None else map(_run_job, jobs)
-        for result in iterator:
-            results.append(result)
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if own_pool:
-            pool.shutdown()
-        if bar is not None:
-            bar.close()
-    return results
+    return RunResult(spec.name, seed, frame, indicator_table(model, spec.name, seed), outcomes.values(model),
+                     prov, changes)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SeedError
-from .paths import seeds_dir
+from .errors import EvidenceError
+from .paths import evidence_dir
 
 #: Country codes fixed by the interface contract, in the order used by every array.
 COUNTRIES: tuple[str, ...] = ("US", "CN", "JP", "NL", "KR", "TW", "EU", "IN", "VN", "ROW")
@@ -106,41 +106,41 @@ class World:
 
 def _entry(file: Path, where: str, table: dict, key: str):
     if key not in table:
-        raise SeedError(f"{file}: [{where}] has no '{key}'; every sector and country needs it")
+        raise EvidenceError(f"{file}: [{where}] has no '{key}'; every sector and country needs it")
     entry = table[key]
     if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-        raise SeedError(
+        raise EvidenceError(
             f"{file}: [{where}] key '{key}' = {entry!r}; expected a table "
             "{ value = ..., source = \"...\" } that names where the value comes from"
         )
     source = entry["source"]
     if not isinstance(source, str) or not source.strip():
-        raise SeedError(f"{file}: [{where}] key '{key}' has an empty source; cite a seed section or write 'assumption: <reason>'")
+        raise EvidenceError(f"{file}: [{where}] key '{key}' has an empty source; cite a seed section or write 'assumption: <reason>'")
     return entry["value"], source
 
 
 def _by_country(file: Path, where: str, key: str, value, *, total: float | None) -> np.ndarray:
     if not isinstance(value, dict):
-        raise SeedError(f"{file}: [{where}] key '{key}' = {value!r}; expected a table of country codes")
+        raise EvidenceError(f"{file}: [{where}] key '{key}' = {value!r}; expected a table of country codes")
     out = np.zeros(len(COUNTRIES))
     for code, v in value.items():
         if code not in COUNTRIES:
-            raise SeedError(f"{file}: [{where}] key '{key}' has unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+            raise EvidenceError(f"{file}: [{where}] key '{key}' has unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= v <= 1.0:
-            raise SeedError(f"{file}: [{where}] key '{key}.{code}' = {v!r}; allowed: a number from 0 to 1")
+            raise EvidenceError(f"{file}: [{where}] key '{key}.{code}' = {v!r}; allowed: a number from 0 to 1")
         out[COUNTRIES.index(code)] = float(v)
     if total is not None and abs(out.sum() - total) > 1e-6:
-        raise SeedError(f"{file}: [{where}] key '{key}' sums to {out.sum():.6f}; the shares must sum to {total}")
+        raise EvidenceError(f"{file}: [{where}] key '{key}' sums to {out.sum():.6f}; the shares must sum to {total}")
     return out
 
 
 def load_world(folder: Path | None = None) -> World:
     """Read ``sectors.toml`` and ``countries.toml`` from ``folder`` (default: ``seeds/``)."""
-    folder = Path(folder) if folder is not None else seeds_dir()
+    folder = Path(folder) if folder is not None else evidence_dir()
     sectors_file, countries_file = folder / "sectors.toml", folder / "countries.toml"
     for f in (sectors_file, countries_file):
         if not f.is_file():
-            raise SeedError(f"{f}: file not found; the model needs it to build its world")
+            raise EvidenceError(f"{f}: file not found; the model needs it to build its world")
     with open(sectors_file, "rb") as fh:
         sector_tables = tomllib.load(fh)
     with open(countries_file, "rb") as fh:
@@ -157,7 +157,7 @@ def build_world(sector_tables: dict, country_tables: dict,
     missing = [c for c in COUNTRIES if c not in country_tables]
     unknown = [c for c in country_tables if c not in COUNTRIES]
     if missing or unknown:
-        raise SeedError(f"{countries_file}: countries must be exactly {', '.join(COUNTRIES)} "
+        raise EvidenceError(f"{countries_file}: countries must be exactly {', '.join(COUNTRIES)} "
                         f"(missing: {missing or 'none'}; unknown: {unknown or 'none'})")
     role = np.empty(C, dtype=object)
     traits = {k: np.zeros(C) for k in ("security_dependence", "trust_in_us_continuity", "autonomy",
@@ -168,7 +168,7 @@ def build_world(sector_tables: dict, country_tables: dict,
         labels[code] = t.get("label", code)
         r, src = _entry(countries_file, code, t, "role")
         if r not in ROLES:
-            raise SeedError(f"{countries_file}: [{code}] key 'role' = {r!r}; allowed: {', '.join(ROLES)}")
+            raise EvidenceError(f"{countries_file}: [{code}] key 'role' = {r!r}; allowed: {', '.join(ROLES)}")
         role[i] = r
         sources[f"{code}.role"] = src
         needed = ["rd_effort_trend"]
@@ -180,17 +180,17 @@ def build_world(sector_tables: dict, country_tables: dict,
             v, src = _entry(countries_file, code, t, key)
             lo, hi = {"rd_effort_trend": (-0.2, 0.2), "china_trade_affinity": (-3.0, 3.0)}.get(key, (0.0, 1.0))
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
-                raise SeedError(f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}")
+                raise EvidenceError(f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}")
             traits[key][i] = float(v)
             sources[f"{code}.{key}"] = src
     if (role == "controller").sum() != 1 or (role == "target").sum() != 1:
-        raise SeedError(f"{countries_file}: exactly one country must have role 'controller' and one 'target'")
+        raise EvidenceError(f"{countries_file}: exactly one country must have role 'controller' and one 'target'")
     if role[COUNTRIES.index("US")] != "controller" or role[COUNTRIES.index("CN")] != "target":
-        raise SeedError(f"{countries_file}: US must be the controller and CN the target")
+        raise EvidenceError(f"{countries_file}: US must be the controller and CN the target")
 
     sectors = tuple(sector_tables)
     if not sectors:
-        raise SeedError(f"{sectors_file}: no sectors defined")
+        raise EvidenceError(f"{sectors_file}: no sectors defined")
     S = len(sectors)
     scalars = {k: np.zeros(S) for k in SECTOR_SCALARS}
     by_country = {k: np.zeros((S, C)) for k in SECTOR_BY_COUNTRY}
@@ -202,18 +202,18 @@ def build_world(sector_tables: dict, country_tables: dict,
         t = sector_tables[sec]
         extra = set(t) - allowed_keys
         if extra:
-            raise SeedError(f"{sectors_file}: [{sec}] has unknown key(s) {sorted(extra)}; allowed: {sorted(allowed_keys)}")
+            raise EvidenceError(f"{sectors_file}: [{sec}] has unknown key(s) {sorted(extra)}; allowed: {sorted(allowed_keys)}")
         sector_labels[sec] = t.get("label", sec)
         v, src = _entry(sectors_file, sec, t, "small_yard")
         if not isinstance(v, bool):
-            raise SeedError(f"{sectors_file}: [{sec}] key 'small_yard' = {v!r}; allowed: true or false")
+            raise EvidenceError(f"{sectors_file}: [{sec}] key 'small_yard' = {v!r}; allowed: true or false")
         small_yard[j] = v
         sources[f"{sec}.small_yard"] = src
         for key in SECTOR_SCALARS:
             v, src = _entry(sectors_file, sec, t, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (key in UNIT_INTERVAL and v > 1):
                 allowed = "a number from 0 to 1" if key in UNIT_INTERVAL else "a number >= 0"
-                raise SeedError(f"{sectors_file}: [{sec}] key '{key}' = {v!r}; allowed: {allowed}")
+                raise EvidenceError(f"{sectors_file}: [{sec}] key '{key}' = {v!r}; allowed: {allowed}")
             scalars[key][j] = float(v)
             sources[f"{sec}.{key}"] = src
         for key in SECTOR_BY_COUNTRY:
@@ -225,11 +225,11 @@ def build_world(sector_tables: dict, country_tables: dict,
         cap = by_country["capability"][j]
         if np.any(active & (cap <= 0)):
             bad = [COUNTRIES[i] for i in np.flatnonzero(active & (cap <= 0))]
-            raise SeedError(f"{sectors_file}: [{sec}] key 'capability' has no value for {bad}, which have a market share; every selling country needs a capability in (0, 1]")
+            raise EvidenceError(f"{sectors_file}: [{sec}] key 'capability' has no value for {bad}, which have a market share; every selling country needs a capability in (0, 1]")
         if abs(cap[active].max() - 1.0) > 1e-9:
-            raise SeedError(f"{sectors_file}: [{sec}] key 'capability' peaks at {cap[active].max()}; the world's best firm must be at 1.0")
+            raise EvidenceError(f"{sectors_file}: [{sec}] key 'capability' peaks at {cap[active].max()}; the world's best firm must be at 1.0")
         if not active[COUNTRIES.index("CN")] or not active[COUNTRIES.index("US")]:
-            raise SeedError(f"{sectors_file}: [{sec}] key 'market_share' must give US and CN a share > 0 (the model follows their firms in every sector)")
+            raise EvidenceError(f"{sectors_file}: [{sec}] key 'market_share' must give US and CN a share > 0 (the model follows their firms in every sector)")
         by_country["capability"][j] = np.where(active, cap, 0.0)
         for cp in t.get("chokepoints", []):
             pending_chokepoints.append((j, cp))
@@ -240,15 +240,15 @@ def build_world(sector_tables: dict, country_tables: dict,
         extra = set(cp) - set(CHOKEPOINT_KEYS)
         lacking = set(CHOKEPOINT_KEYS) - set(cp)
         if extra or lacking:
-            raise SeedError(f"{sectors_file}: [[{where}]] keys must be {', '.join(CHOKEPOINT_KEYS)} (unknown: {sorted(extra) or 'none'}; missing: {sorted(lacking) or 'none'})")
+            raise EvidenceError(f"{sectors_file}: [[{where}]] keys must be {', '.join(CHOKEPOINT_KEYS)} (unknown: {sorted(extra) or 'none'}; missing: {sorted(lacking) or 'none'})")
         if cp["governed_by"] not in sectors:
-            raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' key 'governed_by' = {cp['governed_by']!r}; allowed: a sector id ({', '.join(sectors)})")
+            raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' key 'governed_by' = {cp['governed_by']!r}; allowed: a sector id ({', '.join(sectors)})")
         holders = _by_country(sectors_file, where, "holders", cp["holders"], total=1.0)
         if holders[COUNTRIES.index("CN")] > 0:
-            raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' lists CN as a holder; chokepoints are inputs China must import")
+            raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' lists CN as a holder; chokepoints are inputs China must import")
         for key in ("weight", "difficulty"):
             if not isinstance(cp[key], (int, float)) or not 0 <= cp[key] <= 1:
-                raise SeedError(f"{sectors_file}: [[{where}]] '{cp['input']}' key '{key}' = {cp[key]!r}; allowed: a number from 0 to 1")
+                raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' key '{key}' = {cp[key]!r}; allowed: a number from 0 to 1")
         chokepoints.append(Chokepoint(j, cp["input"], holders, float(cp["weight"]), float(cp["difficulty"]),
                                       sectors.index(cp["governed_by"]), cp["source"]))
     weight_sum = np.zeros(S)
@@ -256,7 +256,7 @@ def build_world(sector_tables: dict, country_tables: dict,
         weight_sum[cp.sector] += cp.weight
     if np.any(weight_sum > 1 + 1e-9):
         bad = [sectors[j] for j in np.flatnonzero(weight_sum > 1 + 1e-9)]
-        raise SeedError(f"{sectors_file}: chokepoint weights of {bad} sum to more than 1")
+        raise EvidenceError(f"{sectors_file}: chokepoint weights of {bad} sum to more than 1")
 
     return World(
         countries=COUNTRIES, sectors=sectors, country_labels=labels, sector_labels=sector_labels,

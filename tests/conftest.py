@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel, load_scenario, load_world
-from decouple.metrics import headline
+from decouple import outcomes
 from decouple.world import COUNTRIES, build_world
 
 PATTERN_SEEDS = [0, 1, 2, 3]
@@ -100,7 +100,7 @@ def pattern_runs(world):
         runs = []
         for seed in PATTERN_SEEDS:
             m = DecouplingModel(spec, seed=seed, world=world).run()
-            runs.append({"final": headline(m), "revenue": m.market.revenue.copy(),
+            runs.append({"final": outcomes.values(m), "revenue": m.market.revenue.copy(),
                          "rd": m.firms.by_country(m.firms.rd), "share": m.market.market_share.copy(),
                          "capability": m.firms.best_by_country(m.firms.capability),
                          "bilateral": m.market.bilateral.copy(), "self_sufficiency": m.market.self_sufficiency.copy(),

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from decouple.config import get_path, load_registry, load_scenario
-from decouple.paths import scenarios_dir, seeds_dir
+from decouple.paths import scenarios_dir, evidence_dir
 from decouple.validation import calibration
 from decouple.validation.checks import all_checks
 from decouple.validation.facts import load_facts, references
@@ -19,7 +19,7 @@ SEED_FILES = ("parameters.toml", "sectors.toml", "countries.toml")
 
 def seed_sources():
     for name in SEED_FILES:
-        text = (seeds_dir() / name).read_text()
+        text = (evidence_dir() / name).read_text()
         for m in re.finditer(r'source = "([^"]*)"', text):
             yield name, m.group(1)
 

@@ -7,14 +7,14 @@ with three seeds and checks the direction (and rough size) of the effect the les
 import pytest
 
 from decouple import load_scenario
-from decouple.demo.lesson import EXPERIMENTS, run_experiment
+from decouple.demo.lesson import LESSON_EXPERIMENTS, run_lesson_experiment
 
 SEEDS = (1, 2, 3)
 
 
 @pytest.fixture(scope="module")
 def results():
-    return {exp.name: run_experiment(exp, SEEDS) for exp in EXPERIMENTS}
+    return {exp.name: run_lesson_experiment(exp, SEEDS) for exp in LESSON_EXPERIMENTS}
 
 
 def test_controls_widen_the_gap_at_once_then_china_catches_up(results):

@@ -109,7 +109,7 @@ def test_allies_comply_only_after_a_lag(world):
         path = {}
         while m.running:
             m.step()
-            path[m.year] = m.mean_ally_compliance()
+            path[m.year] = m.outcome("compliance_small_yard")
         paths.append(path)
     at = lambda year: np.mean([p[year] for p in paths])  # noqa: E731
     # a year of talks: only the little allies do unprompted, under a tenth of what follows
@@ -133,7 +133,7 @@ def test_allies_comply_less_where_china_exposure_is_high(world):
 def test_unilateral_controls_cost_us_share_and_help_allied_firms(pattern_runs, world):
     allied, alone = pattern_runs["selective_allied"], pattern_runs["selective_unilateral"]
     us, allies = world.country_index("US"), world.allies
-    assert final(allied, "ally_compliance_small_yard") > 0.5 > final(alone, "ally_compliance_small_yard")
+    assert final(allied, "compliance_small_yard") > 0.5 > final(alone, "compliance_small_yard")
     for sector in ("logic_chips", "chip_tools"):
         j = world.sector_index(sector)
         us_allied = mean_of(allied, "share", lambda s: s[j, us])

@@ -6,8 +6,9 @@ import hashlib
 
 import pandas as pd
 
+from decouple.compare import comparison, run_comparison
 from decouple.output import write_csv
-from decouple.runner import run_many, run_one
+from decouple.runner import run_one
 
 
 def digest(path):
@@ -30,13 +31,15 @@ def test_different_seeds_differ():
     assert a.final != b.final
 
 
-def test_worker_count_does_not_change_results():
-    args = (["baseline", "full_decoupling"], [3, 4], ("time.steps=12",))
-    serial = run_many(*args, workers=1, progress=False)
-    parallel = run_many(*args, workers=2, progress=False)
-    assert [(r.scenario, r.seed) for r in serial] == [(r.scenario, r.seed) for r in parallel]
-    for s, p in zip(serial, parallel):
-        pd.testing.assert_frame_equal(s.frame, p.frame, check_exact=True)
+def test_worker_count_does_not_change_results(tmp_path):
+    exp = comparison(["baseline", "full_decoupling"], 2, 3, ["time.steps=12"])
+    serial = run_comparison(exp, tmp_path / "one", workers=1, progress=False)
+    parallel = run_comparison(exp, tmp_path / "two", workers=2, progress=False)
+    one = pd.read_parquet(serial.out / "timeseries.parquet")
+    two = pd.read_parquet(parallel.out / "timeseries.parquet")
+    assert list(dict.fromkeys(one["scenario"])) == ["baseline", "full_decoupling"]
+    assert set(one["seed"]) == set(exp.seeds()) and len(set(exp.seeds())) == 2
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
 def test_set_params_reaches_values_cached_from_parameters(world):

@@ -8,8 +8,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from decouple import SeedError
-from decouple.paths import seeds_dir
+from decouple import EvidenceError
+from decouple.paths import evidence_dir
 from decouple.world import COUNTRIES, build_world
 
 from .conftest import small_world_tables
@@ -40,7 +40,7 @@ def test_every_value_cites_a_source(world):
 
 
 def test_every_parameter_cites_a_source():
-    with open(seeds_dir() / "parameters.toml", "rb") as fh:
+    with open(evidence_dir() / "parameters.toml", "rb") as fh:
         table = tomllib.load(fh)
 
     def leaves(node, path=""):
@@ -65,26 +65,26 @@ def test_chokepoints_are_imports_with_holders(world):
 def test_bad_share_sum_is_reported_with_file_and_key():
     sectors, countries = small_world_tables()
     sectors["gadgets"]["market_share"]["value"] = {"US": 0.5, "JP": 0.3, "CN": 0.3}
-    with pytest.raises(SeedError, match=r"\[gadgets\] key 'market_share' sums to 1.100000"):
+    with pytest.raises(EvidenceError, match=r"\[gadgets\] key 'market_share' sums to 1.100000"):
         build_world(sectors, countries)
 
 
 def test_missing_source_is_reported():
     sectors, countries = small_world_tables()
     sectors["gadgets"]["benefit"] = {"value": 0.4, "source": ""}
-    with pytest.raises(SeedError, match=r"\[gadgets\] key 'benefit' has an empty source"):
+    with pytest.raises(EvidenceError, match=r"\[gadgets\] key 'benefit' has an empty source"):
         build_world(sectors, countries)
 
 
 def test_value_without_source_table_is_reported():
     sectors, countries = small_world_tables()
     sectors["gadgets"]["benefit"] = 0.4
-    with pytest.raises(SeedError, match=r"key 'benefit' = 0.4; expected a table"):
+    with pytest.raises(EvidenceError, match=r"key 'benefit' = 0.4; expected a table"):
         build_world(sectors, countries)
 
 
 def test_unknown_country_is_reported():
     sectors, countries = small_world_tables()
     sectors["gadgets"]["demand_share"]["value"] = {"US": 0.5, "XX": 0.5}
-    with pytest.raises(SeedError, match="unknown country 'XX'"):
+    with pytest.raises(EvidenceError, match="unknown country 'XX'"):
         build_world(sectors, countries)

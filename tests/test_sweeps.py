@@ -78,7 +78,7 @@ def write(tmp_path, text):
     (("sampler = \"grid\"", "sampler = \"grid\"\nreplicats = 3"), "unknown key 'experiment.replicats' (did you mean 'replicates'?)"),
     (("path = \"policy.fence\"", "path = \"policy.fense\""), "unknown parameter (did you mean 'policy.fence'?)"),
     (("values = [0.3, 0.7]", "values = [0.3, 1.7]"), "policy.fence' = 1.7 is out of range"),
-    (("names = [\"gap_controlled\"", "names = [\"gap_controled\""), "unknown metric(s) ['gap_controled']"),
+    (("names = [\"gap_controlled\"", "names = [\"gap_controled\""), "unknown metric 'gap_controled' (did you mean 'gap_controlled'?)"),
     (("replicates = 2", "replicates = 0"), "experiment.replicates' = 0"),
     (("sampler = \"grid\"", "sampler = \"lhs\""), "needs 'low' and 'high'"),
     (("title = \"tiny\"", ""), "key 'experiment.title' is required"),

@@ -26,7 +26,9 @@ class Variant:
 
 
 @dataclass(frozen=True)
-class Experiment:
+class LessonExperiment:
+    """One experiment of the lesson: a preset, its variants, and what to read when."""
+
     name: str
     preset: str
     variants: tuple[Variant, ...]
@@ -38,16 +40,16 @@ class Experiment:
 CONTROLS_2020 = ((2020.0, "yard", 4), (2020.0, "policy.fence", 0.55), (2020.0, "policy.licence_approval", 0.05))
 SWING_2024 = ((2024.0, "yard", 10), (2024.0, "policy.fence", 0.5), (2024.0, "policy.licence_approval", 0.2))
 
-EXPERIMENTS = (
-    Experiment("controls", "baseline",
+LESSON_EXPERIMENTS = (
+    LessonExperiment("controls", "baseline",
                (Variant("open world"), Variant("small yard from 2020", CONTROLS_2020)),
                ("gap_small_yard", "chips_share_US", "cn_self_sufficiency_small_yard", "trust"),
                (2020.0, 2020.5, 2023.0, 2030.0, 2035.75)),
-    Experiment("dutch_refusal", "selective_decoupling",
+    LessonExperiment("dutch_refusal", "selective_decoupling",
                (Variant("as the preset"), Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),))),
                ("compliance_NL", "chips_share_allies", "chips_share_CN", "cn_self_sufficiency_small_yard"),
                (2025.0, 2030.0), flows=("chip_tools", 2025.0)),
-    Experiment("trust_swing", "coopetition",
+    LessonExperiment("trust_swing", "coopetition",
                (Variant("as the preset"), Variant("hawkish swing in 2024", SWING_2024),
                 Variant("swing, programmes off", SWING_2024 + ((2024.0, "programmes", False),))),
                ("trust", "us_cn_sales", "welfare_WORLD"),
@@ -72,7 +74,7 @@ def _at(history: pd.DataFrame, year: float) -> pd.Series:
     return history.iloc[int(np.argmin(np.abs(history.index.to_numpy() - year)))]
 
 
-def run_experiment(exp: Experiment, seeds=range(1, 6)) -> pd.DataFrame:
+def run_lesson_experiment(exp: LessonExperiment, seeds=range(1, 6)) -> pd.DataFrame:
     """Seed means: one row per (variant, indicator), one column per year."""
     countries = load_world().countries
     rows = []
@@ -96,9 +98,9 @@ def run_experiment(exp: Experiment, seeds=range(1, 6)) -> pd.DataFrame:
 
 def main() -> int:
     pd.set_option("display.width", 160)
-    for exp in EXPERIMENTS:
+    for exp in LESSON_EXPERIMENTS:
         print(f"\n== {exp.name} ({exp.preset}), mean of seeds 1-5 ==")
-        print(run_experiment(exp).round(3).to_string())
+        print(run_lesson_experiment(exp).round(3).to_string())
     return 0
 
 

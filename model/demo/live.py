@@ -1,8 +1,8 @@
 """The model as the classroom app runs it: a preset, a seed, live levers and a reference run.
 
-:class:`ClassroomModel` is a :class:`DecouplingModel` whose Mesa ``DataCollector`` also records
-the headline indicators the live plots draw (names as in :data:`decouple.indicators.INDICATORS`),
-and which keeps, for comparison, the open baseline run with the same seed and calendar.
+:class:`ClassroomModel` is a :class:`DecouplingModel` whose Mesa ``DataCollector`` (every
+outcome of :mod:`decouple.outcomes`, by name) feeds the live plots, and which keeps, for
+comparison, the open baseline run with the same seed and calendar.
 Levers (:mod:`decouple.demo.levers`) change it through ``set_params``, which records each change
 with its step so that the plots can mark it.
 """
@@ -12,13 +12,11 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from ..config import list_scenarios, load_scenario
-from ..model import DecouplingModel
-from ..sweeps.measures import indicator_row
+from ..model import MAX_SEED, DecouplingModel
 from ..world import load_world
 from .levers import Lever, levers
 
@@ -37,17 +35,9 @@ def parse_seed(text) -> tuple[int, str]:
         seed = int(str(text).strip())
     except ValueError:
         return 0, f"seed {text!r} is not a whole number; using seed 0"
-    if seed < 0:
-        return 0, f"seed {seed} is negative; allowed: a whole number from 0; using seed 0"
+    if not 0 <= seed <= MAX_SEED:
+        return 0, f"seed {seed} is out of range; allowed: a whole number from 0 to {MAX_SEED}; using seed 0"
     return seed, ""
-
-
-def _reporters(names) -> dict:
-    """DataCollector reporters: one per live indicator, all read from one snapshot per step."""
-    out = {"year": "year"}
-    for name in names:
-        out[name] = lambda m, name=name: m.snapshot()[name]
-    return out
 
 
 class ClassroomModel(DecouplingModel):
@@ -58,19 +48,16 @@ class ClassroomModel(DecouplingModel):
         seed: random seed, as a number or as the text typed in the app; a bad one falls back to
             0 and ``input_error`` says why.
         reference: also run the open baseline with the same seed for comparison.
-        overrides: ``"path=value"`` strings applied to the preset, as with ``--set``.
+        params: parameter values by dotted path applied to the preset.
     """
 
     def __init__(self, preset: str = "selective_decoupling", seed: int | str = 1, reference: bool = True,
-                 overrides: tuple[str, ...] = ()):
+                 params: dict | None = None):
         seed_value, self.input_error = parse_seed(seed)
         world = load_world()
-        super().__init__(load_scenario(preset, overrides, sectors=world.sectors), seed=seed_value, world=world)
+        super().__init__(load_scenario(preset, sectors=world.sectors, changes=params), seed=seed_value, world=world)
         self.preset = preset
         self.lever_moves: list[tuple[int, float, str, object]] = []  # (step, year, lever name, value)
-        self._snapshot_step = -1
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.snapshot()))
-        self.datacollector.collect(self)
         t = self.params.time
         self.reference = baseline_reference(seed_value, t.start_year, t.steps) if reference else None
         # The app steps the model in a play thread while levers move in the UI's: a lever waits
@@ -83,14 +70,8 @@ class ClassroomModel(DecouplingModel):
                 counted_step()
         self.step = step
 
-    def snapshot(self) -> dict[str, float]:
-        """Headline indicators of the current step, as a sweep records them (computed once per step)."""
-        if self._snapshot_step != self.steps:
-            self._snapshot, self._snapshot_step = indicator_row(self), self.steps
-        return self._snapshot
-
     def history(self) -> pd.DataFrame:
-        """The recorded indicators, one row per step, indexed by year."""
+        """The recorded outcomes, one row per step, indexed by year."""
         return self.datacollector.get_model_vars_dataframe().set_index("year")
 
     def levers(self) -> list[Lever]:
@@ -118,6 +99,6 @@ class ClassroomModel(DecouplingModel):
 
 @lru_cache(maxsize=16)
 def baseline_reference(seed: int, start_year: float, steps: int) -> pd.DataFrame:
-    """The open baseline's indicators with this seed and calendar (cached: one run per seed)."""
-    overrides = (f"time.start_year={start_year}", f"time.steps={steps}")
-    return ClassroomModel("baseline", seed, reference=False, overrides=overrides).run().history()
+    """The open baseline's outcomes with this seed and calendar (cached: one run per seed)."""
+    calendar = {"time.start_year": float(start_year), "time.steps": int(steps)}
+    return ClassroomModel("baseline", seed, reference=False, params=calendar).run().history()

@@ -8,22 +8,30 @@
   (``mpi4py.futures.MPIPoolExecutor``) plugs in the same way through ``run_sweep(executor=...)``.
 
 Each worker writes its own result shard (``shards/<run id>.parquet``, and the run's time series
-under ``timeseries/`` when asked) by atomic rename, so a killed sweep leaves only whole files; a
-failing run writes ``failed/<run id>.json`` with its error and the others go on. The driver keeps
-only the runs' status in memory, submits a bounded window of runs at a time, rewrites
+under ``timeseries/`` and ``tidy/`` when asked) by atomic rename, so a killed sweep leaves only
+whole files; a failing run writes ``failed/<run id>.json`` with its error and the others go on.
+Every shard carries the experiment's hash in its metadata, so a folder of another experiment (or
+of changed scenario files) is never adopted, even without its manifest. The driver generates the
+runs as it submits them, keeps only their status, submits a bounded window at a time, rewrites
 ``manifest.json`` as runs finish, and at the end gathers the shards into ``runs.parquet``.
-``resume=True`` computes only the runs without a shard. Every run is fully determined by its
-scenario, overrides and seed, so results are identical whatever the worker count or backend.
+``resume=True`` computes only the runs without a valid shard (a truncated, empty or foreign-format
+shard is computed again). Local pool workers die with the driver, so a killed driver leaves no
+orphan writing shards. Every run is fully determined by its scenario, overrides and seed, so
+results are identical whatever the worker count or backend.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
 import os
 import platform
+import signal
+import sys
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -39,14 +47,20 @@ from .. import __version__
 from ..config import load_scenario
 from ..errors import ConfigError, DecoupleError
 from ..model import DecouplingModel
-from ..output import write_json, write_parquet
+from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
 from ..world import load_world
 from .experiment import Experiment, Run
-from .measures import RunRecorder
+from .measures import RunRecorder, indicator_table
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
+#: key of the experiment hash in each shard's parquet metadata
+HASH_KEY = b"decouple.experiment"
+#: runs listed one by one in the manifest, at most (a larger sweep lists its counts)
+MANIFEST_LIST_LIMIT = 100_000
+#: seconds to wait for a Dask scheduler given by --scheduler
+SCHEDULER_TIMEOUT = 10
 
 
 @lru_cache(maxsize=1)
@@ -58,27 +72,46 @@ def _encode(value):
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
-def execute(run: Run, out: str, metrics: tuple[str, ...], years: tuple[float, ...], keep_timeseries: bool) -> dict:
+@dataclass(frozen=True)
+class Settings:
+    """What every run of a sweep needs to know besides its own inputs (sent to the workers)."""
+
+    out: str
+    sha256: str
+    metrics: tuple[str, ...]
+    years: tuple[float, ...]
+    keep_timeseries: bool
+    keep_tidy: bool
+
+
+def _write_table(path: Path, frame: pd.DataFrame, sha256: str) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), HASH_KEY: sha256.encode()})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def execute(run: Run, settings: Settings) -> dict:
     """Run one sweep run in a worker and write its shard; never raises."""
-    out = Path(out)
+    out = Path(settings.out)
     started = time.perf_counter()
     try:
         world = _world()
         spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
         model = DecouplingModel(spec, seed=run.seed, world=world)
-        rec = RunRecorder(model, metrics, years, keep_timeseries).run()
+        rec = RunRecorder(model, settings.metrics, settings.years).run()
         row = {"run_id": run.run_id, "scenario": spec.name, "point": run.point, "replicate": run.replicate,
                "seed": run.seed, "status": "done", "error": ""}
         row.update({path: _encode(v) for path, v in run.values.items()})
         row.update(rec.values)
-        if keep_timeseries:
-            series = pd.DataFrame(rec.series)
+        # The shard is written last: a shard on disk means the run's other files are whole too.
+        if settings.keep_timeseries:
+            series = indicator_table(model, spec.name, run.seed).reset_index()
             series.insert(0, "run_id", run.run_id)
-            series.insert(1, "scenario", spec.name)
-            series.insert(2, "seed", run.seed)
             series.insert(3, "point", run.point)
-            write_parquet(out / "timeseries" / f"{run.run_id}.parquet", series)
-        write_parquet(out / "shards" / f"{run.run_id}.parquet", pd.DataFrame([row]))
+            _write_table(out / "timeseries" / f"{run.run_id}.parquet", series, settings.sha256)
+        if settings.keep_tidy:
+            _write_table(out / "tidy" / f"{run.run_id}.parquet", model.table.frame(spec.name, run.seed), settings.sha256)
+        _write_table(out / "shards" / f"{run.run_id}.parquet", pd.DataFrame([row]), settings.sha256)
         return {"run_id": run.run_id, "status": "done", "seconds": time.perf_counter() - started}
     except Exception as exc:  # recorded, not raised: one failing run must not stop a sweep
         record = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed, "values": run.values,
@@ -87,14 +120,13 @@ def execute(run: Run, out: str, metrics: tuple[str, ...], years: tuple[float, ..
         return {"run_id": run.run_id, "status": "failed", "error": record["error"]}
 
 
-def execute_batch(runs: list[Run], out: str, metrics: tuple[str, ...], years: tuple[float, ...],
-                  keep_timeseries: bool) -> list[dict]:
+def execute_batch(runs: list[Run], settings: Settings) -> list[dict]:
     """Several runs in one task, each with its own shard or failure record, as :func:`execute`.
 
     A remote executor pays a fixed cost per task (under Dask a round trip through the scheduler,
     whose CPU time on a small machine is taken from the workers); a batch pays it once. The local
     pool submits runs one by one."""
-    return [execute(run, out, metrics, years, keep_timeseries) for run in runs]
+    return [execute(run, settings) for run in runs]
 
 
 def batch_size(runs: int, workers: int) -> int:
@@ -115,32 +147,108 @@ class SweepResult:
 
 
 def _provenance(exp: Experiment, backend: str, workers: int) -> dict:
-    return {"experiment": exp.name, "file": str(exp.file), "sha256": exp.sha256, "package_version": __version__,
-            "git_commit": git_commit(), "python": platform.python_version(),
+    return {"experiment": exp.name, "file": str(exp.file) if exp.file else None, "sha256": exp.sha256,
+            "package_version": __version__, "git_commit": git_commit(), "python": platform.python_version(),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "backend": backend, "workers": workers, "seeds": exp.seeds(), "root_seed": exp.section.root_seed}
 
 
-def _write_manifest(out: Path, exp: Experiment, runs: list[Run], status: dict, prov: dict) -> None:
-    counts = {s: sum(1 for v in status.values() if v == s) for s in ("done", "failed", "pending")}
-    write_json(out / MANIFEST, {
-        "experiment": {"name": exp.name, "title": exp.section.title, "file": str(exp.file), "sha256": exp.sha256},
+def _write_manifest(out: Path, exp: Experiment, done: set[str], failed: set[str], prov: dict) -> None:
+    total = exp.n_runs()
+    counts = {"done": len(done), "failed": len(failed), "pending": total - len(done) - len(failed)}
+    manifest = {
+        "experiment": {"name": exp.name, "title": exp.section.title, "file": str(exp.file) if exp.file else None,
+                       "sha256": exp.sha256, "text": exp.text},
         "provenance": prov, "counts": counts,
-        "runs": [{**{k: v for k, v in asdict(r).items() if k != "overrides"}, "status": status[r.run_id]} for r in runs],
-    })
+    }
+    if total <= MANIFEST_LIST_LIMIT:
+        manifest["runs"] = [{**{k: v for k, v in asdict(r).items() if k != "overrides"},
+                             "status": "done" if r.run_id in done else "failed" if r.run_id in failed else "pending"}
+                            for r in exp.iter_runs()]
+    else:
+        manifest["runs_note"] = (f"{total:,} runs: more than the manifest lists one by one; the experiment "
+                                 "defines them, shards/ holds the done ones and failed/ the failed ones")
+    write_json(out / MANIFEST, manifest)
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The folder's manifest, or None when it has none or it cannot be read."""
+    try:
+        manifest = json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _shard_hash(path: Path) -> bytes | None:
+    """The experiment hash of a whole shard, or None for a broken one (truncated, empty, random)."""
+    try:
+        meta = pq.read_metadata(path)
+    except Exception:  # pyarrow raises several kinds for files that are not parquet
+        return None
+    if meta.num_rows != 1:
+        return None
+    return (meta.metadata or {}).get(HASH_KEY, b"")
+
+
+def _valid_shards(out: Path, exp: Experiment) -> set[str]:
+    """Run ids with a whole shard of this experiment; broken shards are removed (they are computed
+    again), and a shard of another experiment makes the folder refused untouched."""
+    done = set()
+    needed = [d for d, keep in (("timeseries", exp.section.keep_timeseries), ("tidy", exp.section.keep_tidy)) if keep]
+    for path in (out / "shards").glob("*.parquet"):
+        digest = _shard_hash(path)
+        if digest is None:
+            path.unlink(missing_ok=True)
+            continue
+        if digest != exp.sha256.encode():
+            raise ConfigError(f"{out}: holds results of another experiment, or of changed scenario or evidence "
+                              f"files (shard {path.name}); choose another --out (nothing was changed)")
+        if all((out / d / path.name).is_file() for d in needed):
+            done.add(path.stem)
+        else:
+            path.unlink(missing_ok=True)
+    return done
 
 
 def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
-    manifest = out / MANIFEST
-    if manifest.is_file():
-        old = json.loads(manifest.read_text())
-        if old.get("experiment", {}).get("sha256") != exp.sha256:
-            raise ConfigError(f"{out}: holds a sweep of '{old.get('experiment', {}).get('name')}' from a different "
-                              f"experiment file; choose another --out (nothing was changed)")
+    prepare_folder(out)
+    manifest = read_manifest(out)
+    if manifest is not None:
+        old = manifest.get("experiment", {})
+        if not isinstance(old, dict) or old.get("sha256") != exp.sha256:
+            name = old.get("name") if isinstance(old, dict) else None
+            raise ConfigError(f"{out}: holds a sweep of '{name}' from a different experiment file, or from changed "
+                              "scenario or evidence files; choose another --out (nothing was changed)")
         if not resume:
             raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
-    elif out.exists() and any(out.iterdir()) and not resume:
+        return
+    shards = list((out / "shards").glob("*.parquet")) if (out / "shards").is_dir() else []
+    if shards:
+        for path in shards:
+            digest = _shard_hash(path)
+            if digest is not None and digest != exp.sha256.encode():
+                raise ConfigError(f"{out}: holds results of another experiment (shard {path.name}, no readable "
+                                  "manifest); choose another --out (nothing was changed)")
+        if not resume:
+            raise ConfigError(f"{out}: holds shards of this sweep without a readable manifest; use --resume to "
+                              "finish it, or another --out")
+        return
+    if out.exists() and any(out.iterdir()) and not resume:
         raise ConfigError(f"{out}: folder is not empty and holds no sweep; choose another --out")
+
+
+def _die_with_driver(driver: int) -> None:
+    """Pool-worker initializer: on Linux the kernel kills the worker when the driver dies
+    (``PR_SET_PDEATHSIG``), so a driver killed with SIGKILL leaves no worker writing shards."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != driver:  # the driver died before the request took effect
+        os._exit(1)
 
 
 @contextmanager
@@ -150,14 +258,20 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
             yield None
             return
         _world()  # read once here, so forked workers inherit it
-        with ProcessPoolExecutor(max_workers=workers, mp_context=local_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=local_context(), initializer=_die_with_driver,
+                                 initargs=(os.getpid(),)) as pool:
             yield pool
         return
     if backend != "dask":
         raise ConfigError(f"--backend {backend!r}; allowed: local, dask")
     from distributed import Client, LocalCluster
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise DecoupleError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there within "
+                                f"{SCHEDULER_TIMEOUT} s ({type(exc).__name__}: {str(exc)[:200]}); check the address, "
+                                "e.g. tcp://host:8786, or leave --scheduler out for a local cluster") from None
         cluster = None
     else:
         import dask
@@ -187,16 +301,9 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
             cluster.close()
 
 
-def _done_ids(out: Path) -> set[str]:
-    done = set()
-    for path in (out / "shards").glob("*.parquet"):
-        done.add(path.stem)
-    return done
-
-
 def _clean_partial(out: Path) -> None:
     """Remove temporary files a killed sweep may have left (finished shards are renamed atomically)."""
-    for folder in ("shards", "timeseries", "failed"):
+    for folder in ("shards", "timeseries", "tidy", "failed"):
         for tmp in (out / folder).glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
     for tmp in out.glob(".*.tmp"):
@@ -205,70 +312,78 @@ def _clean_partial(out: Path) -> None:
 
 def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "local", scheduler: str | None = None,
               resume: bool = False, progress: bool = True, executor: Executor | None = None,
-              stop_after: int | None = None) -> SweepResult:
-    """Run (or finish) every run of ``exp`` into ``out``; ``stop_after`` stops early (tests)."""
+              stop_after: int | None = None, force: bool = False) -> SweepResult:
+    """Run (or finish) every run of ``exp`` into ``out``; ``stop_after`` stops early (tests).
+
+    The design's size is checked first (:meth:`Experiment.check_size`; ``force`` lets a sweep
+    above :data:`~decouple.sweeps.experiment.RUN_LIMIT` runs go ahead)."""
     out = Path(out)
+    exp.check_size(force)
     _check_folder(out, exp, resume)
-    for folder in ("shards", "failed") + (("timeseries",) if exp.section.keep_timeseries else ()):
+    for folder in ("shards", "failed") + (("timeseries",) if exp.section.keep_timeseries else ()) \
+            + (("tidy",) if exp.section.keep_tidy else ()):
         (out / folder).mkdir(parents=True, exist_ok=True)
     _clean_partial(out)
-    runs = exp.runs()
-    done = _done_ids(out)
-    status = {r.run_id: ("done" if r.run_id in done else "pending") for r in runs}
-    for r in runs:
-        if status[r.run_id] == "pending":
-            (out / "failed" / f"{r.run_id}.json").unlink(missing_ok=True)  # retried
-    todo = [r for r in runs if status[r.run_id] == "pending"]
+    done = _valid_shards(out, exp)
+    failed: set[str] = set()
+    total = exp.n_runs()
+    for path in (out / "failed").glob("*.json"):
+        if path.stem not in done:
+            path.unlink(missing_ok=True)  # retried
+    todo: Iterator[Run] = (r for r in exp.iter_runs() if r.run_id not in done)
     if stop_after is not None:
-        todo = todo[:stop_after]
+        todo = itertools.islice(todo, stop_after)
     prov = _provenance(exp, backend, workers)
-    _write_manifest(out, exp, runs, status, prov)
-    metrics = tuple(exp.spec.metrics.names)
-    years = tuple(exp.spec.metrics.years)
-    keep = exp.section.keep_timeseries
+    _write_manifest(out, exp, done, failed, prov)
+    settings = Settings(str(out), exp.sha256, tuple(exp.spec.metrics.names), tuple(exp.spec.metrics.years),
+                        exp.section.keep_timeseries, exp.section.keep_tidy)
     started = time.perf_counter()
+    computed = 0
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(runs), initial=sum(v == "done" for v in status.values()),
-                   desc=exp.name, unit="run", dynamic_ncols=True)
+        bar = tqdm(total=total, initial=len(done), desc=exp.name, unit="run", dynamic_ncols=True)
     last_manifest = time.monotonic()
 
     def finished(result: dict) -> None:
-        nonlocal last_manifest
-        status[result["run_id"]] = result["status"]
+        nonlocal last_manifest, computed
+        computed += 1
+        (done if result["status"] == "done" else failed).add(result["run_id"])
         if bar is not None:
             bar.update(1)
         if time.monotonic() - last_manifest > 5.0:
-            _write_manifest(out, exp, runs, status, prov)
+            _write_manifest(out, exp, done, failed, prov)
             last_manifest = time.monotonic()
 
-    args = (str(out), metrics, years, keep)
     try:
         with (make_executor(backend, workers, scheduler) if executor is None else _given(executor)) as pool:
             if pool is None:
                 for r in todo:
-                    finished(execute(r, *args))
+                    finished(execute(r, settings))
             else:
                 # The local pool's per-task cost is small, and a batch's tail would idle a worker.
-                size = 1 if executor is None and backend == "local" else batch_size(len(todo), workers)
-                batches = (todo[i:i + size] for i in range(0, len(todo), size))
+                size = 1 if executor is None and backend == "local" else batch_size(total - len(done), workers)
+                batches = _batches(todo, size)
                 window = max(2, 4 * workers)  # batches in flight: bounded, whatever the sweep's size
-                pending = {pool.submit(execute_batch, b, *args) for b in itertools.islice(batches, window)}
+                pending = {pool.submit(execute_batch, b, settings) for b in itertools.islice(batches, window)}
                 while pending:
                     complete, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in complete:
                         for result in fut.result():
                             finished(result)
-                    pending |= {pool.submit(execute_batch, b, *args) for b in itertools.islice(batches, len(complete))}
+                    pending |= {pool.submit(execute_batch, b, settings) for b in itertools.islice(batches, len(complete))}
     finally:
         if bar is not None:
             bar.close()
-        _write_manifest(out, exp, runs, status, prov)
-    consolidate(out, exp, runs)
+        _write_manifest(out, exp, done, failed, prov)
+    consolidate(out, exp)
     seconds = time.perf_counter() - started
-    counts = {s: sum(1 for v in status.values() if v == s) for s in ("done", "failed")}
-    return SweepResult(out, len(runs), counts["done"], counts["failed"], len(todo), seconds, backend, workers)
+    return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers)
+
+
+def _batches(runs: Iterator[Run], size: int) -> Iterator[list[Run]]:
+    while batch := list(itertools.islice(runs, size)):
+        yield batch
 
 
 @contextmanager
@@ -276,24 +391,26 @@ def _given(executor: Executor):
     yield executor
 
 
-def consolidate(out: Path, exp: Experiment, runs: list[Run] | None = None) -> pd.DataFrame:
+def consolidate(out: Path, exp: Experiment) -> pd.DataFrame:
     """Gather shards and failures into ``runs.parquet`` (one row per run, sorted by run id)."""
-    runs = runs or exp.runs()
-    rows = _read_parquets(sorted((out / "shards").glob("*.parquet")))
+    meta = {r.run_id: r for r in exp.iter_runs()}
+    rows = _read_parquets(sorted(p for p in (out / "shards").glob("*.parquet") if p.stem in meta))
     rows = rows if rows is not None else pd.DataFrame(columns=["run_id"])
     failed = []
     for path in sorted((out / "failed").glob("*.json")):
-        rec = json.loads(path.read_text())
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # an unreadable failure record: the run counts as not done and is retried
         failed.append({"run_id": rec["run_id"], "scenario": rec["scenario"], "seed": rec["seed"],
                        "status": "failed", "error": rec["error"], **{k: _encode(v) for k, v in rec["values"].items()}})
     if failed:
         rows = pd.concat([rows, pd.DataFrame(failed)], ignore_index=True)
-    meta = {r.run_id: r for r in runs}
     rows = rows[rows["run_id"].isin(meta)].sort_values("run_id").reset_index(drop=True)
     if len(rows):
         rows["point"] = [meta[i].point for i in rows["run_id"]]
         rows["replicate"] = [meta[i].replicate for i in rows["run_id"]]
-    write_parquet(out / RUNS, rows)
+    atomic_write(out / RUNS, lambda tmp: rows.to_parquet(tmp, index=False))
     return rows
 
 
@@ -309,8 +426,9 @@ def _read_parquets(paths: list[Path]) -> pd.DataFrame | None:
     return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
 
 
-def load_timeseries(out: Path) -> pd.DataFrame:
-    frames = _read_parquets(sorted((Path(out) / "timeseries").glob("*.parquet")))
+def load_timeseries(out: Path, kind: str = "timeseries") -> pd.DataFrame:
+    """The runs' kept time series: ``timeseries`` (quarterly outcomes) or ``tidy``."""
+    frames = _read_parquets(sorted((Path(out) / kind).glob("*.parquet")))
     if frames is None:
         raise DecoupleError(f"{out}: no run time series; set keep_timeseries = true in the experiment")
     return frames

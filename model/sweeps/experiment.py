@@ -10,7 +10,7 @@
     sampler = "grid"               # grid | random | lhs | sobol | morris
     samples = 0                    # points (random, lhs), base samples (sobol), trajectories (morris)
     fixed = ["policy.ally_pressure=1.0"]      # overrides for every run, like --set
-    keep_timeseries = false        # keep each run's quarterly headline indicators
+    keep_timeseries = false        # keep each run's quarterly outcomes (decouple.outcomes)
 
     [[vary]]                       # one per varied parameter (dotted path as for --set)
     path = "policy.fence"
@@ -28,14 +28,22 @@
 Every run of a design point uses the same replicate seeds (common random numbers), so
 differences between points are not noise; a run's id names its scenario, point and replicate,
 and the same id gets the same seed in every sweep of the experiment.
+
+The design is never built whole: its size is computed first (:meth:`Experiment.size`), and its
+points are generated chunk by chunk as the engine asks for runs (:meth:`Experiment.iter_runs`).
+An experiment's hash covers its text, the scenario files it names (with the files they extend)
+and the evidence base, so a sweep folder never mixes runs of different inputs.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
+import json
+import math
+import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,14 +51,18 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..config import apply_changes, load_registry, load_scenario, parse_override
-from ..errors import ConfigError
+from .. import outcomes
+from ..config import Scenario, apply_changes, load_registry, load_scenario, parse_override, scenario_chain
+from ..errors import ConfigError, suggest
 from ..paths import project_root
 from ..world import load_world
-from .measures import AT_YEAR, WHOLE_RUN
 
-SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
-FIGURE_KINDS = ("heatmap", "violin", "bands", "sensitivity")
+#: runs above which a sweep asks for --force (about 7 hours on 2 workers at 0.05 s a run)
+RUN_LIMIT = 1_000_000
+#: what the driver keeps per run (status, ids; measured about 150 bytes), for the memory estimate
+BYTES_PER_RUN = 200
+#: design points generated at a time
+CHUNK = 4096
 
 
 class _Strict(BaseModel):
@@ -63,12 +75,13 @@ class ExperimentSection(_Strict):
     scenarios: list[str] = Field(min_length=1)
     baseline: str | None = None
     replicates: int = Field(default=1, ge=1, le=10_000)
-    root_seed: int = Field(default=0, ge=0)
+    root_seed: int = Field(default=0, ge=0, lt=2**63)
     steps: int | None = Field(default=None, ge=1, le=400)
     sampler: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
     samples: int = Field(default=0, ge=0, le=1_000_000)
     fixed: list[str] = Field(default_factory=list)
     keep_timeseries: bool = False
+    keep_tidy: bool = False  # keep each run's full tidy time series (what `decouple compare` writes)
 
 
 class Vary(_Strict):
@@ -117,11 +130,12 @@ class Run:
 @dataclass
 class Experiment:
     name: str
-    file: Path
-    sha256: str
+    file: Path | None  # None for an experiment made in code (decouple compare)
+    text: str  # the experiment as TOML or JSON: what the manifest stores and `decouple plot` reads
+    sha256: str  # of the text, the scenario files and the evidence base
     spec: ExperimentFile
-    points: list[dict] = field(default_factory=list)  # path -> value per design point
-    design: np.ndarray | None = None  # unit-cube design for sobol/morris analysis
+    tags: dict[str, str] = field(default_factory=dict)  # scenario as given -> its name in run ids
+    _points: list[dict] | None = None
 
     @property
     def section(self) -> ExperimentSection:
@@ -131,10 +145,76 @@ class Experiment:
     def paths(self) -> list[str]:
         return [v.path for v in self.spec.vary]
 
+    @property
+    def origin(self) -> str:
+        return str(self.file) if self.file else f"experiment '{self.name}'"
+
     def seeds(self) -> list[int]:
         """Replicate seeds from one root seed; stable for a given root and replicate index."""
         children = np.random.SeedSequence(self.section.root_seed).spawn(self.section.replicates)
         return [int(c.generate_state(1)[0]) for c in children]
+
+    # ------------------------------------------------------------------ size
+    def size(self) -> int:
+        """Number of design points, computed without building the design."""
+        sec, vary = self.section, self.spec.vary
+        if not vary:
+            return 1
+        if sec.sampler == "grid":
+            return math.prod(len(v.values or ()) for v in vary)
+        d = len(vary)
+        return sec.samples * {"random": 1, "lhs": 1, "sobol": d + 2, "morris": d + 1}[sec.sampler]
+
+    def n_runs(self) -> int:
+        per_point = self.section.replicates * len(self.section.scenarios)
+        return self.size() * per_point + (self.section.replicates if self.section.baseline else 0)
+
+    def check_size(self, force: bool = False, available: int | None = None) -> None:
+        """Refuse a design larger than :data:`RUN_LIMIT` runs unless ``force``, and one whose
+        bookkeeping cannot fit in half the available memory in any case."""
+        runs = self.n_runs()
+        whole = self.section.sampler in ("lhs", "morris")  # designs these samplers build whole
+        need = runs * BYTES_PER_RUN + (self.size() * len(self.spec.vary) * 8 * 3 if whole else 0)
+        if available is None:
+            import psutil
+            available = psutil.virtual_memory().available
+        hours = runs * 0.05 / 3600
+        if need > available / 2:
+            raise ConfigError(f"{self.origin}: the design has {runs:,} runs and needs about {need / 1e9:,.1f} GB to keep "
+                              f"track of them, more than half the memory available ({available / 1e9:,.1f} GB); "
+                              "split it into smaller experiments" + (" or use sampler 'random' or 'sobol', which "
+                                                                   "build their points chunk by chunk" if whole else ""))
+        if runs > RUN_LIMIT and not force:
+            raise ConfigError(f"{self.origin}: the design has {runs:,} runs (about {hours:,.0f} hours of one worker, "
+                              f"{need / 1e9:,.2f} GB of bookkeeping), more than the {RUN_LIMIT:,} a sweep runs "
+                              "without --force; reduce samples, values or replicates, or pass --force")
+
+    # ------------------------------------------------------------------ points
+    def iter_points(self) -> Iterator[dict]:
+        """The design points (path -> value), generated chunk by chunk."""
+        sec, vary = self.section, self.spec.vary
+        if not vary:
+            yield {}
+            return
+        if sec.sampler == "grid":
+            for combo in itertools.product(*(v.values for v in vary)):
+                yield dict(zip(self.paths, combo))
+            return
+        kinds = [load_registry()[v.path].type for v in vary]
+        low = np.array([v.low for v in vary])
+        high = np.array([v.high for v in vary])
+        for unit in _unit_design(sec.sampler, len(vary), sec.samples, sec.root_seed, self.paths):
+            values = low + unit * (high - low)
+            for row in values:
+                yield {v.path: (int(round(x)) if kind == "int" else round(float(x), 10))
+                       for v, x, kind in zip(vary, row, kinds)}
+
+    @property
+    def points(self) -> list[dict]:
+        """The design points as a list (for figures; the engine iterates them lazily)."""
+        if self._points is None:
+            self._points = list(self.iter_points())
+        return self._points
 
     def points_array(self) -> np.ndarray:
         """The design points as a (points × parameters) array of values."""
@@ -145,47 +225,82 @@ class Experiment:
         return {"num_vars": len(self.spec.vary), "names": self.paths,
                 "bounds": [[v.low, v.high] for v in self.spec.vary]}
 
-    def runs(self) -> list[Run]:
+    # ------------------------------------------------------------------ runs
+    def iter_runs(self) -> Iterator[Run]:
+        """Every run, in a fixed order, generated as the engine asks for them."""
         seeds = self.seeds()
         fixed = tuple(self.section.fixed) + ((f"time.steps={self.section.steps}",) if self.section.steps else ())
-        runs = []
+        width = max(5, len(str(self.size() - 1)))
         for scenario in self.section.scenarios:
-            tag = Path(scenario).stem
-            for p, values in enumerate(self.points):
-                overrides = fixed + tuple(f"{k}={_toml_value(v)}" for k, v in values.items())
+            tag = self.tags.get(scenario, Path(scenario).stem)
+            for p, values in enumerate(self.iter_points()):
+                overrides = fixed + tuple(f"{k}={toml_value(v)}" for k, v in values.items())
                 for r, seed in enumerate(seeds):
-                    runs.append(Run(f"{tag}__p{p:05d}__r{r:03d}", scenario, p, r, seed, values, overrides))
+                    yield Run(f"{tag}__p{p:0{width}d}__r{r:03d}", scenario, p, r, seed, values, overrides)
         if self.section.baseline:
-            tag = Path(self.section.baseline).stem
+            tag = self.tags.get(self.section.baseline, Path(self.section.baseline).stem)
             for r, seed in enumerate(seeds):
-                runs.append(Run(f"{tag}__baseline__r{r:03d}", self.section.baseline, -1, r, seed, {}, fixed))
-        return runs
+                yield Run(f"{tag}__baseline__r{r:03d}", self.section.baseline, -1, r, seed, {}, fixed)
+
+    def runs(self) -> list[Run]:
+        return list(self.iter_runs())
 
 
-def _toml_value(value: Any) -> str:
+def _unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]) -> Iterator[np.ndarray]:
+    """Chunks of the unit-cube design (rows of ``d`` values in [0, 1])."""
+    if sampler == "random":  # successive draws from one generator: the same rows as one big draw
+        rng = np.random.default_rng(seed)
+        for start in range(0, samples, CHUNK):
+            yield rng.random((min(CHUNK, samples - start), d))
+    elif sampler == "sobol":  # Saltelli's scheme as SALib builds it (no second order), base row by base row
+        from scipy.stats import qmc
+        engine = qmc.Sobol(d=2 * d, scramble=True, seed=seed)
+        for start in range(0, samples, CHUNK):
+            base = engine.random(min(CHUNK, samples - start))
+            a, b = base[:, :d], base[:, d:]
+            block = np.empty((len(base), d + 2, d))
+            block[:, 0] = a
+            for k in range(d):
+                block[:, k + 1] = a
+                block[:, k + 1, k] = b[:, k]
+            block[:, d + 1] = b
+            yield block.reshape(-1, d)
+    elif sampler == "lhs":  # a Latin hypercube is a whole: built at once (check_size bounds it)
+        from scipy.stats import qmc
+        yield qmc.LatinHypercube(d=d, seed=seed).random(samples)
+    else:  # Morris trajectories, built at once by SALib (check_size bounds them)
+        from SALib.sample import morris as morris_sample
+        problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
+        yield morris_sample.sample(problem, samples, num_levels=4, seed=seed)
+
+
+def toml_value(value: Any) -> str:
+    """``value`` written as TOML (for ``path=value`` overrides)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(float(value)) if isinstance(value, float) else str(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return f'"{value}"'
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
 
 
 def experiment_path(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
-            raise ConfigError(f"{candidate}: experiment file not found")
+            raise ConfigError(f"{candidate}: experiment file not found" if not candidate.exists()
+                              else f"{candidate}: is a folder, not an experiment file")
         return candidate
     path = project_root() / "experiments" / f"{name_or_path}.toml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in (project_root() / "experiments").glob("*.toml")))
-        raise ConfigError(f"experiment '{name_or_path}' not found in {path.parent}; known experiments: {known}")
+        known = sorted(p.stem for p in (project_root() / "experiments").glob("*.toml"))
+        raise ConfigError(f"experiment '{name_or_path}' not found in {path.parent}{suggest(name_or_path, known)}; "
+                          f"known experiments: {', '.join(known)}")
     return path
 
 
-def _format_errors(exc: ValidationError, file: Path, raw: dict) -> str:
+def _format_errors(exc: ValidationError, origin: str) -> str:
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
@@ -196,93 +311,165 @@ def _format_errors(exc: ValidationError, file: Path, raw: dict) -> str:
             model = {(): ExperimentFile, ("experiment",): ExperimentSection, ("metrics",): Metrics}.get(
                 tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure)
             allowed = list(model.model_fields)
-            hint = difflib.get_close_matches(loc[-1], allowed, n=1)
-            lines.append(f"{file}: unknown key '{key}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-                         + f"; allowed: {', '.join(allowed)}")
+            lines.append(f"{origin}: unknown key '{key}'{suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}")
         elif err["type"] == "missing":
-            lines.append(f"{file}: key '{key}' is required")
+            lines.append(f"{origin}: key '{key}' is required")
         else:
-            lines.append(f"{file}: key '{key}' = {value!r}: {err['msg'].lower()}")
+            shown = repr(value)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            lines.append(f"{origin}: key '{key}' = {shown}: {err['msg'].lower()}")
     return "\n".join(lines)
 
 
-def load_experiment(name_or_path: str | Path) -> Experiment:
-    """Read, validate and design an experiment; every error names file, key, value and what is allowed."""
+def load_experiment(name_or_path: str | Path, check_scenarios: bool = True) -> Experiment:
+    """Read, validate and design an experiment file; every error names file, key, value and what is allowed."""
     file = experiment_path(name_or_path)
+    from ..config import read_text
+    return experiment_from_text(read_text(file), file.stem, file, check_scenarios)
+
+
+def experiment_from_text(text: str, name: str, file: Path | None = None, check_scenarios: bool = True) -> Experiment:
+    """An experiment from its TOML text (a file's, or one stored in a sweep's manifest)."""
+    origin = str(file) if file else f"experiment '{name}'"
     try:
-        raw = tomllib.loads(file.read_text())
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: not valid TOML: arrays or tables nested too deeply") from None
+    return experiment_from_table(raw, name, text, file, check_scenarios)
+
+
+def experiment_from_table(raw: dict, name: str, text: str | None = None, file: Path | None = None,
+                          check_scenarios: bool = True) -> Experiment:
+    """An experiment from its parsed table (``decouple compare`` builds one in code)."""
+    origin = str(file) if file else f"experiment '{name}'"
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, file, raw)) from None
-    exp = Experiment(file.stem, file, hashlib.sha256(file.read_bytes()).hexdigest(), spec)
-    _check(exp)
-    _design(exp)
+        raise ConfigError(_format_errors(exc, origin)) from None
+    if text is None:
+        text = json.dumps(raw, sort_keys=True)
+    exp = Experiment(name, file, text, "", spec)
+    _check(exp, check_scenarios)
     return exp
 
 
-def _check(exp: Experiment) -> None:
-    file, sec = exp.file, exp.section
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def safe_relative(text: str, where: str) -> str:
+    """``text`` if it is a relative path of plain names inside the results folder, else an error."""
+    parts = Path(text).parts
+    if not text or Path(text).is_absolute() or not all(_FILE_NAME.fullmatch(p) for p in parts):
+        raise ConfigError(f"{where}: '{text}' must be a file name inside the results folder (letters, digits, "
+                          "'_', '-', '.'; folders separated by '/'; no '..', no absolute path)")
+    return text
+
+
+def _check(exp: Experiment, check_scenarios: bool = True) -> None:
+    origin, sec = exp.origin, exp.section
     world = load_world()
     registry = load_registry()
-    base = None
-    for name in sec.scenarios + ([sec.baseline] if sec.baseline else []):
+    digest = hashlib.sha256(exp.text.encode())
+    base: Scenario | None = None
+    seen: dict[str, str] = {}
+    for given in sec.scenarios + ([sec.baseline] if sec.baseline else []):
+        if given in sec.scenarios and sec.scenarios.count(given) > 1:
+            raise ConfigError(f"{origin}: key 'experiment.scenarios' lists '{given}' twice; list each scenario once")
+        if not check_scenarios:
+            exp.tags[given] = Path(given).stem
+            continue
         try:
-            scenario = load_scenario(name, tuple(sec.fixed), sectors=world.sectors)
+            scenario = load_scenario(given, tuple(sec.fixed), sectors=world.sectors)
         except ConfigError as exc:
-            raise ConfigError(f"{file}: key 'experiment.scenarios' or 'experiment.fixed': {exc}") from None
+            raise ConfigError(f"{origin}: key 'experiment.scenarios' or 'experiment.fixed': {exc}") from None
+        is_baseline = given == sec.baseline and given not in sec.scenarios
+        if scenario.name in seen and not is_baseline and seen[scenario.name] != str(scenario.file):
+            raise ConfigError(f"{origin}: scenarios '{seen[scenario.name]}' and '{scenario.file}' are both called "
+                              f"'{scenario.name}'; give one another name (key 'name' in its [scenario] table) so "
+                              "that their runs stay apart")
+        seen.setdefault(scenario.name, str(scenario.file))
+        exp.tags[given] = scenario.name
+        for path in scenario_chain(scenario):
+            digest.update(path.read_bytes())
         base = base or scenario
+    from ..runner import evidence_hash
+    digest.update(evidence_hash().encode())
+    exp.sha256 = digest.hexdigest()
+    if base is None:
+        base = load_scenario("baseline", sectors=world.sectors)
     for text in sec.fixed:
         parse_override(text)
     if not exp.spec.vary and sec.sampler != "grid":
-        raise ConfigError(f"{file}: sampler '{sec.sampler}' needs at least one [[vary]] parameter")
+        raise ConfigError(f"{origin}: sampler '{sec.sampler}' needs at least one [[vary]] parameter")
+    paths = [v.path for v in exp.spec.vary]
+    for path in paths:
+        if paths.count(path) > 1:
+            raise ConfigError(f"{origin}: [[vary]] path '{path}' appears {paths.count(path)} times; vary each "
+                              "parameter once (give all its values in one [[vary]] table)")
     for i, v in enumerate(exp.spec.vary):
-        where = f"{file}: [[vary]] #{i + 1} path '{v.path}'"
+        where = f"{origin}: [[vary]] #{i + 1} path '{v.path}'"
         spec = registry.get(v.path)
         if spec is None:
-            close = difflib.get_close_matches(v.path, list(registry), n=1)
-            raise ConfigError(f"{where}: unknown parameter" + (f" (did you mean '{close[0]}'?)" if close else "")
-                              + "; `decouple params baseline` lists every path")
+            raise ConfigError(f"{where}: unknown parameter{suggest(v.path, registry)}; "
+                              "`decouple params baseline` lists every path")
         if sec.sampler == "grid":
             if not v.values or v.low is not None or v.high is not None:
                 raise ConfigError(f"{where}: the grid sampler needs 'values = [...]' (and no low/high)")
             for value in v.values:
-                apply_changes(base.params, {v.path: value}, f"{where} value {value!r}", world.sectors) \
-                    if not spec.structural else _check_structural(base, v.path, value, where, world)
+                if spec.structural:
+                    _check_structural(base, v.path, value, where, world)
+                else:
+                    apply_changes(base.params, {v.path: value}, f"{where} value {value!r}", world.sectors)
         else:
             if v.values is not None or v.low is None or v.high is None:
                 raise ConfigError(f"{where}: sampler '{sec.sampler}' needs 'low' and 'high' (and no values)")
             if spec.type not in ("float", "int"):
                 raise ConfigError(f"{where}: sampler '{sec.sampler}' varies numbers; this parameter is {spec.type}")
-            lo, hi = spec.range
+            lo, hi = spec.range or (0.0, 0.0)
             if not (lo <= v.low < v.high <= hi):
                 raise ConfigError(f"{where}: low = {v.low}, high = {v.high}; allowed: {lo:g} <= low < high <= {hi:g} ({spec.unit})")
     if sec.sampler in ("random", "lhs", "sobol", "morris") and sec.samples < 1:
-        raise ConfigError(f"{file}: key 'experiment.samples' = {sec.samples}; sampler '{sec.sampler}' needs samples >= 1")
-    unknown = [m for m in exp.spec.metrics.names if m not in AT_YEAR]
-    if unknown:
-        raise ConfigError(f"{file}: key 'metrics.names' has unknown metric(s) {unknown}; allowed: {', '.join(AT_YEAR)}")
+        raise ConfigError(f"{origin}: key 'experiment.samples' = {sec.samples}; sampler '{sec.sampler}' needs samples >= 1")
+    recorded = [o.name for o in outcomes.quarterly(world)]
+    names = []
+    for name in exp.spec.metrics.names:
+        try:
+            outcome = outcomes.resolve(name, world)
+        except ConfigError:
+            outcome = None
+        if outcome is None or outcome.name not in recorded:
+            raise ConfigError(f"{origin}: key 'metrics.names' has unknown metric '{name}'{suggest(name, recorded)}; "
+                              f"allowed (quarterly outcomes, `decouple outcomes`): {', '.join(recorded)}")
+        names.append(outcome.name)
+    exp.spec.metrics.names = names
     start = base.params.time.start_year
     end = start + (sec.steps or base.params.time.steps) / 4.0
     for y in exp.spec.metrics.years:
         if not (start <= y <= end) or abs(y * 4 - round(y * 4)) > 1e-9:
-            raise ConfigError(f"{file}: key 'metrics.years' has {y}; allowed: quarter years from {start:g} to {end:g}")
+            raise ConfigError(f"{origin}: key 'metrics.years' has {y}; allowed: quarter years from {start:g} to {end:g}")
     _check_figures(exp, world)
 
 
 def canonical_column(text: str) -> str:
-    """``name@year`` with the year written as the sweep writes it (2030.0 -> 2030)."""
+    """``name@year`` with the outcome's current name (old names are aliases) and the year written
+    as the sweep writes it (2030.0 -> 2030)."""
     name, _, year = text.partition("@")
+    try:
+        name = outcomes.resolve(name).name
+    except ConfigError:
+        pass  # not an outcome: left for the caller to report
     return f"{name}@{float(year):g}" if year else name
 
 
 def _check_figures(exp: Experiment, world) -> None:
     kept = {f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years}
-    kept |= set(WHOLE_RUN) | {f"ss50_{s}" for s in world.sectors}
+    kept |= {o.name for o in outcomes.whole_run(world)}
     for i, fig in enumerate(exp.spec.figure):
-        where = f"{exp.file}: [[figure]] #{i + 1} ({fig.kind})"
+        where = f"{exp.origin}: [[figure]] #{i + 1} ({fig.kind})"
+        if fig.file:
+            safe_relative(fig.file, f"{where} key 'file'")
         names = ([fig.metric] if fig.metric else []) + list(fig.metrics)
         if fig.kind in ("heatmap",) and not fig.metric:
             raise ConfigError(f"{where}: needs 'metric'")
@@ -302,7 +489,7 @@ def _check_figures(exp: Experiment, world) -> None:
             except ValueError:
                 column = name
             if column not in kept:
-                raise ConfigError(f"{where}: metric '{name}' is not kept by the sweep; allowed: "
+                raise ConfigError(f"{where}: metric '{name}' is not kept by the sweep{suggest(name, kept)}; allowed: "
                                   f"{', '.join(sorted(kept))}")
         if fig.metric:
             fig.metric = canonical_column(fig.metric)
@@ -314,39 +501,3 @@ def _check_structural(base, path, value, where, world) -> None:
     from ..config import set_path, validate_params
     set_path(raw, path, value)
     validate_params(raw, where, world.sectors)
-
-
-def _design(exp: Experiment) -> None:
-    sec, vary = exp.section, exp.spec.vary
-    if not vary:
-        exp.points = [{}]
-        return
-    if sec.sampler == "grid":
-        exp.points = [dict(zip(exp.paths, combo)) for combo in itertools.product(*(v.values for v in vary))]
-        return
-    registry = load_registry()
-    low = np.array([v.low for v in vary])
-    high = np.array([v.high for v in vary])
-    d = len(vary)
-    if sec.sampler == "random":
-        unit = np.random.default_rng(sec.root_seed).random((sec.samples, d))
-    elif sec.sampler == "lhs":
-        from scipy.stats import qmc
-        unit = qmc.LatinHypercube(d=d, seed=sec.root_seed).random(sec.samples)
-    elif sec.sampler == "sobol":
-        from SALib.sample import sobol as sobol_sample
-        problem = {"num_vars": d, "names": exp.paths, "bounds": [[0.0, 1.0]] * d}
-        unit = sobol_sample.sample(problem, sec.samples, calc_second_order=False, seed=sec.root_seed)
-    else:
-        from SALib.sample import morris as morris_sample
-        problem = {"num_vars": d, "names": exp.paths, "bounds": [[0.0, 1.0]] * d}
-        unit = morris_sample.sample(problem, sec.samples, num_levels=4, seed=sec.root_seed)
-    exp.design = unit
-    values = low + unit * (high - low)
-    points = []
-    for row in values:
-        point = {}
-        for v, x in zip(vary, row):
-            point[v.path] = int(round(x)) if registry[v.path].type == "int" else round(float(x), 10)
-        points.append(point)
-    exp.points = points

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import atomic_write
-from ..paths import seeds_dir
+from ..paths import evidence_dir
 from ..world import load_world
 from .checks import Check, Context, all_checks
 
@@ -150,7 +150,7 @@ def run(points: int = 40, workers: int = 1, max_evaluations: int = 120, log=prin
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=seeds_dir().parent,
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=evidence_dir().parent,
                               capture_output=True, text=True, timeout=5).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -189,7 +189,7 @@ def to_toml(record: dict) -> str:
 
 
 def write(record: dict, path: Path | None = None) -> Path:
-    path = Path(path) if path is not None else seeds_dir() / "calibration.toml"
+    path = Path(path) if path is not None else evidence_dir() / "calibration.toml"
     text = to_toml(record)
     tomllib.loads(text)  # never write a file that does not parse
     atomic_write(path, lambda tmp: tmp.write_text(text))
@@ -197,6 +197,6 @@ def write(record: dict, path: Path | None = None) -> Path:
 
 
 def load(path: Path | None = None) -> dict:
-    path = Path(path) if path is not None else seeds_dir() / "calibration.toml"
+    path = Path(path) if path is not None else evidence_dir() / "calibration.toml"
     with open(path, "rb") as fh:
         return tomllib.load(fh)

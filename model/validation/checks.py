@@ -101,8 +101,8 @@ def alliance_delay(ctx: Context, seed: int) -> float:
     """Years from the US acting alone (October 2022) until the Netherlands and Japan both apply
     a quarter of its chip-tool controls."""
     r = ctx.replay(seed)
-    years, nl = r.series("compliance_NL_tools")
-    _, jp = r.series("compliance_JP_tools")
+    years, nl = r.series("compliance_NL_chip_tools")
+    _, jp = r.series("compliance_JP_chip_tools")
     joined = np.flatnonzero((np.minimum(nl, jp) >= 0.25) & (years > 2022.75))
     return float(years[joined[0]] - 2022.75) if joined.size else float("inf")
 
@@ -157,7 +157,7 @@ def pv_share_change(ctx: Context, seed: int) -> float:
     """Change of China's world PV share in the decade after US duties and tariffs."""
     m = ctx.run("baseline", seed, PV_POLICY + ("time.steps=40",), key="pv")
     j, cn = ctx.world.sector_index("solar_pv"), ctx.world.country_index("CN")
-    return float(m.market.market_share[j, cn] - ctx.world.market_share[j, cn])
+    return float(m.outcome("cn_share_solar_pv") - ctx.world.market_share[j, cn])
 
 
 def ally_lag(ctx: Context, seed: int) -> float:
@@ -169,7 +169,7 @@ def ally_lag(ctx: Context, seed: int) -> float:
     path = []
     while m.running and m.year < start + 3.0 + 1e-9:
         m.step()
-        path.append((m.year, m.mean_ally_compliance()))
+        path.append((m.year, m.outcome("compliance_small_yard")))
     years, level = np.array(path).T
     half = 0.5 * level[-1]
     reached = np.flatnonzero(level >= half)
@@ -182,10 +182,9 @@ def exposure_effect(ctx: Context, seed: int) -> float:
     kr = w.country_index("KR")
     exposed = copy.deepcopy(w)
     exposed.china_trade_affinity = w.china_trade_affinity + 1.5 * (np.arange(w.n_countries) == kr)
-    yard = np.flatnonzero(w.small_yard)
     steps = ("time.steps=48",)
-    base = ctx.run("selective_decoupling", seed, steps, key="exposure-base").relations.compliance[kr, yard].mean()
-    high = ctx.run("selective_decoupling", seed, steps, world=exposed, key="exposure-high").relations.compliance[kr, yard].mean()
+    base = ctx.run("selective_decoupling", seed, steps, key="exposure-base").outcome("compliance_KR")
+    high = ctx.run("selective_decoupling", seed, steps, world=exposed, key="exposure-high").outcome("compliance_KR")
     return float(high - base)
 
 
@@ -230,7 +229,7 @@ def hardest_gain_gap(ctx: Context, seed: int) -> float:
 
 def welfare_order(ctx: Context, seed: int) -> float:
     """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare, 2035)."""
-    w = [ctx.run(s, seed).market.welfare_groups["WORLD"] for s in
+    w = [ctx.run(s, seed).outcome("welfare_WORLD") for s in
          ("baseline", "coopetition", "selective_decoupling", "full_decoupling")]
     return float(min(w[0] - w[1], w[1] - w[2], w[2] - w[3]))
 
@@ -264,7 +263,7 @@ def all_checks() -> list[Check]:
               "US-China research collaboration (basic research), 2022 over 2019 (replay)", "over -20 %",
               -_v("coauthor_nature"), -0.35, -0.15,
               "fitted to the bound; 'over 20 %' leaves room below, and the index measures intensity not counts",
-              annual_change("collaboration_basic", 2022, 2019)),
+              annual_change("collaboration_basic_research", 2022, 2019)),
         Check("cal_vc_2022", "calibration", ("us_vc_china",),
               "US investment into Chinese tech, 2022 over 2021 (replay)", "87 -> 46.3 bn: -47 %",
               vc[1] / vc[0] - 1.0, -0.65, -0.30, "fitted figure; within about 15 points",
@@ -277,11 +276,11 @@ def all_checks() -> list[Check]:
         Check("val_exports_2022", "replay", ("us_hightech_exports_2022",),
               "US-made technology sales to China, 2022 over 2021", "-25.7 %", _v("us_hightech_exports_2022"),
               -0.45, -0.10, "one year of one trade series; the model has no business cycle, so only the size class is tested",
-              annual_change("us_exports_cn", 2022, 2021)),
+              annual_change("us_made_sales_to_cn", 2022, 2021)),
         Check("val_imports_2022", "replay", ("us_hightech_imports_2022",),
               "China-made technology sales to the US, 2022 over 2021", "-34.4 %", _v("us_hightech_imports_2022"),
               -0.50, -0.15, "one year of one trade series; the model has no business cycle, so only the size class is tested",
-              annual_change("us_imports_cn", 2022, 2021)),
+              annual_change("cn_made_sales_to_us", 2022, 2021)),
         Check("val_fdi_2018", "replay", ("cn_fdi_us_2018",),
               "Chinese direct investment in the US, 2018 over 2016 (Rhodium series)", "46.5 -> 5.4 bn: -88 %",
               _v("cn_fdi_us_2018", "change"), -0.95, -0.60,
@@ -302,17 +301,17 @@ def all_checks() -> list[Check]:
               float(np.mean(list(pv.values()))), min(pv.values()), max(pv.values()),
               "the model has one PV sector; the documented stages span this range. The 2018 starting share "
               "comes from the same figure, so this checks that the replay keeps it in range",
-              annual_level("cn_share_solar", 2021), restates_start=True),
+              annual_level("cn_share_solar_pv", 2021), restates_start=True),
         Check("val_us_pv_imports", "replay", ("us_pv_imports",),
               "US self-sufficiency in PV, 2019", "88 % of modules imported: 12 % at home",
               1.0 - _v("us_pv_imports"), 0.05, 0.25,
               "modules only, while the model's sector spans the chain; the starting data drew on the same figure",
-              annual_level("us_selfsufficiency_solar", 2019), restates_start=True),
+              annual_level("us_self_sufficiency_solar_pv", 2019), restates_start=True),
         Check("val_ict_imports", "replay", ("us_ict_imports_cn",),
               "US purchases of China-made telecom equipment and AI/IT products, 2021 over 2016", "54 % of the 2016 level",
               _v("us_ict_imports_cn", "ratio_to_2016") - 1.0, -0.65, -0.25,
               "the documented category also holds computers and IT services, which faced fewer barriers",
-              annual_change("cn_imports_us_ict", 2021, 2016)),
+              annual_change("cn_made_ict_sales_to_us", 2021, 2016)),
         Check("val_china_third", "replay", ("china_third_of_us_tech",),
               "China's share of US logic-chip firms' sales at step 0 (2018 data)", "about a third", _v("china_third_of_us_tech"),
               0.20, 0.45, "a chief executive's round figure; China's demand share for chips was set from it, "
@@ -340,7 +339,7 @@ def all_checks() -> list[Check]:
               "US-China research collaboration, 2019 over 2018", "co-authored papers +11 % (counts)",
               _v("coauthor_wos", "over_2018"), -0.10, np.inf,
               "counts grow with all publishing (several % a year); the intensity index may fall a little, not collapse",
-              annual_change("collaboration_basic", 2019, 2018)),
+              annual_change("collaboration_basic_research", 2019, 2018)),
         Check("val_alliance_timing", "replay", ("alliance_2023",),
               "years from the US acting alone (Oct 2022) until the Netherlands and Japan apply a quarter of its chip-tool controls",
               "understanding early 2023, rules in force in 2023", 1.0, 0.25, 1.5,

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import SeedError
-from ..paths import seeds_dir
+from ..errors import EvidenceError
+from ..paths import evidence_dir
 
 ROLES = ("parameter", "calibration target", "validation target")
 REQUIRED = ("id", "quantity", "value", "unit", "year", "source", "mechanism", "role")
@@ -33,7 +33,7 @@ class Fact:
 
 @lru_cache(maxsize=2)
 def load_facts(file: Path | None = None) -> dict[str, Fact]:
-    file = Path(file) if file is not None else seeds_dir() / "facts.toml"
+    file = Path(file) if file is not None else evidence_dir() / "facts.toml"
     with open(file, "rb") as fh:
         table = tomllib.load(fh)
     facts: dict[str, Fact] = {}
@@ -42,13 +42,13 @@ def load_facts(file: Path | None = None) -> dict[str, Fact]:
         unknown = set(entry) - set(REQUIRED) - {"cites", "note"}
         where = f"{file}: fact #{i + 1} ({entry.get('id', '?')})"
         if missing or unknown:
-            raise SeedError(f"{where}: missing {missing or 'nothing'}; unknown keys {sorted(unknown) or 'none'}")
+            raise EvidenceError(f"{where}: missing {missing or 'nothing'}; unknown keys {sorted(unknown) or 'none'}")
         if entry["role"] not in ROLES:
-            raise SeedError(f"{where}: role '{entry['role']}'; allowed: {', '.join(ROLES)}")
+            raise EvidenceError(f"{where}: role '{entry['role']}'; allowed: {', '.join(ROLES)}")
         if not REFERENCE.fullmatch(f"[fact:{entry['id']}]"):
-            raise SeedError(f"{where}: id '{entry['id']}' must be lower-case letters, digits and '_'")
+            raise EvidenceError(f"{where}: id '{entry['id']}' must be lower-case letters, digits and '_'")
         if entry["id"] in facts:
-            raise SeedError(f"{where}: duplicate id '{entry['id']}'")
+            raise EvidenceError(f"{where}: duplicate id '{entry['id']}'")
         facts[entry["id"]] = Fact(**entry)
     return facts
 
@@ -56,7 +56,7 @@ def load_facts(file: Path | None = None) -> dict[str, Fact]:
 def fact(fact_id: str) -> Fact:
     facts = load_facts()
     if fact_id not in facts:
-        raise SeedError(f"{seeds_dir() / 'facts.toml'}: no fact with id '{fact_id}'")
+        raise EvidenceError(f"{evidence_dir() / 'facts.toml'}: no fact with id '{fact_id}'")
     return facts[fact_id]
 
 
