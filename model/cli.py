@@ -343,7 +343,8 @@ def cmd_demo(args) -> int:
     if not _is_loopback(args.host):
         print(f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
               f"it on the network can open the app and step its runs", file=sys.stderr)
-    env = {**os.environ, "DECOUPLE_DEMO_PRESET": args.preset, "DECOUPLE_DEMO_SEED": str(args.seed),
+    env = {"SOLARA_KERNEL_CULL_TIMEOUT": "45s",  # a tab that vanished without closing (a dropped network)
+           **os.environ, "DECOUPLE_DEMO_PRESET": args.preset, "DECOUPLE_DEMO_SEED": str(args.seed),
            "SOLARA_CHECK_HOOKS": "off"}  # Mesa 3.3.1's ComponentsView trips the check; nothing to fix on our side
     command = [sys.executable, "-m", "solara", "run", "decouple.demo.app", "--host", args.host, "--port", str(port),
                "--production", "--log-level", "warning", "--open" if args.open else "--no-open"]

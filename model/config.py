@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -410,7 +411,7 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     if not text.strip():
         raise ConfigError("scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path")
     candidate = Path(name_or_path)
-    looks_like_path = candidate.suffix == ".toml" or len(candidate.parts) > 1 or candidate.is_absolute()
+    looks_like_path = candidate.suffix == ".toml" or "/" in text or os.sep in text or candidate.is_absolute()
     if looks_like_path:
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate

@@ -120,15 +120,16 @@ def prepare_folder(folder: Path, what: str = "--out") -> Path:
     folder = Path(folder)
     if str(folder) in ("", "."):
         folder = Path.cwd()
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
-    for parent in folder.parents:
-        if parent.exists() and not parent.is_dir():
-            raise OutputError(f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the results")
     if any(len(part.encode()) > 255 for part in folder.parts) or len(str(folder.absolute()).encode()) > 4000:
         raise OutputError(f"{what} {str(folder)[:80]}...: the name is too long for the file system "
                           "(at most 255 bytes a folder name); choose a shorter one")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
+        for parent in folder.parents:
+            if parent.exists() and not parent.is_dir():
+                raise OutputError(f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the "
+                                  "results")
         folder.parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=folder.parent)
         os.rmdir(probe)

@@ -267,3 +267,87 @@ def test_demo_in_a_real_browser(app_url):
         expect(page.locator(".lever-policy-fence .v-slider__thumb-label")).to_have_text("0.2")
         assert not errors, errors
         browser.close()
+
+
+# ---------------------------------------------------------------- the server's processes
+
+def _start_demo(*extra: str):
+    port = _free_port()
+    exe = Path(sys.executable).parent / "decouple"
+    proc = subprocess.Popen([str(exe), "demo", "--port", str(port), "--no-open", *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                os.killpg(proc.pid, 9)
+                pytest.fail("decouple demo did not start")
+            time.sleep(0.5)
+
+
+def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
+    import psutil
+    proc, _url = _start_demo("--host", "0.0.0.0")
+    try:
+        server = psutil.Process(proc.pid).children(recursive=True)
+        assert server, "decouple demo runs the app in a server process"
+        proc.terminate()  # SIGTERM to `decouple demo` itself, not to its process group
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                                                  for p in server):
+            time.sleep(0.1)
+        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in server)
+        assert "anyone who can reach it on the network" in proc.stderr.read()
+    finally:
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass
+
+
+def test_closed_tabs_stop_computing_and_free_their_memory():
+    """Tabs that play and are closed leave the server idle within a minute (a closed tab's session
+    ends at once; one whose close the server never heard of is dropped after 45 s), and a second
+    round of tabs does not add to the memory the first round left. Before the fix each closed tab
+    kept its model (about 80 MB a tab) and the server went on stepping it to the end."""
+    import psutil
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    proc, url = _start_demo()
+    try:
+        server = psutil.Process(proc.pid).children(recursive=True)[0]
+
+        def cpu(seconds: float = 3.0) -> float:
+            server.cpu_percent(None)
+            time.sleep(seconds)
+            return server.cpu_percent(None)
+
+        after = []
+        with playwright_api.sync_playwright() as pw:
+            browser = _browser(pw)
+            for _round in range(2):
+                pages = []
+                for _ in range(4):
+                    page = browser.new_page()
+                    page.goto(url)
+                    page.wait_for_selector(".plot-chip_shares img", timeout=90_000)
+                    pages.append(page)
+                for page in pages:
+                    page.get_by_role("button", name="▶").click()
+                assert cpu(2.0) > 30  # they are playing
+                for page in pages:
+                    page.close()
+                closed = time.monotonic()
+                while cpu() >= 10:  # closed tabs stop computing, within a minute
+                    assert time.monotonic() - closed < 60, "the server still computes for closed tabs"
+                time.sleep(8)  # the memory of closed sessions is returned every 5 s
+                after.append(server.memory_info().rss)
+            browser.close()
+        assert after[1] < after[0] + 60e6, [f"{x / 1e6:.0f} MB" for x in after]
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)

@@ -196,19 +196,32 @@ def test_folder_of_another_experiment_is_refused_untouched(tmp_path):
     assert before == {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
 
 
+def _sweep_killed_after(path: str, out: str, shards: int) -> None:
+    """In a forked child: run the sweep in-process and die by SIGKILL once ``shards`` runs are done."""
+    real = engine.execute
+    done = []
+
+    def execute_then_die(run, settings):
+        result = real(run, settings)
+        done.append(run.run_id)
+        if len(done) == shards:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    engine.execute = execute_then_die
+    engine.run_sweep(load_experiment(path), Path(out), workers=1, progress=False)
+
+
 def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
+    import multiprocessing
     path = tiny(tmp_path, steps=24)
     out = tmp_path / "killed"
-    exe = Path(sys.executable).parent / "decouple"
-    proc = subprocess.Popen([str(exe), "sweep", str(path), "--workers", "1", "--quiet", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "shards").glob("*.parquet"))) < 3:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    child = multiprocessing.get_context("fork").Process(target=_sweep_killed_after, args=(str(path), str(out), 4))
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL
     shards = list((out / "shards").glob("*.parquet"))
-    assert 3 <= len(shards) < 10, "kill the sweep half-way"
+    assert len(shards) == 4
     for shard in shards:
         assert len(pd.read_parquet(shard)) == 1          # every finished file is whole
     assert json.loads((out / "manifest.json").read_text())["experiment"]["name"] == "tiny"
@@ -216,3 +229,41 @@ def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
     engine.run_sweep(load_experiment(path), tmp_path / "whole", workers=1, progress=False)
     assert digest(out) == digest(tmp_path / "whole")
     assert not list(out.rglob(".*.tmp"))
+
+
+def test_killing_the_driver_stops_its_pool_workers(tmp_path):
+    import psutil
+    path = tiny(tmp_path, steps=71, extra="")
+    path.write_text(path.read_text().replace("replicates = 2", "replicates = 10")
+                    .replace('sampler = "grid"', 'sampler = "grid"\nfixed = ["world.firms_scale=10"]'))
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "decouple"
+    proc = subprocess.Popen([str(exe), "sweep", str(path), "--workers", "2", "--quiet", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((out / "shards").glob("*.parquet")):
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert workers, "the sweep should still be running with its pool"
+        proc.send_signal(signal.SIGKILL)  # the driver only, not its process group
+        proc.wait()
+
+        def gone(p):
+            try:
+                return p.status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return True
+
+        deadline = time.time() + 10
+        while time.time() < deadline and not all(gone(p) for p in workers):
+            time.sleep(0.05)
+        assert all(gone(p) for p in workers)
+        count = len(list((out / "shards").glob("*.parquet")))
+        time.sleep(2.0)
+        assert len(list((out / "shards").glob("*.parquet"))) == count  # nobody goes on writing shards
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -117,5 +117,14 @@ def model_params() -> dict:
 @solara.component
 def Page():
     # One model per browser session, so two screens never step the same run.
-    model = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
-    SolaraViz(model, components=components(), model_params=model_params(), name=TITLE, play_interval=50)
+    first = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
+    current = solara.use_reactive(first)
+
+    def close_when_done():
+        model = current.value
+        # runs when Reset replaces the model, and when the tab's session ends (a closed tab):
+        # the model stops stepping and lets go of its memory
+        return model.close
+
+    solara.use_effect(close_when_done, [current.value])
+    SolaraViz(current, components=components(), model_params=model_params(), name=TITLE, play_interval=50)

@@ -9,7 +9,11 @@ with its step so that the plots can mark it.
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
 import threading
+import time
 from functools import lru_cache
 
 import numpy as np
@@ -63,12 +67,25 @@ class ClassroomModel(DecouplingModel):
         # The app steps the model in a play thread while levers move in the UI's: a lever waits
         # for the quarter being computed to finish, so no step mixes old and new parameters.
         self._step_lock = threading.Lock()
+        self.closed = False
         counted_step = self.step  # Mesa's wrapper, which counts the step, around DecouplingModel.step
 
         def step() -> None:
             with self._step_lock:
-                counted_step()
+                if not self.closed:
+                    counted_step()
         self.step = step
+
+    def close(self) -> None:
+        """Stop for good: the app calls this when Reset replaces the model or the tab's session
+        ends. A play loop still running sees ``running`` False and stops; the model leaves Mesa's
+        registry of models (which would otherwise keep it alive, see ``release``) and its memory
+        is returned to the system shortly after."""
+        with self._step_lock:
+            self.closed = True
+            self.running = False
+            self.release()
+        _return_memory_soon()
 
     def history(self) -> pd.DataFrame:
         """The recorded outcomes, one row per step, indexed by year."""
@@ -95,6 +112,34 @@ class ClassroomModel(DecouplingModel):
     def quarter_label(self) -> str:
         year = self.year
         return f"{int(year)} Q{int(round((year - int(year)) * 4)) + 1}" if self.steps else f"{int(year)} (start)"
+
+
+_COLLECTOR_LOCK = threading.Lock()
+_collect_until = 0.0
+_collector: threading.Thread | None = None
+
+
+def _return_memory_soon(every: float = 5.0, patience: float = 45.0) -> None:
+    """For ``patience`` seconds after the last model closed, collect garbage every ``every``
+    seconds and ask the C library to hand freed memory back to the system. Solara drops a closed
+    session a moment after the close, and an idle server allocates nothing that would start a
+    collection by itself; one background thread does it for every closed model."""
+    global _collect_until, _collector
+    with _COLLECTOR_LOCK:
+        _collect_until = time.monotonic() + patience
+        if _collector is not None and _collector.is_alive():
+            return
+
+        def collect() -> None:
+            libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+            while time.monotonic() < _collect_until:
+                time.sleep(every)
+                gc.collect()
+                if libc is not None and hasattr(libc, "malloc_trim"):
+                    libc.malloc_trim(0)
+
+        _collector = threading.Thread(target=collect, name="decouple-collector", daemon=True)
+        _collector.start()
 
 
 @lru_cache(maxsize=16)
