@@ -37,6 +37,8 @@ REPLICATE_LIMIT = 10_000
 def _overrides(args) -> list[str]:
     out = list(args.set or [])
     if getattr(args, "steps", None) is not None:
+        if any(isinstance(text, str) and text.split("=", 1)[0].strip() == "time.steps" for text in out):
+            raise DecoupleError("--steps and --set time.steps both give the number of steps; give it once")
         out.append(f"time.steps={args.steps}")
     return out
 
@@ -132,7 +134,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_params(args) -> int:
     from .config import ROLES, get_path, load_registry, load_scenario
-    if args.role and args.role not in ROLES:
+    if args.role is not None and args.role not in ROLES:
         from .errors import suggest
         raise DecoupleError(f"--role {args.role!r}{suggest(args.role, ROLES)}; allowed: {', '.join(ROLES)}")
     scenario = load_scenario(args.scenario, tuple(args.set or []))
@@ -204,14 +206,17 @@ def cmd_outcomes(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    from .config import path_kind
     folder = Path(args.results_dir)
-    if not folder.is_dir():
+    if path_kind(folder, DecoupleError) != "folder":
         raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
     if (folder / "manifest.json").exists():
         return _plot_sweep(folder)
     from .indicators import read_table
-    from .plots import plot_figures
-    figures = plot_figures(read_table(folder), folder, "")
+    from .plots import check_columns, plot_figures
+    table = read_table(folder)
+    check_columns(table, folder / "indicators.csv")
+    figures = plot_figures(table, folder, "")
     print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
     return 0
 
@@ -225,7 +230,7 @@ def _plot_sweep(folder: Path) -> int:
     from .sweeps.figures import draw
     manifest = read_manifest(folder)
     stored = manifest.get("experiment") if manifest else None
-    if not isinstance(stored, dict) or not isinstance(stored.get("text"), str) or not stored.get("name"):
+    if not isinstance(stored, dict) or not isinstance(stored.get("text"), str) or not isinstance(stored.get("name"), str):
         raise DecoupleError(f"{folder}/manifest.json: unreadable, or written by an earlier version without the "
                             "experiment's text; run the sweep again with --resume to rewrite it")
     exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
@@ -246,8 +251,10 @@ def cmd_validate(args) -> int:
     from .validation.checks import all_checks
     from .validation.report import evaluate, markdown, write_report
     checks = all_checks()
-    if args.only:
+    if args.only is not None:
         wanted = {c.strip() for c in args.only.split(",") if c.strip()}
+        if not wanted:
+            raise DecoupleError(f"--only {args.only!r}: no check ids; known: {', '.join(c.id for c in checks)}")
         unknown = wanted - {c.id for c in checks}
         if unknown:
             raise DecoupleError(f"--only: unknown check(s) {sorted(unknown)}; known: {', '.join(c.id for c in checks)}")
@@ -274,7 +281,10 @@ def cmd_validate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from .output import prepare_file
     from .validation import calibration
+    if args.out is not None:
+        prepare_file(Path(args.out))  # before minutes of fitting, not after
     record = calibration.run(points=args.points, workers=args.workers or (os.cpu_count() or 1),
                              max_evaluations=args.evaluations)
     path = calibration.write(record, Path(args.out) if args.out else None)
@@ -287,7 +297,8 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweeps.engine import default_workers, run_sweep
+    from .sweeps.engine import check_scheduler, default_workers, run_sweep
+    check_scheduler(args.backend, args.scheduler)
     from .sweeps.experiment import load_experiment
     from .sweeps.figures import draw
     exp = load_experiment(args.experiment)
@@ -476,6 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for flag in ("out", "results_dir", "scenario", "experiment"):
+        if isinstance(getattr(args, flag, None), str) and not getattr(args, flag).strip():
+            parser.error(f"{'--' + flag if flag == 'out' else flag.upper()} is empty")
     for flag, least in (("replicates", 1), ("steps", 1), ("workers", 1), ("points", 2), ("evaluations", 1)):
         value = getattr(args, flag, None)
         if value is not None and value < least:

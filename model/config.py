@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import re
 import tomllib
@@ -25,13 +24,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-from .errors import ConfigError, suggest
+from .errors import ConfigError, DecoupleError, suggest
 from .paths import evidence_dir, scenarios_dir
 
 TYPES = ("float", "int", "bool", "sectors")
 ROLES = ("lever", "uncertainty", "constant")
 SCENARIO_META_KEYS = ("name", "title", "description", "extends", "notice", "questions")
 EVENT_KEYS = ("year", "set", "note", "id")
+#: problems listed in one error message, at most
+MAX_ERRORS = 20
+#: files one scenario may extend in a chain, at most
+MAX_EXTENDS = 50
 #: a scenario's name becomes part of folder and file names: plain names only
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
@@ -103,33 +106,57 @@ def parameters_with_role(role: str) -> dict[str, ParamSpec]:
 
 # ----------------------------------------------------------------------------- reading files
 
-def read_text(path: Path) -> str:
-    """The text of a UTF-8 file, or a :class:`ConfigError` that says why it cannot be read."""
+def path_kind(path: Path, error: type[DecoupleError] = ConfigError) -> str | None:
+    """'file', 'folder', 'other' (a device, a pipe) or None (nothing there); a clear error for a
+    name the file system cannot take."""
+    try:
+        if path.is_file():
+            return "file"
+        if path.is_dir():
+            return "folder"
+        return "other" if path.exists() else None
+    except OSError as exc:
+        raise error(f"{str(path)[:80]}{'...' if len(str(path)) > 80 else ''}: {exc.strerror or exc} "
+                    "(a file name has at most 255 bytes)") from None
+
+
+def read_text(path: Path, error: type[DecoupleError] = ConfigError) -> str:
+    """The text of a UTF-8 file (a byte-order mark is allowed), or an error that says why it
+    cannot be read."""
     path = Path(path)
+    kind = path_kind(path, error)
+    if kind is None:
+        raise error(f"{path}: file not found")
+    if kind == "folder":
+        raise error(f"{path}: is a folder, not a file")
+    if kind == "other":
+        raise error(f"{path}: is not a regular file (a device or a pipe?); give a TOML file")
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
-                          "is it a binary file? Scenario and experiment files are TOML text") from None
+        raise error(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
+                    "is it a binary file? Scenario, experiment and evidence files are TOML text") from None
 
 
-def read_toml(path: Path) -> dict:
-    """A TOML file as a table, with clear errors for unreadable, binary or invalid files."""
-    text = read_text(path)
+def parse_toml(text: str, origin: str, error: type[DecoupleError] = ConfigError) -> dict:
+    """A TOML document as a table, with one clear error for anything ``tomllib`` refuses."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise error(f"{origin}: not valid TOML: {exc}") from None
     except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+        raise error(f"{origin}: not valid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise error(f"{origin}: a value cannot be read: {exc}") from None
+
+
+def read_toml(path: Path, error: type[DecoupleError] = ConfigError) -> dict:
+    """A TOML file as a table, with clear errors for unreadable, binary or invalid files."""
+    return parse_toml(read_text(path, error), str(path), error)
 
 
 # ----------------------------------------------------------------------------- the parameter models
@@ -142,9 +169,13 @@ class Parameters(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         section = type(self).__name__.removeprefix("Params").strip("_").replace("_", ".")
         path = f"{section}.{name}" if section else name
-        raise ConfigError(f"parameters are read-only: '{path}' cannot be set to {value!r} in place; change it with "
-                          f"model.set_params({{'{path}': {value!r}}}), which checks the value and applies it from "
-                          "the next step")
+        raise ConfigError(f"parameters are read-only: '{path}' cannot be set to {shown(value)} in place; change it "
+                          f"with model.set_params({{'{path}': {shown(value)}}}), which checks the value and applies it "
+                          "from the next step")
+
+    def __delattr__(self, name: str) -> None:
+        raise ConfigError(f"parameters are read-only: '{name}' cannot be deleted; every parameter has a value "
+                          "(its default in seeds/parameters.toml)")
 
 
 def _expand_all(sectors: tuple[str, ...]):
@@ -255,7 +286,10 @@ def validate_params(raw: dict, origin: str, sectors: tuple[str, ...]) -> BaseMod
         return model.model_validate(raw)
     except ValidationError as exc:
         registry = load_registry()
-        lines = [_describe_error(e, raw, origin, registry, sectors) for e in exc.errors()]
+        errors = exc.errors()
+        lines = [_describe_error(e, raw, origin, registry, sectors) for e in errors[:MAX_ERRORS]]
+        if len(errors) > MAX_ERRORS:
+            lines.append(f"{origin}: ... and {len(errors) - MAX_ERRORS:,} more problems like these")
         raise ConfigError("\n".join(lines)) from None
 
 
@@ -292,19 +326,29 @@ def deep_merge(base: dict, top: dict) -> dict:
 def parse_value(text: str) -> Any:
     """Read a ``--set`` value the way TOML would; bare words stay strings and
     comma-separated words become lists (``logic_chips,chip_tools``)."""
+    if not isinstance(text, str):
+        raise ConfigError(f"--set value {shown(text)}: allowed: text such as 0.8, true, \"all\" or logic_chips,chip_tools")
+    if "\n" in text or "\r" in text:
+        raise ConfigError(f"--set value {shown(text)}: one value on one line; give each parameter its own --set")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        table = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         if "," in text:
-            return [part.strip() for part in text.split(",") if part.strip()]
+            parts = [part.strip() for part in text.split(",") if part.strip()]
+            if not parts:
+                raise ConfigError(f"--set value {shown(text)}: no sector ids between the commas") from None
+            return parts
         return text
     except RecursionError:
         raise ConfigError(f"--set value {shown(text)}: arrays nested too deeply") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
         raise ConfigError(f"--set value {shown(text)}: cannot be read as a number ({exc})") from None
+    return table["v"]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
+    if not isinstance(text, str):
+        raise ConfigError(f"--set {shown(text)}: expected the text KEY=VALUE, e.g. policy.fence=0.8")
     if "=" not in text:
         raise ConfigError(f"--set {shown(text)}: expected KEY=VALUE, e.g. --set policy.fence=0.8")
     path, value = text.split("=", 1)
@@ -354,6 +398,9 @@ class Scenario:
         return self.params.model_dump()
 
     def get(self, path: str) -> Any:
+        """The value of the parameter at dotted ``path``."""
+        registry = load_registry()
+        _check_path(path, f"scenario '{self.name}'", registry, "`decouple params` lists every key")
         return get_path(self.resolved(), path)
 
     @property
@@ -415,17 +462,19 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     if looks_like_path:
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate
-        if not candidate.exists():
+        kind = path_kind(candidate)
+        if kind is None:
             raise ConfigError(f"{candidate}: scenario file not found")
-        if not candidate.is_file():
-            raise ConfigError(f"{candidate}: is a folder, not a scenario file")
+        if kind != "file":
+            raise ConfigError(f"{candidate}: is a folder, not a scenario file" if kind == "folder"
+                              else f"{candidate}: is not a regular file (a device or a pipe?); give a TOML file")
         return candidate
-    if relative_to is not None and (relative_to / f"{text}.toml").is_file():
+    if relative_to is not None and path_kind(relative_to / f"{text}.toml") == "file":
         return relative_to / f"{text}.toml"
-    if candidate.is_file():
+    if path_kind(candidate) == "file":
         return candidate
     path = scenarios_dir() / f"{text}.toml"
-    if not path.is_file():
+    if path_kind(path) != "file":
         known = [name for name, *_ in list_scenarios()]
         raise ConfigError(f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
                           f"known scenarios: {', '.join(known)}")
@@ -446,14 +495,11 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     if path in chain:
         cycle = " -> ".join(str(p) for p in chain[chain.index(path):] + (path,))
         raise ConfigError(f"{path}: 'scenario.extends' forms a cycle: {cycle}")
-    text = read_text(path)
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    if len(chain) >= MAX_EXTENDS:
+        raise ConfigError(f"{chain[0]}: 'scenario.extends' chains more than {MAX_EXTENDS} files; at most "
+                          f"{MAX_EXTENDS} are allowed")
+    table = parse_toml(read_text(path), str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     meta = table.pop("scenario", {})
     if not isinstance(meta, dict):
         raise ConfigError(f"{path}: [scenario] must be a table with keys {', '.join(SCENARIO_META_KEYS)}")
@@ -483,13 +529,16 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
 
 
 def _flatten(table: dict, prefix: str) -> dict:
+    """``{"policy": {"fence": 0.8}}`` under ``prefix`` as ``{"prefix.policy.fence": 0.8}``."""
     out = {}
-    for k, v in table.items():
-        path = f"{prefix}.{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, path))
-        else:
-            out[path] = v
+    stack = [(prefix, table)]
+    while stack:
+        path, node = stack.pop()
+        for k, v in node.items():
+            if isinstance(v, dict):
+                stack.append((f"{path}.{k}", v))
+            else:
+                out[f"{path}.{k}"] = v
     return out
 
 
@@ -595,7 +644,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | tuple[str, ..
         for key, value in changes.items():
             _check_path(key, "params", registry, f"`decouple params {scenario.name}` lists every key")
             set_path(merged, key, value)
-            scenario.overrides.append(f"{key}={json.dumps(value) if not isinstance(value, str) else value}")
+            scenario.overrides.append(f"{key}={shown(value, 200)}")
     if overrides or changes:
         origin = f"--set (scenario file {path})" if overrides and not changes else f"params (scenario file {path})"
         scenario.params = validate_params(merged, origin, sectors)

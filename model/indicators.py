@@ -52,4 +52,11 @@ def read_table(folder: Path) -> pd.DataFrame:
     if missing:
         raise DecoupleError(f"{path}: has no column(s) {missing}; it is not an outcome table of this project")
     table["scenario"] = table["scenario"].astype(str)
+    for column in table.columns:
+        if column != "scenario":
+            try:
+                table[column] = pd.to_numeric(table[column])
+            except (ValueError, TypeError):
+                raise DecoupleError(f"{path}: column '{column}' holds values that are not numbers; run the command "
+                                    "again to rewrite the table") from None
     return table.set_index(KEYS)

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from .agents import ROLE_CLASSES, Ally, Controller, Target
-from .config import Scenario, apply_changes, load_scenario, shown
+from .config import Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import build_firms
 from .mechanisms import capital, coopetition, costs, export_controls, innovation, knowledge, market, standards
@@ -78,6 +78,9 @@ class DecouplingModel(mesa.Model):
                  params: Mapping[str, Any] | None = None, *, world: World | None = None,
                  check: bool = True, **values: Any):
         seed = check_seed(seed)
+        if world is not None and not isinstance(world, World):
+            raise ConfigError(f"world = {shown(world)}; allowed: a decouple.World (load_world()) or None for the "
+                              "world of seeds/")
         super().__init__(seed=seed)
         self.world = world if world is not None else load_world()
         changes = {**(params or {}), **values} if isinstance(params, Mapping) or params is None else params
@@ -107,6 +110,9 @@ class DecouplingModel(mesa.Model):
 
     @params.setter
     def params(self, value) -> None:
+        if not isinstance(value, Parameters):
+            raise ConfigError(f"model.params = {shown(value)}: parameters change through model.set_params({{'policy.fence': "
+                              "0.8}), which checks them")
         self._params = value
         self._derived = {}
 

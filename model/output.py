@@ -138,6 +138,20 @@ def prepare_folder(folder: Path, what: str = "--out") -> Path:
     return folder
 
 
+def prepare_file(path: Path, what: str = "--out") -> Path:
+    """Check, before any work starts, that a single output file can be written at ``path``."""
+    path = Path(path)
+    if not path.name:
+        raise OutputError(f"{what} {path}: give a file name")
+    prepare_folder(path.parent, what)
+    try:
+        if path.is_dir():
+            raise OutputError(f"{what} {path}: is a folder; give the path of a file")
+    except OSError as exc:
+        raise OutputError(f"{what} {path}: cannot write there ({_problem(exc)})") from None
+    return path
+
+
 def _foreign_entries(folder: Path) -> list[str]:
     """Entries of ``folder`` that a results folder of this project would not hold."""
     if not folder.is_dir() or (folder / MARKER).is_file():

@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import outcomes  # noqa: E402
+from .errors import DecoupleError  # noqa: E402
 from .indicators import bands, relative_to  # noqa: E402
 from .output import atomic_write  # noqa: E402
 
@@ -125,6 +126,22 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
             ("welfare_CN", welfare["CN"][0], "China", welfare["CN"][1]),
             ("welfare_THIRD", welfare["THIRD"][0], "Third countries (IN, VN, ROW)", welfare["THIRD"][1])]),
     ]
+
+
+#: outcomes every comparison figure needs (the allies' own compliance panels are drawn where present)
+NEEDED = ("gap_small_yard", "gap_other", "chips_share_US", "chips_share_CN", "chips_share_allies",
+          "us_revenue_small_yard", "us_rd_small_yard", "cn_self_sufficiency_small_yard", "cn_self_sufficiency",
+          "compliance_small_yard", "welfare_US", "welfare_CN", "welfare_THIRD", "welfare_WORLD")
+
+
+def check_columns(table: pd.DataFrame, origin: object) -> None:
+    """A clear error when an outcome table lacks what the figures draw, or holds no rows."""
+    missing = [name for name in NEEDED if name not in table.columns]
+    if missing:
+        raise DecoupleError(f"{origin}: has no column(s) {', '.join(missing)}; the figures draw them. Run the "
+                            "command again to rewrite the table")
+    if table.empty:
+        raise DecoupleError(f"{origin}: holds no rows to draw")
 
 
 def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Path]:

@@ -7,7 +7,6 @@ and is in range, and keeps the sources so that output and documentation can cite
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -138,13 +137,9 @@ def load_world(folder: Path | None = None) -> World:
     """Read ``sectors.toml`` and ``countries.toml`` from ``folder`` (default: ``seeds/``)."""
     folder = Path(folder) if folder is not None else evidence_dir()
     sectors_file, countries_file = folder / "sectors.toml", folder / "countries.toml"
-    for f in (sectors_file, countries_file):
-        if not f.is_file():
-            raise EvidenceError(f"{f}: file not found; the model needs it to build its world")
-    with open(sectors_file, "rb") as fh:
-        sector_tables = tomllib.load(fh)
-    with open(countries_file, "rb") as fh:
-        country_tables = tomllib.load(fh)
+    from .config import read_toml
+    sector_tables = read_toml(sectors_file, EvidenceError)
+    country_tables = read_toml(countries_file, EvidenceError)
     return build_world(sector_tables, country_tables, sectors_file, countries_file)
 
 

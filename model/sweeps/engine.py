@@ -234,8 +234,9 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
             raise ConfigError(f"{out}: holds shards of this sweep without a readable manifest; use --resume to "
                               "finish it, or another --out")
         return
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise ConfigError(f"{out}: folder is not empty and holds no sweep; choose another --out")
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out}: folder is not empty and holds no sweep{' to resume' if resume else ''}; choose "
+                          "another --out (nothing was changed)")
 
 
 def _die_with_driver(driver: int) -> None:
@@ -299,6 +300,22 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def check_scheduler(backend: str, scheduler: str | None) -> None:
+    """Refuse a scheduler address that cannot work before anything starts."""
+    if scheduler is None:
+        return
+    if backend != "dask":
+        raise ConfigError(f"--scheduler {scheduler}: a scheduler is for --backend dask (the local pool needs none)")
+    text = scheduler.strip()
+    if not text:
+        raise ConfigError("--scheduler is empty; give an address such as tcp://host:8786, or leave it out")
+    rest = text.split("://", 1)[-1]
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--scheduler {scheduler}: not an address with a port from 1 to 65535, such as "
+                          "tcp://host:8786")
 
 
 def _clean_partial(out: Path) -> None:

@@ -42,7 +42,6 @@ import itertools
 import json
 import math
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +51,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import outcomes
-from ..config import Scenario, apply_changes, load_registry, load_scenario, parse_override, scenario_chain
+from ..config import (Scenario, apply_changes, load_registry, load_scenario, parse_override, parse_toml, path_kind,
+                      scenario_chain, shown)
 from ..errors import ConfigError, suggest
 from ..paths import project_root
 from ..world import load_world
@@ -286,14 +286,20 @@ def toml_value(value: Any) -> str:
 
 
 def experiment_path(name_or_path: str | Path) -> Path:
+    """Resolve an experiment name (``yard_vs_fence``) or the path of a TOML file."""
+    if not isinstance(name_or_path, (str, Path)) or not str(name_or_path).strip():
+        raise ConfigError(f"experiment {shown(name_or_path)}: allowed: an experiment name (a file of experiments/) "
+                          "or the path of a TOML file")
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        if not candidate.is_file():
-            raise ConfigError(f"{candidate}: experiment file not found" if not candidate.exists()
-                              else f"{candidate}: is a folder, not an experiment file")
+    kind = path_kind(candidate)
+    if candidate.suffix == ".toml" or kind is not None:
+        if kind != "file":
+            raise ConfigError(f"{candidate}: experiment file not found" if kind is None
+                              else f"{candidate}: is a folder, not an experiment file" if kind == "folder"
+                              else f"{candidate}: is not a regular file (a device or a pipe?)")
         return candidate
     path = project_root() / "experiments" / f"{name_or_path}.toml"
-    if not path.is_file():
+    if path_kind(path) != "file":
         known = sorted(p.stem for p in (project_root() / "experiments").glob("*.toml"))
         raise ConfigError(f"experiment '{name_or_path}' not found in {path.parent}{suggest(name_or_path, known)}; "
                           f"known experiments: {', '.join(known)}")
@@ -331,13 +337,7 @@ def load_experiment(name_or_path: str | Path, check_scenarios: bool = True) -> E
 def experiment_from_text(text: str, name: str, file: Path | None = None, check_scenarios: bool = True) -> Experiment:
     """An experiment from its TOML text (a file's, or one stored in a sweep's manifest)."""
     origin = str(file) if file else f"experiment '{name}'"
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{origin}: not valid TOML: arrays or tables nested too deeply") from None
-    return experiment_from_table(raw, name, text, file, check_scenarios)
+    return experiment_from_table(parse_toml(text, origin), name, text, file, check_scenarios)
 
 
 def experiment_from_table(raw: dict, name: str, text: str | None = None, file: Path | None = None,
@@ -355,15 +355,27 @@ def experiment_from_table(raw: dict, name: str, text: str | None = None, file: P
     return exp
 
 
-_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+#: what the engine writes in a sweep folder: no figure may take these names
+RESERVED = {"shards", "failed", "timeseries", "tidy", "manifest.json", "runs.parquet", ".decouple"}
 
 
-def safe_relative(text: str, where: str) -> str:
-    """``text`` if it is a relative path of plain names inside the results folder, else an error."""
+def safe_relative(text: str, where: str, suffix: str | None = None) -> str:
+    """``text`` if it is a relative path of plain names inside the results folder that the engine
+    does not use itself (and ends with ``suffix``, when given), else an error."""
     parts = Path(text).parts
-    if not text or Path(text).is_absolute() or not all(_FILE_NAME.fullmatch(p) for p in parts):
-        raise ConfigError(f"{where}: '{text}' must be a file name inside the results folder (letters, digits, "
-                          "'_', '-', '.'; folders separated by '/'; no '..', no absolute path)")
+    if not text or Path(text).is_absolute() or not all(_FILE_NAME.fullmatch(p) for p in parts) \
+            or len(parts) > 5:
+        raise ConfigError(f"{where}: {shown(text)} must be a file name inside the results folder (letters, digits, "
+                          "'_', '-', '.', at most 100 characters a name; folders separated by '/'; no '..', no "
+                          "absolute path)")
+    if parts[0] in RESERVED:
+        raise ConfigError(f"{where}: {shown(text)} is a name the sweep uses for its own files; choose another "
+                          f"(taken: {', '.join(sorted(RESERVED))})")
+    if suffix and not text.endswith(suffix):
+        raise ConfigError(f"{where}: {shown(text)} must end with '{suffix}'")
+    if not suffix and text.endswith(".png"):
+        raise ConfigError(f"{where}: {shown(text)} names a folder of figures here; leave '.png' out")
     return text
 
 
@@ -419,7 +431,8 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
                 raise ConfigError(f"{where}: the grid sampler needs 'values = [...]' (and no low/high)")
             for value in v.values:
                 if spec.structural:
-                    _check_structural(base, v.path, value, where, world)
+                    _check_structural(sec.scenarios + ([sec.baseline] if sec.baseline else []), sec.fixed, v.path,
+                                      value, where, world, check_scenarios)
                 else:
                     apply_changes(base.params, {v.path: value}, f"{where} value {value!r}", world.sectors)
         else:
@@ -469,7 +482,7 @@ def _check_figures(exp: Experiment, world) -> None:
     for i, fig in enumerate(exp.spec.figure):
         where = f"{exp.origin}: [[figure]] #{i + 1} ({fig.kind})"
         if fig.file:
-            safe_relative(fig.file, f"{where} key 'file'")
+            safe_relative(fig.file, f"{where} key 'file'", None if fig.kind == "bands" else ".png")
         names = ([fig.metric] if fig.metric else []) + list(fig.metrics)
         if fig.kind in ("heatmap",) and not fig.metric:
             raise ConfigError(f"{where}: needs 'metric'")
@@ -496,8 +509,14 @@ def _check_figures(exp: Experiment, world) -> None:
         fig.metrics = [canonical_column(m) for m in fig.metrics]
 
 
-def _check_structural(base, path, value, where, world) -> None:
-    raw = base.params.model_dump()
-    from ..config import set_path, validate_params
-    set_path(raw, path, value)
-    validate_params(raw, where, world.sectors)
+def _check_structural(scenarios: list[str], fixed: list[str], path: str, value: Any, where: str, world,
+                      check_scenarios: bool) -> None:
+    """A structural value (the calendar, the firms) reshapes the run: load every scenario with it,
+    so that its events, for one, are checked against the run it makes."""
+    if not check_scenarios:
+        return
+    for given in scenarios:
+        try:
+            load_scenario(given, tuple(fixed) + (f"{path}={toml_value(value)}",), sectors=world.sectors)
+        except ConfigError as exc:
+            raise ConfigError(f"{where} value {shown(value)}: {exc}") from None

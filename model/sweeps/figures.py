@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..errors import DecoupleError  # noqa: E402
 from ..output import atomic_write  # noqa: E402
 from ..plots import STYLE, colour, label, plot_figures  # noqa: E402
 from .experiment import Experiment  # noqa: E402
@@ -119,7 +120,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
 
 def bands(exp: Experiment, series: pd.DataFrame, fig_spec, folder: Path) -> list[Path]:
     table = series.drop(columns=["run_id", "point"]).set_index(["scenario", "seed", "year"]).sort_index()
-    sub = folder / (fig_spec.file or "timeseries")
+    sub = folder / (fig_spec.file or "bands")
     return plot_figures(table, sub, fig_spec.title or exp.section.title)
 
 
@@ -160,7 +161,19 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
 def draw(exp: Experiment, out: Path) -> list[Path]:
     """Every figure of the experiment from the sweep folder ``out``."""
     out = Path(out)
-    runs = pd.read_parquet(out / "runs.parquet")
+    try:
+        runs = pd.read_parquet(out / "runs.parquet")
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not parquet
+        raise DecoupleError(f"{out / 'runs.parquet'}: cannot be read ({type(exc).__name__}); finish or repeat the "
+                            "sweep with `decouple sweep ... --resume` to rewrite it") from None
+    needed = {"run_id", "point", "replicate", "status"} | {m for f in exp.spec.figure for m in
+                                                          ([f.metric] if f.metric else []) + list(f.metrics)}
+    missing = sorted(needed - set(runs.columns))
+    if missing:
+        raise DecoupleError(f"{out / 'runs.parquet'}: has no column(s) {', '.join(missing)}; it does not hold the "
+                            "results of this experiment")
+    if exp.spec.figure and not (runs["status"] == "done").any():
+        raise DecoupleError(f"{out}: no finished runs to draw")
     paths: list[Path] = []
     for spec in exp.spec.figure:
         if spec.kind == "heatmap":

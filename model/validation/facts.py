@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,8 +33,8 @@ class Fact:
 @lru_cache(maxsize=2)
 def load_facts(file: Path | None = None) -> dict[str, Fact]:
     file = Path(file) if file is not None else evidence_dir() / "facts.toml"
-    with open(file, "rb") as fh:
-        table = tomllib.load(fh)
+    from ..config import read_toml
+    table = read_toml(file, EvidenceError)
     facts: dict[str, Fact] = {}
     for i, entry in enumerate(table.get("fact", [])):
         missing = [k for k in REQUIRED if k not in entry]
