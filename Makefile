@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= results/compare
 
-.PHONY: run test install browser demo clean
+.PHONY: run test lint install browser demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/decouple compare --out $(OUT)
 
-test: $(STAMP) browser
+test: lint browser
 	$(BIN)/python -m pytest -q
+
+# ruff (lint and format) on the whole package, its tests and benchmarks; mypy on the mechanisms and
+# the configuration code (the files listed under [tool.mypy] in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check model tests benchmarks
+	$(BIN)/ruff format --check model tests benchmarks
+	$(BIN)/mypy
 
 # The classroom-app test drives Debian's Chromium with Playwright (Playwright's own browser
 # download does not work offline). Install it where we can; without it that test skips and says why.

@@ -25,9 +25,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mesa
@@ -86,7 +85,7 @@ def single_runs(repeats: int) -> dict:
     for scale in (1, 3, 10):
         spec = load_scenario("baseline", (f"world.firms_scale={scale}",), sectors=world.sectors)
         firms = DecouplingModel(spec, seed=1, world=world).firms.n
-        seconds = best_of(lambda: DecouplingModel(spec, seed=1, world=world).run(), repeats)
+        seconds = best_of(lambda spec=spec: DecouplingModel(spec, seed=1, world=world).run(), repeats)
         out[f"scale_{scale}"] = {"firms": firms, "seconds": seconds, "firm_steps_per_s": firms * 71 / seconds}
     out["three_x_firms_time_ratio"] = out["scale_3"]["seconds"] / out["scale_1"]["seconds"]
     out["ten_x_firms_time_ratio"] = out["scale_10"]["seconds"] / out["scale_1"]["seconds"]
@@ -120,8 +119,12 @@ def sweep_throughput(folder: Path, samples: int, repeats: int) -> dict:
             result = run_sweep(exp, folder / f"{label}_{repeat}", workers=workers, backend=backend, progress=False)
             times.append(time.perf_counter() - t)
         seconds = min(times)
-        out[label] = {"seconds": seconds, "all_seconds": times, "runs_per_s": result.runs / seconds,
-                      "failed": result.failed}
+        out[label] = {
+            "seconds": seconds,
+            "all_seconds": times,
+            "runs_per_s": result.runs / seconds,
+            "failed": result.failed,
+        }
     out["two_workers_speedup"] = out["local_1"]["seconds"] / out["local_2"]["seconds"]
     out["dask_over_local"] = out["dask_2"]["seconds"] / out["local_2"]["seconds"]
     return out
@@ -142,8 +145,11 @@ def sweep_memory(folder: Path, runs: int) -> dict:
     path.write_text(SWEEP.format(replicates=4, samples=runs // 4))
     exe = Path(sys.executable).parent / "decouple"
     started = time.perf_counter()
-    proc = subprocess.Popen([str(exe), "sweep", str(path), "--workers", "2", "--quiet", "--out", str(folder / "memory")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(exe), "sweep", str(path), "--workers", "2", "--quiet", "--out", str(folder / "memory")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     ps = psutil.Process(proc.pid)
     peak = 0
     samples = []
@@ -164,9 +170,15 @@ def verdict(value: float, rule: tuple[str, float]) -> bool:
 
 
 def machine() -> dict:
-    return {"date": datetime.now(timezone.utc).date().isoformat(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-            "mesa": mesa.__version__, "load_average_start": os.getloadavg()}
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        "load_average_start": os.getloadavg(),
+    }
 
 
 def markdown(r: dict) -> str:
@@ -178,17 +190,24 @@ def markdown(r: dict) -> str:
         "",
         "| measure | value | target | met |",
         "|---|---|---|---|",
-        f"| one default run (baseline, {s['scale_1']['firms']} firms, 71 quarters) | {s['scale_1']['seconds']:.3f} s | | |",
+        f"| one default run (baseline, {s['scale_1']['firms']} firms, 71 quarters) | "
+        f"{s['scale_1']['seconds']:.3f} s | | |",
         f"| 3x firms ({s['scale_3']['firms']}): time ratio | {s['three_x_firms_time_ratio']:.2f}x | | |",
-        f"| 10x firms ({s['scale_10']['firms']}): time ratio | {s['ten_x_firms_time_ratio']:.2f}x | <= 12x | {r['met']['ten_x_firms_time_ratio']} |",
+        f"| 10x firms ({s['scale_10']['firms']}): time ratio | {s['ten_x_firms_time_ratio']:.2f}x | <= "
+        f"12x | {r['met']['ten_x_firms_time_ratio']} |",
         f"| firm-steps/s, baseline | {s['scale_1']['firm_steps_per_s']:,.0f} | | |",
         f"| firm-steps/s, selective decoupling | {s['selective_scale_1']['firm_steps_per_s']:,.0f} | | |",
         f"| Mesa Boltzmann wealth, agent-steps/s ({b['agents']} agents) | {b['agent_steps_per_s']:,.0f} | | |",
-        f"| firm-steps/s over Boltzmann agent-steps/s (baseline) | {r['firm_vs_boltzmann_steps']:.2f}x | >= 1x | {r['met']['firm_vs_boltzmann_steps']} |",
-        f"| sweep of {sw['runs']} runs (best of {len(sw['local_1']['all_seconds'])}), 1 local worker | {sw['local_1']['runs_per_s']:.2f} runs/s | | |",
-        f"| same sweep, 2 local workers: speed-up | {sw['two_workers_speedup']:.2f}x | >= 1.7x | {r['met']['two_workers_speedup']} |",
-        f"| same sweep, Dask LocalCluster (2 workers) over local pool (2): time ratio | {sw['dask_over_local']:.2f}x | <= 1.3x | {r['met']['dask_over_local']} |",
-        f"| peak memory of a {mem['runs']:,}-run sweep (2 workers, whole process tree) | {mem['peak_gb']:.2f} GB ({mem['seconds']:.0f} s) | < 1.5 GB | {r['met']['sweep_2000_peak_gb']} |",
+        f"| firm-steps/s over Boltzmann agent-steps/s (baseline) | {r['firm_vs_boltzmann_steps']:.2f}x | "
+        f">= 1x | {r['met']['firm_vs_boltzmann_steps']} |",
+        f"| sweep of {sw['runs']} runs (best of {len(sw['local_1']['all_seconds'])}), 1 local worker | "
+        f"{sw['local_1']['runs_per_s']:.2f} runs/s | | |",
+        f"| same sweep, 2 local workers: speed-up | {sw['two_workers_speedup']:.2f}x | >= 1.7x | "
+        f"{r['met']['two_workers_speedup']} |",
+        "| same sweep, Dask LocalCluster (2 workers) over local pool (2): time ratio | "
+        f"{sw['dask_over_local']:.2f}x | <= 1.3x | {r['met']['dask_over_local']} |",
+        f"| peak memory of a {mem['runs']:,}-run sweep (2 workers, whole process tree) | "
+        f"{mem['peak_gb']:.2f} GB ({mem['seconds']:.0f} s) | < 1.5 GB | {r['met']['sweep_2000_peak_gb']} |",
     ]
     return "\n".join(lines)
 
@@ -205,19 +224,22 @@ def main(argv=None) -> int:
     print("Boltzmann ...", flush=True)
     result["boltzmann"] = boltzmann(repeats, result["single"]["scale_1"]["firms"])
     result["boltzmann_100"] = boltzmann(repeats, 100)
-    result["firm_vs_boltzmann_steps"] = (result["single"]["scale_1"]["firm_steps_per_s"]
-                                         / result["boltzmann"]["agent_steps_per_s"])
+    result["firm_vs_boltzmann_steps"] = (
+        result["single"]["scale_1"]["firm_steps_per_s"] / result["boltzmann"]["agent_steps_per_s"]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         print("sweep throughput ...", flush=True)
         result["sweep"] = sweep_throughput(Path(tmp), 24 if args.quick else 96, 2 if args.quick else 3)
         print("sweep memory ...", flush=True)
         result["memory"] = sweep_memory(Path(tmp), 200 if args.quick else 2000)
     result["machine"]["load_average_end"] = os.getloadavg()
-    values = {"two_workers_speedup": result["sweep"]["two_workers_speedup"],
-              "ten_x_firms_time_ratio": result["single"]["ten_x_firms_time_ratio"],
-              "dask_over_local": result["sweep"]["dask_over_local"],
-              "sweep_2000_peak_gb": result["memory"]["peak_gb"],
-              "firm_vs_boltzmann_steps": result["firm_vs_boltzmann_steps"]}
+    values = {
+        "two_workers_speedup": result["sweep"]["two_workers_speedup"],
+        "ten_x_firms_time_ratio": result["single"]["ten_x_firms_time_ratio"],
+        "dask_over_local": result["sweep"]["dask_over_local"],
+        "sweep_2000_peak_gb": result["memory"]["peak_gb"],
+        "firm_vs_boltzmann_steps": result["firm_vs_boltzmann_steps"],
+    }
     result["met"] = {k: ("yes" if verdict(v, TARGETS[k]) else "no") for k, v in values.items()}
     if args.quick:
         result["note"] = "quick mode: the memory sweep has 200 runs, not 2,000"

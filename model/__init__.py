@@ -10,7 +10,7 @@ The Mesa model lives in this package (the ``model/`` folder of the project)::
 from importlib.metadata import PackageNotFoundError, version
 
 from .config import Scenario, list_scenarios, load_scenario
-from .errors import ConfigError, DecoupleError, InvariantError, EvidenceError
+from .errors import ConfigError, DecoupleError, EvidenceError, InvariantError
 from .model import DecouplingModel
 from .world import World, load_world
 
@@ -19,5 +19,16 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-__all__ = ["DecouplingModel", "Scenario", "World", "load_scenario", "list_scenarios", "load_world",
-           "ConfigError", "DecoupleError", "InvariantError", "EvidenceError", "__version__"]
+__all__ = [
+    "DecouplingModel",
+    "Scenario",
+    "World",
+    "load_scenario",
+    "list_scenarios",
+    "load_world",
+    "ConfigError",
+    "DecoupleError",
+    "InvariantError",
+    "EvidenceError",
+    "__version__",
+]

@@ -62,9 +62,13 @@ class Controller(State):
         """
         m = self.model
         active = export_controls.policy_active(m.params, quarter_start)
-        m.policy = export_controls.controller_policy(m.params, m.world.sectors, quarter_start,
-                                                     m.layout.reshoring_weights,
-                                                     standing=m.derived(_standing_levers, active))
+        m.policy = export_controls.controller_policy(
+            m.params,
+            m.world.sectors,
+            quarter_start,
+            m.layout.reshoring_weights,
+            standing=m.derived(_standing_levers, active),
+        )
         pressing = m.policy.pressed & (m.params.policy.ally_pressure > 0)
         m.relations.pressed_age = np.where(pressing, m.relations.pressed_age + 1, 0)
         export_controls.extend_entity_list(m.firms.revenue, m.firms.listed, m.layout.china_blocks, m.policy)
@@ -98,9 +102,17 @@ class Ally(State):
             k = len(m.world.allies)
             peers = (total - row) / (k - 1) if k > 1 else np.zeros_like(row)
             willingness, trust, security, autonomy = m.derived(ally_compliance.ally_traits)[self.index]
-            target = ally_compliance.target_compliance(pressure, security, trust, peers,
-                                                       m.market.china_exposure[self.index], autonomy,
-                                                       m.relations.countermeasures, willingness, a)
+            target = ally_compliance.target_compliance(
+                pressure,
+                security,
+                trust,
+                peers,
+                m.market.china_exposure[self.index],
+                autonomy,
+                m.relations.countermeasures,
+                willingness,
+                a,
+            )
             target = np.where(pressed, target, 0.0)
         m.relations.compliance[self.index] = ally_compliance.adjust(row, target, a.adjustment_rate)
 
@@ -112,8 +124,11 @@ def _what_allies_see(model: DecouplingModel, last_quarter: np.ndarray):
     pressed = model.policy.pressed
     if not pressed.any():
         return None
-    pressure = (model.params.policy.ally_pressure * pressed
-                * (model.relations.pressed_age > model.params.allies.negotiation_lag))
+    pressure = (
+        model.params.policy.ally_pressure
+        * pressed
+        * (model.relations.pressed_age > model.params.allies.negotiation_lag)
+    )
     return pressed, pressure, last_quarter[model.world.allies].sum(0)
 
 
@@ -130,8 +145,9 @@ class Target(State):
         m = self.model
         rel, c = m.relations, m.params.china
         rel.sanction_intensity = countermeasures.sanction_intensity(m)
-        rel.countermeasures = countermeasures.reviewed(rel.countermeasures, rel.sanction_intensity,
-                                                       c.countermeasure_responsiveness, c.countermeasure_review_rate)
+        rel.countermeasures = countermeasures.reviewed(
+            rel.countermeasures, rel.sanction_intensity, c.countermeasure_responsiveness, c.countermeasure_review_rate
+        )
         rel.hostility = countermeasures.hostility(rel.sanction_intensity, rel.countermeasures)
 
     def support_substitution(self) -> None:
@@ -152,10 +168,11 @@ class Target(State):
         m.firms.subsidy = import_replacement.allocate(funds, m.firms, layout.is_cn)
         if barrier.any():  # (otherwise the growth factor is exactly 1)
             growth = 1.0 + c.home_absorption * barrier
-            m.market.demand_multiplier[:, layout.cn] *= growth ** 0.25
+            m.market.demand_multiplier[:, layout.cn] *= growth**0.25
         if layout.chokepoints.count:
-            rel.substitution = import_replacement.substituted(rel.substitution, level, layout.chokepoints,
-                                                              c.substitution_rate)
+            rel.substitution = import_replacement.substituted(
+                rel.substitution, level, layout.chokepoints, c.substitution_rate
+            )
 
     def respond(self) -> None:
         """China's quarter: review counter-measures, then fund substitution."""
@@ -167,5 +184,4 @@ class ThirdCountry(State):
     """India, Vietnam/ASEAN, the rest of the world: swing markets and friend-shoring hosts."""
 
 
-ROLE_CLASSES: dict[str, type[State]] = {"controller": Controller, "ally": Ally, "target": Target,
-                                        "third": ThirdCountry}
+ROLE_CLASSES: dict[str, type[State]] = {"controller": Controller, "ally": Ally, "target": Target, "third": ThirdCountry}

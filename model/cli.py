@@ -45,6 +45,7 @@ def _overrides(args) -> list[str]:
 
 def _seed(args, name: str = "--seed") -> int:
     from .model import check_seed
+
     return check_seed(args.seed, name)
 
 
@@ -55,8 +56,11 @@ def _workers(requested: int | None, runs: int) -> int:
     if requested is None:
         return max(1, min(runs, cores))
     if requested > cores:
-        print(f"decouple: warning: --workers {requested} is more than the {cores} core(s) of this machine; "
-              "runs will compete for them", file=sys.stderr)
+        print(
+            f"decouple: warning: --workers {requested} is more than the {cores} core(s) of this machine; "
+            "runs will compete for them",
+            file=sys.stderr,
+        )
     if requested > runs:
         print(f"decouple: note: --workers {requested} for {runs} run(s); using {max(runs, 1)}", file=sys.stderr)
     return max(1, min(requested, runs))
@@ -69,6 +73,7 @@ def cmd_run(args) -> int:
     from .plots import plot_figures
     from .runner import run_one
     from .world import load_world
+
     started = time.perf_counter()
     seed = _seed(args)
     spec = load_scenario(args.scenario, tuple(_overrides(args)), sectors=load_world().sectors)
@@ -77,18 +82,26 @@ def cmd_run(args) -> int:
         result = run_one(spec, seed)
         files = write_timeseries(tmp, result.frame, csv=True)
         write_csv(tmp / "indicators.csv", result.indicators.reset_index())
-        write_json(tmp / "summary.json", {"provenance": result.provenance, "final": result.final,
-                                          "changes": result.changes})
-        figures = [] if args.no_plots else plot_figures(result.indicators, tmp,
-                                                        f"{result.provenance['title']} (seed {seed})")
-    print(f"{result.provenance['title']}, seed {seed}: {len(result.frame):,} rows, "
-          f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s")
+        write_json(
+            tmp / "summary.json", {"provenance": result.provenance, "final": result.final, "changes": result.changes}
+        )
+        figures = (
+            [] if args.no_plots else plot_figures(result.indicators, tmp, f"{result.provenance['title']} (seed {seed})")
+        )
+    print(
+        f"{result.provenance['title']}, seed {seed}: {len(result.frame):,} rows, "
+        f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s"
+    )
     for outcome in outcomes.headlines():
-        print(f"  {outcome.label + ' (' + outcome.unit + ')':62s} {outcome.fmt.format(result.final[outcome.name]):>10s}")
+        print(
+            f"  {outcome.label + ' (' + outcome.unit + ')':62s} {outcome.fmt.format(result.final[outcome.name]):>10s}"
+        )
     late = spec.unreached_events()
     if late:
-        print(f"note: {len(late)} event(s) of the scenario fall after the run's end and do not take effect "
-              f"({', '.join(f'{e.year:g}' for e in late)})")
+        print(
+            f"note: {len(late)} event(s) of the scenario fall after the run's end and do not take effect "
+            f"({', '.join(f'{e.year:g}' for e in late)})"
+        )
     names = [p.name for p in files] + ["indicators.csv", "summary.json"]
     print(f"results in {out}/: {', '.join(names)}")
     if figures:
@@ -98,19 +111,25 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     from .compare import DEFAULT_SCENARIOS, comparison, headline_rows, run_comparison
+
     scenarios = args.scenarios or DEFAULT_SCENARIOS
     root = _seed(args)
     if args.replicates > REPLICATE_LIMIT and not args.force:
-        raise DecoupleError(f"--replicates {args.replicates}: more than {REPLICATE_LIMIT:,} seeds per scenario "
-                            f"({args.replicates * len(scenarios):,} runs); pass --force if you mean it")
+        raise DecoupleError(
+            f"--replicates {args.replicates}: more than {REPLICATE_LIMIT:,} seeds per scenario "
+            f"({args.replicates * len(scenarios):,} runs); pass --force if you mean it"
+        )
     exp = comparison(scenarios, args.replicates, root, _overrides(args))
     workers = _workers(args.workers, exp.n_runs())
-    result = run_comparison(exp, Path(args.out), workers, resume=args.resume, csv=args.csv,
-                            progress=not args.quiet, force=args.force)
+    result = run_comparison(
+        exp, Path(args.out), workers, resume=args.resume, csv=args.csv, progress=not args.quiet, force=args.force
+    )
     names = list(result.summary.index)
-    print(f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
-          f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
-          f"in {result.last_year:g}:")
+    print(
+        f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
+        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
+        f"in {result.last_year:g}:"
+    )
     width = max(len(label) for label, _ in headline_rows(result.summary)) + 2
     print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in names))
     for label, cells in headline_rows(result.summary):
@@ -124,6 +143,7 @@ def cmd_compare(args) -> int:
 
 def cmd_scenarios(args) -> int:
     from .config import list_scenarios
+
     for name, title, description, path in list_scenarios():
         print(f"{name:24s} {title}")
         for line in textwrap.wrap(description, 76):
@@ -134,8 +154,10 @@ def cmd_scenarios(args) -> int:
 
 def cmd_params(args) -> int:
     from .config import ROLES, get_path, load_registry, load_scenario
+
     if args.role is not None and args.role not in ROLES:
         from .errors import suggest
+
         raise DecoupleError(f"--role {args.role!r}{suggest(args.role, ROLES)}; allowed: {', '.join(ROLES)}")
     scenario = load_scenario(args.scenario, tuple(args.set or []))
     values = scenario.resolved()
@@ -153,11 +175,15 @@ def cmd_params(args) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(["path", "value", "default", "range", "unit", "meaning", "source", "structural", "role"])
         for path, value, default, _, rng, spec in rows:
-            writer.writerow([path, value, default, rng, spec.unit, spec.meaning, spec.source, spec.structural, spec.role])
+            writer.writerow(
+                [path, value, default, rng, spec.unit, spec.meaning, spec.source, spec.structural, spec.role]
+            )
         return 0
     print(f"Parameters of scenario '{scenario.name}' ({scenario.file}); * = differs from the default")
     if scenario.events:
-        print(f"{len(scenario.events)} dated event(s): " + "; ".join(f"{e.year:g}: {e.changes}" for e in scenario.events))
+        print(
+            f"{len(scenario.events)} dated event(s): " + "; ".join(f"{e.year:g}: {e.changes}" for e in scenario.events)
+        )
     section = None
     for path, value, default, changed, rng, spec in rows:
         top = path.split(".")[0]
@@ -179,6 +205,7 @@ def cmd_params(args) -> int:
 def cmd_outcomes(args) -> int:
     from . import outcomes
     from .metrics import METRICS
+
     registry = outcomes.registry()
     if args.csv:
         writer = csv.writer(sys.stdout)
@@ -187,11 +214,17 @@ def cmd_outcomes(args) -> int:
             kind = "whole run" if o.whole_run else "quarterly" if o.collected else "on request"
             writer.writerow([o.name, kind, o.label, o.unit, o.definition, o.headline, " ".join(o.aliases)])
         return 0
-    groups = (("Quarterly outcomes (DataCollector reporters, indicators.csv, sweep 'name@year' columns)",
-               [o for o in registry.values() if not o.whole_run and o.collected]),
-              ("Whole-run outcomes (one value per run in a sweep)", outcomes.whole_run()),
-              ("Series of the historical replay (computed on request: `decouple validate`)",
-               [o for o in registry.values() if not o.collected]))
+    groups = (
+        (
+            "Quarterly outcomes (DataCollector reporters, indicators.csv, sweep 'name@year' columns)",
+            [o for o in registry.values() if not o.whole_run and o.collected],
+        ),
+        ("Whole-run outcomes (one value per run in a sweep)", outcomes.whole_run()),
+        (
+            "Series of the historical replay (computed on request: `decouple validate`)",
+            [o for o in registry.values() if not o.collected],
+        ),
+    )
     for title, items in groups:
         print(f"\n{title}")
         for o in items:
@@ -199,7 +232,10 @@ def cmd_outcomes(args) -> int:
             print(f" {star} {o.name:34s} {o.unit}")
             for line in textwrap.wrap(f"{o.label}: {o.definition}", 92):
                 print(f"     {line}")
-    print("\n* printed by `decouple compare`.\n\nMetrics of the tidy time series (timeseries.csv, the contract's columns):")
+    print(
+        "\n* printed by `decouple compare`.\n\nMetrics of the tidy time series (timeseries.csv, the "
+        "contract's columns):"
+    )
     for metric, (unit, meaning) in METRICS.items():
         print(f"   {metric:22s} {unit:30s} {meaning}")
     return 0
@@ -207,6 +243,7 @@ def cmd_outcomes(args) -> int:
 
 def cmd_plot(args) -> int:
     from .config import path_kind
+
     folder = Path(args.results_dir)
     if path_kind(folder, DecoupleError) != "folder":
         raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
@@ -214,6 +251,7 @@ def cmd_plot(args) -> int:
         return _plot_sweep(folder)
     from .indicators import read_table
     from .plots import check_columns, plot_figures
+
     table = read_table(folder)
     check_columns(table, folder / "indicators.csv")
     figures = plot_figures(table, folder, "")
@@ -225,20 +263,33 @@ def _plot_sweep(folder: Path) -> int:
     """Redraw a sweep's figures from the experiment its manifest stores (not from the file, which
     may have changed since)."""
     import hashlib
+
     from .sweeps.engine import read_manifest
     from .sweeps.experiment import experiment_from_text
     from .sweeps.figures import draw
+
     manifest = read_manifest(folder)
     stored = manifest.get("experiment") if manifest else None
-    if not isinstance(stored, dict) or not isinstance(stored.get("text"), str) or not isinstance(stored.get("name"), str):
-        raise DecoupleError(f"{folder}/manifest.json: unreadable, or written by an earlier version without the "
-                            "experiment's text; run the sweep again with --resume to rewrite it")
+    if (
+        not isinstance(stored, dict)
+        or not isinstance(stored.get("text"), str)
+        or not isinstance(stored.get("name"), str)
+    ):
+        raise DecoupleError(
+            f"{folder}/manifest.json: unreadable, or written by an earlier version without the "
+            "experiment's text; run the sweep again with --resume to rewrite it"
+        )
     exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
     file = Path(stored["file"]) if stored.get("file") else None
-    if file is not None and file.is_file() and \
-            hashlib.sha256(file.read_bytes()).hexdigest() != hashlib.sha256(stored["text"].encode()).hexdigest():
-        print(f"note: {file} has changed since the sweep; drawing from the experiment stored in the manifest",
-              file=sys.stderr)
+    if (
+        file is not None
+        and file.is_file()
+        and hashlib.sha256(file.read_bytes()).hexdigest() != hashlib.sha256(stored["text"].encode()).hexdigest()
+    ):
+        print(
+            f"note: {file} has changed since the sweep; drawing from the experiment stored in the manifest",
+            file=sys.stderr,
+        )
     if not (folder / "runs.parquet").is_file():
         raise DecoupleError(f"{folder}: no runs.parquet; finish the sweep with `decouple sweep ... --resume`")
     figures = draw(exp, folder)
@@ -250,6 +301,7 @@ def cmd_validate(args) -> int:
     from .output import result_folder
     from .validation.checks import all_checks
     from .validation.report import evaluate, markdown, write_report
+
     checks = all_checks()
     if args.only is not None:
         wanted = {c.strip() for c in args.only.split(",") if c.strip()}
@@ -261,12 +313,14 @@ def cmd_validate(args) -> int:
         checks = [c for c in checks if c.id in wanted]
     if args.set:
         from .config import load_scenario
+
         load_scenario("baseline", tuple(args.set))  # validate overrides before any run
     root = _seed(args)
     if args.replicates > REPLICATE_LIMIT:
         raise DecoupleError(f"--replicates {args.replicates}: at most {REPLICATE_LIMIT:,}")
     seeds = [root + i for i in range(args.replicates)]
     from .model import check_seed
+
     check_seed(seeds[-1], "--seed + --replicates - 1")
     started = time.perf_counter()
     out = Path(args.out)
@@ -275,18 +329,22 @@ def cmd_validate(args) -> int:
         files = write_report(table, seeds, tmp)
     print(markdown(table, seeds))
     failed = int((~table.passed).sum())
-    print(f"{len(table) - failed} of {len(table)} checks pass ({time.perf_counter() - started:.1f} s); "
-          f"report in {out}/: {', '.join(p.name for p in files)}")
+    print(
+        f"{len(table) - failed} of {len(table)} checks pass ({time.perf_counter() - started:.1f} s); "
+        f"report in {out}/: {', '.join(p.name for p in files)}"
+    )
     return 1 if (args.strict and failed) else 0
 
 
 def cmd_calibrate(args) -> int:
     from .output import prepare_file
     from .validation import calibration
+
     if args.out is not None:
         prepare_file(Path(args.out))  # before minutes of fitting, not after
-    record = calibration.run(points=args.points, workers=args.workers or (os.cpu_count() or 1),
-                             max_evaluations=args.evaluations)
+    record = calibration.run(
+        points=args.points, workers=args.workers or (os.cpu_count() or 1), max_evaluations=args.evaluations
+    )
     path = calibration.write(record, Path(args.out) if args.out else None)
     print(f"calibration written to {path} ({record['seconds']:.0f} s)")
     for name, free in (("replay", calibration.REPLAY_FREE), ("satellite", calibration.SATELLITE_FREE)):
@@ -298,23 +356,40 @@ def cmd_calibrate(args) -> int:
 
 def cmd_sweep(args) -> int:
     from .sweeps.engine import check_scheduler, default_workers, run_sweep
+
     check_scheduler(args.backend, args.scheduler)
     from .sweeps.experiment import load_experiment
     from .sweeps.figures import draw
+
     exp = load_experiment(args.experiment)
     exp.check_size(args.force)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
     workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
-    print(f"{exp.section.title}: {exp.size():,} design points x {exp.section.replicates} seeds x "
-          f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = "
-          f"{exp.n_runs():,} runs; {args.backend} backend, {workers} worker(s)")
-    result = run_sweep(exp, out, workers=workers, backend=args.backend, scheduler=args.scheduler,
-                       resume=args.resume, progress=not args.quiet, force=args.force)
-    print(f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
-          f"of {result.runs}); results in {out}/: manifest.json, runs.parquet")
+    print(
+        f"{exp.section.title}: {exp.size():,} design points x {exp.section.replicates} seeds x "
+        f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = "
+        f"{exp.n_runs():,} runs; {args.backend} backend, {workers} worker(s)"
+    )
+    result = run_sweep(
+        exp,
+        out,
+        workers=workers,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.quiet,
+        force=args.force,
+    )
+    print(
+        f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
+        f"of {result.runs}); results in {out}/: manifest.json, runs.parquet"
+    )
     if result.failed:
-        print(f"decouple: {result.failed} of {result.runs} runs failed; their errors are in {out}/failed/ "
-              "(`decouple sweep ... --resume` retries them)", file=sys.stderr)
+        print(
+            f"decouple: {result.failed} of {result.runs} runs failed; their errors are in {out}/failed/ "
+            "(`decouple sweep ... --resume` retries them)",
+            file=sys.stderr,
+        )
     figures = draw(exp, out) if result.done else []
     if figures:
         print(f"figures: {', '.join(str(p) for p in figures)}")
@@ -334,11 +409,14 @@ def cmd_demo(args) -> int:
     import signal
     import socket
     import subprocess
+
     from .demo.live import presets
     from .errors import suggest
+
     if args.preset not in presets():
-        raise DecoupleError(f"--preset {args.preset!r}{suggest(args.preset, presets())}: not a preset; "
-                            f"allowed: {', '.join(presets())}")
+        raise DecoupleError(
+            f"--preset {args.preset!r}{suggest(args.preset, presets())}: not a preset; allowed: {', '.join(presets())}"
+        )
     if not 0 <= args.port <= 65535:
         raise DecoupleError(f"--port {args.port}: allowed: 1 to 65535, or 0 for any free port")
     _seed(args)
@@ -348,20 +426,44 @@ def cmd_demo(args) -> int:
             sock.bind((args.host, args.port))
         except (OSError, OverflowError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise DecoupleError(f"--port {args.port} on --host {args.host}: cannot listen there ({reason}); "
-                                "choose another port (0 for any free one) or host") from None
+            raise DecoupleError(
+                f"--port {args.port} on --host {args.host}: cannot listen there ({reason}); "
+                "choose another port (0 for any free one) or host"
+            ) from None
         port = sock.getsockname()[1]
     if not _is_loopback(args.host):
-        print(f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
-              f"it on the network can open the app and step its runs", file=sys.stderr)
-    env = {"SOLARA_KERNEL_CULL_TIMEOUT": "45s",  # a tab that vanished without closing (a dropped network)
-           **os.environ, "DECOUPLE_DEMO_PRESET": args.preset, "DECOUPLE_DEMO_SEED": str(args.seed),
-           "SOLARA_CHECK_HOOKS": "off"}  # Mesa 3.3.1's ComponentsView trips the check; nothing to fix on our side
-    command = [sys.executable, "-m", "solara", "run", "decouple.demo.app", "--host", args.host, "--port", str(port),
-               "--production", "--log-level", "warning", "--open" if args.open else "--no-open"]
+        print(
+            f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
+            f"it on the network can open the app and step its runs",
+            file=sys.stderr,
+        )
+    env = {
+        "SOLARA_KERNEL_CULL_TIMEOUT": "45s",  # a tab that vanished without closing (a dropped network)
+        **os.environ,
+        "DECOUPLE_DEMO_PRESET": args.preset,
+        "DECOUPLE_DEMO_SEED": str(args.seed),
+        "SOLARA_CHECK_HOOKS": "off",
+    }  # Mesa 3.3.1's ComponentsView trips the check; nothing to fix on our side
+    command = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "decouple.demo.app",
+        "--host",
+        args.host,
+        "--port",
+        str(port),
+        "--production",
+        "--log-level",
+        "warning",
+        "--open" if args.open else "--no-open",
+    ]
     shown = "localhost" if _is_loopback(args.host) else args.host
-    print(f"classroom app at http://{shown}:{port}/ (preset {args.preset}, seed {args.seed}); press Ctrl-C to stop",
-          flush=True)
+    print(
+        f"classroom app at http://{shown}:{port}/ (preset {args.preset}, seed {args.seed}); press Ctrl-C to stop",
+        flush=True,
+    )
     server = subprocess.Popen(command, env=env, start_new_session=True)
 
     def stop(signum, _frame):  # SIGTERM (or SIGHUP) to `decouple demo` stops its server too
@@ -380,6 +482,7 @@ def _stop_group(server) -> None:
     """Stop the server and every process it started (it runs in its own process group)."""
     import signal
     import subprocess
+
     for signum, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         try:
             os.killpg(server.pid, signum)
@@ -393,13 +496,19 @@ def _stop_group(server) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="decouple", description="Agent-based scenarios of US-China technology decoupling.")
+    parser = argparse.ArgumentParser(
+        prog="decouple", description="Agent-based scenarios of US-China technology decoupling."
+    )
     parser.add_argument("--version", action="version", version=f"decouple {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p, steps=True):
-        p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="override a scenario parameter by dotted path, e.g. --set policy.fence=0.8 (repeatable)")
+        p.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a scenario parameter by dotted path, e.g. --set policy.fence=0.8 (repeatable)",
+        )
         if steps:
             p.add_argument("--steps", type=int, metavar="N", help="number of quarterly steps (default: the scenario's)")
 
@@ -412,11 +521,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="the main job: scenarios side by side with bands across seeds")
-    p.add_argument("scenarios", nargs="*", help="scenarios (default: baseline full_decoupling selective_decoupling "
-                                                "coopetition)")
+    p.add_argument(
+        "scenarios", nargs="*", help="scenarios (default: baseline full_decoupling selective_decoupling coopetition)"
+    )
     p.add_argument("--replicates", type=int, default=10, metavar="R", help="seeds per scenario (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="root seed: the runs' seeds come from "
-                                                       "numpy.random.SeedSequence(seed) (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="root seed: the runs' seeds come from numpy.random.SeedSequence(seed) (default 0)",
+    )
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     p.add_argument("--out", metavar="DIR", default="results/compare", help="output folder (default results/compare)")
     p.add_argument("--csv", action="store_true", help="also write the full time series as CSV (large)")
@@ -432,7 +546,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="every parameter of a scenario with value, range, unit, role, meaning and source")
     p.add_argument("scenario")
     p.add_argument("--changed", action="store_true", help="only parameters that differ from the default")
-    p.add_argument("--role", metavar="ROLE", help="only levers, uncertainties or constants (lever|uncertainty|constant)")
+    p.add_argument(
+        "--role", metavar="ROLE", help="only levers, uncertainties or constants (lever|uncertainty|constant)"
+    )
     p.add_argument("--csv", action="store_true", help="CSV on standard output")
     common(p, steps=False)
     p.set_defaults(func=cmd_params)
@@ -453,8 +569,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
-    p.add_argument("--replicates", "--seeds", dest="replicates", type=int, default=5, metavar="N",
-                   help="random seeds per check (default 5; --seeds is the old name)")
+    p.add_argument(
+        "--replicates",
+        "--seeds",
+        dest="replicates",
+        type=int,
+        default=5,
+        metavar="N",
+        help="random seeds per check (default 5; --seeds is the old name)",
+    )
     p.add_argument("--seed", type=int, default=0, help="first seed; checks use seed, seed+1, ... (default 0)")
     p.add_argument("--out", metavar="DIR", default="results/validate", help="output folder (default results/validate)")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails")
@@ -472,8 +595,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the classroom app (Mesa SolaraViz) in the browser")
     p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on a network)")
-    p.add_argument("--preset", default="selective_decoupling", help="preset loaded at start (default selective_decoupling)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on a network)"
+    )
+    p.add_argument(
+        "--preset", default="selective_decoupling", help="preset loaded at start (default selective_decoupling)"
+    )
     p.add_argument("--seed", type=int, default=1, help="seed at start (default 1)")
     p.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
     p.set_defaults(func=cmd_demo)

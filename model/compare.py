@@ -40,13 +40,24 @@ def comparison(scenarios: list[str], replicates: int, root_seed: int, overrides:
         spec = load_scenario(given, tuple(overrides), sectors=world.sectors)
         if spec.name in seen:
             same = seen[spec.name] == str(spec.file)
-            raise ConfigError(f"scenario '{given}' is listed twice; list each scenario once" if same else
-                              f"scenarios '{seen[spec.name]}' and '{spec.file}' are both called '{spec.name}'; give "
-                              "one another name (key 'name' in its [scenario] table) so their runs stay apart")
+            raise ConfigError(
+                f"scenario '{given}' is listed twice; list each scenario once"
+                if same
+                else f"scenarios '{seen[spec.name]}' and '{spec.file}' are both called '{spec.name}'; give "
+                "one another name (key 'name' in its [scenario] table) so their runs stay apart"
+            )
         seen[spec.name] = str(spec.file)
-    table = {"experiment": {"title": TITLE, "scenarios": list(scenarios), "replicates": replicates,
-                            "root_seed": root_seed, "fixed": list(overrides), "keep_timeseries": True,
-                            "keep_tidy": True}}
+    table = {
+        "experiment": {
+            "title": TITLE,
+            "scenarios": list(scenarios),
+            "replicates": replicates,
+            "root_seed": root_seed,
+            "fixed": list(overrides),
+            "keep_timeseries": True,
+            "keep_tidy": True,
+        }
+    }
     return experiment_from_table(table, "compare")
 
 
@@ -69,9 +80,17 @@ class Comparison:
     unreached: list[str]  # notes on events after the run's end
 
 
-def run_comparison(exp: Experiment, out: Path, workers: int, resume: bool = False, csv: bool = False,
-                   progress: bool = True, force: bool = False, backend: str = "local",
-                   scheduler: str | None = None) -> Comparison:
+def run_comparison(
+    exp: Experiment,
+    out: Path,
+    workers: int,
+    resume: bool = False,
+    csv: bool = False,
+    progress: bool = True,
+    force: bool = False,
+    backend: str = "local",
+    scheduler: str | None = None,
+) -> Comparison:
     """Run every run of the comparison and write the results folder as a whole."""
     out = Path(out)
     exp.check_size(force)
@@ -81,11 +100,21 @@ def run_comparison(exp: Experiment, out: Path, workers: int, resume: bool = Fals
             if read_manifest(work) is None and any(work.iterdir()):
                 raise DecoupleError(f"{work}: exists and is not the work folder of a comparison; remove it")
             shutil.rmtree(work)
-        result = run_sweep(exp, work, workers=workers, backend=backend, scheduler=scheduler, resume=resume,
-                           progress=progress, force=force)
+        result = run_sweep(
+            exp,
+            work,
+            workers=workers,
+            backend=backend,
+            scheduler=scheduler,
+            resume=resume,
+            progress=progress,
+            force=force,
+        )
         if result.failed:
-            raise DecoupleError(f"{result.failed} of {result.runs} runs failed (errors in {work}/failed/); "
-                                f"nothing was written to {out}; fix the cause and run again with --resume")
+            raise DecoupleError(
+                f"{result.failed} of {result.runs} runs failed (errors in {work}/failed/); "
+                f"nothing was written to {out}; fix the cause and run again with --resume"
+            )
         order = {r.run_id: i for i, r in enumerate(exp.iter_runs())}
         frame = _tidy_in_run_order(work, order)
         for col in ("scenario", "metric", "country", "partner", "sector"):
@@ -100,9 +129,18 @@ def run_comparison(exp: Experiment, out: Path, workers: int, resume: bool = Fals
         figures = plot_figures(table, tmp, TITLE)
     shutil.rmtree(work, ignore_errors=True)
     moved = [out / p.name for p in files + [tmp / "indicators.csv", tmp / "summary.json"]]
-    return Comparison(out, result.runs, result.computed, result.seconds, workers, moved,
-                      [out / p.name for p in figures], summary,
-                      float(table.index.get_level_values("year").max()), unreached)
+    return Comparison(
+        out,
+        result.runs,
+        result.computed,
+        result.seconds,
+        workers,
+        moved,
+        [out / p.name for p in figures],
+        summary,
+        float(table.index.get_level_values("year").max()),
+        unreached,
+    )
 
 
 def _tidy_in_run_order(work: Path, order: dict[str, int]) -> pd.DataFrame:
@@ -121,22 +159,38 @@ def _summary_json(exp: Experiment, table: pd.DataFrame, summary: pd.DataFrame, p
         spec = specs[given] = load_scenario(given, tuple(exp.section.fixed), sectors=world.sectors)
         late = spec.unreached_events()
         if late:
-            notes.append(f"{spec.name}: {len(late)} event(s) after the run's end do not take effect "
-                         f"({', '.join(f'{e.year:g}' for e in late)})")
+            notes.append(
+                f"{spec.name}: {len(late)} event(s) after the run's end do not take effect "
+                f"({', '.join(f'{e.year:g}' for e in late)})"
+            )
         for seed in seeds:
             runs.append(provenance(spec, seed))
     last = table.groupby(level=["scenario", "seed"], sort=False).tail(1)
-    write_json(path, {
-        "provenance": {"scenarios": exp.section.scenarios, "root_seed": exp.section.root_seed, "seeds": seeds,
-                       "overrides": exp.section.fixed, "experiment_sha256": exp.sha256, "runs": runs,
-                       "wall_time_seconds": round(result.seconds, 2), "workers": result.workers,
-                       "notes": notes},
-        "final": {scen: {name: {k: summary.loc[scen, (name, k)] for k in ("mean", "p10", "p90")}
-                         for name in table.columns}
-                  for scen in summary.index},
-        "runs": [{"scenario": scen, "seed": seed, "final": row.to_dict()}
-                 for (scen, seed, _year), row in last.iterrows()],
-    })
+    write_json(
+        path,
+        {
+            "provenance": {
+                "scenarios": exp.section.scenarios,
+                "root_seed": exp.section.root_seed,
+                "seeds": seeds,
+                "overrides": exp.section.fixed,
+                "experiment_sha256": exp.sha256,
+                "runs": runs,
+                "wall_time_seconds": round(result.seconds, 2),
+                "workers": result.workers,
+                "notes": notes,
+            },
+            "final": {
+                scen: {
+                    name: {k: summary.loc[scen, (name, k)] for k in ("mean", "p10", "p90")} for name in table.columns
+                }
+                for scen in summary.index
+            },
+            "runs": [
+                {"scenario": scen, "seed": seed, "final": row.to_dict()} for (scen, seed, _year), row in last.iterrows()
+            ],
+        },
+    )
     return notes
 
 

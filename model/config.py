@@ -72,18 +72,29 @@ def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpe
         if "type" in value:
             missing = [k for k in ("role", "default", "unit", "meaning", "source") if k not in value]
             if missing or value["type"] not in TYPES or value["role"] not in ROLES:
-                raise ConfigError(f"{file}: parameter '{path}' needs type ({', '.join(TYPES)}), role "
-                                  f"({', '.join(ROLES)}), default, unit, meaning and source; missing {missing}")
+                raise ConfigError(
+                    f"{file}: parameter '{path}' needs type ({', '.join(TYPES)}), role "
+                    f"({', '.join(ROLES)}), default, unit, meaning and source; missing {missing}"
+                )
             rng = value.get("range")
             if value["type"] in ("float", "int") and (not isinstance(rng, list) or len(rng) != 2):
                 raise ConfigError(f"{file}: parameter '{path}' of type {value['type']} needs range = [low, high]")
             structural = bool(value.get("structural", False))
             if structural != (value["role"] == "constant"):
-                raise ConfigError(f"{file}: parameter '{path}': the structural parameters, and only they, have role "
-                                  "'constant'")
-            out[path] = ParamSpec(path=path, type=value["type"], role=value["role"], default=value["default"],
-                                  unit=value["unit"], meaning=value["meaning"], source=value["source"],
-                                  range=tuple(rng) if rng else None, structural=structural)
+                raise ConfigError(
+                    f"{file}: parameter '{path}': the structural parameters, and only they, have role 'constant'"
+                )
+            out[path] = ParamSpec(
+                path=path,
+                type=value["type"],
+                role=value["role"],
+                default=value["default"],
+                unit=value["unit"],
+                meaning=value["meaning"],
+                source=value["source"],
+                range=tuple(rng) if rng else None,
+                structural=structural,
+            )
         else:
             _walk_registry(value, path, file, out)
 
@@ -106,6 +117,7 @@ def parameters_with_role(role: str) -> dict[str, ParamSpec]:
 
 # ----------------------------------------------------------------------------- reading files
 
+
 def path_kind(path: Path, error: type[DecoupleError] = ConfigError) -> str | None:
     """'file', 'folder', 'other' (a device, a pipe) or None (nothing there); a clear error for a
     name the file system cannot take."""
@@ -116,8 +128,10 @@ def path_kind(path: Path, error: type[DecoupleError] = ConfigError) -> str | Non
             return "folder"
         return "other" if path.exists() else None
     except OSError as exc:
-        raise error(f"{str(path)[:80]}{'...' if len(str(path)) > 80 else ''}: {exc.strerror or exc} "
-                    "(a file name has at most 255 bytes)") from None
+        raise error(
+            f"{str(path)[:80]}{'...' if len(str(path)) > 80 else ''}: {exc.strerror or exc} "
+            "(a file name has at most 255 bytes)"
+        ) from None
 
 
 def read_text(path: Path, error: type[DecoupleError] = ConfigError) -> str:
@@ -138,8 +152,10 @@ def read_text(path: Path, error: type[DecoupleError] = ConfigError) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
-                    "is it a binary file? Scenario, experiment and evidence files are TOML text") from None
+        raise error(
+            f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start : exc.start + 1]!r}); "
+            "is it a binary file? Scenario, experiment and evidence files are TOML text"
+        ) from None
 
 
 def parse_toml(text: str, origin: str, error: type[DecoupleError] = ConfigError) -> dict:
@@ -161,6 +177,7 @@ def read_toml(path: Path, error: type[DecoupleError] = ConfigError) -> dict:
 
 # ----------------------------------------------------------------------------- the parameter models
 
+
 class Parameters(BaseModel):
     """Base of the parameter models: validated when built, read-only afterwards."""
 
@@ -169,13 +186,17 @@ class Parameters(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         section = type(self).__name__.removeprefix("Params").strip("_").replace("_", ".")
         path = f"{section}.{name}" if section else name
-        raise ConfigError(f"parameters are read-only: '{path}' cannot be set to {shown(value)} in place; change it "
-                          f"with model.set_params({{'{path}': {shown(value)}}}), which checks the value and applies it "
-                          "from the next step")
+        raise ConfigError(
+            f"parameters are read-only: '{path}' cannot be set to {shown(value)} in place; change it "
+            f"with model.set_params({{'{path}': {shown(value)}}}), which checks the value and applies it "
+            "from the next step"
+        )
 
     def __delattr__(self, name: str) -> None:
-        raise ConfigError(f"parameters are read-only: '{name}' cannot be deleted; every parameter has a value "
-                          "(its default in seeds/parameters.toml)")
+        raise ConfigError(
+            f"parameters are read-only: '{name}' cannot be deleted; every parameter has a value "
+            "(its default in seeds/parameters.toml)"
+        )
 
 
 def _expand_all(sectors: tuple[str, ...]):
@@ -185,15 +206,16 @@ def _expand_all(sectors: tuple[str, ...]):
         if isinstance(value, str):  # a single sector id
             return [value]
         return value
+
     return expand
 
 
-def _field_type(spec: ParamSpec, sectors: tuple[str, ...]):
-    if spec.type == "float":
+def _field_type(spec: ParamSpec, sectors: tuple[str, ...]) -> Any:
+    if spec.type in ("float", "int"):
+        assert spec.range is not None  # the registry gives every number a range
         lo, hi = spec.range
-        return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
-    if spec.type == "int":
-        lo, hi = spec.range
+        if spec.type == "float":
+            return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
         return Annotated[int, Field(ge=lo, le=hi)]
     if spec.type == "bool":
         return bool
@@ -231,6 +253,7 @@ def params_model(sectors: tuple[str, ...], registry_file: Path | None = None) ->
 
 # ----------------------------------------------------------------------------- errors
 
+
 def _lookup(table: dict, path: tuple) -> Any:
     node: Any = table
     for part in path:
@@ -250,19 +273,25 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe_error(err: dict, raw: dict, origin: str, registry: dict[str, ParamSpec],
-                    sectors: tuple[str, ...]) -> str:
+def _describe_error(err: Any, raw: dict, origin: str, registry: dict[str, ParamSpec], sectors: tuple[str, ...]) -> str:
     loc = tuple(err["loc"])
     names = [str(p) for p in loc if not isinstance(p, int)]
     path = ".".join(names)
     value = err.get("input", _lookup(raw, loc))
     if err["type"] == "extra_forbidden":
         group = ".".join(names[:-1])
-        siblings = sorted({p[len(group) + 1:].split(".")[0] if group else p.split(".")[0]
-                           for p in registry if not group or p.startswith(group + ".")})
+        siblings = sorted(
+            {
+                p[len(group) + 1 :].split(".")[0] if group else p.split(".")[0]
+                for p in registry
+                if not group or p.startswith(group + ".")
+            }
+        )
         where = f"[{group}]" if group else "the top level"
-        return (f"{origin}: unknown key '{path}'{suggest(names[-1], siblings)}; allowed keys in {where}: "
-                f"{', '.join(siblings)}")
+        return (
+            f"{origin}: unknown key '{path}'{suggest(names[-1], siblings)}; allowed keys in {where}: "
+            f"{', '.join(siblings)}"
+        )
     spec = registry.get(path)
     if spec is None:
         if isinstance(value, dict) or names and any(p.startswith(path + ".") for p in registry):
@@ -294,6 +323,7 @@ def validate_params(raw: dict, origin: str, sectors: tuple[str, ...]) -> BaseMod
 
 
 # ----------------------------------------------------------------------------- helpers on nested dicts
+
 
 def get_path(table: dict, path: str) -> Any:
     node = table
@@ -327,7 +357,9 @@ def parse_value(text: str) -> Any:
     """Read a ``--set`` value the way TOML would; bare words stay strings and
     comma-separated words become lists (``logic_chips,chip_tools``)."""
     if not isinstance(text, str):
-        raise ConfigError(f"--set value {shown(text)}: allowed: text such as 0.8, true, \"all\" or logic_chips,chip_tools")
+        raise ConfigError(
+            f'--set value {shown(text)}: allowed: text such as 0.8, true, "all" or logic_chips,chip_tools'
+        )
     if "\n" in text or "\r" in text:
         raise ConfigError(f"--set value {shown(text)}: one value on one line; give each parameter its own --set")
     try:
@@ -366,6 +398,7 @@ def _check_path(path: Any, origin: str, registry: dict[str, ParamSpec], hint: st
 
 # ----------------------------------------------------------------------------- scenarios
 
+
 @dataclass(frozen=True)
 class Event:
     """A dated change of live parameters (a policy switching on at a date)."""
@@ -384,7 +417,7 @@ class Scenario:
     name: str
     title: str
     description: str
-    params: BaseModel
+    params: Any  # the validated parameters: an instance of params_model(sectors), read-only
     events: list[Event] = field(default_factory=list)
     file: Path | None = None
     file_hash: str | None = None
@@ -438,8 +471,10 @@ def apply_changes(params: BaseModel, changes: Mapping[str, Any], origin: str, se
     """Validate ``changes`` ({dotted path: value}) against the registry and apply them to a copy
     of ``params``. Structural parameters cannot change once a run has started."""
     if not isinstance(changes, Mapping):
-        raise ConfigError(f"{origin}: changes must be a mapping of dotted paths to values, e.g. "
-                          f"{{'policy.fence': 0.8}}; got {type(changes).__name__}")
+        raise ConfigError(
+            f"{origin}: changes must be a mapping of dotted paths to values, e.g. "
+            f"{{'policy.fence': 0.8}}; got {type(changes).__name__}"
+        )
     registry = load_registry()
     raw = params.model_dump()
     for path, value in changes.items():
@@ -456,7 +491,9 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     a bare name is looked for there before ``scenarios/``."""
     text = str(name_or_path)
     if not text.strip():
-        raise ConfigError("scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path")
+        raise ConfigError(
+            "scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path"
+        )
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix == ".toml" or "/" in text or os.sep in text or candidate.is_absolute()
     if looks_like_path:
@@ -466,8 +503,11 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
         if kind is None:
             raise ConfigError(f"{candidate}: scenario file not found")
         if kind != "file":
-            raise ConfigError(f"{candidate}: is a folder, not a scenario file" if kind == "folder"
-                              else f"{candidate}: is not a regular file (a device or a pipe?); give a TOML file")
+            raise ConfigError(
+                f"{candidate}: is a folder, not a scenario file"
+                if kind == "folder"
+                else f"{candidate}: is not a regular file (a device or a pipe?); give a TOML file"
+            )
         return candidate
     if relative_to is not None and path_kind(relative_to / f"{text}.toml") == "file":
         return relative_to / f"{text}.toml"
@@ -476,8 +516,10 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     path = scenarios_dir() / f"{text}.toml"
     if path_kind(path) != "file":
         known = [name for name, *_ in list_scenarios()]
-        raise ConfigError(f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
-                          f"known scenarios: {', '.join(known)}")
+        raise ConfigError(
+            f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
+            f"known scenarios: {', '.join(known)}"
+        )
     return path
 
 
@@ -493,11 +535,12 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     """Read a scenario file with ``extends`` applied (parents first)."""
     path = path.resolve()
     if path in chain:
-        cycle = " -> ".join(str(p) for p in chain[chain.index(path):] + (path,))
+        cycle = " -> ".join(str(p) for p in chain[chain.index(path) :] + (path,))
         raise ConfigError(f"{path}: 'scenario.extends' forms a cycle: {cycle}")
     if len(chain) >= MAX_EXTENDS:
-        raise ConfigError(f"{chain[0]}: 'scenario.extends' chains more than {MAX_EXTENDS} files; at most "
-                          f"{MAX_EXTENDS} are allowed")
+        raise ConfigError(
+            f"{chain[0]}: 'scenario.extends' chains more than {MAX_EXTENDS} files; at most {MAX_EXTENDS} are allowed"
+        )
     table = parse_toml(read_text(path), str(path))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     meta = table.pop("scenario", {})
@@ -505,7 +548,9 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
         raise ConfigError(f"{path}: [scenario] must be a table with keys {', '.join(SCENARIO_META_KEYS)}")
     unknown = set(meta) - set(SCENARIO_META_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)} in [scenario]; allowed: {', '.join(SCENARIO_META_KEYS)}")
+        raise ConfigError(
+            f"{path}: unknown key(s) {sorted(unknown)} in [scenario]; allowed: {', '.join(SCENARIO_META_KEYS)}"
+        )
     events = table.pop("events", [])
     if not isinstance(events, list):
         raise ConfigError(f"{path}: 'events' must be an array of tables: [[events]] year = ..., set = {{...}}")
@@ -514,8 +559,10 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     if "extends" in meta:
         parent_name = meta["extends"]
         if not isinstance(parent_name, str):
-            raise ConfigError(f"{path}: key 'scenario.extends' = {shown(parent_name)}; allowed: the name of a scenario "
-                              "or the path of a TOML file, as a string")
+            raise ConfigError(
+                f"{path}: key 'scenario.extends' = {shown(parent_name)}; allowed: the name of a scenario "
+                "or the path of a TOML file, as a string"
+            )
         try:
             parent = scenario_path(parent_name, relative_to=path.parent)
         except ConfigError as exc:
@@ -557,11 +604,15 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
             raise ConfigError(f"{origin} has unknown key(s) {sorted(unknown)}; allowed: {', '.join(EVENT_KEYS)}")
         year = table.get("year")
         if not isinstance(year, (int, float)) or isinstance(year, bool) or not 1990 <= year <= 2100:
-            raise ConfigError(f"{origin} key 'year' = {shown(year)}; allowed: a decimal year such as 2022.75 (October 2022)")
+            raise ConfigError(
+                f"{origin} key 'year' = {shown(year)}; allowed: a decimal year such as 2022.75 (October 2022)"
+            )
         changes = table.get("set")
         if not isinstance(changes, dict) or not changes:
-            raise ConfigError(f"{origin} at {year} key 'set' = {shown(changes)}; allowed: a table of parameter paths, "
-                              'e.g. set = { "policy.fence" = 0.8 }')
+            raise ConfigError(
+                f"{origin} at {year} key 'set' = {shown(changes)}; allowed: a table of parameter paths, "
+                'e.g. set = { "policy.fence" = 0.8 }'
+            )
         flat = {}
         for k, v in changes.items():
             # TOML may nest dotted keys: set = { policy.fence = 0.8 } gives {"policy": {"fence": 0.8}}
@@ -571,8 +622,10 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
                 flat[k] = v
         scenario.with_changes(flat, f"{origin} at {year}")  # validates paths and values
         if not start <= year <= horizon + 1e-9:
-            raise ConfigError(f"{origin} key 'year' = {year}; allowed: within the run, from {start:g} to {horizon:g} "
-                              "(the start of its last quarter; a later event never takes effect)")
+            raise ConfigError(
+                f"{origin} key 'year' = {year}; allowed: within the run, from {start:g} to {horizon:g} "
+                "(the start of its last quarter; a later event never takes effect)"
+            )
         for key in ("note", "id"):
             if key in table and not isinstance(table[key], str):
                 raise ConfigError(f"{origin} at {year} key '{key}' = {shown(table[key])}; allowed: a string")
@@ -581,14 +634,16 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
     # setting one parameter to different values would make that order matter, so they are refused.
     events = sorted(events, key=lambda e: e.year)  # (a stable sort: file order within a year)
     for i, a in enumerate(events):
-        for b in events[i + 1:]:
+        for b in events[i + 1 :]:
             if b.year != a.year:
                 break
             clash = [p for p in a.changes if p in b.changes and a.changes[p] != b.changes[p]]
             if clash:
-                raise ConfigError(f"{b.file}: [[events]] at {b.year:g} sets {clash[0]} = {shown(b.changes[clash[0]])}, "
-                                  f"and an event of {a.file} in the same year sets it to {shown(a.changes[clash[0]])}; "
-                                  "merge them into one event or move one to another quarter")
+                raise ConfigError(
+                    f"{b.file}: [[events]] at {b.year:g} sets {clash[0]} = {shown(b.changes[clash[0]])}, "
+                    f"and an event of {a.file} in the same year sets it to {shown(a.changes[clash[0]])}; "
+                    "merge them into one event or move one to another quarter"
+                )
     return events
 
 
@@ -597,25 +652,34 @@ def _check_meta(path: Path, meta: dict) -> None:
         if key in meta and not isinstance(meta[key], str):
             raise ConfigError(f"{path}: key 'scenario.{key}' = {shown(meta[key])}; allowed: a string")
     if "name" in meta and not NAME.fullmatch(meta["name"]):
-        raise ConfigError(f"{path}: key 'scenario.name' = {shown(meta['name'])}; allowed: letters, digits, '_', '-' "
-                          "and '.' (it names result folders), at most 100 characters, not starting with '.' or '-'")
+        raise ConfigError(
+            f"{path}: key 'scenario.name' = {shown(meta['name'])}; allowed: letters, digits, '_', '-' "
+            "and '.' (it names result folders), at most 100 characters, not starting with '.' or '-'"
+        )
     questions = meta.get("questions", [])
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
         raise ConfigError(f"{path}: key 'scenario.questions' = {shown(questions)}; allowed: an array of strings")
 
 
-def load_scenario(name_or_path: str | Path, overrides: list[str] | tuple[str, ...] = (),
-                  sectors: tuple[str, ...] | None = None, changes: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    sectors: tuple[str, ...] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> Scenario:
     """Load, merge and validate a scenario.
 
     ``overrides`` are ``path=value`` strings (the command line's ``--set``); ``changes`` are typed
     values by dotted path (``{"policy.fence": 0.8}``), applied after them."""
     if sectors is None:
         from .world import load_world
+
         sectors = load_world().sectors
     if not isinstance(name_or_path, (str, Path)):
-        raise ConfigError(f"scenario {shown(name_or_path)}: allowed: a scenario name (`decouple scenarios` lists "
-                          "them), the path of a TOML file, or a Scenario")
+        raise ConfigError(
+            f"scenario {shown(name_or_path)}: allowed: a scenario name (`decouple scenarios` lists "
+            "them), the path of a TOML file, or a Scenario"
+        )
     path = scenario_path(name_or_path)
     raw = _load_raw(path)
     _check_meta(path, raw.meta)
@@ -625,22 +689,32 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | tuple[str, ..
     scenario = Scenario(
         name=raw.meta.get("name", path.stem if NAME.fullmatch(path.stem) else "scenario"),
         title=raw.meta.get("title", path.stem.replace("_", " ")),
-        description=raw.meta.get("description", ""), params=params, file=path,
-        file_hash=raw.chain[0][1], chain=raw.chain, sectors=sectors,
-        notice=raw.meta.get("notice", ""), questions=tuple(raw.meta.get("questions", [])),
+        description=raw.meta.get("description", ""),
+        params=params,
+        file=path,
+        file_hash=raw.chain[0][1],
+        chain=raw.chain,
+        sectors=sectors,
+        notice=raw.meta.get("notice", ""),
+        questions=tuple(raw.meta.get("questions", [])),
     )
     registry = load_registry()
     merged = scenario.resolved()
     for text in overrides:
         key, value = parse_override(text)
-        _check_path(key, f"--set {shown(text)}", registry,
-                    f"scenario file {path}; `decouple params {scenario.name}` lists every key")
+        _check_path(
+            key,
+            f"--set {shown(text)}",
+            registry,
+            f"scenario file {path}; `decouple params {scenario.name}` lists every key",
+        )
         set_path(merged, key, value)
         scenario.overrides.append(text)
     if changes:
         if not isinstance(changes, Mapping):
-            raise ConfigError(f"params: {shown(changes)}; allowed: a mapping of dotted paths to values, "
-                              "e.g. {'policy.fence': 0.8}")
+            raise ConfigError(
+                f"params: {shown(changes)}; allowed: a mapping of dotted paths to values, e.g. {{'policy.fence': 0.8}}"
+            )
         for key, value in changes.items():
             _check_path(key, "params", registry, f"`decouple params {scenario.name}` lists every key")
             set_path(merged, key, value)
@@ -669,6 +743,12 @@ def list_scenarios() -> list[tuple[str, str, str, Path]]:
             meta = {}
         title = meta.get("title", "")
         description = meta.get("description", "")
-        out.append((path.stem, title if isinstance(title, str) else "", description if isinstance(description, str) else "",
-                    path))
+        out.append(
+            (
+                path.stem,
+                title if isinstance(title, str) else "",
+                description if isinstance(description, str) else "",
+                path,
+            )
+        )
     return out

@@ -23,5 +23,6 @@ class InvariantError(DecoupleError):
 def suggest(name: object, choices) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or an empty string."""
     import difflib
+
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -103,8 +103,11 @@ class Firms:
         outside_us = self.revenue - m.market.sales[:, m.layout.us]
         exposure = np.divide(outside_us, self.revenue, out=np.zeros(self.n), where=self.revenue > 0)
         # a redesign programme replaces a fixed share of the original US content each quarter
-        self.us_content = np.maximum(0.0, self.us_content - m.params.market.design_out_rate * self.us_content0
-                                     * gain * exposure * m.layout.is_foreign)
+        self.us_content = np.maximum(
+            0.0,
+            self.us_content
+            - m.params.market.design_out_rate * self.us_content0 * gain * exposure * m.layout.is_foreign,
+        )
 
     def relocate(self) -> None:
         """M4: subsidised US firms bring Chinese assembly home; tariffs and hostility move output
@@ -116,8 +119,9 @@ class Firms:
         m = self.model
         r = m.params.reshoring
         is_cn = m.layout.is_cn
-        self.reshoring_subsidy = reshoring.allocate_subsidy(m.policy.reshoring, self.sector, self.revenue,
-                                                            m.layout.is_us)
+        self.reshoring_subsidy = reshoring.allocate_subsidy(
+            m.policy.reshoring, self.sector, self.revenue, m.layout.is_us
+        )
         if self.reshoring_subsidy.any():  # (without subsidies nothing moves)
             self.loc_cn = self.loc_cn * (1.0 - reshoring.reshoring_speed(self.reshoring_subsidy, self.revenue, r))
 
@@ -151,16 +155,23 @@ class Firms:
         rd_norm = self.rd0 * m.market.demand_index[s]
         ratio = self.rd / np.maximum(rd_norm, 1e-12)
         inputs = 1.0 - p.input_growth_penalty * self.denial
-        shock = np.exp(p.noise * m.rng.standard_normal(self.n) - p.noise ** 2 / 2.0)
-        own = innovation.own_innovation(self.capability, w.innovation_rate[s], self.efficiency,
-                                        innovation.effort(self.rd, rd_norm, p.rd_elasticity, p.effort_max),
-                                        knowledge.talent_access(m), inputs, shock)
+        shock = np.exp(p.noise * m.rng.standard_normal(self.n) - p.noise**2 / 2.0)
+        own = innovation.own_innovation(
+            self.capability,
+            w.innovation_rate[s],
+            self.efficiency,
+            innovation.effort(self.rd, rd_norm, p.rd_elasticity, p.effort_max),
+            knowledge.talent_access(m),
+            inputs,
+            shock,
+        )
 
         frontier = self.frontier[s]
         relative = self.capability / frontier
         indigenous = p.indigenous_weight * np.clip(ratio - 1.0, 0.0, 3.0) * relative
         captive = m.params.china.captive_learning * np.maximum(
-            0.0, (m.market.self_sufficiency - m.layout.self_sufficiency0).take(m.layout.firm_in_sc))
+            0.0, (m.market.self_sufficiency - m.layout.self_sufficiency0).take(m.layout.firm_in_sc)
+        )
         absorption = relative * knowledge.absorption_access(m) + np.where(m.layout.is_cn, indigenous + captive, 0.0)
         gain = innovation.catch_up(self.capability, frontier, w.catch_up_rate[s], w.catch_up_difficulty[s], absorption)
         self.capability = self.capability + own + gain
@@ -168,16 +179,22 @@ class Firms:
         self.frontier = self.groups.sector_max(self.capability)
 
 
-def firms_per_country_sector(world: World, firms_min: int, firms_per_share: float,
-                             firms_max: int, firms_scale: int) -> np.ndarray:
+def firms_per_country_sector(
+    world: World, firms_min: int, firms_per_share: float, firms_max: int, firms_scale: int
+) -> np.ndarray:
     """(S, C) number of firms: more for countries with larger world shares."""
     share = world.market_share
     n = np.clip(firms_min + np.rint(share * firms_per_share), firms_min, firms_max).astype(int)
     return np.where(share > 0, n * firms_scale, 0)
 
 
-def trade_matrix(supply: np.ndarray, demand: np.ndarray, affinity: np.ndarray,
-                 sector: np.ndarray | None = None, iterations: int = 200) -> np.ndarray:
+def trade_matrix(
+    supply: np.ndarray,
+    demand: np.ndarray,
+    affinity: np.ndarray,
+    sector: np.ndarray | None = None,
+    iterations: int = 200,
+) -> np.ndarray:
     """Sales matrix (firms × buyers) whose rows sum to ``supply`` and columns to ``demand``.
 
     Iterative proportional fitting from a seed matrix ``affinity`` (home bias); both margins
@@ -263,15 +280,40 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     frontier = groups.sector_max(cap)
     # In the open world at its 2018 effort, a firm keeps its 2018 distance to the frontier.
     efficiency = innovation.steady_state_efficiency(
-        cap / frontier[sector], world.innovation_rate[sector], world.catch_up_rate[sector],
-        world.catch_up_difficulty[sector], params.innovation.efficiency_floor)
+        cap / frontier[sector],
+        world.innovation_rate[sector],
+        world.catch_up_rate[sector],
+        world.catch_up_difficulty[sector],
+        params.innovation.efficiency_floor,
+    )
     return Firms(
-        country=country, sector=sector, capability=cap.copy(), capability0=cap.copy(),
-        effective_capability=cap.copy(), efficiency=efficiency, us_content=us_content,
-        us_content0=us_content.copy(), fdpr_reach=np.zeros(n),
-        loc_cn=loc_cn, loc_friend=loc_friend, loc_home0=1.0 - loc_cn, loc_friend0=loc_friend.copy(),
-        cumulative_output=cum0.copy(), cumulative_output0=cum0, cost=np.ones(n), revenue=revenue,
-        rd=np.zeros(n), rd0=np.zeros(n), subsidy=np.zeros(n), reshoring_subsidy=np.zeros(n),
-        investment_rd=np.zeros(n), listed=np.zeros(n, dtype=bool), denial=np.zeros(n),
-        binding=np.zeros(n), shares=shares, base_attractiveness=shares.copy(), groups=groups, frontier=frontier,
+        country=country,
+        sector=sector,
+        capability=cap.copy(),
+        capability0=cap.copy(),
+        effective_capability=cap.copy(),
+        efficiency=efficiency,
+        us_content=us_content,
+        us_content0=us_content.copy(),
+        fdpr_reach=np.zeros(n),
+        loc_cn=loc_cn,
+        loc_friend=loc_friend,
+        loc_home0=1.0 - loc_cn,
+        loc_friend0=loc_friend.copy(),
+        cumulative_output=cum0.copy(),
+        cumulative_output0=cum0,
+        cost=np.ones(n),
+        revenue=revenue,
+        rd=np.zeros(n),
+        rd0=np.zeros(n),
+        subsidy=np.zeros(n),
+        reshoring_subsidy=np.zeros(n),
+        investment_rd=np.zeros(n),
+        listed=np.zeros(n, dtype=bool),
+        denial=np.zeros(n),
+        binding=np.zeros(n),
+        shares=shares,
+        base_attractiveness=shares.copy(),
+        groups=groups,
+        frontier=frontier,
     )

@@ -42,8 +42,10 @@ def read_table(folder: Path) -> pd.DataFrame:
     """The outcome table of a results folder of `decouple run` or `decouple compare`."""
     path = Path(folder) / FILE
     if not path.is_file():
-        raise DecoupleError(f"{folder}: no {FILE}; is this a results folder of `decouple run` or `decouple compare` "
-                            "(of this version)? Run it again to get one")
+        raise DecoupleError(
+            f"{folder}: no {FILE}; is this a results folder of `decouple run` or `decouple compare` "
+            "(of this version)? Run it again to get one"
+        )
     try:
         table = pd.read_csv(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -57,6 +59,8 @@ def read_table(folder: Path) -> pd.DataFrame:
             try:
                 table[column] = pd.to_numeric(table[column])
             except (ValueError, TypeError):
-                raise DecoupleError(f"{path}: column '{column}' holds values that are not numbers; run the command "
-                                    "again to rewrite the table") from None
+                raise DecoupleError(
+                    f"{path}: column '{column}' holds values that are not numbers; run the command "
+                    "again to rewrite the table"
+                ) from None
     return table.set_index(KEYS)

@@ -7,8 +7,9 @@ step fills one vector of values and the table is assembled once at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -68,24 +69,39 @@ class MetricTable:
 
         def add(metric, country, partner, sector, getter):
             n = max(len(np.atleast_1d(country)), len(np.atleast_1d(partner)), len(np.atleast_1d(sector)))
-            as_col = lambda x: np.resize(np.atleast_1d(np.asarray(x, dtype=object)), n)
+
+            def as_col(x):
+                return np.resize(np.atleast_1d(np.asarray(x, dtype=object)), n)
+
             blocks.append(_Block(metric, as_col(country), as_col(partner), as_col(sector), getter))
 
-        # all (country, sector) pairs, country-major; cell = flat position in (S, C) arrays
+        def cell(s, c):  # flat position in (S, C) arrays
+            return s * C + c
+
+        # all (country, sector) pairs, country-major
         pc, ps = np.repeat(np.arange(C), S), np.tile(np.arange(S), C)
-        cell = lambda s, c: s * C + c
         active = w.market_share[ps, pc] > 0
         ac, as_ = pc[active], ps[active]
         demanded = w.demand_share[ps, pc] > 0
         dc, ds = pc[demanded], ps[demanded]
         foreign = active & (pc != w.country_index("US")) & (pc != w.country_index("CN"))
         fc, fs = pc[foreign], ps[foreign]
-        us, cn = w.country_index("US"), w.country_index("CN")
 
         active_cells, all_cells = cell(as_, ac), cell(ps, pc)
-        add("capability", codes[ac], "all", secs[as_], lambda m: m.firms.best_by_country(m.firms.capability).take(active_cells))
-        add("effective_capability", codes[ac], "all", secs[as_],
-            lambda m: m.best_effective_capability().take(active_cells))
+        add(
+            "capability",
+            codes[ac],
+            "all",
+            secs[as_],
+            lambda m: m.firms.best_by_country(m.firms.capability).take(active_cells),
+        )
+        add(
+            "effective_capability",
+            codes[ac],
+            "all",
+            secs[as_],
+            lambda m: m.best_effective_capability().take(active_cells),
+        )
         add("market_share", codes[pc], "all", secs[ps], lambda m: m.market.market_share.take(all_cells))
         add("revenue", codes[pc], "all", secs[ps], lambda m: m.market.revenue.take(all_cells))
         add("rd_spending", codes[pc], "all", secs[ps], lambda m: m.firms.by_country(m.firms.rd).take(all_cells))
@@ -98,18 +114,39 @@ class MetricTable:
         allies = w.allies
         ca, sa = np.repeat(allies, S), np.tile(np.arange(S), len(allies))
         add("compliance", codes[ca], "all", secs[sa], lambda m: m.relations.compliance[allies].ravel())
-        add("welfare", np.append(codes, ["THIRD", "WORLD"]), "all", "all",
-            lambda m: np.append(m.market.welfare, [m.market.welfare_groups["THIRD"], m.market.welfare_groups["WORLD"]]))
+        add(
+            "welfare",
+            np.append(codes, ["THIRD", "WORLD"]),
+            "all",
+            "all",
+            lambda m: np.append(m.market.welfare, [m.market.welfare_groups["THIRD"], m.market.welfare_groups["WORLD"]]),
+        )
         add("trust", "US", "CN", "all", lambda m: np.array([m.relations.trust]))
         add("capability_gap", "US", "CN", secs, lambda m: m.capability_gap())
         add("collaboration", "US", "CN", secs, lambda m: m.relations.collaboration)
-        add("investment", ["CN", "US"], ["US", "CN"], "all",
-            lambda m: np.array([m.relations.investment_in_us, m.relations.investment_in_cn.sum()]))
+        add(
+            "investment",
+            ["CN", "US"],
+            ["US", "CN"],
+            "all",
+            lambda m: np.array([m.relations.investment_in_us, m.relations.investment_in_cn.sum()]),
+        )
         add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m).take(all_cells))
         foreign_cells = cell(fs, fc)
-        add("us_content", codes[fc], "all", secs[fs], lambda m: export_controls.country_us_content(m).take(foreign_cells))
-        add("state_support", "CN", "all", secs,
-            lambda m: np.bincount(m.firms.sector, weights=m.firms.subsidy, minlength=S))
+        add(
+            "us_content",
+            codes[fc],
+            "all",
+            secs[fs],
+            lambda m: export_controls.country_us_content(m).take(foreign_cells),
+        )
+        add(
+            "state_support",
+            "CN",
+            "all",
+            secs,
+            lambda m: np.bincount(m.firms.sector, weights=m.firms.subsidy, minlength=S),
+        )
         add("countermeasures", "CN", "US", "all", lambda m: np.array([m.relations.countermeasures]))
         add("sanction_intensity", "US", "CN", "all", lambda m: np.array([m.relations.sanction_intensity]))
         add("standards_split", "all", "all", secs, lambda m: m.relations.split)
@@ -142,18 +179,24 @@ class MetricTable:
     def frame(self, scenario: str, seed: int) -> pd.DataFrame:
         """The tidy time series with the contract's nine columns."""
         n_rows, n_steps = len(self.metric), len(self.values)
-        cat = lambda a: pd.Categorical(np.tile(a, n_steps))
-        return pd.DataFrame({
-            "scenario": pd.Categorical([scenario] * (n_rows * n_steps)),
-            "seed": np.full(n_rows * n_steps, seed, dtype=np.int64),
-            "step": np.repeat(np.asarray(self.steps, dtype=np.int64), n_rows),
-            "year": np.repeat(np.asarray(self.years, dtype=float), n_rows),
-            "metric": cat(self.metric),
-            "country": cat(self.country),
-            "partner": cat(self.partner),
-            "sector": cat(self.sector),
-            "value": np.concatenate(self.values),
-        }, columns=COLUMNS)
+
+        def cat(a):
+            return pd.Categorical(np.tile(a, n_steps))
+
+        return pd.DataFrame(
+            {
+                "scenario": pd.Categorical([scenario] * (n_rows * n_steps)),
+                "seed": np.full(n_rows * n_steps, seed, dtype=np.int64),
+                "step": np.repeat(np.asarray(self.steps, dtype=np.int64), n_rows),
+                "year": np.repeat(np.asarray(self.years, dtype=float), n_rows),
+                "metric": cat(self.metric),
+                "country": cat(self.country),
+                "partner": cat(self.partner),
+                "sector": cat(self.sector),
+                "value": np.concatenate(self.values),
+            },
+            columns=COLUMNS,
+        )
 
 
 def check_invariants(model: DecouplingModel) -> None:
@@ -163,17 +206,43 @@ def check_invariants(model: DecouplingModel) -> None:
     to name what broke."""
     f, rel, market = model.firms, model.relations, model.market
     latest = model.table.values[-1] if model.table.values else np.zeros(1)
-    nonneg = np.concatenate([f.capability, f.effective_capability, f.revenue, f.rd, f.cost,
-                             f.cumulative_output, f.subsidy, market.sales.ravel()])
-    unit = np.concatenate([rel.compliance.ravel(), rel.collaboration, rel.split, f.us_content,
-                           f.shares.ravel(), f.loc_cn, f.loc_friend, f.denial, rel.substitution,
-                           [rel.trust, rel.countermeasures]])
+    nonneg = np.concatenate(
+        [
+            f.capability,
+            f.effective_capability,
+            f.revenue,
+            f.rd,
+            f.cost,
+            f.cumulative_output,
+            f.subsidy,
+            market.sales.ravel(),
+        ]
+    )
+    unit = np.concatenate(
+        [
+            rel.compliance.ravel(),
+            rel.collaboration,
+            rel.split,
+            f.us_content,
+            f.shares.ravel(),
+            f.loc_cn,
+            f.loc_friend,
+            f.denial,
+            rel.substitution,
+            [rel.trust, rel.countermeasures],
+        ]
+    )
     total = market.revenue.sum(1)
     seg = f.by_sector(f.shares)
-    fine = (nonneg.min() >= 0 and unit.min() >= -1e-12 and unit.max() <= 1 + 1e-12
-            and f.loc_home.min() >= -1e-12 and np.isfinite(latest).all()
-            and np.abs(np.where(total > 0, market.market_share.sum(1), 1.0) - 1.0).max() <= 1e-9
-            and np.minimum(np.abs(seg - 1.0), np.abs(seg)).max() < 1e-9)  # each near 1 or near 0
+    fine = (
+        nonneg.min() >= 0
+        and unit.min() >= -1e-12
+        and unit.max() <= 1 + 1e-12
+        and f.loc_home.min() >= -1e-12
+        and np.isfinite(latest).all()
+        and np.abs(np.where(total > 0, market.market_share.sum(1), 1.0) - 1.0).max() <= 1e-9
+        and np.minimum(np.abs(seg - 1.0), np.abs(seg)).max() < 1e-9
+    )  # each near 1 or near 0
     if not fine:
         _itemise_invariants(model)
 
@@ -195,11 +264,18 @@ def _itemise_invariants(model: DecouplingModel) -> None:
             problems.append(f"negative firm {name}")
     if np.any(market.segment_demand(model.layout, model.policy.coverage) < 0) or np.any(market.sales < 0):
         problems.append("negative demand or sales")
-    unit = {"compliance": rel.compliance, "trust": np.array([rel.trust]),
-            "collaboration": rel.collaboration, "standards split": rel.split,
-            "countermeasures": np.array([rel.countermeasures]), "us_content": f.us_content,
-            "shares": f.shares, "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_home]),
-            "denial": f.denial, "substitution": rel.substitution}
+    unit = {
+        "compliance": rel.compliance,
+        "trust": np.array([rel.trust]),
+        "collaboration": rel.collaboration,
+        "standards split": rel.split,
+        "countermeasures": np.array([rel.countermeasures]),
+        "us_content": f.us_content,
+        "shares": f.shares,
+        "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_home]),
+        "denial": f.denial,
+        "substitution": rel.substitution,
+    }
     for name, arr in unit.items():
         if np.any((arr < -1e-12) | (arr > 1 + 1e-12)):
             problems.append(f"{name} outside [0, 1]")

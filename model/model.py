@@ -17,12 +17,12 @@ from typing import Any
 import mesa
 import numpy as np
 
+from . import outcomes
 from .agents import ROLE_CLASSES, Ally, Controller, Target
 from .config import Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import build_firms
 from .mechanisms import capital, coopetition, costs, export_controls, innovation, knowledge, market, standards
-from . import outcomes
 from .metrics import MetricTable, check_invariants
 from .state import Layout, Market, Relations, layout_of, starting_market_weights
 from .world import World, load_world
@@ -74,22 +74,32 @@ class DecouplingModel(mesa.Model):
     :meth:`set_params`.
     """
 
-    def __init__(self, scenario: Scenario | str | Path = "baseline", seed: int = 0,
-                 params: Mapping[str, Any] | None = None, *, world: World | None = None,
-                 check: bool = True, **values: Any):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = "baseline",
+        seed: int = 0,
+        params: Mapping[str, Any] | None = None,
+        *,
+        world: World | None = None,
+        check: bool = True,
+        **values: Any,
+    ):
         seed = check_seed(seed)
         if world is not None and not isinstance(world, World):
-            raise ConfigError(f"world = {shown(world)}; allowed: a decouple.World (load_world()) or None for the "
-                              "world of seeds/")
+            raise ConfigError(
+                f"world = {shown(world)}; allowed: a decouple.World (load_world()) or None for the world of seeds/"
+            )
         super().__init__(seed=seed)
         self.world = world if world is not None else load_world()
         changes = {**(params or {}), **values} if isinstance(params, Mapping) or params is None else params
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, sectors=self.world.sectors, changes=changes)
         elif changes:
-            scenario = dataclasses.replace(scenario, params=apply_changes(scenario.params, changes, "params",
-                                                                          self.world.sectors),
-                                           overrides=scenario.overrides + [f"{k}={v!r}" for k, v in changes.items()])
+            scenario = dataclasses.replace(
+                scenario,
+                params=apply_changes(scenario.params, changes, "params", self.world.sectors),
+                overrides=scenario.overrides + [f"{k}={v!r}" for k, v in changes.items()],
+            )
         self.scenario = scenario
         self.params = scenario.params
         self.seed = seed
@@ -111,8 +121,10 @@ class DecouplingModel(mesa.Model):
     @params.setter
     def params(self, value) -> None:
         if not isinstance(value, Parameters):
-            raise ConfigError(f"model.params = {shown(value)}: parameters change through model.set_params({{'policy.fence': "
-                              "0.8}), which checks them")
+            raise ConfigError(
+                f"model.params = {shown(value)}: parameters change through model.set_params({{'policy.fence': "
+                "0.8}), which checks them"
+            )
         self._params = value
         self._derived = {}
 
@@ -138,23 +150,44 @@ class DecouplingModel(mesa.Model):
         # Before any policy: no controls, so no covered Chinese buyers.
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, fixed["reshoring_weights"])
         self.market = Market(
-            demand_index=np.ones(S), demand_multiplier=np.ones((S, C)), tariffs=np.zeros((f.n, C + 1)),
-            sales=np.empty((f.n, C + 1)), attractiveness=f.base_attractiveness.copy(), bilateral=np.empty((S, C, C)),
-            revenue=np.empty((S, C)), market_share=np.empty((S, C)), self_sufficiency=np.empty((S, C)),
-            china_exposure=np.empty((C, S)), welfare=np.full(C, 100.0), welfare_groups={"THIRD": 100.0, "WORLD": 100.0})
+            demand_index=np.ones(S),
+            demand_multiplier=np.ones((S, C)),
+            tariffs=np.zeros((f.n, C + 1)),
+            sales=np.empty((f.n, C + 1)),
+            attractiveness=f.base_attractiveness.copy(),
+            bilateral=np.empty((S, C, C)),
+            revenue=np.empty((S, C)),
+            market_share=np.empty((S, C)),
+            self_sufficiency=np.empty((S, C)),
+            china_exposure=np.empty((C, S)),
+            welfare=np.full(C, 100.0),
+            welfare_groups={"THIRD": 100.0, "WORLD": 100.0},
+        )
         # The step-0 market, then the weights read off it (their fields are set last).
-        layout = Layout(**fixed, self_sufficiency0=np.empty(0), china_priority=np.empty(0),
-                        china_export_share0=np.empty(0))
+        layout = Layout(
+            **fixed, self_sufficiency0=np.empty(0), china_priority=np.empty(0), china_export_share0=np.empty(0)
+        )
         self.market.sales = self.market.segment_demand(layout, self.policy.coverage)[f.sector] * f.shares
         self.market.tally(layout, f.groups)
         self.layout = dataclasses.replace(layout, **starting_market_weights(w, self.market, cn))
 
         self.relations = Relations(
-            trust=float(p.coopetition.trust_initial), shocks=0, sanction_intensity=0.0, countermeasures=0.0,
-            hostility=0.0, compliance=np.zeros((C, S)), pressed_age=np.zeros(S, dtype=int),
-            collaboration=np.ones(S), split=np.zeros(S), china_bind=np.zeros(S),
-            substitution=np.zeros(self.layout.chokepoints.count), investment_in_us=0.0,
-            investment_in_cn=np.zeros(S), investment_in_cn0=np.zeros(S), capital_access=np.ones(S))
+            trust=float(p.coopetition.trust_initial),
+            shocks=0,
+            sanction_intensity=0.0,
+            countermeasures=0.0,
+            hostility=0.0,
+            compliance=np.zeros((C, S)),
+            pressed_age=np.zeros(S, dtype=int),
+            collaboration=np.ones(S),
+            split=np.zeros(S),
+            china_bind=np.zeros(S),
+            substitution=np.zeros(self.layout.chokepoints.count),
+            investment_in_us=0.0,
+            investment_in_cn=np.zeros(S),
+            investment_in_cn0=np.zeros(S),
+            capital_access=np.ones(S),
+        )
         rel = self.relations
         rel.investment_in_us, rel.investment_in_cn0 = capital.starting_flows(self)
         rel.investment_in_cn = rel.investment_in_cn0.copy()
@@ -296,7 +329,7 @@ class DecouplingModel(mesa.Model):
         if self.check:
             check_invariants(self)
 
-    def run(self) -> "DecouplingModel":
+    def run(self) -> DecouplingModel:
         """Run to the scenario's last step."""
         while self.running and self.steps < self.params.time.steps:
             self.step()

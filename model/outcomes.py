@@ -20,9 +20,10 @@ still load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -108,110 +109,267 @@ def _build(world: World) -> dict[str, Outcome]:
     us, cn = world.country_index("US"), world.country_index("CN")
     yard_names = ", ".join(s for s, y in zip(world.sectors, world.small_yard) if y)
     items = [
-        Outcome("gap_small_yard", "US–China capability gap, small-yard sectors", "share of frontier",
-                lambda m: _mean(m.capability_gap()[m.layout.yard_sectors]),
-                f"US minus China effective capability (best firm, after denied inputs) over the sector "
-                f"frontier, mean over the small-yard sectors ({yard_names})",
-                headline=True, aliases=("us_cn_gap_small_yard",)),
-        Outcome("gap_other", "US–China capability gap, other sectors", "share of frontier",
-                lambda m: _mean(m.capability_gap()[m.layout.other_sectors]),
-                "as gap_small_yard, mean over the other sectors", aliases=("us_cn_gap_other",)),
-        Outcome("gap_controlled", "US–China capability gap, controlled sectors", "share of frontier",
-                lambda m: _mean(m.capability_gap()[_controlled(m)]),
-                "as gap_small_yard, mean over the sectors the US controls this quarter (0 when none)"),
-        Outcome("chips_share_US", "US firms' share of world logic-chip sales", "share",
-                lambda m: float(m.market.market_share[_chips(m), us]),
-                "US firms' sales over world sales of logic chips", headline=True,
-                aliases=("us_share_logic_chips",)),
-        Outcome("chips_share_CN", "Chinese firms' share of world logic-chip sales", "share",
-                lambda m: float(m.market.market_share[_chips(m), cn]),
-                "Chinese firms' sales over world sales of logic chips", aliases=("cn_share_logic_chips",)),
-        Outcome("chips_share_allies", "Allied firms' share of world logic-chip sales", "share",
-                lambda m: float(m.market.market_share[_chips(m), m.world.allies].sum()),
-                "sum of the allies' shares of world logic-chip sales", aliases=("allies_share_logic_chips",)),
-        Outcome("us_revenue", "US firms' revenue, all sectors", "US$ bn per year",
-                lambda m: float(m.market.revenue[:, us].sum()), "sum over sectors of US firms' sales"),
-        Outcome("us_revenue_small_yard", "US firms' revenue, small-yard sectors", "US$ bn per year",
-                lambda m: float(m.market.revenue[m.layout.yard_sectors, us].sum()),
-                "sum over the small-yard sectors of US firms' sales", headline=True, fmt="{:.0f}"),
-        Outcome("us_revenue_controlled", "US firms' revenue, controlled sectors", "US$ bn per year",
-                lambda m: float(m.market.revenue[_controlled(m), us].sum()),
-                "sum over the sectors controlled this quarter of US firms' sales"),
-        Outcome("us_rd", "US firms' R&D, all sectors", "US$ bn per year",
-                lambda m: float(_rd(m)[:, us].sum()), "sum over sectors of US firms' R&D (subsidies included)"),
-        Outcome("us_rd_small_yard", "US firms' R&D, small-yard sectors", "US$ bn per year",
-                lambda m: float(_rd(m)[m.layout.yard_sectors, us].sum()),
-                "sum over the small-yard sectors of US firms' R&D", headline=True, fmt="{:.0f}"),
-        Outcome("us_rd_controlled", "US firms' R&D, controlled sectors", "US$ bn per year",
-                lambda m: float(_rd(m)[_controlled(m), us].sum()),
-                "sum over the sectors controlled this quarter of US firms' R&D"),
-        Outcome("us_exports_to_cn", "Sales of US firms to Chinese buyers", "US$ bn per year",
-                lambda m: float(m.market.bilateral[:, us, cn].sum()), "sum over sectors"),
-        Outcome("us_imports_from_cn", "Sales of Chinese firms to US buyers", "US$ bn per year",
-                lambda m: float(m.market.bilateral[:, cn, us].sum()), "sum over sectors"),
-        Outcome("us_cn_sales", "US–China sales, both ways", "US$ bn per year",
-                lambda m: float(m.market.bilateral[:, us, cn].sum() + m.market.bilateral[:, cn, us].sum()),
-                "sales of US firms to Chinese buyers plus sales of Chinese firms to US buyers",
-                headline=True, fmt="{:.0f}"),
-        Outcome("cn_self_sufficiency", "China's self-sufficiency, all sectors", "share of demand",
-                lambda m: _china_self_sufficiency(m),
-                "share of China's demand met by Chinese firms, weighted by China's 2018 demand", headline=True),
-        Outcome("cn_self_sufficiency_small_yard", "China's self-sufficiency, small-yard sectors", "share of demand",
-                lambda m: _china_self_sufficiency(m, m.layout.yard_sectors),
-                "as cn_self_sufficiency, over the small-yard sectors"),
-        Outcome("cn_self_sufficiency_controlled", "China's self-sufficiency, controlled sectors", "share of demand",
-                lambda m: _china_self_sufficiency(m, _controlled(m)),
-                "as cn_self_sufficiency, over the sectors controlled this quarter (0 when none)"),
-        Outcome("compliance_small_yard", "Allies' compliance, small-yard sectors", "share",
-                lambda m: _mean(m.relations.compliance[m.layout.ally_yard]),
-                "mean over the allies and the small-yard sectors of how far they apply US controls",
-                headline=True, aliases=("ally_compliance_small_yard", "compliance_mean", "ally_compliance")),
-        Outcome("compliance_controlled", "Allies' compliance, controlled sectors", "share",
-                lambda m: _mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
-                "as compliance_small_yard, over the sectors controlled this quarter (0 when none)"),
+        Outcome(
+            "gap_small_yard",
+            "US–China capability gap, small-yard sectors",
+            "share of frontier",
+            lambda m: _mean(m.capability_gap()[m.layout.yard_sectors]),
+            f"US minus China effective capability (best firm, after denied inputs) over the sector "
+            f"frontier, mean over the small-yard sectors ({yard_names})",
+            headline=True,
+            aliases=("us_cn_gap_small_yard",),
+        ),
+        Outcome(
+            "gap_other",
+            "US–China capability gap, other sectors",
+            "share of frontier",
+            lambda m: _mean(m.capability_gap()[m.layout.other_sectors]),
+            "as gap_small_yard, mean over the other sectors",
+            aliases=("us_cn_gap_other",),
+        ),
+        Outcome(
+            "gap_controlled",
+            "US–China capability gap, controlled sectors",
+            "share of frontier",
+            lambda m: _mean(m.capability_gap()[_controlled(m)]),
+            "as gap_small_yard, mean over the sectors the US controls this quarter (0 when none)",
+        ),
+        Outcome(
+            "chips_share_US",
+            "US firms' share of world logic-chip sales",
+            "share",
+            lambda m: float(m.market.market_share[_chips(m), us]),
+            "US firms' sales over world sales of logic chips",
+            headline=True,
+            aliases=("us_share_logic_chips",),
+        ),
+        Outcome(
+            "chips_share_CN",
+            "Chinese firms' share of world logic-chip sales",
+            "share",
+            lambda m: float(m.market.market_share[_chips(m), cn]),
+            "Chinese firms' sales over world sales of logic chips",
+            aliases=("cn_share_logic_chips",),
+        ),
+        Outcome(
+            "chips_share_allies",
+            "Allied firms' share of world logic-chip sales",
+            "share",
+            lambda m: float(m.market.market_share[_chips(m), m.world.allies].sum()),
+            "sum of the allies' shares of world logic-chip sales",
+            aliases=("allies_share_logic_chips",),
+        ),
+        Outcome(
+            "us_revenue",
+            "US firms' revenue, all sectors",
+            "US$ bn per year",
+            lambda m: float(m.market.revenue[:, us].sum()),
+            "sum over sectors of US firms' sales",
+        ),
+        Outcome(
+            "us_revenue_small_yard",
+            "US firms' revenue, small-yard sectors",
+            "US$ bn per year",
+            lambda m: float(m.market.revenue[m.layout.yard_sectors, us].sum()),
+            "sum over the small-yard sectors of US firms' sales",
+            headline=True,
+            fmt="{:.0f}",
+        ),
+        Outcome(
+            "us_revenue_controlled",
+            "US firms' revenue, controlled sectors",
+            "US$ bn per year",
+            lambda m: float(m.market.revenue[_controlled(m), us].sum()),
+            "sum over the sectors controlled this quarter of US firms' sales",
+        ),
+        Outcome(
+            "us_rd",
+            "US firms' R&D, all sectors",
+            "US$ bn per year",
+            lambda m: float(_rd(m)[:, us].sum()),
+            "sum over sectors of US firms' R&D (subsidies included)",
+        ),
+        Outcome(
+            "us_rd_small_yard",
+            "US firms' R&D, small-yard sectors",
+            "US$ bn per year",
+            lambda m: float(_rd(m)[m.layout.yard_sectors, us].sum()),
+            "sum over the small-yard sectors of US firms' R&D",
+            headline=True,
+            fmt="{:.0f}",
+        ),
+        Outcome(
+            "us_rd_controlled",
+            "US firms' R&D, controlled sectors",
+            "US$ bn per year",
+            lambda m: float(_rd(m)[_controlled(m), us].sum()),
+            "sum over the sectors controlled this quarter of US firms' R&D",
+        ),
+        Outcome(
+            "us_exports_to_cn",
+            "Sales of US firms to Chinese buyers",
+            "US$ bn per year",
+            lambda m: float(m.market.bilateral[:, us, cn].sum()),
+            "sum over sectors",
+        ),
+        Outcome(
+            "us_imports_from_cn",
+            "Sales of Chinese firms to US buyers",
+            "US$ bn per year",
+            lambda m: float(m.market.bilateral[:, cn, us].sum()),
+            "sum over sectors",
+        ),
+        Outcome(
+            "us_cn_sales",
+            "US–China sales, both ways",
+            "US$ bn per year",
+            lambda m: float(m.market.bilateral[:, us, cn].sum() + m.market.bilateral[:, cn, us].sum()),
+            "sales of US firms to Chinese buyers plus sales of Chinese firms to US buyers",
+            headline=True,
+            fmt="{:.0f}",
+        ),
+        Outcome(
+            "cn_self_sufficiency",
+            "China's self-sufficiency, all sectors",
+            "share of demand",
+            lambda m: _china_self_sufficiency(m),
+            "share of China's demand met by Chinese firms, weighted by China's 2018 demand",
+            headline=True,
+        ),
+        Outcome(
+            "cn_self_sufficiency_small_yard",
+            "China's self-sufficiency, small-yard sectors",
+            "share of demand",
+            lambda m: _china_self_sufficiency(m, m.layout.yard_sectors),
+            "as cn_self_sufficiency, over the small-yard sectors",
+        ),
+        Outcome(
+            "cn_self_sufficiency_controlled",
+            "China's self-sufficiency, controlled sectors",
+            "share of demand",
+            lambda m: _china_self_sufficiency(m, _controlled(m)),
+            "as cn_self_sufficiency, over the sectors controlled this quarter (0 when none)",
+        ),
+        Outcome(
+            "compliance_small_yard",
+            "Allies' compliance, small-yard sectors",
+            "share",
+            lambda m: _mean(m.relations.compliance[m.layout.ally_yard]),
+            "mean over the allies and the small-yard sectors of how far they apply US controls",
+            headline=True,
+            aliases=("ally_compliance_small_yard", "compliance_mean", "ally_compliance"),
+        ),
+        Outcome(
+            "compliance_controlled",
+            "Allies' compliance, controlled sectors",
+            "share",
+            lambda m: _mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
+            "as compliance_small_yard, over the sectors controlled this quarter (0 when none)",
+        ),
     ]
     for a in world.allies:
         code = world.countries[a]
-        items.append(Outcome(
-            f"compliance_{code}", f"Compliance with US controls, {world.country_labels.get(code, code)}", "share",
-            lambda m, a=a: _mean(m.relations.compliance[a, m.layout.yard_sectors]),
-            f"mean over the small-yard sectors of how far {code} applies US controls"))
+        items.append(
+            Outcome(
+                f"compliance_{code}",
+                f"Compliance with US controls, {world.country_labels.get(code, code)}",
+                "share",
+                lambda m, a=a: _mean(m.relations.compliance[a, m.layout.yard_sectors]),
+                f"mean over the small-yard sectors of how far {code} applies US controls",
+            )
+        )
     for code, label in (("US", "United States"), ("CN", "China")):
-        items.append(Outcome(
-            f"welfare_{code}", f"Consumers' welfare, {label}", "index (2018 = 100)",
-            lambda m, i=world.country_index(code): float(m.market.welfare[i]),
-            "quality-adjusted consumer surplus of the country's buyers, 100 x exp(surplus in log-price "
-            "units), weighted by 2018 spending", headline=True, fmt="{:.1f}"))
+        i = world.country_index(code)
+        items.append(
+            Outcome(
+                f"welfare_{code}",
+                f"Consumers' welfare, {label}",
+                "index (2018 = 100)",
+                lambda m, i=i: float(m.market.welfare[i]),
+                "quality-adjusted consumer surplus of the country's buyers, 100 x exp(surplus in log-price "
+                "units), weighted by 2018 spending",
+                headline=True,
+                fmt="{:.1f}",
+            )
+        )
     items += [
-        Outcome("welfare_THIRD", "Consumers' welfare, third countries", "index (2018 = 100)",
-                lambda m: float(m.market.welfare_groups["THIRD"]),
-                "as welfare_US, over the buyers of India, Vietnam/ASEAN and the rest of the world",
-                headline=True, fmt="{:.1f}"),
-        Outcome("welfare_WORLD", "Consumers' welfare, world", "index (2018 = 100)",
-                lambda m: float(m.market.welfare_groups["WORLD"]), "as welfare_US, over all buyers",
-                headline=True, fmt="{:.1f}", aliases=("welfare_world",)),
-        Outcome("trust", "US–China trust", "index 0–1", lambda m: float(m.relations.trust),
-                "the co-opetition trust state (M10)", headline=True),
-        Outcome("collaboration_mean", "US–China research collaboration", "index (2018 = 1)",
-                lambda m: float(m.relations.collaboration.mean()), "mean over sectors (M9)"),
-        Outcome("countermeasures", "China's counter-measures", "index 0–1",
-                lambda m: float(m.relations.countermeasures), "intensity of China's retaliation (M12)"),
-        Outcome("political_shocks", "Political shocks so far", "count", lambda m: float(m.relations.shocks),
-                "number of shocks to trust since step 0 (M10)", fmt="{:.0f}"),
+        Outcome(
+            "welfare_THIRD",
+            "Consumers' welfare, third countries",
+            "index (2018 = 100)",
+            lambda m: float(m.market.welfare_groups["THIRD"]),
+            "as welfare_US, over the buyers of India, Vietnam/ASEAN and the rest of the world",
+            headline=True,
+            fmt="{:.1f}",
+        ),
+        Outcome(
+            "welfare_WORLD",
+            "Consumers' welfare, world",
+            "index (2018 = 100)",
+            lambda m: float(m.market.welfare_groups["WORLD"]),
+            "as welfare_US, over all buyers",
+            headline=True,
+            fmt="{:.1f}",
+            aliases=("welfare_world",),
+        ),
+        Outcome(
+            "trust",
+            "US–China trust",
+            "index 0–1",
+            lambda m: float(m.relations.trust),
+            "the co-opetition trust state (M10)",
+            headline=True,
+        ),
+        Outcome(
+            "collaboration_mean",
+            "US–China research collaboration",
+            "index (2018 = 1)",
+            lambda m: float(m.relations.collaboration.mean()),
+            "mean over sectors (M9)",
+        ),
+        Outcome(
+            "countermeasures",
+            "China's counter-measures",
+            "index 0–1",
+            lambda m: float(m.relations.countermeasures),
+            "intensity of China's retaliation (M12)",
+        ),
+        Outcome(
+            "political_shocks",
+            "Political shocks so far",
+            "count",
+            lambda m: float(m.relations.shocks),
+            "number of shocks to trust since step 0 (M10)",
+            fmt="{:.0f}",
+        ),
         # ------------------------------------------------------------ whole-run measures
-        Outcome("compliance_lag", "Allies' compliance lag", "years",
-                lambda m: (_mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
-                           float(m.policy.active and m.params.policy.ally_pressure > 0)),
-                "years from the first quarter of US pressure on allies until their compliance in the "
-                "controlled sectors reaches half of its final level (empty: no pressure or no compliance)",
-                summary=_compliance_lag, fmt="{:.2f}"),
+        Outcome(
+            "compliance_lag",
+            "Allies' compliance lag",
+            "years",
+            lambda m: (
+                _mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
+                float(m.policy.active and m.params.policy.ally_pressure > 0),
+            ),
+            "years from the first quarter of US pressure on allies until their compliance in the "
+            "controlled sectors reaches half of its final level (empty: no pressure or no compliance)",
+            summary=_compliance_lag,
+            fmt="{:.2f}",
+        ),
     ]
     for j, sector in enumerate(world.sectors):
-        items.append(Outcome(
-            f"ss50_{sector}", f"Year China's self-sufficiency passes 50 %: {world.sector_labels.get(sector, sector)}",
-            "year", lambda m, j=j: float(m.market.self_sufficiency[j, cn]),
-            "first year after the start in which Chinese firms meet half of China's demand in the sector "
-            "(empty: not by the end of the run)", summary=_first_year_at_half, fmt="{:.2f}"))
+        items.append(
+            Outcome(
+                f"ss50_{sector}",
+                f"Year China's self-sufficiency passes 50 %: {world.sector_labels.get(sector, sector)}",
+                "year",
+                lambda m, j=j: float(m.market.self_sufficiency[j, cn]),
+                "first year after the start in which Chinese firms meet half of China's demand in the sector "
+                "(empty: not by the end of the run)",
+                summary=_first_year_at_half,
+                fmt="{:.2f}",
+            )
+        )
     items += _replay_outcomes(world)
     registry = {o.name: o for o in items}
     assert len(registry) == len(items), "duplicate outcome names"
@@ -242,6 +400,7 @@ def _replay_outcomes(world: World) -> list[Outcome]:
     """The series the historical replay is compared on (``decouple validate``)."""
     from .mechanisms.market_barriers import made_in_china
     from .mechanisms.reshoring import production_by_location
+
     us, cn = world.country_index("US"), world.country_index("CN")
     has = set(world.sectors)
     s = world.sector_index
@@ -250,61 +409,152 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         return np.where(m.layout.is_us, m.firms.loc_home, 0.0)
 
     out = [
-        Outcome("us_made_sales_to_cn", "US-made technology sales to Chinese buyers", "US$ bn per year",
-                lambda m: float((_sales_to(m, cn) * made_in_us(m))[_tech_firms(m)].sum()),
-                "sales to Chinese buyers of what US firms make in the US, technology sectors (trade "
-                "statistics count goods by where they are made)", collected=False),
-        Outcome("cn_made_sales_to_us", "China-made technology sales to US buyers", "US$ bn per year",
-                lambda m: float((_sales_to(m, us) * made_in_china(m))[_tech_firms(m)].sum()),
-                "sales to US buyers of what is made in China (by any firm), technology sectors", collected=False),
-        Outcome("investment_cn_to_us", "Chinese investment into the US", "US$ bn per year",
-                lambda m: float(m.relations.investment_in_us), "the M2 flow", collected=False),
-        Outcome("investment_us_to_cn", "US investment into Chinese tech firms", "US$ bn per year",
-                lambda m: float(m.relations.investment_in_cn.sum()), "the M2 flow, sum over sectors", collected=False),
-        Outcome("us_share_tech", "US firms' share of world technology sales", "share",
-                lambda m: float(m.market.revenue[_tech_sectors(m), us].sum() / m.market.revenue[_tech_sectors(m)].sum()),
-                "over the technology sectors (all but basic research)", collected=False),
-        Outcome("cn_share_tech", "Chinese firms' share of world technology sales", "share",
-                lambda m: float(m.market.revenue[_tech_sectors(m), cn].sum() / m.market.revenue[_tech_sectors(m)].sum()),
-                "over the technology sectors (all but basic research)", collected=False),
+        Outcome(
+            "us_made_sales_to_cn",
+            "US-made technology sales to Chinese buyers",
+            "US$ bn per year",
+            lambda m: float((_sales_to(m, cn) * made_in_us(m))[_tech_firms(m)].sum()),
+            "sales to Chinese buyers of what US firms make in the US, technology sectors (trade "
+            "statistics count goods by where they are made)",
+            collected=False,
+        ),
+        Outcome(
+            "cn_made_sales_to_us",
+            "China-made technology sales to US buyers",
+            "US$ bn per year",
+            lambda m: float((_sales_to(m, us) * made_in_china(m))[_tech_firms(m)].sum()),
+            "sales to US buyers of what is made in China (by any firm), technology sectors",
+            collected=False,
+        ),
+        Outcome(
+            "investment_cn_to_us",
+            "Chinese investment into the US",
+            "US$ bn per year",
+            lambda m: float(m.relations.investment_in_us),
+            "the M2 flow",
+            collected=False,
+        ),
+        Outcome(
+            "investment_us_to_cn",
+            "US investment into Chinese tech firms",
+            "US$ bn per year",
+            lambda m: float(m.relations.investment_in_cn.sum()),
+            "the M2 flow, sum over sectors",
+            collected=False,
+        ),
+        Outcome(
+            "us_share_tech",
+            "US firms' share of world technology sales",
+            "share",
+            lambda m: float(m.market.revenue[_tech_sectors(m), us].sum() / m.market.revenue[_tech_sectors(m)].sum()),
+            "over the technology sectors (all but basic research)",
+            collected=False,
+        ),
+        Outcome(
+            "cn_share_tech",
+            "Chinese firms' share of world technology sales",
+            "share",
+            lambda m: float(m.market.revenue[_tech_sectors(m), cn].sum() / m.market.revenue[_tech_sectors(m)].sum()),
+            "over the technology sectors (all but basic research)",
+            collected=False,
+        ),
     ]
     if "telecom" in has and "ai_compute" in has:
         ict = (s("telecom"), s("ai_compute"))
-        out.append(Outcome(
-            "cn_made_ict_sales_to_us", "China-made telecom and AI/IT sales to US buyers", "US$ bn per year",
-            lambda m: float((_sales_to(m, us) * made_in_china(m))[np.isin(m.firms.sector, ict)].sum()),
-            "as cn_made_sales_to_us, telecom and AI compute only", collected=False))
+        out.append(
+            Outcome(
+                "cn_made_ict_sales_to_us",
+                "China-made telecom and AI/IT sales to US buyers",
+                "US$ bn per year",
+                lambda m: float((_sales_to(m, us) * made_in_china(m))[np.isin(m.firms.sector, ict)].sum()),
+                "as cn_made_sales_to_us, telecom and AI compute only",
+                collected=False,
+            )
+        )
     if "basic_research" in has:
-        out.append(Outcome("collaboration_basic_research", "US–China research collaboration, basic research",
-                           "index (2018 = 1)", lambda m, j=s("basic_research"): float(m.relations.collaboration[j]),
-                           "the M9 collaboration index of basic research", collected=False))
+        basic = s("basic_research")
+        out.append(
+            Outcome(
+                "collaboration_basic_research",
+                "US–China research collaboration, basic research",
+                "index (2018 = 1)",
+                lambda m, j=basic: float(m.relations.collaboration[j]),
+                "the M9 collaboration index of basic research",
+                collected=False,
+            )
+        )
     for sector in ("telecom", "solar_pv", "batteries"):
         if sector in has:
-            out.append(Outcome(f"cn_share_{sector}", f"Chinese firms' share of world sales: {world.sector_labels.get(sector, sector)}",
-                               "share", lambda m, j=s(sector): float(m.market.market_share[j, cn]),
-                               "Chinese firms' sales over world sales of the sector", collected=False))
+            j = s(sector)
+            out.append(
+                Outcome(
+                    f"cn_share_{sector}",
+                    f"Chinese firms' share of world sales: {world.sector_labels.get(sector, sector)}",
+                    "share",
+                    lambda m, j=j: float(m.market.market_share[j, cn]),
+                    "Chinese firms' sales over world sales of the sector",
+                    collected=False,
+                )
+            )
     if "solar_pv" in has:
-        out.append(Outcome("us_self_sufficiency_solar_pv", "US self-sufficiency in solar PV", "share of demand",
-                           lambda m, j=s("solar_pv"): float(m.market.self_sufficiency[j, us]),
-                           "share of US demand for PV met by US firms", collected=False))
+        pv = s("solar_pv")
+        out.append(
+            Outcome(
+                "us_self_sufficiency_solar_pv",
+                "US self-sufficiency in solar PV",
+                "share of demand",
+                lambda m, j=pv: float(m.market.self_sufficiency[j, us]),
+                "share of US demand for PV met by US firms",
+                collected=False,
+            )
+        )
     if "chip_tools" in has:
+        tools = s("chip_tools")
         for code in ("NL", "JP"):
-            out.append(Outcome(f"compliance_{code}_chip_tools", f"Compliance with US chip-tool controls, {code}",
-                               "share", lambda m, a=world.country_index(code), j=s("chip_tools"):
-                               float(m.relations.compliance[a, j]), "the M5 compliance in chip tools", collected=False))
+            a = world.country_index(code)
+            out.append(
+                Outcome(
+                    f"compliance_{code}_chip_tools",
+                    f"Compliance with US chip-tool controls, {code}",
+                    "share",
+                    lambda m, a=a, j=tools: float(m.relations.compliance[a, j]),
+                    "the M5 compliance in chip tools",
+                    collected=False,
+                )
+            )
     if "logic_chips" in has:
-        out.append(Outcome("us_chip_production_share", "US share of world logic-chip production", "share",
-                           lambda m, j=s("logic_chips"): float(production_by_location(m)[j, us] / production_by_location(m)[j].sum()),
-                           "output made in the US (by any firm) over world output of logic chips", collected=False))
+        chips = s("logic_chips")
+        out.append(
+            Outcome(
+                "us_chip_production_share",
+                "US share of world logic-chip production",
+                "share",
+                lambda m, j=chips: float(production_by_location(m)[j, us] / production_by_location(m)[j].sum()),
+                "output made in the US (by any firm) over world output of logic chips",
+                collected=False,
+            )
+        )
     if "smartphones" in has:
+        phones, india = s("smartphones"), world.country_index("IN")
         out += [
-            Outcome("phone_leader_share", "World share of the largest Chinese phone maker", "share",
-                    lambda m, j=s("smartphones"): float(m.firms.revenue[_phone_leader(m)]
-                                                       / m.firms.revenue[m.firms.sector == j].sum()),
-                    "sales of the Chinese phone maker largest at step 0 over world phone sales", collected=False),
-            Outcome("india_phone_production", "Smartphone production in India", "US$ bn per year",
-                    lambda m, j=s("smartphones"): float(production_by_location(m)[j, world.country_index("IN")]),
-                    "output made in India (by any firm) of smartphones", collected=False),
+            Outcome(
+                "phone_leader_share",
+                "World share of the largest Chinese phone maker",
+                "share",
+                lambda m, j=phones: float(
+                    m.firms.revenue[_phone_leader(m)] / m.firms.revenue[m.firms.sector == j].sum()
+                ),
+                "sales of the Chinese phone maker largest at step 0 over world phone sales",
+                collected=False,
+            ),
+            Outcome(
+                "india_phone_production",
+                "Smartphone production in India",
+                "US$ bn per year",
+                lambda m, j=phones: float(production_by_location(m)[j, india]),
+                "output made in India (by any firm) of smartphones",
+                collected=False,
+            ),
         ]
     return out
 
@@ -354,8 +604,10 @@ def resolve(name: str, world: World | None = None) -> Outcome:
         if name in outcome.aliases:
             return outcome
     from .errors import ConfigError
-    raise ConfigError(f"unknown outcome '{name}'{suggest(name, list(reg))}; "
-                      f"`decouple outcomes` lists them: {', '.join(reg)}")
+
+    raise ConfigError(
+        f"unknown outcome '{name}'{suggest(name, list(reg))}; `decouple outcomes` lists them: {', '.join(reg)}"
+    )
 
 
 def values(model: DecouplingModel, names=None) -> dict[str, float]:

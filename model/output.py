@@ -16,10 +16,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,8 +28,14 @@ from .errors import DecoupleError
 #: marks a folder as a results folder of this project (its content: what wrote it)
 MARKER = ".decouple"
 #: files a results folder of an earlier version may hold (recognised as ours without the marker)
-RESULT_FILES = {"timeseries.csv", "timeseries.parquet", "summary.json", "indicators.csv", "validation.csv",
-                "validation.md"}
+RESULT_FILES = {
+    "timeseries.csv",
+    "timeseries.parquet",
+    "summary.json",
+    "indicators.csv",
+    "validation.csv",
+    "validation.md",
+}
 
 FLOAT_FORMAT = "%.10g"
 
@@ -101,7 +106,10 @@ def read_timeseries(folder: Path) -> pd.DataFrame:
         return pd.read_parquet(folder / "timeseries.parquet")
     if (folder / "timeseries.csv").is_file():
         return pd.read_csv(folder / "timeseries.csv")
-    raise FileNotFoundError(f"{folder}: no timeseries.parquet or timeseries.csv; is this a results folder of `decouple run` or `decouple compare`?")
+    raise FileNotFoundError(
+        f"{folder}: no timeseries.parquet or timeseries.csv; is this a results folder of `decouple run` "
+        "or `decouple compare`?"
+    )
 
 
 class OutputError(DecoupleError):
@@ -121,15 +129,18 @@ def prepare_folder(folder: Path, what: str = "--out") -> Path:
     if str(folder) in ("", "."):
         folder = Path.cwd()
     if any(len(part.encode()) > 255 for part in folder.parts) or len(str(folder.absolute()).encode()) > 4000:
-        raise OutputError(f"{what} {str(folder)[:80]}...: the name is too long for the file system "
-                          "(at most 255 bytes a folder name); choose a shorter one")
+        raise OutputError(
+            f"{what} {str(folder)[:80]}...: the name is too long for the file system "
+            "(at most 255 bytes a folder name); choose a shorter one"
+        )
     try:
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
         for parent in folder.parents:
             if parent.exists() and not parent.is_dir():
-                raise OutputError(f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the "
-                                  "results")
+                raise OutputError(
+                    f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the results"
+                )
         folder.parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=folder.parent)
         os.rmdir(probe)
@@ -156,8 +167,9 @@ def _foreign_entries(folder: Path) -> list[str]:
     """Entries of ``folder`` that a results folder of this project would not hold."""
     if not folder.is_dir() or (folder / MARKER).is_file():
         return []
-    return sorted(p.name for p in folder.iterdir()
-                  if not (p.is_file() and (p.name in RESULT_FILES or p.suffix == ".png")))
+    return sorted(
+        p.name for p in folder.iterdir() if not (p.is_file() and (p.name in RESULT_FILES or p.suffix == ".png"))
+    )
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -210,8 +222,10 @@ def result_folder(folder: Path, kind: str, what: str = "--out") -> Iterator[Path
     foreign = _foreign_entries(folder)
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise OutputError(f"{what} {folder}: holds files that decouple did not write ({shown}); choose another "
-                          "folder or empty it (nothing was changed)")
+        raise OutputError(
+            f"{what} {folder}: holds files that decouple did not write ({shown}); choose another "
+            "folder or empty it (nothing was changed)"
+        )
     _clean_leftovers(folder)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -228,9 +242,11 @@ def result_folder(folder: Path, kind: str, what: str = "--out") -> Iterator[Path
             os.rename(tmp, folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"cannot write the results to {folder}: {_problem(exc)}"
-                          + (f" ({exc.filename})" if exc.filename else "")
-                          + f"; {folder} was left as it was") from None
+        raise OutputError(
+            f"cannot write the results to {folder}: {_problem(exc)}"
+            + (f" ({exc.filename})" if exc.filename else "")
+            + f"; {folder} was left as it was"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -13,8 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import outcomes  # noqa: E402
 from .errors import DecoupleError  # noqa: E402
@@ -32,8 +32,16 @@ EXTRA_COLOURS = ["#56B4E9", "#CC79A7", "#F0E442", "#999999"]
 #: Countries and groups where one figure shows several (Paul Tol's "muted" palette, kept apart
 #: from the scenario colours above so that a colour never means both a scenario and a country).
 COUNTRY_COLOURS = {
-    "US": "#332288", "CN": "#882255", "JP": "#CC6677", "NL": "#88CCEE", "KR": "#117733",
-    "TW": "#AA4499", "EU": "#DDCC77", "allies": "#44AA99", "THIRD": "#999933", "WORLD": "#555555",
+    "US": "#332288",
+    "CN": "#882255",
+    "JP": "#CC6677",
+    "NL": "#88CCEE",
+    "KR": "#117733",
+    "TW": "#AA4499",
+    "EU": "#DDCC77",
+    "allies": "#44AA99",
+    "THIRD": "#999933",
+    "WORLD": "#555555",
 }
 SCENARIO_LABELS = {
     "baseline": "Open baseline",
@@ -43,9 +51,18 @@ SCENARIO_LABELS = {
     "historical": "Historical replay",
 }
 STYLE = {
-    "font.size": 15, "axes.titlesize": 16, "axes.labelsize": 15, "legend.fontsize": 13,
-    "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 2.6, "axes.grid": True,
-    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+    "font.size": 15,
+    "axes.titlesize": 16,
+    "axes.labelsize": 15,
+    "legend.fontsize": 13,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "lines.linewidth": 2.6,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
 }
 
 
@@ -60,8 +77,14 @@ def label(scenario: str) -> str:
     return SCENARIO_LABELS.get(scenario, scenario.replace("_", " "))
 
 
-def draw(ax, table: pd.DataFrame, indicator: str, series: pd.Series | None = None, title: str | None = None,
-         ylabel: str | None = None) -> None:
+def draw(
+    ax,
+    table: pd.DataFrame,
+    indicator: str,
+    series: pd.Series | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> None:
     """Seed-mean line with a 10–90 % band per scenario."""
     data = table if series is None else series.rename(indicator).to_frame()
     order = list(dict.fromkeys(table.index.get_level_values("scenario")))
@@ -89,8 +112,7 @@ def _save(fig, path: Path) -> Path:
 
 def _legend(fig, ax) -> None:
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
-               bbox_to_anchor=(0.5, -0.04))
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.04))
 
 
 def _welfare_series(table: pd.DataFrame, code: str) -> tuple[pd.Series | None, str]:
@@ -104,42 +126,92 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
     """(file name, [(indicator, series, title, ylabel), ...]) for each figure."""
     welfare = {code: _welfare_series(table, code) for code in ("US", "CN", "THIRD")}
     return [
-        ("capability_gap.png", [
-            ("gap_small_yard", None, "Small-yard sectors (chips, tools, AI, quantum)", "US minus China, share of frontier"),
-            ("gap_other", None, "Other sectors", "US minus China, share of frontier")]),
-        ("chip_market_shares.png", [
-            ("chips_share_US", None, "US firms", "share of world logic-chip sales"),
-            ("chips_share_CN", None, "Chinese firms", "share of world logic-chip sales"),
-            ("chips_share_allies", None, "Allied firms (JP, NL, KR, TW, EU)", "share of world logic-chip sales")]),
-        ("us_firms.png", [
-            ("us_revenue_small_yard", None, "US firms' revenue, small-yard sectors", "US$ bn per year"),
-            ("us_rd_small_yard", None, "US firms' R&D, small-yard sectors", "US$ bn per year")]),
-        ("china_self_sufficiency.png", [
-            ("cn_self_sufficiency_small_yard", None, "Small-yard sectors", "share of China's demand met at home"),
-            ("cn_self_sufficiency", None, "All sectors", "share of China's demand met at home")]),
-        ("ally_compliance.png", [
-            (f"compliance_{a}", None, name, "compliance with US controls (0-1)")
-            for a, name in (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
-            if f"compliance_{a}" in table.columns]),
-        ("welfare.png", [
-            ("welfare_US", welfare["US"][0], "United States", welfare["US"][1]),
-            ("welfare_CN", welfare["CN"][0], "China", welfare["CN"][1]),
-            ("welfare_THIRD", welfare["THIRD"][0], "Third countries (IN, VN, ROW)", welfare["THIRD"][1])]),
+        (
+            "capability_gap.png",
+            [
+                (
+                    "gap_small_yard",
+                    None,
+                    "Small-yard sectors (chips, tools, AI, quantum)",
+                    "US minus China, share of frontier",
+                ),
+                ("gap_other", None, "Other sectors", "US minus China, share of frontier"),
+            ],
+        ),
+        (
+            "chip_market_shares.png",
+            [
+                ("chips_share_US", None, "US firms", "share of world logic-chip sales"),
+                ("chips_share_CN", None, "Chinese firms", "share of world logic-chip sales"),
+                ("chips_share_allies", None, "Allied firms (JP, NL, KR, TW, EU)", "share of world logic-chip sales"),
+            ],
+        ),
+        (
+            "us_firms.png",
+            [
+                ("us_revenue_small_yard", None, "US firms' revenue, small-yard sectors", "US$ bn per year"),
+                ("us_rd_small_yard", None, "US firms' R&D, small-yard sectors", "US$ bn per year"),
+            ],
+        ),
+        (
+            "china_self_sufficiency.png",
+            [
+                ("cn_self_sufficiency_small_yard", None, "Small-yard sectors", "share of China's demand met at home"),
+                ("cn_self_sufficiency", None, "All sectors", "share of China's demand met at home"),
+            ],
+        ),
+        (
+            "ally_compliance.png",
+            [
+                (f"compliance_{a}", None, name, "compliance with US controls (0-1)")
+                for a, name in (
+                    ("JP", "Japan"),
+                    ("NL", "Netherlands"),
+                    ("KR", "South Korea"),
+                    ("TW", "Taiwan"),
+                    ("EU", "EU"),
+                )
+                if f"compliance_{a}" in table.columns
+            ],
+        ),
+        (
+            "welfare.png",
+            [
+                ("welfare_US", welfare["US"][0], "United States", welfare["US"][1]),
+                ("welfare_CN", welfare["CN"][0], "China", welfare["CN"][1]),
+                ("welfare_THIRD", welfare["THIRD"][0], "Third countries (IN, VN, ROW)", welfare["THIRD"][1]),
+            ],
+        ),
     ]
 
 
 #: outcomes every comparison figure needs (the allies' own compliance panels are drawn where present)
-NEEDED = ("gap_small_yard", "gap_other", "chips_share_US", "chips_share_CN", "chips_share_allies",
-          "us_revenue_small_yard", "us_rd_small_yard", "cn_self_sufficiency_small_yard", "cn_self_sufficiency",
-          "compliance_small_yard", "welfare_US", "welfare_CN", "welfare_THIRD", "welfare_WORLD")
+NEEDED = (
+    "gap_small_yard",
+    "gap_other",
+    "chips_share_US",
+    "chips_share_CN",
+    "chips_share_allies",
+    "us_revenue_small_yard",
+    "us_rd_small_yard",
+    "cn_self_sufficiency_small_yard",
+    "cn_self_sufficiency",
+    "compliance_small_yard",
+    "welfare_US",
+    "welfare_CN",
+    "welfare_THIRD",
+    "welfare_WORLD",
+)
 
 
 def check_columns(table: pd.DataFrame, origin: object) -> None:
     """A clear error when an outcome table lacks what the figures draw, or holds no rows."""
     missing = [name for name in NEEDED if name not in table.columns]
     if missing:
-        raise DecoupleError(f"{origin}: has no column(s) {', '.join(missing)}; the figures draw them. Run the "
-                            "command again to rewrite the table")
+        raise DecoupleError(
+            f"{origin}: has no column(s) {', '.join(missing)}; the figures draw them. Run the "
+            "command again to rewrite the table"
+        )
     if table.empty:
         raise DecoupleError(f"{origin}: holds no rows to draw")
 

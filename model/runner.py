@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import mesa
 import numpy as np
@@ -43,10 +43,16 @@ def git_commit() -> str | None:
     """The project's git commit (with '-dirty' when the work tree has changes), if known."""
     root = project_root()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return commit + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -100,13 +106,16 @@ def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()
     ``path=value`` strings (the command line's ``--set``)."""
     started = time.perf_counter()
     world = load_world()
-    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, tuple(overrides), sectors=world.sectors)
+    spec = (
+        scenario if isinstance(scenario, Scenario) else load_scenario(scenario, tuple(overrides), sectors=world.sectors)
+    )
     model = DecouplingModel(spec, seed=seed, world=world).run()
     frame = model.table.frame(spec.name, seed)
     prov = provenance(spec, seed)
     prov["wall_time_seconds"] = round(time.perf_counter() - started, 3)
-    prov["created_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    prov["created_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     prov["firms"] = model.firms.n
     changes = [{"step": s, "year": y, "path": p, "value": v, "origin": o} for s, y, p, v, o in model.changes]
-    return RunResult(spec.name, seed, frame, indicator_table(model, spec.name, seed), outcomes.values(model),
-                     prov, changes)
+    return RunResult(
+        spec.name, seed, frame, indicator_table(model, spec.name, seed), outcomes.values(model), prov, changes
+    )

@@ -168,8 +168,11 @@ def layout_of(world: World, firms, groups: Groups) -> dict:
     firm_role = w.role[f.country]
     firm_in_sc = f.sector * C + f.country
     cn_cells = np.arange(S) * C + cn  # firms are stored by sector, then country (see Groups)
-    china_blocks = list(zip(np.searchsorted(firm_in_sc, cn_cells).tolist(),
-                            np.searchsorted(firm_in_sc, cn_cells, side="right").tolist()))
+    china_blocks = list(
+        zip(
+            np.searchsorted(firm_in_sc, cn_cells).tolist(), np.searchsorted(firm_in_sc, cn_cells, side="right").tolist()
+        )
+    )
     yard = np.flatnonzero(w.small_yard)
     demand0 = w.market_size[:, None] * w.demand_share  # (S, C) US$ bn/yr
     totals = demand0.sum(0, keepdims=True)
@@ -182,26 +185,50 @@ def layout_of(world: World, firms, groups: Groups) -> dict:
     cp_sector = np.array([cp.sector for cp in cps], dtype=int)
     of_firm = (f.sector[:, None] == cp_sector[None, :]).astype(float)
     return dict(
-        us=us, cn=cn, n_segments=C + 1, listed_segment=C, segment_country=np.append(np.arange(C), cn),
-        abroad_segments=abroad, diagonal=np.arange(C), is_cn=is_cn, is_us=is_us, is_foreign=~is_cn & ~is_us,
+        us=us,
+        cn=cn,
+        n_segments=C + 1,
+        listed_segment=C,
+        segment_country=np.append(np.arange(C), cn),
+        abroad_segments=abroad,
+        diagonal=np.arange(C),
+        is_cn=is_cn,
+        is_us=is_us,
+        is_foreign=~is_cn & ~is_us,
         firm_is={role: firm_role == role for role in ("controller", "ally", "third", "target")},
         country_is={role: w.role == role for role in ("controller", "ally", "third", "target")},
-        china_rows=np.flatnonzero(is_cn), china_blocks=china_blocks, firm_in_sc=firm_in_sc,
-        firm_in_cs=f.country * S + f.sector, firm_count=groups.country_sum(np.ones(f.n)),
-        quality_sensitivity=w.quality_sensitivity[f.sector], price_sensitivity=w.price_sensitivity[f.sector],
-        yard_sectors=yard, other_sectors=np.flatnonzero(~w.small_yard), ally_yard=np.ix_(w.allies, yard),
-        demand0=demand0, cn_demand0=cn_demand0, cn_demand0_total=cn_demand0.sum(),
-        china_demand_weights=demand0[:, cn] / demand0[:, cn].sum(), world_rd0=w.rd_intensity * w.market_size,
+        china_rows=np.flatnonzero(is_cn),
+        china_blocks=china_blocks,
+        firm_in_sc=firm_in_sc,
+        firm_in_cs=f.country * S + f.sector,
+        firm_count=groups.country_sum(np.ones(f.n)),
+        quality_sensitivity=w.quality_sensitivity[f.sector],
+        price_sensitivity=w.price_sensitivity[f.sector],
+        yard_sectors=yard,
+        other_sectors=np.flatnonzero(~w.small_yard),
+        ally_yard=np.ix_(w.allies, yard),
+        demand0=demand0,
+        cn_demand0=cn_demand0,
+        cn_demand0_total=cn_demand0.sum(),
+        china_demand_weights=demand0[:, cn] / demand0[:, cn].sum(),
+        world_rd0=w.rd_intensity * w.market_size,
         reshoring_weights=groups.country_sum(f.revenue)[:, us],
         welfare_weights=np.divide(demand0, totals, out=np.zeros_like(demand0), where=totals > 0),
-        welfare_group_weights=[(name, idx, demand0[:, idx], max(demand0[:, idx].sum(), 1e-12))
-                               for name, idx in (("THIRD", w.third), ("WORLD", np.arange(C)))],
+        welfare_group_weights=[
+            (name, idx, demand0[:, idx], max(demand0[:, idx].sum(), 1e-12))
+            for name, idx in (("THIRD", w.third), ("WORLD", np.arange(C)))
+        ],
         world_cumulative0=world_cumulative0,
         cumulative_share0=np.where(national0 > 0, national0 / world_cumulative0[:, None], 1.0),
         chokepoints=Chokepoints(
             holders=np.array([cp.holders for cp in cps]).reshape(len(cps), C),
-            governed_by=np.array([cp.governed_by for cp in cps], dtype=int), sector=cp_sector,
-            difficulty=difficulty, ease=1.0 - difficulty, weight=weight, weight_of_firm=of_firm * weight[None, :]),
+            governed_by=np.array([cp.governed_by for cp in cps], dtype=int),
+            sector=cp_sector,
+            difficulty=difficulty,
+            ease=1.0 - difficulty,
+            weight=weight,
+            weight_of_firm=of_firm * weight[None, :],
+        ),
     )
 
 
@@ -212,6 +239,7 @@ def starting_market_weights(world: World, market: Market, cn: int) -> dict:
     return dict(
         self_sufficiency0=self_sufficiency0,
         china_priority=world.competitiveness * (1.0 - self_sufficiency0[:, cn]),
-        china_export_share0=np.divide(cn_sales - market.bilateral[:, cn, cn], cn_sales,
-                                      out=np.zeros(world.n_sectors), where=cn_sales > 0),
+        china_export_share0=np.divide(
+            cn_sales - market.bilateral[:, cn, cn], cn_sales, out=np.zeros(world.n_sectors), where=cn_sales > 0
+        ),
     )

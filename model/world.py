@@ -21,14 +21,34 @@ COUNTRIES: tuple[str, ...] = ("US", "CN", "JP", "NL", "KR", "TW", "EU", "IN", "V
 ROLES = ("controller", "target", "ally", "third")
 
 SECTOR_SCALARS = (
-    "benefit", "political_risk", "competitiveness", "public_good", "market_size",
-    "demand_growth", "rd_intensity", "innovation_rate", "catch_up_rate", "catch_up_difficulty",
-    "quality_sensitivity", "price_sensitivity", "switching_rate", "learning_rate",
-    "talent_dependence", "material_dependence", "offshore_in_cn",
+    "benefit",
+    "political_risk",
+    "competitiveness",
+    "public_good",
+    "market_size",
+    "demand_growth",
+    "rd_intensity",
+    "innovation_rate",
+    "catch_up_rate",
+    "catch_up_difficulty",
+    "quality_sensitivity",
+    "price_sensitivity",
+    "switching_rate",
+    "learning_rate",
+    "talent_dependence",
+    "material_dependence",
+    "offshore_in_cn",
 )
 UNIT_INTERVAL = {
-    "benefit", "political_risk", "competitiveness", "public_good", "catch_up_difficulty",
-    "switching_rate", "talent_dependence", "material_dependence", "offshore_in_cn",
+    "benefit",
+    "political_risk",
+    "competitiveness",
+    "public_good",
+    "catch_up_difficulty",
+    "switching_rate",
+    "talent_dependence",
+    "material_dependence",
+    "offshore_in_cn",
 }
 SECTOR_BY_COUNTRY = ("demand_share", "market_share", "capability", "us_content")
 CHOKEPOINT_KEYS = ("input", "holders", "weight", "difficulty", "governed_by", "source")
@@ -110,11 +130,13 @@ def _entry(file: Path, where: str, table: dict, key: str):
     if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
         raise EvidenceError(
             f"{file}: [{where}] key '{key}' = {entry!r}; expected a table "
-            "{ value = ..., source = \"...\" } that names where the value comes from"
+            '{ value = ..., source = "..." } that names where the value comes from'
         )
     source = entry["source"]
     if not isinstance(source, str) or not source.strip():
-        raise EvidenceError(f"{file}: [{where}] key '{key}' has an empty source; cite a seed section or write 'assumption: <reason>'")
+        raise EvidenceError(
+            f"{file}: [{where}] key '{key}' has an empty source; cite a seed section or write 'assumption: <reason>'"
+        )
     return entry["value"], source
 
 
@@ -124,7 +146,9 @@ def _by_country(file: Path, where: str, key: str, value, *, total: float | None)
     out = np.zeros(len(COUNTRIES))
     for code, v in value.items():
         if code not in COUNTRIES:
-            raise EvidenceError(f"{file}: [{where}] key '{key}' has unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+            raise EvidenceError(
+                f"{file}: [{where}] key '{key}' has unknown country '{code}'; allowed: {', '.join(COUNTRIES)}"
+            )
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= v <= 1.0:
             raise EvidenceError(f"{file}: [{where}] key '{key}.{code}' = {v!r}; allowed: a number from 0 to 1")
         out[COUNTRIES.index(code)] = float(v)
@@ -138,25 +162,40 @@ def load_world(folder: Path | None = None) -> World:
     folder = Path(folder) if folder is not None else evidence_dir()
     sectors_file, countries_file = folder / "sectors.toml", folder / "countries.toml"
     from .config import read_toml
+
     sector_tables = read_toml(sectors_file, EvidenceError)
     country_tables = read_toml(countries_file, EvidenceError)
     return build_world(sector_tables, country_tables, sectors_file, countries_file)
 
 
-def build_world(sector_tables: dict, country_tables: dict,
-                sectors_file: Path = Path("sectors.toml"),
-                countries_file: Path = Path("countries.toml")) -> World:
+def build_world(
+    sector_tables: dict,
+    country_tables: dict,
+    sectors_file: Path = Path("sectors.toml"),
+    countries_file: Path = Path("countries.toml"),
+) -> World:
     """Build a :class:`World` from parsed tables (tests use this for small hand-made worlds)."""
     sources: dict[str, str] = {}
     C = len(COUNTRIES)
     missing = [c for c in COUNTRIES if c not in country_tables]
     unknown = [c for c in country_tables if c not in COUNTRIES]
     if missing or unknown:
-        raise EvidenceError(f"{countries_file}: countries must be exactly {', '.join(COUNTRIES)} "
-                        f"(missing: {missing or 'none'}; unknown: {unknown or 'none'})")
+        raise EvidenceError(
+            f"{countries_file}: countries must be exactly {', '.join(COUNTRIES)} "
+            f"(missing: {missing or 'none'}; unknown: {unknown or 'none'})"
+        )
     role = np.empty(C, dtype=object)
-    traits = {k: np.zeros(C) for k in ("security_dependence", "trust_in_us_continuity", "autonomy",
-                                        "friendshore_weight", "rd_effort_trend", "china_trade_affinity")}
+    traits = {
+        k: np.zeros(C)
+        for k in (
+            "security_dependence",
+            "trust_in_us_continuity",
+            "autonomy",
+            "friendshore_weight",
+            "rd_effort_trend",
+            "china_trade_affinity",
+        )
+    }
     labels = {}
     for i, code in enumerate(COUNTRIES):
         t = country_tables[code]
@@ -175,7 +214,9 @@ def build_world(sector_tables: dict, country_tables: dict,
             v, src = _entry(countries_file, code, t, key)
             lo, hi = {"rd_effort_trend": (-0.2, 0.2), "china_trade_affinity": (-3.0, 3.0)}.get(key, (0.0, 1.0))
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
-                raise EvidenceError(f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}")
+                raise EvidenceError(
+                    f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}"
+                )
             traits[key][i] = float(v)
             sources[f"{code}.{key}"] = src
     if (role == "controller").sum() != 1 or (role == "target").sum() != 1:
@@ -197,7 +238,9 @@ def build_world(sector_tables: dict, country_tables: dict,
         t = sector_tables[sec]
         extra = set(t) - allowed_keys
         if extra:
-            raise EvidenceError(f"{sectors_file}: [{sec}] has unknown key(s) {sorted(extra)}; allowed: {sorted(allowed_keys)}")
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] has unknown key(s) {sorted(extra)}; allowed: {sorted(allowed_keys)}"
+            )
         sector_labels[sec] = t.get("label", sec)
         v, src = _entry(sectors_file, sec, t, "small_yard")
         if not isinstance(v, bool):
@@ -220,11 +263,20 @@ def build_world(sector_tables: dict, country_tables: dict,
         cap = by_country["capability"][j]
         if np.any(active & (cap <= 0)):
             bad = [COUNTRIES[i] for i in np.flatnonzero(active & (cap <= 0))]
-            raise EvidenceError(f"{sectors_file}: [{sec}] key 'capability' has no value for {bad}, which have a market share; every selling country needs a capability in (0, 1]")
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] key 'capability' has no value for {bad}, which have a market "
+                "share; every selling country needs a capability in (0, 1]"
+            )
         if abs(cap[active].max() - 1.0) > 1e-9:
-            raise EvidenceError(f"{sectors_file}: [{sec}] key 'capability' peaks at {cap[active].max()}; the world's best firm must be at 1.0")
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] key 'capability' peaks at {cap[active].max()}; the world's best "
+                "firm must be at 1.0"
+            )
         if not active[COUNTRIES.index("CN")] or not active[COUNTRIES.index("US")]:
-            raise EvidenceError(f"{sectors_file}: [{sec}] key 'market_share' must give US and CN a share > 0 (the model follows their firms in every sector)")
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] key 'market_share' must give US and CN a share > 0 (the model "
+                "follows their firms in every sector)"
+            )
         by_country["capability"][j] = np.where(active, cap, 0.0)
         for cp in t.get("chokepoints", []):
             pending_chokepoints.append((j, cp))
@@ -235,17 +287,38 @@ def build_world(sector_tables: dict, country_tables: dict,
         extra = set(cp) - set(CHOKEPOINT_KEYS)
         lacking = set(CHOKEPOINT_KEYS) - set(cp)
         if extra or lacking:
-            raise EvidenceError(f"{sectors_file}: [[{where}]] keys must be {', '.join(CHOKEPOINT_KEYS)} (unknown: {sorted(extra) or 'none'}; missing: {sorted(lacking) or 'none'})")
+            raise EvidenceError(
+                f"{sectors_file}: [[{where}]] keys must be {', '.join(CHOKEPOINT_KEYS)} (unknown: "
+                f"{sorted(extra) or 'none'}; missing: {sorted(lacking) or 'none'})"
+            )
         if cp["governed_by"] not in sectors:
-            raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' key 'governed_by' = {cp['governed_by']!r}; allowed: a sector id ({', '.join(sectors)})")
+            raise EvidenceError(
+                f"{sectors_file}: [[{where}]] '{cp['input']}' key 'governed_by' = {cp['governed_by']!r}; "
+                f"allowed: a sector id ({', '.join(sectors)})"
+            )
         holders = _by_country(sectors_file, where, "holders", cp["holders"], total=1.0)
         if holders[COUNTRIES.index("CN")] > 0:
-            raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' lists CN as a holder; chokepoints are inputs China must import")
+            raise EvidenceError(
+                f"{sectors_file}: [[{where}]] '{cp['input']}' lists CN as a holder; chokepoints are "
+                "inputs China must import"
+            )
         for key in ("weight", "difficulty"):
             if not isinstance(cp[key], (int, float)) or not 0 <= cp[key] <= 1:
-                raise EvidenceError(f"{sectors_file}: [[{where}]] '{cp['input']}' key '{key}' = {cp[key]!r}; allowed: a number from 0 to 1")
-        chokepoints.append(Chokepoint(j, cp["input"], holders, float(cp["weight"]), float(cp["difficulty"]),
-                                      sectors.index(cp["governed_by"]), cp["source"]))
+                raise EvidenceError(
+                    f"{sectors_file}: [[{where}]] '{cp['input']}' key '{key}' = {cp[key]!r}; allowed: a "
+                    "number from 0 to 1"
+                )
+        chokepoints.append(
+            Chokepoint(
+                j,
+                cp["input"],
+                holders,
+                float(cp["weight"]),
+                float(cp["difficulty"]),
+                sectors.index(cp["governed_by"]),
+                cp["source"],
+            )
+        )
     weight_sum = np.zeros(S)
     for cp in chokepoints:
         weight_sum[cp.sector] += cp.weight
@@ -254,8 +327,18 @@ def build_world(sector_tables: dict, country_tables: dict,
         raise EvidenceError(f"{sectors_file}: chokepoint weights of {bad} sum to more than 1")
 
     return World(
-        countries=COUNTRIES, sectors=sectors, country_labels=labels, sector_labels=sector_labels,
-        role=role, small_yard=small_yard, scalars=scalars, chokepoints=chokepoints, sources=sources,
-        demand_share=by_country["demand_share"], market_share=by_country["market_share"],
-        capability=by_country["capability"], us_content=by_country["us_content"], **traits,
+        countries=COUNTRIES,
+        sectors=sectors,
+        country_labels=labels,
+        sector_labels=sector_labels,
+        role=role,
+        small_yard=small_yard,
+        scalars=scalars,
+        chokepoints=chokepoints,
+        sources=sources,
+        demand_share=by_country["demand_share"],
+        market_share=by_country["market_share"],
+        capability=by_country["capability"],
+        us_content=by_country["us_content"],
+        **traits,
     )

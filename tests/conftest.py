@@ -8,8 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from decouple import DecouplingModel, load_scenario, load_world
-from decouple import outcomes
+from decouple import DecouplingModel, load_scenario, load_world, outcomes
 from decouple.world import COUNTRIES, build_world
 
 PATTERN_SEEDS = [0, 1, 2, 3]
@@ -29,13 +28,27 @@ def small_world_tables(n_sectors: int = 1):
     """A hand-made world: one or two sectors where the US and its ally JP lead, China follows,
     and India and the rest of the world buy. Every other country neither buys nor sells."""
     countries = {}
-    roles = {"US": "controller", "CN": "target", "JP": "ally", "NL": "ally", "KR": "ally", "TW": "ally",
-             "EU": "ally", "IN": "third", "VN": "third", "ROW": "third"}
+    roles = {
+        "US": "controller",
+        "CN": "target",
+        "JP": "ally",
+        "NL": "ally",
+        "KR": "ally",
+        "TW": "ally",
+        "EU": "ally",
+        "IN": "third",
+        "VN": "third",
+        "ROW": "third",
+    }
     for code in COUNTRIES:
         t = {"label": code, "role": _entry(roles[code]), "rd_effort_trend": _entry(0.0)}
         if roles[code] == "ally":
-            t.update(security_dependence=_entry(0.6), trust_in_us_continuity=_entry(0.5),
-                     autonomy=_entry(0.5), china_trade_affinity=_entry(0.0))
+            t.update(
+                security_dependence=_entry(0.6),
+                trust_in_us_continuity=_entry(0.5),
+                autonomy=_entry(0.5),
+                china_trade_affinity=_entry(0.0),
+            )
         if roles[code] == "third":
             t.update(friendshore_weight=_entry({"IN": 1.0}.get(code, 0.0)), china_trade_affinity=_entry(0.0))
         countries[code] = t
@@ -43,19 +56,39 @@ def small_world_tables(n_sectors: int = 1):
     for k in range(n_sectors):
         name = ["gadgets", "widgets"][k]
         sectors[name] = {
-            "label": name, "small_yard": _entry(k == 0),
-            "benefit": _entry(0.5), "political_risk": _entry(0.5), "competitiveness": _entry(0.8),
-            "public_good": _entry(0.5), "market_size": _entry(100.0), "demand_growth": _entry(0.0),
+            "label": name,
+            "small_yard": _entry(k == 0),
+            "benefit": _entry(0.5),
+            "political_risk": _entry(0.5),
+            "competitiveness": _entry(0.8),
+            "public_good": _entry(0.5),
+            "market_size": _entry(100.0),
+            "demand_growth": _entry(0.0),
             "demand_share": _entry({"US": 0.3, "CN": 0.3, "JP": 0.1, "IN": 0.1, "ROW": 0.2}),
             "market_share": _entry({"US": 0.5, "JP": 0.3, "CN": 0.2}),
             "capability": _entry({"US": 1.0, "JP": 0.95, "CN": 0.6}),
-            "rd_intensity": _entry(0.1), "innovation_rate": _entry(0.05), "catch_up_rate": _entry(0.1),
-            "catch_up_difficulty": _entry(0.5), "quality_sensitivity": _entry(3.0),
-            "price_sensitivity": _entry(2.0), "switching_rate": _entry(0.2), "learning_rate": _entry(0.1),
-            "talent_dependence": _entry(0.2), "material_dependence": _entry(0.3),
-            "offshore_in_cn": _entry(0.3), "us_content": _entry({"JP": 0.4}),
-            "chokepoints": [{"input": "tools", "holders": {"US": 0.5, "JP": 0.5}, "weight": 0.4,
-                             "difficulty": 0.5, "governed_by": name, "source": "test world"}],
+            "rd_intensity": _entry(0.1),
+            "innovation_rate": _entry(0.05),
+            "catch_up_rate": _entry(0.1),
+            "catch_up_difficulty": _entry(0.5),
+            "quality_sensitivity": _entry(3.0),
+            "price_sensitivity": _entry(2.0),
+            "switching_rate": _entry(0.2),
+            "learning_rate": _entry(0.1),
+            "talent_dependence": _entry(0.2),
+            "material_dependence": _entry(0.3),
+            "offshore_in_cn": _entry(0.3),
+            "us_content": _entry({"JP": 0.4}),
+            "chokepoints": [
+                {
+                    "input": "tools",
+                    "holders": {"US": 0.5, "JP": 0.5},
+                    "weight": 0.4,
+                    "difficulty": 0.5,
+                    "governed_by": name,
+                    "source": "test world",
+                }
+            ],
         }
     return sectors, countries
 
@@ -68,9 +101,13 @@ def small_world():
 
 def small_model(world, overrides=(), seed=0, scenario="baseline"):
     """A model of the small world with noise off, from the baseline plus overrides."""
-    spec = load_scenario(scenario, tuple(["innovation.noise=0.0", "coopetition.shock_probability=0.0",
-                                          "policy.start_year=2018.0"] + list(overrides)),
-                         sectors=world.sectors)
+    spec = load_scenario(
+        scenario,
+        tuple(
+            ["innovation.noise=0.0", "coopetition.shock_probability=0.0", "policy.start_year=2018.0"] + list(overrides)
+        ),
+        sectors=world.sectors,
+    )
     return DecouplingModel(spec, seed=seed, world=world)
 
 
@@ -100,11 +137,20 @@ def pattern_runs(world):
         runs = []
         for seed in PATTERN_SEEDS:
             m = DecouplingModel(spec, seed=seed, world=world).run()
-            runs.append({"final": outcomes.values(m), "revenue": m.market.revenue.copy(),
-                         "rd": m.firms.by_country(m.firms.rd), "share": m.market.market_share.copy(),
-                         "capability": m.firms.best_by_country(m.firms.capability),
-                         "bilateral": m.market.bilateral.copy(), "self_sufficiency": m.market.self_sufficiency.copy(),
-                         "welfare": m.market.welfare.copy(), "trust": m.relations.trust, "yard": m.policy.controlled.copy()})
+            runs.append(
+                {
+                    "final": outcomes.values(m),
+                    "revenue": m.market.revenue.copy(),
+                    "rd": m.firms.by_country(m.firms.rd),
+                    "share": m.market.market_share.copy(),
+                    "capability": m.firms.best_by_country(m.firms.capability),
+                    "bilateral": m.market.bilateral.copy(),
+                    "self_sufficiency": m.market.self_sufficiency.copy(),
+                    "welfare": m.market.welfare.copy(),
+                    "trust": m.relations.trust,
+                    "yard": m.policy.controlled.copy(),
+                }
+            )
         out[label] = runs
     return out
 

@@ -25,22 +25,47 @@ def digest_folder(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    assert main(["run", "full_decoupling", "--seed", "2", "--steps", "12", "--set", "policy.fence=0.5", "--out", str(out)]) == 0
+    assert (
+        main(["run", "full_decoupling", "--seed", "2", "--steps", "12", "--set", "policy.fence=0.5", "--out", str(out)])
+        == 0
+    )
     return out
 
 
 def test_run_writes_contract_outputs(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"timeseries.csv", "timeseries.parquet", "summary.json", "dashboard.png", "capability_gap.png",
-            "chip_market_shares.png", "us_firms.png", "china_self_sufficiency.png", "ally_compliance.png",
-            "welfare.png"} <= names
+    assert {
+        "timeseries.csv",
+        "timeseries.parquet",
+        "summary.json",
+        "dashboard.png",
+        "capability_gap.png",
+        "chip_market_shares.png",
+        "us_firms.png",
+        "china_self_sufficiency.png",
+        "ally_compliance.png",
+        "welfare.png",
+    } <= names
     frame = pd.read_csv(run_dir / "timeseries.csv", dtype={"year": str})
-    assert list(frame.columns) == COLUMNS == ["scenario", "seed", "step", "year", "metric", "country", "partner", "sector", "value"]
+    assert (
+        list(frame.columns)
+        == COLUMNS
+        == ["scenario", "seed", "step", "year", "metric", "country", "partner", "sector", "value"]
+    )
     assert frame["year"].iloc[0] == "2018.0" and "2018.25" in set(frame["year"])
     assert set(frame["scenario"]) == {"full_decoupling"} and set(frame["seed"]) == {2}
     assert frame["step"].max() == 12
-    for metric in ("capability", "market_share", "revenue", "rd_spending", "sales", "self_sufficiency",
-                   "compliance", "welfare", "trust"):
+    for metric in (
+        "capability",
+        "market_share",
+        "revenue",
+        "rd_spending",
+        "sales",
+        "self_sufficiency",
+        "compliance",
+        "welfare",
+        "trust",
+    ):
         assert metric in set(frame["metric"]), metric
     assert {"US", "CN", "JP", "NL", "KR", "TW", "EU", "IN", "VN", "ROW"} <= set(frame["country"])
     sales = frame[frame.metric == "sales"]
@@ -54,7 +79,15 @@ def test_run_writes_contract_outputs(run_dir):
 def test_run_summary_has_provenance_and_final(run_dir):
     summary = json.loads((run_dir / "summary.json").read_text())
     prov = summary["provenance"]
-    for key in ("scenario", "scenario_file", "scenario_file_sha256", "seed", "package_version", "git_commit", "parameters"):
+    for key in (
+        "scenario",
+        "scenario_file",
+        "scenario_file_sha256",
+        "seed",
+        "package_version",
+        "git_commit",
+        "parameters",
+    ):
         assert key in prov, key
     assert prov["scenario"] == "full_decoupling" and prov["seed"] == 2
     assert prov["parameters"]["policy"]["fence"] == 0.5 and prov["overrides"] == ["policy.fence=0.5", "time.steps=12"]
@@ -82,8 +115,25 @@ def test_plot_redraws_figures(run_dir, tmp_path):
 
 def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     out = tmp_path / "cmp"
-    assert main(["compare", "baseline", "selective_decoupling", "--replicates", "2", "--steps", "12",
-                 "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "baseline",
+                "selective_decoupling",
+                "--replicates",
+                "2",
+                "--steps",
+                "12",
+                "--workers",
+                "1",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Consumers' welfare, world" in text and "figures in" in text
     frame = pd.read_parquet(out / "timeseries.parquet")
@@ -96,8 +146,15 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["final"]) == {"baseline", "selective_decoupling"} and len(summary["runs"]) == 4
     assert {"mean", "p10", "p90"} == set(summary["final"]["baseline"]["welfare_WORLD"])
-    for name in ("dashboard.png", "capability_gap.png", "chip_market_shares.png", "us_firms.png",
-                 "china_self_sufficiency.png", "ally_compliance.png", "welfare.png"):
+    for name in (
+        "dashboard.png",
+        "capability_gap.png",
+        "chip_market_shares.png",
+        "us_firms.png",
+        "china_self_sufficiency.png",
+        "ally_compliance.png",
+        "welfare.png",
+    ):
         assert (out / name).stat().st_size > 20_000, name
 
 
@@ -115,12 +172,15 @@ def test_scenarios_and_params(capsys):
     assert not any(r.startswith("time.steps") for r in rows)
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["run", "no_such_scenario"], "known scenarios"),
-    (["run", "baseline", "--set", "policy.fenc=0.5"], "did you mean 'policy.fence'"),
-    (["plot", "/no/such/folder"], "not a folder"),
-    (["params", "baseline", "--set", "allies.willingness.NL=-20"], "from -10 to 10"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["run", "no_such_scenario"], "known scenarios"),
+        (["run", "baseline", "--set", "policy.fenc=0.5"], "did you mean 'policy.fence'"),
+        (["plot", "/no/such/folder"], "not a folder"),
+        (["params", "baseline", "--set", "allies.willingness.NL=-20"], "from -10 to 10"),
+    ],
+)
 def test_errors_are_clear(argv, fragment, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from decouple import ConfigError, load_scenario, list_scenarios
+from decouple import ConfigError, list_scenarios, load_scenario
 from decouple.config import load_registry, parse_value
 
 SHIPPED = ["baseline", "full_decoupling", "selective_decoupling", "coopetition"]
@@ -67,7 +67,9 @@ def test_out_of_range_value(tmp_path, world):
 
 def test_wrong_type(tmp_path, world):
     path = write(tmp_path, '[policy]\nfence = "high"\n')
-    with pytest.raises(ConfigError, match=r"policy.fence' = 'high' is wrong type \(str\); allowed: a number from 0 to 1"):
+    with pytest.raises(
+        ConfigError, match=r"policy.fence' = 'high' is wrong type \(str\); allowed: a number from 0 to 1"
+    ):
         load_scenario(path, sectors=world.sectors)
 
 
@@ -115,12 +117,15 @@ def test_set_override_applies(world):
     assert s.overrides == ["policy.fence=0.7", "policy.yard=logic_chips,chip_tools"]
 
 
-@pytest.mark.parametrize("override, fragment", [
-    ("policy.fenc=0.7", "unknown key 'policy.fenc' (did you mean 'policy.fence'?)"),
-    ("policy.fence=7", "policy.fence' = 7 is out of range; allowed: a number from 0 to 1"),
-    ("policy.fence=high", "policy.fence' = 'high' is wrong type"),
-    ("policy.fence", "expected KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("policy.fenc=0.7", "unknown key 'policy.fenc' (did you mean 'policy.fence'?)"),
+        ("policy.fence=7", "policy.fence' = 7 is out of range; allowed: a number from 0 to 1"),
+        ("policy.fence=high", "policy.fence' = 'high' is wrong type"),
+        ("policy.fence", "expected KEY=VALUE"),
+    ],
+)
 def test_set_override_errors(override, fragment, world):
     with pytest.raises(ConfigError) as err:
         load_scenario("baseline", (override,), sectors=world.sectors)
@@ -138,7 +143,9 @@ def test_parse_value():
 
 
 def test_extends_and_events(tmp_path, world):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [scenario]
 extends = "selective_decoupling"
 title = "Selective, Dutch refuse"
@@ -150,7 +157,8 @@ NL = -6.0
 year = 2022.75
 set = { "policy.fence" = 0.7, "policy.country_wide" = ["logic_chips"] }
 note = "October 2022 rules"
-""")
+""",
+    )
     s = load_scenario(path, sectors=world.sectors)
     assert s.params.policy.yard == ["logic_chips", "chip_tools", "ai_compute", "quantum"]  # inherited
     assert s.params.allies.willingness.NL == -6.0
@@ -158,20 +166,23 @@ note = "October 2022 rules"
 
 
 def test_extends_cycle(tmp_path, world):
-    a = write(tmp_path, '[scenario]\nextends = "%s"\n' % (tmp_path / "b.toml"), "a.toml")
-    write(tmp_path, '[scenario]\nextends = "%s"\n' % a, "b.toml")
+    a = write(tmp_path, f'[scenario]\nextends = "{tmp_path / "b.toml"}"\n', "a.toml")
+    write(tmp_path, f'[scenario]\nextends = "{a}"\n', "b.toml")
     with pytest.raises(ConfigError, match="cycle"):
         load_scenario(a, sectors=world.sectors)
 
 
-@pytest.mark.parametrize("event, fragment", [
-    ('year = 2022.75\nset = { "policy.fenc" = 0.5 }', "unknown key 'policy.fenc'"),
-    ('year = 2022.75\nset = { "policy.fence" = 5.0 }', "out of range"),
-    ('year = 2050.0\nset = { "policy.fence" = 0.5 }', "within the run"),
-    ('year = 2022.75\nset = { "world.firms_scale" = 3 }', "cannot change during a run"),
-    ('year = "soon"\nset = { "policy.fence" = 0.5 }', "key 'year'"),
-    ('year = 2022.75\nsett = { "policy.fence" = 0.5 }', "unknown key(s) ['sett']"),
-])
+@pytest.mark.parametrize(
+    "event, fragment",
+    [
+        ('year = 2022.75\nset = { "policy.fenc" = 0.5 }', "unknown key 'policy.fenc'"),
+        ('year = 2022.75\nset = { "policy.fence" = 5.0 }', "out of range"),
+        ('year = 2050.0\nset = { "policy.fence" = 0.5 }', "within the run"),
+        ('year = 2022.75\nset = { "world.firms_scale" = 3 }', "cannot change during a run"),
+        ('year = "soon"\nset = { "policy.fence" = 0.5 }', "key 'year'"),
+        ('year = 2022.75\nsett = { "policy.fence" = 0.5 }', "unknown key(s) ['sett']"),
+    ],
+)
 def test_bad_events(tmp_path, world, event, fragment):
     path = write(tmp_path, f"[[events]]\n{event}\n")
     with pytest.raises(ConfigError) as err:
@@ -185,11 +196,14 @@ def test_unknown_scenario_metadata_key(tmp_path, world):
         load_scenario(path, sectors=world.sectors)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('[scenario]\nnotice = 3\n', "scenario.notice"),
-    ('[scenario]\nquestions = "why?"\n', "scenario.questions"),
-    ('[scenario]\nquestions = ["why?", 2]\n', "an array of strings"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[scenario]\nnotice = 3\n", "scenario.notice"),
+        ('[scenario]\nquestions = "why?"\n', "scenario.questions"),
+        ('[scenario]\nquestions = ["why?", 2]\n', "an array of strings"),
+    ],
+)
 def test_classroom_notes_are_checked(tmp_path, world, text, fragment):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError, match=fragment) as err:

@@ -21,13 +21,14 @@ import numpy as np
 import pytest
 
 from decouple.demo import figures
-from decouple.demo.levers import levers, yard_order
+from decouple.demo.levers import yard_order
 from decouple.demo.live import ClassroomModel, parse_seed, presets
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 # ---------------------------------------------------------------- model side, no browser
+
 
 def test_presets_are_the_scenarios_with_notes():
     names = presets()
@@ -77,6 +78,7 @@ def test_a_lever_acts_from_the_next_step_only():
 def test_a_lever_waits_for_the_quarter_being_computed():
     """The app steps in one thread and moves levers in another: a move never lands mid-step."""
     import threading
+
     model = ClassroomModel("selective_decoupling", 1, reference=False)
     fence = {lv.name: lv for lv in model.levers()}["policy.fence"]
     with model._step_lock:  # as if a step were running
@@ -97,6 +99,7 @@ def test_yard_lever_controls_country_wide_and_bad_values_are_refused():
     assert model.params.policy.yard == yard_order(model.world)[:2]
     assert model.params.policy.country_wide == model.params.policy.yard == model.params.policy.fdpr
     from decouple import ConfigError
+
     with pytest.raises(ConfigError, match="policy.fence"):
         model.move(by_name["policy.fence"], 1.5)
     assert model.params.policy.fence == 0.0  # the bad move left the model as it was
@@ -132,6 +135,7 @@ def test_figures_mark_lever_moves_and_the_flow_view_adds_up():
 
 def test_demo_command_refuses_bad_input_before_starting(capsys):
     from decouple.cli import main
+
     assert main(["demo", "--preset", "fully_decoupled", "--no-open"]) == 2
     err = capsys.readouterr().err
     assert "--preset 'fully_decoupled'" in err and "selective_decoupling" in err
@@ -146,8 +150,15 @@ def test_demo_command_refuses_bad_input_before_starting(capsys):
 
 # ---------------------------------------------------------------- the app in a browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -162,8 +173,12 @@ def app_url():
     exe = Path(sys.executable).parent / "decouple"
     (ROOT / "results").mkdir(exist_ok=True)
     log = open(ROOT / "results" / "demo-server.log", "w")
-    server = subprocess.Popen([str(exe), "demo", "--port", str(port), "--no-open", "--seed", "3"],
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [str(exe), "demo", "--port", str(port), "--no-open", "--seed", "3"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:
@@ -237,13 +252,15 @@ def test_demo_in_a_real_browser(app_url):
         thumb.focus()
         page.keyboard.press("Home")
         page.wait_for_function(
-            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-10'")
+            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-10'"
+        )
         _wait_for_new(page, ".plot-compliance", compliance)
 
         # play for a while, then pause: the run goes on with the lever in force
         page.get_by_role("button", name="▶").click()
-        page.wait_for_function("parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 6",
-                               timeout=60_000)
+        page.wait_for_function(
+            "parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 6", timeout=60_000
+        )
         page.get_by_role("button", name="❚❚").click()
         chips = _wait_for_new(page, ".plot-chip_shares", chips)
         out = ROOT / "results" / "demo"
@@ -271,11 +288,17 @@ def test_demo_in_a_real_browser(app_url):
 
 # ---------------------------------------------------------------- the server's processes
 
+
 def _start_demo(*extra: str):
     port = _free_port()
     exe = Path(sys.executable).parent / "decouple"
-    proc = subprocess.Popen([str(exe), "demo", "--port", str(port), "--no-open", *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(exe), "demo", "--port", str(port), "--no-open", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:
@@ -291,6 +314,7 @@ def _start_demo(*extra: str):
 
 def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
     import psutil
+
     proc, _url = _start_demo("--host", "0.0.0.0")
     try:
         server = psutil.Process(proc.pid).children(recursive=True)
@@ -298,8 +322,9 @@ def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
         proc.terminate()  # SIGTERM to `decouple demo` itself, not to its process group
         assert proc.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-                                                  for p in server):
+        while time.monotonic() < deadline and any(
+            p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in server
+        ):
             time.sleep(0.1)
         assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in server)
         assert "anyone who can reach it on the network" in proc.stderr.read()
@@ -316,6 +341,7 @@ def test_closed_tabs_stop_computing_and_free_their_memory():
     round of tabs does not add to the memory the first round left. Before the fix each closed tab
     kept its model (about 80 MB a tab) and the server went on stepping it to the end."""
     import psutil
+
     playwright_api = pytest.importorskip("playwright.sync_api")
     proc, url = _start_demo()
     try:

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from decouple.config import get_path, load_registry, load_scenario
-from decouple.paths import scenarios_dir, evidence_dir
+from decouple.paths import evidence_dir, scenarios_dir
 from decouple.validation import calibration
 from decouple.validation.checks import all_checks
 from decouple.validation.facts import load_facts, references
@@ -40,8 +40,9 @@ def test_every_parameter_cites_a_fact_or_states_an_assumption():
         if source.startswith("calibration:"):
             assert ids, f"{name}: calibrated value must name the facts it was fitted to: '{source}'"
         elif not ids:
-            assert source.startswith("assumption:") and len(source.split(":", 1)[1].strip()) >= 8, \
+            assert source.startswith("assumption:") and len(source.split(":", 1)[1].strip()) >= 8, (
                 f"{name}: '{source}' neither cites a fact nor gives an assumption with its reason"
+            )
 
 
 def cited_everywhere() -> dict[str, set[str]]:
@@ -128,8 +129,9 @@ def test_calibrated_values_are_the_ones_in_use(world):
 @pytest.mark.parametrize("fit, free", [("replay", calibration.REPLAY_FREE), ("satellite", calibration.SATELLITE_FREE)])
 def test_stored_fit_is_reproduced(fit, free):
     record, values = stored()
-    checks = [c for c in calibration.calibration_checks()
-              if (c.id == calibration.SATELLITE_CHECK) == (fit == "satellite")]
+    checks = [
+        c for c in calibration.calibration_checks() if (c.id == calibration.SATELLITE_CHECK) == (fit == "satellite")
+    ]
     x = [values[(p.path, p.event)] for p in free]
     loss, means = calibration.evaluate(free, x, checks, seeds=tuple(record["calibration"]["seeds"]))
     assert loss == pytest.approx(record["fit"][fit]["loss"], abs=1e-5)

@@ -54,6 +54,7 @@ class DemoServerStarted(BaseException):
 
 # ----------------------------------------------------------------------------- folders and files
 
+
 def layout(root: Path) -> dict[str, Path]:
     work = root / "d1" / "d2" / "d3" / "d4"  # deep, so that ../../ escapes land inside root
     return {"tmp": root, "work": work, "in": work / "in", "cwd": work / "cwd", "out": work / "res" / "out"}
@@ -83,6 +84,7 @@ def stage(case: Case, P: dict) -> None:
 
 def _sweep_fixture(base: Path) -> Path:
     from decouple.cli import main
+
     folder = base / "sweep"
     if not (folder / "runs.parquet").is_file():
         text = (FILES / "sweep_fixture.toml").read_text()
@@ -93,6 +95,7 @@ def _sweep_fixture(base: Path) -> Path:
 
 def _run_fixture(base: Path) -> Path:
     from decouple.cli import main
+
     folder = base / "run"
     if not (folder / "indicators.csv").is_file():
         assert main(["run", "baseline", "--steps", "2", "--no-plots", "--out", str(folder)]) == 0
@@ -151,6 +154,7 @@ def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
             path.write_text(json.dumps({"experiment": {"name": "x", "text": text}}))
         elif op == "parquet":
             import pandas as pd
+
             if args[1] == "wrong":
                 pd.DataFrame({"a": [1, 2]}).to_parquet(path)
             else:
@@ -172,6 +176,7 @@ def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
 
 
 # ----------------------------------------------------------------------------- snapshots
+
 
 def snapshot_tree(root: Path, skip=(), skip_prefixes=()) -> dict[str, tuple]:
     out = {}
@@ -233,6 +238,7 @@ def written_outside(before: dict, after: dict, allowed: list[Path]) -> list[str]
 
 # ----------------------------------------------------------------------------- running
 
+
 def _alarm(signum, frame):
     raise CaseTimeout()
 
@@ -243,6 +249,7 @@ def _fake_popen(*args, **kwargs):
 
 def run_in_process(case: Case, argv: list[str], P: dict, capsys, monkeypatch) -> dict:
     from decouple.cli import main
+
     monkeypatch.chdir(P["cwd"])
     if argv and argv[0] == "demo":
         monkeypatch.setattr(subprocess, "Popen", _fake_popen)
@@ -294,8 +301,9 @@ def run_subprocess(case: Case, base: Path, fixtures: Path, lock: threading.Lock)
         command = ["sh", "-c", f'ulimit -v {int(case.memory_limit_gb * 1024 * 1024)} && exec "$@"', "sh"] + command
     before = snapshot(P)
     started = time.perf_counter()
-    proc = _RealPopen(command, cwd=P["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                      start_new_session=True)
+    proc = _RealPopen(
+        command, cwd=P["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=case.max_seconds)
         rc = proc.returncode
@@ -307,9 +315,14 @@ def run_subprocess(case: Case, base: Path, fixtures: Path, lock: threading.Lock)
     for sock in held:
         sock.close()
     after = snapshot(P)
-    return {"rc": rc, "stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace"),
-            "seconds": seconds, "outside": written_outside(before, after, allowed_folders(case, P)),
-            "argv": argv}
+    return {
+        "rc": rc,
+        "stdout": out.decode(errors="replace"),
+        "stderr": err.decode(errors="replace"),
+        "seconds": seconds,
+        "outside": written_outside(before, after, allowed_folders(case, P)),
+        "argv": argv,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -336,6 +349,7 @@ def background(tmp_path_factory, fixtures, fixture_lock):
 
 
 # ----------------------------------------------------------------------------- judging
+
 
 def judge_cli(case: Case, result: dict) -> list[str]:
     rc, err = result["rc"], result["stderr"]
@@ -366,8 +380,11 @@ def judge_cli(case: Case, result: dict) -> list[str]:
     if "Traceback" in err and rc != "exception":
         problems.append("traceback on stderr")
     if result.get("outside"):
-        problems.append("wrote outside its output folder: " + "; ".join(result["outside"][:5])
-                        + (f" (+{len(result['outside']) - 5} more)" if len(result["outside"]) > 5 else ""))
+        problems.append(
+            "wrote outside its output folder: "
+            + "; ".join(result["outside"][:5])
+            + (f" (+{len(result['outside']) - 5} more)" if len(result["outside"]) > 5 else "")
+        )
     if case.subprocess and rc not in ("timeout",) and result["seconds"] > case.max_seconds:
         problems.append(f"took {result['seconds']:.1f} s, more than {case.max_seconds:g} s")
     return problems
@@ -378,15 +395,26 @@ def _tail(text: str, lines: int = 6, width: int = 300) -> str:
 
 
 def record(case: Case, passed: bool, problems: list[str], result: dict, argv=None) -> None:
-    RESULTS[case.id] = {"family": case.family, "passed": passed, "problems": problems, "note": case.note,
-                        "rc": result.get("rc"), "seconds": round(result.get("seconds", 0.0), 3),
-                        "stderr_tail": _tail(result.get("stderr", ""), 40),
-                        "input": ([a if len(a) <= 200 else a[:120] + f"...({len(a):,} chars)" for a in argv]
-                                  if argv is not None else case.code),
-                        "setup": case.setup_code, "stage": list(case.stage)}
+    RESULTS[case.id] = {
+        "family": case.family,
+        "passed": passed,
+        "problems": problems,
+        "note": case.note,
+        "rc": result.get("rc"),
+        "seconds": round(result.get("seconds", 0.0), 3),
+        "stderr_tail": _tail(result.get("stderr", ""), 40),
+        "input": (
+            [a if len(a) <= 200 else a[:120] + f"...({len(a):,} chars)" for a in argv]
+            if argv is not None
+            else case.code
+        ),
+        "setup": case.setup_code,
+        "stage": list(case.stage),
+    }
 
 
 # ----------------------------------------------------------------------------- the tests
+
 
 @pytest.mark.parametrize("case", ORDERED, ids=[c.id for c in ORDERED])
 def test_fuzz_case(case: Case, tmp_path, capsys, monkeypatch, fixtures, fixture_lock, background):
@@ -415,8 +443,10 @@ def test_fuzz_case(case: Case, tmp_path, capsys, monkeypatch, fixtures, fixture_
         result["outside"] = written_outside(before, snapshot(P), allowed_folders(case, P))
     problems = judge_cli(case, result)
     record(case, not problems, problems, result, argv)
-    assert not problems, (f"{case.id}: {'; '.join(problems)}\nargv: {argv!r:.500}\nnote: {case.note}\n"
-                          f"stderr (end):\n{_tail(result['stderr'], 12)}")
+    assert not problems, (
+        f"{case.id}: {'; '.join(problems)}\nargv: {argv!r:.500}\nnote: {case.note}\n"
+        f"stderr (end):\n{_tail(result['stderr'], 12)}"
+    )
 
 
 def _api_namespace(P: dict) -> dict:
@@ -428,15 +458,31 @@ def _api_namespace(P: dict) -> dict:
     from decouple.model import check_seed
     from decouple.sweeps.engine import run_sweep
     from decouple.sweeps.experiment import experiment_from_table, experiment_from_text, load_experiment
-    return {"decouple": decouple, "DecouplingModel": DecouplingModel, "load_scenario": load_scenario,
-            "outcomes": outcomes, "apply_changes": apply_changes, "parse_override": parse_override,
-            "check_seed": check_seed, "run_sweep": run_sweep, "experiment_from_table": experiment_from_table,
-            "experiment_from_text": experiment_from_text, "load_experiment": load_experiment, "np": np, "Path": Path,
-            "IN": P["in"], "OUT": P["out"], "TMP": P["tmp"], "CWD": P["cwd"]}
+
+    return {
+        "decouple": decouple,
+        "DecouplingModel": DecouplingModel,
+        "load_scenario": load_scenario,
+        "outcomes": outcomes,
+        "apply_changes": apply_changes,
+        "parse_override": parse_override,
+        "check_seed": check_seed,
+        "run_sweep": run_sweep,
+        "experiment_from_table": experiment_from_table,
+        "experiment_from_text": experiment_from_text,
+        "load_experiment": load_experiment,
+        "np": np,
+        "Path": Path,
+        "IN": P["in"],
+        "OUT": P["out"],
+        "TMP": P["tmp"],
+        "CWD": P["cwd"],
+    }
 
 
 def _api_case(case: Case, tmp_path: Path, monkeypatch, fixtures: Path) -> None:
     from decouple import DecoupleError
+
     P = layout(tmp_path)
     for key in ("in", "cwd"):
         P[key].mkdir(parents=True, exist_ok=True)
@@ -468,12 +514,16 @@ def _api_case(case: Case, tmp_path: Path, monkeypatch, fixtures: Path) -> None:
     elif isinstance(raised, CaseTimeout):
         problems = [f"did not finish within {case.max_seconds:g} s"]
     elif not isinstance(raised, DecoupleError):
-        problems = [f"raised {type(raised).__module__}.{type(raised).__qualname__}, not a DecoupleError: "
-                    f"{str(raised)[:300]}"]
+        problems = [
+            f"raised {type(raised).__module__}.{type(raised).__qualname__}, not a DecoupleError: {str(raised)[:300]}"
+        ]
     else:
         problems = []
-    result = {"rc": type(raised).__name__ if raised else None, "seconds": seconds,
-              "stderr": tb if problems else f"{type(raised).__name__}: {str(raised)[:300]}"}
+    result = {
+        "rc": type(raised).__name__ if raised else None,
+        "seconds": seconds,
+        "stderr": tb if problems else f"{type(raised).__name__}: {str(raised)[:300]}",
+    }
     record(case, not problems, problems, result)
     assert not problems, f"{case.id}: {'; '.join(problems)}\ncode: {case.code}\nnote: {case.note}\n{_tail(tb, 12)}"
 
@@ -486,11 +536,15 @@ def test_fuzz_corpus_size_and_summary(capsys):
     families = Counter(c.family for c in CASES)
     passed = Counter(r["family"] for r in RESULTS.values() if r["passed"])
     ran = Counter(r["family"] for r in RESULTS.values())
-    lines = [f"fuzz corpus: {len(CASES)} cases, {len(RESULTS)} run, "
-             f"{sum(passed.values())} pass, {len(RESULTS) - sum(passed.values())} fail"]
+    lines = [
+        f"fuzz corpus: {len(CASES)} cases, {len(RESULTS)} run, "
+        f"{sum(passed.values())} pass, {len(RESULTS) - sum(passed.values())} fail"
+    ]
     for family in sorted(families):
-        lines.append(f"  {family:11s} {families[family]:4d} cases  {ran[family]:4d} run  {passed[family]:4d} pass  "
-                     f"{ran[family] - passed[family]:4d} fail")
+        lines.append(
+            f"  {family:11s} {families[family]:4d} cases  {ran[family]:4d} run  {passed[family]:4d} pass  "
+            f"{ran[family] - passed[family]:4d} fail"
+        )
     report = os.environ.get("DECOUPLE_FUZZ_REPORT")
     if report:
         Path(report).write_text(json.dumps(RESULTS, indent=1, ensure_ascii=False))

@@ -39,13 +39,16 @@ def test_quarterly_steps_cover_2018_to_2035(world):
     assert model.table.years[-1] == 2035.75 and not model.running
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda m: m.relations.compliance.__setitem__((m.world.country_index("JP"), 0), 1.5), "compliance outside"),
-    (lambda m: setattr(m.relations, "trust", -0.2), "trust outside"),
-    (lambda m: m.firms.capability.__setitem__(0, -1.0), "negative firm capability"),
-    (lambda m: m.market.market_share.__setitem__((0, 0), m.market.market_share[0, 0] + 0.1), "market shares"),
-    (lambda m: m.table.values[-1].__setitem__(0, np.nan), "NaN"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda m: m.relations.compliance.__setitem__((m.world.country_index("JP"), 0), 1.5), "compliance outside"),
+        (lambda m: setattr(m.relations, "trust", -0.2), "trust outside"),
+        (lambda m: m.firms.capability.__setitem__(0, -1.0), "negative firm capability"),
+        (lambda m: m.market.market_share.__setitem__((0, 0), m.market.market_share[0, 0] + 0.1), "market shares"),
+        (lambda m: m.table.values[-1].__setitem__(0, np.nan), "NaN"),
+    ],
+)
 def test_checker_catches_violations(world, corrupt, message):
     model = DecouplingModel("baseline", seed=0, world=world)
     model.step()
@@ -61,6 +64,7 @@ def test_finished_model_is_garbage_collected(world):
     import weakref
 
     from decouple import load_scenario
+
     model = DecouplingModel(load_scenario("baseline", ("time.steps=3",), sectors=world.sectors), seed=0, world=world)
     model.run()
     ref = weakref.ref(model)

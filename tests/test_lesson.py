@@ -24,7 +24,10 @@ def test_controls_widen_the_gap_at_once_then_china_catches_up(results):
     assert r.loc[(yard, "gap_small_yard"), 2020.5] > r.loc[(open_, "gap_small_yard"), 2020.5] + 0.05
     # ... and by 2035 it is narrower than in the open world (import replacement, M7)
     assert r.loc[(yard, "gap_small_yard"), 2035.75] < r.loc[(open_, "gap_small_yard"), 2035.75]
-    assert r.loc[(yard, "cn_self_sufficiency_small_yard"), 2030.0] > r.loc[(open_, "cn_self_sufficiency_small_yard"), 2030.0] + 0.1
+    assert (
+        r.loc[(yard, "cn_self_sufficiency_small_yard"), 2030.0]
+        > r.loc[(open_, "cn_self_sufficiency_small_yard"), 2030.0] + 0.1
+    )
     assert r.loc[(yard, "chips_share_US"), 2030.0] < r.loc[(open_, "chips_share_US"), 2030.0] - 0.05
     assert r.loc[(yard, "trust"), 2030.0] < r.loc[(open_, "trust"), 2030.0]
 

@@ -10,13 +10,20 @@ import numpy as np
 import pytest
 
 from decouple.groups import Groups
-from decouple.mechanisms import (ally_compliance, coopetition, countermeasures, export_controls, innovation, knowledge,
-                                 market, reshoring)
+from decouple.mechanisms import (
+    ally_compliance,
+    coopetition,
+    countermeasures,
+    export_controls,
+    innovation,
+    knowledge,
+    market,
+    reshoring,
+)
 
 from .conftest import run_steps, small_model, world_variant
 
-CONTROLS = ["policy.yard=gadgets", "policy.fence=1.0", "policy.licence_approval=0.0",
-            "policy.country_wide=gadgets"]
+CONTROLS = ["policy.yard=gadgets", "policy.fence=1.0", "policy.licence_approval=0.0", "policy.country_wide=gadgets"]
 
 
 def sales(model, seller, buyer, sector=0):
@@ -25,19 +32,20 @@ def sales(model, seller, buyer, sector=0):
 
 # ---------------------------------------------------------------- M1 export controls
 
+
 def test_binding_by_role():
     role = np.array(["controller", "ally", "ally", "third", "target"])
     compliance = np.array([0.0, 0.3, 0.3, 0.0, 0.0])
     content = np.array([1.0, 0.1, 0.6, 0.6, 0.0])
     reach = export_controls.fdpr_bound(content, 0.25)
     bind = export_controls.firm_binding(role, compliance, reach, np.ones(5))
-    assert bind[0] == 1.0                       # US firms are always bound
-    assert bind[1] == pytest.approx(0.3)        # ally below de minimis: its government's compliance
-    assert bind[2] == pytest.approx(1.0)        # ally above de minimis: FDPR binds
-    assert bind[3] == pytest.approx(1.0)        # third country above de minimis: FDPR binds
-    assert bind[4] == 0.0                       # Chinese firms never
+    assert bind[0] == 1.0  # US firms are always bound
+    assert bind[1] == pytest.approx(0.3)  # ally below de minimis: its government's compliance
+    assert bind[2] == pytest.approx(1.0)  # ally above de minimis: FDPR binds
+    assert bind[3] == pytest.approx(1.0)  # third country above de minimis: FDPR binds
+    assert bind[4] == 0.0  # Chinese firms never
     none = export_controls.firm_binding(role, compliance, reach, np.zeros(5))
-    assert not none.any()                       # nothing binds outside controlled sectors
+    assert not none.any()  # nothing binds outside controlled sectors
 
 
 def test_entity_list_grows_to_its_ceiling():
@@ -55,8 +63,13 @@ def test_embargo_stops_us_sales_to_china_at_once(small_world):
 
 
 def test_sub_threshold_variant_keeps_some_sales(small_world):
-    fence_half = run_steps(small_model(small_world, CONTROLS[:1] + ["policy.fence=0.5", "policy.licence_approval=0.0",
-                                                                    "policy.country_wide=gadgets"]), 8)
+    fence_half = run_steps(
+        small_model(
+            small_world,
+            CONTROLS[:1] + ["policy.fence=0.5", "policy.licence_approval=0.0", "policy.country_wide=gadgets"],
+        ),
+        8,
+    )
     embargo = run_steps(small_model(small_world, CONTROLS), 8)
     open_world = run_steps(small_model(small_world), 8)
     assert sales(embargo, "US", "CN") < sales(fence_half, "US", "CN") < sales(open_world, "US", "CN")
@@ -80,8 +93,18 @@ def test_denied_chokepoints_cut_chinese_effective_capability(small_world):
 
 
 def test_entity_list_lists_largest_chinese_firms_first(small_world):
-    m = run_steps(small_model(small_world, ["policy.yard=gadgets", "policy.fence=0.8", "policy.entity_list_initial=0.5",
-                                            "policy.entity_list_sectors=gadgets"]), 1)
+    m = run_steps(
+        small_model(
+            small_world,
+            [
+                "policy.yard=gadgets",
+                "policy.fence=0.8",
+                "policy.entity_list_initial=0.5",
+                "policy.entity_list_sectors=gadgets",
+            ],
+        ),
+        1,
+    )
     f = m.firms
     cn = np.flatnonzero(f.country == small_world.country_index("CN"))
     listed, unlisted = cn[f.listed[cn]], cn[~f.listed[cn]]
@@ -91,14 +114,24 @@ def test_entity_list_lists_largest_chinese_firms_first(small_world):
 
 # ---------------------------------------------------------------- M5 ally compliance
 
+
 class W:
     weight_pressure, weight_security, weight_trust, weight_peer = 4.0, 2.0, 2.0, 1.5
     weight_exposure, weight_autonomy, weight_retaliation, bias = 8.0, 2.0, 1.0, -4.0
 
 
 def target(**kw):
-    args = dict(pressure=1.0, security=0.7, trust=0.5, peers=0.5, exposure=0.2, autonomy=0.5,
-                retaliation=0.0, willingness=0.0, weights=W)
+    args = dict(
+        pressure=1.0,
+        security=0.7,
+        trust=0.5,
+        peers=0.5,
+        exposure=0.2,
+        autonomy=0.5,
+        retaliation=0.0,
+        willingness=0.0,
+        weights=W,
+    )
     args.update(kw)
     return float(ally_compliance.target_compliance(**args))
 
@@ -106,11 +139,11 @@ def target(**kw):
 def test_compliance_target_responds_to_each_driver():
     base = target()
     assert 0 < base < 1
-    assert target(exposure=0.5) < base < target(exposure=0.0)      # China exposure lowers compliance
-    assert target(pressure=0.0) < base                              # US pressure raises it
+    assert target(exposure=0.5) < base < target(exposure=0.0)  # China exposure lowers compliance
+    assert target(pressure=0.0) < base  # US pressure raises it
     assert target(security=1.0) > base and target(trust=1.0) > base and target(peers=1.0) > base
     assert target(autonomy=1.0) < base and target(retaliation=1.0) < base
-    assert target(willingness=-10) < 0.01                           # a refusing ally
+    assert target(willingness=-10) < 0.01  # a refusing ally
 
 
 def test_compliance_has_inertia():
@@ -121,22 +154,27 @@ def test_allies_wait_for_the_negotiation_lag(small_world):
     m = small_model(small_world, CONTROLS + ["policy.ally_pressure=1.0", "allies.negotiation_lag=4"])
     jp = small_world.country_index("JP")
     path = [run_steps(m, 1).relations.compliance[jp, 0] for _ in range(12)]
-    assert max(path[:4]) < 0.02          # nothing while the US negotiates (first four quarters)
+    assert max(path[:4]) < 0.02  # nothing while the US negotiates (first four quarters)
     assert path[11] > 5 * max(path[4], 0.01) and path[11] > 0.2
 
 
 def test_exposed_ally_complies_less(small_world):
-    exposed = world_variant(small_world, china_trade_affinity=np.where(
-        np.array(small_world.countries) == "JP", 1.5, 0.0))
+    exposed = world_variant(
+        small_world, china_trade_affinity=np.where(np.array(small_world.countries) == "JP", 1.5, 0.0)
+    )
     settings = CONTROLS + ["policy.ally_pressure=1.0"]
     jp = small_world.country_index("JP")
     normal = run_steps(small_model(small_world, settings), 16)
     high = run_steps(small_model(exposed, settings), 16)
-    assert high.market.china_exposure[jp, 0] > normal.market.china_exposure[jp, 0] or high.relations.compliance[jp, 0] < normal.relations.compliance[jp, 0]
+    assert (
+        high.market.china_exposure[jp, 0] > normal.market.china_exposure[jp, 0]
+        or high.relations.compliance[jp, 0] < normal.relations.compliance[jp, 0]
+    )
     assert high.relations.compliance[jp, 0] < normal.relations.compliance[jp, 0] - 0.05
 
 
 # ---------------------------------------------------------------- M6 market substitution
+
 
 def test_reallocate_drops_banned_supplier_and_keeps_shares_summing_to_one():
     shares = np.array([[0.5], [0.3], [0.2]])
@@ -146,7 +184,7 @@ def test_reallocate_drops_banned_supplier_and_keeps_shares_summing_to_one():
     new = market.reallocate(shares, attract * avail, avail, np.full(3, 0.2), sector, Groups.of_sectors(sector, 1))
     assert new[0, 0] == 0.0
     assert new.sum() == pytest.approx(1.0)
-    assert new[1, 0] / new[2, 0] == pytest.approx(0.3 / 0.2)   # spread over remaining suppliers
+    assert new[1, 0] / new[2, 0] == pytest.approx(0.3 / 0.2)  # spread over remaining suppliers
 
 
 def test_buyers_move_gradually_toward_better_products():
@@ -171,23 +209,33 @@ def test_unilateral_controls_hand_the_market_to_the_ally(small_world):
 def test_control_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
     # entity-list controls (covering 20 % of Chinese buyers) with the ally not complying
     settings = ["policy.yard=gadgets", "policy.fence=0.6", "policy.entity_list_initial=0.2"]
-    neutral = run_steps(small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=0"]), 12)
-    burden = run_steps(small_model(small_world, settings + ["market.control_burden=1.0", "market.china_supply_risk=0"]), 12)
-    risk = run_steps(small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=1.0"]), 12)
+    neutral = run_steps(
+        small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=0"]), 12
+    )
+    burden = run_steps(
+        small_model(small_world, settings + ["market.control_burden=1.0", "market.china_supply_risk=0"]), 12
+    )
+    risk = run_steps(
+        small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=1.0"]), 12
+    )
 
     def us_share_of(model, buyer):
         col = model.market.bilateral[0, :, small_world.country_index(buyer)]
         return col[small_world.country_index("US")] / col.sum()
 
-    assert us_share_of(burden, "IN") < us_share_of(neutral, "IN") - 0.02   # the 'ITAR-free' premium abroad
+    assert us_share_of(burden, "IN") < us_share_of(neutral, "IN") - 0.02  # the 'ITAR-free' premium abroad
     assert us_share_of(burden, "US") == pytest.approx(us_share_of(neutral, "US"), abs=0.02)
-    assert us_share_of(risk, "CN") < us_share_of(neutral, "CN") - 0.02      # supply risk in China
+    assert us_share_of(risk, "CN") < us_share_of(neutral, "CN") - 0.02  # supply risk in China
     assert us_share_of(risk, "IN") == pytest.approx(us_share_of(neutral, "IN"), abs=0.02)
 
 
 def test_fdpr_bound_firms_design_out_us_content(small_world):
-    settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets", "policy.fdpr=gadgets",
-                               "policy.licence_approval=0.0"]
+    settings = CONTROLS[:1] + [
+        "policy.fence=0.6",
+        "policy.country_wide=gadgets",
+        "policy.fdpr=gadgets",
+        "policy.licence_approval=0.0",
+    ]
     m = run_steps(small_model(small_world, settings), 24)
     jp = m.firms.country == small_world.country_index("JP")
     assert np.all(m.firms.us_content[jp] < m.firms.us_content0[jp] * 0.9)
@@ -196,6 +244,7 @@ def test_fdpr_bound_firms_design_out_us_content(small_world):
 
 
 # ---------------------------------------------------------------- M3 barriers, M4 reshoring
+
 
 def test_procurement_ban_closes_us_market_to_chinese_firms(small_world):
     m = run_steps(small_model(small_world, ["policy.procurement_ban=1.0", "policy.ban_sectors=gadgets"]), 1)
@@ -211,8 +260,8 @@ def test_tariff_cuts_chinese_sales_in_us_and_moves_assembly_to_third_countries(s
     prod_taxed = reshoring.production_by_location(taxed)[0]
     prod_free = reshoring.production_by_location(free)[0]
     c = small_world.country_index
-    assert prod_taxed[c("IN")] > prod_free[c("IN")] + 1.0           # to the friend-shoring host
-    assert prod_taxed[c("US")] <= prod_free[c("US")] + 1e-9          # not home: no domestic alternative
+    assert prod_taxed[c("IN")] > prod_free[c("IN")] + 1.0  # to the friend-shoring host
+    assert prod_taxed[c("US")] <= prod_free[c("US")] + 1e-9  # not home: no domestic alternative
 
 
 def test_reshoring_subsidy_moves_production_home_and_diverts_rd(small_world):
@@ -226,6 +275,7 @@ def test_reshoring_subsidy_moves_production_home_and_diverts_rd(small_world):
 
 
 # ---------------------------------------------------------------- M7 import replacement, innovation
+
 
 def test_catch_up_slows_near_frontier_and_with_difficulty():
     far = innovation.catch_up(0.5, 1.0, 0.1, 0.5, 1.0)
@@ -251,8 +301,13 @@ def test_steady_state_efficiency_keeps_open_world_positions(small_world):
 
 
 def test_controls_raise_chinese_self_sufficiency_and_support(small_world):
-    controlled = run_steps(small_model(small_world, CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets",
-                                                                    "policy.licence_approval=0.0"]), 20)
+    controlled = run_steps(
+        small_model(
+            small_world,
+            CONTROLS[:1] + ["policy.fence=0.6", "policy.country_wide=gadgets", "policy.licence_approval=0.0"],
+        ),
+        20,
+    )
     open_world = run_steps(small_model(small_world), 20)
     cn = small_world.country_index("CN")
     assert controlled.market.self_sufficiency[0, cn] > open_world.market.self_sufficiency[0, cn] + 0.2
@@ -264,6 +319,7 @@ def test_controls_raise_chinese_self_sufficiency_and_support(small_world):
 
 def test_substitution_slowest_for_hardest_inputs(small_world):
     import copy
+
     hard = copy.deepcopy(small_world)
     cp = hard.chokepoints[0]
     hard.chokepoints = [cp, type(cp)(cp.sector, "hard", cp.holders, cp.weight / 2, 0.95, cp.governed_by, "test")]
@@ -282,6 +338,7 @@ def test_losing_revenue_cuts_rd_and_growth(small_world):
 
 # ---------------------------------------------------------------- M2 capital
 
+
 def test_screening_collapses_inbound_investment_within_three_years(small_world):
     m = small_model(small_world, ["policy.inbound_screening=0.9"])
     start = m.relations.investment_in_us
@@ -291,7 +348,9 @@ def test_screening_collapses_inbound_investment_within_three_years(small_world):
 
 
 def test_outbound_ban_cuts_us_funding_of_chinese_rd(small_world):
-    banned = run_steps(small_model(small_world, ["policy.outbound_restriction=1.0", "policy.outbound_sectors=gadgets"]), 12)
+    banned = run_steps(
+        small_model(small_world, ["policy.outbound_restriction=1.0", "policy.outbound_sectors=gadgets"]), 12
+    )
     open_world = run_steps(small_model(small_world), 12)
     cn = banned.firms.country == small_world.country_index("CN")
     assert banned.firms.investment_rd[cn].sum() < 0.2 * open_world.firms.investment_rd[cn].sum()
@@ -300,23 +359,36 @@ def test_outbound_ban_cuts_us_funding_of_chinese_rd(small_world):
 
 # ---------------------------------------------------------------- M8 standards
 
+
 def test_ecosystem_split_hurts_third_countries(small_world):
     split = run_steps(small_model(small_world, ["policy.standards_split=1.0", "standards.adjustment_rate=0.5"]), 8)
     open_world = run_steps(small_model(small_world), 8)
     assert split.relations.split[0] > 0.9
     for code in ("IN", "ROW", "US", "CN"):
-        assert split.market.welfare[small_world.country_index(code)] < open_world.market.welfare[small_world.country_index(code)]
+        assert (
+            split.market.welfare[small_world.country_index(code)]
+            < open_world.market.welfare[small_world.country_index(code)]
+        )
 
 
 # ---------------------------------------------------------------- M9 knowledge, M10 co-opetition
 
+
 def test_academic_restrictions_cut_collaboration_and_hurt_both_sides(small_world):
-    restricted = run_steps(small_model(small_world, ["policy.academic_restriction=0.8", "policy.academic_sectors=gadgets",
-                                                     "knowledge.adjustment_rate=0.5"]), 20)
+    restricted = run_steps(
+        small_model(
+            small_world,
+            ["policy.academic_restriction=0.8", "policy.academic_sectors=gadgets", "knowledge.adjustment_rate=0.5"],
+        ),
+        20,
+    )
     open_world = run_steps(small_model(small_world), 20)
     assert restricted.relations.collaboration[0] < 0.3
     assert knowledge.talent_access(restricted)[restricted.firms.country == 0].max() < 1.0
-    best_r, best_o = restricted.firms.best_by_country(restricted.firms.capability), open_world.firms.best_by_country(open_world.firms.capability)
+    best_r, best_o = (
+        restricted.firms.best_by_country(restricted.firms.capability),
+        open_world.firms.best_by_country(open_world.firms.capability),
+    )
     assert best_r[0, small_world.country_index("US")] < best_o[0, small_world.country_index("US")]
     assert best_r[0, small_world.country_index("CN")] < best_o[0, small_world.country_index("CN")]
 
@@ -342,20 +414,28 @@ def test_programmes_shield_collaboration_from_the_chill():
 
 def test_political_shocks_lower_trust(small_world):
     calm = run_steps(small_model(small_world), 20)
-    shocked = run_steps(small_model(small_world, ["coopetition.shock_probability=1.0", "coopetition.shock_size=0.2"]), 20)
+    shocked = run_steps(
+        small_model(small_world, ["coopetition.shock_probability=1.0", "coopetition.shock_size=0.2"]), 20
+    )
     assert shocked.relations.shocks > 0 and calm.relations.shocks == 0
     assert shocked.relations.trust < calm.relations.trust
 
 
 # ---------------------------------------------------------------- M12 counter-measures
 
+
 def test_countermeasures_follow_sanctions_and_hit_us_firms(small_world):
-    settings = CONTROLS[:1] + ["policy.fence=0.6", "policy.licence_approval=0.0", "policy.country_wide=gadgets",
-                               "china.us_share_cap=0.1", "china.countermeasure_responsiveness=2.0"]
+    settings = CONTROLS[:1] + [
+        "policy.fence=0.6",
+        "policy.licence_approval=0.0",
+        "policy.country_wide=gadgets",
+        "china.us_share_cap=0.1",
+        "china.countermeasure_responsiveness=2.0",
+    ]
     m = run_steps(small_model(small_world, settings), 16)
     quiet = run_steps(small_model(small_world, settings + ["china.countermeasure_responsiveness=0.0"]), 16)
     assert m.relations.countermeasures > 0.5 and quiet.relations.countermeasures == 0
     us = m.firms.country == small_world.country_index("US")
-    assert m.firms.cost[us].mean() > quiet.firms.cost[us].mean()          # material controls
+    assert m.firms.cost[us].mean() > quiet.firms.cost[us].mean()  # material controls
     cn_demand = m.market.bilateral[0, :, small_world.country_index("CN")]
     assert cn_demand[small_world.country_index("US")] / cn_demand.sum() <= countermeasures.us_share_cap(m) + 1e-9

@@ -27,6 +27,7 @@ def yard_of(runs):
 
 # ---------------------------------------------------------------- full decoupling
 
+
 def test_full_decoupling_costs_us_firms_in_controlled_sectors(pattern_runs, world):
     base, full = pattern_runs["baseline"], pattern_runs["full_decoupling"]
     yard = yard_of(full)
@@ -40,7 +41,10 @@ def test_full_decoupling_cuts_us_china_trade(pattern_runs):
 
 
 def test_full_decoupling_raises_china_self_sufficiency(pattern_runs):
-    assert final(pattern_runs["full_decoupling"], "cn_self_sufficiency") > final(pattern_runs["baseline"], "cn_self_sufficiency") + 0.1
+    assert (
+        final(pattern_runs["full_decoupling"], "cn_self_sufficiency")
+        > final(pattern_runs["baseline"], "cn_self_sufficiency") + 0.1
+    )
 
 
 def test_full_decoupling_lowers_welfare_everywhere(pattern_runs):
@@ -49,6 +53,7 @@ def test_full_decoupling_lowers_welfare_everywhere(pattern_runs):
 
 
 # ---------------------------------------------------------------- selective decoupling
+
 
 def test_selective_same_signs_in_its_yard(pattern_runs, world):
     base, sel = pattern_runs["baseline"], pattern_runs["selective_decoupling"]
@@ -75,6 +80,7 @@ def test_selective_smaller_losses_outside_its_yard(pattern_runs, world):
 
 # ---------------------------------------------------------------- co-opetition
 
+
 def test_coopetition_keeps_trust_highest(pattern_runs):
     coop = final(pattern_runs["coopetition"], "trust")
     assert coop > final(pattern_runs["selective_decoupling"], "trust")
@@ -93,12 +99,15 @@ def test_coopetition_capability_in_high_benefit_low_risk_sectors(pattern_runs, w
 
 
 def test_global_welfare_ordering(pattern_runs):
-    w = {k: final(pattern_runs[k], "welfare_WORLD") for k in
-         ("baseline", "coopetition", "selective_decoupling", "full_decoupling")}
+    w = {
+        k: final(pattern_runs[k], "welfare_WORLD")
+        for k in ("baseline", "coopetition", "selective_decoupling", "full_decoupling")
+    }
     assert w["baseline"] >= w["coopetition"] >= w["selective_decoupling"] >= w["full_decoupling"], w
 
 
 # ---------------------------------------------------------------- allies
+
 
 def test_allies_comply_only_after_a_lag(world):
     spec = load_scenario("selective_decoupling", sectors=world.sectors)
@@ -114,18 +123,25 @@ def test_allies_comply_only_after_a_lag(world):
     at = lambda year: np.mean([p[year] for p in paths])  # noqa: E731
     # a year of talks: only the little allies do unprompted, under a tenth of what follows
     assert at(start + 1.0) < 0.1 * at(start + 3.0)
-    assert at(start + 3.0) > 0.3              # then they follow
+    assert at(start + 3.0) > 0.3  # then they follow
     assert at(start + 1.0) < at(start + 1.5) < at(start + 2.0)
 
 
 def test_allies_comply_less_where_china_exposure_is_high(world):
     kr = world.country_index("KR")
-    exposed = world_variant(world, china_trade_affinity=world.china_trade_affinity + 1.5 * (np.arange(world.n_countries) == kr))
+    exposed = world_variant(
+        world, china_trade_affinity=world.china_trade_affinity + 1.5 * (np.arange(world.n_countries) == kr)
+    )
     spec = load_scenario("selective_decoupling", sectors=world.sectors)
     yard = np.flatnonzero(world.small_yard)
 
     def kr_compliance(w):
-        return np.mean([DecouplingModel(spec, seed=s, world=w).run().relations.compliance[kr, yard].mean() for s in PATTERN_SEEDS[:2]])
+        return np.mean(
+            [
+                DecouplingModel(spec, seed=s, world=w).run().relations.compliance[kr, yard].mean()
+                for s in PATTERN_SEEDS[:2]
+            ]
+        )
 
     assert kr_compliance(exposed) < kr_compliance(world) - 0.05
 
@@ -136,8 +152,9 @@ def test_unilateral_controls_cost_us_share_and_help_allied_firms(pattern_runs, w
     assert final(allied, "compliance_small_yard") > 0.5 > final(alone, "compliance_small_yard")
     for sector in ("logic_chips", "chip_tools"):
         j = world.sector_index(sector)
-        us_allied = mean_of(allied, "share", lambda s: s[j, us])
-        us_alone = mean_of(alone, "share", lambda s: s[j, us])
-        base_us = mean_of(pattern_runs["baseline"], "share", lambda s: s[j, us])
+        us_allied = mean_of(allied, "share", lambda s, j=j: s[j, us])
+        us_alone = mean_of(alone, "share", lambda s, j=j: s[j, us])
+        base_us = mean_of(pattern_runs["baseline"], "share", lambda s, j=j: s[j, us])
         assert us_alone < us_allied < base_us, sector
-        assert mean_of(alone, "share", lambda s: s[j, allies].sum()) > mean_of(allied, "share", lambda s: s[j, allies].sum()), sector
+        allied_share = mean_of(allied, "share", lambda s, j=j: s[j, allies].sum())
+        assert mean_of(alone, "share", lambda s, j=j: s[j, allies].sum()) > allied_share, sector

@@ -22,8 +22,11 @@ from decouple.output import MARKER, OutputError, result_folder
 
 def tree(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (hidden ones too) with its SHA-256."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
@@ -33,6 +36,7 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
 
 
 # ------------------------------------------------------------------ results folders as a whole
+
 
 def test_a_run_folder_is_replaced_as_a_whole(tmp_path, capsys):
     out = tmp_path / "run"
@@ -73,6 +77,7 @@ def test_a_full_disk_leaves_the_old_folder_as_it_was(tmp_path, capsys, monkeypat
 def _killed_while_writing(out: str) -> None:
     """In a forked child: run, and die by SIGKILL right after the parquet is written."""
     import decouple.output as output
+
     real = output.write_parquet
 
     def write_then_die(path, frame):
@@ -108,12 +113,15 @@ def test_a_folder_with_other_files_is_never_replaced(tmp_path, capsys):
     assert tree(notes) == {"thesis.txt": hashlib.sha256(b"mine").hexdigest()}
 
 
-@pytest.mark.parametrize("make, fragment", [
-    (lambda tmp: tmp / "file.txt", "is a file"),
-    (lambda tmp: tmp / "file.txt" / "below", "lies under"),
-    (lambda tmp: tmp / ("x" * 300), "too long"),
-    (lambda tmp: Path("/proc/decouple-test/out"), "cannot write there"),
-])
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda tmp: tmp / "file.txt", "is a file"),
+        (lambda tmp: tmp / "file.txt" / "below", "lies under"),
+        (lambda tmp: tmp / ("x" * 300), "too long"),
+        (lambda tmp: Path("/proc/decouple-test/out"), "cannot write there"),
+    ],
+)
 def test_bad_out_folders_are_refused_before_running(tmp_path, capsys, make, fragment):
     (tmp_path / "file.txt").write_text("a file")
     status, out, err = run_cli(capsys, "run", "baseline", "--steps", "2", "--out", make(tmp_path))
@@ -134,14 +142,16 @@ def test_result_folder_removes_its_temporary_folder_on_error(tmp_path):
 
 # ------------------------------------------------------------------ compare
 
+
 def test_compare_refuses_repeated_scenarios(tmp_path, capsys):
     status, _, err = run_cli(capsys, "compare", "baseline", "baseline", "--out", tmp_path / "c")
     assert status == 2 and "listed twice" in err
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "dup.toml").write_text('[scenario]\nextends = "baseline"\n')
-    status, _, err = run_cli(capsys, "compare", tmp_path / "a" / "dup.toml", tmp_path / "b" / "dup.toml",
-                             "--out", tmp_path / "c")
+    status, _, err = run_cli(
+        capsys, "compare", tmp_path / "a" / "dup.toml", tmp_path / "b" / "dup.toml", "--out", tmp_path / "c"
+    )
     assert status == 2 and "both called 'dup'" in err and str(tmp_path / "b" / "dup.toml") in err
     assert not (tmp_path / "c").exists()
 
@@ -149,14 +159,27 @@ def test_compare_refuses_repeated_scenarios(tmp_path, capsys):
 def test_compare_caps_replicates_and_warns_about_workers(tmp_path, capsys):
     status, _, err = run_cli(capsys, "compare", "--replicates", "10000000", "--out", tmp_path / "c")
     assert status == 2 and "--force" in err and "40,000,000 runs" in err
-    status, _, err = run_cli(capsys, "compare", "baseline", "--replicates", "1", "--steps", "2", "--workers", "48",
-                             "--quiet", "--out", tmp_path / "c")
+    status, _, err = run_cli(
+        capsys,
+        "compare",
+        "baseline",
+        "--replicates",
+        "1",
+        "--steps",
+        "2",
+        "--workers",
+        "48",
+        "--quiet",
+        "--out",
+        tmp_path / "c",
+    )
     assert status == 0 and "more than the" in err and "using 1" in err
 
 
 def test_compare_resumes_an_interrupted_comparison(tmp_path, capsys):
     from decouple.compare import comparison, run_comparison, work_folder
     from decouple.sweeps.engine import run_sweep
+
     exp = comparison(["baseline", "selective_decoupling"], 2, 5, ["time.steps=4"])
     out = tmp_path / "cmp"
     partial = run_sweep(exp, work_folder(out), progress=False, stop_after=3)  # as if killed after 3 runs
@@ -164,11 +187,15 @@ def test_compare_resumes_an_interrupted_comparison(tmp_path, capsys):
     resumed = run_comparison(exp, out, workers=1, resume=True, progress=False)
     assert resumed.computed == 1 and resumed.runs == 4
     straight = run_comparison(exp, tmp_path / "straight", workers=1, progress=False)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
-                                  pd.read_parquet(straight.out / "timeseries.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "timeseries.parquet"),
+        pd.read_parquet(straight.out / "timeseries.parquet"),
+        check_exact=True,
+    )
 
 
 # ------------------------------------------------------------------ the model's Python API
+
 
 def test_the_model_refuses_bad_seeds_and_scenarios():
     for seed in (1.5, -1, 2**63, True, "3"):
@@ -203,8 +230,12 @@ def test_typed_parameters_and_keywords_drive_the_model():
 
 def test_mesa_batch_run_drives_the_model_with_plain_keywords():
     import mesa
-    results = mesa.batch_run(DecouplingModel, {"scenario": "selective_decoupling", "policy.fence": [0.3, 0.8],
-                                               "time.steps": 4, "seed": 1}, display_progress=False)
+
+    results = mesa.batch_run(
+        DecouplingModel,
+        {"scenario": "selective_decoupling", "policy.fence": [0.3, 0.8], "time.steps": 4, "seed": 1},
+        display_progress=False,
+    )
     by_fence = {r["policy.fence"]: r for r in results}
     assert set(by_fence) == {0.3, 0.8}
     assert by_fence[0.8]["gap_small_yard"] != by_fence[0.3]["gap_small_yard"]  # the keyword reached the model
@@ -221,10 +252,15 @@ def test_step_after_the_last_step_does_nothing():
 
 # ------------------------------------------------------------------ scenario files
 
+
 def test_relative_extends_is_read_from_the_folder_of_the_file(tmp_path, monkeypatch):
     (tmp_path / "scen").mkdir()
-    (tmp_path / "scen" / "parent.toml").write_text('[scenario]\nextends = "selective_decoupling"\n[policy]\nfence = 0.9\n')
-    (tmp_path / "scen" / "child.toml").write_text('[scenario]\nextends = "parent.toml"\n[policy]\nlicence_approval = 0.5\n')
+    (tmp_path / "scen" / "parent.toml").write_text(
+        '[scenario]\nextends = "selective_decoupling"\n[policy]\nfence = 0.9\n'
+    )
+    (tmp_path / "scen" / "child.toml").write_text(
+        '[scenario]\nextends = "parent.toml"\n[policy]\nlicence_approval = 0.5\n'
+    )
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     scenario = load_scenario(tmp_path / "scen" / "child.toml")
@@ -234,12 +270,15 @@ def test_relative_extends_is_read_from_the_folder_of_the_file(tmp_path, monkeypa
     assert all(digest == hashlib.sha256(path.read_bytes()).hexdigest() for path, digest in scenario.chain)
 
 
-@pytest.mark.parametrize("extends, fragment", [
-    ("3", "allowed: the name of a scenario or the path of a TOML file, as a string"),
-    ('"missing.toml"', "scenario file not found"),
-    ('"sub/"', "is a folder"),
-    ('"self.toml"', "forms a cycle"),
-])
+@pytest.mark.parametrize(
+    "extends, fragment",
+    [
+        ("3", "allowed: the name of a scenario or the path of a TOML file, as a string"),
+        ('"missing.toml"', "scenario file not found"),
+        ('"sub/"', "is a folder"),
+        ('"self.toml"', "forms a cycle"),
+    ],
+)
 def test_bad_extends(tmp_path, extends, fragment):
     (tmp_path / "sub").mkdir()
     path = tmp_path / "self.toml"
@@ -251,11 +290,15 @@ def test_bad_extends(tmp_path, extends, fragment):
 
 def test_events_in_one_year_apply_in_order_and_may_not_conflict(tmp_path):
     path = tmp_path / "e.toml"
-    path.write_text('[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.5 }\n'
-                    '[[events]]\nyear = 2020.0\nset = { "policy.licence_approval" = 0.3 }\n')
+    path.write_text(
+        '[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.5 }\n'
+        '[[events]]\nyear = 2020.0\nset = { "policy.licence_approval" = 0.3 }\n'
+    )
     assert [list(e.changes) for e in load_scenario(path).events] == [["policy.fence"], ["policy.licence_approval"]]
-    path.write_text('[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.5 }\n'
-                    '[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.7 }\n')
+    path.write_text(
+        '[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.5 }\n'
+        '[[events]]\nyear = 2020.0\nset = { "policy.fence" = 0.7 }\n'
+    )
     with pytest.raises(ConfigError, match="same year sets it to 0.5"):
         load_scenario(path)
 
@@ -307,6 +350,7 @@ def tiny(tmp_path: Path, scenarios='["selective_decoupling"]', extra: str = "", 
 
 def test_run_ids_stay_apart_for_scenarios_with_one_file_name(tmp_path):
     from decouple.sweeps.experiment import load_experiment
+
     for sub, name in (("a", "one"), ("b", "two")):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "dup.toml").write_text(f'[scenario]\nname = "{name}"\nextends = "baseline"\n')
@@ -322,6 +366,7 @@ def test_run_ids_stay_apart_for_scenarios_with_one_file_name(tmp_path):
 def test_broken_shards_are_computed_again_on_resume(tmp_path):
     from decouple.sweeps import engine
     from decouple.sweeps.experiment import load_experiment
+
     exp = load_experiment(tiny(tmp_path))
     engine.run_sweep(exp, tmp_path / "whole", progress=False)
     out = tmp_path / "out"
@@ -338,6 +383,7 @@ def test_broken_shards_are_computed_again_on_resume(tmp_path):
 def test_shards_of_another_experiment_are_never_adopted(tmp_path):
     from decouple.sweeps import engine
     from decouple.sweeps.experiment import load_experiment
+
     out = tmp_path / "out"
     engine.run_sweep(load_experiment(tiny(tmp_path)), out, progress=False)
     (out / "manifest.json").unlink()
@@ -350,6 +396,7 @@ def test_shards_of_another_experiment_are_never_adopted(tmp_path):
 
 def test_a_sweep_with_failed_runs_exits_non_zero(tmp_path, capsys, monkeypatch):
     from decouple.sweeps import engine
+
     real = engine.DecouplingModel
 
     def flaky(spec, seed, world):
@@ -362,23 +409,40 @@ def test_a_sweep_with_failed_runs_exits_non_zero(tmp_path, capsys, monkeypatch):
     assert status == 1 and "2 of 4 runs failed" in err
 
 
-@pytest.mark.parametrize("extra, fragment", [
-    ('\n[[vary]]\npath = "policy.fence"\nvalues = [0.1]\n', "appears 2 times"),
-    ('\n[[figure]]\nkind = "violin"\nmetrics = ["gap_small_yard@2018.5"]\nfile = "../../x.png"\n', "no '..'"),
-    ('\n[[figure]]\nkind = "violin"\nmetrics = ["gap_small_yard@2018.5"]\nfile = "/tmp/x.png"\n', "no absolute path"),
-])
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        ('\n[[vary]]\npath = "policy.fence"\nvalues = [0.1]\n', "appears 2 times"),
+        ('\n[[figure]]\nkind = "violin"\nmetrics = ["gap_small_yard@2018.5"]\nfile = "../../x.png"\n', "no '..'"),
+        (
+            '\n[[figure]]\nkind = "violin"\nmetrics = ["gap_small_yard@2018.5"]\nfile = "/tmp/x.png"\n',
+            "no absolute path",
+        ),
+    ],
+)
 def test_bad_experiments(tmp_path, extra, fragment):
     from decouple.sweeps.experiment import load_experiment
+
     with pytest.raises(ConfigError, match=fragment):
         load_experiment(tiny(tmp_path, extra=extra))
 
 
 def test_huge_designs_are_refused_before_any_run(tmp_path, capsys):
     values = ", ".join(str(v / 10) for v in range(10))
-    grid = "".join(f'\n[[vary]]\npath = "{p}"\nvalues = [{values}]\n' for p in (
-        "policy.licence_approval", "policy.ally_pressure", "policy.entity_list_initial", "policy.entity_list_growth",
-        "policy.entity_list_max", "policy.de_minimis", "policy.anti_circumvention", "policy.procurement_ban",
-        "policy.inbound_screening"))
+    grid = "".join(
+        f'\n[[vary]]\npath = "{p}"\nvalues = [{values}]\n'
+        for p in (
+            "policy.licence_approval",
+            "policy.ally_pressure",
+            "policy.entity_list_initial",
+            "policy.entity_list_growth",
+            "policy.entity_list_max",
+            "policy.de_minimis",
+            "policy.anti_circumvention",
+            "policy.procurement_ban",
+            "policy.inbound_screening",
+        )
+    )
     path = tiny(tmp_path, extra=grid)  # 2 x 10^9 points
     status, _, err = run_cli(capsys, "sweep", path, "--out", tmp_path / "o")
     assert status == 2 and "4,000,000,000 runs" in err and "memory" in err  # too big even with --force
@@ -386,8 +450,10 @@ def test_huge_designs_are_refused_before_any_run(tmp_path, capsys):
     assert status == 2 and "memory" in err
     sobol = TINY.format(scenarios='["baseline"]').replace('sampler = "grid"', 'sampler = "sobol"\nsamples = 1000000')
     sobol = sobol.replace("values = [0.3, 0.7]", "low = 0.1\nhigh = 0.9")
-    sobol += "".join(f'\n[[vary]]\npath = "{p}"\nlow = 0.1\nhigh = 0.9\n' for p in (
-        "policy.licence_approval", "policy.ally_pressure", "policy.entity_list_initial"))
+    sobol += "".join(
+        f'\n[[vary]]\npath = "{p}"\nlow = 0.1\nhigh = 0.9\n'
+        for p in ("policy.licence_approval", "policy.ally_pressure", "policy.entity_list_initial")
+    )
     (tmp_path / "sobol.toml").write_text(sobol)
     status, _, err = run_cli(capsys, "sweep", tmp_path / "sobol.toml", "--out", tmp_path / "o")
     assert status == 2 and "12,000,000 runs" in err and "--force" in err
@@ -398,6 +464,7 @@ def test_sobol_points_come_in_chunks_equal_to_salib(tmp_path):
     from SALib.sample import sobol as sobol_sample
 
     from decouple.sweeps import experiment
+
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
     whole = sobol_sample.sample(problem, 64, calc_second_order=False, seed=11)
     old, experiment.CHUNK = experiment.CHUNK, 16
@@ -409,7 +476,7 @@ def test_sobol_points_come_in_chunks_equal_to_salib(tmp_path):
 
 
 def test_plot_draws_from_the_experiment_the_sweep_ran(tmp_path, capsys):
-    text = TINY.format(scenarios='["selective_decoupling"]').replace("steps = 2", "steps = 2\nbaseline = \"baseline\"")
+    text = TINY.format(scenarios='["selective_decoupling"]').replace("steps = 2", 'steps = 2\nbaseline = "baseline"')
     text += '\n[[vary]]\npath = "policy.ally_pressure"\nvalues = [0.0, 1.0]\n'
     text += '\n[[figure]]\nkind = "heatmap"\nmetric = "gap_small_yard@2018.5"\nfile = "gap.png"\n'
     path = tmp_path / "exp.toml"
@@ -427,8 +494,19 @@ def test_plot_draws_from_the_experiment_the_sweep_ran(tmp_path, capsys):
 
 def test_an_unreachable_scheduler_is_reported_within_its_timeout(tmp_path, capsys):
     import time
+
     started = time.monotonic()
-    status, _, err = run_cli(capsys, "sweep", tiny(tmp_path), "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9",
-                             "--quiet", "--out", tmp_path / "o")
+    status, _, err = run_cli(
+        capsys,
+        "sweep",
+        tiny(tmp_path),
+        "--backend",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--quiet",
+        "--out",
+        tmp_path / "o",
+    )
     assert status == 2 and "cannot reach a Dask scheduler" in err and "within 10 s" in err
     assert time.monotonic() - started < 30

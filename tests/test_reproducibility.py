@@ -54,8 +54,14 @@ def test_set_params_reaches_values_cached_from_parameters(world):
     for _ in range(8):
         model.step()
     before = model.derived(market.switching_of_firms)
-    model.set_params({"policy.yard": ["logic_chips"], "market.switching_scale": 0.5,
-                      "coopetition.programme_sectors": ["quantum"], "coopetition.programme_intensity": 1.0})
+    model.set_params(
+        {
+            "policy.yard": ["logic_chips"],
+            "market.switching_scale": 0.5,
+            "coopetition.programme_sectors": ["quantum"],
+            "coopetition.programme_intensity": 1.0,
+        }
+    )
     model.step()
     assert np.flatnonzero(model.policy.controlled).tolist() == [world.sector_index("logic_chips")]
     switching = model.derived(market.switching_of_firms)

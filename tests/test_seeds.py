@@ -15,8 +15,18 @@ from decouple.world import COUNTRIES, build_world
 from .conftest import small_world_tables
 
 CITATION = re.compile(r"\bS[0-4]\b|assumption|calibration")
-CONTRACT_SECTORS = {"logic_chips", "chip_tools", "ai_compute", "telecom", "quantum", "solar_pv",
-                    "batteries", "biotech", "aerospace", "basic_research"}
+CONTRACT_SECTORS = {
+    "logic_chips",
+    "chip_tools",
+    "ai_compute",
+    "telecom",
+    "quantum",
+    "solar_pv",
+    "batteries",
+    "biotech",
+    "aerospace",
+    "basic_research",
+}
 
 
 def test_world_has_contract_countries_and_sectors(world):

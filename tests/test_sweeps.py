@@ -68,21 +68,31 @@ def digest(out: Path) -> str:
 
 # ------------------------------------------------------------------ experiment files
 
+
 def write(tmp_path, text):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     return path
 
 
-@pytest.mark.parametrize("patch, fragment", [
-    (("sampler = \"grid\"", "sampler = \"grid\"\nreplicats = 3"), "unknown key 'experiment.replicats' (did you mean 'replicates'?)"),
-    (("path = \"policy.fence\"", "path = \"policy.fense\""), "unknown parameter (did you mean 'policy.fence'?)"),
-    (("values = [0.3, 0.7]", "values = [0.3, 1.7]"), "policy.fence' = 1.7 is out of range"),
-    (("names = [\"gap_controlled\"", "names = [\"gap_controled\""), "unknown metric 'gap_controled' (did you mean 'gap_controlled'?)"),
-    (("replicates = 2", "replicates = 0"), "experiment.replicates' = 0"),
-    (("sampler = \"grid\"", "sampler = \"lhs\""), "needs 'low' and 'high'"),
-    (("title = \"tiny\"", ""), "key 'experiment.title' is required"),
-])
+@pytest.mark.parametrize(
+    "patch, fragment",
+    [
+        (
+            ('sampler = "grid"', 'sampler = "grid"\nreplicats = 3'),
+            "unknown key 'experiment.replicats' (did you mean 'replicates'?)",
+        ),
+        (('path = "policy.fence"', 'path = "policy.fense"'), "unknown parameter (did you mean 'policy.fence'?)"),
+        (("values = [0.3, 0.7]", "values = [0.3, 1.7]"), "policy.fence' = 1.7 is out of range"),
+        (
+            ('names = ["gap_controlled"', 'names = ["gap_controled"'),
+            "unknown metric 'gap_controled' (did you mean 'gap_controlled'?)",
+        ),
+        (("replicates = 2", "replicates = 0"), "experiment.replicates' = 0"),
+        (('sampler = "grid"', 'sampler = "lhs"'), "needs 'low' and 'high'"),
+        (('title = "tiny"', ""), "key 'experiment.title' is required"),
+    ],
+)
 def test_bad_experiment_files(tmp_path, patch, fragment):
     text = TINY.format(steps=6, year=2019.5).replace(*patch)
     path = write(tmp_path, text)
@@ -101,7 +111,7 @@ def test_grid_design_and_runs(tmp_path):
     exp = load_experiment(tiny(tmp_path))
     assert len(exp.points) == 4
     runs = exp.runs()
-    assert len(runs) == 4 * 2 + 2                      # points x replicates + paired baseline runs
+    assert len(runs) == 4 * 2 + 2  # points x replicates + paired baseline runs
     assert {r.seed for r in runs} == set(exp.seeds())  # common random numbers across points
 
 
@@ -110,15 +120,19 @@ def test_seeds_are_stable_per_run_id(tmp_path):
     more = tiny(tmp_path, name="more.toml")
     more.write_text(more.read_text().replace("replicates = 2", "replicates = 3"))
     b = {r.run_id: r.seed for r in load_experiment(more).runs()}
-    assert all(b[k] == v for k, v in a.items())        # adding seeds keeps the old runs' seeds
+    assert all(b[k] == v for k, v in a.items())  # adding seeds keeps the old runs' seeds
     assert len(set(load_experiment(more).seeds())) == 3
 
 
-@pytest.mark.parametrize("sampler, samples, count", [("lhs", 10, 10), ("random", 5, 5), ("sobol", 8, 8 * (2 + 2)),
-                                                     ("morris", 4, 4 * (2 + 1))])
+@pytest.mark.parametrize(
+    "sampler, samples, count",
+    [("lhs", 10, 10), ("random", 5, 5), ("sobol", 8, 8 * (2 + 2)), ("morris", 4, 4 * (2 + 1))],
+)
 def test_samplers(tmp_path, sampler, samples, count):
     text = TINY.format(steps=6, year=2019.5).replace('sampler = "grid"', f'sampler = "{sampler}"\nsamples = {samples}')
-    text = text.replace("values = [0.3, 0.7]", "low = 0.2\nhigh = 0.9").replace("values = [0.0, 1.0]", "low = 0.0\nhigh = 1.0")
+    text = text.replace("values = [0.3, 0.7]", "low = 0.2\nhigh = 0.9").replace(
+        "values = [0.0, 1.0]", "low = 0.0\nhigh = 1.0"
+    )
     text = text.split("[[figure]]")[0]
     exp = load_experiment(write(tmp_path, text))
     assert len(exp.points) == count
@@ -129,6 +143,7 @@ def test_samplers(tmp_path, sampler, samples, count):
 
 # ------------------------------------------------------------------ the engine
 
+
 def test_sweep_writes_manifest_runs_and_figures(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(tiny(tmp_path)), "--workers", "1", "--quiet", "--out", str(out)]) == 0
@@ -137,8 +152,17 @@ def test_sweep_writes_manifest_runs_and_figures(tmp_path, capsys):
     assert manifest["provenance"]["seeds"] and manifest["experiment"]["sha256"]
     runs = frame(out)
     assert len(runs) == 10 and (runs.status == "done").all()
-    assert {"run_id", "scenario", "seed", "policy.fence", "policy.ally_pressure", "gap_controlled@2019.5",
-            "welfare_WORLD@2019.5", "compliance_lag", "ss50_logic_chips"} <= set(runs.columns)
+    assert {
+        "run_id",
+        "scenario",
+        "seed",
+        "policy.fence",
+        "policy.ally_pressure",
+        "gap_controlled@2019.5",
+        "welfare_WORLD@2019.5",
+        "compliance_lag",
+        "ss50_logic_chips",
+    } <= set(runs.columns)
     assert (out / "welfare.png").stat().st_size > 10_000
     assert "10 runs computed" in capsys.readouterr().out
 
@@ -214,6 +238,7 @@ def _sweep_killed_after(path: str, out: str, shards: int) -> None:
 
 def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
     import multiprocessing
+
     path = tiny(tmp_path, steps=24)
     out = tmp_path / "killed"
     child = multiprocessing.get_context("fork").Process(target=_sweep_killed_after, args=(str(path), str(out), 4))
@@ -223,7 +248,7 @@ def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
     shards = list((out / "shards").glob("*.parquet"))
     assert len(shards) == 4
     for shard in shards:
-        assert len(pd.read_parquet(shard)) == 1          # every finished file is whole
+        assert len(pd.read_parquet(shard)) == 1  # every finished file is whole
     assert json.loads((out / "manifest.json").read_text())["experiment"]["name"] == "tiny"
     assert main(["sweep", str(path), "--workers", "1", "--quiet", "--resume", "--out", str(out)]) == 0
     engine.run_sweep(load_experiment(path), tmp_path / "whole", workers=1, progress=False)
@@ -233,13 +258,21 @@ def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
 
 def test_killing_the_driver_stops_its_pool_workers(tmp_path):
     import psutil
+
     path = tiny(tmp_path, steps=71, extra="")
-    path.write_text(path.read_text().replace("replicates = 2", "replicates = 10")
-                    .replace('sampler = "grid"', 'sampler = "grid"\nfixed = ["world.firms_scale=10"]'))
+    path.write_text(
+        path.read_text()
+        .replace("replicates = 2", "replicates = 10")
+        .replace('sampler = "grid"', 'sampler = "grid"\nfixed = ["world.firms_scale=10"]')
+    )
     out = tmp_path / "out"
     exe = Path(sys.executable).parent / "decouple"
-    proc = subprocess.Popen([str(exe), "sweep", str(path), "--workers", "2", "--quiet", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(exe), "sweep", str(path), "--workers", "2", "--quiet", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and not list((out / "shards").glob("*.parquet")):

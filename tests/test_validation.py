@@ -10,9 +10,15 @@ from decouple.validation.checks import all_checks
 from decouple.validation.replay import run_replay
 from decouple.validation.report import evaluate
 
-IMPORT_REPLACEMENT_OFF = ("china.state_support=0", "china.base_support=0", "china.buy_domestic=0",
-                          "china.captive_learning=0", "china.substitution_rate=0", "china.home_absorption=0",
-                          "innovation.indigenous_weight=0")
+IMPORT_REPLACEMENT_OFF = (
+    "china.state_support=0",
+    "china.base_support=0",
+    "china.buy_domestic=0",
+    "china.captive_learning=0",
+    "china.substitution_rate=0",
+    "china.home_absorption=0",
+    "innovation.indigenous_weight=0",
+)
 
 
 def checks(*ids):
@@ -43,16 +49,28 @@ def test_switching_import_replacement_off_fails_its_checks():
 
 def test_removing_the_negotiation_lag_fails_the_lag_check():
     normal = evaluate([0], checks("pat_ally_lag"), progress=False)
-    rushed = evaluate([0], checks("pat_ally_lag"), overrides=("allies.negotiation_lag=0", "allies.adjustment_rate=1.0"),
-                      progress=False)
+    rushed = evaluate(
+        [0],
+        checks("pat_ally_lag"),
+        overrides=("allies.negotiation_lag=0", "allies.adjustment_rate=1.0"),
+        progress=False,
+    )
     assert normal.passed.all() and not rushed.passed.any()
 
 
 def test_validate_command_reports_and_exit_status(tmp_path, capsys):
     out = tmp_path / "v"
-    argv = ["validate", "--only", "cal_investment_2022,val_batteries,pat_welfare_order", "--seeds", "2",
-            "--quiet", "--out", str(out)]
-    assert main(argv) == 0                       # completed, whatever the verdicts
+    argv = [
+        "validate",
+        "--only",
+        "cal_investment_2022,val_batteries,pat_welfare_order",
+        "--seeds",
+        "2",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0  # completed, whatever the verdicts
     text = capsys.readouterr().out
     assert "| `val_batteries` |" in text and "checks pass" in text
     table = pd.read_csv(out / "validation.csv")

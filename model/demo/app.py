@@ -47,11 +47,25 @@ def LeverPanel(model: ClassroomModel):
                 if lever.kind == "bool":
                     solara.Switch(label=lever.label, value=bool(value), on_value=apply)
                 elif lever.kind == "int":
-                    solara.SliderInt(lever.label, value=int(value), min=int(lever.min), max=int(lever.max),
-                                     step=int(lever.step), on_value=apply, thumb_label="always")
+                    solara.SliderInt(
+                        lever.label,
+                        value=int(value),
+                        min=int(lever.min),
+                        max=int(lever.max),
+                        step=int(lever.step),
+                        on_value=apply,
+                        thumb_label="always",
+                    )
                 else:
-                    solara.SliderFloat(lever.label, value=float(value), min=lever.min, max=lever.max,
-                                       step=lever.step, on_value=apply, thumb_label="always")
+                    solara.SliderFloat(
+                        lever.label,
+                        value=float(value),
+                        min=lever.min,
+                        max=lever.max,
+                        step=lever.step,
+                        on_value=apply,
+                        thumb_label="always",
+                    )
                 solara.Text(lever.help, style={"font-size": "0.85em", "color": "#555"})
 
 
@@ -68,15 +82,21 @@ def PresetNotes(model: ClassroomModel):
     # have no network, and solara-assets does not ship KaTeX.
     with solara.Div(classes=["notes"], style={"font-size": "1.05em", "line-height": "1.4"}):
         html(tag="h2", children=[label(model.preset)], style_="margin-bottom: 4px")
-        html(tag="div", children=[f"seed {model.seed} · {model.quarter_label} · step {model.steps} of "
-                                  f"{model.params.time.steps}"], style_="font-weight: bold; margin-bottom: 8px")
+        html(
+            tag="div",
+            children=[f"seed {model.seed} · {model.quarter_label} · step {model.steps} of {model.params.time.steps}"],
+            style_="font-weight: bold; margin-bottom: 8px",
+        )
         if model.input_error:
             html(tag="div", children=[f"⚠ {model.input_error}"], style_="color: #B00020; margin-bottom: 8px")
         html(tag="p", children=[scenario.notice or scenario.description])
         html(tag="div", children=["Ask the class"], style_="font-weight: bold")
         html(tag="ol", children=[html(tag="li", children=[q]) for q in scenario.questions])
-        html(tag="p", children=["Dashed: the open baseline, same seed. Dotted: a lever moved or an event."],
-             style_="font-style: italic; font-size: 0.9em; margin-top: 8px")
+        html(
+            tag="p",
+            children=["Dashed: the open baseline, same seed. Dotted: a lever moved or an event."],
+            style_="font-style: italic; font-size: 0.9em; margin-top: 8px",
+        )
 
 
 def _figure_component(draw):
@@ -85,6 +105,7 @@ def _figure_component(draw):
         update_counter.get()
         with solara.Div(classes=["plot", f"plot-{draw.__name__}"]):
             solara.FigureMatplotlib(draw(model), format="png")
+
     Plot.__name__ = draw.__name__
     return Plot
 
@@ -98,8 +119,11 @@ def FlowView(model: ClassroomModel):
     solara.Select("Sector", values=list(model.world.sectors), value=sector, on_value=set_sector)
     with solara.Div(classes=["plot", "plot-flows"]):
         solara.FigureMatplotlib(figures.flows(model, sector), format="png")
-    solara.Text(f"{labels.get(sector, sector)}: each column is one country's buyers; the numbers are "
-                "the % they buy from firms of each country.", style={"font-size": "0.9em"})
+    solara.Text(
+        f"{labels.get(sector, sector)}: each column is one country's buyers; the numbers are "
+        "the % they buy from firms of each country.",
+        style={"font-size": "0.9em"},
+    )
 
 
 def components() -> list:
@@ -108,8 +132,12 @@ def components() -> list:
 
 def model_params() -> dict:
     return {
-        "preset": {"type": "Select", "value": DEFAULT_PRESET, "values": presets(),
-                   "label": "Preset (press Reset to load)"},
+        "preset": {
+            "type": "Select",
+            "value": DEFAULT_PRESET,
+            "values": presets(),
+            "label": "Preset (press Reset to load)",
+        },
         "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "Seed (press Reset to use)"},
     }
 

@@ -20,13 +20,31 @@ from matplotlib.figure import Figure  # noqa: E402
 from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
 from .levers import describe  # noqa: E402
 
-LIVE_STYLE = {**STYLE, "font.size": 14, "axes.titlesize": 17, "axes.labelsize": 14, "legend.fontsize": 12,
-              "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 3.0}
+LIVE_STYLE = {
+    **STYLE,
+    "font.size": 14,
+    "axes.titlesize": 17,
+    "axes.labelsize": 14,
+    "legend.fontsize": 12,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "lines.linewidth": 3.0,
+}
 SIZE = (7.2, 4.6)
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
 REFERENCE = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
-NAMES = {"US": "US", "CN": "China", "JP": "Japan", "NL": "Netherlands", "KR": "S. Korea", "TW": "Taiwan",
-         "EU": "EU", "THIRD": "Third countries", "WORLD": "World", "allies": "Allies"}
+NAMES = {
+    "US": "US",
+    "CN": "China",
+    "JP": "Japan",
+    "NL": "Netherlands",
+    "KR": "S. Korea",
+    "TW": "Taiwan",
+    "EU": "EU",
+    "THIRD": "Third countries",
+    "WORLD": "World",
+    "allies": "Allies",
+}
 
 
 def markers(model) -> list[tuple[float, str, bool]]:
@@ -38,8 +56,10 @@ def markers(model) -> list[tuple[float, str, bool]]:
         moves.setdefault(step, {})[name] = describe(name, value)
         years[step] = year
     events = {(step, year) for step, year, _path, _value, origin in model.changes if origin.startswith("event")}
-    return sorted([(years[step], ", ".join(texts.values()), True) for step, texts in moves.items()]
-                  + [(year, "", False) for _step, year in events])
+    return sorted(
+        [(years[step], ", ".join(texts.values()), True) for step, texts in moves.items()]
+        + [(year, "", False) for _step, year in events]
+    )
 
 
 def _frame(ax, model, title: str, ylabel: str) -> None:
@@ -52,8 +72,17 @@ def _frame(ax, model, title: str, ylabel: str) -> None:
     for year, text, lever in markers(model):
         ax.axvline(year, color="#222222" if lever else "#888888", linestyle=":", linewidth=1.8 if lever else 1.2)
         if lever:  # events of a preset are many; only the class's own moves get a caption
-            ax.text(year, top, " " + text, transform=ax.get_xaxis_transform(), fontsize=11, va="top",
-                    ha="left", color="#222222", clip_on=True)
+            ax.text(
+                year,
+                top,
+                " " + text,
+                transform=ax.get_xaxis_transform(),
+                fontsize=11,
+                va="top",
+                ha="left",
+                color="#222222",
+                clip_on=True,
+            )
             top -= 0.09
 
 
@@ -72,8 +101,16 @@ def _legend(ax, model) -> None:
     if model.reference is not None and model.preset != "baseline":
         handles.append(plt.Line2D([], [], color="#555555", **REFERENCE))
         labels.append("open baseline")
-    ax.figure.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=len(labels), frameon=False,
-                     handlelength=2.6, columnspacing=1.0)
+    ax.figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=len(labels),
+        frameon=False,
+        handlelength=2.6,
+        columnspacing=1.0,
+    )
 
 
 def _figure(draw) -> Figure:
@@ -93,32 +130,56 @@ def _series_figure(model, series: list[tuple], title: str, ylabel: str, unit_int
             ax.set_ylim(0, 1)
         _frame(ax, model, title, ylabel)
         _legend(ax, model)
+
     return _figure(draw)
 
 
 def capability_gap(model) -> Figure:
     scen = colour(model.preset, [model.preset])
-    return _series_figure(model, [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")],
-                          f"US–China capability gap — {label(model.preset)}", "US minus China, share of frontier")
+    return _series_figure(
+        model,
+        [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")],
+        f"US–China capability gap — {label(model.preset)}",
+        "US minus China, share of frontier",
+    )
 
 
 def chip_shares(model) -> Figure:
-    return _series_figure(model, [("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
-                                  ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
-                                  ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"])],
-                          "World market for logic chips", "share of world sales", unit_interval=True)
+    return _series_figure(
+        model,
+        [
+            ("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
+            ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
+            ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"]),
+        ],
+        "World market for logic chips",
+        "share of world sales",
+        unit_interval=True,
+    )
 
 
 def self_sufficiency(model) -> Figure:
     scen = colour(model.preset, [model.preset])
-    return _series_figure(model, [("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
-                                  ("cn_self_sufficiency", "all sectors", scen, "-.")],
-                          "China's self-sufficiency", "share of China's demand met at home", unit_interval=True)
+    return _series_figure(
+        model,
+        [
+            ("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
+            ("cn_self_sufficiency", "all sectors", scen, "-."),
+        ],
+        "China's self-sufficiency",
+        "share of China's demand met at home",
+        unit_interval=True,
+    )
 
 
 def trust(model) -> Figure:
-    return _series_figure(model, [("trust", "US–China trust", colour(model.preset, [model.preset]))],
-                          "US–China trust", "index, 0 (none) to 1 (full)", unit_interval=True)
+    return _series_figure(
+        model,
+        [("trust", "US–China trust", colour(model.preset, [model.preset]))],
+        "US–China trust",
+        "index, 0 (none) to 1 (full)",
+        unit_interval=True,
+    )
 
 
 def compliance(model) -> Figure:
@@ -130,14 +191,15 @@ def compliance(model) -> Figure:
             ax.plot(history.index, history[f"compliance_{code}"], color=COUNTRY_COLOURS[code], label=NAMES[code])
         ax.set_ylim(0, 1)
         _frame(ax, model, "Allies' compliance with US controls", "share applied (small-yard sectors)")
-        ax.figure.legend(loc="lower center", ncol=len(allies), frameon=False, handlelength=2.6,
-                         columnspacing=1.0)
+        ax.figure.legend(loc="lower center", ncol=len(allies), frameon=False, handlelength=2.6, columnspacing=1.0)
+
     return _figure(draw)
 
 
 def welfare(model) -> Figure:
     """Welfare as % of the open baseline with the same seed in the same quarter (welfare grows
     with demand in every scenario, so the index itself hides the differences)."""
+
     def draw(ax):
         history = model.history()
         reference = model.reference.reindex(history.index) if model.reference is not None else None
@@ -150,8 +212,10 @@ def welfare(model) -> Figure:
             _frame(ax, model, "Consumers' welfare", "% of the open baseline")
         else:
             _frame(ax, model, "Consumers' welfare", f"index ({int(model.params.time.start_year)} = 100)")
-        ax.figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, handlelength=2.6,
-                         columnspacing=1.0)
+        ax.figure.legend(
+            loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, handlelength=2.6, columnspacing=1.0
+        )
+
     return _figure(draw)
 
 

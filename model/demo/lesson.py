@@ -41,19 +41,35 @@ CONTROLS_2020 = ((2020.0, "yard", 4), (2020.0, "policy.fence", 0.55), (2020.0, "
 SWING_2024 = ((2024.0, "yard", 10), (2024.0, "policy.fence", 0.5), (2024.0, "policy.licence_approval", 0.2))
 
 LESSON_EXPERIMENTS = (
-    LessonExperiment("controls", "baseline",
-               (Variant("open world"), Variant("small yard from 2020", CONTROLS_2020)),
-               ("gap_small_yard", "chips_share_US", "cn_self_sufficiency_small_yard", "trust"),
-               (2020.0, 2020.5, 2023.0, 2030.0, 2035.75)),
-    LessonExperiment("dutch_refusal", "selective_decoupling",
-               (Variant("as the preset"), Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),))),
-               ("compliance_NL", "chips_share_allies", "chips_share_CN", "cn_self_sufficiency_small_yard"),
-               (2025.0, 2030.0), flows=("chip_tools", 2025.0)),
-    LessonExperiment("trust_swing", "coopetition",
-               (Variant("as the preset"), Variant("hawkish swing in 2024", SWING_2024),
-                Variant("swing, programmes off", SWING_2024 + ((2024.0, "programmes", False),))),
-               ("trust", "us_cn_sales", "welfare_WORLD"),
-               (2024.0, 2025.0, 2026.0, 2035.75)),
+    LessonExperiment(
+        "controls",
+        "baseline",
+        (Variant("open world"), Variant("small yard from 2020", CONTROLS_2020)),
+        ("gap_small_yard", "chips_share_US", "cn_self_sufficiency_small_yard", "trust"),
+        (2020.0, 2020.5, 2023.0, 2030.0, 2035.75),
+    ),
+    LessonExperiment(
+        "dutch_refusal",
+        "selective_decoupling",
+        (
+            Variant("as the preset"),
+            Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),)),
+        ),
+        ("compliance_NL", "chips_share_allies", "chips_share_CN", "cn_self_sufficiency_small_yard"),
+        (2025.0, 2030.0),
+        flows=("chip_tools", 2025.0),
+    ),
+    LessonExperiment(
+        "trust_swing",
+        "coopetition",
+        (
+            Variant("as the preset"),
+            Variant("hawkish swing in 2024", SWING_2024),
+            Variant("swing, programmes off", SWING_2024 + ((2024.0, "programmes", False),)),
+        ),
+        ("trust", "us_cn_sales", "welfare_WORLD"),
+        (2024.0, 2025.0, 2026.0, 2035.75),
+    ),
 )
 
 
@@ -87,12 +103,19 @@ def run_lesson_experiment(exp: LessonExperiment, seeds=range(1, 6)) -> pd.DataFr
                 bought.append(advance(model, variant, until=year).flows(sector)["CN"].to_numpy())
             histories.append(advance(model, variant).history())
         for ind in exp.indicators:
-            rows.append({"variant": variant.label, "indicator": ind,
-                         **{y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years}})
+            rows.append(
+                {
+                    "variant": variant.label,
+                    "indicator": ind,
+                    **{y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years},
+                }
+            )
         if exp.flows:
             for code, share in zip(countries, np.mean(bought, axis=0)):
                 if share >= 0.05:
-                    rows.append({"variant": variant.label, "indicator": f"China buys {sector} from {code}", year: float(share)})
+                    rows.append(
+                        {"variant": variant.label, "indicator": f"China buys {sector} from {code}", year: float(share)}
+                    )
     return pd.DataFrame(rows).set_index(["variant", "indicator"])
 
 

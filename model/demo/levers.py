@@ -16,14 +16,16 @@ Most levers are one parameter. Two stand for several:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..config import load_registry, load_scenario
 from ..world import World
+
 
 @dataclass(frozen=True)
 class Lever:
@@ -68,31 +70,67 @@ def _programme_changes(on: bool, world: World) -> dict[str, Any]:
 def _registry_lever(path: str, label: str, help: str, step: float) -> Lever:
     spec = load_registry()[path]
     lo, hi = spec.range
-    return Lever(name=path, label=label, help=help, kind=spec.type, min=lo, max=hi, step=step,
-                 read=lambda params, world: reduce(getattr, path.split("."), params),
-                 changes=lambda value, world: {path: float(value) if spec.type == "float" else value})
+    return Lever(
+        name=path,
+        label=label,
+        help=help,
+        kind=spec.type,
+        min=lo,
+        max=hi,
+        step=step,
+        read=lambda params, world: reduce(getattr, path.split("."), params),
+        changes=lambda value, world: {path: float(value) if spec.type == "float" else value},
+    )
 
 
 def levers(world: World) -> list[Lever]:
     """The classroom levers, in the order the panel shows them."""
     out = [
-        Lever(name="yard", label="Controlled sectors (the yard)", kind="int", min=0, max=world.n_sectors, step=1,
-              help="first N sectors by political risk, chips first; controlled country-wide with the FDPR",
-              read=lambda params, w: len(params.policy.yard), changes=_yard_changes),
+        Lever(
+            name="yard",
+            label="Controlled sectors (the yard)",
+            kind="int",
+            min=0,
+            max=world.n_sectors,
+            step=1,
+            help="first N sectors by political risk, chips first; controlled country-wide with the FDPR",
+            read=lambda params, w: len(params.policy.yard),
+            changes=_yard_changes,
+        ),
         _registry_lever("policy.fence", "Fence height", "share of the frontier refused to China (0 = nothing)", 0.05),
         _registry_lever("policy.licence_approval", "Licences granted", "share of refused sales licensed anyway", 0.05),
         _registry_lever("policy.ally_pressure", "US pressure on allies", "0 = the US acts alone", 0.05),
     ]
     for code in world.countries:
         if f"allies.willingness.{code}" in load_registry():
-            out.append(_registry_lever(f"allies.willingness.{code}", f"Willingness: {world.country_labels[code]}",
-                                       "extra log-odds of following the US; negative = refuses", 1.0))
-    out.append(_registry_lever("china.state_support", "China's state support",
-                               "extra support where controls bind, multiple of world R&D", 0.25))
-    out.append(Lever(name="programmes", label="Joint programmes (co-opetition)", kind="bool",
-                     help="basic research, biotech, solar, batteries shielded from the chill",
-                     read=lambda params, w: bool(params.coopetition.programme_sectors) and params.coopetition.programme_intensity > 0,
-                     changes=_programme_changes))
+            out.append(
+                _registry_lever(
+                    f"allies.willingness.{code}",
+                    f"Willingness: {world.country_labels[code]}",
+                    "extra log-odds of following the US; negative = refuses",
+                    1.0,
+                )
+            )
+    out.append(
+        _registry_lever(
+            "china.state_support",
+            "China's state support",
+            "extra support where controls bind, multiple of world R&D",
+            0.25,
+        )
+    )
+    out.append(
+        Lever(
+            name="programmes",
+            label="Joint programmes (co-opetition)",
+            kind="bool",
+            help="basic research, biotech, solar, batteries shielded from the chill",
+            read=lambda params, w: (
+                bool(params.coopetition.programme_sectors) and params.coopetition.programme_intensity > 0
+            ),
+            changes=_programme_changes,
+        )
+    )
     return out
 
 

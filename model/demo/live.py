@@ -55,8 +55,13 @@ class ClassroomModel(DecouplingModel):
         params: parameter values by dotted path applied to the preset.
     """
 
-    def __init__(self, preset: str = "selective_decoupling", seed: int | str = 1, reference: bool = True,
-                 params: dict | None = None):
+    def __init__(
+        self,
+        preset: str = "selective_decoupling",
+        seed: int | str = 1,
+        reference: bool = True,
+        params: dict | None = None,
+    ):
         seed_value, self.input_error = parse_seed(seed)
         world = load_world()
         super().__init__(load_scenario(preset, sectors=world.sectors, changes=params), seed=seed_value, world=world)
@@ -74,6 +79,7 @@ class ClassroomModel(DecouplingModel):
             with self._step_lock:
                 if not self.closed:
                     counted_step()
+
         self.step = step
 
     def close(self) -> None:

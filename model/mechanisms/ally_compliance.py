@@ -33,13 +33,21 @@ if TYPE_CHECKING:
     from ..model import DecouplingModel
 
 
-def target_compliance(pressure, security, trust, peers, exposure, autonomy, retaliation,
-                      willingness, weights) -> np.ndarray:
+def target_compliance(
+    pressure, security, trust, peers, exposure, autonomy, retaliation, willingness, weights
+) -> np.ndarray:
     """Logistic target compliance in [0, 1]; arguments broadcast (allies × sectors)."""
-    z = (weights.weight_pressure * pressure + weights.weight_security * security
-         + weights.weight_trust * trust + weights.weight_peer * peers
-         - weights.weight_exposure * exposure - weights.weight_autonomy * autonomy
-         - weights.weight_retaliation * retaliation + willingness + weights.bias)
+    z = (
+        weights.weight_pressure * pressure
+        + weights.weight_security * security
+        + weights.weight_trust * trust
+        + weights.weight_peer * peers
+        - weights.weight_exposure * exposure
+        - weights.weight_autonomy * autonomy
+        - weights.weight_retaliation * retaliation
+        + willingness
+        + weights.bias
+    )
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
@@ -52,7 +60,12 @@ def ally_traits(model: DecouplingModel) -> dict[int, tuple[float, float, float, 
     """Each ally's willingness, trust in US continuity, security dependence and autonomy, by
     country index: fixed while the parameters are (cached by ``model.derived``)."""
     w, a = model.world, model.params.allies
-    return {int(i): (float(getattr(a.willingness, w.countries[i])),
-                     float(np.clip(w.trust_in_us_continuity[i] + a.trust_shift, 0.0, 1.0)),
-                     float(w.security_dependence[i]), float(w.autonomy[i]))
-            for i in w.allies}
+    return {
+        int(i): (
+            float(getattr(a.willingness, w.countries[i])),
+            float(np.clip(w.trust_in_us_continuity[i] + a.trust_shift, 0.0, 1.0)),
+            float(w.security_dependence[i]),
+            float(w.autonomy[i]),
+        )
+        for i in w.allies
+    }

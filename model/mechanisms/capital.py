@@ -44,8 +44,9 @@ def fund_rd(model: DecouplingModel) -> None:
     Reads: relations.investment_in_cn, firms.revenue. Writes: firms.investment_rd.
     """
     f = model.firms
-    f.investment_rd = allocate_subsidy(model.relations.investment_in_cn * model.params.capital.vc_rd_share,
-                                       f.sector, f.revenue, model.layout.is_cn)
+    f.investment_rd = allocate_subsidy(
+        model.relations.investment_in_cn * model.params.capital.vc_rd_share, f.sector, f.revenue, model.layout.is_cn
+    )
 
 
 def update(model: DecouplingModel) -> None:
@@ -62,7 +63,11 @@ def update(model: DecouplingModel) -> None:
     outbound_target = rel.investment_in_cn0 * (1.0 - pol.outbound) * confidence
     rel.investment_in_cn = rel.investment_in_cn + cap.adjustment_rate * (outbound_target - rel.investment_in_cn)
     inbound_access = rel.investment_in_us / cap.cn_to_us_initial if cap.cn_to_us_initial > 0 else 1.0
-    outbound_access = np.divide(rel.investment_in_cn, rel.investment_in_cn0,
-                                out=np.ones_like(rel.investment_in_cn0), where=rel.investment_in_cn0 > 0)
+    outbound_access = np.divide(
+        rel.investment_in_cn,
+        rel.investment_in_cn0,
+        out=np.ones_like(rel.investment_in_cn0),
+        where=rel.investment_in_cn0 > 0,
+    )
     rel.capital_access = 0.5 * inbound_access + 0.5 * outbound_access
     fund_rd(model)

@@ -53,8 +53,9 @@ def update(model: DecouplingModel) -> None:
     not depend on policy. Writes: relations.trust, relations.shocks.
     """
     w, co, rel = model.world, model.params.coopetition, model.relations
-    trust = trust_step(rel.trust, activity(w.benefit, rel.collaboration), rel.hostility,
-                       co.trust_build, co.trust_erosion)
+    trust = trust_step(
+        rel.trust, activity(w.benefit, rel.collaboration), rel.hostility, co.trust_build, co.trust_erosion
+    )
     draw = model.rng.random()
     if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, rel.collaboration):
         trust *= 1.0 - co.shock_size

@@ -36,8 +36,9 @@ def learning_factor(model: DecouplingModel) -> np.ndarray:
     national_share = f.by_country(f.cumulative_output) / world_cum[:, None]
     relative_scale = (national_share / layout.cumulative_share0).take(layout.firm_in_sc)
     # (the power is taken per sector, then spread over its firms: the same numbers)
-    return (((world_cum / layout.world_cumulative0) ** (-w.learning_rate))[f.sector]
-            * relative_scale ** (-model.params.market.scale_economies))
+    return ((world_cum / layout.world_cumulative0) ** (-w.learning_rate))[f.sector] * relative_scale ** (
+        -model.params.market.scale_economies
+    )
 
 
 def update(model: DecouplingModel) -> None:

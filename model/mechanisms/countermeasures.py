@@ -79,7 +79,12 @@ def material_cost_factor(model: DecouplingModel) -> np.ndarray:
     """(n,) unit-cost multiplier from China's controls on materials it dominates."""
     f, w = model.firms, model.world
     role = model.layout.firm_is
-    exposed = np.where(role["controller"], 1.0,
-                       np.where(role["ally"], model.relations.compliance.take(model.layout.firm_in_cs), 0.0))
-    return 1.0 + (model.params.china.material_controls * w.material_dependence[f.sector]
-                  * model.relations.countermeasures * exposed)
+    exposed = np.where(
+        role["controller"], 1.0, np.where(role["ally"], model.relations.compliance.take(model.layout.firm_in_cs), 0.0)
+    )
+    return 1.0 + (
+        model.params.china.material_controls
+        * w.material_dependence[f.sector]
+        * model.relations.countermeasures
+        * exposed
+    )

@@ -76,8 +76,13 @@ def entity_list_coverage(initial: float, growth: float, ceiling: float, years_ac
     return float(min(ceiling, initial + growth * years_active))
 
 
-def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, reshoring_weights: np.ndarray,
-                      standing: PolicyState | None = None) -> PolicyState:
+def controller_policy(
+    params,
+    sectors: tuple[str, ...],
+    quarter_start: float,
+    reshoring_weights: np.ndarray,
+    standing: PolicyState | None = None,
+) -> PolicyState:
     """Read the controller's levers for the quarter beginning at ``quarter_start``.
 
     Only the entity list's coverage changes from quarter to quarter; the rest is ``standing``
@@ -87,8 +92,13 @@ def controller_policy(params, sectors: tuple[str, ...], quarter_start: float, re
     active = policy_active(params, quarter_start)
     if standing is None:
         standing = standing_levers(params, sectors, active, reshoring_weights)
-    entity = entity_list_coverage(p.entity_list_initial, p.entity_list_growth, p.entity_list_max,
-                                  quarter_start - p.start_year) if active else 0.0
+    entity = (
+        entity_list_coverage(
+            p.entity_list_initial, p.entity_list_growth, p.entity_list_max, quarter_start - p.start_year
+        )
+        if active
+        else 0.0
+    )
     coverage = np.where(standing.country_wide, 1.0, entity) * standing.controlled
     return replace(standing, coverage=coverage, entity_coverage=entity)
 
@@ -110,16 +120,25 @@ def standing_levers(params, sectors: tuple[str, ...], active: bool, reshoring_we
     weights = reshoring_weights * reshoring_sectors
     reshoring = p.reshoring_subsidy * weights / weights.sum() if weights.sum() > 0 else np.zeros(S)
     return PolicyState(
-        active=active, controlled=yard, fence=p.fence * yard, licence=np.full(S, p.licence_approval),
-        coverage=np.zeros(S), country_wide=country_wide, fdpr=sector_mask(p.fdpr, sectors) & yard,
+        active=active,
+        controlled=yard,
+        fence=p.fence * yard,
+        licence=np.full(S, p.licence_approval),
+        coverage=np.zeros(S),
+        country_wide=country_wide,
+        fdpr=sector_mask(p.fdpr, sectors) & yard,
         fdpr_listed=sector_mask(p.fdpr, sectors) & active,
         all_destinations=sector_mask(p.all_destinations, sectors) & yard,
-        tariff=on * (p.tariff * sector_mask(p.tariff_sectors, sectors)
-                     + p.trade_remedy * sector_mask(p.trade_remedy_sectors, sectors)),
+        tariff=on
+        * (
+            p.tariff * sector_mask(p.tariff_sectors, sectors)
+            + p.trade_remedy * sector_mask(p.trade_remedy_sectors, sectors)
+        ),
         ban=p.procurement_ban * on * sector_mask(p.ban_sectors, sectors),
         outbound=p.outbound_restriction * on * sector_mask(p.outbound_sectors, sectors),
         academic=p.academic_restriction * on * sector_mask(p.academic_sectors, sectors),
-        reshoring=reshoring, entity_coverage=0.0,
+        reshoring=reshoring,
+        entity_coverage=0.0,
         entity_sectors=sector_mask(p.entity_list_sectors, sectors) & active,
     )
 
@@ -150,20 +169,33 @@ def fdpr_bound(us_content: np.ndarray, de_minimis: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def firm_binding(role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr: np.ndarray,
-                 controlled_of_firm: np.ndarray) -> np.ndarray:
+def firm_binding(
+    role_of_firm: np.ndarray, compliance_of_firm: np.ndarray, fdpr: np.ndarray, controlled_of_firm: np.ndarray
+) -> np.ndarray:
     """How far US controls bind each firm's sales to covered Chinese buyers, in [0, 1].
 
     US firms: 1. Allies: the larger of their government's compliance and the FDPR reach (``fdpr``,
     see :func:`fdpr_reach`). Third countries: the FDPR reach. Chinese firms: 0. Zero outside
     controlled sectors.
     """
-    return binding_by_role(role_of_firm == "controller", role_of_firm == "ally", role_of_firm == "third",
-                           compliance_of_firm, fdpr, controlled_of_firm)
+    return binding_by_role(
+        role_of_firm == "controller",
+        role_of_firm == "ally",
+        role_of_firm == "third",
+        compliance_of_firm,
+        fdpr,
+        controlled_of_firm,
+    )
 
 
-def binding_by_role(controller: np.ndarray, ally: np.ndarray, third: np.ndarray, compliance_of_firm: np.ndarray,
-                    fdpr: np.ndarray, controlled_of_firm: np.ndarray) -> np.ndarray:
+def binding_by_role(
+    controller: np.ndarray,
+    ally: np.ndarray,
+    third: np.ndarray,
+    compliance_of_firm: np.ndarray,
+    fdpr: np.ndarray,
+    controlled_of_firm: np.ndarray,
+) -> np.ndarray:
     """:func:`firm_binding` with each role given as a mask of firms (the masks are fixed for a run)."""
     bind = np.where(ally, np.maximum(compliance_of_firm, fdpr), np.where(third, fdpr, 0.0))
     bind[controller] = 1.0
@@ -183,12 +215,19 @@ def update_binding(model: DecouplingModel) -> None:
         return
     role = model.layout.firm_is
     compliance = model.relations.compliance.take(model.layout.firm_in_cs)
-    f.binding = binding_by_role(role["controller"], role["ally"], role["third"], compliance, f.fdpr_reach,
-                                pol.controlled[f.sector].astype(float))
+    f.binding = binding_by_role(
+        role["controller"],
+        role["ally"],
+        role["third"],
+        compliance,
+        f.fdpr_reach,
+        pol.controlled[f.sector].astype(float),
+    )
 
 
-def extend_entity_list(revenue: np.ndarray, listed: np.ndarray, china_blocks: list[tuple[int, int]],
-                       policy: PolicyState) -> None:
+def extend_entity_list(
+    revenue: np.ndarray, listed: np.ndarray, china_blocks: list[tuple[int, int]], policy: PolicyState
+) -> None:
     """List the largest Chinese firms of the entity-list sectors until their share of Chinese
     firms' sales in the sector reaches the coverage; ``listed`` is changed in place. Listing is
     never undone, and as listed firms shrink the list reaches further (as it has reached listed
@@ -225,9 +264,11 @@ def holder_blocking(model: DecouplingModel, fdpr_mask: np.ndarray, bound: np.nda
         bound = fdpr_bound(country_us_content(model), model.params.policy.de_minimis)  # (S, C)
     fdpr = fdpr_mask[:, None] * bound
     role = model.layout.country_is
-    return np.where(role["controller"], 1.0,
-                    np.where(role["ally"], np.maximum(model.relations.compliance.T, fdpr),
-                             np.where(role["third"], fdpr, 0.0)))
+    return np.where(
+        role["controller"],
+        1.0,
+        np.where(role["ally"], np.maximum(model.relations.compliance.T, fdpr), np.where(role["third"], fdpr, 0.0)),
+    )
 
 
 def update_denial(model: DecouplingModel) -> None:
@@ -255,7 +296,9 @@ def update_denial(model: DecouplingModel) -> None:
         # per Chinese firm (the others lose nothing): the chokepoints of its sector (rows of
         # cps.weight_of_firm are firms, columns inputs)
         rows = layout.china_rows
-        lost = np.maximum(refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :])
+        lost = np.maximum(
+            refused_listed[None, :] * listed[rows][:, None], (refused_wide * pol.country_wide[g])[None, :]
+        )
         denial[rows] = (lost * cps.weight_of_firm[rows]).sum(1)
     f.denial = np.clip(denial, 0.0, 1.0)
     f.effective_capability = f.capability * (1.0 - f.denial)

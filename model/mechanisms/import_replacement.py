@@ -51,8 +51,8 @@ def bind(model: DecouplingModel, barrier: np.ndarray) -> np.ndarray:
     if f.denial.any():
         is_cn = model.layout.is_cn
         weights = f.revenue * is_cn + 1e-12 * is_cn
-        denial = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
-        denial /= np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
+        lost = np.bincount(f.sector, weights=weights * f.denial, minlength=w.n_sectors)
+        denial: np.ndarray = lost / np.maximum(np.bincount(f.sector, weights=weights, minlength=w.n_sectors), 1e-12)
     else:
         denial = np.zeros(w.n_sectors)
     controls = pol.coverage * pol.fence * (1.0 - pol.licence)

@@ -46,8 +46,9 @@ def rd_spending(firms: Firms, world: World, years_elapsed: float, rd_diversion: 
     return own + f.subsidy + f.investment_rd
 
 
-def steady_state_efficiency(relative: np.ndarray, innovation_rate: np.ndarray, catch_up_rate: np.ndarray,
-                            difficulty: np.ndarray, floor: float) -> np.ndarray:
+def steady_state_efficiency(
+    relative: np.ndarray, innovation_rate: np.ndarray, catch_up_rate: np.ndarray, difficulty: np.ndarray, floor: float
+) -> np.ndarray:
     """Own-innovation efficiency that keeps a firm at ``relative`` capability in the open world.
 
     With absorption = relative, catch-up adds ``catch_up x (1 - difficulty) x (1 - relative)`` to

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from ..model import DecouplingModel
 
 
-def collaboration_target(restriction: np.ndarray, trust: float, trust_initial: float, chill: float,
-                         shield: np.ndarray) -> np.ndarray:
+def collaboration_target(
+    restriction: np.ndarray, trust: float, trust_initial: float, chill: float, shield: np.ndarray
+) -> np.ndarray:
     """Target collaboration per sector given restrictions, trust and programme shielding."""
     chilled = min(max(float(1.0 - chill * max(0.0, trust_initial - trust)), 0.0), 1.0)
     return (1.0 - restriction) * (chilled + (1.0 - chilled) * shield)
@@ -67,6 +68,9 @@ def absorption_access(model: DecouplingModel) -> np.ndarray:
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)
-    china = (k.weight_trade * (1.0 - f.denial) + k.weight_collaboration * rel.collaboration[f.sector]
-             + k.weight_capital * rel.capital_access[f.sector]) / total
+    china = (
+        k.weight_trade * (1.0 - f.denial)
+        + k.weight_collaboration * rel.collaboration[f.sector]
+        + k.weight_capital * rel.capital_access[f.sector]
+    ) / total
     return np.where(model.layout.is_cn, china, 1.0)

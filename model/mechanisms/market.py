@@ -49,8 +49,14 @@ def normalise_by_sector(values: np.ndarray, groups: Groups, sector: np.ndarray) 
     return np.divide(values, totals, out=np.zeros_like(values), where=totals > TINY)
 
 
-def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.ndarray | None,
-               switching: np.ndarray, sector: np.ndarray, groups: Groups) -> np.ndarray:
+def reallocate(
+    shares: np.ndarray,
+    attractiveness: np.ndarray,
+    availability: np.ndarray | None,
+    switching: np.ndarray,
+    sector: np.ndarray,
+    groups: Groups,
+) -> np.ndarray:
     """New shares: forbidden purchases stop, then ``switching`` of demand moves to the logit target.
 
     ``switching`` is per firm (its sector's rate); ``availability`` None means nothing is
@@ -66,8 +72,9 @@ def reallocate(shares: np.ndarray, attractiveness: np.ndarray, availability: np.
     return (1.0 - mu) * carried + mu * target
 
 
-def cap_group_share(shares: np.ndarray, in_group: np.ndarray, cap: float, columns: list[int],
-                    sector: np.ndarray, groups: Groups) -> np.ndarray:
+def cap_group_share(
+    shares: np.ndarray, in_group: np.ndarray, cap: float, columns: list[int], sector: np.ndarray, groups: Groups
+) -> np.ndarray:
     """Scale a group's share down to ``cap`` in the given columns (China's cap on US firms, M12)."""
     if cap >= 1.0:
         return shares
@@ -154,8 +161,9 @@ def clear(model: DecouplingModel) -> None:
     switching = model.derived(switching_of_firms)
     shares = reallocate(f.shares, attract, avail, switching, f.sector, f.groups)
     cap = countermeasures.us_share_cap(model)
-    shares = cap_group_share(shares, model.layout.is_us, cap, [model.layout.cn, model.layout.listed_segment],
-                             f.sector, f.groups)
+    shares = cap_group_share(
+        shares, model.layout.is_us, cap, [model.layout.cn, model.layout.listed_segment], f.sector, f.groups
+    )
     f.shares = shares
     market.attractiveness = attract
     market.sales = np.take(market.segment_demand(model.layout, model.policy.coverage), f.sector, axis=0) * shares
@@ -202,8 +210,10 @@ def update_welfare(model: DecouplingModel) -> None:
     cs = consumer_surplus(model)  # (S, C)
     market = model.market
     market.welfare = 100.0 * np.exp((model.layout.welfare_weights * cs).sum(0))
-    market.welfare_groups = {name: float(100.0 * np.exp((demand * cs[:, idx]).sum() / total))
-                             for name, idx, demand, total in model.layout.welfare_group_weights}
+    market.welfare_groups = {
+        name: float(100.0 * np.exp((demand * cs[:, idx]).sum() / total))
+        for name, idx, demand, total in model.layout.welfare_group_weights
+    }
 
 
 def design_out_cost(model: DecouplingModel) -> np.ndarray:

@@ -55,7 +55,8 @@ def ban_availability(model: DecouplingModel) -> np.ndarray | None:
     if rows.size:
         follow = model.params.allies.ban_follow
         allies = w.allies
-        avail[np.ix_(rows, allies)] -= (banned[rows][:, None] * follow
-                                        * model.relations.compliance[allies][:, f.sector[rows]].T)
+        avail[np.ix_(rows, allies)] -= (
+            banned[rows][:, None] * follow * model.relations.compliance[allies][:, f.sector[rows]].T
+        )
         avail[rows] = np.clip(avail[rows], 0.0, 1.0)
     return avail

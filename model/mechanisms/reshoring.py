@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from ..model import DecouplingModel
 
 
-def allocate_subsidy(sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np.ndarray,
-                     eligible: np.ndarray) -> np.ndarray:
+def allocate_subsidy(
+    sector_subsidy: np.ndarray, sector: np.ndarray, revenue: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
     """Split each sector's subsidy over eligible firms in proportion to their revenue."""
     if not sector_subsidy.any():  # nothing to split (the split of zero is exactly zero)
         return np.zeros(len(sector))

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,8 +99,15 @@ def execute(run: Run, settings: Settings) -> dict:
         spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
         model = DecouplingModel(spec, seed=run.seed, world=world)
         rec = RunRecorder(model, settings.metrics, settings.years).run()
-        row = {"run_id": run.run_id, "scenario": spec.name, "point": run.point, "replicate": run.replicate,
-               "seed": run.seed, "status": "done", "error": ""}
+        row = {
+            "run_id": run.run_id,
+            "scenario": spec.name,
+            "point": run.point,
+            "replicate": run.replicate,
+            "seed": run.seed,
+            "status": "done",
+            "error": "",
+        }
         row.update({path: _encode(v) for path, v in run.values.items()})
         row.update(rec.values)
         # The shard is written last: a shard on disk means the run's other files are whole too.
@@ -110,12 +117,20 @@ def execute(run: Run, settings: Settings) -> dict:
             series.insert(3, "point", run.point)
             _write_table(out / "timeseries" / f"{run.run_id}.parquet", series, settings.sha256)
         if settings.keep_tidy:
-            _write_table(out / "tidy" / f"{run.run_id}.parquet", model.table.frame(spec.name, run.seed), settings.sha256)
+            _write_table(
+                out / "tidy" / f"{run.run_id}.parquet", model.table.frame(spec.name, run.seed), settings.sha256
+            )
         _write_table(out / "shards" / f"{run.run_id}.parquet", pd.DataFrame([row]), settings.sha256)
         return {"run_id": run.run_id, "status": "done", "seconds": time.perf_counter() - started}
     except Exception as exc:  # recorded, not raised: one failing run must not stop a sweep
-        record = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed, "values": run.values,
-                  "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        record = {
+            "run_id": run.run_id,
+            "scenario": run.scenario,
+            "seed": run.seed,
+            "values": run.values,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+        }
         write_json(out / "failed" / f"{run.run_id}.json", record)
         return {"run_id": run.run_id, "status": "failed", "error": record["error"]}
 
@@ -147,27 +162,48 @@ class SweepResult:
 
 
 def _provenance(exp: Experiment, backend: str, workers: int) -> dict:
-    return {"experiment": exp.name, "file": str(exp.file) if exp.file else None, "sha256": exp.sha256,
-            "package_version": __version__, "git_commit": git_commit(), "python": platform.python_version(),
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "backend": backend, "workers": workers, "seeds": exp.seeds(), "root_seed": exp.section.root_seed}
+    return {
+        "experiment": exp.name,
+        "file": str(exp.file) if exp.file else None,
+        "sha256": exp.sha256,
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": backend,
+        "workers": workers,
+        "seeds": exp.seeds(),
+        "root_seed": exp.section.root_seed,
+    }
 
 
 def _write_manifest(out: Path, exp: Experiment, done: set[str], failed: set[str], prov: dict) -> None:
     total = exp.n_runs()
     counts = {"done": len(done), "failed": len(failed), "pending": total - len(done) - len(failed)}
     manifest = {
-        "experiment": {"name": exp.name, "title": exp.section.title, "file": str(exp.file) if exp.file else None,
-                       "sha256": exp.sha256, "text": exp.text},
-        "provenance": prov, "counts": counts,
+        "experiment": {
+            "name": exp.name,
+            "title": exp.section.title,
+            "file": str(exp.file) if exp.file else None,
+            "sha256": exp.sha256,
+            "text": exp.text,
+        },
+        "provenance": prov,
+        "counts": counts,
     }
     if total <= MANIFEST_LIST_LIMIT:
-        manifest["runs"] = [{**{k: v for k, v in asdict(r).items() if k != "overrides"},
-                             "status": "done" if r.run_id in done else "failed" if r.run_id in failed else "pending"}
-                            for r in exp.iter_runs()]
+        manifest["runs"] = [
+            {
+                **{k: v for k, v in asdict(r).items() if k != "overrides"},
+                "status": "done" if r.run_id in done else "failed" if r.run_id in failed else "pending",
+            }
+            for r in exp.iter_runs()
+        ]
     else:
-        manifest["runs_note"] = (f"{total:,} runs: more than the manifest lists one by one; the experiment "
-                                 "defines them, shards/ holds the done ones and failed/ the failed ones")
+        manifest["runs_note"] = (
+            f"{total:,} runs: more than the manifest lists one by one; the experiment "
+            "defines them, shards/ holds the done ones and failed/ the failed ones"
+        )
     write_json(out / MANIFEST, manifest)
 
 
@@ -202,8 +238,10 @@ def _valid_shards(out: Path, exp: Experiment) -> set[str]:
             path.unlink(missing_ok=True)
             continue
         if digest != exp.sha256.encode():
-            raise ConfigError(f"{out}: holds results of another experiment, or of changed scenario or evidence "
-                              f"files (shard {path.name}); choose another --out (nothing was changed)")
+            raise ConfigError(
+                f"{out}: holds results of another experiment, or of changed scenario or evidence "
+                f"files (shard {path.name}); choose another --out (nothing was changed)"
+            )
         if all((out / d / path.name).is_file() for d in needed):
             done.add(path.stem)
         else:
@@ -218,8 +256,10 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
         old = manifest.get("experiment", {})
         if not isinstance(old, dict) or old.get("sha256") != exp.sha256:
             name = old.get("name") if isinstance(old, dict) else None
-            raise ConfigError(f"{out}: holds a sweep of '{name}' from a different experiment file, or from changed "
-                              "scenario or evidence files; choose another --out (nothing was changed)")
+            raise ConfigError(
+                f"{out}: holds a sweep of '{name}' from a different experiment file, or from changed "
+                "scenario or evidence files; choose another --out (nothing was changed)"
+            )
         if not resume:
             raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
         return
@@ -228,15 +268,21 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
         for path in shards:
             digest = _shard_hash(path)
             if digest is not None and digest != exp.sha256.encode():
-                raise ConfigError(f"{out}: holds results of another experiment (shard {path.name}, no readable "
-                                  "manifest); choose another --out (nothing was changed)")
+                raise ConfigError(
+                    f"{out}: holds results of another experiment (shard {path.name}, no readable "
+                    "manifest); choose another --out (nothing was changed)"
+                )
         if not resume:
-            raise ConfigError(f"{out}: holds shards of this sweep without a readable manifest; use --resume to "
-                              "finish it, or another --out")
+            raise ConfigError(
+                f"{out}: holds shards of this sweep without a readable manifest; use --resume to "
+                "finish it, or another --out"
+            )
         return
     if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"{out}: folder is not empty and holds no sweep{' to resume' if resume else ''}; choose "
-                          "another --out (nothing was changed)")
+        raise ConfigError(
+            f"{out}: folder is not empty and holds no sweep{' to resume' if resume else ''}; choose "
+            "another --out (nothing was changed)"
+        )
 
 
 def _die_with_driver(driver: int) -> None:
@@ -259,23 +305,28 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
             yield None
             return
         _world()  # read once here, so forked workers inherit it
-        with ProcessPoolExecutor(max_workers=workers, mp_context=local_context(), initializer=_die_with_driver,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=local_context(), initializer=_die_with_driver, initargs=(os.getpid(),)
+        ) as pool:
             yield pool
         return
     if backend != "dask":
         raise ConfigError(f"--backend {backend!r}; allowed: local, dask")
     from distributed import Client, LocalCluster
+
     if scheduler:
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            raise DecoupleError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there within "
-                                f"{SCHEDULER_TIMEOUT} s ({type(exc).__name__}: {str(exc)[:200]}); check the address, "
-                                "e.g. tcp://host:8786, or leave --scheduler out for a local cluster") from None
+            raise DecoupleError(
+                f"--scheduler {scheduler}: cannot reach a Dask scheduler there within "
+                f"{SCHEDULER_TIMEOUT} s ({type(exc).__name__}: {str(exc)[:200]}); check the address, "
+                "e.g. tcp://host:8786, or leave --scheduler out for a local cluster"
+            ) from None
         cluster = None
     else:
         import dask
+
         # Two Dask defaults slow the runs down and serve nothing here: workers start with
         # MALLOC_TRIM_THRESHOLD_=65536, so that they hand freed memory back to the system at once
         # (a run allocates and frees many small numpy arrays; the local pool's workers keep the C
@@ -284,15 +335,24 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         # A third: on Linux the nannies fork their workers, as the local pool does (see
         # local_context), instead of spawning interpreters that import everything again (about
         # 1.3 s before the first run on this machine).
-        environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
-                   if k != "MALLOC_TRIM_THRESHOLD_"}
+        environ = {
+            k: v
+            for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+            if k != "MALLOC_TRIM_THRESHOLD_"
+        }
         settings = {"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}
         if local_context() is not None:
             _world()  # read once here, so forked workers inherit it
             settings["distributed.worker.multiprocessing-method"] = "fork"
         with dask.config.set(settings):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=40)
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=40,
+            )
         client = Client(cluster)
     try:
         yield client.get_executor()
@@ -314,8 +374,9 @@ def check_scheduler(backend: str, scheduler: str | None) -> None:
     rest = text.split("://", 1)[-1]
     host, _, port = rest.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--scheduler {scheduler}: not an address with a port from 1 to 65535, such as "
-                          "tcp://host:8786")
+        raise ConfigError(
+            f"--scheduler {scheduler}: not an address with a port from 1 to 65535, such as tcp://host:8786"
+        )
 
 
 def _clean_partial(out: Path) -> None:
@@ -327,9 +388,18 @@ def _clean_partial(out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "local", scheduler: str | None = None,
-              resume: bool = False, progress: bool = True, executor: Executor | None = None,
-              stop_after: int | None = None, force: bool = False) -> SweepResult:
+def run_sweep(
+    exp: Experiment,
+    out: Path,
+    workers: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    executor: Executor | None = None,
+    stop_after: int | None = None,
+    force: bool = False,
+) -> SweepResult:
     """Run (or finish) every run of ``exp`` into ``out``; ``stop_after`` stops early (tests).
 
     The design's size is checked first (:meth:`Experiment.check_size`; ``force`` lets a sweep
@@ -337,8 +407,11 @@ def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "loca
     out = Path(out)
     exp.check_size(force)
     _check_folder(out, exp, resume)
-    for folder in ("shards", "failed") + (("timeseries",) if exp.section.keep_timeseries else ()) \
-            + (("tidy",) if exp.section.keep_tidy else ()):
+    for folder in (
+        ("shards", "failed")
+        + (("timeseries",) if exp.section.keep_timeseries else ())
+        + (("tidy",) if exp.section.keep_tidy else ())
+    ):
         (out / folder).mkdir(parents=True, exist_ok=True)
     _clean_partial(out)
     done = _valid_shards(out, exp)
@@ -352,13 +425,20 @@ def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "loca
         todo = itertools.islice(todo, stop_after)
     prov = _provenance(exp, backend, workers)
     _write_manifest(out, exp, done, failed, prov)
-    settings = Settings(str(out), exp.sha256, tuple(exp.spec.metrics.names), tuple(exp.spec.metrics.years),
-                        exp.section.keep_timeseries, exp.section.keep_tidy)
+    settings = Settings(
+        str(out),
+        exp.sha256,
+        tuple(exp.spec.metrics.names),
+        tuple(exp.spec.metrics.years),
+        exp.section.keep_timeseries,
+        exp.section.keep_tidy,
+    )
     started = time.perf_counter()
     computed = 0
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=total, initial=len(done), desc=exp.name, unit="run", dynamic_ncols=True)
     last_manifest = time.monotonic()
 
@@ -373,7 +453,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "loca
             last_manifest = time.monotonic()
 
     try:
-        with (make_executor(backend, workers, scheduler) if executor is None else _given(executor)) as pool:
+        with make_executor(backend, workers, scheduler) if executor is None else _given(executor) as pool:
             if pool is None:
                 for r in todo:
                     finished(execute(r, settings))
@@ -388,7 +468,9 @@ def run_sweep(exp: Experiment, out: Path, workers: int = 1, backend: str = "loca
                     for fut in complete:
                         for result in fut.result():
                             finished(result)
-                    pending |= {pool.submit(execute_batch, b, settings) for b in itertools.islice(batches, len(complete))}
+                    pending |= {
+                        pool.submit(execute_batch, b, settings) for b in itertools.islice(batches, len(complete))
+                    }
     finally:
         if bar is not None:
             bar.close()
@@ -419,8 +501,16 @@ def consolidate(out: Path, exp: Experiment) -> pd.DataFrame:
             rec = json.loads(path.read_text())
         except (OSError, ValueError):
             continue  # an unreadable failure record: the run counts as not done and is retried
-        failed.append({"run_id": rec["run_id"], "scenario": rec["scenario"], "seed": rec["seed"],
-                       "status": "failed", "error": rec["error"], **{k: _encode(v) for k, v in rec["values"].items()}})
+        failed.append(
+            {
+                "run_id": rec["run_id"],
+                "scenario": rec["scenario"],
+                "seed": rec["seed"],
+                "status": "failed",
+                "error": rec["error"],
+                **{k: _encode(v) for k, v in rec["values"].items()},
+            }
+        )
     if failed:
         rows = pd.concat([rows, pd.DataFrame(failed)], ignore_index=True)
     rows = rows[rows["run_id"].isin(meta)].sort_values("run_id").reset_index(drop=True)

@@ -51,8 +51,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import outcomes
-from ..config import (Scenario, apply_changes, load_registry, load_scenario, parse_override, parse_toml, path_kind,
-                      scenario_chain, shown)
+from ..config import (
+    Scenario,
+    apply_changes,
+    load_registry,
+    load_scenario,
+    parse_override,
+    parse_toml,
+    path_kind,
+    scenario_chain,
+    shown,
+)
 from ..errors import ConfigError, suggest
 from ..paths import project_root
 from ..world import load_world
@@ -177,17 +186,22 @@ class Experiment:
         need = runs * BYTES_PER_RUN + (self.size() * len(self.spec.vary) * 8 * 3 if whole else 0)
         if available is None:
             import psutil
+
             available = psutil.virtual_memory().available
         hours = runs * 0.05 / 3600
         if need > available / 2:
-            raise ConfigError(f"{self.origin}: the design has {runs:,} runs and needs about {need / 1e9:,.1f} GB to keep "
-                              f"track of them, more than half the memory available ({available / 1e9:,.1f} GB); "
-                              "split it into smaller experiments" + (" or use sampler 'random' or 'sobol', which "
-                                                                   "build their points chunk by chunk" if whole else ""))
+            raise ConfigError(
+                f"{self.origin}: the design has {runs:,} runs and needs about {need / 1e9:,.1f} GB to keep "
+                f"track of them, more than half the memory available ({available / 1e9:,.1f} GB); "
+                "split it into smaller experiments"
+                + (" or use sampler 'random' or 'sobol', which build their points chunk by chunk" if whole else "")
+            )
         if runs > RUN_LIMIT and not force:
-            raise ConfigError(f"{self.origin}: the design has {runs:,} runs (about {hours:,.0f} hours of one worker, "
-                              f"{need / 1e9:,.2f} GB of bookkeeping), more than the {RUN_LIMIT:,} a sweep runs "
-                              "without --force; reduce samples, values or replicates, or pass --force")
+            raise ConfigError(
+                f"{self.origin}: the design has {runs:,} runs (about {hours:,.0f} hours of one worker, "
+                f"{need / 1e9:,.2f} GB of bookkeeping), more than the {RUN_LIMIT:,} a sweep runs "
+                "without --force; reduce samples, values or replicates, or pass --force"
+            )
 
     # ------------------------------------------------------------------ points
     def iter_points(self) -> Iterator[dict]:
@@ -206,8 +220,10 @@ class Experiment:
         for unit in _unit_design(sec.sampler, len(vary), sec.samples, sec.root_seed, self.paths):
             values = low + unit * (high - low)
             for row in values:
-                yield {v.path: (int(round(x)) if kind == "int" else round(float(x), 10))
-                       for v, x, kind in zip(vary, row, kinds)}
+                yield {
+                    v.path: (int(round(x)) if kind == "int" else round(float(x), 10))
+                    for v, x, kind in zip(vary, row, kinds)
+                }
 
     @property
     def points(self) -> list[dict]:
@@ -222,8 +238,11 @@ class Experiment:
 
     def problem(self) -> dict:
         """The SALib problem of the varied parameters (samplers other than grid)."""
-        return {"num_vars": len(self.spec.vary), "names": self.paths,
-                "bounds": [[v.low, v.high] for v in self.spec.vary]}
+        return {
+            "num_vars": len(self.spec.vary),
+            "names": self.paths,
+            "bounds": [[v.low, v.high] for v in self.spec.vary],
+        }
 
     # ------------------------------------------------------------------ runs
     def iter_runs(self) -> Iterator[Run]:
@@ -254,6 +273,7 @@ def _unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]
             yield rng.random((min(CHUNK, samples - start), d))
     elif sampler == "sobol":  # Saltelli's scheme as SALib builds it (no second order), base row by base row
         from scipy.stats import qmc
+
         engine = qmc.Sobol(d=2 * d, scramble=True, seed=seed)
         for start in range(0, samples, CHUNK):
             base = engine.random(min(CHUNK, samples - start))
@@ -267,9 +287,11 @@ def _unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]
             yield block.reshape(-1, d)
     elif sampler == "lhs":  # a Latin hypercube is a whole: built at once (check_size bounds it)
         from scipy.stats import qmc
+
         yield qmc.LatinHypercube(d=d, seed=seed).random(samples)
     else:  # Morris trajectories, built at once by SALib (check_size bounds them)
         from SALib.sample import morris as morris_sample
+
         problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
         yield morris_sample.sample(problem, samples, num_levels=4, seed=seed)
 
@@ -288,21 +310,29 @@ def toml_value(value: Any) -> str:
 def experiment_path(name_or_path: str | Path) -> Path:
     """Resolve an experiment name (``yard_vs_fence``) or the path of a TOML file."""
     if not isinstance(name_or_path, (str, Path)) or not str(name_or_path).strip():
-        raise ConfigError(f"experiment {shown(name_or_path)}: allowed: an experiment name (a file of experiments/) "
-                          "or the path of a TOML file")
+        raise ConfigError(
+            f"experiment {shown(name_or_path)}: allowed: an experiment name (a file of experiments/) "
+            "or the path of a TOML file"
+        )
     candidate = Path(name_or_path)
     kind = path_kind(candidate)
     if candidate.suffix == ".toml" or kind is not None:
         if kind != "file":
-            raise ConfigError(f"{candidate}: experiment file not found" if kind is None
-                              else f"{candidate}: is a folder, not an experiment file" if kind == "folder"
-                              else f"{candidate}: is not a regular file (a device or a pipe?)")
+            raise ConfigError(
+                f"{candidate}: experiment file not found"
+                if kind is None
+                else f"{candidate}: is a folder, not an experiment file"
+                if kind == "folder"
+                else f"{candidate}: is not a regular file (a device or a pipe?)"
+            )
         return candidate
     path = project_root() / "experiments" / f"{name_or_path}.toml"
     if path_kind(path) != "file":
         known = sorted(p.stem for p in (project_root() / "experiments").glob("*.toml"))
-        raise ConfigError(f"experiment '{name_or_path}' not found in {path.parent}{suggest(name_or_path, known)}; "
-                          f"known experiments: {', '.join(known)}")
+        raise ConfigError(
+            f"experiment '{name_or_path}' not found in {path.parent}{suggest(name_or_path, known)}; "
+            f"known experiments: {', '.join(known)}"
+        )
     return path
 
 
@@ -315,7 +345,8 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
         if err["type"] == "extra_forbidden":
             section = loc[:-1]
             model = {(): ExperimentFile, ("experiment",): ExperimentSection, ("metrics",): Metrics}.get(
-                tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure)
+                tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure
+            )
             allowed = list(model.model_fields)
             lines.append(f"{origin}: unknown key '{key}'{suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}")
         elif err["type"] == "missing":
@@ -331,6 +362,7 @@ def load_experiment(name_or_path: str | Path, check_scenarios: bool = True) -> E
     """Read, validate and design an experiment file; every error names file, key, value and what is allowed."""
     file = experiment_path(name_or_path)
     from ..config import read_text
+
     return experiment_from_text(read_text(file), file.stem, file, check_scenarios)
 
 
@@ -340,8 +372,9 @@ def experiment_from_text(text: str, name: str, file: Path | None = None, check_s
     return experiment_from_table(parse_toml(text, origin), name, text, file, check_scenarios)
 
 
-def experiment_from_table(raw: dict, name: str, text: str | None = None, file: Path | None = None,
-                          check_scenarios: bool = True) -> Experiment:
+def experiment_from_table(
+    raw: dict, name: str, text: str | None = None, file: Path | None = None, check_scenarios: bool = True
+) -> Experiment:
     """An experiment from its parsed table (``decouple compare`` builds one in code)."""
     origin = str(file) if file else f"experiment '{name}'"
     try:
@@ -364,14 +397,17 @@ def safe_relative(text: str, where: str, suffix: str | None = None) -> str:
     """``text`` if it is a relative path of plain names inside the results folder that the engine
     does not use itself (and ends with ``suffix``, when given), else an error."""
     parts = Path(text).parts
-    if not text or Path(text).is_absolute() or not all(_FILE_NAME.fullmatch(p) for p in parts) \
-            or len(parts) > 5:
-        raise ConfigError(f"{where}: {shown(text)} must be a file name inside the results folder (letters, digits, "
-                          "'_', '-', '.', at most 100 characters a name; folders separated by '/'; no '..', no "
-                          "absolute path)")
+    if not text or Path(text).is_absolute() or not all(_FILE_NAME.fullmatch(p) for p in parts) or len(parts) > 5:
+        raise ConfigError(
+            f"{where}: {shown(text)} must be a file name inside the results folder (letters, digits, "
+            "'_', '-', '.', at most 100 characters a name; folders separated by '/'; no '..', no "
+            "absolute path)"
+        )
     if parts[0] in RESERVED:
-        raise ConfigError(f"{where}: {shown(text)} is a name the sweep uses for its own files; choose another "
-                          f"(taken: {', '.join(sorted(RESERVED))})")
+        raise ConfigError(
+            f"{where}: {shown(text)} is a name the sweep uses for its own files; choose another "
+            f"(taken: {', '.join(sorted(RESERVED))})"
+        )
     if suffix and not text.endswith(suffix):
         raise ConfigError(f"{where}: {shown(text)} must end with '{suffix}'")
     if not suffix and text.endswith(".png"):
@@ -398,15 +434,18 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
             raise ConfigError(f"{origin}: key 'experiment.scenarios' or 'experiment.fixed': {exc}") from None
         is_baseline = given == sec.baseline and given not in sec.scenarios
         if scenario.name in seen and not is_baseline and seen[scenario.name] != str(scenario.file):
-            raise ConfigError(f"{origin}: scenarios '{seen[scenario.name]}' and '{scenario.file}' are both called "
-                              f"'{scenario.name}'; give one another name (key 'name' in its [scenario] table) so "
-                              "that their runs stay apart")
+            raise ConfigError(
+                f"{origin}: scenarios '{seen[scenario.name]}' and '{scenario.file}' are both called "
+                f"'{scenario.name}'; give one another name (key 'name' in its [scenario] table) so "
+                "that their runs stay apart"
+            )
         seen.setdefault(scenario.name, str(scenario.file))
         exp.tags[given] = scenario.name
         for path in scenario_chain(scenario):
             digest.update(path.read_bytes())
         base = base or scenario
     from ..runner import evidence_hash
+
     digest.update(evidence_hash().encode())
     exp.sha256 = digest.hexdigest()
     if base is None:
@@ -418,21 +457,31 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
     paths = [v.path for v in exp.spec.vary]
     for path in paths:
         if paths.count(path) > 1:
-            raise ConfigError(f"{origin}: [[vary]] path '{path}' appears {paths.count(path)} times; vary each "
-                              "parameter once (give all its values in one [[vary]] table)")
+            raise ConfigError(
+                f"{origin}: [[vary]] path '{path}' appears {paths.count(path)} times; vary each "
+                "parameter once (give all its values in one [[vary]] table)"
+            )
     for i, v in enumerate(exp.spec.vary):
         where = f"{origin}: [[vary]] #{i + 1} path '{v.path}'"
         spec = registry.get(v.path)
         if spec is None:
-            raise ConfigError(f"{where}: unknown parameter{suggest(v.path, registry)}; "
-                              "`decouple params baseline` lists every path")
+            raise ConfigError(
+                f"{where}: unknown parameter{suggest(v.path, registry)}; `decouple params baseline` lists every path"
+            )
         if sec.sampler == "grid":
             if not v.values or v.low is not None or v.high is not None:
                 raise ConfigError(f"{where}: the grid sampler needs 'values = [...]' (and no low/high)")
             for value in v.values:
                 if spec.structural:
-                    _check_structural(sec.scenarios + ([sec.baseline] if sec.baseline else []), sec.fixed, v.path,
-                                      value, where, world, check_scenarios)
+                    _check_structural(
+                        sec.scenarios + ([sec.baseline] if sec.baseline else []),
+                        sec.fixed,
+                        v.path,
+                        value,
+                        where,
+                        world,
+                        check_scenarios,
+                    )
                 else:
                     apply_changes(base.params, {v.path: value}, f"{where} value {value!r}", world.sectors)
         else:
@@ -442,9 +491,13 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
                 raise ConfigError(f"{where}: sampler '{sec.sampler}' varies numbers; this parameter is {spec.type}")
             lo, hi = spec.range or (0.0, 0.0)
             if not (lo <= v.low < v.high <= hi):
-                raise ConfigError(f"{where}: low = {v.low}, high = {v.high}; allowed: {lo:g} <= low < high <= {hi:g} ({spec.unit})")
+                raise ConfigError(
+                    f"{where}: low = {v.low}, high = {v.high}; allowed: {lo:g} <= low < high <= {hi:g} ({spec.unit})"
+                )
     if sec.sampler in ("random", "lhs", "sobol", "morris") and sec.samples < 1:
-        raise ConfigError(f"{origin}: key 'experiment.samples' = {sec.samples}; sampler '{sec.sampler}' needs samples >= 1")
+        raise ConfigError(
+            f"{origin}: key 'experiment.samples' = {sec.samples}; sampler '{sec.sampler}' needs samples >= 1"
+        )
     recorded = [o.name for o in outcomes.quarterly(world)]
     names = []
     for name in exp.spec.metrics.names:
@@ -453,15 +506,19 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
         except ConfigError:
             outcome = None
         if outcome is None or outcome.name not in recorded:
-            raise ConfigError(f"{origin}: key 'metrics.names' has unknown metric '{name}'{suggest(name, recorded)}; "
-                              f"allowed (quarterly outcomes, `decouple outcomes`): {', '.join(recorded)}")
+            raise ConfigError(
+                f"{origin}: key 'metrics.names' has unknown metric '{name}'{suggest(name, recorded)}; "
+                f"allowed (quarterly outcomes, `decouple outcomes`): {', '.join(recorded)}"
+            )
         names.append(outcome.name)
     exp.spec.metrics.names = names
     start = base.params.time.start_year
     end = start + (sec.steps or base.params.time.steps) / 4.0
     for y in exp.spec.metrics.years:
         if not (start <= y <= end) or abs(y * 4 - round(y * 4)) > 1e-9:
-            raise ConfigError(f"{origin}: key 'metrics.years' has {y}; allowed: quarter years from {start:g} to {end:g}")
+            raise ConfigError(
+                f"{origin}: key 'metrics.years' has {y}; allowed: quarter years from {start:g} to {end:g}"
+            )
     _check_figures(exp, world)
 
 
@@ -502,15 +559,18 @@ def _check_figures(exp: Experiment, world) -> None:
             except ValueError:
                 column = name
             if column not in kept:
-                raise ConfigError(f"{where}: metric '{name}' is not kept by the sweep{suggest(name, kept)}; allowed: "
-                                  f"{', '.join(sorted(kept))}")
+                raise ConfigError(
+                    f"{where}: metric '{name}' is not kept by the sweep{suggest(name, kept)}; allowed: "
+                    f"{', '.join(sorted(kept))}"
+                )
         if fig.metric:
             fig.metric = canonical_column(fig.metric)
         fig.metrics = [canonical_column(m) for m in fig.metrics]
 
 
-def _check_structural(scenarios: list[str], fixed: list[str], path: str, value: Any, where: str, world,
-                      check_scenarios: bool) -> None:
+def _check_structural(
+    scenarios: list[str], fixed: list[str], path: str, value: Any, where: str, world, check_scenarios: bool
+) -> None:
     """A structural value (the calendar, the firms) reshapes the run: load every scenario with it,
     so that its events, for one, are checked against the run it makes."""
     if not check_scenarios:

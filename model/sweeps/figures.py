@@ -63,7 +63,9 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
     if len(vary) != 2 or exp.section.sampler != "grid":
         raise ValueError("a heatmap needs a grid over exactly two parameters")
     data = runs[(runs["point"] >= 0) & (runs["status"] == "done")].copy()
-    data["_v"] = relative(pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative).loc[data.index]
+    data["_v"] = relative(pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative).loc[
+        data.index
+    ]
     cell = data.groupby("point")["_v"].mean()
     x_vals, y_vals = vary[0].values, vary[1].values
     grid = np.full((len(y_vals), len(x_vals)), np.nan)
@@ -79,10 +81,24 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         for yi in range(grid.shape[0]):
             for xi in range(grid.shape[1]):
                 v = grid[yi, xi]
-                text = ("never" if np.isnan(v) else f"{v:.2f}" if abs(v) >= 1000
-                        else f"{v:.0f}" if abs(v) >= 100 else f"{v:.2g}")
-                ax.text(xi, yi, text, ha="center", va="center", fontsize=12,
-                        color="black" if np.isnan(v) or v > np.nanmean(grid) else "white")
+                text = (
+                    "never"
+                    if np.isnan(v)
+                    else f"{v:.2f}"
+                    if abs(v) >= 1000
+                    else f"{v:.0f}"
+                    if abs(v) >= 100
+                    else f"{v:.2g}"
+                )
+                ax.text(
+                    xi,
+                    yi,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=12,
+                    color="black" if np.isnan(v) or v > np.nanmean(grid) else "white",
+                )
         ax.set_xticks(range(len(x_vals)), [_tick(v) for v in x_vals])
         ax.set_yticks(range(len(y_vals)), [_tick(v) for v in y_vals])
         ax.set_xlabel(vary[0].label or vary[0].path)
@@ -103,7 +119,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     rows = int(np.ceil(len(metrics) / cols))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False)
-        for ax in axes.ravel()[len(metrics):]:
+        for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
         for ax, metric in zip(axes.ravel(), metrics):
             values = [data.loc[data["scenario"] == s, metric].dropna().to_numpy() for s in scenarios]
@@ -111,7 +127,9 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
             for body, s in zip(parts["bodies"], scenarios):
                 body.set_facecolor(colour(s, scenarios))
                 body.set_alpha(0.6)
-            ax.set_xticks(range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=11)
+            ax.set_xticks(
+                range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=11
+            )
             ax.set_title(label_of(metric), fontsize=13)
         fig.suptitle(fig_spec.title or "Outcomes across seeds", fontsize=18)
         fig.tight_layout()
@@ -127,6 +145,7 @@ def bands(exp: Experiment, series: pd.DataFrame, fig_spec, folder: Path) -> list
 def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
+
     data = runs[runs["point"] >= 0]
     problem = exp.problem()
     names = [v.label or v.path for v in exp.spec.vary]
@@ -135,7 +154,7 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
     rows = int(np.ceil(len(metrics) / cols))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, (0.55 * len(names) + 2.5) * rows), squeeze=False)
-        for ax in axes.ravel()[len(metrics):]:
+        for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
         for ax, metric in zip(axes.ravel(), metrics):
             y = data.groupby("point")[metric].mean().reindex(range(len(exp.points))).to_numpy()
@@ -164,14 +183,19 @@ def draw(exp: Experiment, out: Path) -> list[Path]:
     try:
         runs = pd.read_parquet(out / "runs.parquet")
     except Exception as exc:  # pyarrow raises several kinds for a file that is not parquet
-        raise DecoupleError(f"{out / 'runs.parquet'}: cannot be read ({type(exc).__name__}); finish or repeat the "
-                            "sweep with `decouple sweep ... --resume` to rewrite it") from None
-    needed = {"run_id", "point", "replicate", "status"} | {m for f in exp.spec.figure for m in
-                                                          ([f.metric] if f.metric else []) + list(f.metrics)}
+        raise DecoupleError(
+            f"{out / 'runs.parquet'}: cannot be read ({type(exc).__name__}); finish or repeat the "
+            "sweep with `decouple sweep ... --resume` to rewrite it"
+        ) from None
+    needed = {"run_id", "point", "replicate", "status"} | {
+        m for f in exp.spec.figure for m in ([f.metric] if f.metric else []) + list(f.metrics)
+    }
     missing = sorted(needed - set(runs.columns))
     if missing:
-        raise DecoupleError(f"{out / 'runs.parquet'}: has no column(s) {', '.join(missing)}; it does not hold the "
-                            "results of this experiment")
+        raise DecoupleError(
+            f"{out / 'runs.parquet'}: has no column(s) {', '.join(missing)}; it does not hold the "
+            "results of this experiment"
+        )
     if exp.spec.figure and not (runs["status"] == "done").any():
         raise DecoupleError(f"{out}: no finished runs to draw")
     paths: list[Path] = []
@@ -182,6 +206,7 @@ def draw(exp: Experiment, out: Path) -> list[Path]:
             paths.append(violin(exp, runs, spec, out))
         elif spec.kind == "bands":
             from .engine import load_timeseries
+
             paths += bands(exp, load_timeseries(out), spec, out)
         elif spec.kind == "sensitivity":
             paths.append(sensitivity(exp, runs, spec, out))

@@ -24,7 +24,7 @@ import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +75,9 @@ def _context(free: tuple[Free, ...], values: np.ndarray, base: tuple[str, ...] =
     return Context(load_world(), tuple(overrides), events)
 
 
-def evaluate(free: tuple[Free, ...], values, checks: list[Check], seeds=SEEDS,
-             base: tuple[str, ...] = ()) -> tuple[float, dict[str, float]]:
+def evaluate(
+    free: tuple[Free, ...], values, checks: list[Check], seeds=SEEDS, base: tuple[str, ...] = ()
+) -> tuple[float, dict[str, float]]:
     """(loss, {check id: seed-mean model value}) at ``values``."""
     ctx = _context(free, np.asarray(values, dtype=float), base)
     means, loss = {}, 0.0
@@ -94,8 +95,16 @@ def _job(args):
     return evaluate(free, values, checks, seeds, base)[0]
 
 
-def fit(free: tuple[Free, ...], checks: list[Check], points: int = 40, workers: int = 1,
-        max_evaluations: int = 120, seeds=SEEDS, base: tuple[str, ...] = (), log=print) -> dict:
+def fit(
+    free: tuple[Free, ...],
+    checks: list[Check],
+    points: int = 40,
+    workers: int = 1,
+    max_evaluations: int = 120,
+    seeds=SEEDS,
+    base: tuple[str, ...] = (),
+    log=print,
+) -> dict:
     """Latin hypercube, then Nelder–Mead from the best point; returns the fitted values."""
     from scipy.optimize import minimize, minimize_scalar
     from scipy.stats import qmc
@@ -124,8 +133,9 @@ def fit(free: tuple[Free, ...], checks: list[Check], points: int = 40, workers: 
         evaluations += len(jobs)
         start = design[int(np.argmin(losses))]
         log(f"  design: {points} points, best loss {min(losses):.3f}")
-        result = minimize(loss_at, start, method="Nelder-Mead",
-                          options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-4})
+        result = minimize(
+            loss_at, start, method="Nelder-Mead", options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-4}
+        )
         best_x = np.clip(result.x, 0, 1)
     values = low + best_x * (high - low)
     values = np.round(values, 4)  # stored and used at four decimals
@@ -144,14 +154,26 @@ def run(points: int = 40, workers: int = 1, max_evaluations: int = 120, log=prin
     replay = fit(REPLAY_FREE, replay_checks, points, workers, max_evaluations, log=log)
     log("fit 2: all-destination licence burden (satellite case)")
     satellite = fit(SATELLITE_FREE, satellite_checks, seeds=SEEDS, log=log)
-    return {"replay": replay, "satellite": satellite, "seconds": time.perf_counter() - started,
-            "checks": {c.id: c for c in checks}}
+    return {
+        "replay": replay,
+        "satellite": satellite,
+        "seconds": time.perf_counter() - started,
+        "checks": {c.id: c for c in checks},
+    }
 
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=evidence_dir().parent,
-                              capture_output=True, text=True, timeout=5).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                cwd=evidence_dir().parent,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -164,27 +186,43 @@ def to_toml(record: dict) -> str:
         "# (event values); tests/test_evidence.py checks that they agree with this file.",
         "",
         "[calibration]",
-        f'date = "{datetime.now(timezone.utc).date().isoformat()}"',
+        f'date = "{datetime.now(UTC).date().isoformat()}"',
         f'git_commit = "{_git_commit()}"',
         f"seeds = {list(SEEDS)}",
         f"design_seed = {ROOT_SEED}",
-        'procedure = "replay: Latin hypercube then Nelder-Mead on the normalised bounds; satellite: bounded scalar search. '
-        'Loss: sum of ((seed-mean model - target) / tolerance half-width)^2."',
+        'procedure = "replay: Latin hypercube then Nelder-Mead on the normalised bounds; satellite: bounded scalar '
+        'search. Loss: sum of ((seed-mean model - target) / tolerance half-width)^2."',
         "",
     ]
     for fit_name, free in (("replay", REPLAY_FREE), ("satellite", SATELLITE_FREE)):
         result = record[fit_name]
         lines += [f"[fit.{fit_name}]", f"loss = {result['loss']:.6f}", f"evaluations = {result['evaluations']}", ""]
         for p, v in zip(free, result["values"]):
-            lines += ["[[parameter]]", f'fit = "{fit_name}"', f'path = "{p.path}"', f'event = "{p.event}"',
-                      f"value = {float(v)!r}", f"low = {p.low!r}", f"high = {p.high!r}", f"prior = {p.prior!r}", ""]
+            lines += [
+                "[[parameter]]",
+                f'fit = "{fit_name}"',
+                f'path = "{p.path}"',
+                f'event = "{p.event}"',
+                f"value = {float(v)!r}",
+                f"low = {p.low!r}",
+                f"high = {p.high!r}",
+                f"prior = {p.prior!r}",
+                "",
+            ]
         for cid, mean in result["means"].items():
             c = checks[cid]
             half = (c.high - c.low) / 2.0
-            lines += ["[[target]]", f'fit = "{fit_name}"', f'check = "{cid}"',
-                      f'facts = {list(c.facts)!r}'.replace("'", '"'),
-                      f"documented = {c.target!r}", f"model = {mean!r}", f"error = {mean - c.target!r}",
-                      f"normalised_error = {(mean - c.target) / half!r}", ""]
+            lines += [
+                "[[target]]",
+                f'fit = "{fit_name}"',
+                f'check = "{cid}"',
+                f"facts = {list(c.facts)!r}".replace("'", '"'),
+                f"documented = {c.target!r}",
+                f"model = {mean!r}",
+                f"error = {mean - c.target!r}",
+                f"normalised_error = {(mean - c.target) / half!r}",
+                "",
+            ]
     return "\n".join(lines)
 
 

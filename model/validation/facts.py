@@ -34,6 +34,7 @@ class Fact:
 def load_facts(file: Path | None = None) -> dict[str, Fact]:
     file = Path(file) if file is not None else evidence_dir() / "facts.toml"
     from ..config import read_toml
+
     table = read_toml(file, EvidenceError)
     facts: dict[str, Fact] = {}
     for i, entry in enumerate(table.get("fact", [])):

@@ -11,19 +11,33 @@ from ..output import atomic_write, write_csv
 from ..world import load_world
 from .checks import Check, Context, all_checks
 
-COLUMNS = ["id", "kind", "compared", "documented", "target", "model_mean", "model_min", "model_max",
-           "tolerance", "why", "passed", "facts"]
+COLUMNS = [
+    "id",
+    "kind",
+    "compared",
+    "documented",
+    "target",
+    "model_mean",
+    "model_min",
+    "model_max",
+    "tolerance",
+    "why",
+    "passed",
+    "facts",
+]
 KIND_LABEL = {"calibration": "in-sample (fitted)", "replay": "out-of-sample (replay)", "pattern": "pattern"}
 
 
-def evaluate(seeds: list[int], checks: list[Check] | None = None, overrides: tuple[str, ...] = (),
-             progress: bool = True) -> pd.DataFrame:
+def evaluate(
+    seeds: list[int], checks: list[Check] | None = None, overrides: tuple[str, ...] = (), progress: bool = True
+) -> pd.DataFrame:
     """One row per check: documented value, model mean and range across seeds, pass/fail."""
     checks = checks if checks is not None else all_checks()
     ctx = Context(load_world(), overrides)
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=len(checks) * len(seeds), desc="checks", unit="run", dynamic_ncols=True)
     rows = []
     for check in checks:
@@ -34,11 +48,22 @@ def evaluate(seeds: list[int], checks: list[Check] | None = None, overrides: tup
                 bar.update(1)
         values = np.array(values)
         mean = float(values.mean())
-        rows.append({"id": check.id, "kind": check.kind, "compared": check.compared,
-                     "documented": check.documented, "target": check.target, "model_mean": mean,
-                     "model_min": float(values.min()), "model_max": float(values.max()),
-                     "tolerance": check.tolerance, "why": check.why, "passed": check.passes(mean),
-                     "facts": " ".join(check.facts)})
+        rows.append(
+            {
+                "id": check.id,
+                "kind": check.kind,
+                "compared": check.compared,
+                "documented": check.documented,
+                "target": check.target,
+                "model_mean": mean,
+                "model_min": float(values.min()),
+                "model_max": float(values.max()),
+                "tolerance": check.tolerance,
+                "why": check.why,
+                "passed": check.passes(mean),
+                "facts": " ".join(check.facts),
+            }
+        )
     if bar is not None:
         bar.close()
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -51,21 +76,29 @@ def _fmt(x: float) -> str:
 
 
 def markdown(table: pd.DataFrame, seeds: list[int]) -> str:
-    lines = [f"Checks against the evidence base ({len(seeds)} seeds: {', '.join(map(str, seeds))}). "
-             "Model value: seed mean [min-max]. A check passes when the mean is within the tolerance.", ""]
+    lines = [
+        f"Checks against the evidence base ({len(seeds)} seeds: {', '.join(map(str, seeds))}). "
+        "Model value: seed mean [min-max]. A check passes when the mean is within the tolerance.",
+        "",
+    ]
     for kind in ("calibration", "replay", "pattern"):
         part = table[table.kind == kind]
         if part.empty:
             continue
         passed = int(part.passed.sum())
-        lines += [f"**{KIND_LABEL[kind]}**: {passed} of {len(part)} pass", "",
-                  "| check | compared | documented | model | tolerance (why) | result |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"**{KIND_LABEL[kind]}**: {passed} of {len(part)} pass",
+            "",
+            "| check | compared | documented | model | tolerance (why) | result |",
+            "|---|---|---|---|---|---|",
+        ]
         for _, r in part.iterrows():
             model = f"{_fmt(r.model_mean)} [{_fmt(r.model_min)}-{_fmt(r.model_max)}]"
             result = "pass" if r.passed else "**miss**"
-            lines.append(f"| `{r.id}` | {r.compared} | {r.documented} (target {_fmt(r.target)}; {r.facts}) | "
-                         f"{model} | {r.tolerance} ({r.why}) | {result} |")
+            lines.append(
+                f"| `{r.id}` | {r.compared} | {r.documented} (target {_fmt(r.target)}; {r.facts}) | "
+                f"{model} | {r.tolerance} ({r.why}) | {result} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -82,14 +115,18 @@ def _position(row) -> tuple[float, float, float]:
         if np.isfinite(low):  # one-sided: x >= low passes; inside values fill the band
             return -1 + 2 * min(1.0, (x - low) / (2 * scale)) if x >= low else -1 - (low - x) / scale
         return 1 - 2 * min(1.0, (high - x) / (2 * scale)) if x <= high else 1 + (x - high) / scale
+
     return tuple(float(np.clip(z(v), -4, 4)) for v in (row.model_mean, row.model_min, row.model_max))
 
 
 def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -> Path:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..plots import STYLE
+
     checks = {c.id: c for c in (checks or all_checks())}
     t = table.copy()
     t["model_low"] = [checks[i].low for i in t.id]
@@ -103,7 +140,9 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
             ax.plot([lo, hi], [y, y], color=colour, linewidth=2)
             ax.plot(mean, y, "o" if row.passed else "X", color=colour, markersize=9)
         ax.set_yticks(range(len(t)))
-        ax.set_yticklabels([f"{i} ({KIND_LABEL[k].split(' ')[0]})" for i, k in zip(t.id[::-1], t.kind[::-1])], fontsize=11)
+        ax.set_yticklabels(
+            [f"{i} ({KIND_LABEL[k].split(' ')[0]})" for i, k in zip(t.id[::-1], t.kind[::-1])], fontsize=11
+        )
         ax.set_xlim(-4.2, 4.2)
         ax.set_xlabel("model value relative to the tolerance (band = pass; ±4 = far outside)")
         ax.set_title("Model vs documented figures: seed mean (marker) and range (line)")
