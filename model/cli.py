@@ -254,9 +254,24 @@ def cmd_plot(args) -> int:
 
     table = read_table(folder)
     check_columns(table, folder / "indicators.csv")
-    figures = plot_figures(table, folder, "")
+    figures = plot_figures(table, folder, _title_of(folder))
     print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
     return 0
+
+
+def _title_of(folder: Path) -> str:
+    """The title the run or comparison gave its figures, from its summary.json ('' if unknown)."""
+    import json
+    try:
+        prov = json.loads((folder / "summary.json").read_text())["provenance"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if isinstance(prov, dict) and "title" in prov and "seed" in prov:
+        return f"{prov['title']} (seed {prov['seed']})"
+    if isinstance(prov, dict) and "scenarios" in prov:
+        from .compare import TITLE
+        return TITLE
+    return ""
 
 
 def _plot_sweep(folder: Path) -> int:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,8 +73,9 @@ def test_run_writes_contract_outputs(run_dir):
     assert {"US", "CN"} <= set(sales["partner"]) and (frame[frame.metric == "capability"]["partner"] == "all").all()
     parquet = pd.read_parquet(run_dir / "timeseries.parquet")
     assert len(parquet) == len(frame)
-    for png in run_dir.glob("*.png"):
-        assert png.stat().st_size > 20_000, png
+    for png in run_dir.glob("*.png"):  # what the figures show is tested in test_plots.py
+        height, width, _ = mpimg.imread(png).shape
+        assert width >= 600 and height >= 400, png
 
 
 def test_run_summary_has_provenance_and_final(run_dir):
@@ -91,7 +93,9 @@ def test_run_summary_has_provenance_and_final(run_dir):
         assert key in prov, key
     assert prov["scenario"] == "full_decoupling" and prov["seed"] == 2
     assert prov["parameters"]["policy"]["fence"] == 0.5 and prov["overrides"] == ["policy.fence=0.5", "time.steps=12"]
-    assert len(prov["scenario_file_sha256"]) == 64
+    scenario_file = Path(prov["scenario_file"])
+    assert prov["scenario_file_sha256"] == hashlib.sha256(scenario_file.read_bytes()).hexdigest()
+    assert [f["file"] for f in prov["scenario_files"]] == [str(scenario_file)]
     assert {"welfare_US", "cn_self_sufficiency", "us_cn_sales", "trust"} <= set(summary["final"])
 
 
@@ -110,7 +114,10 @@ def test_plot_redraws_figures(run_dir, tmp_path):
     for png in copy.glob("*.png"):
         png.unlink()
     assert main(["plot", str(copy)]) == 0
-    assert (copy / "dashboard.png").stat().st_size > 20_000
+    # redrawn from indicators.csv, each figure shows what the run drew from memory
+    for png in run_dir.glob("*.png"):
+        before, after = mpimg.imread(png), mpimg.imread(copy / png.name)
+        assert before.shape == after.shape and np.abs(before - after).mean() < 0.002, png.name
 
 
 def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
@@ -155,7 +162,7 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
         "ally_compliance.png",
         "welfare.png",
     ):
-        assert (out / name).stat().st_size > 20_000, name
+        assert mpimg.imread(out / name).shape[1] >= 600, name
 
 
 def test_scenarios_and_params(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def test_shipped_scenarios_load(name, world):
     scenario = load_scenario(name, sectors=world.sectors)
     assert scenario.name == name
     assert scenario.title and scenario.description
-    assert len(scenario.file_hash) == 64
+    assert scenario.file_hash == hashlib.sha256(scenario.file.read_bytes()).hexdigest()
 
 
 def test_scenario_list_has_the_four(world):

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,7 +164,7 @@ def test_sweep_writes_manifest_runs_and_figures(tmp_path, capsys):
         "compliance_lag",
         "ss50_logic_chips",
     } <= set(runs.columns)
-    assert (out / "welfare.png").stat().st_size > 10_000
+    assert mpimg.imread(out / "welfare.png").shape[1] >= 600  # its content: tests/test_plots.py
     assert "10 runs computed" in capsys.readouterr().out
 
 

@@ -1,0 +1,136 @@
+"""Figures show what they claim: the plotted numbers are the seed means, bands and relative values
+of the outcome table, with the registry's labels and units and one colour per scenario."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from decouple import outcomes, plots  # noqa: E402
+from decouple.indicators import KEYS  # noqa: E402
+
+
+def table() -> pd.DataFrame:
+    """Two scenarios x five seeds x three years with known values."""
+    rows = []
+    for scenario, level in (("baseline", 1.0), ("full_decoupling", 0.5)):
+        for seed in range(5):
+            for year in (2018.0, 2018.25, 2018.5):
+                value = level * (1 + seed) + (year - 2018.0)
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "seed": seed,
+                        "year": year,
+                        "gap_small_yard": value,
+                        "welfare_US": 100.0 * level + seed,
+                    }
+                )
+    return pd.DataFrame(rows).set_index(KEYS)
+
+
+def test_a_panel_draws_the_seed_mean_and_the_10_90_band():
+    data = table()
+    fig, ax = plt.subplots()
+    plots.draw(ax, data, "gap_small_yard")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"Open baseline", "Full decoupling"}
+    for scenario, label in (("baseline", "Open baseline"), ("full_decoupling", "Full decoupling")):
+        values = data.xs(scenario, level="scenario")["gap_small_yard"].groupby(level="year")
+        np.testing.assert_allclose(lines[label].get_ydata(), values.mean().to_numpy())
+        assert to_hex(lines[label].get_color()) == plots.SCENARIO_COLOURS[scenario].lower()
+    bands = ax.collections
+    assert len(bands) == 2
+    low, high = (
+        data.xs("baseline", level="scenario")["gap_small_yard"].groupby(level="year").quantile(q) for q in (0.1, 0.9)
+    )
+    ys = bands[0].get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(low.min()) and ys.max() == pytest.approx(high.max())
+    outcome = outcomes.resolve("gap_small_yard")
+    assert ax.get_title() == outcome.label and ax.get_ylabel() == outcome.unit and ax.get_xlabel() == "year"
+    plt.close(fig)
+
+
+def test_welfare_is_drawn_as_a_percentage_of_the_baseline():
+    data = table()
+    series, unit = plots._welfare_series(data, "US")
+    assert unit == "% of the baseline in the same year"
+    full = series.xs("full_decoupling", level="scenario").groupby(level="year").mean()
+    base = data.xs("baseline", level="scenario")["welfare_US"].groupby(level="year").mean()
+    ours = data.xs("full_decoupling", level="scenario")["welfare_US"].groupby(level="year").mean()
+    np.testing.assert_allclose(full.to_numpy(), 100 * ours.to_numpy() / base.to_numpy())
+
+
+def test_every_comparison_panel_names_an_outcome_of_the_registry():
+    registry = outcomes.registry()
+    columns = {o.name for o in outcomes.quarterly()}
+    frame = pd.DataFrame(
+        {name: [1.0] for name in columns}, index=pd.MultiIndex.from_tuples([("baseline", 0, 2018.0)], names=KEYS)
+    )
+    for _file, panels in plots.figure_panels(frame):
+        for indicator, *_ in panels:
+            assert indicator in registry
+    assert set(plots.NEEDED) <= columns
+
+
+def test_the_sweep_heatmap_shows_the_seed_mean_loss_of_each_design_point(tmp_path, monkeypatch):
+    from decouple.sweeps import engine, figures
+    from decouple.sweeps.experiment import load_experiment
+
+    path = tmp_path / "exp.toml"
+    path.write_text("""
+[experiment]
+title = "heat"
+scenarios = ["selective_decoupling"]
+baseline = "baseline"
+replicates = 2
+root_seed = 4
+steps = 4
+[[vary]]
+path = "policy.fence"
+values = [0.2, 0.8]
+[[vary]]
+path = "policy.ally_pressure"
+values = [0.0, 1.0]
+[metrics]
+names = ["us_revenue"]
+years = [2019.0]
+[[figure]]
+kind = "heatmap"
+metric = "us_revenue@2019"
+relative = "loss"
+file = "loss.png"
+""")
+    exp = load_experiment(path)
+    engine.run_sweep(exp, tmp_path / "out", progress=False)
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, p: drawn.append(fig) or p)
+    figures.draw(exp, tmp_path / "out")
+    grid = np.asarray(drawn[0].axes[0].images[0].get_array())
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    base = runs[runs.point == -1].set_index("replicate")["us_revenue@2019"]
+    for p, point in enumerate(exp.points):
+        mine = runs[runs.point == p].set_index("replicate")["us_revenue@2019"]
+        loss = (100 * (1 - mine / base.reindex(mine.index))).mean()
+        column = [0.2, 0.8].index(point["policy.fence"])
+        row = [0.0, 1.0].index(point["policy.ally_pressure"])
+        assert grid[row, column] == pytest.approx(loss)
+    assert np.ptp(grid) > 0  # the design points differ
+
+
+def test_validation_figure_places_values_against_their_tolerance():
+    from decouple.validation.report import _position
+
+    row = pd.Series(
+        {"target": 0.5, "model_low": 0.2, "model_high": 0.8, "model_mean": 0.5, "model_min": 0.2, "model_max": 0.8}
+    )
+    assert _position(row) == pytest.approx((0.0, -1.0, 1.0))  # the tolerance maps to [-1, 1]
+    outside = row.copy()
+    outside["model_mean"] = 1.1
+    assert _position(outside)[0] > 1.0
