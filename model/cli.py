@@ -262,6 +262,7 @@ def cmd_plot(args) -> int:
 def _title_of(folder: Path) -> str:
     """The title the run or comparison gave its figures, from its summary.json ('' if unknown)."""
     import json
+
     try:
         prov = json.loads((folder / "summary.json").read_text())["provenance"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -270,6 +271,7 @@ def _title_of(folder: Path) -> str:
         return f"{prov['title']} (seed {prov['seed']})"
     if isinstance(prov, dict) and "scenarios" in prov:
         from .compare import TITLE
+
         return TITLE
     return ""
 
