@@ -446,7 +446,7 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             "us_share_tech",
             "US firms' share of world technology sales",
             "share",
-            lambda m: float(m.market.revenue[_tech_sectors(m), us].sum() / m.market.revenue[_tech_sectors(m)].sum()),
+            lambda m: _tech_share(m, us),
             "over the technology sectors (all but basic research)",
             collected=False,
         ),
@@ -454,7 +454,7 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             "cn_share_tech",
             "Chinese firms' share of world technology sales",
             "share",
-            lambda m: float(m.market.revenue[_tech_sectors(m), cn].sum() / m.market.revenue[_tech_sectors(m)].sum()),
+            lambda m: _tech_share(m, cn),
             "over the technology sectors (all but basic research)",
             collected=False,
         ),
@@ -557,6 +557,12 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             ),
         ]
     return out
+
+
+def _tech_share(m: DecouplingModel, country: int) -> float:
+    """The country's firms' share of world sales in the technology sectors."""
+    tech = _tech_sectors(m)
+    return float(m.market.revenue[tech, country].sum() / m.market.revenue[tech].sum())
 
 
 def _tech_sectors(m: DecouplingModel) -> np.ndarray:

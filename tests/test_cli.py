@@ -18,6 +18,17 @@ import pytest
 from decouple.cli import main
 from decouple.metrics import COLUMNS
 
+#: the figures of a run or comparison folder
+FIGURES = (
+    "dashboard.png",
+    "capability_gap.png",
+    "chip_market_shares.png",
+    "us_firms.png",
+    "china_self_sufficiency.png",
+    "ally_compliance.png",
+    "welfare.png",
+)
+
 
 def digest_folder(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
@@ -35,18 +46,7 @@ def run_dir(tmp_path_factory):
 
 def test_run_writes_contract_outputs(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {
-        "timeseries.csv",
-        "timeseries.parquet",
-        "summary.json",
-        "dashboard.png",
-        "capability_gap.png",
-        "chip_market_shares.png",
-        "us_firms.png",
-        "china_self_sufficiency.png",
-        "ally_compliance.png",
-        "welfare.png",
-    } <= names
+    assert {"timeseries.csv", "timeseries.parquet", "indicators.csv", "summary.json", *FIGURES} <= names
     frame = pd.read_csv(run_dir / "timeseries.csv", dtype={"year": str})
     assert (
         list(frame.columns)
@@ -153,15 +153,7 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["final"]) == {"baseline", "selective_decoupling"} and len(summary["runs"]) == 4
     assert {"mean", "p10", "p90"} == set(summary["final"]["baseline"]["welfare_WORLD"])
-    for name in (
-        "dashboard.png",
-        "capability_gap.png",
-        "chip_market_shares.png",
-        "us_firms.png",
-        "china_self_sufficiency.png",
-        "ally_compliance.png",
-        "welfare.png",
-    ):
+    for name in FIGURES:
         assert mpimg.imread(out / name).shape[1] >= 600, name
 
 

@@ -167,33 +167,38 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url():
+def _start_demo(log_name: str, *extra: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start `decouple demo` on a free port, its output in ``results/LOG_NAME``; wait until it answers."""
     port = _free_port()
     exe = Path(sys.executable).parent / "decouple"
     (ROOT / "results").mkdir(exist_ok=True)
-    log = open(ROOT / "results" / "demo-server.log", "w")
-    server = subprocess.Popen(
-        [str(exe), "demo", "--port", str(port), "--no-open", "--seed", "3"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log_path = ROOT / "results" / log_name
+    with open(log_path, "w") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [str(exe), "demo", "--port", str(port), "--no-open", *extra],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return proc, url, log_path
         except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"decouple demo did not start; see {log.name}")
+            if proc.poll() is not None or time.monotonic() > deadline:
+                os.killpg(proc.pid, 9)
+                pytest.fail(f"decouple demo did not start; see {log_path}")
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    server, url, _log = _start_demo("demo-server.log", "--seed", "3")
     yield url
     os.killpg(server.pid, 15)
     server.wait(timeout=20)
-    log.close()
 
 
 def _browser(playwright):
@@ -289,33 +294,10 @@ def test_demo_in_a_real_browser(app_url):
 # ---------------------------------------------------------------- the server's processes
 
 
-def _start_demo(*extra: str):
-    port = _free_port()
-    exe = Path(sys.executable).parent / "decouple"
-    proc = subprocess.Popen(
-        [str(exe), "demo", "--port", str(port), "--no-open", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                os.killpg(proc.pid, 9)
-                pytest.fail("decouple demo did not start")
-            time.sleep(0.5)
-
-
 def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
     import psutil
 
-    proc, _url = _start_demo("--host", "0.0.0.0")
+    proc, _url, log = _start_demo("demo-sigterm.log", "--host", "0.0.0.0")
     try:
         server = psutil.Process(proc.pid).children(recursive=True)
         assert server, "decouple demo runs the app in a server process"
@@ -327,7 +309,7 @@ def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
         ):
             time.sleep(0.1)
         assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in server)
-        assert "anyone who can reach it on the network" in proc.stderr.read()
+        assert "anyone who can reach it on the network" in log.read_text()
     finally:
         try:
             os.killpg(proc.pid, 9)
@@ -343,7 +325,7 @@ def test_closed_tabs_stop_computing_and_free_their_memory():
     import psutil
 
     playwright_api = pytest.importorskip("playwright.sync_api")
-    proc, url = _start_demo()
+    proc, url, _log = _start_demo("demo-tabs.log")
     try:
         server = psutil.Process(proc.pid).children(recursive=True)[0]
 
