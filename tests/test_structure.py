@@ -1,0 +1,103 @@
+"""The structure says what it does: every phase of a step names, in its docstring, the parts of
+the state it writes, and traced steps show that it writes nothing else."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+from decouple import DecouplingModel
+from decouple.agents import Ally, Controller, Target
+from decouple.firms import Firms
+from decouple.mechanisms import capital, coopetition, costs, export_controls, knowledge, market, standards
+
+#: the phases of DecouplingModel.step, in order: (owner, name)
+PHASES = [
+    (Controller, "set_policy"),
+    (Ally, "decide"),
+    (Target, "review_countermeasures"),
+    (Target, "support_substitution"),
+    (export_controls, "update_binding"),
+    (export_controls, "update_denial"),
+    (coopetition, "update"),
+    (knowledge, "update"),
+    (standards, "update"),
+    (Firms, "design_out"),
+    (Firms, "relocate"),
+    (costs, "update"),
+    (market, "clear"),
+    (capital, "update"),
+    (Firms, "innovate"),
+    (market, "update_welfare"),
+]
+#: the phases as they are, before any test patches them
+ORIGINALS = {(o, n): getattr(o, n) for o, n in PHASES}
+
+
+def _writes(doc: str) -> str:
+    match = re.search(r"Writes:(.*?)(?:\n\s*\n|$)", doc, re.S)
+    assert match, "no 'Writes:' in the docstring"
+    return " ".join(match.group(1).split())
+
+
+@pytest.mark.parametrize("owner, name", PHASES, ids=[f"{o.__name__}.{n}" for o, n in PHASES])
+def test_each_phase_documents_what_it_reads_and_writes(owner, name):
+    function = getattr(owner, name)
+    doc = inspect.getdoc(function) or ""
+    assert "Reads:" in doc and "Writes:" in doc, f"{owner.__name__}.{name}"
+    if inspect.isfunction(function) and not isinstance(owner, type):  # a mechanism's function
+        hints = inspect.get_annotations(function)
+        assert hints.get("model") == "DecouplingModel", f"{name}: type-hint its model argument"
+
+
+def _snapshot(model: DecouplingModel) -> dict[str, object]:
+    state = {}
+    for part in ("relations", "market"):
+        for key, value in vars(getattr(model, part)).items():
+            state[f"{part}.{key}"] = value.copy() if isinstance(value, (np.ndarray, dict)) else value
+    for key, value in vars(model.firms).items():
+        if isinstance(value, np.ndarray):
+            state[f"firms.{key}"] = value.copy()
+    state["policy"] = model.policy
+    return state
+
+
+def _changed(before: dict, after: dict) -> set[str]:
+    out = set()
+    for key, old in before.items():
+        new = after[key]
+        same = (
+            np.array_equal(old, new) if isinstance(old, np.ndarray) else (old is new if key == "policy" else old == new)
+        )
+        if not same:
+            out.add(key)
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["selective_decoupling", "full_decoupling"])
+def test_traced_steps_write_only_what_each_phase_declares(scenario, monkeypatch):
+    model = DecouplingModel(scenario, seed=3)
+    written: dict[str, set[str]] = {}
+
+    for owner, name in PHASES:
+        real = getattr(owner, name)
+        label = f"{owner.__name__}.{name}"
+
+        def traced(*args, _real=real, _label=label, **kwargs):
+            before = _snapshot(model)
+            result = _real(*args, **kwargs)
+            written.setdefault(_label, set()).update(_changed(before, _snapshot(model)))
+            return result
+
+        monkeypatch.setattr(owner, name, traced)
+    for _ in range(16):  # the policy starts, the entity list grows, allies move
+        model.step()
+    assert set(written) == {f"{o.__name__}.{n}" for o, n in PHASES}  # every phase ran
+    for owner, name in PHASES:
+        declared = _writes(inspect.getdoc(ORIGINALS[(owner, name)]) or "")
+        for key in written[f"{owner.__name__}.{name}"]:
+            attr = key.split(".")[-1]
+            assert re.search(rf"\b{re.escape(attr)}\b", declared), f"{owner.__name__}.{name} writes {key}: {declared}"
