@@ -151,24 +151,24 @@ class Target(State):
         rel.hostility = countermeasures.hostility(rel.sanction_intensity, rel.countermeasures)
 
     def support_substitution(self) -> None:
-        """Where US measures bind, fund Chinese firms by sector priority, build substitutes for
-        chokepoint inputs and let the home market absorb capacity hit by barriers (S0 长期趋势;
-        S1 二(一); S2 二(一)).
+        """Where US measures bind, fund Chinese firms by sector priority within the state's
+        budget and build substitutes for chokepoint inputs (S0 长期趋势; S1 二(一); S2 二(一)).
 
         Reads: policy, firms.denial (last quarter's: controls bind this quarter's afterwards),
-        firms.revenue (last quarter's), market.demand_index. Writes: relations.china_bind,
-        firms.subsidy, market.demand_multiplier (China's column), relations.substitution.
+        firms.revenue (last quarter's). Writes: relations.barrier_bind, relations.china_bind,
+        firms.subsidy, relations.substitution.
         """
         m = self.model
         rel, c, layout = m.relations, m.params.china, m.layout
-        barrier = import_replacement.barrier_bind(m.policy, layout.china_export_share0)
-        rel.china_bind = import_replacement.bind(m, barrier)
+        rel.barrier_bind = import_replacement.barrier_bind(m.policy, layout.china_export_share0)
+        rel.china_bind = import_replacement.bind(m, rel.barrier_bind)
         level = import_replacement.support_level(c.base_support, c.state_support, rel.china_bind)
-        funds = level * layout.china_priority * layout.world_rd0 * m.market.demand_index
+        economy = (1.0 + m.world.gdp_growth[layout.cn]) ** m.years_elapsed  # China's trend GDP, 2018 = 1
+        funds = import_replacement.within_budget(
+            level * layout.china_priority * layout.world_rd0 * economy,
+            c.support_budget * m.world.gdp_2018[layout.cn] * economy,
+        )
         m.firms.subsidy = import_replacement.allocate(funds, m.firms, layout.is_cn)
-        if barrier.any():  # (otherwise the growth factor is exactly 1)
-            growth = 1.0 + c.home_absorption * barrier
-            m.market.demand_multiplier[:, layout.cn] *= growth**0.25
         if layout.chokepoints.count:
             rel.substitution = import_replacement.substituted(
                 rel.substitution, level, layout.chokepoints, c.substitution_rate

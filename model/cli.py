@@ -110,7 +110,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import DEFAULT_SCENARIOS, comparison, headline_rows, run_comparison
+    from .compare import DEFAULT_SCENARIOS, comparison, headline_rows, run_comparison, welfare_rows
 
     scenarios = args.scenarios or DEFAULT_SCENARIOS
     root = _seed(args)
@@ -130,10 +130,17 @@ def cmd_compare(args) -> int:
         f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
         f"in {result.last_year:g}:"
     )
-    width = max(len(label) for label, _ in headline_rows(result.summary)) + 2
+    rows = headline_rows(result.summary)
+    width = max(len(label) for label, _ in rows) + 2
     print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in names))
-    for label, cells in headline_rows(result.summary):
+    for label, cells in rows:
         print(f"{label:{width}s}" + "".join(f"{c:>26s}" for c in cells))
+    if result.welfare is not None:
+        against = [n for n in names if n != "baseline"]
+        print(f"\nWelfare in money against the open baseline (same seeds), {result.last_year:g}:")
+        print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in against))
+        for label, cells in welfare_rows(result.welfare):
+            print(f"{label:{width}s}" + "".join(f"{c:>26s}" for c in cells))
     for note in result.unreached:
         print(f"note: {note}")
     print(f"\nresults in {result.out}/: {', '.join(p.name for p in result.files)}")

@@ -20,7 +20,7 @@ import pandas as pd
 from . import outcomes
 from .config import load_scenario
 from .errors import ConfigError, DecoupleError
-from .indicators import KEYS, final_summary
+from .indicators import KEYS, final_summary, welfare_against, welfare_summary
 from .output import result_folder, write_csv, write_json, write_timeseries
 from .plots import plot_figures
 from .runner import provenance
@@ -29,6 +29,8 @@ from .sweeps.experiment import Experiment, experiment_from_table
 from .world import load_world
 
 DEFAULT_SCENARIOS = ["baseline", "full_decoupling", "selective_decoupling", "coopetition"]
+REFERENCE = "baseline"  # the open world every policy's cost is measured against
+WELFARE_FILE = "welfare_vs_baseline.csv"
 TITLE = "Technology decoupling scenarios, 2018–2035"
 
 
@@ -76,6 +78,7 @@ class Comparison:
     files: list[Path]
     figures: list[Path]
     summary: pd.DataFrame  # final_summary of the outcome table
+    welfare: pd.DataFrame | None  # welfare_summary against the baseline (None without a baseline)
     last_year: float
     unreached: list[str]  # notes on events after the run's end
 
@@ -125,10 +128,16 @@ def run_comparison(
         files = write_timeseries(tmp, frame, csv=csv)
         write_csv(tmp / "indicators.csv", table.reset_index())
         summary = final_summary(table).loc[list(dict.fromkeys(table.index.get_level_values("scenario")))]
-        unreached = _summary_json(exp, table, summary, tmp / "summary.json", result)
+        welfare = None
+        written = [tmp / "indicators.csv", tmp / "summary.json"]
+        if REFERENCE in summary.index and len(summary.index) > 1:
+            welfare = welfare_summary(welfare_against(table, REFERENCE))
+            write_csv(tmp / WELFARE_FILE, welfare.reset_index())
+            written.insert(1, tmp / WELFARE_FILE)
+        unreached = _summary_json(exp, table, summary, welfare, tmp / "summary.json", result)
         figures = plot_figures(table, tmp, TITLE)
     shutil.rmtree(work, ignore_errors=True)
-    moved = [out / p.name for p in files + [tmp / "indicators.csv", tmp / "summary.json"]]
+    moved = [out / p.name for p in files + written]
     return Comparison(
         out,
         result.runs,
@@ -138,6 +147,7 @@ def run_comparison(
         moved,
         [out / p.name for p in figures],
         summary,
+        welfare,
         float(table.index.get_level_values("year").max()),
         unreached,
     )
@@ -151,7 +161,20 @@ def _tidy_in_run_order(work: Path, order: dict[str, int]) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
 
 
-def _summary_json(exp: Experiment, table: pd.DataFrame, summary: pd.DataFrame, path: Path, result) -> list[str]:
+def _against_baseline(welfare: pd.DataFrame) -> dict:
+    """{scenario: {region: {measure: {mean, p10, p90}}}} of :func:`welfare_summary`."""
+    measures = ("welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct")
+    out: dict = {}
+    for (scen, region), row in welfare.iterrows():
+        out.setdefault(scen, {})[region] = {
+            m: {k: float(row[f"{m}_{k}"]) for k in ("mean", "p10", "p90")} for m in measures
+        }
+    return out
+
+
+def _summary_json(
+    exp: Experiment, table: pd.DataFrame, summary: pd.DataFrame, welfare: pd.DataFrame | None, path: Path, result
+) -> list[str]:
     world = load_world()
     seeds = exp.seeds()
     runs, specs, notes = [], {}, []
@@ -186,6 +209,19 @@ def _summary_json(exp: Experiment, table: pd.DataFrame, summary: pd.DataFrame, p
                 }
                 for scen in summary.index
             },
+            **(
+                {}
+                if welfare is None
+                else {
+                    "against_baseline": {
+                        "reference": REFERENCE,
+                        "note": "each scenario against the baseline run with the same seed, in the last year: "
+                        "the change of welfare_usd in US$ bn a year and in % of the baseline's GDP, and the "
+                        "change of GDP in %; mean and 10th-90th percentile across seeds",
+                        "scenarios": _against_baseline(welfare),
+                    }
+                }
+            ),
             "runs": [
                 {"scenario": scen, "seed": seed, "final": row.to_dict()} for (scen, seed, _year), row in last.iterrows()
             ],
@@ -206,6 +242,28 @@ def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
             m, lo, hi = (summary.loc[scen, (outcome.name, k)] for k in ("mean", "p10", "p90"))
             cells.append(f"{fmt.format(m)} [{fmt.format(lo)}-{fmt.format(hi)}]")
         rows.append((f"{outcome.label} ({outcome.unit})", cells))
+    return rows
+
+
+def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "THIRD", "WORLD")) -> list[tuple[str, list[str]]]:
+    """(label, one cell per scenario) of the welfare change against the baseline, per region:
+    US$ bn a year and % of GDP, mean [10th-90th percentile]."""
+    scenarios = list(dict.fromkeys(welfare.index.get_level_values("scenario")))
+    rows = []
+    for region in regions:
+        for measure, unit, fmt in (
+            ("welfare_change_usd_bn", "US$ bn/yr", "{:+.0f}"),
+            ("welfare_change_pct_gdp", "% of GDP", "{:+.2f}"),
+        ):
+            cells = []
+            for scen in scenarios:
+                if (scen, region) not in welfare.index:
+                    cells.append("")
+                    continue
+                row = welfare.loc[(scen, region)]
+                m, lo, hi = (row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))
+                cells.append(f"{fmt.format(m)} [{fmt.format(lo)}-{fmt.format(hi)}]")
+            rows.append((f"Welfare vs baseline, {region} ({unit})", cells))
     return rows
 
 

@@ -37,12 +37,17 @@ class Firms:
     capability: np.ndarray  # technology level; the sector's frontier at step 0 is 1.0
     capability0: np.ndarray
     effective_capability: np.ndarray  # after losing chokepoint inputs
-    efficiency: np.ndarray  # own-innovation efficiency, fixed at step 0 (innovation.steady_state_efficiency)
+    efficiency: np.ndarray  # own-innovation efficiency, fixed at step 0 (innovation.open_world_efficiency)
     us_content: np.ndarray  # share of US-origin technology in the product
     us_content0: np.ndarray
-    fdpr_reach: np.ndarray  # how far US rules reach the product through its US content (M1)
+    us_tools: np.ndarray  # share of the making that relies on US-held chokepoint tools and software
+    us_tools0: np.ndarray
+    tools_ease: np.ndarray  # how replaceable those tools are (1 - their substitution difficulty, M7)
+    fdpr_reach: np.ndarray  # how far US rules reach the product through its US content or tools (M1)
     loc_cn: np.ndarray  # share of output made in China (non-Chinese firms)
     loc_friend: np.ndarray  # share made in India / Vietnam-ASEAN
+    loc_foundry: np.ndarray  # share made by contract foundries abroad (world.foundry_hosts)
+    loc_foundry0: np.ndarray
     loc_home0: np.ndarray
     loc_friend0: np.ndarray
     cumulative_output: np.ndarray  # US$ bn, base of the learning curve
@@ -69,7 +74,7 @@ class Firms:
 
     @property
     def loc_home(self) -> np.ndarray:
-        return 1.0 - self.loc_cn - self.loc_friend
+        return 1.0 - self.loc_cn - self.loc_friend - self.loc_foundry
 
     # ------------------------------------------------------------------ sums over groups
     def by_sector(self, values: np.ndarray) -> np.ndarray:
@@ -86,13 +91,17 @@ class Firms:
 
     # ------------------------------------------------------------------ behaviours
     def design_out(self) -> None:
-        """M6: a non-US firm that US rules reach through its US content (FDPR, or all-destination
-        rules) replaces ``design_out_rate`` of its original US content per quarter, times the share
-        of its sales made outside the US, unless its government complies in full anyway
-        (S2 三(一): de-Americanisation of chains; S4 五(4)).
+        """M6: a non-US firm that US rules reach (FDPR, or all-destination rules) replaces
+        ``design_out_rate`` of its original US content per quarter, times the share of its sales
+        made outside the US, unless its government complies in full anyway (S2 三(一):
+        de-Americanisation of chains; S4 五(4)). It replaces the US tools and software it makes
+        its products with at that rate times their ease of substitution (1 - difficulty, M7): a
+        foundry cannot swap US deposition tools or EDA faster than the rest of the world can
+        build them, so the rule's long arm holds for years (S1 一(一): FDPR reaches products
+        made with US technology).
 
         Reads: firms.fdpr_reach (this quarter), relations.compliance, firms.revenue and
-        market.sales (last quarter). Writes: firms.us_content.
+        market.sales (last quarter). Writes: firms.us_content, firms.us_tools.
         """
         m = self.model
         reach = self.fdpr_reach
@@ -103,11 +112,9 @@ class Firms:
         outside_us = self.revenue - m.market.sales[:, m.layout.us]
         exposure = np.divide(outside_us, self.revenue, out=np.zeros(self.n), where=self.revenue > 0)
         # a redesign programme replaces a fixed share of the original US content each quarter
-        self.us_content = np.maximum(
-            0.0,
-            self.us_content
-            - m.params.market.design_out_rate * self.us_content0 * gain * exposure * m.layout.is_foreign,
-        )
+        pace = m.params.market.design_out_rate * gain * exposure * m.layout.is_foreign
+        self.us_content = np.maximum(0.0, self.us_content - pace * self.us_content0)
+        self.us_tools = np.maximum(0.0, self.us_tools - pace * self.tools_ease * self.us_tools0)
 
     def relocate(self) -> None:
         """M4: subsidised US firms bring Chinese assembly home; tariffs and hostility move output
@@ -123,7 +130,10 @@ class Firms:
             m.policy.reshoring, self.sector, self.revenue, m.layout.is_us
         )
         if self.reshoring_subsidy.any():  # (without subsidies nothing moves)
-            self.loc_cn = self.loc_cn * (1.0 - reshoring.reshoring_speed(self.reshoring_subsidy, self.revenue, r))
+            # the subsidy brings home what is made in China and what foundries make abroad (CHIPS Act fabs)
+            stay = 1.0 - reshoring.reshoring_speed(self.reshoring_subsidy, self.revenue, r)
+            self.loc_cn = self.loc_cn * stay
+            self.loc_foundry = self.loc_foundry * stay
 
         tariffs, hostility = m.market.tariffs, m.relations.hostility
         tariffed = tariffs.any()
@@ -186,6 +196,23 @@ def firms_per_country_sector(
     share = world.market_share
     n = np.clip(firms_min + np.rint(share * firms_per_share), firms_min, firms_max).astype(int)
     return np.where(share > 0, n * firms_scale, 0)
+
+
+def us_tool_reliance(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) how far making a sector's products relies on US-held chokepoint inputs (the sum of
+    their weights times the US share of their supply), and (S,) how replaceable those US inputs
+    are (their ease of substitution, 1 - difficulty, weighted alike; 1 where there are none).
+
+    The chokepoints of ``seeds/sectors.toml`` are the tools, software and parts China must import;
+    a foreign maker uses the same ones, and FDPR follows the US-held ones into its products."""
+    us = world.country_index("US")
+    reliance = np.zeros(world.n_sectors)
+    weighted_ease = np.zeros(world.n_sectors)
+    for cp in world.chokepoints:
+        reliance[cp.sector] += cp.weight * cp.holders[us]
+        weighted_ease[cp.sector] += cp.weight * cp.holders[us] * (1.0 - cp.difficulty)
+    ease = np.divide(weighted_ease, reliance, out=np.ones_like(reliance), where=reliance > 0)
+    return reliance, ease
 
 
 def trade_matrix(
@@ -274,17 +301,29 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     us_content[country == world.country_index("US")] = 1.0
     us_content[country == cn] = 0.0
     loc_cn = np.where(country == cn, 0.0, world.offshore_in_cn[sector])
+    loc_foundry = world.foundry_share[sector, country]
     loc_friend = np.zeros(n)
+    us_tools, tools_ease = us_tool_reliance(world)
+    foreign = (country != cn) & (country != world.country_index("US"))
+    us_tools = np.where(foreign, us_tools[sector], 0.0)
     cum0 = revenue * wp.prior_output_years
     groups = Groups(sector, country, S, C)
     frontier = groups.sector_max(cap)
-    # In the open world at its 2018 effort, a firm keeps its 2018 distance to the frontier.
-    efficiency = innovation.steady_state_efficiency(
-        cap / frontier[sector],
+    # In the open world at its 2018 effort a firm keeps its 2018 distance to the frontier's path;
+    # China's firms move toward their open-world position of 2035 (a log-trend a year).
+    relative = cap / frontier[sector]
+    china_best = groups.country_max(relative)[:, cn]  # (S,)
+    years = max(2035.0 - params.time.start_year, 1.0)
+    trend = np.where(
+        country == cn, np.log(world.china_capability_2035 / np.maximum(china_best, 1e-9))[sector] / years, 0.0
+    )
+    efficiency = innovation.open_world_efficiency(
+        relative,
         world.innovation_rate[sector],
         world.catch_up_rate[sector],
         world.catch_up_difficulty[sector],
         params.innovation.efficiency_floor,
+        trend,
     )
     return Firms(
         country=country,
@@ -295,10 +334,15 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
         efficiency=efficiency,
         us_content=us_content,
         us_content0=us_content.copy(),
+        us_tools=us_tools,
+        us_tools0=us_tools.copy(),
+        tools_ease=tools_ease[sector],
         fdpr_reach=np.zeros(n),
         loc_cn=loc_cn,
         loc_friend=loc_friend,
-        loc_home0=1.0 - loc_cn,
+        loc_foundry=loc_foundry.copy(),
+        loc_foundry0=loc_foundry,
+        loc_home0=1.0 - loc_cn - loc_foundry,
         loc_friend0=loc_friend.copy(),
         cumulative_output=cum0.copy(),
         cumulative_output0=cum0,

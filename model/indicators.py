@@ -38,6 +38,64 @@ def relative_to(table: pd.DataFrame, indicator: str, reference: str) -> pd.Serie
     return 100.0 * table[indicator] / ref.reindex(years).to_numpy()
 
 
+def paired_change(table: pd.DataFrame, indicator: str, reference: str, per: str | None = None) -> pd.Series:
+    """``indicator`` minus the reference scenario's value in the same seed and year (common random
+    numbers: the scenarios of a comparison share their seeds); where the reference lacks that
+    seed, minus its seed-mean in the year. With ``per``, in per cent of the reference's ``per``
+    (e.g. the change of ``welfare_usd_US`` in % of the baseline's ``gdp_US``)."""
+    ref_table = table.xs(reference, level="scenario")
+    columns = list(dict.fromkeys([indicator] + ([per] if per else [])))
+    keys = pd.MultiIndex.from_arrays([table.index.get_level_values("seed"), table.index.get_level_values("year")])
+    paired = ref_table[columns].reindex(keys)
+    by_year = ref_table[columns].groupby(level="year").mean().reindex(table.index.get_level_values("year"))
+    paired = paired.fillna(pd.DataFrame(by_year.to_numpy(), index=keys, columns=columns))
+    change = table[indicator].to_numpy() - paired[indicator].to_numpy()
+    if per:
+        change = 100.0 * change / paired[per].to_numpy()
+    return pd.Series(change, index=table.index, name=indicator)
+
+
+#: the regions whose welfare and GDP the outcome registry reports, besides each country
+GROUPS = ("THIRD", "WORLD")
+
+
+def welfare_against(table: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
+    """Each scenario's welfare and GDP against the reference scenario, per region (countries,
+    THIRD, WORLD), seed and year: the change of ``welfare_usd`` in US$ bn a year and in % of the
+    reference's GDP, and the change of GDP in %. Needs the ``welfare_usd_*`` and ``gdp_*`` columns."""
+    regions = [c[len("welfare_usd_") :] for c in table.columns if c.startswith("welfare_usd_")]
+    parts = []
+    for region in regions:
+        if f"gdp_{region}" not in table.columns:
+            continue
+        w, g = f"welfare_usd_{region}", f"gdp_{region}"
+        parts.append(
+            pd.DataFrame(
+                {
+                    "region": region,
+                    "welfare_change_usd_bn": paired_change(table, w, reference),
+                    "welfare_change_pct_gdp": paired_change(table, w, reference, per=g),
+                    "gdp_change_pct": paired_change(table, g, reference, per=g),
+                }
+            )
+        )
+    if not parts:
+        raise DecoupleError("the outcome table has no welfare_usd_* and gdp_* columns to compare")
+    frame = pd.concat(parts).reset_index()
+    return frame[frame["scenario"] != reference].reset_index(drop=True)
+
+
+def welfare_summary(against: pd.DataFrame) -> pd.DataFrame:
+    """Mean, 10th and 90th percentile across seeds of :func:`welfare_against` in each scenario's
+    last year: one row per (scenario, region)."""
+    last = against[against["year"] == against.groupby("scenario")["year"].transform("max")]
+    values = ["welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct"]
+    grouped = last.groupby(["scenario", "region"], sort=False)[values]
+    out = pd.concat({"mean": grouped.mean(), "p10": grouped.quantile(0.1), "p90": grouped.quantile(0.9)}, axis=1)
+    out.columns = [f"{v}_{k}" for k, v in out.columns]
+    return out
+
+
 def read_table(folder: Path) -> pd.DataFrame:
     """The outcome table of a results folder of `decouple run` or `decouple compare`."""
     path = Path(folder) / FILE

@@ -32,7 +32,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "sales": ("US$ bn per year", "sales by firms of `country` to buyers in `partner`"),
     "self_sufficiency": ("share", "share of the country's demand met by its own firms"),
     "compliance": ("share", "how far the ally applies US controls and bans"),
-    "welfare": ("index (baseline 2018 = 100)", "consumers' quality-adjusted welfare; THIRD = IN+VN+ROW, WORLD = all"),
+    "welfare": (
+        "index (baseline 2018 = 100)",
+        "consumers' index: quality-adjusted consumer welfare; THIRD = IN+VN+ROW",
+    ),
+    "welfare_usd": ("US$ bn per year", "consumer surplus + producer surplus + government; compare with the baseline"),
+    "consumer_surplus_usd": ("US$ bn per year", "spending x quality-adjusted log-price change since 2018"),
+    "producer_surplus_usd": ("US$ bn per year", "profits of the country's firms, wherever they sell"),
+    "government_usd": ("US$ bn per year", "tariffs collected less state support and subsidies paid"),
+    "gdp": ("US$ bn per year", "gross domestic product: trend economy plus the modelled sectors' value added"),
     "trust": ("index 0-1", "US-China trust used by co-opetition"),
     "capability_gap": ("share of frontier", "US minus China effective capability"),
     "collaboration": ("index (2018 = 1)", "US-China research collaboration (co-authorship proxy)"),
@@ -121,6 +129,17 @@ class MetricTable:
             "all",
             lambda m: np.append(m.market.welfare, [m.market.welfare_groups["THIRD"], m.market.welfare_groups["WORLD"]]),
         )
+        third, every = w.third, np.arange(C)
+
+        def by_country_and_groups(values: np.ndarray) -> np.ndarray:
+            return np.append(values, [values[third].sum(), values[every].sum()])
+
+        regions = np.append(codes, ["THIRD", "WORLD"])
+        add("welfare_usd", regions, "all", "all", lambda m: by_country_and_groups(m.accounts.welfare))
+        add("consumer_surplus_usd", regions, "all", "all", lambda m: by_country_and_groups(m.accounts.consumer_surplus))
+        add("producer_surplus_usd", regions, "all", "all", lambda m: by_country_and_groups(m.accounts.producer_surplus))
+        add("government_usd", regions, "all", "all", lambda m: by_country_and_groups(m.accounts.government))
+        add("gdp", regions, "all", "all", lambda m: by_country_and_groups(m.accounts.gdp))
         add("trust", "US", "CN", "all", lambda m: np.array([m.relations.trust]))
         add("capability_gap", "US", "CN", secs, lambda m: m.capability_gap())
         add("collaboration", "US", "CN", secs, lambda m: m.relations.collaboration)
@@ -224,9 +243,11 @@ def check_invariants(model: DecouplingModel) -> None:
             rel.collaboration,
             rel.split,
             f.us_content,
+            f.us_tools,
             f.shares.ravel(),
             f.loc_cn,
             f.loc_friend,
+            f.loc_foundry,
             f.denial,
             rel.substitution,
             [rel.trust, rel.countermeasures],
@@ -271,8 +292,9 @@ def _itemise_invariants(model: DecouplingModel) -> None:
         "standards split": rel.split,
         "countermeasures": np.array([rel.countermeasures]),
         "us_content": f.us_content,
+        "us_tools": f.us_tools,
         "shares": f.shares,
-        "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_home]),
+        "location": np.concatenate([f.loc_cn, f.loc_friend, f.loc_foundry, f.loc_home]),
         "denial": f.denial,
         "substitution": rel.substitution,
     }

@@ -22,9 +22,20 @@ from .agents import ROLE_CLASSES, Ally, Controller, Target
 from .config import Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import build_firms
-from .mechanisms import capital, coopetition, costs, export_controls, innovation, knowledge, market, standards
+from .mechanisms import (
+    accounts,
+    capital,
+    coopetition,
+    costs,
+    export_controls,
+    innovation,
+    knowledge,
+    market,
+    standards,
+)
+from .mechanisms.reshoring import production_by_location
 from .metrics import MetricTable, check_invariants
-from .state import Layout, Market, Relations, layout_of, starting_market_weights
+from .state import Accounts, Layout, Market, Relations, layout_of, starting_market_weights
 from .world import World, load_world
 
 
@@ -151,7 +162,7 @@ class DecouplingModel(mesa.Model):
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, fixed["reshoring_weights"])
         self.market = Market(
             demand_index=np.ones(S),
-            demand_multiplier=np.ones((S, C)),
+            capacity=np.full((S, C), np.inf),
             tariffs=np.zeros((f.n, C + 1)),
             sales=np.empty((f.n, C + 1)),
             attractiveness=f.base_attractiveness.copy(),
@@ -162,14 +173,22 @@ class DecouplingModel(mesa.Model):
             china_exposure=np.empty((C, S)),
             welfare=np.full(C, 100.0),
             welfare_groups={"THIRD": 100.0, "WORLD": 100.0},
+            surplus=np.zeros((S, C)),
         )
         # The step-0 market, then the weights read off it (their fields are set last).
         layout = Layout(
-            **fixed, self_sufficiency0=np.empty(0), china_priority=np.empty(0), china_export_share0=np.empty(0)
+            **fixed,
+            self_sufficiency0=np.empty(0),
+            china_priority=np.empty(0),
+            china_export_share0=np.empty(0),
+            gdp_rest0=np.empty(0),
         )
         self.market.sales = self.market.segment_demand(layout, self.policy.coverage)[f.sector] * f.shares
         self.market.tally(layout, f.groups)
-        self.layout = dataclasses.replace(layout, **starting_market_weights(w, self.market, cn))
+        self.market.capacity = self.market.revenue * (1.0 + w.capacity_growth[:, None]) ** 0.25
+        self.layout = layout  # (complete but for the weights read off this market, set just below)
+        production0 = production_by_location(self)
+        self.layout = dataclasses.replace(layout, **starting_market_weights(w, self.market, cn, production0))
 
         self.relations = Relations(
             trust=float(p.coopetition.trust_initial),
@@ -182,6 +201,7 @@ class DecouplingModel(mesa.Model):
             collaboration=np.ones(S),
             split=np.zeros(S),
             china_bind=np.zeros(S),
+            barrier_bind=np.zeros(S),
             substitution=np.zeros(self.layout.chokepoints.count),
             investment_in_us=0.0,
             investment_in_cn=np.zeros(S),
@@ -202,6 +222,8 @@ class DecouplingModel(mesa.Model):
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
         f.rd0 = f.rd.copy()
+        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)))
+        accounts.update(self)
 
         # One reporter per outcome of the registry, under its name (decouple.outcomes).
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters(w))
@@ -304,11 +326,13 @@ class DecouplingModel(mesa.Model):
         costs.update(self)
 
         # Buyers reallocate demand (M3, M6); investment flows adjust to this quarter's trust (M2);
-        # firms spend this quarter's revenue on R&D and innovate; consumers' welfare.
+        # firms spend this quarter's revenue on R&D and innovate; consumers' welfare, then every
+        # country's welfare in money and its GDP.
         market.clear(self)
         capital.update(self)
         self.firms.innovate()
         market.update_welfare(self)
+        accounts.update(self)
         self._record()
         if self.steps >= self.params.time.steps:
             self.running = False

@@ -283,7 +283,7 @@ def _build(world: World) -> dict[str, Outcome]:
         items.append(
             Outcome(
                 f"welfare_{code}",
-                f"Consumers' welfare, {label}",
+                f"Consumers' index, {label}",
                 "index (2018 = 100)",
                 lambda m, i=i: float(m.market.welfare[i]),
                 "quality-adjusted consumer surplus of the country's buyers, 100 x exp(surplus in log-price "
@@ -295,7 +295,7 @@ def _build(world: World) -> dict[str, Outcome]:
     items += [
         Outcome(
             "welfare_THIRD",
-            "Consumers' welfare, third countries",
+            "Consumers' index, third countries",
             "index (2018 = 100)",
             lambda m: float(m.market.welfare_groups["THIRD"]),
             "as welfare_US, over the buyers of India, Vietnam/ASEAN and the rest of the world",
@@ -304,7 +304,7 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "welfare_WORLD",
-            "Consumers' welfare, world",
+            "Consumers' index, world",
             "index (2018 = 100)",
             lambda m: float(m.market.welfare_groups["WORLD"]),
             "as welfare_US, over all buyers",
@@ -312,6 +312,9 @@ def _build(world: World) -> dict[str, Outcome]:
             fmt="{:.1f}",
             aliases=("welfare_world",),
         ),
+    ]
+    items += _money_outcomes(world)
+    items += [
         Outcome(
             "trust",
             "US–China trust",
@@ -376,6 +379,39 @@ def _build(world: World) -> dict[str, Outcome]:
     return registry
 
 
+def _money_outcomes(world: World) -> list[Outcome]:
+    """Welfare in money and GDP of every country, third countries and the world (US$ bn a year;
+    :mod:`decouple.mechanisms.accounts`). Their level carries each country's own scale; a policy's
+    cost is the change against the baseline with the same seed (``decouple compare`` reports it
+    in US$ bn and in % of GDP)."""
+    regions = [(code, world.country_labels.get(code, code), np.array([i])) for i, code in enumerate(world.countries)]
+    regions += [("THIRD", "third countries", world.third), ("WORLD", "world", np.arange(world.n_countries))]
+    out = []
+    for code, label, members in regions:
+        out += [
+            Outcome(
+                f"welfare_usd_{code}",
+                f"Welfare, {label}",
+                "US$ bn per year",
+                lambda m, k=members: m.accounts.group(m.accounts.welfare, k),
+                "consumer surplus (spending x quality-adjusted log-price change since 2018) + producer "
+                "surplus (profits of the country's firms) + government (tariffs collected less state "
+                "support and reshoring subsidies paid); compare with the baseline",
+                fmt="{:.0f}",
+            ),
+            Outcome(
+                f"gdp_{code}",
+                f"GDP, {label}",
+                "US$ bn per year",
+                lambda m, k=members: m.accounts.group(m.accounts.gdp, k),
+                "2018 GDP outside the modelled sectors at the trend growth rate, plus the modelled "
+                "sectors' value added where their output is made",
+                fmt="{:.0f}",
+            ),
+        ]
+    return out
+
+
 def _tech_firms(m: DecouplingModel) -> np.ndarray:
     """(n,) firms of the technology sectors (all but basic research)."""
     return _tech_sectors(m)[m.firms.sector]
@@ -406,7 +442,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
     s = world.sector_index
 
     def made_in_us(m):
-        return np.where(m.layout.is_us, m.firms.loc_home, 0.0)
+        f = m.firms
+        return np.where(m.layout.is_us, f.loc_home, 0.0) + f.loc_foundry * m.world.foundry_hosts[f.sector, us]
 
     out = [
         Outcome(
@@ -531,6 +568,16 @@ def _replay_outcomes(world: World) -> list[Outcome]:
                 "share",
                 lambda m, j=chips: float(production_by_location(m)[j, us] / production_by_location(m)[j].sum()),
                 "output made in the US (by any firm) over world output of logic chips",
+                collected=False,
+            )
+        )
+        out.append(
+            Outcome(
+                "us_chip_revenue",
+                "US logic-chip firms' revenue",
+                "US$ bn per year",
+                lambda m, j=chips: float(m.market.revenue[j, us]),
+                "sales of US firms in logic chips, wherever made and sold",
                 collected=False,
             )
         )

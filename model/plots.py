@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import outcomes  # noqa: E402
 from .errors import DecoupleError  # noqa: E402
-from .indicators import bands, relative_to  # noqa: E402
+from .indicators import bands, paired_change, relative_to  # noqa: E402
 from .output import atomic_write  # noqa: E402
 
 SCENARIO_COLOURS = {
@@ -115,16 +115,33 @@ def _legend(fig, ax) -> None:
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.04))
 
 
-def _welfare_series(table: pd.DataFrame, code: str) -> tuple[pd.Series | None, str]:
+def _has_baseline(table: pd.DataFrame) -> bool:
     scenarios = set(table.index.get_level_values("scenario"))
-    if "baseline" in scenarios and len(scenarios) > 1:
-        return relative_to(table, f"welfare_{code}", "baseline"), "% of the baseline in the same year"
-    return None, "index (2018 = 100)"
+    return "baseline" in scenarios and len(scenarios) > 1
+
+
+def _consumers_series(table: pd.DataFrame, code: str) -> tuple[pd.Series | None, str]:
+    """The consumers' index (``welfare_*``): against the baseline where there is one."""
+    if _has_baseline(table):
+        return relative_to(table, f"welfare_{code}", "baseline"), "consumers' index, % of the baseline"
+    return None, "consumers' index (2018 = 100)"
+
+
+def _money_series(table: pd.DataFrame, code: str) -> tuple[str, pd.Series | None, str]:
+    """(indicator, series, unit) of welfare in money: its change against the baseline with the same
+    seed in % of the baseline's GDP where there is a baseline, else its level in US$ bn a year."""
+    indicator = f"welfare_usd_{code}"
+    if _has_baseline(table):
+        series = paired_change(table, indicator, "baseline", per=f"gdp_{code}")
+        return indicator, series, "change against the open baseline, % of GDP"
+    return indicator, None, "US$ bn per year"
 
 
 def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
     """(file name, [(indicator, series, title, ylabel), ...]) for each figure."""
-    welfare = {code: _welfare_series(table, code) for code in ("US", "CN", "THIRD")}
+    consumers = {code: _consumers_series(table, code) for code in ("US", "CN", "THIRD")}
+    money = {code: _money_series(table, code) for code in ("US", "CN", "THIRD", "WORLD")}
+    places = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries (IN, VN, ROW)"), ("WORLD", "World"))
     return [
         (
             "capability_gap.png",
@@ -176,10 +193,14 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
         ),
         (
             "welfare.png",
+            [(money[code][0], money[code][1], f"Welfare: {name}", money[code][2]) for code, name in places],
+        ),
+        (
+            "consumers_index.png",
             [
-                ("welfare_US", welfare["US"][0], "United States", welfare["US"][1]),
-                ("welfare_CN", welfare["CN"][0], "China", welfare["CN"][1]),
-                ("welfare_THIRD", welfare["THIRD"][0], "Third countries (IN, VN, ROW)", welfare["THIRD"][1]),
+                ("welfare_US", consumers["US"][0], "United States", consumers["US"][1]),
+                ("welfare_CN", consumers["CN"][0], "China", consumers["CN"][1]),
+                ("welfare_THIRD", consumers["THIRD"][0], "Third countries (IN, VN, ROW)", consumers["THIRD"][1]),
             ],
         ),
     ]
@@ -201,6 +222,7 @@ NEEDED = (
     "welfare_CN",
     "welfare_THIRD",
     "welfare_WORLD",
+    *(f"{kind}_{code}" for kind in ("welfare_usd", "gdp") for code in ("US", "CN", "THIRD", "WORLD")),
 )
 
 
@@ -234,14 +256,14 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
 
 def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Six headline panels on one slide."""
-    welfare, wlabel = _welfare_series(table, "WORLD")
+    indicator, welfare, wlabel = _money_series(table, "WORLD")
     panels = [
         ("gap_small_yard", None, "US–China capability gap\n(small-yard sectors)", "share of frontier"),
         ("chips_share_US", None, "US share of world\nlogic-chip sales", "share"),
         ("us_rd_small_yard", None, "US firms' R&D\n(small-yard sectors)", "US$ bn per year"),
         ("cn_self_sufficiency_small_yard", None, "China's self-sufficiency\n(small-yard sectors)", "share of demand"),
         ("compliance_small_yard", None, "Allies' compliance\n(small-yard sectors)", "share"),
-        ("welfare_WORLD", welfare, "World welfare", wlabel),
+        (indicator, welfare, "World welfare", wlabel),
     ]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(2, 3, figsize=(19, 10.5))

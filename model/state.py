@@ -12,6 +12,7 @@ A :class:`~decouple.model.DecouplingModel` holds its state in a few objects, so 
   split and the investment flows.
 - ``model.market`` (:class:`Market`): demand, tariffs, who buys from whom, revenue, shares and
   consumers' welfare.
+- ``model.accounts`` (:class:`Accounts`): each country's welfare in money and its GDP.
 - ``model.firms`` (:class:`~decouple.firms.Firms`): every firm's numbers, one row per firm.
 
 Array shapes: ``S`` sectors, ``C`` countries, ``n`` firms, ``B = C + 1`` buyer segments (one per
@@ -85,6 +86,7 @@ class Layout:
     self_sufficiency0: np.ndarray  # (S, C) at step 0
     china_priority: np.ndarray  # (S,) competitiveness x China's 2018 import dependence (M7)
     china_export_share0: np.ndarray  # (S,) share of Chinese firms' 2018 sales made abroad
+    gdp_rest0: np.ndarray  # (C,) 2018 GDP outside the modelled sectors' value added, US$ bn
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Relations:
     collaboration: np.ndarray  # (S,) US-China research collaboration, 2018 = 1 (M9)
     split: np.ndarray  # (S,) ecosystem split in [0, 1] (M8)
     china_bind: np.ndarray  # (S,) how hard US measures bind China (M7)
+    barrier_bind: np.ndarray  # (S,) how hard tariffs and bans bind Chinese exports (M3, M7)
     substitution: np.ndarray  # (K,) share of each chokepoint input China has replaced (M7)
     investment_in_us: float  # Chinese direct investment into the US, US$ bn/yr (M2)
     investment_in_cn: np.ndarray  # (S,) US investment into Chinese tech firms, US$ bn/yr (M2)
@@ -113,7 +116,7 @@ class Market:
     """The technology market this quarter."""
 
     demand_index: np.ndarray  # (S,) world demand relative to 2018
-    demand_multiplier: np.ndarray  # (S, C) country-specific demand shifts (China's home absorption, M7)
+    capacity: np.ndarray  # (S, C) the most each country's firms can sell in each sector this quarter, US$ bn/yr
     tariffs: np.ndarray  # (n, B) ad valorem tariff on each firm's sales to each segment (M3, M12)
     sales: np.ndarray  # (n, B) each firm's sales to each segment, US$ bn/yr
     attractiveness: np.ndarray  # (n, B) buyers' logit attractiveness of each firm (M6)
@@ -124,11 +127,12 @@ class Market:
     china_exposure: np.ndarray  # (C, S) share of each country's firms' sales that go to China
     welfare: np.ndarray  # (C,) consumers' welfare index, 2018 = 100
     welfare_groups: dict[str, float]  # THIRD and WORLD welfare index
+    surplus: np.ndarray  # (S, C) buyers' quality-adjusted log-price change since 2018 (M6)
 
     def segment_demand(self, layout: Layout, coverage: np.ndarray) -> np.ndarray:
         """(S, B) demand of each buyer segment, US$ bn per year; ``coverage`` (S,) is the share of
         Chinese demand covered by US controls."""
-        demand = layout.demand0 * self.demand_index[:, None] * self.demand_multiplier
+        demand = layout.demand0 * self.demand_index[:, None]
         S, C = demand.shape
         cn = layout.cn
         out = np.empty((S, layout.n_segments))  # every column is set below
@@ -154,6 +158,22 @@ class Market:
         self.self_sufficiency = np.divide(home, demand, out=np.zeros_like(home), where=demand > 0)
         to_cn = by_buyer[:, :, cn]
         self.china_exposure = np.divide(to_cn, revenue, out=np.zeros_like(to_cn), where=revenue > 0).T
+
+
+@dataclass
+class Accounts:
+    """Each country's welfare in money and its GDP this quarter, US$ bn a year (see
+    :mod:`decouple.mechanisms.accounts`)."""
+
+    consumer_surplus: np.ndarray  # (C,) spending x quality-adjusted log-price change since 2018
+    producer_surplus: np.ndarray  # (C,) profits of the country's firms
+    government: np.ndarray  # (C,) tariffs collected less subsidies and state support paid
+    welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
+    gdp: np.ndarray  # (C,) gross domestic product
+
+    def group(self, values: np.ndarray, members: np.ndarray) -> float:
+        """The sum over ``members`` (country indices) of a (C,) account."""
+        return float(values[members].sum())
 
 
 def layout_of(world: World, firms, groups: Groups) -> dict:
@@ -232,11 +252,13 @@ def layout_of(world: World, firms, groups: Groups) -> dict:
     )
 
 
-def starting_market_weights(world: World, market: Market, cn: int) -> dict:
-    """The fields of :class:`Layout` read off the step-0 market."""
+def starting_market_weights(world: World, market: Market, cn: int, production0: np.ndarray) -> dict:
+    """The fields of :class:`Layout` read off the step-0 market (``production0``: (S, C) output
+    by where it is made)."""
     self_sufficiency0 = market.self_sufficiency.copy()
     cn_sales = market.revenue[:, cn]
     return dict(
+        gdp_rest0=world.gdp_2018 - (world.value_added_ratio[:, None] * production0).sum(0),
         self_sufficiency0=self_sufficiency0,
         china_priority=world.competitiveness * (1.0 - self_sufficiency0[:, cn]),
         china_export_share0=np.divide(

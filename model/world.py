@@ -38,6 +38,10 @@ SECTOR_SCALARS = (
     "talent_dependence",
     "material_dependence",
     "offshore_in_cn",
+    "profit_margin",
+    "value_added_ratio",
+    "capacity_growth",
+    "china_capability_2035",
 )
 UNIT_INTERVAL = {
     "benefit",
@@ -49,8 +53,20 @@ UNIT_INTERVAL = {
     "talent_dependence",
     "material_dependence",
     "offshore_in_cn",
+    "profit_margin",
+    "value_added_ratio",
 }
 SECTOR_BY_COUNTRY = ("demand_share", "market_share", "capability", "us_content")
+#: per-country keys a sector may leave out (then zero everywhere): where its firms' output is made
+#: by contract foundries abroad, and where those foundries are
+SECTOR_BY_COUNTRY_OPTIONAL = ("foundry_share", "foundry_hosts")
+#: country traits with a range other than [0, 1]
+COUNTRY_RANGES = {
+    "rd_effort_trend": (-0.2, 0.2),
+    "china_trade_affinity": (-3.0, 3.0),
+    "gdp_2018": (1.0, 200_000.0),  # US$ bn
+    "gdp_growth": (-0.05, 0.15),  # real growth per year
+}
 CHOKEPOINT_KEYS = ("input", "holders", "weight", "difficulty", "governed_by", "source")
 
 
@@ -82,6 +98,8 @@ class World:
     friendshore_weight: np.ndarray  # (C,)
     rd_effort_trend: np.ndarray  # (C,)
     china_trade_affinity: np.ndarray  # (C,)
+    gdp_2018: np.ndarray  # (C,) US$ bn
+    gdp_growth: np.ndarray  # (C,) trend growth of the economy outside the modelled sectors, per year
     small_yard: np.ndarray  # (S,) bool
     scalars: dict[str, np.ndarray]  # name -> (S,)
     demand_share: np.ndarray  # (S, C)
@@ -89,6 +107,8 @@ class World:
     capability: np.ndarray  # (S, C), 0 where the country has no firms
     us_content: np.ndarray  # (S, C)
     chokepoints: list[Chokepoint]
+    foundry_share: np.ndarray  # (S, C) share of each country's firms' output made by foundries abroad
+    foundry_hosts: np.ndarray  # (S, C) where the sector's contract foundries make it (rows sum to 1 or 0)
     sources: dict[str, str] = field(default_factory=dict)  # "sector.key" -> source
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -194,6 +214,8 @@ def build_world(
             "friendshore_weight",
             "rd_effort_trend",
             "china_trade_affinity",
+            "gdp_2018",
+            "gdp_growth",
         )
     }
     labels = {}
@@ -205,14 +227,14 @@ def build_world(
             raise EvidenceError(f"{countries_file}: [{code}] key 'role' = {r!r}; allowed: {', '.join(ROLES)}")
         role[i] = r
         sources[f"{code}.role"] = src
-        needed = ["rd_effort_trend"]
+        needed = ["rd_effort_trend", "gdp_2018", "gdp_growth"]
         if r == "ally":
             needed += ["security_dependence", "trust_in_us_continuity", "autonomy", "china_trade_affinity"]
         if r == "third":
             needed += ["friendshore_weight", "china_trade_affinity"]
         for key in needed:
             v, src = _entry(countries_file, code, t, key)
-            lo, hi = {"rd_effort_trend": (-0.2, 0.2), "china_trade_affinity": (-3.0, 3.0)}.get(key, (0.0, 1.0))
+            lo, hi = COUNTRY_RANGES.get(key, (0.0, 1.0))
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
                 raise EvidenceError(
                     f"{countries_file}: [{code}] key '{key}' = {v!r}; allowed: a number from {lo} to {hi}"
@@ -229,11 +251,16 @@ def build_world(
         raise EvidenceError(f"{sectors_file}: no sectors defined")
     S = len(sectors)
     scalars = {k: np.zeros(S) for k in SECTOR_SCALARS}
-    by_country = {k: np.zeros((S, C)) for k in SECTOR_BY_COUNTRY}
+    by_country = {k: np.zeros((S, C)) for k in SECTOR_BY_COUNTRY + SECTOR_BY_COUNTRY_OPTIONAL}
     small_yard = np.zeros(S, dtype=bool)
     sector_labels: dict[str, str] = {}
     pending_chokepoints: list[tuple[int, dict]] = []
-    allowed_keys = set(SECTOR_SCALARS) | set(SECTOR_BY_COUNTRY) | {"label", "small_yard", "chokepoints"}
+    allowed_keys = (
+        set(SECTOR_SCALARS)
+        | set(SECTOR_BY_COUNTRY)
+        | set(SECTOR_BY_COUNTRY_OPTIONAL)
+        | {"label", "small_yard", "chokepoints"}
+    )
     for j, sec in enumerate(sectors):
         t = sector_tables[sec]
         extra = set(t) - allowed_keys
@@ -259,6 +286,22 @@ def build_world(
             total = 1.0 if key in ("demand_share", "market_share") else None
             by_country[key][j] = _by_country(sectors_file, sec, key, v, total=total)
             sources[f"{sec}.{key}"] = src
+        for key in SECTOR_BY_COUNTRY_OPTIONAL:
+            if key in t:
+                v, src = _entry(sectors_file, sec, t, key)
+                total = 1.0 if key == "foundry_hosts" else None
+                by_country[key][j] = _by_country(sectors_file, sec, key, v, total=total)
+                sources[f"{sec}.{key}"] = src
+        if by_country["foundry_share"][j].any() and not by_country["foundry_hosts"][j].any():
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] key 'foundry_share' needs 'foundry_hosts' (where the foundries are, "
+                "shares summing to 1)"
+            )
+        if by_country["foundry_share"][j, COUNTRIES.index("CN")] > 0:
+            raise EvidenceError(
+                f"{sectors_file}: [{sec}] key 'foundry_share.CN' = {by_country['foundry_share'][j, COUNTRIES.index('CN')]}; "
+                "allowed: 0 (the model's Chinese firms make their output at home)"
+            )
         active = by_country["market_share"][j] > 0
         cap = by_country["capability"][j]
         if np.any(active & (cap <= 0)):
@@ -340,5 +383,7 @@ def build_world(
         market_share=by_country["market_share"],
         capability=by_country["capability"],
         us_content=by_country["us_content"],
+        foundry_share=by_country["foundry_share"],
+        foundry_hosts=by_country["foundry_hosts"],
         **traits,
     )

@@ -41,7 +41,13 @@ def small_world_tables(n_sectors: int = 1):
         "ROW": "third",
     }
     for code in COUNTRIES:
-        t = {"label": code, "role": _entry(roles[code]), "rd_effort_trend": _entry(0.0)}
+        t = {
+            "label": code,
+            "role": _entry(roles[code]),
+            "rd_effort_trend": _entry(0.0),
+            "gdp_2018": _entry(1000.0),
+            "gdp_growth": _entry(0.02),
+        }
         if roles[code] == "ally":
             t.update(
                 security_dependence=_entry(0.6),
@@ -78,6 +84,10 @@ def small_world_tables(n_sectors: int = 1):
             "talent_dependence": _entry(0.2),
             "material_dependence": _entry(0.3),
             "offshore_in_cn": _entry(0.3),
+            "profit_margin": _entry(0.2),
+            "value_added_ratio": _entry(0.4),
+            "capacity_growth": _entry(0.5),
+            "china_capability_2035": _entry(0.6),
             "us_content": _entry({"JP": 0.4}),
             "chokepoints": [
                 {

@@ -56,10 +56,18 @@ def test_full_decoupling_lowers_welfare_everywhere(pattern_runs):
 
 
 def test_selective_same_signs_in_its_yard(pattern_runs, world):
+    """US firms lose revenue and R&D in the yard; the loss is large where China is a big market
+    for them. In logic chips China is about a third of US firms' sales (S2 四(一)), and the
+    published estimate for escalating restrictions is a 16 % revenue loss (SIA/BCG 2020, in
+    seeds/facts.toml). The yard's other sectors may even gain where controls slow China's firms
+    in third markets (AI compute: S2 二(一)1), so the yard as a whole is held to the sign."""
     base, sel = pattern_runs["baseline"], pattern_runs["selective_decoupling"]
     yard = yard_of(sel)
-    assert us_sum(sel, "revenue", yard, world) < 0.9 * us_sum(base, "revenue", yard, world)
-    assert us_sum(sel, "rd", yard, world) < 0.9 * us_sum(base, "rd", yard, world)
+    chips = np.array([s == "logic_chips" for s in world.sectors])
+    assert us_sum(sel, "revenue", yard, world) < us_sum(base, "revenue", yard, world)
+    assert us_sum(sel, "rd", yard, world) < us_sum(base, "rd", yard, world)
+    assert us_sum(sel, "revenue", chips, world) < 0.9 * us_sum(base, "revenue", chips, world)
+    assert us_sum(sel, "rd", chips, world) < 0.9 * us_sum(base, "rd", chips, world)
     assert final(sel, "us_cn_sales") < final(base, "us_cn_sales")
     assert final(sel, "cn_self_sufficiency_small_yard") > final(base, "cn_self_sufficiency_small_yard") + 0.1
     for who in ("welfare_US", "welfare_CN", "welfare_THIRD"):

@@ -13,7 +13,9 @@ Rules
 - Covered buyers are the entity-listed share of Chinese demand, which grows each year, or all
   Chinese buyers where the rules are country-wide.
 - US firms are always bound; an ally's firms are bound as far as their government complies (M5)
-  or, under FDPR, when their US content exceeds the de-minimis share; Chinese firms never.
+  or, under FDPR, when their US content exceeds the de-minimis share or their products are made
+  with US-held chokepoint tools and software (the rule's long arm: no de-minimis share applies
+  to the direct product of US tools, S1 一(一)); Chinese firms never.
 - The largest Chinese firms of the entity-list sectors are listed first. A listed firm loses every
   US-controlled chokepoint input that bound holders supply (entity-list rules reach all US-origin
   items, whatever the yard), except what is licensed; under country-wide rules every Chinese
@@ -150,14 +152,32 @@ def country_us_content(model: DecouplingModel) -> np.ndarray:
     return np.where(count > 0, f.by_country(f.us_content) / np.maximum(count, 1), model.world.us_content)
 
 
+def us_origin_bound(us_content: np.ndarray, us_tools: np.ndarray, de_minimis: float) -> np.ndarray:
+    """How far a product falls under the FDPR: through US content above the de-minimis share, or
+    through US tools and software used in making it (any noticeable use: no de-minimis share)."""
+    return np.maximum(fdpr_bound(us_content, de_minimis), fdpr_bound(us_tools, SEE_THROUGH))
+
+
+def country_fdpr_bound(model: DecouplingModel) -> np.ndarray:
+    """(S, C) mean FDPR bound of each country's firms (:func:`us_origin_bound`; where a country
+    has no firms, that of its seed US content)."""
+    f = model.firms
+    count = model.layout.firm_count
+    de_minimis = model.params.policy.de_minimis
+    per_firm = us_origin_bound(f.us_content, f.us_tools, de_minimis)
+    return np.where(
+        count > 0, f.by_country(per_firm) / np.maximum(count, 1), fdpr_bound(model.world.us_content, de_minimis)
+    )
+
+
 def fdpr_reach(model: DecouplingModel) -> np.ndarray:
-    """(n,) how far US rules reach each firm's products through their US content: FDPR above the
-    de-minimis share in FDPR sectors; any US content at all where controls cover all destinations
-    (ITAR's 'see-through' rule)."""
+    """(n,) how far US rules reach each firm's products: FDPR in FDPR sectors (through US content
+    above the de-minimis share or US tools, :func:`us_origin_bound`); any US content at all where
+    controls cover all destinations (ITAR's 'see-through' rule)."""
     f, pol = model.firms, model.policy
     reach = np.zeros(f.n)
     if pol.fdpr.any():
-        reach = pol.fdpr[f.sector] * fdpr_bound(f.us_content, model.params.policy.de_minimis)
+        reach = pol.fdpr[f.sector] * us_origin_bound(f.us_content, f.us_tools, model.params.policy.de_minimis)
     if pol.all_destinations.any():
         reach = np.maximum(reach, pol.all_destinations[f.sector] * fdpr_bound(f.us_content, SEE_THROUGH))
     return reach
@@ -205,8 +225,8 @@ def binding_by_role(
 def update_binding(model: DecouplingModel) -> None:
     """Which firms' sales to covered Chinese buyers the controls bind, and how far.
 
-    Reads: policy, relations.compliance (this quarter's), firms.us_content (last quarter's).
-    Writes: firms.fdpr_reach, firms.binding.
+    Reads: policy, relations.compliance (this quarter's), firms.us_content and firms.us_tools
+    (last quarter's). Writes: firms.fdpr_reach, firms.binding.
     """
     f, pol = model.firms, model.policy
     f.fdpr_reach = fdpr_reach(model)
@@ -259,9 +279,9 @@ def extend_entity_list(
 def holder_blocking(model: DecouplingModel, fdpr_mask: np.ndarray, bound: np.ndarray | None = None) -> np.ndarray:
     """(S, C) how far each country's suppliers of inputs governed by sector g refuse Chinese
     buyers: 1 for the US, compliance or FDPR reach for allies, FDPR reach for third countries.
-    ``bound`` is :func:`fdpr_bound` of the countries' US content (computed when not given)."""
+    ``bound`` is :func:`country_fdpr_bound` (computed when not given)."""
     if bound is None:
-        bound = fdpr_bound(country_us_content(model), model.params.policy.de_minimis)  # (S, C)
+        bound = country_fdpr_bound(model)  # (S, C)
     fdpr = fdpr_mask[:, None] * bound
     role = model.layout.country_is
     return np.where(
@@ -274,15 +294,15 @@ def holder_blocking(model: DecouplingModel, fdpr_mask: np.ndarray, bound: np.nda
 def update_denial(model: DecouplingModel) -> None:
     """Chokepoint inputs lost by each Chinese firm, and its effective capability.
 
-    Reads: policy, firms.listed, firms.us_content, relations.compliance, relations.substitution
-    (this quarter's). Writes: firms.denial, firms.effective_capability.
+    Reads: policy, firms.listed, firms.us_content, firms.us_tools, relations.compliance,
+    relations.substitution (this quarter's). Writes: firms.denial, firms.effective_capability.
     """
     f, w, pol = model.firms, model.world, model.policy
     layout = model.layout
     denial = np.zeros(f.n)
     listed = f.listed & layout.is_cn
     if w.chokepoints and (listed.any() or pol.country_wide.any()):
-        bound = fdpr_bound(country_us_content(model), model.params.policy.de_minimis)
+        bound = country_fdpr_bound(model)
         # entity-list rules: all US-origin items, whatever the yard, bar what is licensed
         block_listed = holder_blocking(model, pol.fdpr_listed, bound)
         listed_strength = 1.0 - model.params.policy.entity_licence_approval

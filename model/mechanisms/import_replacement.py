@@ -12,15 +12,20 @@ Rules
   the refusal rate, plus the capability Chinese firms lose to denied inputs, plus the barriers
   (tariffs, bans) on Chinese exports times the share of Chinese firms' 2018 sales made abroad.
 - State support (US$ bn/yr) = (base_support + state_support × bind) × priority × the sector's
-  world R&D, where priority = competitiveness × China's 2018 import dependence. It goes to Chinese
-  firms by sales (national champions) and raises their R&D.
+  2018 world R&D × China's trend GDP (2018 = 1), where priority = competitiveness × China's 2018
+  import dependence; all sectors' support together stays within ``support_budget`` × China's
+  trend GDP (scaled down in proportion when it would exceed it: the documented fiscal scale of
+  the Big Fund and of chip subsidies). It goes to Chinese firms by sales (national champions)
+  and raises their R&D.
 - Support builds substitutes for chokepoint inputs at ``substitution_rate × support ×
   (1 − difficulty)`` of the remaining gap per year: EUV comes slowest.
 - Chinese buyers prefer domestic suppliers in proportion to the bind (procurement preference),
   and Chinese firms learn on the captive home demand they gain (see innovation).
 - Where barriers hit Chinese exports, the state pushes the home market to absorb the capacity:
-  Chinese demand in the sector grows faster by ``home_absorption`` × the barrier bind a year
-  (S0 中美科技关系嬗变: after the PV duties China encouraged its home market to absorb PV output).
+  Chinese buyers prefer home suppliers by a further ``home_absorption`` × the barrier bind (S0
+  中美科技关系嬗变: after the PV duties China encouraged its home market to absorb PV output).
+  Buyers turn to home firms; what China spends still follows its demand, so decoupling cannot
+  inflate the market.
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ def bind(model: DecouplingModel, barrier: np.ndarray) -> np.ndarray:
 def support_level(base: float, extra: float, bind_level: np.ndarray) -> np.ndarray:
     """State support per sector, as a multiple of priority x world R&D."""
     return base + extra * bind_level
+
+
+def within_budget(funds: np.ndarray, budget: float) -> np.ndarray:
+    """(S,) the support asked for, scaled down in proportion where its total exceeds ``budget``."""
+    total = funds.sum()
+    return funds * (budget / total) if total > budget else funds
 
 
 def allocate(funds: np.ndarray, firms: Firms, is_cn: np.ndarray) -> np.ndarray:

@@ -15,9 +15,11 @@ Rules, per firm and quarter (applied by the firm set: :meth:`decouple.firms.Firm
   where effort = (R&D / the firm's 2018 R&D scaled by market growth)^rd_elasticity, capped at
   ``effort_max``; talent is what academic restrictions leave (M9); inputs is what denied
   chokepoint inputs leave (M1); shock is lognormal with mean 1. A firm's efficiency is set at
-  step 0 so that, in the open world at its 2018 effort, its distance to the frontier stays as it
-  was (own innovation plus catch-up keeps pace with the frontier): 2018 positions are the open
-  world's steady state, and departures from them come from policy, effort trends and chance.
+  step 0 so that, in the open world at its 2018 effort, it keeps its distance to the frontier's
+  path — except China's firms, which move toward ``china_capability_2035`` (their documented or
+  reasoned open-world position in 2035; above 1 China pulls ahead, as in PV). The open baseline
+  is thus a world where China also advances; policy moves China off that path, faster in some
+  sectors (substitution, state support) and slower in others (denied inputs, lost access).
 - Catch-up: capability gains ``catch_up_rate/4 × (1 − difficulty) × absorption × (frontier −
   capability)``, so it vanishes at the frontier. Absorption = (capability / frontier) × access
   (M9: trade, collaboration, capital) + indigenous effort (``indigenous_weight`` × R&D above the
@@ -46,16 +48,23 @@ def rd_spending(firms: Firms, world: World, years_elapsed: float, rd_diversion: 
     return own + f.subsidy + f.investment_rd
 
 
-def steady_state_efficiency(
-    relative: np.ndarray, innovation_rate: np.ndarray, catch_up_rate: np.ndarray, difficulty: np.ndarray, floor: float
+def open_world_efficiency(
+    relative: np.ndarray,
+    innovation_rate: np.ndarray,
+    catch_up_rate: np.ndarray,
+    difficulty: np.ndarray,
+    floor: float,
+    trend: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Own-innovation efficiency that keeps a firm at ``relative`` capability in the open world.
+    """Own-innovation efficiency that moves a firm at ``relative`` capability by ``trend`` a year (in
+    logs) against the path of the 2018 frontier, in the open world at its 2018 effort.
 
-    With absorption = relative, catch-up adds ``catch_up x (1 - difficulty) x (1 - relative)`` to
-    the firm's growth rate; efficiency makes up the rest of the frontier's ``innovation_rate``.
+    The frontier grows at ``innovation_rate``; with absorption = relative, catch-up adds
+    ``catch_up x (1 - difficulty) x (1 - relative)`` to the firm's growth; efficiency makes up the
+    rest, plus the trend. With ``trend`` 0 the firm keeps its 2018 distance to the frontier.
     """
     catch = catch_up_rate * (1.0 - difficulty) * (1.0 - relative)
-    return np.clip(1.0 - catch / innovation_rate, floor, 1.0)
+    return np.clip(1.0 - catch / innovation_rate + trend / innovation_rate, floor, 2.0)
 
 
 def effort(rd: np.ndarray, rd_norm: np.ndarray, elasticity: float, ceiling: float) -> np.ndarray:

@@ -12,9 +12,13 @@ Rules
 - Each sector has a US–China collaboration intensity, 1 in 2018, that moves each quarter by
   ``adjustment_rate`` toward ``(1 − academic restriction) × chill``, where the chill grows as
   trust falls below its 2018 level; joint programmes (M10) shield their sectors from the chill.
-- Restrictions hurt both sides: US and allied firms lose ``talent_dependence × (1 − collaboration)``
-  of their own innovation; Chinese firms lose the collaboration part of their catch-up
-  absorption.
+- Restrictions hurt both sides: US and allied firms lose ``talent_dependence × talent_at_risk ×
+  (1 − collaboration)`` of their own innovation — the China-linked part of a field's research
+  (about 30 % in AI, S2 三(一)) times the share of it that restrictions can reach (cross-border
+  work and new students; the researchers already in the US mostly stay, CSET 2019); Chinese firms
+  lose the collaboration part of their catch-up absorption (weight ``weight_collaboration``).
+  Neither side's size is documented beyond AI's 30 %: both are uncertainties of the sensitivity
+  experiment (experiments/sensitivity.toml).
 """
 
 from __future__ import annotations
@@ -57,7 +61,10 @@ def update(model: DecouplingModel) -> None:
 def talent_access(model: DecouplingModel) -> np.ndarray:
     """(n,) share of own innovation US/allied/third firms keep; Chinese firms 1 (see absorption)."""
     f, w = model.firms, model.world
-    lost = (w.talent_dependence * (1.0 - model.relations.collaboration))[f.sector]  # per sector, then per firm
+    at_risk = model.params.knowledge.talent_at_risk
+    lost = (w.talent_dependence * at_risk * (1.0 - model.relations.collaboration))[
+        f.sector
+    ]  # per sector, then per firm
     return np.where(model.layout.is_cn, 1.0, 1.0 - lost)
 
 

@@ -21,9 +21,15 @@ Rules
   avoid bound suppliers even for allowed products (supply risk).
 - Each quarter buyers re-optimise ``switching_rate`` of their purchases toward the logit target;
   purchases a ban or control forbids stop at once and are spread over remaining suppliers.
+- No country's firms sell more in a sector than their capacity, which grows at most by the
+  sector's ``capacity_growth`` a year (SEMI: even with heavy state support China's chip capacity
+  grew 12-13 % a year in 2023-24, about twice the world's); buyers who would have bought more from
+  an industry at its limit buy from the sector's other suppliers.
 - A non-US firm that FDPR binds replaces ``design_out_rate`` of its original US content per
   quarter, times the share of its sales made outside the US (where US-bound products are refused
-  or shunned), at a lasting cost; once below de minimis it is free of US rules ('ITAR-free').
+  or shunned), at a lasting cost; once below de minimis it is free of US content rules
+  ('ITAR-free'). The US tools and software it makes its products with go more slowly, at that
+  rate times their ease of substitution (M7), and keep it bound until they are gone.
   The firm set applies this rule (:meth:`decouple.firms.Firms.design_out`).
 """
 
@@ -114,11 +120,13 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
         risk = p.market.china_supply_risk * bound
         utility[:, cn] -= risk
         utility[:, listed_col] -= risk
-    # China's buy-domestic preference where controls bind (M7).
+    # China's buy-domestic preference where controls bind, and home absorption where barriers
+    # hit its exports (M7).
     china_bind = model.relations.china_bind
     if china_bind.any():
         utility = np.repeat(utility, layout.n_segments, axis=1) if utility.shape[1] == 1 else utility
-        preference = p.china.buy_domestic * china_bind[s] * layout.is_cn
+        pull = p.china.buy_domestic * china_bind + p.china.home_absorption * model.relations.barrier_bind
+        preference = pull[s] * layout.is_cn
         utility[:, cn] += preference
         utility[:, listed_col] += preference
 
@@ -147,10 +155,11 @@ def clear(model: DecouplingModel) -> None:
     """Buyers reallocate demand; firms' revenue and the market's tallies follow.
 
     Reads: policy, firms (capability, cost, binding, shares), relations (split, china_bind,
-    compliance, countermeasures), market.demand_index and demand_multiplier (this quarter's).
+    compliance, countermeasures, barrier_bind), market.demand_index (this quarter's),
+    market.capacity.
     Writes: market.tariffs, market.attractiveness, market.sales and its tallies (bilateral,
-    revenue, market_share, self_sufficiency, china_exposure), firms.shares, firms.revenue,
-    firms.cumulative_output.
+    revenue, market_share, self_sufficiency, china_exposure), market.capacity, firms.shares,
+    firms.revenue, firms.cumulative_output.
     """
     f, market = model.firms, model.market
     if model.policy.tariff.any() or model.relations.countermeasures > 0:
@@ -164,12 +173,46 @@ def clear(model: DecouplingModel) -> None:
     shares = cap_group_share(
         shares, model.layout.is_us, cap, [model.layout.cn, model.layout.listed_segment], f.sector, f.groups
     )
+    shares = within_capacity(model, shares)
     f.shares = shares
     market.attractiveness = attract
     market.sales = np.take(market.segment_demand(model.layout, model.policy.coverage), f.sector, axis=0) * shares
     f.revenue = market.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
     market.tally(model.layout, f.groups)
+    grow_capacity(model)
+
+
+def within_capacity(model: DecouplingModel, shares: np.ndarray) -> np.ndarray:
+    """Shares where no country's firms sell more in a sector than their capacity: the firms of an
+    industry over it keep the part of each segment their capacity allows, and the rest goes to the
+    sector's other suppliers in proportion to their shares (where there is none, the industry
+    keeps it)."""
+    f, layout, market = model.firms, model.layout, model.market
+    demand = np.take(market.segment_demand(layout, model.policy.coverage), f.sector, axis=0)  # (n, B)
+    revenue = f.by_country((demand * shares).sum(1))  # (S, C)
+    over = revenue > market.capacity
+    if not over.any():  # (the usual case: nobody grows faster than it can build)
+        return shares
+    factor = np.where(over, market.capacity / np.maximum(revenue, TINY), 1.0).take(layout.firm_in_sc)
+    kept = shares * factor[:, None]
+    free = (factor == 1.0)[:, None]
+    others = f.by_sector(shares * free)  # (S, B) what the unconstrained firms hold
+    room = others > TINY
+    scale = np.divide(f.by_sector(shares - kept), others, out=np.zeros_like(others), where=room)
+    out = kept + shares * free * np.take(scale, f.sector, axis=0)
+    return np.where(np.take(room, f.sector, axis=0), out, shares)
+
+
+def grow_capacity(model: DecouplingModel) -> None:
+    """Each industry's capacity for next quarter: what it has, or sells, if more, grown by the
+    sector's ``capacity_growth`` a year.
+
+    Reads: market.revenue, market.capacity. Writes: market.capacity.
+    """
+    market = model.market
+    growth = (1.0 + model.world.capacity_growth) ** 0.25
+    market.capacity = np.maximum(market.capacity, market.revenue) * growth[:, None]
 
 
 def switching_of_firms(model: DecouplingModel) -> np.ndarray:
@@ -204,11 +247,12 @@ def consumer_surplus(model: DecouplingModel) -> np.ndarray:
 def update_welfare(model: DecouplingModel) -> None:
     """Consumers' welfare index from the consumer surplus, weighted by 2018 spending.
 
-    Reads: firms.shares, market.attractiveness, policy.coverage. Writes: market.welfare,
-    market.welfare_groups.
+    Reads: firms.shares, market.attractiveness, policy.coverage. Writes: market.surplus,
+    market.welfare, market.welfare_groups.
     """
     cs = consumer_surplus(model)  # (S, C)
     market = model.market
+    market.surplus = cs
     market.welfare = 100.0 * np.exp((model.layout.welfare_weights * cs).sum(0))
     market.welfare_groups = {
         name: float(100.0 * np.exp((demand * cs[:, idx]).sum() / total))
@@ -217,6 +261,7 @@ def update_welfare(model: DecouplingModel) -> None:
 
 
 def design_out_cost(model: DecouplingModel) -> np.ndarray:
-    """(n,) lasting unit-cost multiplier of the US content a firm has designed out."""
+    """(n,) lasting unit-cost multiplier of the US content and tools a firm has designed out."""
     f = model.firms
-    return 1.0 + model.params.market.design_out_cost * np.maximum(0.0, f.us_content0 - f.us_content)
+    designed_out = np.maximum(0.0, f.us_content0 - f.us_content) + np.maximum(0.0, f.us_tools0 - f.us_tools)
+    return 1.0 + model.params.market.design_out_cost * designed_out

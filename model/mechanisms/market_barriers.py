@@ -31,7 +31,8 @@ def made_in_china(model: DecouplingModel) -> np.ndarray:
     """(n,) share of each firm's output that a US tariff on Chinese goods reaches."""
     f = model.firms
     anti = model.params.policy.anti_circumvention
-    return np.where(model.layout.is_cn, 1.0 - f.loc_friend + anti * f.loc_friend, f.loc_cn)
+    foundry_in_cn = f.loc_foundry * model.world.foundry_hosts[f.sector, model.layout.cn]
+    return np.where(model.layout.is_cn, 1.0 - f.loc_friend + anti * f.loc_friend, f.loc_cn + foundry_in_cn)
 
 
 def tariff_matrix(model: DecouplingModel) -> np.ndarray:

@@ -68,6 +68,8 @@ def production_by_location(model: DecouplingModel) -> np.ndarray:
     f, w, layout = model.firms, model.world, model.layout
     out = f.by_country(f.revenue * f.loc_home)
     out[:, layout.cn] += f.by_sector(f.revenue * f.loc_cn)
+    if f.loc_foundry.any():  # fabless firms' chips, made where the foundries are
+        out += f.by_sector(f.revenue * f.loc_foundry)[:, None] * w.foundry_hosts
     if f.loc_friend.any():  # (nothing is made in friend-shoring locations yet otherwise)
         friend = f.by_sector(f.revenue * f.loc_friend)
         out += friend[:, None] * w.friendshore_weight[None, :]

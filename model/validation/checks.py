@@ -1,11 +1,14 @@
 """The evidence checks of `decouple validate`.
 
 Each check compares one model quantity with one documented figure (``seeds/facts.toml``) and
-passes when the seed mean falls within a stated tolerance. Three kinds:
+passes when the seed mean falls within a stated tolerance. Four kinds:
 
 - ``calibration`` — in-sample: the figures the calibration fits (``seeds/calibration.toml``);
 - ``replay`` — out-of-sample: the historical replay against figures the fit never sees;
-- ``pattern`` — model experiments for the patterns the documents describe.
+- ``pattern`` — model experiments for the patterns the documents describe;
+- ``literature`` — other models' published estimates of what decoupling costs, each compared
+  with the model run in the closest experiment it allows. They are never fitted to, and each
+  tolerance was written down before the comparison was first run.
 
 Replay checks read the recorded series of :mod:`.replay`; pattern checks run their own small
 experiments. Every measurement takes ``overrides`` so that tests can perturb the model (e.g.
@@ -15,6 +18,7 @@ switch import replacement off) and see a check fail.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +30,7 @@ from ..world import World
 from .facts import fact
 from .replay import ReplaySeries, historical_scenario, run_replay
 
-KINDS = ("calibration", "replay", "pattern")
+KINDS = ("calibration", "replay", "pattern", "literature")
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,21 @@ class Context:
         self.world = world
         self.overrides = tuple(overrides)
         self.event_values = tuple(event_values)  # (event id, path, value) for the replay
-        self._replays: dict[int, ReplaySeries] = {}
+        self._replays: dict[tuple[int, bool], ReplaySeries] = {}
         self._runs: dict[tuple, DecouplingModel] = {}
 
-    def replay(self, seed: int) -> ReplaySeries:
-        if seed not in self._replays:
+    def replay(self, seed: int, counterfactual: bool = False) -> ReplaySeries:
+        """The historical replay with ``seed``; with ``counterfactual``, the same years without
+        its events (the policies of 2016 kept, nothing added)."""
+        key = (seed, counterfactual)
+        if key not in self._replays:
             scenario = historical_scenario(self.world, self.overrides)
             for event_id, path, value in self.event_values:
                 scenario = scenario.with_event_value(event_id, path, value)
-            self._replays[seed] = run_replay(seed, scenario, self.world)
-        return self._replays[seed]
+            if counterfactual:
+                scenario = dataclasses.replace(scenario, events=[])
+            self._replays[key] = run_replay(seed, scenario, self.world)
+        return self._replays[key]
 
     def run(
         self, scenario: str, seed: int, extra: tuple[str, ...] = (), world: World | None = None, key: str = ""
@@ -250,12 +259,90 @@ def hardest_gain_gap(ctx: Context, seed: int) -> float:
 
 
 def welfare_order(ctx: Context, seed: int) -> float:
-    """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare, 2035)."""
+    """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare
+    in money, US$ bn a year, 2035)."""
     w = [
-        ctx.run(s, seed).outcome("welfare_WORLD")
+        ctx.run(s, seed).outcome("welfare_usd_WORLD")
         for s in ("baseline", "coopetition", "selective_decoupling", "full_decoupling")
     ]
     return float(min(w[0] - w[1], w[1] - w[2], w[2] - w[3]))
+
+
+# ----------------------------------------------------------------------------- literature experiments
+
+#: SIA/BCG's "complete ban": US firms may sell no chips (and no chip-design software) to any
+#: Chinese buyer, from 2019; the US acts alone (no pressure on allies, no FDPR)
+CHIP_BAN = (
+    "policy.yard=logic_chips",
+    "policy.country_wide=logic_chips",
+    "policy.fence=1.0",
+    "policy.licence_approval=0.0",
+    "policy.ally_pressure=0.0",
+    "policy.start_year=2019.0",
+)
+BAN_STEPS = ("time.steps=24",)  # five years after the ban, the end of SIA/BCG's three-to-five
+
+
+def _us_chips(model, measure: str) -> float:
+    j, us = model.world.sector_index("logic_chips"), model.layout.us
+    return float(getattr(model.market, measure)[j, us])
+
+
+def chip_ban_share_points(ctx: Context, seed: int) -> float:
+    """Change of US firms' world logic-chip share (points) five years into a complete ban on US
+    chip sales to Chinese buyers, against the open baseline with the same seed."""
+    ban = ctx.run("baseline", seed, CHIP_BAN + BAN_STEPS, key="chip-ban")
+    base = ctx.run("baseline", seed, BAN_STEPS, key="chip-ban-base")
+    return 100.0 * (_us_chips(ban, "market_share") - _us_chips(base, "market_share"))
+
+
+def chip_ban_revenue(ctx: Context, seed: int) -> float:
+    """Relative change of US logic-chip firms' revenue, as :func:`chip_ban_share_points`."""
+    ban = ctx.run("baseline", seed, CHIP_BAN + BAN_STEPS, key="chip-ban")
+    base = ctx.run("baseline", seed, BAN_STEPS, key="chip-ban-base")
+    return _us_chips(ban, "revenue") / _us_chips(base, "revenue") - 1.0
+
+
+ESCALATION_YEAR = 2024  # SIA/BCG (March 2020): three to five years of continued escalation
+
+
+def escalation_share_points(ctx: Context, seed: int) -> float:
+    """US firms' world logic-chip share in the historical replay minus the same years without
+    its events (points), in 2024."""
+    real = ctx.replay(seed).annual("chips_share_US", ESCALATION_YEAR)
+    without = ctx.replay(seed, counterfactual=True).annual("chips_share_US", ESCALATION_YEAR)
+    return 100.0 * (real - without)
+
+
+def escalation_revenue(ctx: Context, seed: int) -> float:
+    """US logic-chip firms' revenue in the replay over the same years without its events, 2024."""
+    real = ctx.replay(seed).annual("us_chip_revenue", ESCALATION_YEAR)
+    without = ctx.replay(seed, counterfactual=True).annual("us_chip_revenue", ESCALATION_YEAR)
+    return real / without - 1.0
+
+
+def welfare_change_pct_gdp(ctx: Context, seed: int, scenario: str, region: str) -> float:
+    """Change of ``region``'s welfare in money against the baseline with the same seed, in % of
+    the baseline's GDP, at the end of the run (2035)."""
+    run, base = ctx.run(scenario, seed), ctx.run("baseline", seed)
+    change = run.outcome(f"welfare_usd_{region}") - base.outcome(f"welfare_usd_{region}")
+    return 100.0 * change / base.outcome(f"gdp_{region}")
+
+
+def world_cost(ctx: Context, seed: int) -> float:
+    return welfare_change_pct_gdp(ctx, seed, "full_decoupling", "WORLD")
+
+
+def china_minus_us_loss(ctx: Context, seed: int) -> float:
+    """China's welfare change minus the US's, both in % of GDP, full decoupling against the
+    baseline (negative: China loses the larger share)."""
+    return welfare_change_pct_gdp(ctx, seed, "full_decoupling", "CN") - welfare_change_pct_gdp(
+        ctx, seed, "full_decoupling", "US"
+    )
+
+
+def third_cost(ctx: Context, seed: int) -> float:
+    return welfare_change_pct_gdp(ctx, seed, "full_decoupling", "THIRD")
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -651,6 +738,100 @@ def all_checks() -> list[Check]:
             np.inf,
             "the ordering holds",
             welfare_order,
+        ),
+        # ---------------------------------------------------------------- literature
+        Check(
+            "lit_chip_ban_share",
+            "literature",
+            ("sia_bcg_2020",),
+            "US firms' world logic-chip share five years into a complete ban on US chip sales to Chinese "
+            "buyers (unilateral, from 2019), minus the open baseline (points)",
+            "SIA/BCG 2020, complete ban: -18 points",
+            -_v("sia_bcg_2020", "ban_share_points"),
+            -2.0 * _v("sia_bcg_2020", "ban_share_points"),
+            -0.5 * _v("sia_bcg_2020", "ban_share_points"),
+            "within a factor of 2 of the estimate: an industry model of all semiconductors (memory "
+            "included) against the model's logic chips, over three to five years",
+            chip_ban_share_points,
+        ),
+        Check(
+            "lit_chip_ban_revenue",
+            "literature",
+            ("sia_bcg_2020",),
+            "US logic-chip firms' revenue five years into a complete ban, over the open baseline",
+            "SIA/BCG 2020, complete ban: -37 %",
+            _v("sia_bcg_2020", "ban_revenue"),
+            2.0 * _v("sia_bcg_2020", "ban_revenue"),
+            0.5 * _v("sia_bcg_2020", "ban_revenue"),
+            "within a factor of 2, as above",
+            chip_ban_revenue,
+        ),
+        Check(
+            "lit_escalation_share",
+            "literature",
+            ("sia_bcg_2020",),
+            "US firms' world logic-chip share in the historical replay minus the same years without its "
+            "events, 2024 (points)",
+            "SIA/BCG 2020, restrictions continue and escalate: -8 points in three to five years",
+            -_v("sia_bcg_2020", "escalation_share_points"),
+            -2.0 * _v("sia_bcg_2020", "escalation_share_points"),
+            -0.5 * _v("sia_bcg_2020", "escalation_share_points"),
+            "within a factor of 2: the replay's escalation (Huawei, FDPR, October 2022, allies in 2023) "
+            "is one reading of SIA/BCG's 'continue and escalate'",
+            escalation_share_points,
+        ),
+        Check(
+            "lit_escalation_revenue",
+            "literature",
+            ("sia_bcg_2020",),
+            "US logic-chip firms' revenue in the historical replay over the same years without its events, 2024",
+            "SIA/BCG 2020, restrictions continue and escalate: -16 %",
+            _v("sia_bcg_2020", "escalation_revenue"),
+            2.0 * _v("sia_bcg_2020", "escalation_revenue"),
+            0.5 * _v("sia_bcg_2020", "escalation_revenue"),
+            "within a factor of 2, as above",
+            escalation_revenue,
+        ),
+        Check(
+            "lit_world_cost",
+            "literature",
+            ("imf_tech_decoupling_2021", "wto_two_blocs_2022"),
+            "world welfare in money, full decoupling against the open baseline, 2035 (% of world GDP)",
+            "IMF 2021: 'in the order of' 5 % of GDP for many economies; WTO 2022: 5 % of global "
+            "income by 2040 (both all trade and the diffusion of ideas)",
+            -_v("wto_two_blocs_2022") * 100.0,
+            -_v("wto_two_blocs_2022") * 100.0,
+            -0.1,
+            "a loss, smaller than the all-economy estimates (the model covers only the technology "
+            "sectors, about 5 % of world GDP) and above 0.1 % of GDP (else the sectors would not matter)",
+            world_cost,
+        ),
+        Check(
+            "lit_china_loses_more",
+            "literature",
+            ("felbermayr_blocs_2022",),
+            "China's welfare change minus the US's, both in % of GDP, full decoupling against the open "
+            "baseline, 2035 (points)",
+            "Felbermayr et al. 2022: East -3.9 %, West -1.3 % of real income (the side cut off from more "
+            "partners loses more)",
+            100.0 * (_v("felbermayr_blocs_2022", "east") - _v("felbermayr_blocs_2022", "west")),
+            -np.inf,
+            0.0,
+            "China loses the larger share of its GDP; the size of the difference depends on all trade, "
+            "which the model does not cover",
+            china_minus_us_loss,
+        ),
+        Check(
+            "lit_third_loses",
+            "literature",
+            ("wto_two_blocs_2022",),
+            "third countries' welfare in money, full decoupling against the open baseline, 2035 (% of GDP)",
+            "WTO 2022: losses everywhere, largest (up to 12 %) in low-income regions",
+            -_v("wto_two_blocs_2022") * 100.0,
+            -_v("wto_two_blocs_2022") * 100.0,
+            -0.01,
+            "a loss, no larger than the WTO's world average for all trade",
+            third_cost,
         ),
     ]
     ids = [c.id for c in checks]

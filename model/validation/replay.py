@@ -61,7 +61,12 @@ def run_replay(seed: int, scenario: Scenario | None = None, world: World | None 
     return out
 
 
+#: quarterly outcomes that validation also reads off the replay (the literature checks)
+ALSO_RECORDED = ("chips_share_US",)
+
+
 def replay_series(world: World) -> list[str]:
     """The outcomes the replay records each quarter: those only validation asks for
-    (``collected=False`` in :mod:`decouple.outcomes`)."""
-    return [o.name for o in outcomes.registry(world).values() if not o.collected]
+    (``collected=False`` in :mod:`decouple.outcomes`) and :data:`ALSO_RECORDED`."""
+    registry = outcomes.registry(world)
+    return [o.name for o in registry.values() if not o.collected] + [n for n in ALSO_RECORDED if n in registry]

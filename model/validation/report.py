@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..output import atomic_write, write_csv
 from ..world import load_world
-from .checks import Check, Context, all_checks
+from .checks import KINDS, Check, Context, all_checks
 
 COLUMNS = [
     "id",
@@ -25,7 +25,12 @@ COLUMNS = [
     "passed",
     "facts",
 ]
-KIND_LABEL = {"calibration": "in-sample (fitted)", "replay": "out-of-sample (replay)", "pattern": "pattern"}
+KIND_LABEL = {
+    "calibration": "in-sample (fitted)",
+    "replay": "out-of-sample (replay)",
+    "pattern": "pattern",
+    "literature": "literature (published estimates)",
+}
 
 
 def evaluate(
@@ -81,7 +86,7 @@ def markdown(table: pd.DataFrame, seeds: list[int]) -> str:
         "Model value: seed mean [min-max]. A check passes when the mean is within the tolerance.",
         "",
     ]
-    for kind in ("calibration", "replay", "pattern"):
+    for kind in KINDS:
         part = table[table.kind == kind]
         if part.empty:
             continue

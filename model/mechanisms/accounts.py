@@ -1,0 +1,79 @@
+"""Welfare in money and GDP: each country's gains and losses in US$ bn a year.
+
+Sources: S2 三(三) (two technology systems would markedly lower welfare); S0 长期趋势 (decoupling
+raises the running cost of the US innovation system; losing the China market cuts profits);
+S1 一(三) (tariffs), 一(二) (CHIPS Act subsidies), 二(一) (China's state support); mechanisms.md
+(the open baseline is the counterfactual every cost is measured against).
+
+Rules, per country and quarter (US$ bn a year)
+- Consumer surplus: the country's spending on each sector times its buyers' quality-adjusted
+  log-price change since 2018 (the consumers' index of :func:`decouple.mechanisms.market.
+  consumer_surplus`, to first order): what the change is worth at today's spending.
+- Producer surplus: the profits of the country's firms, wherever they sell — their revenue times
+  the sector's profit margin.
+- Government: tariffs it collects (the tariff's part of what its buyers pay), less what it pays out
+  — China's state support, US reshoring subsidies.
+- ``welfare_usd`` is their sum. Compare scenarios in the same year (the baseline with the same
+  seed is the counterfactual): its change against the baseline, in US$ bn and in % of GDP, is the
+  cost or gain of a policy.
+- GDP: the 2018 economy outside the modelled sectors grows at the country's trend rate; the
+  modelled sectors' value added is ``value_added_ratio`` of the output made in the country in the
+  run, so GDP responds to where production goes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import DecouplingModel
+
+
+def spending(model: DecouplingModel) -> np.ndarray:
+    """(S, C) what each country's buyers spend on each sector, US$ bn/yr."""
+    return model.layout.demand0 * model.market.demand_index[:, None]
+
+
+def tariff_revenue(model: DecouplingModel) -> np.ndarray:
+    """(C,) tariffs each country collects: the tariff's part of what its buyers pay, US$ bn/yr."""
+    layout, market = model.layout, model.market
+    if not market.tariffs.any():
+        return np.zeros(len(model.world.countries))
+    collected = (market.sales * market.tariffs / (1.0 + market.tariffs)).sum(0)  # (B,)
+    return np.bincount(layout.segment_country, weights=collected, minlength=len(model.world.countries))
+
+
+def payments(model: DecouplingModel) -> np.ndarray:
+    """(C,) what each government pays its firms: China's state support, US reshoring subsidies."""
+    out = np.zeros(len(model.world.countries))
+    out[model.layout.cn] = model.firms.subsidy.sum()
+    out[model.layout.us] = model.policy.reshoring.sum()
+    return out
+
+
+def gdp(model: DecouplingModel, production: np.ndarray) -> np.ndarray:
+    """(C,) GDP, US$ bn/yr: the rest of the 2018 economy at its trend, plus the modelled sectors'
+    value added where their output is made (``production``, (S, C))."""
+    w = model.world
+    rest = model.layout.gdp_rest0 * (1.0 + w.gdp_growth) ** model.years_elapsed
+    return rest + (w.value_added_ratio[:, None] * production).sum(0)
+
+
+def update(model: DecouplingModel) -> None:
+    """Consumer and producer surplus, government and GDP of every country this quarter.
+
+    Reads: market.surplus, market.demand_index, market.revenue,
+    market.sales, market.tariffs, firms.subsidy, firms.revenue and locations, policy.reshoring.
+    Writes: accounts.consumer_surplus, accounts.producer_surplus, accounts.government,
+    accounts.welfare, accounts.gdp.
+    """
+    from .reshoring import production_by_location
+
+    acc, w = model.accounts, model.world
+    acc.consumer_surplus = (spending(model) * model.market.surplus).sum(0)
+    acc.producer_surplus = (w.profit_margin[:, None] * model.market.revenue).sum(0)
+    acc.government = tariff_revenue(model) - payments(model)
+    acc.welfare = acc.consumer_surplus + acc.producer_surplus + acc.government
+    acc.gdp = gdp(model, production_by_location(model))
