@@ -117,11 +117,13 @@ class Firms:
         self.us_tools = np.maximum(0.0, self.us_tools - pace * self.tools_ease * self.us_tools0)
 
     def relocate(self) -> None:
-        """M4: subsidised US firms bring Chinese assembly home; tariffs and hostility move output
-        out of China to India and Vietnam/ASEAN (S1 一(二); S4 二(四); S0 长期趋势).
+        """M4: subsidised US firms bring Chinese assembly and foundry-made output home (CHIPS Act
+        fabs); tariffs and hostility move output out of China to India and Vietnam/ASEAN (S1 一(二);
+        S4 二(四); S0 长期趋势).
 
         Reads: policy.reshoring, firms.revenue, market.tariffs and market.sales (last quarter),
-        relations.hostility. Writes: firms.reshoring_subsidy, firms.loc_cn, firms.loc_friend.
+        relations.hostility. Writes: firms.reshoring_subsidy, firms.loc_cn, firms.loc_foundry,
+        firms.loc_friend.
         """
         m = self.model
         r = m.params.reshoring

@@ -297,10 +297,11 @@ def build_world(
                 f"{sectors_file}: [{sec}] key 'foundry_share' needs 'foundry_hosts' (where the foundries are, "
                 "shares summing to 1)"
             )
-        if by_country["foundry_share"][j, COUNTRIES.index("CN")] > 0:
+        china_foundry = by_country["foundry_share"][j, COUNTRIES.index("CN")]
+        if china_foundry > 0:
             raise EvidenceError(
-                f"{sectors_file}: [{sec}] key 'foundry_share.CN' = {by_country['foundry_share'][j, COUNTRIES.index('CN')]}; "
-                "allowed: 0 (the model's Chinese firms make their output at home)"
+                f"{sectors_file}: [{sec}] key 'foundry_share.CN' = {china_foundry:g}; allowed: 0 (the "
+                "model's Chinese firms make their output at home)"
             )
         active = by_country["market_share"][j] > 0
         cap = by_country["capability"][j]

@@ -27,6 +27,7 @@ FIGURES = (
     "china_self_sufficiency.png",
     "ally_compliance.png",
     "welfare.png",
+    "consumers_index.png",
 )
 
 
@@ -142,7 +143,8 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
         == 0
     )
     text = capsys.readouterr().out
-    assert "Consumers' welfare, world" in text and "figures in" in text
+    assert "Consumers' index, world" in text and "figures in" in text
+    assert "Welfare vs baseline, WORLD (% of GDP)" in text
     frame = pd.read_parquet(out / "timeseries.parquet")
     assert list(frame.columns) == COLUMNS
     # the runs' seeds come from numpy's SeedSequence of the root seed (0), the same for both scenarios
@@ -153,6 +155,20 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["final"]) == {"baseline", "selective_decoupling"} and len(summary["runs"]) == 4
     assert {"mean", "p10", "p90"} == set(summary["final"]["baseline"]["welfare_WORLD"])
+    # welfare in money against the baseline with the same seeds, per country, THIRD and WORLD
+    against = summary["against_baseline"]["scenarios"]
+    assert set(against) == {"selective_decoupling"}
+    assert {"US", "CN", "THIRD", "WORLD"} <= set(against["selective_decoupling"])
+    world = against["selective_decoupling"]["WORLD"]
+    assert set(world) == {"welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct"}
+    table = pd.read_csv(out / "welfare_vs_baseline.csv")
+    row = table[(table.scenario == "selective_decoupling") & (table.region == "WORLD")].iloc[0]
+    assert row.welfare_change_usd_bn_mean == pytest.approx(world["welfare_change_usd_bn"]["mean"])
+    # the % of GDP is the US$ change over the baseline's GDP of the same seed and year
+    last = indicators[indicators.year == indicators.year.max()].set_index(["scenario", "seed"])
+    base, sel = last.loc["baseline"], last.loc["selective_decoupling"]
+    pct = 100 * (sel.welfare_usd_WORLD - base.welfare_usd_WORLD) / base.gdp_WORLD
+    assert row.welfare_change_pct_gdp_mean == pytest.approx(pct.mean())
     for name in FIGURES:
         assert mpimg.imread(out / name).shape[1] >= 600, name
 

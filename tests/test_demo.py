@@ -105,6 +105,31 @@ def test_yard_lever_controls_country_wide_and_bad_values_are_refused():
     assert model.params.policy.fence == 0.0  # the bad move left the model as it was
 
 
+def test_fdpr_lever_switches_the_rule_over_the_whole_yard():
+    model = ClassroomModel("selective_decoupling", 1, reference=False)
+    fdpr = {lv.name: lv for lv in model.levers()}["fdpr"]
+    assert fdpr.read(model.params, model.world) is True
+    model.move(fdpr, False)
+    assert model.params.policy.fdpr == [] and fdpr.read(model.params, model.world) is False
+    model.move(fdpr, True)
+    assert set(model.params.policy.fdpr) == set(model.world.sectors)  # the rule applies where the yard is
+
+
+def test_welfare_plot_shows_the_change_in_money_against_the_same_seeds_baseline():
+    model = ClassroomModel("full_decoupling", 1)
+    for _ in range(12):
+        model.step()
+    fig = figures.welfare(model)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "% of GDP"
+    history, reference = model.history(), model.reference.reindex(model.history().index)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    for code, name in (("US", "US"), ("CN", "China"), ("WORLD", "World")):
+        expected = 100 * (history[f"welfare_usd_{code}"] - reference[f"welfare_usd_{code}"]) / reference[f"gdp_{code}"]
+        np.testing.assert_allclose(lines[name].get_ydata(), expected.to_numpy())
+    assert lines["World"].get_ydata()[-1] < 0  # three years of full decoupling cost the world
+
+
 def test_bad_seed_text_falls_back_with_a_message():
     assert parse_seed(" 42 ") == (42, "")
     seed, message = parse_seed("forty-two")
@@ -231,11 +256,11 @@ def test_demo_in_a_real_browser(app_url):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(app_url)
 
-        # rendered: the preset's notes, 11 levers with their sliders, seven plots
+        # rendered: the preset's notes, 12 levers (10 with sliders, 2 switches), seven plots
         page.wait_for_selector(".plot-chip_shares img", timeout=60_000)
         assert "Selective (small yard)" in page.inner_text(".notes")
         assert "seed 3" in page.inner_text(".notes")
-        assert page.locator(".lever").count() == 11
+        assert page.locator(".lever").count() == 12
         assert page.locator(".lever .v-slider").count() == 10
         assert page.locator(".plot img").count() == 7
         for button in ("Reset", "Step"):

@@ -34,17 +34,28 @@ def test_controls_widen_the_gap_at_once_then_china_catches_up(results):
         r.loc[(yard, "cn_self_sufficiency_small_yard"), 2030.0]
         > r.loc[(open_, "cn_self_sufficiency_small_yard"), 2030.0] + 0.1
     )
-    assert r.loc[(yard, "chips_share_US"), 2030.0] < r.loc[(open_, "chips_share_US"), 2030.0] - 0.05
+    # US chip firms lose share, but little by 2030: refused the top products, Chinese buyers take
+    # the sub-threshold variants US firms offer (the A800 of S2 四(一)) while China's own chip
+    # capacity can grow only so fast (SEMI: 12-13 % a year, seeds/facts.toml)
+    us_share_change = r.loc[(yard, "chips_share_US"), 2030.0] - r.loc[(open_, "chips_share_US"), 2030.0]
+    assert -0.05 < us_share_change < -0.005
     assert r.loc[(yard, "trust"), 2030.0] < r.loc[(open_, "trust"), 2030.0]
 
 
-def test_a_dutch_refusal_diverts_chinas_tool_purchases_to_dutch_firms(results):
+def test_a_dutch_refusal_diverts_chinas_tool_purchases_only_without_the_fdpr(results):
+    """FDPR's long arm: Dutch tools are made with US parts, tools and software, so US rules bind
+    them whatever the Dutch government decides (S1 一(一): FDPR extends US controls to foreign
+    products made with US technology; S1 一(二): ASML and Tokyo Electron forced to adjust). Only
+    without the rule does a refusal move China's purchases to the laxer ally (S1 一(一)-(二), the
+    Dutch minister's point on interdependence, M5)."""
     r = results["dutch_refusal"]
-    preset, refuses = "as the preset", "Netherlands refuses from 2020"
+    preset, refuses, bare = "as the preset", "Netherlands refuses from 2020", "refuses, no FDPR"
     assert r.loc[(refuses, "compliance_NL"), 2025.0] < 0.05 < 0.3 < r.loc[(preset, "compliance_NL"), 2025.0]
-    nl = "China buys chip_tools from NL"
-    assert r.loc[(refuses, nl), 2025.0] > r.loc[(preset, nl), 2025.0] + 0.05  # trade diverted to the laxer ally
-    assert r.loc[(refuses, "chips_share_CN"), 2030.0] > r.loc[(preset, "chips_share_CN"), 2030.0]
+    nl, cn = "China buys chip_tools from NL", "China buys chip_tools from CN"
+    assert abs(r.loc[(refuses, nl), 2025.0] - r.loc[(preset, nl), 2025.0]) < 0.03  # FDPR still binds Dutch tools
+    assert r.loc[(bare, nl), 2025.0] > r.loc[(preset, nl), 2025.0] + 0.1  # trade diverted to the laxer ally
+    # ... and China's own toolmakers lose part of their captive market
+    assert r.loc[(bare, cn), 2025.0] < r.loc[(preset, cn), 2025.0] - 0.01
 
 
 def test_trust_builds_slowly_and_falls_fast(results):

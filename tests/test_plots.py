@@ -30,6 +30,9 @@ def table() -> pd.DataFrame:
                         "year": year,
                         "gap_small_yard": value,
                         "welfare_US": 100.0 * level + seed,
+                        # seed-specific money welfare and GDP, so that pairing by seed matters
+                        "welfare_usd_US": 1000.0 * level + 50.0 * seed + 10.0 * (year - 2018.0),
+                        "gdp_US": 20000.0 + 1000.0 * seed,
                     }
                 )
     return pd.DataFrame(rows).set_index(KEYS)
@@ -57,14 +60,28 @@ def test_a_panel_draws_the_seed_mean_and_the_10_90_band():
     plt.close(fig)
 
 
-def test_welfare_is_drawn_as_a_percentage_of_the_baseline():
+def test_consumers_index_is_drawn_as_a_percentage_of_the_baseline():
     data = table()
-    series, unit = plots._welfare_series(data, "US")
-    assert unit == "% of the baseline in the same year"
+    series, unit = plots._consumers_series(data, "US")
+    assert unit == "consumers' index, % of the baseline"
     full = series.xs("full_decoupling", level="scenario").groupby(level="year").mean()
     base = data.xs("baseline", level="scenario")["welfare_US"].groupby(level="year").mean()
     ours = data.xs("full_decoupling", level="scenario")["welfare_US"].groupby(level="year").mean()
     np.testing.assert_allclose(full.to_numpy(), 100 * ours.to_numpy() / base.to_numpy())
+
+
+def test_welfare_is_drawn_as_the_change_against_the_same_seeds_baseline_in_percent_of_gdp():
+    data = table()
+    indicator, series, unit = plots._money_series(data, "US")
+    assert indicator == "welfare_usd_US" and unit == "change against the open baseline, % of GDP"
+    full = data.xs("full_decoupling", level="scenario")
+    base = data.xs("baseline", level="scenario")
+    expected = 100 * (full["welfare_usd_US"] - base["welfare_usd_US"]) / base["gdp_US"]  # paired by (seed, year)
+    np.testing.assert_allclose(series.xs("full_decoupling", level="scenario").to_numpy(), expected.to_numpy())
+    assert (series.xs("baseline", level="scenario") == 0).all()
+    # without a baseline the level is drawn, in money
+    alone = data.xs("full_decoupling", level="scenario", drop_level=False)
+    assert plots._money_series(alone, "US")[1:] == (None, "US$ bn per year")
 
 
 def test_every_comparison_panel_names_an_outcome_of_the_registry():

@@ -197,23 +197,28 @@ def compliance(model) -> Figure:
 
 
 def welfare(model) -> Figure:
-    """Welfare as % of the open baseline with the same seed in the same quarter (welfare grows
-    with demand in every scenario, so the index itself hides the differences)."""
+    """Welfare in money (consumer and producer surplus and government, :mod:`decouple.mechanisms.
+    accounts`) against the open baseline with the same seed in the same quarter, in % of the
+    baseline's GDP: the cost or gain of what the class has done. Without a baseline reference,
+    the level in US$ bn a year."""
 
     def draw(ax):
         history = model.history()
         reference = model.reference.reindex(history.index) if model.reference is not None else None
-        for code in ("US", "CN", "THIRD"):
-            column = f"welfare_{code}"
-            values = history[column] if reference is None else 100.0 * history[column] / reference[column]
+        for code in ("US", "CN", "THIRD", "WORLD"):
+            column = f"welfare_usd_{code}"
+            if reference is None:
+                values = history[column]
+            else:
+                values = 100.0 * (history[column] - reference[column]) / reference[f"gdp_{code}"]
             ax.plot(history.index, values, color=COUNTRY_COLOURS[code], label=NAMES[code])
         if reference is not None:
-            ax.axhline(100.0, color="#555555", **REFERENCE, label="open baseline")
-            _frame(ax, model, "Consumers' welfare", "% of the open baseline")
+            ax.axhline(0.0, color="#555555", **REFERENCE, label="open baseline")
+            _frame(ax, model, "Welfare against the open baseline", "% of GDP")
         else:
-            _frame(ax, model, "Consumers' welfare", f"index ({int(model.params.time.start_year)} = 100)")
+            _frame(ax, model, "Welfare in money", "US$ bn per year")
         ax.figure.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, handlelength=2.6, columnspacing=1.0
+            loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False, handlelength=2.2, columnspacing=0.8
         )
 
     return _figure(draw)

@@ -54,6 +54,10 @@ LESSON_EXPERIMENTS = (
         (
             Variant("as the preset"),
             Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),)),
+            Variant(
+                "refuses, no FDPR",
+                ((2020.0, "allies.willingness.NL", -6.0), (2020.0, "fdpr", False)),
+            ),
         ),
         ("compliance_NL", "chips_share_allies", "chips_share_CN", "cn_self_sufficiency_small_yard"),
         (2025.0, 2030.0),

@@ -10,6 +10,7 @@ Most levers are one parameter. Two stand for several:
   sectors first (S3 2.2.2 places technologies by political risk; S4 一 names the small yard),
   and controls them country-wide with the foreign direct product rule, as the October 2022
   rules did for chips (S2 一(一)); with N = 0 nothing is controlled;
+- *foreign direct product rule* switches FDPR on (every controlled sector) or off (S1 一(一));
 - *joint programmes* switches the co-opetition preset's programmes (sectors and intensity, read
   from ``scenarios/coopetition.toml``) on or off (S2 四(三); S3 2.2.2).
 """
@@ -99,6 +100,14 @@ def levers(world: World) -> list[Lever]:
         ),
         _registry_lever("policy.fence", "Fence height", "share of the frontier refused to China (0 = nothing)", 0.05),
         _registry_lever("policy.licence_approval", "Licences granted", "share of refused sales licensed anyway", 0.05),
+        Lever(
+            name="fdpr",
+            label="Foreign direct product rule",
+            kind="bool",
+            help="US rules follow US content, tools and software into foreign products in the yard",
+            read=lambda params, w: bool(params.policy.fdpr),
+            changes=lambda on, w: {"policy.fdpr": "all" if on else []},
+        ),
         _registry_lever("policy.ally_pressure", "US pressure on allies", "0 = the US acts alone", 0.05),
     ]
     for code in world.countries:
