@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvariantError
-from .mechanisms import export_controls, reshoring
+from .mechanisms import export_controls
 
 if TYPE_CHECKING:
     from .model import DecouplingModel
@@ -150,7 +150,7 @@ class MetricTable:
             "all",
             lambda m: np.array([m.relations.investment_in_us, m.relations.investment_in_cn.sum()]),
         )
-        add("production", codes[pc], "all", secs[ps], lambda m: reshoring.production_by_location(m).take(all_cells))
+        add("production", codes[pc], "all", secs[ps], lambda m: m.accounts.production.take(all_cells))
         foreign_cells = cell(fs, fc)
         add(
             "us_content",

@@ -222,7 +222,7 @@ class DecouplingModel(mesa.Model):
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
         f.rd0 = f.rd.copy()
-        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)))
+        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)), production=production0)
         accounts.update(self)
 
         # One reporter per outcome of the registry, under its name (decouple.outcomes).

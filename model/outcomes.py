@@ -384,16 +384,28 @@ def _money_outcomes(world: World) -> list[Outcome]:
     :mod:`decouple.mechanisms.accounts`). Their level carries each country's own scale; a policy's
     cost is the change against the baseline with the same seed (``decouple compare`` reports it
     in US$ bn and in % of GDP)."""
-    regions = [(code, world.country_labels.get(code, code), np.array([i])) for i, code in enumerate(world.countries)]
-    regions += [("THIRD", "third countries", world.third), ("WORLD", "world", np.arange(world.n_countries))]
+    regions = [(code, world.country_labels.get(code, code)) for code in world.countries]
+    regions += [("THIRD", "third countries"), ("WORLD", "world")]
+    third = world.third
+
+    def by_region(m: DecouplingModel) -> dict[str, np.ndarray]:
+        """welfare and GDP of every country, then THIRD and WORLD (computed once per quarter)."""
+
+        def extend(values: np.ndarray) -> np.ndarray:
+            return np.append(values, [values[third].sum(), values.sum()])
+
+        return m.per_step(
+            "accounts_by_region", lambda: {"welfare": extend(m.accounts.welfare), "gdp": extend(m.accounts.gdp)}
+        )
+
     out = []
-    for code, label, members in regions:
+    for i, (code, label) in enumerate(regions):
         out += [
             Outcome(
                 f"welfare_usd_{code}",
                 f"Welfare, {label}",
                 "US$ bn per year",
-                lambda m, k=members: m.accounts.group(m.accounts.welfare, k),
+                lambda m, i=i: float(by_region(m)["welfare"][i]),
                 "consumer surplus (spending x quality-adjusted log-price change since 2018) + producer "
                 "surplus (profits of the country's firms) + government (tariffs collected less state "
                 "support and reshoring subsidies paid); compare with the baseline",
@@ -403,7 +415,7 @@ def _money_outcomes(world: World) -> list[Outcome]:
                 f"gdp_{code}",
                 f"GDP, {label}",
                 "US$ bn per year",
-                lambda m, k=members: m.accounts.group(m.accounts.gdp, k),
+                lambda m, i=i: float(by_region(m)["gdp"][i]),
                 "2018 GDP outside the modelled sectors at the trend growth rate, plus the modelled "
                 "sectors' value added where their output is made",
                 fmt="{:.0f}",

@@ -133,7 +133,7 @@ def _money_series(table: pd.DataFrame, code: str) -> tuple[str, pd.Series | None
     indicator = f"welfare_usd_{code}"
     if _has_baseline(table):
         series = paired_change(table, indicator, "baseline", per=f"gdp_{code}")
-        return indicator, series, "change against the open baseline, % of GDP"
+        return indicator, series, "% of GDP vs open baseline"
     return indicator, None, "US$ bn per year"
 
 
@@ -141,7 +141,7 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
     """(file name, [(indicator, series, title, ylabel), ...]) for each figure."""
     consumers = {code: _consumers_series(table, code) for code in ("US", "CN", "THIRD")}
     money = {code: _money_series(table, code) for code in ("US", "CN", "THIRD", "WORLD")}
-    places = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries (IN, VN, ROW)"), ("WORLD", "World"))
+    places = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
     return [
         (
             "capability_gap.png",

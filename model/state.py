@@ -170,10 +170,7 @@ class Accounts:
     government: np.ndarray  # (C,) tariffs collected less subsidies and state support paid
     welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
     gdp: np.ndarray  # (C,) gross domestic product
-
-    def group(self, values: np.ndarray, members: np.ndarray) -> float:
-        """The sum over ``members`` (country indices) of a (C,) account."""
-        return float(values[members].sum())
+    production: np.ndarray  # (S, C) output value by where it is made, US$ bn a year
 
 
 def layout_of(world: World, firms, groups: Groups) -> dict:

@@ -73,7 +73,7 @@ def test_consumers_index_is_drawn_as_a_percentage_of_the_baseline():
 def test_welfare_is_drawn_as_the_change_against_the_same_seeds_baseline_in_percent_of_gdp():
     data = table()
     indicator, series, unit = plots._money_series(data, "US")
-    assert indicator == "welfare_usd_US" and unit == "change against the open baseline, % of GDP"
+    assert indicator == "welfare_usd_US" and unit == "% of GDP vs open baseline"
     full = data.xs("full_decoupling", level="scenario")
     base = data.xs("baseline", level="scenario")
     expected = 100 * (full["welfare_usd_US"] - base["welfare_usd_US"]) / base["gdp_US"]  # paired by (seed, year)

@@ -12,7 +12,7 @@ import pytest
 from decouple import DecouplingModel
 from decouple.agents import Ally, Controller, Target
 from decouple.firms import Firms
-from decouple.mechanisms import capital, coopetition, costs, export_controls, knowledge, market, standards
+from decouple.mechanisms import accounts, capital, coopetition, costs, export_controls, knowledge, market, standards
 
 #: the phases of DecouplingModel.step, in order: (owner, name)
 PHASES = [
@@ -32,6 +32,7 @@ PHASES = [
     (capital, "update"),
     (Firms, "innovate"),
     (market, "update_welfare"),
+    (accounts, "update"),
 ]
 #: the phases as they are, before any test patches them
 ORIGINALS = {(o, n): getattr(o, n) for o, n in PHASES}
@@ -55,7 +56,7 @@ def test_each_phase_documents_what_it_reads_and_writes(owner, name):
 
 def _snapshot(model: DecouplingModel) -> dict[str, object]:
     state = {}
-    for part in ("relations", "market"):
+    for part in ("relations", "market", "accounts"):
         for key, value in vars(getattr(model, part)).items():
             state[f"{part}.{key}"] = value.copy() if isinstance(value, (np.ndarray, dict)) else value
     for key, value in vars(model.firms).items():

@@ -82,3 +82,29 @@ def test_validate_command_reports_and_exit_status(tmp_path, capsys):
     strict = main(argv + ["--strict"])
     assert strict == (0 if table.passed.all() else 1)
     assert main(["validate", "--only", "no_such_check"]) == 2
+
+
+def test_literature_checks_compare_paired_runs_with_published_estimates():
+    """The literature checks measure what they say: scenario minus the baseline with the same
+    seed, and they are compared with the published figures of seeds/facts.toml, never fitted."""
+    from decouple import DecouplingModel
+    from decouple.validation.checks import Context
+    from decouple.validation.facts import fact
+    from decouple.world import load_world
+
+    lit = {c.id: c for c in all_checks() if c.kind == "literature"}
+    assert {"lit_chip_ban_share", "lit_world_cost", "lit_china_loses_more", "lit_third_loses"} <= set(lit)
+    fitted = {f for c in all_checks() if c.kind == "calibration" for f in c.facts}
+    assert not fitted & {f for c in lit.values() for f in c.facts}
+    assert lit["lit_chip_ban_share"].target == -fact("sia_bcg_2020").value["ban_share_points"]
+
+    ctx = Context(load_world())
+    full, base = DecouplingModel("full_decoupling", seed=5).run(), DecouplingModel("baseline", seed=5).run()
+    expected = 100 * (full.outcome("welfare_usd_WORLD") - base.outcome("welfare_usd_WORLD")) / base.outcome("gdp_WORLD")
+    assert lit["lit_world_cost"].measure(ctx, 5) == expected
+    gap = lit["lit_china_loses_more"].measure(ctx, 5)
+    cn = 100 * (full.outcome("welfare_usd_CN") - base.outcome("welfare_usd_CN")) / base.outcome("gdp_CN")
+    us = 100 * (full.outcome("welfare_usd_US") - base.outcome("welfare_usd_US")) / base.outcome("gdp_US")
+    assert gap == cn - us
+    # a ban on US chip sales to China costs US chip firms share: a negative number of points
+    assert lit["lit_chip_ban_share"].measure(ctx, 5) < 0

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .reshoring import production_by_location
+
 if TYPE_CHECKING:
     from ..model import DecouplingModel
 
@@ -67,13 +69,12 @@ def update(model: DecouplingModel) -> None:
     Reads: market.surplus, market.demand_index, market.revenue,
     market.sales, market.tariffs, firms.subsidy, firms.revenue and locations, policy.reshoring.
     Writes: accounts.consumer_surplus, accounts.producer_surplus, accounts.government,
-    accounts.welfare, accounts.gdp.
+    accounts.welfare, accounts.gdp, accounts.production.
     """
-    from .reshoring import production_by_location
-
     acc, w = model.accounts, model.world
     acc.consumer_surplus = (spending(model) * model.market.surplus).sum(0)
     acc.producer_surplus = (w.profit_margin[:, None] * model.market.revenue).sum(0)
     acc.government = tariff_revenue(model) - payments(model)
     acc.welfare = acc.consumer_surplus + acc.producer_surplus + acc.government
-    acc.gdp = gdp(model, production_by_location(model))
+    acc.production = production_by_location(model)
+    acc.gdp = gdp(model, acc.production)

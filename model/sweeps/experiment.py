@@ -112,7 +112,8 @@ class Figure(_Strict):
     metrics: list[str] = Field(default_factory=list)
     title: str = ""
     unit: str = ""
-    relative: Literal["none", "loss", "change"] = "none"
+    relative: Literal["none", "loss", "change", "difference", "share_of"] = "none"
+    per: str | None = None  # with relative = "share_of": the paired baseline's metric to divide by
     file: str = ""
 
 
@@ -540,7 +541,12 @@ def _check_figures(exp: Experiment, world) -> None:
         where = f"{exp.origin}: [[figure]] #{i + 1} ({fig.kind})"
         if fig.file:
             safe_relative(fig.file, f"{where} key 'file'", None if fig.kind == "bands" else ".png")
-        names = ([fig.metric] if fig.metric else []) + list(fig.metrics)
+        names = ([fig.metric] if fig.metric else []) + list(fig.metrics) + ([fig.per] if fig.per else [])
+        if (fig.relative == "share_of") != bool(fig.per):
+            raise ConfigError(
+                f"{where}: key 'per' (a kept metric, e.g. 'gdp_WORLD@2030') goes with relative = 'share_of' "
+                f"and only with it (relative = '{fig.relative}', per = {fig.per!r})"
+            )
         if fig.kind in ("heatmap",) and not fig.metric:
             raise ConfigError(f"{where}: needs 'metric'")
         if fig.kind in ("violin", "sensitivity") and not fig.metrics:
@@ -565,6 +571,8 @@ def _check_figures(exp: Experiment, world) -> None:
                 )
         if fig.metric:
             fig.metric = canonical_column(fig.metric)
+        if fig.per:
+            fig.per = canonical_column(fig.per)
         fig.metrics = [canonical_column(m) for m in fig.metrics]
 
 

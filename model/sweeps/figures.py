@@ -1,8 +1,9 @@
 """Experiment figures, declared in each experiment file's ``[[figure]]`` tables.
 
 - ``heatmap``: a grid over the two varied parameters, seed mean of one metric per cell; with
-  ``relative = "loss"`` or ``"change"`` each run is first compared with its paired baseline run
-  (same seed), in per cent.
+  ``relative`` each run is first compared with its paired baseline run (same seed): ``"loss"``
+  or ``"change"`` in per cent of the baseline's value, ``"difference"`` in the metric's own unit,
+  ``"share_of"`` in per cent of the baseline's ``per`` metric (a welfare change in % of GDP).
 - ``violin``: the distribution across seeds of each metric, one violin per scenario.
 - ``bands``: the comparison figures (seed mean and 10-90 % band) from the runs' time series.
 - ``sensitivity``: Sobol (first-order and total) or Morris (mu*) indices with confidence
@@ -47,14 +48,20 @@ def _tick(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def relative(runs: pd.DataFrame, column: str, how: str) -> pd.Series:
-    """Per-run value against the paired baseline run of the same replicate (per cent)."""
+def relative(runs: pd.DataFrame, column: str, how: str, per: str | None = None) -> pd.Series:
+    """Per-run value against the paired baseline run of the same replicate: ``loss`` and
+    ``change`` in per cent of its value, ``difference`` in the metric's unit, ``share_of`` in per
+    cent of its ``per`` metric."""
     if how == "none":
         return runs[column]
-    base = runs[runs["point"] == -1].set_index("replicate")[column]
-    ref = runs["replicate"].map(base)
+    baseline = runs[runs["point"] == -1].set_index("replicate")
+    ref = runs["replicate"].map(baseline[column])
     if how == "loss":
         return 100.0 * (1.0 - runs[column] / ref)
+    if how == "difference":
+        return runs[column] - ref
+    if how == "share_of":
+        return 100.0 * (runs[column] - ref) / runs["replicate"].map(baseline[per])
     return 100.0 * (runs[column] / ref - 1.0)
 
 
@@ -63,9 +70,9 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
     if len(vary) != 2 or exp.section.sampler != "grid":
         raise ValueError("a heatmap needs a grid over exactly two parameters")
     data = runs[(runs["point"] >= 0) & (runs["status"] == "done")].copy()
-    data["_v"] = relative(pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative).loc[
-        data.index
-    ]
+    data["_v"] = relative(
+        pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative, fig_spec.per
+    ).loc[data.index]
     cell = data.groupby("point")["_v"].mean()
     x_vals, y_vals = vary[0].values, vary[1].values
     grid = np.full((len(y_vals), len(x_vals)), np.nan)
