@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from decouple import DecouplingModel
 from decouple.groups import Groups
 from decouple.mechanisms import (
     ally_compliance,
@@ -301,6 +302,46 @@ def test_steady_state_efficiency_keeps_open_world_positions(small_world):
     relative0 = f.capability0 / 1.0
     relative = f.capability / m.firms.frontier[f.sector]
     assert np.allclose(relative, relative0, atol=0.03)
+
+
+def test_the_open_world_moves_china_toward_its_documented_2035_position(world):
+    """In the baseline China catches up (S0 中美科技关系嬗变; S2 二; S3 2.1): its best firm moves at
+    least half-way to the sector's ``china_capability_2035`` (on top of it comes its rising R&D
+    effort), while the leaders keep their 2018 distance to the frontier."""
+    start, end = DecouplingModel("baseline", seed=0, world=world), DecouplingModel("baseline", seed=0, world=world)
+    end.run()
+    cn = world.country_index("CN")
+
+    def china(m):
+        return m.firms.best_by_country(m.firms.capability)[:, cn] / m.firms.frontier
+
+    before, after = china(start), china(end)
+    target = np.minimum(world.china_capability_2035, 1.0)  # (the frontier is China's own where it leads)
+    behind = before < target - 0.02
+    assert behind.sum() >= 6
+    assert np.all(after[behind] >= before[behind] + 0.5 * (target - before)[behind])
+    us = world.country_index("US")
+    leaders = end.firms.best_by_country(end.firms.capability)[:, us] / end.firms.frontier
+    assert np.all(leaders[world.market_share[:, us] > 0.3] > 0.9)  # the US keeps its lead where it had one
+
+
+def test_fdpr_reaches_products_made_with_us_tools_for_years(world):
+    """FDPR's long arm (S1 一(一)): a Taiwanese chip maker bound by the rule designs its US content
+    out within a few years, but the US tools and design software it makes its chips with go only as
+    fast as those chokepoints can be replaced (M7's difficulty), so the rule keeps binding it."""
+    m = DecouplingModel("selective_decoupling", seed=0, world=world)
+    j, tw = world.sector_index("logic_chips"), world.country_index("TW")
+    rows = (m.firms.sector == j) & (m.firms.country == tw)
+    for _ in range(40):  # to 2028
+        m.step()
+    f = m.firms
+    assert np.all(f.us_content[rows] < m.params.policy.de_minimis)  # content designed out
+    assert np.all(f.us_tools[rows] > 0.5 * f.us_tools0[rows])  # tools still there
+    assert np.all(f.fdpr_reach[rows] > 0.99)  # still bound
+    assert np.all(f.tools_ease[rows] < 0.35)  # EDA and deposition/etch tools are hard to replace
+    # through their US content alone the same firms would be free of the rule
+    content_only = export_controls.us_origin_bound(f.us_content[rows], np.zeros(rows.sum()), m.params.policy.de_minimis)
+    assert np.all(content_only < 0.01)
 
 
 def test_controls_raise_chinese_self_sufficiency_and_support(small_world):

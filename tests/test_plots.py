@@ -151,3 +151,20 @@ def test_validation_figure_places_values_against_their_tolerance():
     outside = row.copy()
     outside["model_mean"] = 1.1
     assert _position(outside)[0] > 1.0
+
+
+def test_heatmap_relative_modes_pair_each_run_with_its_baseline():
+    from decouple.sweeps.figures import relative
+
+    runs = pd.DataFrame(
+        {
+            "point": [-1, -1, 0, 0],
+            "replicate": [0, 1, 0, 1],
+            "welfare_usd_WORLD@2030": [100.0, 110.0, 90.0, 105.0],
+            "gdp_WORLD@2030": [1000.0, 2000.0, 1.0, 1.0],  # the run's own GDP is never the divisor
+        }
+    )
+    column = "welfare_usd_WORLD@2030"
+    np.testing.assert_allclose(relative(runs, column, "difference")[2:], [-10.0, -5.0])
+    np.testing.assert_allclose(relative(runs, column, "share_of", "gdp_WORLD@2030")[2:], [-1.0, -0.25])
+    np.testing.assert_allclose(relative(runs, column, "loss")[2:], [10.0, 100 * 5 / 110])

@@ -102,3 +102,36 @@ def test_unknown_country_is_reported():
     sectors["gadgets"]["demand_share"]["value"] = {"US": 0.5, "XX": 0.5}
     with pytest.raises(EvidenceError, match="unknown country 'XX'"):
         build_world(sectors, countries)
+
+
+def test_foundries_are_optional_and_checked():
+    sectors, countries = small_world_tables()
+    world = build_world(sectors, countries)
+    assert not world.foundry_share.any() and not world.foundry_hosts.any()  # left out: nothing made abroad
+    sectors["gadgets"]["foundry_share"] = {"value": {"US": 0.4}, "source": "assumption: test"}
+    with pytest.raises(EvidenceError, match=r"\[gadgets\] key 'foundry_share' needs 'foundry_hosts'"):
+        build_world(sectors, countries)
+    sectors["gadgets"]["foundry_hosts"] = {"value": {"JP": 0.5, "US": 0.4}, "source": "assumption: test"}
+    with pytest.raises(EvidenceError, match=r"\[gadgets\] key 'foundry_hosts' sums to 0.900000"):
+        build_world(sectors, countries)
+    sectors["gadgets"]["foundry_hosts"]["value"] = {"JP": 0.6, "US": 0.4}
+    sectors["gadgets"]["foundry_share"]["value"] = {"CN": 0.2}
+    with pytest.raises(EvidenceError, match=r"key 'foundry_share.CN' = 0.2; allowed: 0"):
+        build_world(sectors, countries)
+
+
+def test_fabless_chips_are_made_where_the_foundries_are(world):
+    """Design and fabrication are apart: US logic-chip firms sell about 46 % of the world's chips
+    but make a far smaller share (S4 二(四): 12 % of capacity), as foundries make 40 % of theirs."""
+    from decouple import DecouplingModel
+
+    m = DecouplingModel("baseline", seed=0, world=world)
+    j, us, tw = world.sector_index("logic_chips"), world.country_index("US"), world.country_index("TW")
+    made = m.accounts.production[j]
+    sold = m.market.revenue[j]
+    assert made[us] / made.sum() < sold[us] / sold.sum() - 0.15
+    f = m.firms
+    in_sector = f.sector == j
+    made_at_home = (f.revenue * f.loc_home)[in_sector & (f.country == tw)].sum()  # (the rest: packaging in China)
+    foundry_output = (f.revenue * f.loc_foundry)[in_sector].sum()
+    assert made[tw] == pytest.approx(made_at_home + foundry_output * world.foundry_hosts[j, tw], rel=1e-9)

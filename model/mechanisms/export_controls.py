@@ -154,8 +154,10 @@ def country_us_content(model: DecouplingModel) -> np.ndarray:
 
 def us_origin_bound(us_content: np.ndarray, us_tools: np.ndarray, de_minimis: float) -> np.ndarray:
     """How far a product falls under the FDPR: through US content above the de-minimis share, or
-    through US tools and software used in making it (any noticeable use: no de-minimis share)."""
-    return np.maximum(fdpr_bound(us_content, de_minimis), fdpr_bound(us_tools, SEE_THROUGH))
+    through US tools and software used in making it (any noticeable use: no de-minimis share; a
+    product made with none is not reached through them)."""
+    through_tools = np.where(us_tools > 0, fdpr_bound(us_tools, SEE_THROUGH), 0.0)
+    return np.maximum(fdpr_bound(us_content, de_minimis), through_tools)
 
 
 def country_fdpr_bound(model: DecouplingModel) -> np.ndarray:

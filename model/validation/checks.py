@@ -731,7 +731,8 @@ def all_checks() -> list[Check]:
             "pat_welfare_order",
             "pattern",
             ("two_systems_welfare",),
-            "smallest step in world welfare baseline >= co-opetition >= selective >= full (2035)",
+            "smallest step in world welfare in money (US$ bn a year) baseline >= co-opetition >= selective "
+            ">= full (2035)",
             "decoupling lowers welfare, the more the wider",
             0.0,
             0.0,
