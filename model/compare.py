@@ -230,6 +230,11 @@ def _summary_json(
     return notes
 
 
+def band(fmt: str, mean: float, low: float, high: float) -> str:
+    """One table cell: the mean with the 10th-90th percentile band, each formatted with ``fmt``."""
+    return f"{fmt.format(mean)} [{fmt.format(low)}-{fmt.format(high)}]"
+
+
 def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
     """(label, one cell per scenario) of the headline outcomes: mean [10th-90th percentile]."""
     rows = []
@@ -239,8 +244,7 @@ def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
         fmt = outcome.fmt
         cells = []
         for scen in summary.index:
-            m, lo, hi = (summary.loc[scen, (outcome.name, k)] for k in ("mean", "p10", "p90"))
-            cells.append(f"{fmt.format(m)} [{fmt.format(lo)}-{fmt.format(hi)}]")
+            cells.append(band(fmt, *(summary.loc[scen, (outcome.name, k)] for k in ("mean", "p10", "p90"))))
         rows.append((f"{outcome.label} ({outcome.unit})", cells))
     return rows
 
@@ -261,8 +265,7 @@ def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "THIRD", "WORLD")) 
                     cells.append("")
                     continue
                 row = welfare.loc[(scen, region)]
-                m, lo, hi = (row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))
-                cells.append(f"{fmt.format(m)} [{fmt.format(lo)}-{fmt.format(hi)}]")
+                cells.append(band(fmt, *(row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))))
             rows.append((f"Welfare vs baseline, {region} ({unit})", cells))
     return rows
 

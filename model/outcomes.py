@@ -447,7 +447,6 @@ def _phone_leader(m: DecouplingModel) -> int:
 def _replay_outcomes(world: World) -> list[Outcome]:
     """The series the historical replay is compared on (``decouple validate``)."""
     from .mechanisms.market_barriers import made_in_china
-    from .mechanisms.reshoring import production_by_location
 
     us, cn = world.country_index("US"), world.country_index("CN")
     has = set(world.sectors)
@@ -578,7 +577,7 @@ def _replay_outcomes(world: World) -> list[Outcome]:
                 "us_chip_production_share",
                 "US share of world logic-chip production",
                 "share",
-                lambda m, j=chips: float(production_by_location(m)[j, us] / production_by_location(m)[j].sum()),
+                lambda m, j=chips: float(m.accounts.production[j, us] / m.accounts.production[j].sum()),
                 "output made in the US (by any firm) over world output of logic chips",
                 collected=False,
             )
@@ -610,7 +609,7 @@ def _replay_outcomes(world: World) -> list[Outcome]:
                 "india_phone_production",
                 "Smartphone production in India",
                 "US$ bn per year",
-                lambda m, j=phones: float(production_by_location(m)[j, india]),
+                lambda m, j=phones: float(m.accounts.production[j, india]),
                 "output made in India (by any firm) of smartphones",
                 collected=False,
             ),

@@ -380,11 +380,6 @@ def build_world(
         scalars=scalars,
         chokepoints=chokepoints,
         sources=sources,
-        demand_share=by_country["demand_share"],
-        market_share=by_country["market_share"],
-        capability=by_country["capability"],
-        us_content=by_country["us_content"],
-        foundry_share=by_country["foundry_share"],
-        foundry_hosts=by_country["foundry_hosts"],
+        **by_country,
         **traits,
     )

@@ -296,7 +296,7 @@ def test_effort_follows_rd_and_is_capped():
     assert e[1] == pytest.approx(1.0) and e[2] == pytest.approx(1.2)
 
 
-def test_steady_state_efficiency_keeps_open_world_positions(small_world):
+def test_open_world_keeps_2018_positions_where_no_catch_up_is_set(small_world):
     m = run_steps(small_model(small_world), 40)
     f = m.firms
     relative0 = f.capability0 / 1.0

@@ -173,23 +173,23 @@ def clear(model: DecouplingModel) -> None:
     shares = cap_group_share(
         shares, model.layout.is_us, cap, [model.layout.cn, model.layout.listed_segment], f.sector, f.groups
     )
-    shares = within_capacity(model, shares)
+    demand = np.take(market.segment_demand(model.layout, model.policy.coverage), f.sector, axis=0)  # (n, B)
+    shares = within_capacity(model, shares, demand)
     f.shares = shares
     market.attractiveness = attract
-    market.sales = np.take(market.segment_demand(model.layout, model.policy.coverage), f.sector, axis=0) * shares
+    market.sales = demand * shares
     f.revenue = market.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
     market.tally(model.layout, f.groups)
     grow_capacity(model)
 
 
-def within_capacity(model: DecouplingModel, shares: np.ndarray) -> np.ndarray:
+def within_capacity(model: DecouplingModel, shares: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Shares where no country's firms sell more in a sector than their capacity: the firms of an
     industry over it keep the part of each segment their capacity allows, and the rest goes to the
     sector's other suppliers in proportion to their shares (where there is none, the industry
-    keeps it)."""
+    keeps it). ``demand`` (n, B) is the demand of each segment in each firm's sector."""
     f, layout, market = model.firms, model.layout, model.market
-    demand = np.take(market.segment_demand(layout, model.policy.coverage), f.sector, axis=0)  # (n, B)
     revenue = f.by_country((demand * shares).sum(1))  # (S, C)
     over = revenue > market.capacity
     if not over.any():  # (the usual case: nobody grows faster than it can build)
