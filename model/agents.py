@@ -5,8 +5,15 @@
   with US controls, sector by sector; the allies form an ``AgentSet`` (``model.allies``) and
   decide together from last quarter's situation;
 - :class:`Target` (China) reviews its counter-measures and funds substitution;
-- :class:`ThirdCountry` (India, Vietnam/ASEAN, the rest of the world) makes no policy; its buyers
-  and firms act in the market.
+- :class:`ThirdCountry` (India, Vietnam/ASEAN, the rest of the world) hedges between the blocs
+  when the scenario lets it (M16); its buyers and firms act in the market.
+
+A scenario's ``[adaptive]`` switches hand levers from its script to the states' decision rules:
+the US reviews its yard, fence, entity list, ally pressure and licences once a year (M13); China
+grades its counter-measures with patience, steers its support, seeks partners and brings talent
+home (M14); allies do joint R&D with the US (M15); third countries lean to a bloc (M16). Every
+decision a rule takes is logged in ``model.decisions`` (and a US lever it moves also in
+``model.changes``, like an event's).
 
 The rules each decision applies (with their sources) are in :mod:`decouple.mechanisms`; a method
 here gathers what its state sees, applies the rule and writes its decision. The firms are one
@@ -15,15 +22,38 @@ vectorised agent set (:class:`decouple.firms.Firms`), not Mesa agents.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
 
-from .mechanisms import ally_compliance, countermeasures, export_controls, import_replacement
+from .mechanisms import (
+    ally_compliance,
+    china_strategy,
+    countermeasures,
+    export_controls,
+    hedging,
+    import_replacement,
+    joint_rd,
+    us_resolve,
+)
 
 if TYPE_CHECKING:
     from .model import DecouplingModel
+
+
+class Decision(NamedTuple):
+    """A lever a state's decision rule moved: when, who, which and to what."""
+
+    step: int
+    year: float
+    state: str  # country code, or THIRD for the third countries together
+    lever: str  # a parameter path (policy.yard) or a relation (partner_ties)
+    value: Any
+
+
+#: a continuous decision is logged when it moves by more than this since it was last logged
+LOG_STEP = 0.05
 
 
 class State(mesa.Agent):
@@ -44,13 +74,79 @@ class State(mesa.Agent):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code})"
 
+    def log(self, lever: str, value: Any, last: Any = None, state: str | None = None) -> None:
+        """Record a decision in ``model.decisions`` (a number only once it has moved by more than
+        ``LOG_STEP`` since ``last``, the value last logged)."""
+        if isinstance(value, float) and last is not None and abs(value - last) <= LOG_STEP:
+            return
+        m = self.model
+        # decided at the start of the quarter being simulated (m.year is its end)
+        m.decisions.append(Decision(m.steps, m.year - 0.25, state or self.code, lever, value))
+
+    def last_logged(self, lever: str, default: Any = 0.0, state: str | None = None) -> Any:
+        who = state or self.code
+        for d in reversed(self.model.decisions):
+            if d.state == who and d.lever == lever:
+                return d.value
+        return default
+
 
 def _standing_levers(model: DecouplingModel, active: bool) -> export_controls.PolicyState:
     return export_controls.standing_levers(model.params, model.world.sectors, active, model.layout.reshoring_weights)
 
 
 class Controller(State):
-    """The United States: the yard, fence, entity list, barriers and subsidies (M1-M4, M9, M11)."""
+    """The United States: the yard, fence, entity list, barriers and subsidies (M1-M4, M9, M11),
+    scripted or, lever by lever, decided by its rule (M13)."""
+
+    def review(self, quarter_start: float) -> None:
+        """Once a year: resolve per sector from the drivers, and the levers that follow for those
+        the scenario hands to the rule (M13; S0 深层动因; S2 四(一)).
+
+        Reads: params.adaptive, params.us, the capability gap, market.market_share and
+        market.china_exposure (last quarter's), relations.countermeasures, relations.shocks,
+        policy.entity_coverage (last quarter's); draws one normal from model.decision_rng.
+        Writes: relations.us_politics, relations.us_resolve, relations.shocks_seen, the US levers
+        of params.policy (through set_params), model.decisions.
+        """
+        m = self.model
+        switches = [s for s in us_resolve.US_SWITCHES if getattr(m.params.adaptive, s)]
+        if not switches or quarter_start < m.params.policy.start_year - 1e-9:
+            return
+        us, rel, w = m.params.us, m.relations, m.world
+        seen = us_resolve.what_the_us_sees(m)
+        new_shocks = rel.shocks - rel.shocks_seen
+        rel.shocks_seen = rel.shocks
+        rel.us_politics = us_resolve.next_mood(rel.us_politics, new_shocks, float(m.decision_rng.standard_normal()), us)
+        politics = us_resolve.politics(rel.us_politics, rel.countermeasures, us)
+        z = us_resolve.drive(
+            seen["security"], seen["rivalry"], w.public_good, seen["at_stake"], seen["cost"], politics, us
+        )
+        target = us_resolve.logistic(z)
+        first = not any(d.state == self.code for d in m.decisions)
+        rel.us_resolve = target if first else rel.us_resolve + us.resolve_rate * (target - rel.us_resolve)
+        in_yard = rel.us_resolve >= 0.5
+        mean = float(rel.us_resolve[in_yard].mean()) if in_yard.any() else 0.0
+        coverage = min(1.0, m.policy.entity_coverage + us.entity_list_pace * mean) if in_yard.any() else 0.0
+        chosen = us_resolve.levers(rel.us_resolve, coverage, w.sectors, us)
+        current = m.params.policy
+        changes = {
+            f"policy.{lever}": chosen[lever]
+            for switch in switches
+            for lever in us_resolve.LEVERS_OF[switch]
+            if chosen[lever] != getattr(current, lever)
+        }
+        if "policy.yard" in changes and current.start_year > quarter_start:
+            changes["policy.start_year"] = quarter_start
+        if first:
+            self.log("resolve", round(mean, 3))
+        for path, value in changes.items():
+            if path in ("policy.entity_list_initial",):
+                self.log(path, value, self.last_logged(path, None))
+            elif path not in ("policy.entity_list_growth", "policy.entity_list_max", "policy.entity_list_sectors"):
+                self.log(path, value, self.last_logged(path, None) if isinstance(value, float) else None)
+        if changes:
+            m.set_params(changes, origin="US decides")
 
     def set_policy(self, quarter_start: float) -> None:
         """Read the levers in force for the quarter from the scenario (S4 一; S0 长期趋势), count
@@ -107,7 +203,7 @@ class Ally(State):
                 security,
                 trust,
                 peers,
-                m.market.china_exposure[self.index],
+                m.market.china_exposure[self.index] * (joint_rd.exposure_weight(m) / max(a.weight_exposure, 1e-12)),
                 autonomy,
                 m.relations.countermeasures,
                 willingness,
@@ -145,9 +241,14 @@ class Target(State):
         m = self.model
         rel, c = m.relations, m.params.china
         rel.sanction_intensity = countermeasures.sanction_intensity(m)
+        responsiveness = c.countermeasure_responsiveness
+        if m.params.adaptive.china_countermeasures:  # M14: held back while China still depends
+            responsiveness *= 1.0 - c.patience * china_strategy.dependence(m)
         rel.countermeasures = countermeasures.reviewed(
-            rel.countermeasures, rel.sanction_intensity, c.countermeasure_responsiveness, c.countermeasure_review_rate
+            rel.countermeasures, rel.sanction_intensity, responsiveness, c.countermeasure_review_rate
         )
+        if m.params.adaptive.china_countermeasures:  # escalation or restraint, as it moves
+            self.log("countermeasures", round(rel.countermeasures, 3), self.last_logged("countermeasures"))
         rel.hostility = countermeasures.hostility(rel.sanction_intensity, rel.countermeasures)
 
     def support_substitution(self) -> None:
@@ -164,8 +265,11 @@ class Target(State):
         rel.china_bind = import_replacement.bind(m, rel.barrier_bind)
         level = import_replacement.support_level(c.base_support, c.state_support, rel.china_bind)
         economy = (1.0 + m.world.gdp_growth[layout.cn]) ** m.years_elapsed  # China's trend GDP, 2018 = 1
+        ask = level * layout.china_priority * layout.world_rd0 * economy
+        if m.params.adaptive.china_support:  # M14: toward the sectors where China lags most
+            ask = ask * china_strategy.support_focus(m.capability_gap(), c.support_focus)
         funds = import_replacement.within_budget(
-            level * layout.china_priority * layout.world_rd0 * economy,
+            ask,
             c.support_budget * m.world.gdp_2018[layout.cn] * economy,
         )
         m.firms.subsidy = import_replacement.allocate(funds, m.firms, layout.is_cn)
@@ -173,6 +277,26 @@ class Target(State):
             rel.substitution = import_replacement.substituted(
                 rel.substitution, level, layout.chokepoints, c.substitution_rate
             )
+
+    def review_ties(self) -> None:
+        """Once a year: partner and South-South ties, and talent return, where the scenario hands
+        them to China's rule (M14; S1 二(三), 二(四)).
+
+        Reads: params.adaptive, params.china, relations.sanction_intensity and
+        relations.collaboration (last quarter's). Writes: relations.partner_ties,
+        relations.talent_return, model.decisions.
+        """
+        m = self.model
+        a, c, rel = m.params.adaptive, m.params.china, m.relations
+        if a.china_partners:
+            rel.partner_ties = china_strategy.partner_ties(
+                rel.partner_ties, rel.sanction_intensity, c.partner_drive, c.partner_rate
+            )
+            self.log("partner_ties", round(rel.partner_ties, 3), self.last_logged("partner_ties"))
+        if a.china_talent:
+            lost = china_strategy.lost_collaboration(m.world.benefit, rel.collaboration)
+            rel.talent_return = china_strategy.talent_return(rel.talent_return, lost, c.talent_return, c.talent_return_rate)
+            self.log("talent_return", round(rel.talent_return, 3), self.last_logged("talent_return"))
 
     def respond(self) -> None:
         """China's quarter: review counter-measures, then fund substitution."""
@@ -182,6 +306,27 @@ class Target(State):
 
 class ThirdCountry(State):
     """India, Vietnam/ASEAN, the rest of the world: swing markets and friend-shoring hosts."""
+
+    def hedge(self) -> None:
+        """Once a year, where the scenario lets third countries hedge: lean toward a bloc by price,
+        quality and both sides' pressure (M16).
+
+        Reads: params.adaptive, params.third, params.policy.ally_pressure, policy.pressed,
+        relations.partner_ties, market.bilateral (last quarter's). Writes: its entry of
+        relations.lean, model.decisions.
+        """
+        m = self.model
+        if not m.params.adaptive.third_hedging:
+            return
+        t, rel = m.params.third, m.relations
+        balance = m.per_step("bloc_balance", lambda: hedging.bloc_balance(m))
+        shift = balance[self.index] - m.layout.bloc_balance0[self.index]
+        target = float(
+            hedging.target_lean(hedging.us_pressure(m), rel.partner_ties, shift, t.pressure_weight, t.market_weight)
+        )
+        rel.lean[self.index] += t.hedging_rate * (target - rel.lean[self.index])
+        lean = round(float(rel.lean[self.index]), 3)
+        self.log("lean", lean, self.last_logged("lean"))
 
 
 ROLE_CLASSES: dict[str, type[State]] = {"controller": Controller, "ally": Ally, "target": Target, "third": ThirdCountry}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .groups import Blocks, Groups
-from .mechanisms import innovation, knowledge, reshoring
+from .mechanisms import innovation, joint_rd, knowledge, reshoring
 from .world import World
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Firms:
         own = innovation.own_innovation(
             self.capability,
             w.innovation_rate[s],
-            self.efficiency,
+            self.efficiency * joint_rd.innovation_boost(m),
             innovation.effort(self.rd, rd_norm, p.rd_elasticity, p.effort_max),
             knowledge.talent_access(m),
             inputs,

@@ -240,7 +240,10 @@ def check_invariants(model: DecouplingModel) -> None:
     unit = np.concatenate(
         [
             rel.compliance.ravel(),
-            rel.collaboration,
+            rel.collaboration / (1.0 + model.params.coopetition.programme_lift),
+            rel.us_resolve,
+            (rel.lean + 1.0) / 2.0,
+            [rel.partner_ties, rel.talent_return],
             rel.split,
             f.us_content,
             f.us_tools,
@@ -288,7 +291,11 @@ def _itemise_invariants(model: DecouplingModel) -> None:
     unit = {
         "compliance": rel.compliance,
         "trust": np.array([rel.trust]),
-        "collaboration": rel.collaboration,
+        "collaboration (over 1 + the programmes' lift)": rel.collaboration
+        / (1.0 + model.params.coopetition.programme_lift),
+        "US resolve": rel.us_resolve,
+        "third countries' lean (from -1 to 1, rescaled)": (rel.lean + 1.0) / 2.0,
+        "partner ties and talent return": np.array([rel.partner_ties, rel.talent_return]),
         "standards split": rel.split,
         "countermeasures": np.array([rel.countermeasures]),
         "us_content": f.us_content,

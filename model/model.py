@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from . import outcomes
-from .agents import ROLE_CLASSES, Ally, Controller, Target
+from .agents import ROLE_CLASSES, Ally, Controller, Decision, Target, ThirdCountry
 from .config import Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import build_firms
@@ -28,6 +28,7 @@ from .mechanisms import (
     coopetition,
     costs,
     export_controls,
+    hedging,
     innovation,
     knowledge,
     market,
@@ -63,6 +64,11 @@ def check_seed(seed: object, origin: str = "seed") -> int:
     if not 0 <= int(seed) <= MAX_SEED:
         raise ConfigError(f"{origin} = {shown(seed)} is out of range; allowed: a whole number from 0 to {MAX_SEED}")
     return int(seed)
+
+
+def _new_year(quarter_start: float) -> bool:
+    """True for the first quarter of a calendar year."""
+    return abs(quarter_start - round(quarter_start)) < 1e-9
 
 
 class DecouplingModel(mesa.Model):
@@ -154,6 +160,7 @@ class DecouplingModel(mesa.Model):
     def _build(self) -> None:
         w, p = self.world, self.params
         S, C = w.n_sectors, w.n_countries
+        self._best_key = self._gap_of = None
         self.firms = f = build_firms(w, p, self.rng)
         f.model = self
         fixed = layout_of(w, f, f.groups)
@@ -182,6 +189,8 @@ class DecouplingModel(mesa.Model):
             china_priority=np.empty(0),
             china_export_share0=np.empty(0),
             gdp_rest0=np.empty(0),
+            market_share0=np.empty(0),
+            bloc_balance0=np.empty(0),
         )
         self.market.sales = self.market.segment_demand(layout, self.policy.coverage)[f.sector] * f.shares
         self.market.tally(layout, f.groups)
@@ -189,6 +198,7 @@ class DecouplingModel(mesa.Model):
         self.layout = layout  # (complete but for the weights read off this market, set just below)
         production0 = production_by_location(self)
         self.layout = dataclasses.replace(layout, **starting_market_weights(w, self.market, cn, production0))
+        self.layout = dataclasses.replace(self.layout, bloc_balance0=hedging.bloc_balance(self))
 
         self.relations = Relations(
             trust=float(p.coopetition.trust_initial),
@@ -207,6 +217,12 @@ class DecouplingModel(mesa.Model):
             investment_in_cn=np.zeros(S),
             investment_in_cn0=np.zeros(S),
             capital_access=np.ones(S),
+            us_resolve=np.zeros(S),
+            us_politics=0.0,
+            shocks_seen=0,
+            partner_ties=0.0,
+            talent_return=0.0,
+            lean=np.zeros(C),
         )
         rel = self.relations
         rel.investment_in_us, rel.investment_in_cn0 = capital.starting_flows(self)
@@ -218,6 +234,12 @@ class DecouplingModel(mesa.Model):
         self.controller = self.agents_by_type[Controller][0]
         self.target = self.agents_by_type[Target][0]
         self.allies = self.agents_by_type[Ally]
+        self.third_countries = self.agents_by_type[ThirdCountry]
+        # The adaptive states' chance (US politics) draws from its own stream, spawned from the
+        # model's without drawing from it: switching a state to its rule leaves every other
+        # random number of the run as it was (common random numbers).
+        self.decision_rng = self.rng.spawn(1)[0]
+        self.decisions: list[Decision] = []
         # China's standing support (its base level) flows from the start.
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
@@ -227,7 +249,6 @@ class DecouplingModel(mesa.Model):
 
         # One reporter per outcome of the registry, under its name (decouple.outcomes).
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters(w))
-        self._best_key = self._gap_of = None
         self._per_step: dict[str, object] = {}
         self._per_step_at = -1
         self.table = MetricTable(self)
@@ -305,6 +326,12 @@ class DecouplingModel(mesa.Model):
         # exposure and retaliation (M5). China then reviews its counter-measures against this
         # quarter's sanctions (M12) and funds substitution where last quarter's denial of inputs
         # and this quarter's controls bind (M7).
+        # Once a year adaptive states first review their levers (M13, M14, M16; a scenario's
+        # [adaptive] switches say which levers follow a rule rather than the script).
+        if _new_year(quarter_start):
+            self.controller.review(quarter_start)
+            self.target.review_ties()
+            self.third_countries.do("hedge")
         self.controller.set_policy(quarter_start)
         self.allies.do("decide", self.relations.compliance.copy())
         self.target.respond()

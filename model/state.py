@@ -87,6 +87,8 @@ class Layout:
     china_priority: np.ndarray  # (S,) competitiveness x China's 2018 import dependence (M7)
     china_export_share0: np.ndarray  # (S,) share of Chinese firms' 2018 sales made abroad
     gdp_rest0: np.ndarray  # (C,) 2018 GDP outside the modelled sectors' value added, US$ bn
+    market_share0: np.ndarray  # (S, C) share of world sales at step 0 (M13: costs borne)
+    bloc_balance0: np.ndarray  # (C,) US-bloc less Chinese share of purchases at step 0 (M16)
 
 
 @dataclass
@@ -109,6 +111,12 @@ class Relations:
     investment_in_cn: np.ndarray  # (S,) US investment into Chinese tech firms, US$ bn/yr (M2)
     investment_in_cn0: np.ndarray  # (S,) its 2018 level
     capital_access: np.ndarray  # (S,) investment links relative to 2018 (M2, M9)
+    us_resolve: np.ndarray  # (S,) the US's resolve to control each sector, in [0, 1] (M13)
+    us_politics: float  # US domestic political mood, log-odds, before China's retaliation (M13)
+    shocks_seen: int  # political shocks the US has already reacted to (M13)
+    partner_ties: float  # China's trade and standards ties with third countries, in [0, 1] (M14)
+    talent_return: float  # share of lost collaboration China recovers by bringing talent home (M14)
+    lean: np.ndarray  # (C,) third countries' lean, -1 China's bloc to +1 the US's; 0 elsewhere (M16)
 
 
 @dataclass
@@ -255,6 +263,7 @@ def starting_market_weights(world: World, market: Market, cn: int, production0: 
     self_sufficiency0 = market.self_sufficiency.copy()
     cn_sales = market.revenue[:, cn]
     return dict(
+        market_share0=market.market_share.copy(),
         gdp_rest0=world.gdp_2018 - (world.value_added_ratio[:, None] * production0).sum(0),
         self_sufficiency0=self_sufficiency0,
         china_priority=world.competitiveness * (1.0 - self_sufficiency0[:, cn]),

@@ -10,7 +10,8 @@ consumer markets, big science, non-sensitive exchange).
 
 Rules
 - Trust (US–China, in [0, 1]) grows each quarter by ``trust_build × activity × (1 − trust)``,
-  where activity is the benefit-weighted collaboration across sectors (M9), and erodes by
+  where activity is the collaboration across sectors (M9) weighted by what it is worth, benefit ×
+  (1 + public good) (S3 2.2, 3.1; joint programmes lift it above 1), and erodes by
   ``trust_erosion × hostility × trust``, where hostility is the mean of US sanction intensity and
   China's counter-measures (M12).
 - A political shock strikes with probability ``shock_probability`` times the benefit-weighted
@@ -53,9 +54,8 @@ def update(model: DecouplingModel) -> None:
     not depend on policy. Writes: relations.trust, relations.shocks.
     """
     w, co, rel = model.world, model.params.coopetition, model.relations
-    trust = trust_step(
-        rel.trust, activity(w.benefit, rel.collaboration), rel.hostility, co.trust_build, co.trust_erosion
-    )
+    value = w.benefit * (1.0 + w.public_good)  # S3 3.1: public good raises the value of cooperating
+    trust = trust_step(rel.trust, activity(value, rel.collaboration), rel.hostility, co.trust_build, co.trust_erosion)
     draw = model.rng.random()
     if draw < co.shock_probability * shock_exposure(w.benefit, w.political_risk, rel.collaboration):
         trust *= 1.0 - co.shock_size

@@ -8,17 +8,30 @@ nearly a third of Microsoft's most-cited AI papers came from its Beijing lab); S
 (co-authored papers +11 % in 2019 over 2018 on Web of Science — an earlier period); S0 长期趋势
 (a shortage of researchers if Chinese students are excluded).
 
+S3's map (S3 2.2.1-2.2.2: collaboration benefit x political risk; S3 3.1-3.2: competitiveness x
+public good; S3 4(4): precise coupling) sets how much each sector's collaboration is worth and how
+easily it chills:
+
+- value of collaborating in sector k, relative to the mean sector:
+  ``value_k = benefit_k (1 + public_good_k) / mean(benefit (1 + public_good))``;
+- exposure to the chill: ``exposure_k = political_risk_k (1 − public_good_k) / mean(...)``.
+
 Rules
 - Each sector has a US–China collaboration intensity, 1 in 2018, that moves each quarter by
-  ``adjustment_rate`` toward ``(1 − academic restriction) × chill``, where the chill grows as
-  trust falls below its 2018 level; joint programmes (M10) shield their sectors from the chill.
-- Restrictions hurt both sides: US and allied firms lose ``talent_dependence × talent_at_risk ×
-  (1 − collaboration)`` of their own innovation — the China-linked part of a field's research
-  (about 30 % in AI, S2 三(一)) times the share of it that restrictions can reach (cross-border
-  work and new students; the researchers already in the US mostly stay, CSET 2019); Chinese firms
-  lose the collaboration part of their catch-up absorption (weight ``weight_collaboration``).
-  Neither side's size is documented beyond AI's 30 %: both are uncertainties of the sensitivity
-  experiment (experiments/sensitivity.toml).
+  ``adjustment_rate`` toward ``(1 − academic restriction) × chill_k``, where
+  ``chill_k = 1 − chill × exposure_k × (trust lost since 2018)``: lost trust chills risky work
+  first and public-good work least. Joint programmes (M10) shield their sectors from the chill
+  and lift collaboration above its 2018 level by ``programme_lift × programme_intensity``.
+- Changes of collaboration from its 2018 level are worth ``value_k`` times as much as in the mean
+  sector, on both sides: US and allied firms gain or lose ``talent_dependence × talent_at_risk ×
+  value_k × (collaboration − 1)`` of their own innovation — the China-linked part of a field's
+  research (about 30 % in AI, S2 三(一)) times the share of it that restrictions can reach
+  (cross-border work and new students; the researchers already in the US mostly stay, CSET 2019);
+  the collaboration part of Chinese firms' catch-up absorption (weight ``weight_collaboration``)
+  is ``1 + value_k × (collaboration − 1)``, where China's talent return (M14) restores part of
+  what restrictions cut. In 2018 (collaboration 1) both are as before. Neither side's size is
+  documented beyond AI's 30 %: both are uncertainties of the sensitivity experiment
+  (experiments/sensitivity.toml).
 """
 
 from __future__ import annotations
@@ -34,38 +47,72 @@ if TYPE_CHECKING:
 
 
 def collaboration_target(
-    restriction: np.ndarray, trust: float, trust_initial: float, chill: float, shield: np.ndarray
+    restriction: np.ndarray,
+    trust: float,
+    trust_initial: float,
+    chill: float,
+    shield: np.ndarray,
+    exposure: np.ndarray | float = 1.0,
+    lift: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Target collaboration per sector given restrictions, trust and programme shielding."""
-    chilled = min(max(float(1.0 - chill * max(0.0, trust_initial - trust)), 0.0), 1.0)
-    return (1.0 - restriction) * (chilled + (1.0 - chilled) * shield)
+    """Target collaboration per sector given restrictions, trust, each sector's exposure to the
+    chill, programme shielding and the programmes' lift above the 2018 level."""
+    chilled = np.clip(1.0 - chill * exposure * max(0.0, trust_initial - trust), 0.0, 1.0)
+    return (1.0 - restriction) * (chilled + (1.0 - chilled) * shield + lift)
 
 
-def programme_shield(model: DecouplingModel) -> np.ndarray:
-    """(S,) how far joint programmes shield each sector (fixed while the parameters are)."""
+def value_of_collaboration(benefit: np.ndarray, public_good: np.ndarray) -> np.ndarray:
+    """(S,) what collaborating is worth in each sector relative to the mean sector (S3 2.2, 3.1)."""
+    raw = benefit * (1.0 + public_good)
+    return raw / raw.mean()
+
+
+def chill_exposure(political_risk: np.ndarray, public_good: np.ndarray) -> np.ndarray:
+    """(S,) how exposed each sector's collaboration is to the chill of lost trust, relative to the
+    mean sector: political risk draws it, public good resists it (S3 2.2.2, 3.1; S0 长期趋势)."""
+    raw = political_risk * (1.0 - public_good)
+    return raw / max(raw.mean(), 1e-12)
+
+
+def programme_shield(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) how far joint programmes shield each sector, and (S,) how far they lift its
+    collaboration above 2018 (fixed while the parameters are)."""
     co = model.params.coopetition
-    return co.programme_intensity * sector_mask(co.programme_sectors, model.world.sectors)
+    mask = co.programme_intensity * sector_mask(co.programme_sectors, model.world.sectors)
+    return mask, co.programme_lift * mask
+
+
+def _exposure(model: DecouplingModel) -> np.ndarray:
+    return chill_exposure(model.world.political_risk, model.world.public_good)
+
+
+def _value(model: DecouplingModel) -> np.ndarray:
+    return value_of_collaboration(model.world.benefit, model.world.public_good)
 
 
 def update(model: DecouplingModel) -> None:
-    """Research collaboration moves toward what restrictions and the chill leave.
+    """Research collaboration moves toward what restrictions and the chill leave, and what joint
+    programmes add.
 
     Reads: policy.academic, relations.trust (this quarter's). Writes: relations.collaboration.
     """
     k, co, rel = model.params.knowledge, model.params.coopetition, model.relations
-    shield = model.derived(programme_shield)
-    target = collaboration_target(model.policy.academic, rel.trust, co.trust_initial, k.chill, shield)
-    rel.collaboration = np.clip(rel.collaboration + k.adjustment_rate * (target - rel.collaboration), 0.0, 1.0)
+    shield, lift = model.derived(programme_shield)
+    target = collaboration_target(
+        model.policy.academic, rel.trust, co.trust_initial, k.chill, shield, model.derived(_exposure), lift
+    )
+    rel.collaboration = np.clip(
+        rel.collaboration + k.adjustment_rate * (target - rel.collaboration), 0.0, 1.0 + co.programme_lift
+    )
 
 
 def talent_access(model: DecouplingModel) -> np.ndarray:
-    """(n,) share of own innovation US/allied/third firms keep; Chinese firms 1 (see absorption)."""
+    """(n,) own innovation of US/allied/third firms relative to 2018 collaboration (below 1 where
+    restrictions cut it, above where joint programmes lift it); Chinese firms 1 (see absorption)."""
     f, w = model.firms, model.world
     at_risk = model.params.knowledge.talent_at_risk
-    lost = (w.talent_dependence * at_risk * (1.0 - model.relations.collaboration))[
-        f.sector
-    ]  # per sector, then per firm
-    return np.where(model.layout.is_cn, 1.0, 1.0 - lost)
+    change = w.talent_dependence * at_risk * model.derived(_value) * (model.relations.collaboration - 1.0)
+    return np.where(model.layout.is_cn, 1.0, 1.0 + change[f.sector])  # per sector, then per firm
 
 
 def absorption_access(model: DecouplingModel) -> np.ndarray:
@@ -75,9 +122,11 @@ def absorption_access(model: DecouplingModel) -> np.ndarray:
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)
+    collaboration = rel.collaboration + rel.talent_return * np.maximum(1.0 - rel.collaboration, 0.0)
+    worth = 1.0 + model.derived(_value) * (collaboration - 1.0)
     china = (
         k.weight_trade * (1.0 - f.denial)
-        + k.weight_collaboration * rel.collaboration[f.sector]
+        + k.weight_collaboration * worth[f.sector]
         + k.weight_capital * rel.capital_access[f.sector]
     ) / total
     return np.where(model.layout.is_cn, china, 1.0)

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..groups import Groups
-from . import countermeasures, market_barriers, standards
+from . import countermeasures, hedging, market_barriers, standards
 
 if TYPE_CHECKING:
     from ..model import DecouplingModel
@@ -129,6 +129,11 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
         preference = pull[s] * layout.is_cn
         utility[:, cn] += preference
         utility[:, listed_col] += preference
+
+    # Third countries' buyers: China's partner ties and their own lean to a bloc (M14, M16).
+    bloc = hedging.preference(model)
+    if bloc is not None:
+        utility = utility + bloc
 
     avail = market_barriers.ban_availability(model)
     attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))

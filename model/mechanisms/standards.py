@@ -10,7 +10,8 @@ Rules
 - Each sector has an ecosystem split in [0, 1] that moves slowly toward
   ``standards_split + control_driven × control intensity``.
 - Countries sit on an axis: the US at +1, China at −1, each ally at its compliance in the sector,
-  third countries at 0. A buyer values a product from a distance ``d`` on that axis less by
+  third countries at their lean less China's partner ties (0 unless they hedge or China courts
+  them: M14, M16). A buyer values a product from a distance ``d`` on that axis less by
   ``incompatibility × split × d / 2``, so third countries lose on both sides.
 - Serving two ecosystems costs every firm ``duplication_cost × split`` in unit cost.
 """
@@ -42,6 +43,9 @@ def country_positions(model: DecouplingModel) -> np.ndarray:
     pos[:, layout.us] = 1.0
     pos[:, layout.cn] = -1.0
     pos[:, w.allies] = model.relations.compliance[w.allies].T
+    rel = model.relations
+    if rel.partner_ties or rel.lean.any():  # third countries' lean and China's ties (M14, M16)
+        pos[:, w.third] = np.clip(rel.lean[w.third] - rel.partner_ties, -1.0, 1.0)[None, :]
     return pos
 
 
