@@ -21,9 +21,12 @@ def test_invariants_every_step(scenario, world):
     assert np.allclose(shares, 1.0, atol=1e-9)
     for metric in ("capability", "revenue", "rd_spending", "sales", "production"):
         assert (frame[frame.metric == metric]["value"] >= 0).all(), metric
-    for metric in ("compliance", "trust", "self_sufficiency", "collaboration", "market_share"):
+    for metric in ("compliance", "trust", "self_sufficiency", "market_share"):
         v = frame[frame.metric == metric]["value"]
         assert ((v >= 0) & (v <= 1 + 1e-12)).all(), metric
+    # joint programmes may lift collaboration above its 2018 level (1), by at most their lift
+    v = frame[frame.metric == "collaboration"]["value"]
+    assert ((v >= 0) & (v <= 1 + model.params.coopetition.programme_lift + 1e-12)).all()
     assert (model.market.segment_demand(model.layout, model.policy.coverage) >= 0).all()
 
 

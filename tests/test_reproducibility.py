@@ -67,4 +67,5 @@ def test_set_params_reaches_values_cached_from_parameters(world):
     switching = model.derived(market.switching_of_firms)
     assert switching is not before
     assert np.array_equal(switching, np.clip(world.switching_rate * 0.5, 0.0, 1.0)[model.firms.sector])
-    assert np.flatnonzero(model.derived(knowledge.programme_shield)).tolist() == [world.sector_index("quantum")]
+    shield, lift = model.derived(knowledge.programme_shield)
+    assert np.flatnonzero(shield).tolist() == np.flatnonzero(lift).tolist() == [world.sector_index("quantum")]

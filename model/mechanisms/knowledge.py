@@ -14,13 +14,14 @@ easily it chills:
 
 - value of collaborating in sector k, relative to the mean sector:
   ``value_k = benefit_k (1 + public_good_k) / mean(benefit (1 + public_good))``;
-- exposure to the chill: ``exposure_k = political_risk_k (1 − public_good_k) / mean(...)``.
+- exposure to the chill: ``exposure_k = (1 − risk_focus) + risk_focus × political_risk_k /
+  mean(political_risk)``: lost trust chills risky fields most, but every field some (the
+  co-authorship fall of S2 一(四) was across fields).
 
 Rules
 - Each sector has a US–China collaboration intensity, 1 in 2018, that moves each quarter by
   ``adjustment_rate`` toward ``(1 − academic restriction) × chill_k``, where
-  ``chill_k = 1 − chill × exposure_k × (trust lost since 2018)``: lost trust chills risky work
-  first and public-good work least. Joint programmes (M10) shield their sectors from the chill
+  ``chill_k = 1 − chill × exposure_k × (trust lost since 2018)``. Joint programmes (M10) shield their sectors from the chill
   and lift collaboration above its 2018 level by ``programme_lift × programme_intensity``.
 - Changes of collaboration from its 2018 level are worth ``value_k`` times as much as in the mean
   sector, on both sides: US and allied firms gain or lose ``talent_dependence × talent_at_risk ×
@@ -67,11 +68,11 @@ def value_of_collaboration(benefit: np.ndarray, public_good: np.ndarray) -> np.n
     return raw / raw.mean()
 
 
-def chill_exposure(political_risk: np.ndarray, public_good: np.ndarray) -> np.ndarray:
+def chill_exposure(political_risk: np.ndarray, risk_focus: float) -> np.ndarray:
     """(S,) how exposed each sector's collaboration is to the chill of lost trust, relative to the
-    mean sector: political risk draws it, public good resists it (S3 2.2.2, 3.1; S0 长期趋势)."""
-    raw = political_risk * (1.0 - public_good)
-    return raw / max(raw.mean(), 1e-12)
+    mean sector: a share ``risk_focus`` of the chill follows political risk, the rest falls on
+    every field alike (S3 2.2.2; S2 一(四): co-authorship fell across fields)."""
+    return (1.0 - risk_focus) + risk_focus * political_risk / max(political_risk.mean(), 1e-12)
 
 
 def programme_shield(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +84,7 @@ def programme_shield(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _exposure(model: DecouplingModel) -> np.ndarray:
-    return chill_exposure(model.world.political_risk, model.world.public_good)
+    return chill_exposure(model.world.political_risk, model.params.knowledge.risk_focus)
 
 
 def _value(model: DecouplingModel) -> np.ndarray:
