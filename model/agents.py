@@ -232,10 +232,13 @@ class Target(State):
     """China: counter-measures (M12), state support and substitution (M7)."""
 
     def review_countermeasures(self) -> None:
-        """Quarterly review: retaliation moves toward a level graded to US sanctions (S1 二(二)).
+        """Quarterly review: retaliation moves toward a level graded to US sanctions (S1 二(二));
+        with ``adaptive.china_countermeasures`` held back while China still depends on the
+        suppliers it would hit (M14).
 
         Reads: policy, firms.listed (this quarter's), firms.revenue (last quarter's),
-        params.china. Writes: relations.sanction_intensity, relations.countermeasures,
+        market.self_sufficiency (last quarter's, M14), params.china. Writes: model.decisions (M14),
+        relations.sanction_intensity, relations.countermeasures,
         relations.hostility.
         """
         m = self.model
@@ -253,10 +256,12 @@ class Target(State):
 
     def support_substitution(self) -> None:
         """Where US measures bind, fund Chinese firms by sector priority within the state's
-        budget and build substitutes for chokepoint inputs (S0 长期趋势; S1 二(一); S2 二(一)).
+        budget and build substitutes for chokepoint inputs (S0 长期趋势; S1 二(一); S2 二(一)); with
+        ``adaptive.china_support`` the asks lean toward the sectors where China lags most (M14).
 
         Reads: policy, firms.denial (last quarter's: controls bind this quarter's afterwards),
-        firms.revenue (last quarter's). Writes: relations.barrier_bind, relations.china_bind,
+        firms.revenue (last quarter's), the capability gap (last quarter's, M14).
+        Writes: relations.barrier_bind, relations.china_bind,
         firms.subsidy, relations.substitution.
         """
         m = self.model
@@ -295,7 +300,9 @@ class Target(State):
             self.log("partner_ties", round(rel.partner_ties, 3), self.last_logged("partner_ties"))
         if a.china_talent:
             lost = china_strategy.lost_collaboration(m.world.benefit, rel.collaboration)
-            rel.talent_return = china_strategy.talent_return(rel.talent_return, lost, c.talent_return, c.talent_return_rate)
+            rel.talent_return = china_strategy.talent_return(
+                rel.talent_return, lost, c.talent_return, c.talent_return_rate
+            )
             self.log("talent_return", round(rel.talent_return, 3), self.last_logged("talent_return"))
 
     def respond(self) -> None:

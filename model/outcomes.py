@@ -345,7 +345,54 @@ def _build(world: World) -> dict[str, Outcome]:
             "number of shocks to trust since step 0 (M10)",
             fmt="{:.0f}",
         ),
+        # ------------------------------------------------------------ states that decide (M13-M16)
+        Outcome(
+            "yard_size",
+            "Sectors the US controls",
+            "sectors",
+            lambda m: float(m.policy.controlled.sum()),
+            "number of sectors in the US yard in force (scripted or decided by the US rule, M13)",
+            fmt="{:.1f}",
+        ),
+        Outcome(
+            "us_resolve",
+            "US resolve, mean over sectors",
+            "index 0–1",
+            lambda m: float(m.relations.us_resolve.mean()),
+            "the US's resolve to control each sector (M13; 0 while the US plays a script), mean over sectors",
+        ),
+        Outcome(
+            "partner_ties",
+            "China's partner ties with third countries",
+            "index 0–1",
+            lambda m: float(m.relations.partner_ties),
+            "China's trade and standards ties with third countries (M14; 0 unless China's rule is on)",
+        ),
+        Outcome(
+            "talent_return",
+            "China's talent return",
+            "share",
+            lambda m: float(m.relations.talent_return),
+            "share of the collaboration US restrictions cut that China recovers by bringing researchers home (M14)",
+        ),
+        Outcome(
+            "third_lean",
+            "Third countries' lean (−1 China, +1 US)",
+            "index −1 to 1",
+            lambda m: _mean(m.relations.lean[m.world.third]),
+            "mean lean of the third countries between the blocs (M16; 0 unless they hedge)",
+        ),
         # ------------------------------------------------------------ whole-run measures
+        Outcome(
+            "yard_wide_year",
+            "Year the US yard first exceeds four sectors",
+            "year",
+            lambda m: float(m.policy.controlled.sum() > 4),
+            "first quarter (decimal year of its end) in which the US controls more than four sectors "
+            "(empty: never in the run)",
+            summary=_first_year_at_half,
+            fmt="{:.2f}",
+        ),
         Outcome(
             "compliance_lag",
             "Allies' compliance lag",

@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel
-from decouple.agents import Ally, Controller, Target
+from decouple.agents import Ally, Controller, Target, ThirdCountry
 from decouple.firms import Firms
 from decouple.mechanisms import accounts, capital, coopetition, costs, export_controls, knowledge, market, standards
 
 #: the phases of DecouplingModel.step, in order: (owner, name)
 PHASES = [
+    (Controller, "review"),
+    (Target, "review_ties"),
+    (ThirdCountry, "hedge"),
     (Controller, "set_policy"),
     (Ally, "decide"),
     (Target, "review_countermeasures"),
@@ -78,7 +81,7 @@ def _changed(before: dict, after: dict) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("scenario", ["selective_decoupling", "full_decoupling"])
+@pytest.mark.parametrize("scenario", ["selective_decoupling", "full_decoupling", "adaptive_rivalry"])
 def test_traced_steps_write_only_what_each_phase_declares(scenario, monkeypatch):
     model = DecouplingModel(scenario, seed=3)
     written: dict[str, set[str]] = {}

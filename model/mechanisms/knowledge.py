@@ -21,8 +21,9 @@ easily it chills:
 Rules
 - Each sector has a US–China collaboration intensity, 1 in 2018, that moves each quarter by
   ``adjustment_rate`` toward ``(1 − academic restriction) × chill_k``, where
-  ``chill_k = 1 − chill × exposure_k × (trust lost since 2018)``. Joint programmes (M10) shield their sectors from the chill
-  and lift collaboration above its 2018 level by ``programme_lift × programme_intensity``.
+  ``chill_k = 1 − chill × exposure_k × (trust lost since 2018)``. Joint programmes (M10) shield
+  their sectors from the chill and lift collaboration above its 2018 level by ``programme_lift ×
+  programme_intensity``.
 - Changes of collaboration from its 2018 level are worth ``value_k`` times as much as in the mean
   sector, on both sides: US and allied firms gain or lose ``talent_dependence × talent_at_risk ×
   value_k × (collaboration − 1)`` of their own innovation — the China-linked part of a field's

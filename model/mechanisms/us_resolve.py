@@ -103,7 +103,9 @@ def what_the_us_sees(model: DecouplingModel) -> dict[str, np.ndarray]:
     security = guarded(w.political_risk * near, cps.governed_by, cps.sector)
     rivalry = guarded(w.competitiveness * near, cps.governed_by, cps.sector)
     share0 = layout.market_share0[:, us]
-    cost = np.clip(1.0 - np.divide(market.market_share[:, us], share0, out=np.ones_like(share0), where=share0 > 0), 0, 1)
+    cost = np.clip(
+        1.0 - np.divide(market.market_share[:, us], share0, out=np.ones_like(share0), where=share0 > 0), 0, 1
+    )
     return {"security": security, "rivalry": rivalry, "at_stake": market.china_exposure[us], "cost": cost}
 
 
