@@ -11,7 +11,7 @@ from decouple.metrics import check_invariants
 from .conftest import SCENARIOS
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", [*SCENARIOS, "adaptive_rivalry", "precise"])
 def test_invariants_every_step(scenario, world):
     # check=True makes the model verify its invariants after every step
     model = DecouplingModel(scenario, seed=7, world=world, check=True).run()
