@@ -105,6 +105,12 @@ def _first_year_at_half(years: np.ndarray, values: np.ndarray) -> float:
     return float(years[reached[0]]) if reached.size else float("nan")
 
 
+def _before_2030(years: np.ndarray, values: np.ndarray) -> float:
+    """1.0 if the value is 1 in a quarter that starts before 2030 (its row's year is the quarter's
+    end), else 0.0."""
+    return float(((values >= 0.5) & (years - 0.25 < 2030.0 - 1e-9) & (np.arange(len(values)) > 0)).any())
+
+
 def _build(world: World) -> dict[str, Outcome]:
     us, cn = world.country_index("US"), world.country_index("CN")
     yard_names = ", ".join(s for s, y in zip(world.sectors, world.small_yard) if y)
@@ -391,6 +397,16 @@ def _build(world: World) -> dict[str, Outcome]:
             "first quarter (decimal year of its end) in which the US controls more than four sectors "
             "(empty: never in the run)",
             summary=_first_year_at_half,
+            fmt="{:.2f}",
+        ),
+        Outcome(
+            "yard_wide_before_2030",
+            "US yard wider than four sectors before 2030",
+            "1 yes, 0 no",
+            lambda m: float(m.policy.controlled.sum() > 4),
+            "1 if the US controls more than four sectors in some quarter that starts before 2030, else 0: "
+            "its mean over seeds is the share of histories in which the yard widens that far",
+            summary=_before_2030,
             fmt="{:.2f}",
         ),
         Outcome(
