@@ -27,8 +27,10 @@ SCENARIO_COLOURS = {
     "selective_decoupling": "#E69F00",
     "coopetition": "#009E73",
     "historical": "#0072B2",
+    "adaptive_rivalry": "#CC79A7",
+    "precise": "#56B4E9",
 }
-EXTRA_COLOURS = ["#56B4E9", "#CC79A7", "#F0E442", "#999999"]
+EXTRA_COLOURS = ["#F0E442", "#999999", "#8C564B", "#17BECF"]
 #: Countries and groups where one figure shows several (Paul Tol's "muted" palette, kept apart
 #: from the scenario colours above so that a colour never means both a scenario and a country).
 COUNTRY_COLOURS = {
@@ -49,6 +51,8 @@ SCENARIO_LABELS = {
     "selective_decoupling": "Selective (small yard)",
     "coopetition": "Co-opetition",
     "historical": "Historical replay",
+    "adaptive_rivalry": "Adaptive rivalry",
+    "precise": "Precise decoupling",
 }
 STYLE = {
     "font.size": 15,
@@ -195,6 +199,7 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
             "welfare.png",
             [(money[code][0], money[code][1], f"Welfare: {name}", money[code][2]) for code, name in places],
         ),
+        *_decision_panels(table),
         (
             "consumers_index.png",
             [
@@ -203,6 +208,24 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
                 ("welfare_THIRD", consumers["THIRD"][0], "Third countries (IN, VN, ROW)", consumers["THIRD"][1]),
             ],
         ),
+    ]
+
+
+def _decision_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
+    """The states' decisions (M13-M16), where some state decides by its rule in the table."""
+    deciding = [c for c in ("us_resolve", "partner_ties", "third_lean") if c in table.columns]
+    if not deciding or not (table[deciding].abs().to_numpy() > 0).any():
+        return []
+    return [
+        (
+            "decisions.png",
+            [
+                ("yard_size", None, "US: sectors in its yard", "sectors"),
+                ("compliance_controlled", None, "Allies: compliance in the yard", "compliance (0-1)"),
+                ("countermeasures", None, "China: counter-measures", "intensity (0-1)"),
+                ("partner_ties", None, "China: partner ties with third countries", "ties (0-1)"),
+            ],
+        )
     ]
 
 
