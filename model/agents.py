@@ -127,7 +127,9 @@ class Controller(State):
         rel.us_resolve = target if first else rel.us_resolve + us.resolve_rate * (target - rel.us_resolve)
         in_yard = rel.us_resolve >= 0.5
         mean = float(rel.us_resolve[in_yard].mean()) if in_yard.any() else 0.0
-        coverage = min(1.0, m.policy.entity_coverage + us.entity_list_pace * mean) if in_yard.any() else 0.0
+        coverage = min(
+            max(us.entity_list_ceiling, m.policy.entity_coverage), m.policy.entity_coverage + us.entity_list_pace * mean
+        )
         chosen = us_resolve.levers(rel.us_resolve, coverage, w.sectors, us)
         current = m.params.policy
         changes = {

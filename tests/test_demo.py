@@ -130,6 +130,28 @@ def test_welfare_plot_shows_the_change_in_money_against_the_same_seeds_baseline(
     assert lines["World"].get_ydata()[-1] < 0  # three years of full decoupling cost the world
 
 
+def test_a_state_switched_to_its_rule_decides_and_its_decisions_are_marked():
+    model = ClassroomModel("selective_decoupling", 2)
+    switch = {lv.name: lv for lv in model.levers()}["adaptive_us"]
+    assert switch.read(model.params, model.world) is False
+    model.move(switch, True)
+    while model.year < 2021:
+        model.step()
+    us = [d for d in model.decisions if d.state == "US"]
+    assert us and {d.year for d in us} <= {2019.0, 2020.0}
+    assert any(line.split(" · ")[1] == "US" for line in figures.decision_log(model))
+    yard_marks = [m for m in figures.decision_marks(model) if m[2] == "US"]
+    assert all(text.startswith("US yard ") for _, text, _ in yard_marks)
+    # hand-set again: the US stops deciding, and the levers it last chose stay until moved
+    model.move(switch, False)
+    fence = model.params.policy.fence
+    before = len(model.decisions)
+    while model.year < 2023:
+        model.step()
+    assert len([d for d in model.decisions[before:] if d.state == "US"]) == 0
+    assert model.params.policy.fence == fence
+
+
 def test_bad_seed_text_falls_back_with_a_message():
     assert parse_seed(" 42 ") == (42, "")
     seed, message = parse_seed("forty-two")
@@ -256,11 +278,11 @@ def test_demo_in_a_real_browser(app_url):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(app_url)
 
-        # rendered: the preset's notes, 12 levers (10 with sliders, 2 switches), seven plots
+        # rendered: the preset's notes, 16 levers (10 with sliders, 6 switches), seven plots
         page.wait_for_selector(".plot-chip_shares img", timeout=60_000)
         assert "Selective (small yard)" in page.inner_text(".notes")
         assert "seed 3" in page.inner_text(".notes")
-        assert page.locator(".lever").count() == 12
+        assert page.locator(".lever").count() == 16
         assert page.locator(".lever .v-slider").count() == 10
         assert page.locator(".plot img").count() == 7
         for button in ("Reset", "Step"):
@@ -286,6 +308,12 @@ def test_demo_in_a_real_browser(app_url):
         )
         _wait_for_new(page, ".plot-compliance", compliance)
 
+        # hand the US to its decision rule: from its next yearly review (2019) it decides, and the
+        # notes list who decided what
+        page.locator(".lever-adaptive_us label").click()
+        expect_ = playwright_api.expect
+        expect_(page.locator(".lever-adaptive_us input")).to_have_attribute("aria-checked", "true")
+
         # play for a while, then pause: the run goes on with the lever in force
         page.get_by_role("button", name="▶").click()
         page.wait_for_function(
@@ -293,6 +321,8 @@ def test_demo_in_a_real_browser(app_url):
         )
         page.get_by_role("button", name="❚❚").click()
         chips = _wait_for_new(page, ".plot-chip_shares", chips)
+        expect_(page.locator(".notes")).to_contain_text("Who decided what, when")
+        expect_(page.locator(".notes .decisions")).to_contain_text("US ·")
         out = ROOT / "results" / "demo"
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / "app.png"), full_page=True)

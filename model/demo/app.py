@@ -94,9 +94,16 @@ def PresetNotes(model: ClassroomModel):
         html(tag="ol", children=[html(tag="li", children=[q]) for q in scenario.questions])
         html(
             tag="p",
-            children=["Dashed: the open baseline, same seed. Dotted: a lever moved or an event."],
+            children=[
+                "Dashed: the open baseline, same seed. Dotted: a lever moved or an event. Coloured dashes "
+                "and triangles: a state deciding by its rule (the US's yard; China; third countries)."
+            ],
             style_="font-style: italic; font-size: 0.9em; margin-top: 8px",
         )
+        log = figures.decision_log(model)
+        if log:
+            html(tag="div", children=["Who decided what, when"], style_="font-weight: bold; margin-top: 6px")
+            html(tag="ul", class_="decisions", children=[html(tag="li", children=[line]) for line in log])
 
 
 def _figure_component(draw):

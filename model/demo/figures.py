@@ -62,6 +62,49 @@ def markers(model) -> list[tuple[float, str, bool]]:
     )
 
 
+def decision_marks(model) -> list[tuple[float, str, str]]:
+    """(year, caption, who) of the decisions adaptive states took (``model.decisions``): the US's
+    changes of its yard get a caption (``US yard 5``); China's and the third countries' moves
+    (counter-measures, partner ties, talent, lean) are marked without one."""
+    out = []
+    for d in model.decisions:
+        if d.state == "US":
+            if d.lever == "policy.yard":
+                out.append((d.year, f"US yard {len(d.value)}", "US"))
+        elif d.state == "CN":
+            out.append((d.year, "", "CN"))
+        elif d.lever == "lean":
+            out.append((d.year, "", "THIRD"))
+    return out
+
+
+#: how the decision log names the levers and relations the states move
+DECISION_WORDS = {
+    "policy.yard": lambda v: f"yard of {len(v)} sectors" + (f" ({', '.join(v)})" if len(v) <= 4 else ""),
+    "policy.fence": lambda v: f"fence {v:.2f}",
+    "policy.licence_approval": lambda v: f"licences {v:.2f}",
+    "policy.ally_pressure": lambda v: f"pressure on allies {v:.2f}",
+    "policy.entity_list_initial": lambda v: f"entity list {v:.2f} of China's demand",
+    "policy.fdpr": lambda v: f"FDPR on {len(v)} sectors",
+    "policy.country_wide": lambda v: f"country-wide rules on {len(v)} sectors",
+    "resolve": lambda v: f"resolve {v:.2f}",
+    "countermeasures": lambda v: f"counter-measures {v:.2f}",
+    "partner_ties": lambda v: f"partner ties {v:.2f}",
+    "talent_return": lambda v: f"talent return {v:.2f}",
+    "lean": lambda v: f"lean {v:+.2f} (+ = US)",
+}
+
+
+def decision_log(model, last: int = 8) -> list[str]:
+    """The latest decisions of the adaptive states in words: ``2022 Q1 · US · yard of 5 sectors``."""
+    lines = []
+    for d in model.decisions[-last:]:
+        words = DECISION_WORDS.get(d.lever, lambda v, name=d.lever: f"{name} {v}")(d.value)
+        quarter = int(round((d.year - int(d.year)) * 4)) + 1
+        lines.append(f"{int(d.year)} Q{quarter} · {NAMES.get(d.state, d.state)} · {words}")
+    return lines[::-1]
+
+
 def _frame(ax, model, title: str, ylabel: str) -> None:
     t = model.params.time
     ax.set_xlim(t.start_year, t.start_year + t.steps / 4)
@@ -84,6 +127,35 @@ def _frame(ax, model, title: str, ylabel: str) -> None:
                 clip_on=True,
             )
             top -= 0.09
+    captions = 0
+    for year, text, who in decision_marks(model):
+        tint = COUNTRY_COLOURS[who]
+        if text:  # the US's yard: a line and a caption, as for the class's own moves
+            level = top - 0.09 * (captions % 4)  # four rows of captions, then from the top again
+            captions += 1
+            ax.axvline(year, color=tint, linestyle="--", linewidth=1.6, alpha=0.8)
+            ax.text(
+                year,
+                level,
+                " " + text,
+                transform=ax.get_xaxis_transform(),
+                fontsize=11,
+                va="top",
+                ha="left",
+                color=tint,
+                clip_on=True,
+            )
+        else:  # China's and third countries' moves: a tick on the time axis in their colour
+            ax.plot(
+                [year],
+                [0.03 if who == "CN" else 0.08],
+                marker="^",
+                markersize=8,
+                color=tint,
+                transform=ax.get_xaxis_transform(),
+                clip_on=True,
+                linestyle="none",
+            )
 
 
 def _lines(ax, model, series: list[tuple]) -> None:

@@ -12,7 +12,12 @@ Most levers are one parameter. Two stand for several:
   rules did for chips (S2 一(一)); with N = 0 nothing is controlled;
 - *foreign direct product rule* switches FDPR on (every controlled sector) or off (S1 一(一));
 - *joint programmes* switches the co-opetition preset's programmes (sectors and intensity, read
-  from ``scenarios/coopetition.toml``) on or off (S2 四(三); S3 2.2.2).
+  from ``scenarios/coopetition.toml``) on or off (S2 四(三); S3 2.2.2);
+- the four *decides by its rule* switches hand a state's levers to its decision rule or back to
+  the class (``[adaptive]``: the US's yard, fence, entity list, licences and pressure on allies,
+  M13; China's counter-measures, support, partners and talent, M14; the allies' joint R&D, M15;
+  the third countries' hedging, M16). A lever the class moves while its state decides holds
+  until the state's next yearly review.
 """
 
 from __future__ import annotations
@@ -140,7 +145,48 @@ def levers(world: World) -> list[Lever]:
             changes=_programme_changes,
         )
     )
+    out += [_switch_lever(*spec) for spec in STATE_SWITCHES]
     return out
+
+
+#: (lever name, label, help, the [adaptive] switches it sets)
+STATE_SWITCHES = (
+    (
+        "adaptive_us",
+        "US decides by its interests",
+        "each year: yard, fence, entity list, licences, ally pressure from security, politics, lobbying, costs",
+        ("us_yard", "us_fence", "us_entity_list", "us_ally_pressure", "us_licences"),
+    ),
+    (
+        "adaptive_cn",
+        "China decides by its interests",
+        "patient counter-measures, support where it lags, partner ties, bringing talent home",
+        ("china_countermeasures", "china_support", "china_partners", "china_talent"),
+    ),
+    (
+        "adaptive_allies",
+        "Allies do joint R&D with the US",
+        "complying allies and the US share technology; it eases the cost of complying",
+        ("allies_joint_rd",),
+    ),
+    (
+        "adaptive_third",
+        "Third countries hedge",
+        "India, ASEAN and the rest lean to a bloc by price, quality and pressure",
+        ("third_hedging",),
+    ),
+)
+
+
+def _switch_lever(name: str, label: str, help: str, switches: tuple[str, ...]) -> Lever:
+    return Lever(
+        name=name,
+        label=label,
+        kind="bool",
+        help=help,
+        read=lambda params, w: all(getattr(params.adaptive, s) for s in switches),
+        changes=lambda on, w: {f"adaptive.{s}": bool(on) for s in switches},
+    )
 
 
 def describe(name: str, value: Any) -> str:
