@@ -28,7 +28,8 @@ Rule, once a year (a switch per lever in ``[adaptive]`` hands it from the script
 - The yard is the sectors with resolve ≥ 0.5. With R̄ the mean resolve over the yard: fence =
   ``R̄ × fence_max``; licence approval = ``1 − R̄`` (lobbying lowers resolve, so raises approval);
   ally pressure = R̄; the entity list's coverage grows by ``entity_list_pace × R̄`` a year over the
-  yard, up to ``entity_list_ceiling`` (listings are rarely lifted, so it does not shrink); the FDPR and country-wide rules reach the yard sectors where resolve ≥ ``escalation_resolve``.
+  yard, up to ``entity_list_ceiling`` (listings are rarely lifted, so it does not shrink); the
+  FDPR and country-wide rules reach the yard sectors where resolve ≥ ``escalation_resolve``.
 """
 
 from __future__ import annotations
