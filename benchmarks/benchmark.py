@@ -92,6 +92,10 @@ def single_runs(repeats: int) -> dict:
     spec = load_scenario("selective_decoupling", (), sectors=world.sectors)
     seconds = best_of(lambda: DecouplingModel(spec, seed=1, world=world).run(), repeats)
     out["selective_scale_1"] = {"seconds": seconds, "firm_steps_per_s": out["scale_1"]["firms"] * 71 / seconds}
+    # every state deciding by its rule (M13-M16): the rules' own cost on top of a run with controls
+    spec = load_scenario("adaptive_rivalry", (), sectors=world.sectors)
+    seconds = best_of(lambda: DecouplingModel(spec, seed=1, world=world).run(), repeats)
+    out["adaptive_scale_1"] = {"seconds": seconds, "over_selective": seconds / out["selective_scale_1"]["seconds"]}
     return out
 
 
@@ -197,6 +201,8 @@ def markdown(r: dict) -> str:
         f"12x | {r['met']['ten_x_firms_time_ratio']} |",
         f"| firm-steps/s, baseline | {s['scale_1']['firm_steps_per_s']:,.0f} | | |",
         f"| firm-steps/s, selective decoupling | {s['selective_scale_1']['firm_steps_per_s']:,.0f} | | |",
+        f"| one adaptive-rivalry run (every state by its rule): time over a selective-decoupling run | "
+        f"{s['adaptive_scale_1']['over_selective']:.2f}x | | |",
         f"| Mesa Boltzmann wealth, agent-steps/s ({b['agents']} agents) | {b['agent_steps_per_s']:,.0f} | | |",
         f"| firm-steps/s over Boltzmann agent-steps/s (baseline) | {r['firm_vs_boltzmann_steps']:.2f}x | "
         f">= 1x | {r['met']['firm_vs_boltzmann_steps']} |",
