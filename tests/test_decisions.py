@@ -35,10 +35,13 @@ def test_closeness_is_zero_above_the_threshold_and_full_once_level():
 
 
 def test_a_chokepoint_sector_takes_on_the_concern_of_the_products_it_guards():
-    concern = np.array([0.8, 0.1, 0.3])
+    concern = np.array([0.8, 0.1, 0.3, 0.2])
     # sector 1 governs an input that sector 0 needs; sector 2 governs its own
     out = us_resolve.guarded(concern, governed_by=np.array([1, 2]), needed_in=np.array([0, 2]))
-    assert out.tolist() == pytest.approx([0.8, 0.8, 0.3])
+    assert out.tolist() == pytest.approx([0.8, 0.8, 0.3, 0.2])
+    # along a chain: 3 governs an input of 1, which governs an input of 0
+    out = us_resolve.guarded(concern, governed_by=np.array([3, 1]), needed_in=np.array([1, 0]))
+    assert out.tolist() == pytest.approx([0.8, 0.8, 0.3, 0.8])
 
 
 def test_the_us_widens_its_yard_when_the_gap_narrows_below_its_threshold(world):

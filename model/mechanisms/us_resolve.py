@@ -15,7 +15,8 @@ Rule, once a year (a switch per lever in ``[adaptive]`` hands it from the script
   US lead over China's best firm as a share of the frontier; it is 1 once China draws level.
 - Security concern = political risk × closeness; rivalry = competitiveness × closeness. Controls on
   a chokepoint input protect the products that need it: a sector that governs another sector's
-  chokepoints takes on that sector's concern where it is larger (chip tools guard chips).
+  chokepoints takes on that sector's concern where it is larger, along the whole chain (chip
+  tools guard the chips that telecom equipment needs).
 - Domestic politics = the mood + ``retaliation_weight`` × China's counter-measures (M12, M14).
   The mood carries ``politics_persistence`` of last year's, hardens with the year's political
   shocks (M10) and swings by a normal draw of ``politics_noise`` (elections, scandals): the rule's
@@ -52,10 +53,15 @@ def closeness(gap: np.ndarray, threshold: float) -> np.ndarray:
 
 def guarded(concern: np.ndarray, governed_by: np.ndarray, needed_in: np.ndarray) -> np.ndarray:
     """(S,) concern where a sector that governs another sector's chokepoint inputs takes on that
-    sector's concern if it is larger (controls on the input protect the product)."""
+    sector's concern if it is larger (controls on the input protect the product), along the whole
+    chain: chip tools guard the chips that telecom equipment needs."""
     out = concern.copy()
-    for governing, product in zip(governed_by.tolist(), needed_in.tolist()):
-        out[governing] = max(out[governing], concern[product])
+    for _ in range(len(out)):  # a chain is at most as long as the number of sectors
+        before = out.copy()
+        for governing, product in zip(governed_by.tolist(), needed_in.tolist()):
+            out[governing] = max(out[governing], out[product])
+        if np.array_equal(out, before):
+            break
     return out
 
 
