@@ -313,6 +313,28 @@ def test_adaptive_rivalry_histories_differ_across_seeds(adaptive_runs):
     assert max(sizes_2030) - min(sizes_2030) >= 2
 
 
+def test_adaptive_rivalry_controls_by_2024_what_the_record_controlled(world):
+    """Out of sample: the rule's bias was set by hand on the 2018 yard alone (telecom and the chips
+    it runs on); by 2024 the record had added chip tools (2020, 2022), AI compute (2022) and
+    quantum (2024) [fact:oct_2022_rules] [fact:quantum_controls_2024], and never controlled solar,
+    batteries, biotech or basic research. In most histories the adaptive US does the same."""
+    ever: dict[str, int] = {}
+    seeds = range(10)
+    for seed in seeds:
+        m = DecouplingModel("adaptive_rivalry", seed=seed, world=world, check=False)
+        seen: set[str] = set()
+        while m.year < 2024.0:
+            m.step()
+            seen |= yard_in(m)
+        for s in seen:
+            ever[s] = ever.get(s, 0) + 1
+    share = {s: ever.get(s, 0) / len(seeds) for s in world.sectors}
+    assert share["logic_chips"] == share["telecom"] == 1.0 and share["chip_tools"] >= 0.9
+    assert share["ai_compute"] >= 0.6 and share["quantum"] >= 0.6
+    for never in ("solar_pv", "batteries", "biotech", "basic_research"):
+        assert share[never] <= 0.2, never
+
+
 def test_adaptive_rivalry_allies_follow_and_china_answers(adaptive_runs):
     for m, _ in adaptive_runs:
         assert m.relations.countermeasures > 0.05  # China answers the sanctions
