@@ -83,7 +83,13 @@ def cmd_run(args) -> int:
         files = write_timeseries(tmp, result.frame, csv=True)
         write_csv(tmp / "indicators.csv", result.indicators.reset_index())
         write_json(
-            tmp / "summary.json", {"provenance": result.provenance, "final": result.final, "changes": result.changes}
+            tmp / "summary.json",
+            {
+                "provenance": result.provenance,
+                "final": result.final,
+                "changes": result.changes,
+                "decisions": result.decisions,
+            },
         )
         figures = (
             [] if args.no_plots else plot_figures(result.indicators, tmp, f"{result.provenance['title']} (seed {seed})")

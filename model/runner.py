@@ -37,6 +37,7 @@ class RunResult:
     final: dict  # the quarterly outcomes at the last step
     provenance: dict
     changes: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)  # what the states' decision rules decided (M13-M16)
 
 
 def git_commit() -> str | None:
@@ -116,6 +117,16 @@ def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()
     prov["created_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     prov["firms"] = model.firms.n
     changes = [{"step": s, "year": y, "path": p, "value": v, "origin": o} for s, y, p, v, o in model.changes]
+    decisions = [
+        {"step": d.step, "year": d.year, "state": d.state, "lever": d.lever, "value": d.value} for d in model.decisions
+    ]
     return RunResult(
-        spec.name, seed, frame, indicator_table(model, spec.name, seed), outcomes.values(model), prov, changes
+        spec.name,
+        seed,
+        frame,
+        indicator_table(model, spec.name, seed),
+        outcomes.values(model),
+        prov,
+        changes,
+        decisions,
     )

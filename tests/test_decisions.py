@@ -342,3 +342,12 @@ def test_adaptive_rivalry_allies_follow_and_china_answers(adaptive_runs):
         controlled = m.policy.controlled
         if controlled.any():
             assert m.relations.compliance[np.ix_(m.world.allies, controlled)].mean() > 0.05
+
+
+def test_a_run_reports_what_the_states_decided():
+    from decouple.runner import run_one
+
+    adaptive, scripted = run_one("adaptive_rivalry", 2), run_one("selective_decoupling", 2)
+    assert {d["state"] for d in adaptive.decisions} >= {"US", "CN", "IN"}
+    assert any(d["lever"] == "policy.yard" for d in adaptive.decisions)
+    assert scripted.decisions == []

@@ -30,6 +30,16 @@ DEFAULT_PRESET = os.environ.get("DECOUPLE_DEMO_PRESET", "selective_decoupling")
 DEFAULT_SEED = os.environ.get("DECOUPLE_DEMO_SEED", "1")
 
 
+def _same(new, current, tolerance: float = 0.0) -> bool:
+    """True when a control reports the value the model already holds (within ``tolerance``)."""
+    if isinstance(current, bool) or isinstance(new, bool):
+        return bool(new) == bool(current)
+    try:
+        return abs(float(new) - float(current)) <= tolerance + 1e-9
+    except (TypeError, ValueError):
+        return new == current
+
+
 @solara.component
 def LeverPanel(model: ClassroomModel):
     """Sliders and a switch that change the running model from its next step."""
@@ -40,6 +50,11 @@ def LeverPanel(model: ClassroomModel):
             css = "lever-" + lever.name.replace(".", "-")
 
             def apply(new, lever=lever):
+                # A slider also reports a value the model set itself (an event, or a state deciding
+                # by its rule) once it shows it, snapped to its step; only a value that differs by
+                # more than half a step is the class's move.
+                if _same(new, lever.read(model.params, model.world), lever.step / 2):
+                    return
                 model.move(lever, new)
                 force_update()
 
@@ -80,7 +95,11 @@ def PresetNotes(model: ClassroomModel):
     html = solara.v.Html
     # Plain elements rather than solara.Markdown, which loads KaTeX from a CDN: a classroom may
     # have no network, and solara-assets does not ship KaTeX.
-    with solara.Div(classes=["notes"], style={"font-size": "1.05em", "line-height": "1.4"}):
+    # the notes scroll within their grid cell (about 380 px high) when the decision log makes them longer
+    with solara.Div(
+        classes=["notes"],
+        style={"font-size": "1.05em", "line-height": "1.4", "overflow-y": "auto", "max-height": "380px"},
+    ):
         html(tag="h2", children=[label(model.preset)], style_="margin-bottom: 4px")
         html(
             tag="div",

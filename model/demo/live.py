@@ -24,8 +24,17 @@ from ..model import MAX_SEED, DecouplingModel
 from ..world import load_world
 from .levers import Lever, levers
 
-#: Presets offered in the app: the four scenarios, then the historical replay when present.
-PRESET_ORDER = ("selective_decoupling", "full_decoupling", "coopetition", "baseline", "historical")
+#: Presets offered in the app: the four documented scenarios, precise decoupling, adaptive rivalry,
+#: then the historical replay (each when present).
+PRESET_ORDER = (
+    "selective_decoupling",
+    "full_decoupling",
+    "coopetition",
+    "baseline",
+    "precise",
+    "adaptive_rivalry",
+    "historical",
+)
 
 
 def presets() -> list[str]:
@@ -94,8 +103,11 @@ class ClassroomModel(DecouplingModel):
         _return_memory_soon()
 
     def history(self) -> pd.DataFrame:
-        """The recorded outcomes, one row per step, indexed by year."""
-        return self.datacollector.get_model_vars_dataframe().set_index("year")
+        """The recorded outcomes, one row per step, indexed by year. Read between steps: the play
+        thread's step fills the collector's columns one by one, and a plot drawn in the middle
+        would find them of different lengths."""
+        with self._step_lock:
+            return self.datacollector.get_model_vars_dataframe().set_index("year")
 
     def levers(self) -> list[Lever]:
         return levers(self.world)
