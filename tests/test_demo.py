@@ -416,3 +416,12 @@ def test_closed_tabs_stop_computing_and_free_their_memory():
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+def test_a_slider_echoing_the_models_own_value_is_not_a_move():
+    """A state's rule (or an event) sets fence 0.484; the slider shows it snapped to its 0.05 step
+    and reports 0.5 back: that is not the class's move, while a real move of one step is."""
+    from decouple.demo.levers import same_value
+
+    assert same_value(0.5, 0.484471, 0.025) and same_value(True, True) and same_value(5, 5.0, 0.5)
+    assert not same_value(0.55, 0.484471, 0.025) and not same_value(False, True) and not same_value(4, 5, 0.5)

@@ -17,6 +17,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from ..plots import label
 from . import figures
+from .levers import same_value
 from .live import ClassroomModel, presets
 
 # Keep the teacher's terminal quiet: a plain-http localhost server cannot set samesite=none
@@ -28,16 +29,6 @@ TITLE = "Technology decoupling — classroom"
 # `decouple demo --preset --seed` passes the starting preset and seed to the server process.
 DEFAULT_PRESET = os.environ.get("DECOUPLE_DEMO_PRESET", "selective_decoupling")
 DEFAULT_SEED = os.environ.get("DECOUPLE_DEMO_SEED", "1")
-
-
-def _same(new, current, tolerance: float = 0.0) -> bool:
-    """True when a control reports the value the model already holds (within ``tolerance``)."""
-    if isinstance(current, bool) or isinstance(new, bool):
-        return bool(new) == bool(current)
-    try:
-        return abs(float(new) - float(current)) <= tolerance + 1e-9
-    except (TypeError, ValueError):
-        return new == current
 
 
 @solara.component
@@ -53,7 +44,7 @@ def LeverPanel(model: ClassroomModel):
                 # A slider also reports a value the model set itself (an event, or a state deciding
                 # by its rule) once it shows it, snapped to its step; only a value that differs by
                 # more than half a step is the class's move.
-                if _same(new, lever.read(model.params, model.world), lever.step / 2):
+                if same_value(new, lever.read(model.params, model.world), lever.step / 2):
                     return
                 model.move(lever, new)
                 force_update()

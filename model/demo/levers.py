@@ -189,6 +189,17 @@ def _switch_lever(name: str, label: str, help: str, switches: tuple[str, ...]) -
     )
 
 
+def same_value(new: Any, current: Any, tolerance: float = 0.0) -> bool:
+    """True when a control reports the value the model already holds (within ``tolerance``): a
+    slider echoes a value the model set itself, snapped to its step."""
+    if isinstance(current, bool) or isinstance(new, bool):
+        return bool(new) == bool(current)
+    try:
+        return abs(float(new) - float(current)) <= tolerance + 1e-9
+    except (TypeError, ValueError):
+        return new == current
+
+
 def describe(name: str, value: Any) -> str:
     """Short text of a lever move for a plot marker: ``fence 0.8``, ``NL -6``, ``programmes: off``."""
     short = name.split(".")[-1]
