@@ -52,6 +52,32 @@ class ParamSpec:
     source: str
     range: tuple[float, float] | None = None
     structural: bool = False
+    plausible_given: tuple[float, float] | None = None  # the entry's own ``plausible`` range, if any
+    plausible_source: str = ""
+
+    @property
+    def plausible(self) -> tuple[float, float] | None:
+        """The range exploratory modelling samples an uncertainty over: the entry's ``plausible``
+        (with ``plausible_source``), or else the default ± half its size (± a tenth of the allowed
+        range where the default is 0), within the allowed range. None for lists and switches."""
+        if self.type not in ("float", "int") or self.range is None:
+            return None
+        if self.plausible_given is not None:
+            return self.plausible_given
+        lo, hi = self.range
+        d = float(self.default)
+        half = abs(d) / 2 if d != 0 else (hi - lo) / 10
+        low, high = max(lo, d - half), min(hi, d + half)
+        if self.type == "int":
+            low, high = float(int(round(low))), float(int(round(high)))
+        return (low, high) if high > low else (lo, hi)
+
+    @property
+    def plausible_reason(self) -> str:
+        return self.plausible_source or (
+            "assumption: no range is documented, so the default plus or minus half its size (a tenth of "
+            "the allowed range around a default of 0), within the allowed range"
+        )
 
     def allowed(self, sectors: tuple[str, ...] = ()) -> str:
         if self.type == "bool":
@@ -84,8 +110,24 @@ def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpe
                 raise ConfigError(
                     f"{file}: parameter '{path}': the structural parameters, and only they, have role 'constant'"
                 )
+            plausible = value.get("plausible")
+            if plausible is not None:
+                ok = (
+                    isinstance(plausible, list)
+                    and len(plausible) == 2
+                    and rng is not None
+                    and rng[0] <= plausible[0] < plausible[1] <= rng[1]
+                    and isinstance(value.get("plausible_source"), str)
+                )
+                if not ok:
+                    raise ConfigError(
+                        f"{file}: parameter '{path}': plausible = {shown(plausible)}; allowed: [low, high] with "
+                        f"low < high inside its range {rng}, and a plausible_source that says why"
+                    )
             out[path] = ParamSpec(
                 path=path,
+                plausible_given=(float(plausible[0]), float(plausible[1])) if plausible is not None else None,
+                plausible_source=str(value.get("plausible_source", "")),
                 type=value["type"],
                 role=value["role"],
                 default=value["default"],
