@@ -8,6 +8,7 @@
     decouple plot RESULTS_DIR
     decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--out DIR]
     decouple validate [--replicates N] [--strict] [--out DIR]
+    decouple discover [RESULTS | --runs N] --where "EXPR" [--method prim|cart] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
 
 Every error a user can act on (a bad file, key, value or folder) is printed as one message that
@@ -21,13 +22,14 @@ import argparse
 import csv
 import ipaddress
 import os
+import re
 import sys
 import textwrap
 import time
 from pathlib import Path
 
 from . import __version__
-from .errors import DecoupleError
+from .errors import ConfigError, DecoupleError
 
 #: cap on --replicates of compare and validate without --force (the sweep's own size check
 #: applies on top)
@@ -426,6 +428,72 @@ def cmd_sweep(args) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_discover(args) -> int:
+    """Scenario discovery over a finished sweep, or over an exploration of the uncertainties."""
+    from .config import load_scenario
+    from .discover import conditions_of, discover, exploration_table, parse_condition
+    from .sweeps.engine import default_workers, run_sweep
+    from .sweeps.experiment import experiment_from_table
+    from .world import load_world
+
+    if (args.results is None) == (args.runs is None):
+        raise ConfigError(
+            "give a finished sweep folder (RESULTS) or --runs N for an exploration of the uncertainties, not both"
+        )
+    if args.method not in ("prim", "cart"):
+        raise ConfigError(f"--method = {args.method!r}; allowed: prim, cart")
+    if not 0.0 < args.density < 1.0:
+        raise ConfigError(f"--density = {args.density!r}; allowed: a number between 0 and 1")
+    if args.results is not None:
+        folder = Path(args.results)
+        runs, x_cols, title = conditions_of(folder)
+        out = Path(args.out) if args.out else folder / "discovery"
+    else:
+        if args.runs < 10:
+            raise ConfigError(f"--runs = {args.runs}; allowed: a whole number of at least 10")
+        # the condition's metrics must be known before the runs: check its syntax and names first
+        probe = [m for m in re.findall(r"[A-Za-z_][A-Za-z0-9_]*@[0-9.]+", args.where)]
+        spec = load_scenario(args.scenario, sectors=load_world().sectors)
+        start = spec.params.time.start_year
+        end = start + spec.params.time.steps / 4.0
+        for label, year in [("--year", args.year)] + [(f"--where: {m!r}", float(m.split("@")[1])) for m in probe]:
+            if not start < year <= end + 1e-9:
+                raise ConfigError(
+                    f"{label}: year {year:g} not kept; allowed: a year after {start:g} up to {end:g} "
+                    "(the scenario's run)"
+                )
+        table = exploration_table(args.scenario, args.runs, args.year, probe, args.seed)
+        exp = experiment_from_table(table, f"discover_{args.scenario}")
+        out = Path(args.out) if args.out else Path("results") / "discover" / args.scenario
+        workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
+        kept = [f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years]
+        parse_condition(args.where, kept + _whole_run_names())
+        print(
+            f"exploring {args.scenario}: {args.runs:,} runs over {len(exp.spec.vary)} uncertainties (Latin hypercube "
+            f"over their plausible ranges), {workers} worker(s), into {out / 'exploration'}/"
+        )
+        result = run_sweep(exp, out / "exploration", workers=workers, resume=args.resume, progress=not args.quiet)
+        if result.failed:
+            print(
+                f"decouple: {result.failed} of {result.runs} runs failed; see {out / 'exploration'}/failed/",
+                file=sys.stderr,
+            )
+            return 1
+        runs, x_cols, title = conditions_of(out / "exploration")
+    metric_cols = [c for c in runs.columns if "@" in c] + [c for c in _whole_run_names() if c in runs.columns]
+    condition = parse_condition(args.where, metric_cols)
+    files = discover(runs, x_cols, condition, out, args.method, title, args.density)
+    print(Path(out / "report.md").read_text(encoding="utf-8"))
+    print(f"written to {out}/: {', '.join(p.name for p in files)}")
+    return 0
+
+
+def _whole_run_names() -> list[str]:
+    from . import outcomes
+
+    return [o.name for o in outcomes.whole_run()]
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -597,6 +665,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/EXPERIMENT)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM or CART): which uncertain conditions make a condition on outcomes hold",
+    )
+    p.add_argument("results", nargs="?", help="a finished sweep folder (or give --runs for an exploration)")
+    p.add_argument("--where", required=True, help='condition on kept outcomes, e.g. "gap_controlled@2030 < 0.1"')
+    p.add_argument("--method", default="prim", help="prim (default) or cart")
+    p.add_argument("--runs", type=int, help="explore N runs over the uncertainties' plausible ranges")
+    p.add_argument("--scenario", default="selective_decoupling", help="scenario of the exploration")
+    p.add_argument("--year", type=float, default=2030.0, help="last year of the exploration's runs (default 2030)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the exploration")
+    p.add_argument("--density", type=float, default=0.8, help="PRIM: the chosen box's least density (default 0.8)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted exploration")
+    p.add_argument("--out", help="output folder (default RESULTS/discovery or results/discover/SCENARIO)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
     p.add_argument(

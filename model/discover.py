@@ -1,0 +1,416 @@
+"""Scenario discovery: under which combinations of uncertain conditions does a policy fail?
+
+``decouple discover`` takes a finished sweep folder (its varied parameters are the candidate
+conditions) or runs an exploration itself: a Latin hypercube over the registry's uncertainties,
+each over its plausible range (:attr:`decouple.config.ParamSpec.plausible`), through the sweep
+engine — seeded, sharded and resumable like any sweep. A condition on the kept outcomes
+(``--where "gap_controlled@2030 < 0.1"``) marks the runs of interest, and the Patient Rule
+Induction Method (PRIM; Friedman and Fisher 1999, as EMA Workbench implements it) or a
+classification tree (CART) finds the box of conditions where they concentrate.
+
+Written to the output folder: ``peeling_trajectory.png`` (PRIM: coverage against density of the
+boxes it peels), ``box_limits.csv`` (the chosen box's limits per uncertainty with quasi-p-values),
+``pairs_scatter.png`` (the box's dimensions two by two), ``boxes.csv`` (CART: every leaf box) and
+``report.md``, a summary a researcher can paste.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import load_registry, shown
+from .errors import ConfigError, DecoupleError, suggest
+
+#: a kept outcome in a condition: ``name@year`` (a quarterly outcome) or a whole-run outcome's name
+METRIC = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:@[0-9]+(?:\.[0-9]+)?)?")
+#: the outcomes an exploration keeps besides those its condition names
+EXPLORED = ("gap_controlled", "gap_small_yard", "us_revenue", "cn_self_sufficiency", "welfare_usd_WORLD")
+DENSITY = 0.8  # PRIM's default density threshold for the chosen box
+
+_ALLOWED = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.Compare,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Eq,
+    ast.NotEq,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed ``--where`` condition: its text, the metrics it reads, and its syntax tree."""
+
+    text: str
+    metrics: tuple[str, ...]
+    tree: ast.Expression
+    names: dict[str, str]  # placeholder -> metric
+
+    def evaluate(self, runs: pd.DataFrame) -> np.ndarray:
+        """(runs,) bool: where the condition holds (NaN never satisfies it)."""
+        values = {ph: runs[m].to_numpy(dtype=float) for ph, m in self.names.items()}
+        with np.errstate(invalid="ignore"):
+            out = _eval(self.tree.body, values)
+        return np.asarray(out, dtype=bool) & np.all([np.isfinite(v) for v in values.values()], axis=0)
+
+
+def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
+    if isinstance(node, ast.BoolOp):
+        parts = [_eval(v, values) for v in node.values]
+        out = parts[0]
+        for p in parts[1:]:
+            out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+        return out
+    if isinstance(node, ast.UnaryOp):
+        inner = _eval(node.operand, values)
+        return ~inner if isinstance(node.op, ast.Not) else -inner
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, values)
+        result = None
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _eval(comparator, values)
+            step = {
+                ast.Lt: np.less,
+                ast.LtE: np.less_equal,
+                ast.Gt: np.greater,
+                ast.GtE: np.greater_equal,
+                ast.Eq: np.equal,
+                ast.NotEq: np.not_equal,
+            }[type(op)](left, right)
+            result = step if result is None else result & step
+            left = right
+        return result
+    if isinstance(node, ast.BinOp):
+        a, b = _eval(node.left, values), _eval(node.right, values)
+        return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}[type(node.op)](a, b)
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.Constant):
+        return node.value
+    raise AssertionError(node)  # parse_condition lets nothing else through
+
+
+def parse_condition(text: str, available: list[str], origin: str = "--where") -> Condition:
+    """Parse ``text`` against the ``available`` metric columns; a clear error names the problem
+    (syntax, an unknown metric, a year not kept) and lists what is allowed."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f'{origin} = {shown(text)}; allowed: a condition such as "gap_controlled@2030 < 0.1"')
+    names: dict[str, str] = {}
+    metrics: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("and", "or", "not"):
+            return token
+        if token not in names.values():
+            names[f"_m{len(names)}"] = token
+            metrics.append(token)
+        return next(ph for ph, m in names.items() if m == token)
+
+    # numbers first stay as they are: the metric pattern cannot start with a digit
+    rewritten = METRIC.sub(replace, text)
+    try:
+        tree = ast.parse(rewritten, mode="eval")
+    except SyntaxError as exc:
+        raise ConfigError(
+            f"{origin} = {shown(text)}: not a valid condition ({exc.msg}); allowed: comparisons of kept outcomes "
+            'with numbers, joined by and / or / not, e.g. "gap_controlled@2030 < 0.1 and us_revenue@2030 > 1500"'
+        ) from None
+    for node in ast.walk(tree):
+        if (
+            not isinstance(node, _ALLOWED)
+            or isinstance(node, ast.Constant)
+            and not isinstance(node.value, (int, float))
+        ):
+            raise ConfigError(
+                f"{origin} = {shown(text)}: {type(node).__name__} is not allowed; allowed: kept outcomes, numbers, "
+                "+ - * /, comparisons (< <= > >= == !=), and / or / not"
+            )
+    if not isinstance(tree.body, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+        raise ConfigError(
+            f'{origin} = {shown(text)}: not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"'
+        )
+    kept = [c for c in available]
+    for metric in metrics:
+        if metric in kept:
+            continue
+        base = metric.split("@")[0]
+        years = sorted({c.split("@")[1] for c in kept if c.split("@")[0] == base and "@" in c})
+        if years:
+            raise ConfigError(f"{origin}: {metric!r}: year not kept; the results keep {base} at {', '.join(years)}")
+        raise ConfigError(
+            f"{origin}: {metric!r}{suggest(metric, kept)} is not a kept outcome; allowed: {', '.join(kept)}"
+        )
+    return Condition(text, tuple(metrics), tree, names)
+
+
+# ---------------------------------------------------------------- the conditions: x
+#: uncertainties that only act when a switch of ``[adaptive]`` hands a lever to a decision rule
+RULE_PARAMETERS = {
+    "us.": ("us_yard", "us_fence", "us_entity_list", "us_ally_pressure", "us_licences"),
+    "third.": ("third_hedging",),
+    "china.patience": ("china_countermeasures",),
+    "china.support_focus": ("china_support",),
+    "china.partner_": ("china_partners",),
+    "china.talent_return": ("china_talent",),
+    "allies.joint_rd": ("allies_joint_rd",),
+}
+
+
+def active_uncertainties(scenario: str) -> list[str]:
+    """The numeric uncertainties that act in ``scenario``: all but the coefficients of decision
+    rules the scenario leaves switched off (they would only add noise dimensions to a box)."""
+    from .config import load_scenario
+    from .world import load_world
+
+    adaptive = load_scenario(scenario, sectors=load_world().sectors).params.adaptive
+    out = []
+    for path, spec in load_registry().items():
+        if spec.role != "uncertainty" or spec.plausible is None or spec.type != "float":
+            continue
+        switches = next((s for prefix, s in RULE_PARAMETERS.items() if path.startswith(prefix)), None)
+        if switches is None or any(getattr(adaptive, s) for s in switches):
+            out.append(path)
+    return out
+
+
+def exploration_table(scenario: str, runs: int, year: float, condition_metrics: list[str], root_seed: int) -> dict:
+    """An experiment (as a table for the sweep engine) over the plausible ranges of the numeric
+    uncertainties that act in ``scenario``: a Latin hypercube of ``runs`` points, one seed each,
+    run to ``year``."""
+    registry = load_registry()
+    vary = [
+        {"path": path, "low": registry[path].plausible[0], "high": registry[path].plausible[1], "label": path}
+        for path in active_uncertainties(scenario)
+    ]
+    names = list(dict.fromkeys([m.split("@")[0] for m in condition_metrics if "@" in m] + list(EXPLORED)))
+    years = sorted({float(m.split("@")[1]) for m in condition_metrics if "@" in m} | {float(year)})
+    start = registry["time.start_year"].default
+    steps = int(round((max(years) - start) * 4))
+    return {
+        "experiment": {
+            "title": f"Exploration of {scenario} over the uncertainties",
+            "description": "Latin hypercube over every numeric uncertainty's plausible range (decouple discover).",
+            "scenarios": [scenario],
+            "replicates": 1,
+            "root_seed": root_seed,
+            "steps": steps,
+            "sampler": "lhs",
+            "samples": runs,
+        },
+        "vary": vary,
+        "metrics": {"names": names, "years": years},
+    }
+
+
+def conditions_of(folder: Path) -> tuple[pd.DataFrame, list[str], str]:
+    """(runs, varied parameter columns, experiment title) of a finished sweep folder."""
+    from .sweeps.engine import RUNS, read_manifest
+
+    manifest = read_manifest(folder)
+    if not manifest or "experiment" not in manifest or not (folder / RUNS).exists():
+        raise DecoupleError(
+            f"{folder}: not a finished sweep folder (it needs manifest.json and {RUNS}); run `decouple sweep` or "
+            "`decouple discover --runs N` first"
+        )
+    from .sweeps.experiment import experiment_from_table, experiment_from_text
+
+    stored = manifest["experiment"]
+    try:  # an experiment file's text is TOML; one built in code (an exploration) is stored as JSON
+        raw = json.loads(stored["text"])
+    except json.JSONDecodeError:
+        exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
+    else:
+        exp = experiment_from_table(raw, stored["name"], stored["text"], check_scenarios=False)
+    runs = pd.read_parquet(folder / RUNS)
+    runs = runs[(runs["status"] == "done") & (runs["point"] >= 0)].reset_index(drop=True)
+    x_cols = [v.path for v in exp.spec.vary if v.path in runs.columns]
+    numeric = [c for c in x_cols if pd.api.types.is_numeric_dtype(runs[c])]
+    if not numeric:
+        raise DecoupleError(f"{folder}: the sweep varies no numeric parameter, so there are no conditions to box")
+    return runs, numeric, exp.section.title
+
+
+# ---------------------------------------------------------------- PRIM and CART
+def run_prim(x: pd.DataFrame, y: np.ndarray, density: float = DENSITY) -> dict:
+    """PRIM's peeling trajectory and the chosen box: the largest coverage among the boxes of at
+    least ``density`` (else the densest)."""
+    with warnings.catch_warnings():  # EMA warns at import that an optional back-end is missing
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+        finder = prim.Prim(x, y, threshold=density)
+        box = finder.find_box()
+    trajectory = box.peeling_trajectory
+    dense = trajectory[trajectory["density"] >= density]
+    chosen = int(dense["coverage"].idxmax()) if len(dense) else int(trajectory["density"].idxmax())
+    box.select(chosen)
+    stats, limits = box.inspect(chosen, style="data")[0]
+    limits.columns = ["min", "max", "qp_low", "qp_high"]
+    return {"box": box, "trajectory": trajectory, "chosen": chosen, "stats": stats, "limits": limits}
+
+
+def run_cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> dict:
+    """A classification tree's leaf boxes with their coverage and density."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import cart
+
+        tree = cart.CART(x, y, mass_min=mass_min)
+        tree.build_tree()
+    rows = []
+    for i, (limits, stats) in enumerate(zip(tree.boxes, tree.stats)):
+        restricted = {
+            c: (limits[c][0], limits[c][1])
+            for c in limits.columns
+            if (limits[c][0], limits[c][1]) != (x[c].min(), x[c].max())
+        }
+        rows.append(
+            {
+                "box": i,
+                "coverage": float(stats["coverage"]),
+                "density": float(stats["density"]),
+                "mass": float(stats["mass"]),
+                "limits": "; ".join(f"{c} in [{lo:.4g}, {hi:.4g}]" for c, (lo, hi) in restricted.items()),
+            }
+        )
+    return {"boxes": pd.DataFrame(rows)}
+
+
+def discover(
+    runs: pd.DataFrame,
+    x_cols: list[str],
+    condition: Condition,
+    out: Path,
+    method: str = "prim",
+    title: str = "",
+    density: float = DENSITY,
+) -> list[Path]:
+    """Box the runs where ``condition`` holds; write the figures, tables and report to ``out``."""
+    from .output import atomic_write, write_csv
+
+    y = condition.evaluate(runs)
+    x = runs[x_cols].astype(float).reset_index(drop=True)
+    x = x.loc[:, x.nunique() > 1]
+    if y.all() or not y.any():
+        share = "every" if y.all() else "no"
+        raise DecoupleError(
+            f"the condition {condition.text!r} holds in {share} run of {len(y)}: there is nothing to tell apart; "
+            "choose a threshold inside the range of the outcome"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    lines = [
+        f"# Scenario discovery: {condition.text}",
+        "",
+        f"{title}. {len(y)} runs; the condition holds in {int(y.sum())} ({y.mean():.1%}). Method: "
+        f"{method.upper()} over {x.shape[1]} uncertain conditions.",
+        "",
+    ]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if method == "prim":
+        found = run_prim(x, y, density)
+        trajectory, limits, stats = found["trajectory"], found["limits"], found["stats"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fig = found["box"].show_tradeoff()
+            fig.set_size_inches(8, 6)
+            ax = fig.axes[0]
+            ax.set_title("PRIM peeling trajectory (colour: dimensions restricted)")
+            ax.scatter([stats["coverage"]], [stats["density"]], s=160, facecolors="none", edgecolors="black")
+        path = out / "peeling_trajectory.png"
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", dpi=110))
+        plt.close(fig)
+        written.append(path)
+        table = limits.reset_index().rename(columns={"index": "uncertainty"})
+        table["qp"] = table[["qp_low", "qp_high"]].max(axis=1)
+        table = table.sort_values("qp").reset_index(drop=True)
+        table["plausible_low"] = [x[c].min() for c in table["uncertainty"]]
+        table["plausible_high"] = [x[c].max() for c in table["uncertainty"]]
+        path = out / "box_limits.csv"
+        write_csv(path, table)
+        written.append(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # the four most significant restrictions: a pairs plot of dozens of dimensions is unreadable
+            dims = list(table["uncertainty"][:4])
+            grid = found["box"].show_pairs_scatter(found["chosen"], dims=dims)
+        pair_fig = grid.figure if hasattr(grid, "figure") else getattr(grid, "fig", plt.gcf())
+        path = out / "pairs_scatter.png"
+        atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
+        plt.close("all")
+        written.append(path)
+        lines += [
+            f"PRIM's chosen box (the largest coverage with density at least {density:g}, box {found['chosen']} of "
+            f"{len(trajectory)}): **coverage {stats['coverage']:.2f}** (share of the runs of interest inside it), "
+            f"**density {stats['density']:.2f}** (share of the runs inside it that are of interest), mass "
+            f"{stats['mass']:.2f}, {int(stats['res_dim'])} dimension(s) restricted.",
+            "",
+            "| uncertainty | box | plausible range | quasi-p-value |",
+            "|---|---|---|---|",
+        ]
+        for _, row in table.iterrows():
+            lines.append(
+                f"| `{row['uncertainty']}` | {row['min']:.4g} to {row['max']:.4g} | {row['plausible_low']:.4g} to "
+                f"{row['plausible_high']:.4g} | {row['qp']:.2g} |"
+            )
+        lines += [
+            "",
+            "Quasi-p-values below 0.05 mark restrictions unlikely to be chance (Bryant and Lempert 2010).",
+        ]
+    elif method == "cart":
+        boxes = run_cart(x, y)["boxes"].sort_values("density", ascending=False)
+        path = out / "boxes.csv"
+        write_csv(path, boxes)
+        written.append(path)
+        lines += ["| box | coverage | density | mass | limits |", "|---|---|---|---|---|"]
+        for _, row in boxes.iterrows():
+            lines.append(
+                f"| {row['box']} | {row['coverage']:.2f} | {row['density']:.2f} | {row['mass']:.2f} | {row['limits']} |"
+            )
+    else:
+        raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
+    path = out / "report.md"
+    atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n", encoding="utf-8"))
+    written.append(path)
+    path = out / "discovery.json"
+    atomic_write(
+        path,
+        lambda tmp: Path(tmp).write_text(
+            json.dumps(
+                {"condition": condition.text, "method": method, "runs": int(len(y)), "of_interest": int(y.sum())}
+            ),
+            encoding="utf-8",
+        ),
+    )
+    written.append(path)
+    return written
