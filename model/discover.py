@@ -204,10 +204,10 @@ def exploration_table(scenario: str, runs: int, year: float, condition_metrics: 
     uncertainties that act in ``scenario``: a Latin hypercube of ``runs`` points, one seed each,
     run to ``year``."""
     registry = load_registry()
-    vary = [
-        {"path": path, "low": registry[path].plausible[0], "high": registry[path].plausible[1], "label": path}
-        for path in active_uncertainties(scenario)
-    ]
+    vary = []
+    for path in active_uncertainties(scenario):
+        low, high = registry[path].plausible or registry[path].range or (0.0, 1.0)  # (numeric: always plausible)
+        vary.append({"path": path, "low": low, "high": high, "label": path})
     names = list(dict.fromkeys([m.split("@")[0] for m in condition_metrics if "@" in m] + list(EXPLORED)))
     years = sorted({float(m.split("@")[1]) for m in condition_metrics if "@" in m} | {float(year)})
     start = registry["time.start_year"].default
@@ -312,7 +312,7 @@ def discover(
     density: float = DENSITY,
 ) -> list[Path]:
     """Box the runs where ``condition`` holds; write the figures, tables and report to ``out``."""
-    from .output import atomic_write, write_csv
+    from .output import atomic_write, write_csv, write_json
 
     y = condition.evaluate(runs)
     x = runs[x_cols].astype(float).reset_index(drop=True)
@@ -400,17 +400,14 @@ def discover(
     else:
         raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
     path = out / "report.md"
-    atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n", encoding="utf-8"))
+    text = "\n".join(lines) + "\n"
+    atomic_write(path, lambda tmp: _write_text(tmp, text))
     written.append(path)
     path = out / "discovery.json"
-    atomic_write(
-        path,
-        lambda tmp: Path(tmp).write_text(
-            json.dumps(
-                {"condition": condition.text, "method": method, "runs": int(len(y)), "of_interest": int(y.sum())}
-            ),
-            encoding="utf-8",
-        ),
-    )
+    write_json(path, {"condition": condition.text, "method": method, "runs": int(len(y)), "of_interest": int(y.sum())})
     written.append(path)
     return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    Path(path).write_text(text, encoding="utf-8")
