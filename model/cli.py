@@ -9,6 +9,7 @@
     decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--out DIR]
     decouple validate [--replicates N] [--strict] [--out DIR]
     decouple discover [RESULTS | --runs N] --where "EXPR" [--method prim|cart] [--out DIR]
+    decouple search SEARCH [--workers N] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
 
 Every error a user can act on (a bad file, key, value or folder) is printed as one message that
@@ -488,6 +489,32 @@ def cmd_discover(args) -> int:
     return 0
 
 
+def cmd_search(args) -> int:
+    """Robust many-objective search over levers (NSGA-II or enumeration)."""
+    from .search import load_search, run_search
+
+    search = load_search(args.search)
+    out = Path(args.out) if args.out else Path("results") / "search" / search.name
+    workers = args.workers or (os.cpu_count() or 1)
+    s = search.spec.search
+    size = search.n_policies() if s.method == "exhaustive" else s.population * s.generations
+    print(f"{s.title}: {s.method}, up to {size:,} policies x {s.futures} futures; {workers} worker(s), into {out}/")
+    result = run_search(search, out, workers=workers, log=(lambda *a: None) if args.quiet else print)
+    front = result["front"]
+    shown = [c for c in front.columns if c not in ("policy",)]
+    print(front[shown].to_string(index=False, max_colwidth=60))
+    if len(result["named"]):
+        print("\nnamed scenarios under the same futures:")
+        print(result["named"].to_string(index=False))
+    summary = result["summary"]
+    print(
+        f"\n{summary['policies']} policies evaluated ({summary['runs_computed']} runs computed) in "
+        f"{summary['seconds']} s; {summary['front']} on the front. Written to {out}/: front.csv, policies.csv, "
+        "pareto.png, search.json"
+    )
+    return 0
+
+
 def _whole_run_names() -> list[str]:
     from . import outcomes
 
@@ -683,6 +710,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default RESULTS/discovery or results/discover/SCENARIO)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("search", help="robust many-objective search over levers across uncertain futures")
+    p.add_argument("search", help="search file: a name in experiments/ (precise_yard) or a path")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default results/search/NAME); a rerun resumes from its shards")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
     p.add_argument(

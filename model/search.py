@@ -1,0 +1,503 @@
+"""Robust policy search: which levers hold up across an ensemble of uncertain futures?
+
+A search file (``experiments/*.toml`` with a ``[search]`` table; see ``precise_yard.toml``) names
+the base scenario, the levers to choose (yard membership per candidate sector, and discrete values
+of numeric levers such as the fence), the uncertainties and how many futures to sample over their
+plausible ranges, and the objectives. Every policy is run in every future — the same futures and
+seeds for every policy (common random numbers) — and each objective's values across futures are
+reduced by its robustness measure (Kwakkel, Haasnoot and Walker 2016; McPhail et al. 2018):
+
+- ``mean``;
+- ``percentile``: the ``percentile``-th worst future (10 = the 10th percentile of a quantity to
+  maximise, the 90th of one to minimise);
+- ``regret``: the largest shortfall, across futures, from the best policy evaluated in that future
+  (minimised);
+- ``satisficing``: the share of futures where the value meets ``threshold`` (maximised).
+
+An objective's value is the outcome itself, or (``against_baseline = true``) its change against
+the scenario's open baseline in the same future, optionally in % of ``per`` (``gdp_WORLD``): a
+welfare cost in % of GDP. Levers are searched by NSGA-II (pymoo) or, when the lever space is small,
+enumerated. Every evaluation (a policy in a future) is a shard in ``evaluations/``, so an
+interrupted search resumes where it stopped. Written: ``front.csv`` (the Pareto front with each
+policy's levers and robust objectives), ``policies.csv`` (every policy evaluated), ``pareto.png``
+(with the named scenarios placed on it) and ``search.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import load_registry, load_scenario, parse_toml, read_text, shown
+from .errors import ConfigError, suggest
+from .model import DecouplingModel
+from .world import load_world
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SearchSection(_Strict):
+    title: str = "Robust policy search"
+    description: str = ""
+    scenario: str = "selective_decoupling"
+    baseline: str = "baseline"
+    year: float = 2030.0
+    futures: int = Field(16, ge=2, le=10_000)
+    root_seed: int = Field(0, ge=0)
+    method: Literal["nsga2", "exhaustive"] = "nsga2"
+    population: int = Field(40, ge=4, le=10_000)
+    generations: int = Field(20, ge=1, le=10_000)
+    compare: list[str] = []  # named scenarios to place on the front
+    uncertainties: list[str] = Field(min_length=1)  # sampled over their plausible ranges
+
+
+class Objective(_Strict):
+    metric: str
+    direction: Literal["max", "min"]
+    robustness: Literal["mean", "percentile", "regret", "satisficing"] = "mean"
+    percentile: float = Field(10.0, gt=0, lt=100)
+    threshold: float | None = None
+    against_baseline: bool = False
+    per: str | None = None
+    label: str = ""
+
+
+class SearchFile(_Strict):
+    search: SearchSection
+    levers: dict[str, list[Any]]
+    objective: list[Objective] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Search:
+    name: str
+    spec: SearchFile
+    text: str
+
+    @property
+    def yard_candidates(self) -> list[str]:
+        return list(self.spec.levers.get("policy.yard", []))
+
+    @property
+    def value_levers(self) -> dict[str, list[Any]]:
+        return {k: v for k, v in self.spec.levers.items() if k != "policy.yard"}
+
+    def n_policies(self) -> int:
+        n = 2 ** len(self.yard_candidates)
+        for values in self.value_levers.values():
+            n *= len(values)
+        return n
+
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+
+def load_search(name_or_path: str | Path) -> Search:
+    """A search file, checked: unknown keys, levers, uncertainties, outcomes or years are errors
+    that name the file, the key, the value and what is allowed."""
+    from .paths import project_root
+
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = project_root() / "experiments" / f"{name_or_path}.toml"
+    text = read_text(path)
+    raw = parse_toml(text, str(path))
+    try:
+        spec = SearchFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: key '{key}': {first['msg']} (value {shown(first.get('input'))})") from None
+    registry = load_registry()
+    world = load_world()
+    scen = load_scenario(spec.search.scenario, sectors=world.sectors)
+    end = scen.params.time.start_year + scen.params.time.steps / 4.0
+    if not scen.params.time.start_year < spec.search.year <= end + 1e-9:
+        raise ConfigError(f"{path}: key 'search.year' = {spec.search.year}; allowed: after 2018 up to {end:g}")
+    for lever, values in spec.levers.items():
+        if lever == "policy.yard":
+            bad = [s for s in values if s not in world.sectors]
+            if bad or not values:
+                raise ConfigError(
+                    f"{path}: key 'levers.policy.yard' = {values!r}; allowed: candidate sectors among "
+                    f"{', '.join(world.sectors)}"
+                )
+            continue
+        entry = registry.get(lever)
+        if entry is None or entry.role != "lever" or entry.type not in ("float", "int", "bool"):
+            raise ConfigError(
+                f"{path}: key 'levers.{lever}'{suggest(lever, list(registry))}: not a numeric or switch lever of "
+                "seeds/parameters.toml"
+            )
+        if not values:
+            raise ConfigError(f"{path}: key 'levers.{lever}' is empty; allowed: a list of values")
+        for v in values:
+            if entry.range and not entry.range[0] <= v <= entry.range[1]:
+                raise ConfigError(f"{path}: key 'levers.{lever}' value {v!r}; allowed: {entry.allowed()}")
+    for u in spec.search.uncertainties:
+        entry = registry.get(u)
+        if entry is None or entry.plausible is None:
+            raise ConfigError(
+                f"{path}: key 'uncertainties' value {u!r}{suggest(u, list(registry))}: not a numeric parameter with "
+                "a plausible range"
+            )
+    from . import outcomes
+
+    for obj in spec.objective:
+        for metric in filter(None, (obj.metric, obj.per)):
+            name, _, year = metric.partition("@")
+            try:
+                found = outcomes.resolve(name)
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: key 'objective.metric' = {metric!r}: {exc}") from None
+            if found.whole_run or not found.collected or year != f"{spec.search.year:g}":
+                raise ConfigError(
+                    f"{path}: key 'objective.metric' = {metric!r}; allowed: a quarterly outcome at the search's "
+                    f"year, NAME@{spec.search.year:g}"
+                )
+        if obj.robustness == "satisficing" and obj.threshold is None:
+            raise ConfigError(f"{path}: objective {obj.metric!r}: robustness 'satisficing' needs a threshold")
+    for name in spec.search.compare:
+        load_scenario(name, sectors=world.sectors)
+    if spec.search.method == "exhaustive" and Search(path.stem, spec, text).n_policies() > 100_000:
+        raise ConfigError(f"{path}: method 'exhaustive' over more than 100,000 policies; use 'nsga2'")
+    return Search(path.stem, spec, text)
+
+
+# ---------------------------------------------------------------- futures and evaluations
+def futures(search: Search) -> list[dict[str, Any]]:
+    """The ensemble: Latin hypercube samples of the uncertainties over their plausible ranges,
+    each with its own seed; the same for every policy."""
+    from scipy.stats import qmc
+
+    registry = load_registry()
+    s = search.spec.search
+    paths = search.spec.search.uncertainties
+    unit = qmc.LatinHypercube(d=len(paths), seed=s.root_seed).random(s.futures)
+    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(s.root_seed).spawn(s.futures)]
+    out = []
+    for row, seed in zip(unit, seeds):
+        values: dict[str, Any] = {}
+        for path, u in zip(paths, row):
+            lo, hi = registry[path].plausible  # type: ignore[misc]
+            v = lo + u * (hi - lo)
+            values[path] = int(round(v)) if registry[path].type == "int" else round(float(v), 10)
+        out.append({"seed": seed, "values": values})
+    return out
+
+
+def policy_changes(search: Search, policy: dict[str, Any]) -> dict[str, Any]:
+    changes = {k: v for k, v in policy.items() if k != "policy.yard"}
+    if "policy.yard" in policy:
+        changes["policy.yard"] = list(policy["policy.yard"])
+    return changes
+
+
+def policy_key(policy: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _metrics(search: Search) -> list[str]:
+    names = []
+    for obj in search.spec.objective:
+        names += [m for m in (obj.metric, obj.per) if m]
+    return list(dict.fromkeys(names))
+
+
+def evaluate_one(scenario: str, changes: dict, future: dict, year: float, metrics: list[str]) -> dict[str, float]:
+    """One run: ``scenario`` with the policy's ``changes`` in ``future``; the metrics at ``year``."""
+    model = DecouplingModel(scenario, seed=future["seed"], params={**future["values"], **changes}, check=False)
+    while model.running and model.year < year - 1e-9:
+        model.step()
+    out = {m: model.outcome(m.split("@")[0]) for m in metrics}
+    model.release()
+    return out
+
+
+def _task(args: tuple) -> tuple[str, dict]:
+    shard, scenario, changes, future, year, metrics = args
+    values = evaluate_one(scenario, changes, future, year, metrics)
+    tmp = Path(f"{shard}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(values))
+    tmp.replace(shard)  # a shard on disk is whole
+    return str(shard), values
+
+
+class Evaluator:
+    """Runs (or reads back) every (policy, future) evaluation; shards make it resumable."""
+
+    def __init__(self, search: Search, out: Path, workers: int = 1):
+        self.search, self.out, self.workers = search, out, workers
+        self.futures = futures(search)
+        self.metrics = _metrics(search)
+        self.cache: dict[tuple[str, int], dict] = {}
+        self.runs = 0
+        (out / "evaluations").mkdir(parents=True, exist_ok=True)
+
+    def _shard(self, key: str, f: int) -> Path:
+        return self.out / "evaluations" / f"{key}__f{f:04d}.json"
+
+    def evaluate(self, scenario: str, items: list[tuple[str, dict]]) -> dict[str, np.ndarray]:
+        """{key: (futures, metrics) array} for ``items`` [(key, changes)] of ``scenario``."""
+        todo = []
+        for key, changes in items:
+            for f, future in enumerate(self.futures):
+                if (key, f) in self.cache:
+                    continue
+                shard = self._shard(key, f)
+                if shard.exists():
+                    try:
+                        self.cache[(key, f)] = json.loads(shard.read_text())
+                        continue
+                    except (OSError, json.JSONDecodeError):
+                        pass  # a garbled shard is computed again
+                todo.append((str(shard), scenario, changes, future, self.search.spec.search.year, self.metrics))
+        if todo:
+            self.runs += len(todo)
+            if self.workers > 1:
+                with ProcessPoolExecutor(self.workers) as pool:
+                    results = list(pool.map(_task, todo, chunksize=max(1, len(todo) // (4 * self.workers))))
+            else:
+                results = [_task(t) for t in todo]
+            for shard_path, values in results:
+                name = Path(shard_path).name
+                key, f = name.split("__f")[0], int(name.split("__f")[1].split(".")[0])
+                self.cache[(key, f)] = values
+        return {
+            key: np.array([[self.cache[(key, f)][m] for m in self.metrics] for f in range(len(self.futures))])
+            for key, _ in items
+        }
+
+
+# ---------------------------------------------------------------- robustness
+def objective_values(search: Search, raw: np.ndarray, base: np.ndarray | None, metrics: list[str]) -> np.ndarray:
+    """(futures, objectives) values of one policy, before robustness: the outcome, or its change
+    against the baseline in the same future (in % of ``per`` where given)."""
+    cols = []
+    for obj in search.spec.objective:
+        v = raw[:, metrics.index(obj.metric)]
+        if obj.against_baseline and base is not None:
+            v = v - base[:, metrics.index(obj.metric)]
+            if obj.per:
+                v = 100.0 * v / base[:, metrics.index(obj.per)]
+        cols.append(v)
+    return np.column_stack(cols)
+
+
+def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Each policy's robust value of each objective, signed for minimisation in ``_min`` columns."""
+    objs = search.spec.objective
+    keys = list(values)
+    cube = np.stack([values[k] for k in keys])  # (policies, futures, objectives)
+    out = {}
+    for j, obj in enumerate(objs):
+        v = cube[:, :, j]
+        sign = 1.0 if obj.direction == "max" else -1.0
+        if obj.robustness == "mean":
+            r = v.mean(1)
+        elif obj.robustness == "percentile":
+            q = obj.percentile if obj.direction == "max" else 100 - obj.percentile
+            r = np.percentile(v, q, axis=1)
+        elif obj.robustness == "regret":
+            best = (sign * v).max(0)  # per future, over the policies evaluated
+            r = (best[None, :] - sign * v).max(1)
+            sign = -1.0  # regret is minimised
+        else:
+            threshold = float(obj.threshold)  # type: ignore[arg-type]
+            r = ((v >= threshold) if obj.direction == "max" else (v <= threshold)).mean(1)
+            sign = 1.0
+        name = obj.label or f"{obj.metric} ({obj.robustness})"
+        out[name] = r
+        out[f"_min_{j}"] = -sign * r
+    return pd.DataFrame(out, index=keys)
+
+
+# ---------------------------------------------------------------- the search
+def _decode(search: Search, x: Iterable[int]) -> dict[str, Any]:
+    x = list(x)
+    k = len(search.yard_candidates)
+    policy: dict[str, Any] = {}
+    if k:
+        policy["policy.yard"] = [s for s, bit in zip(search.yard_candidates, x[:k]) if bit]
+    for i, (lever, values) in enumerate(search.value_levers.items()):
+        policy[lever] = values[int(x[k + i])]
+    return policy
+
+
+def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
+    """Search (or enumerate) the levers; write the front, every policy, the figure and a summary."""
+    started = time.perf_counter()
+    s = search.spec.search
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = out / "search.json"
+    if stamp.exists():
+        stored = json.loads(stamp.read_text())
+        if stored.get("hash") != search.hash():
+            raise ConfigError(
+                f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
+            )
+    stamp.write_text(json.dumps({"name": search.name, "hash": search.hash(), "status": "running"}))
+    ev = Evaluator(search, out, workers)
+    needs_base = any(o.against_baseline for o in search.spec.objective)
+    base = ev.evaluate(s.baseline, [("baseline", {})])["baseline"] if needs_base else None
+    evaluated: dict[str, dict[str, Any]] = {}
+    values: dict[str, np.ndarray] = {}
+
+    def evaluate(policies: list[dict[str, Any]]) -> list[str]:
+        items = [(policy_key(p), policy_changes(search, p)) for p in policies]
+        raw = ev.evaluate(s.scenario, items)
+        for p, (key, _) in zip(policies, items):
+            evaluated[key] = p
+            values[key] = objective_values(search, raw[key], base, ev.metrics)
+        return [k for k, _ in items]
+
+    n_var = len(search.yard_candidates) + len(search.value_levers)
+    upper = [1] * len(search.yard_candidates) + [len(v) - 1 for v in search.value_levers.values()]
+    if s.method == "exhaustive":
+        grid = list(itertools.product(*[range(u + 1) for u in upper]))
+        evaluate([_decode(search, x) for x in grid])
+    else:
+        from pymoo.algorithms.moo.nsga2 import NSGA2
+        from pymoo.core.problem import Problem
+        from pymoo.operators.crossover.sbx import SBX
+        from pymoo.operators.mutation.pm import PM
+        from pymoo.operators.repair.rounding import RoundingRepair
+        from pymoo.operators.sampling.rnd import IntegerRandomSampling
+        from pymoo.optimize import minimize
+
+        n_obj = len(search.spec.objective)
+
+        class LeverProblem(Problem):
+            def __init__(self):
+                super().__init__(n_var=n_var, n_obj=n_obj, xl=np.zeros(n_var), xu=np.array(upper), vtype=int)
+
+            def _evaluate(self, X, out_, *args, **kwargs):
+                keys = evaluate([_decode(search, np.round(x).astype(int)) for x in X])
+                table = robust(search, values)  # regret against every policy evaluated so far
+                out_["F"] = table.loc[keys, [f"_min_{j}" for j in range(n_obj)]].to_numpy()
+                log(f"  evaluated {len(evaluated)} policies ({ev.runs} runs computed)")
+
+        algorithm = NSGA2(
+            pop_size=s.population,
+            sampling=IntegerRandomSampling(),
+            crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
+            mutation=PM(eta=20, vtype=float, repair=RoundingRepair()),
+            eliminate_duplicates=True,
+        )
+        minimize(LeverProblem(), algorithm, ("n_gen", s.generations), seed=s.root_seed, verbose=False)
+    table = robust(search, values)
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    mins = table[[c for c in table.columns if c.startswith("_min_")]].to_numpy()
+    front_idx = NonDominatedSorting().do(mins, only_non_dominated_front=True)
+    shown_cols = [c for c in table.columns if not c.startswith("_min_")]
+    rows = []
+    for key in table.index:
+        p = evaluated[key]
+        row = {"policy": key, **{k: (",".join(v) if isinstance(v, list) else v) for k, v in p.items()}}
+        if "policy.yard" in p:
+            row["yard_size"] = len(p["policy.yard"])
+        row.update({c: table.loc[key, c] for c in shown_cols})
+        rows.append(row)
+    policies = pd.DataFrame(rows)
+    policies["on_front"] = False
+    policies.loc[front_idx, "on_front"] = True
+    from .output import write_csv, write_json
+
+    write_csv(out / "policies.csv", policies)
+    front = policies[policies["on_front"]].drop(columns="on_front")
+    write_csv(out / "front.csv", front)
+    named = _named(search, ev, base, values) if s.compare else pd.DataFrame()
+    if len(named):
+        write_csv(out / "named.csv", named)
+    figure = _figure(search, policies, named, out / "pareto.png", shown_cols)
+    summary = {
+        "name": search.name,
+        "hash": search.hash(),
+        "status": "done",
+        "policies": len(policies),
+        "front": int(len(front)),
+        "runs_computed": ev.runs,
+        "futures": len(ev.futures),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    write_json(stamp, summary)
+    return {"summary": summary, "front": front, "policies": policies, "named": named, "figure": figure}
+
+
+def _named(search: Search, ev: Evaluator, base: np.ndarray | None, policies: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The named scenarios' robust objectives under the same futures (their whole scripts); a
+    regret is measured against the best of the policies searched in each future."""
+    out = []
+    for name in search.spec.search.compare:
+        key = f"scenario_{name}"
+        raw = ev.evaluate(name, [(key, {})])[key]
+        table = robust(search, {**policies, key: objective_values(search, raw, base, ev.metrics)})
+        out.append({"scenario": name, **{c: table.loc[key, c] for c in table.columns if not c.startswith("_min_")}})
+    return pd.DataFrame(out)
+
+
+def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: Path, cols: list[str]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .output import atomic_write
+    from .plots import STYLE, colour, label
+
+    xcol, ycol = cols[0], cols[1] if len(cols) > 1 else cols[0]
+    ccol = cols[2] if len(cols) > 2 else None
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+        fig, ax = plt.subplots(figsize=(10, 7))
+        rest = policies[~policies["on_front"]]
+        front = policies[policies["on_front"]].sort_values(xcol)
+        ax.scatter(rest[xcol], rest[ycol], s=14, color="#BBBBBB", label="policies evaluated")
+        if ccol:
+            sc = ax.scatter(
+                front[xcol],
+                front[ycol],
+                s=70,
+                c=front[ccol],
+                cmap="viridis",
+                edgecolors="black",
+                label="Pareto front (colour: third objective)",
+            )
+            fig.colorbar(sc, ax=ax, label=ccol)
+        else:
+            ax.scatter(front[xcol], front[ycol], s=70, color="#0072B2", edgecolors="black", label="Pareto front")
+        order = list(named["scenario"]) if len(named) else []
+        for _, row in named.iterrows():
+            ax.scatter(
+                [row[xcol]],
+                [row[ycol]],
+                marker="*",
+                s=320,
+                color=colour(row["scenario"], order),
+                edgecolors="black",
+                zorder=5,
+            )
+            ax.annotate(
+                label(row["scenario"]), (row[xcol], row[ycol]), textcoords="offset points", xytext=(8, 6), fontsize=12
+            )
+        ax.set_xlabel(xcol)
+        ax.set_ylabel(ycol)
+        ax.set_title(search.spec.search.title)
+        ax.legend(loc="best", fontsize=11)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+        plt.close(fig)
+    return path
