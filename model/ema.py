@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from . import outcomes as outcome_registry
@@ -120,10 +121,18 @@ def changes_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
+@lru_cache(maxsize=32)
+def _scenario(name: str):
+    """A scenario and the world, read once per process."""
+    world = load_world()
+    return load_scenario(name, sectors=world.sectors), world
+
+
 def run_experiment(scenario: str, seed: int, year: float, outcome_names: tuple[str, ...], **values: Any) -> dict:
     """One run, for EMA: the scenario with ``values`` applied, run to the quarter ending at
     ``year``; returns ``{<outcome>@<year>: value}``."""
-    model = DecouplingModel(scenario, seed=int(seed), params=changes_of(values), check=False)
+    spec, world = _scenario(scenario)
+    model = DecouplingModel(spec, seed=int(seed), params=changes_of(values), world=world, check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     label = f"{year:g}"

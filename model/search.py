@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -218,9 +219,18 @@ def _metrics(search: Search) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+@lru_cache(maxsize=32)
+def _scenario(name: str):
+    """A scenario and the world, read once per process (a run takes 0.03 s; reading them, more)."""
+    world = load_world()
+    return load_scenario(name, sectors=world.sectors), world
+
+
 def evaluate_one(scenario: str, changes: dict, future: dict, year: float, metrics: list[str]) -> dict[str, float]:
     """One run: ``scenario`` with the policy's ``changes`` in ``future``; the metrics at ``year``."""
-    model = DecouplingModel(scenario, seed=future["seed"], params={**future["values"], **changes}, check=False)
+    spec, world = _scenario(scenario)
+    params = {**future["values"], **changes}
+    model = DecouplingModel(spec, seed=future["seed"], params=params, world=world, check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     out = {m: model.outcome(m.split("@")[0]) for m in metrics}

@@ -1,0 +1,121 @@
+"""Robust policy search (decouple search): robustness measures, enumeration, resumption, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from decouple.errors import ConfigError
+from decouple.search import load_search, robust, run_search
+
+SMALL = """
+[search]
+title = "small search"
+scenario = "selective_decoupling"
+year = 2021.0
+futures = 3
+root_seed = 5
+method = "{method}"
+population = 6
+generations = 2
+compare = ["selective_decoupling"]
+uncertainties = ["china.state_support", "innovation.rd_elasticity"]
+
+[levers]
+"policy.yard" = ["logic_chips", "chip_tools"]
+"policy.fence" = [0.2, 0.8]
+
+[[objective]]
+metric = "gap_small_yard@2021"
+direction = "max"
+robustness = "{robustness}"
+
+[[objective]]
+metric = "welfare_usd_WORLD@2021"
+direction = "max"
+against_baseline = true
+per = "gdp_WORLD@2021"
+"""
+
+
+def write(tmp_path, method="exhaustive", robustness="mean", **replace):
+    text = SMALL.format(method=method, robustness=robustness)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / "small.toml"
+    path.write_text(text)
+    return load_search(path)
+
+
+def test_robustness_measures_on_known_numbers(tmp_path):
+    search = write(tmp_path, robustness="regret")
+    values = {  # (futures, objectives): policy a is best in futures 0 and 1, b in future 2
+        "a": np.array([[3.0, 0.0], [2.0, 0.0], [0.0, 0.0]]),
+        "b": np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]),
+    }
+    table = robust(search, values)
+    regret = table.iloc[:, 0]
+    assert regret["a"] == pytest.approx(1.0) and regret["b"] == pytest.approx(2.0)  # largest shortfall
+    mean = robust(write(tmp_path, robustness="mean"), values).iloc[:, 0]
+    assert mean["a"] == pytest.approx(5 / 3) and mean["b"] == pytest.approx(1.0)
+    sat = robust(
+        write(
+            tmp_path,
+            robustness="satisficing",
+            **{'robustness = "satisficing"': 'robustness = "satisficing"\nthreshold = 1.5'},
+        ),
+        values,
+    )
+    assert sat.iloc[:, 0]["a"] == pytest.approx(2 / 3) and sat.iloc[:, 0]["b"] == 0.0
+
+
+def test_an_enumerated_search_finds_the_front_and_resumes_from_its_shards(tmp_path):
+    search = write(tmp_path)
+    first = run_search(search, tmp_path / "out", workers=1, log=lambda *a: None)
+    policies = first["policies"]
+    assert len(policies) == 8  # 2 x 2 yards x 2 fences
+    assert first["front"]["policy"].isin(policies["policy"]).all() and len(first["front"]) >= 1
+    # no policy off the front dominates one on it
+    objs = [c for c in policies.columns if "(" in c]
+    for _, f in first["front"].iterrows():
+        at_least = (policies[objs] >= f[objs].to_numpy()).all(axis=1)
+        better = at_least & (policies[objs] > f[objs].to_numpy()).any(axis=1)
+        assert not better.any()
+    assert (tmp_path / "out" / "pareto.png").stat().st_size > 10_000
+    assert first["named"]["scenario"].tolist() == ["selective_decoupling"]
+    shards = len(list((tmp_path / "out" / "evaluations").glob("*.json")))
+    assert shards == 8 * 3 + 3 + 3  # the policies, the baseline and the named scenario in 3 futures
+    again = run_search(search, tmp_path / "out", workers=2, log=lambda *a: None)
+    assert again["summary"]["runs_computed"] == 0  # all read back from the shards
+    pd.testing.assert_frame_equal(again["policies"], policies)
+
+
+def test_nsga2_runs_within_its_budget(tmp_path):
+    result = run_search(write(tmp_path, method="nsga2"), tmp_path / "out", workers=1, log=lambda *a: None)
+    assert (
+        1 <= len(result["policies"]) <= 8
+        and json.loads((tmp_path / "out" / "search.json").read_text())["status"] == "done"
+    )
+
+
+def test_bad_search_files_are_clear_errors(tmp_path):
+    with pytest.raises(ConfigError, match="levers.policy.yard"):
+        write(tmp_path, **{'"policy.yard" = ["logic_chips", "chip_tools"]': '"policy.yard" = ["chips"]'})
+    with pytest.raises(ConfigError, match="levers.policy.fense"):
+        write(tmp_path, **{'"policy.fence" =': '"policy.fense" ='})
+    with pytest.raises(ConfigError, match="NAME@2021"):
+        write(tmp_path, **{'metric = "gap_small_yard@2021"': 'metric = "gap_small_yard@2030"'})
+    with pytest.raises(ConfigError, match="satisficing' needs a threshold"):
+        write(tmp_path, robustness="satisficing")
+    with pytest.raises(ConfigError, match="uncertainties"):
+        write(tmp_path, **{'"china.state_support", ': '"china.stat_support", '})
+
+
+def test_another_search_into_the_same_folder_is_refused(tmp_path):
+    run_search(write(tmp_path), tmp_path / "out", log=lambda *a: None)
+    other = write(tmp_path, **{"futures = 3": "futures = 2"})
+    with pytest.raises(ConfigError, match="different search file"):
+        run_search(other, tmp_path / "out", log=lambda *a: None)
