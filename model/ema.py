@@ -121,18 +121,16 @@ def changes_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
-@lru_cache(maxsize=32)
-def _scenario(name: str):
-    """A scenario and the world, read once per process."""
-    world = load_world()
-    return load_scenario(name, sectors=world.sectors), world
+@lru_cache(maxsize=1)
+def _world():
+    """The world, read once per process (reading it costs more than a run; a scenario, little)."""
+    return load_world()
 
 
 def run_experiment(scenario: str, seed: int, year: float, outcome_names: tuple[str, ...], **values: Any) -> dict:
     """One run, for EMA: the scenario with ``values`` applied, run to the quarter ending at
     ``year``; returns ``{<outcome>@<year>: value}``."""
-    spec, world = _scenario(scenario)
-    model = DecouplingModel(spec, seed=int(seed), params=changes_of(values), world=world, check=False)
+    model = DecouplingModel(scenario, seed=int(seed), params=changes_of(values), world=_world(), check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     label = f"{year:g}"

@@ -219,18 +219,17 @@ def _metrics(search: Search) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@lru_cache(maxsize=32)
-def _scenario(name: str):
-    """A scenario and the world, read once per process (a run takes 0.03 s; reading them, more)."""
-    world = load_world()
-    return load_scenario(name, sectors=world.sectors), world
+@lru_cache(maxsize=1)
+def _world():
+    """The world, read once per process (reading it costs more than a run; a scenario, little)."""
+    return load_world()
 
 
 def evaluate_one(scenario: str, changes: dict, future: dict, year: float, metrics: list[str]) -> dict[str, float]:
     """One run: ``scenario`` with the policy's ``changes`` in ``future``; the metrics at ``year``."""
-    spec, world = _scenario(scenario)
     params = {**future["values"], **changes}
-    model = DecouplingModel(spec, seed=future["seed"], params=params, world=world, check=False)
+    # by name, so that structural uncertainties (which shape step 0) are applied as the scenario loads
+    model = DecouplingModel(scenario, seed=future["seed"], params=params, world=_world(), check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     out = {m: model.outcome(m.split("@")[0]) for m in metrics}
