@@ -359,16 +359,20 @@ def discover(
         path = out / "box_limits.csv"
         write_csv(path, table)
         written.append(path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # the four most significant restrictions: a pairs plot of dozens of dimensions is unreadable
-            dims = list(table["uncertainty"][:4])
-            grid = found["box"].show_pairs_scatter(found["chosen"], dims=dims)
-        pair_fig = grid.figure if hasattr(grid, "figure") else getattr(grid, "fig", plt.gcf())
-        path = out / "pairs_scatter.png"
-        atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
-        plt.close("all")
-        written.append(path)
+        # the four most significant restrictions: a pairs plot of dozens of dimensions is unreadable
+        dims = list(table["uncertainty"][:4])
+        if len(dims) >= 1:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    grid = found["box"].show_pairs_scatter(found["chosen"], dims=dims)
+                pair_fig = grid.figure if hasattr(grid, "figure") else getattr(grid, "fig", plt.gcf())
+                path = out / "pairs_scatter.png"
+                atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
+                written.append(path)
+            except ValueError as exc:  # a figure must not cost the analysis
+                lines.append(f"(No pairs scatter: {exc})")
+            plt.close("all")
         lines += [
             f"PRIM's chosen box (the largest coverage with density at least {density:g}, box {found['chosen']} of "
             f"{len(trajectory)}): **coverage {stats['coverage']:.2f}** (share of the runs of interest inside it), "
