@@ -137,9 +137,10 @@ def main(argv=None) -> int:
             f"{'yes' if s['seconds'] < 1200 else 'no'} |"
         )
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print("\n".join(lines), flush=True)
     (out / "exploration.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "exploration.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
     return 0
 
 

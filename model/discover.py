@@ -264,11 +264,17 @@ def run_prim(x: pd.DataFrame, y: np.ndarray, density: float = DENSITY) -> dict:
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
 
-        finder = prim.Prim(x, y, threshold=density)
+        # a tiny threshold: peel all the way (EMA returns an empty box when the threshold is not met),
+        # then choose on the whole trajectory
+        finder = prim.Prim(x, y, threshold=1e-3)
         box = finder.find_box()
     trajectory = box.peeling_trajectory
     dense = trajectory[trajectory["density"] >= density]
-    chosen = int(dense["coverage"].idxmax()) if len(dense) else int(trajectory["density"].idxmax())
+    if len(dense):
+        chosen = int(dense["coverage"].idxmax())
+    else:  # no box is that dense: the densest that still covers half the runs of interest
+        covering = trajectory[trajectory["coverage"] >= 0.5]
+        chosen = int((covering if len(covering) else trajectory)["density"].idxmax())
     box.select(chosen)
     stats, limits = box.inspect(chosen, style="data")[0]
     limits.columns = ["min", "max", "qp_low", "qp_high"]
@@ -340,6 +346,11 @@ def discover(
     if method == "prim":
         found = run_prim(x, y, density)
         trajectory, limits, stats = found["trajectory"], found["limits"], found["stats"]
+        rule = (
+            f"the largest coverage with density at least {density:g}"
+            if stats["density"] >= density
+            else f"no box reaches density {density:g}: the densest that covers at least half the runs of interest"
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fig = found["box"].show_tradeoff()
@@ -374,7 +385,7 @@ def discover(
                 lines.append(f"(No pairs scatter: {exc})")
             plt.close("all")
         lines += [
-            f"PRIM's chosen box (the largest coverage with density at least {density:g}, box {found['chosen']} of "
+            f"PRIM's chosen box ({rule}, box {found['chosen']} of "
             f"{len(trajectory)}): **coverage {stats['coverage']:.2f}** (share of the runs of interest inside it), "
             f"**density {stats['density']:.2f}** (share of the runs inside it that are of interest), mass "
             f"{stats['mass']:.2f}, {int(stats['res_dim'])} dimension(s) restricted.",
