@@ -34,17 +34,10 @@ from decouple import DecouplingModel, load_world
 from decouple.discover import exploration_table
 from decouple.sweeps.experiment import experiment_from_table
 
+sys.path.insert(0, str(Path(__file__).parent))
+from benchmark import tree_rss  # noqa: E402  (the same measure as the main benchmark)
+
 WHERE = "gap_controlled@2030 < 0.1"
-
-
-def tree_rss(proc: psutil.Process) -> int:
-    total = 0
-    for p in [proc] + proc.children(recursive=True):
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def timed(argv: list[str]) -> dict:

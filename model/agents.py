@@ -80,15 +80,14 @@ class State(mesa.Agent):
         if isinstance(value, float) and last is not None and abs(value - last) <= LOG_STEP:
             return
         m = self.model
+        who = state or self.code
         # decided at the start of the quarter being simulated (m.year is its end)
-        m.decisions.append(Decision(m.steps, m.year - 0.25, state or self.code, lever, value))
+        m.decisions.append(Decision(m.steps, m.year - 0.25, who, lever, value))
+        m.last_decided[(who, lever)] = value
 
     def last_logged(self, lever: str, default: Any = 0.0, state: str | None = None) -> Any:
-        who = state or self.code
-        for d in reversed(self.model.decisions):
-            if d.state == who and d.lever == lever:
-                return d.value
-        return default
+        """The value of ``lever`` this state last logged (``default`` if none)."""
+        return self.model.last_decided.get((state or self.code, lever), default)
 
 
 def _standing_levers(model: DecouplingModel, active: bool) -> export_controls.PolicyState:
@@ -123,7 +122,7 @@ class Controller(State):
             seen["security"], seen["rivalry"], w.public_good, seen["at_stake"], seen["cost"], politics, us
         )
         target = us_resolve.logistic(z)
-        first = not any(d.state == self.code for d in m.decisions)
+        first = ("US", "resolve") not in m.last_decided
         rel.us_resolve = target if first else rel.us_resolve + us.resolve_rate * (target - rel.us_resolve)
         in_yard = rel.us_resolve >= 0.5
         mean = float(rel.us_resolve[in_yard].mean()) if in_yard.any() else 0.0
@@ -142,11 +141,9 @@ class Controller(State):
             changes["policy.start_year"] = quarter_start
         if first:
             self.log("resolve", round(mean, 3))
-        for path, value in changes.items():
-            if path in ("policy.entity_list_initial",):
+        for path, value in changes.items():  # the entity list's bookkeeping levers are not news
+            if path not in ("policy.entity_list_growth", "policy.entity_list_max", "policy.entity_list_sectors"):
                 self.log(path, value, self.last_logged(path, None))
-            elif path not in ("policy.entity_list_growth", "policy.entity_list_max", "policy.entity_list_sectors"):
-                self.log(path, value, self.last_logged(path, None) if isinstance(value, float) else None)
         if changes:
             m.set_params(changes, origin="US decides")
 
@@ -205,7 +202,7 @@ class Ally(State):
                 security,
                 trust,
                 peers,
-                m.market.china_exposure[self.index] * (joint_rd.exposure_weight(m) / max(a.weight_exposure, 1e-12)),
+                m.market.china_exposure[self.index] * joint_rd.exposure_factor(m),
                 autonomy,
                 m.relations.countermeasures,
                 willingness,

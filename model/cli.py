@@ -23,7 +23,6 @@ import argparse
 import csv
 import ipaddress
 import os
-import re
 import sys
 import textwrap
 import time
@@ -432,7 +431,7 @@ def cmd_sweep(args) -> int:
 def cmd_discover(args) -> int:
     """Scenario discovery over a finished sweep, or over an exploration of the uncertainties."""
     from .config import load_scenario
-    from .discover import conditions_of, discover, exploration_table, parse_condition
+    from .discover import METRIC, conditions_of, discover, exploration_table, parse_condition
     from .sweeps.engine import default_workers, run_sweep
     from .sweeps.experiment import experiment_from_table
     from .world import load_world
@@ -453,7 +452,7 @@ def cmd_discover(args) -> int:
         if args.runs < 10:
             raise ConfigError(f"--runs = {args.runs}; allowed: a whole number of at least 10")
         # the condition's metrics must be known before the runs: check its syntax and names first
-        probe = [m for m in re.findall(r"[A-Za-z_][A-Za-z0-9_]*@[0-9.]+", args.where)]
+        probe = [m for m in METRIC.findall(args.where) if "@" in m]
         spec = load_scenario(args.scenario, sectors=load_world().sectors)
         start = spec.params.time.start_year
         end = start + spec.params.time.steps / 4.0

@@ -155,7 +155,7 @@ def parse_condition(text: str, available: list[str], origin: str = "--where") ->
         raise ConfigError(
             f'{origin} = {shown(text)}: not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"'
         )
-    kept = [c for c in available]
+    kept = list(available)
     for metric in metrics:
         if metric in kept:
             continue

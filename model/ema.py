@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from . import outcomes as outcome_registry
 from .config import load_registry, load_scenario
 from .errors import ConfigError, suggest
 from .model import DecouplingModel
-from .world import load_world
+from .world import load_world, shared_world
 
 with warnings.catch_warnings():  # EMA warns at import that an optional back-end is missing
     warnings.simplefilter("ignore")
@@ -121,16 +120,10 @@ def changes_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
-@lru_cache(maxsize=1)
-def _world():
-    """The world, read once per process (reading it costs more than a run; a scenario, little)."""
-    return load_world()
-
-
 def run_experiment(scenario: str, seed: int, year: float, outcome_names: tuple[str, ...], **values: Any) -> dict:
     """One run, for EMA: the scenario with ``values`` applied, run to the quarter ending at
     ``year``; returns ``{<outcome>@<year>: value}``."""
-    model = DecouplingModel(scenario, seed=int(seed), params=changes_of(values), world=_world(), check=False)
+    model = DecouplingModel(scenario, seed=int(seed), params=changes_of(values), world=shared_world(), check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     label = f"{year:g}"

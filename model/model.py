@@ -240,6 +240,7 @@ class DecouplingModel(mesa.Model):
         # random number of the run as it was (common random numbers).
         self.decision_rng = self.rng.spawn(1)[0]
         self.decisions: list[Decision] = []
+        self.last_decided: dict[tuple[str, str], object] = {}  # (state, lever) -> value last logged
         # China's standing support (its base level) flows from the start.
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)

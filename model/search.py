@@ -33,7 +33,6 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .config import load_registry, load_scenario, parse_toml, read_text, shown
 from .errors import ConfigError, suggest
 from .model import DecouplingModel
-from .world import load_world
+from .world import load_world, shared_world
 
 
 class _Strict(BaseModel):
@@ -201,13 +200,6 @@ def futures(search: Search) -> list[dict[str, Any]]:
     return out
 
 
-def policy_changes(search: Search, policy: dict[str, Any]) -> dict[str, Any]:
-    changes = {k: v for k, v in policy.items() if k != "policy.yard"}
-    if "policy.yard" in policy:
-        changes["policy.yard"] = list(policy["policy.yard"])
-    return changes
-
-
 def policy_key(policy: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -219,17 +211,11 @@ def _metrics(search: Search) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@lru_cache(maxsize=1)
-def _world():
-    """The world, read once per process (reading it costs more than a run; a scenario, little)."""
-    return load_world()
-
-
 def evaluate_one(scenario: str, changes: dict, future: dict, year: float, metrics: list[str]) -> dict[str, float]:
     """One run: ``scenario`` with the policy's ``changes`` in ``future``; the metrics at ``year``."""
     params = {**future["values"], **changes}
     # by name, so that structural uncertainties (which shape step 0) are applied as the scenario loads
-    model = DecouplingModel(scenario, seed=future["seed"], params=params, world=_world(), check=False)
+    model = DecouplingModel(scenario, seed=future["seed"], params=params, world=shared_world(), check=False)
     while model.running and model.year < year - 1e-9:
         model.step()
     out = {m: model.outcome(m.split("@")[0]) for m in metrics}
@@ -367,7 +353,7 @@ def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
     values: dict[str, np.ndarray] = {}
 
     def evaluate(policies: list[dict[str, Any]]) -> list[str]:
-        items = [(policy_key(p), policy_changes(search, p)) for p in policies]
+        items = [(policy_key(p), dict(p)) for p in policies]
         raw = ev.evaluate(s.scenario, items)
         for p, (key, _) in zip(policies, items):
             evaluated[key] = p

@@ -8,7 +8,7 @@ and is in range, and keeps the sources so that output and documentation can cite
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -383,3 +383,10 @@ def build_world(
         **by_country,
         **traits,
     )
+
+
+@lru_cache(maxsize=1)
+def shared_world() -> World:
+    """The world of ``seeds/``, read once per process: for workers that run many models (sweeps,
+    searches, EMA experiments), where reading it costs more than a run. Treat it as read-only."""
+    return load_world()

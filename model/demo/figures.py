@@ -105,6 +105,21 @@ def decision_log(model, last: int = 8) -> list[str]:
     return lines[::-1]
 
 
+def _caption(ax, year: float, level: float, text: str, colour: str) -> None:
+    """A short caption at the top of the plot, beside a marker line."""
+    ax.text(
+        year,
+        level,
+        " " + text,
+        transform=ax.get_xaxis_transform(),
+        fontsize=11,
+        va="top",
+        ha="left",
+        color=colour,
+        clip_on=True,
+    )
+
+
 def _frame(ax, model, title: str, ylabel: str) -> None:
     t = model.params.time
     ax.set_xlim(t.start_year, t.start_year + t.steps / 4)
@@ -115,36 +130,15 @@ def _frame(ax, model, title: str, ylabel: str) -> None:
     for year, text, lever in markers(model):
         ax.axvline(year, color="#222222" if lever else "#888888", linestyle=":", linewidth=1.8 if lever else 1.2)
         if lever:  # events of a preset are many; only the class's own moves get a caption
-            ax.text(
-                year,
-                top,
-                " " + text,
-                transform=ax.get_xaxis_transform(),
-                fontsize=11,
-                va="top",
-                ha="left",
-                color="#222222",
-                clip_on=True,
-            )
+            _caption(ax, year, top, text, "#222222")
             top -= 0.09
     captions = 0
     for year, text, who in decision_marks(model):
         tint = COUNTRY_COLOURS[who]
         if text:  # the US's yard: a line and a caption, as for the class's own moves
-            level = top - 0.09 * (captions % 4)  # four rows of captions, then from the top again
-            captions += 1
             ax.axvline(year, color=tint, linestyle="--", linewidth=1.6, alpha=0.8)
-            ax.text(
-                year,
-                level,
-                " " + text,
-                transform=ax.get_xaxis_transform(),
-                fontsize=11,
-                va="top",
-                ha="left",
-                color=tint,
-                clip_on=True,
-            )
+            _caption(ax, year, top - 0.09 * (captions % 4), text, tint)  # four rows, then from the top again
+            captions += 1
         else:  # China's and third countries' moves: a tick on the time axis in their colour
             ax.plot(
                 [year],

@@ -37,9 +37,9 @@ def innovation_boost(model: DecouplingModel) -> np.ndarray | float:
     return 1.0 + gain * np.where(layout.is_us, us, np.where(layout.firm_is["ally"], own, 0.0))
 
 
-def exposure_weight(model: DecouplingModel) -> float:
-    """The weight of China exposure in allies' compliance decisions, less the alliance's offset."""
-    a = model.params.allies
+def exposure_factor(model: DecouplingModel) -> float:
+    """How much of an ally's China exposure weighs in its compliance decision: 1, less the
+    alliance's offset while the allies do joint R&D."""
     if model.params.adaptive.allies_joint_rd:
-        return a.weight_exposure * (1.0 - a.joint_rd_offset)
-    return a.weight_exposure
+        return 1.0 - model.params.allies.joint_rd_offset
+    return 1.0

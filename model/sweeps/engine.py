@@ -36,7 +36,6 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +48,7 @@ from ..errors import ConfigError, DecoupleError
 from ..model import DecouplingModel
 from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
-from ..world import load_world
+from ..world import shared_world
 from .experiment import Experiment, Run
 from .measures import RunRecorder, indicator_table
 
@@ -61,11 +60,6 @@ HASH_KEY = b"decouple.experiment"
 MANIFEST_LIST_LIMIT = 100_000
 #: seconds to wait for a Dask scheduler given by --scheduler
 SCHEDULER_TIMEOUT = 10
-
-
-@lru_cache(maxsize=1)
-def _world():
-    return load_world()
 
 
 def _encode(value):
@@ -103,7 +97,7 @@ def execute(run: Run, settings: Settings) -> dict:
     out = Path(settings.out)
     started = time.perf_counter()
     try:
-        world = _world()
+        world = shared_world()
         spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
         model = DecouplingModel(spec, seed=run.seed, world=world)
         rec = RunRecorder(model, settings.metrics, settings.years).run()
@@ -312,7 +306,7 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         if workers <= 1:
             yield None
             return
-        _world()  # read once here, so forked workers inherit it
+        shared_world()  # read once here, so forked workers inherit it
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=local_context(), initializer=_die_with_driver, initargs=(os.getpid(),)
         ) as pool:
@@ -350,7 +344,7 @@ def make_executor(backend: str, workers: int, scheduler: str | None):
         }
         settings = {"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}
         if local_context() is not None:
-            _world()  # read once here, so forked workers inherit it
+            shared_world()  # read once here, so forked workers inherit it
             settings["distributed.worker.multiprocessing-method"] = "fork"
         with dask.config.set(settings):
             cluster = LocalCluster(
