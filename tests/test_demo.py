@@ -333,11 +333,16 @@ def test_demo_in_a_real_browser(app_url):
         # another preset and seed, loaded by Reset: a fresh run at step 0 with its own notes
         page.get_by_role("button", name="Preset (press Reset to load)").click()
         page.get_by_role("option", name="coopetition").click()
+        expect = playwright_api.expect
         seed_box = page.get_by_label("Seed (press Reset to use)")
+        # the preset's choice re-renders the panel: type the seed into the panel as it then is,
+        # and let the server hear it (Enter) before Reset reads it
+        page.wait_for_timeout(500)
         seed_box.fill("7")
         seed_box.press("Enter")
+        expect(seed_box).to_have_value("7")
+        page.wait_for_timeout(500)
         page.get_by_role("button", name="Reset", exact=True).click()
-        expect = playwright_api.expect
         expect(page.locator(".notes")).to_contain_text("Co-opetition")
         expect(page.locator(".notes")).to_contain_text("seed 7")
         expect(page.locator(".notes")).to_contain_text("step 0 of")
