@@ -134,6 +134,24 @@ def test_set_override_errors(override, fragment, world):
     assert "baseline.toml" in str(err.value) or "KEY=VALUE" in str(err.value)
 
 
+def test_the_fast_path_of_parse_value_reads_as_toml_does():
+    """Plain decimals skip the TOML parser (a sweep's cost): every form must read as TOML reads it."""
+    import random
+    import tomllib
+
+    rng = random.Random(0)
+    texts = [repr(rng.uniform(-1e6, 1e6) * 10 ** rng.randint(-30, 30)) for _ in range(500)]
+    texts += ["0.5", "-0.0", "+1.25", "1.0e-05", "1.5E+300", "true", "false", "1e-05", "inf", "nan", "1_000.5"]
+    texts += ["01.5", "1.", ".5", "1.5e", "True", "0x10", "1__0.5"]
+    for text in texts:
+        try:
+            expected = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            expected = text  # not TOML: a bare word
+        got = parse_value(text)
+        assert type(got) is type(expected) and (got == expected or (got != got and expected != expected)), text
+
+
 def test_parse_value():
     assert parse_value("0.8") == 0.8
     assert parse_value("3") == 3

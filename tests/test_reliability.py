@@ -371,7 +371,7 @@ def test_broken_shards_are_computed_again_on_resume(tmp_path):
     engine.run_sweep(exp, tmp_path / "whole", progress=False)
     out = tmp_path / "out"
     engine.run_sweep(exp, out, progress=False)
-    shards = sorted((out / "shards").glob("*.parquet"))
+    shards = sorted((out / "shards").glob("*.arrow"))
     shards[0].write_bytes(shards[0].read_bytes()[:40])  # truncated
     shards[1].write_bytes(b"")  # empty
     shards[2].write_bytes(os.urandom(500))  # random

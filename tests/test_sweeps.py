@@ -246,10 +246,10 @@ def test_killed_sweep_loses_no_finished_run_and_resumes(tmp_path):
     child.start()
     child.join(120)
     assert child.exitcode == -signal.SIGKILL
-    shards = list((out / "shards").glob("*.parquet"))
+    shards = list((out / "shards").glob("*.arrow"))
     assert len(shards) == 4
     for shard in shards:
-        assert len(pd.read_parquet(shard)) == 1  # every finished file is whole
+        assert len(pd.read_feather(shard)) == 1  # every finished file is whole
     assert json.loads((out / "manifest.json").read_text())["experiment"]["name"] == "tiny"
     assert main(["sweep", str(path), "--workers", "1", "--quiet", "--resume", "--out", str(out)]) == 0
     engine.run_sweep(load_experiment(path), tmp_path / "whole", workers=1, progress=False)
@@ -276,7 +276,7 @@ def test_killing_the_driver_stops_its_pool_workers(tmp_path):
     )
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and not list((out / "shards").glob("*.parquet")):
+        while time.time() < deadline and not list((out / "shards").glob("*.arrow")):
             time.sleep(0.05)
         workers = psutil.Process(proc.pid).children(recursive=True)
         assert workers, "the sweep should still be running with its pool"
@@ -293,9 +293,9 @@ def test_killing_the_driver_stops_its_pool_workers(tmp_path):
         while time.time() < deadline and not all(gone(p) for p in workers):
             time.sleep(0.05)
         assert all(gone(p) for p in workers)
-        count = len(list((out / "shards").glob("*.parquet")))
+        count = len(list((out / "shards").glob("*.arrow")))
         time.sleep(2.0)
-        assert len(list((out / "shards").glob("*.parquet"))) == count  # nobody goes on writing shards
+        assert len(list((out / "shards").glob("*.arrow"))) == count  # nobody goes on writing shards
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)

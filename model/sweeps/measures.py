@@ -62,14 +62,15 @@ class RunRecorder:
         while m.running:
             m.step()
             self._observe()
-        table = m.datacollector.get_model_vars_dataframe()
-        recorded = table["year"].to_numpy()
+        # the collector's lists, read directly: its data frame costs more than the rest of this
+        collected = m.datacollector.model_vars
+        recorded = np.asarray(collected["year"], dtype=float)
         for year in self.years:
             at = np.flatnonzero(np.abs(recorded - year) < 1e-6)
             if not at.size:
                 raise ValueError(f"year {year:g} is not reached by the run (it ends at {m.year:g})")
             for name in self.metrics:
-                self.values[f"{name}@{year:g}"] = float(table[name].iloc[at[0]])
+                self.values[f"{name}@{year:g}"] = float(collected[name][at[0]])
         years = np.asarray(self._years)
         for k, outcome in enumerate(self._whole_run):
             series = np.array([row[k] for row in self._observed], dtype=float)
