@@ -160,7 +160,8 @@ class DecouplingModel(mesa.Model):
     def _build(self) -> None:
         w, p = self.world, self.params
         S, C = w.n_sectors, w.n_countries
-        self._best_key = self._gap_of = None
+        self._best_step = -1
+        self._best_of = self._gap_of = None
         self.firms = f = build_firms(w, p, self.rng)
         f.model = self
         fixed = layout_of(w, f, f.groups)
@@ -276,10 +277,14 @@ class DecouplingModel(mesa.Model):
 
     def best_effective_capability(self) -> np.ndarray:
         """(S, C) effective capability of each country's best firm (computed once per state)."""
-        key = (self.steps, id(self.firms.effective_capability))
-        if self._best_key != key:
-            self._best = self.firms.best_by_country(self.firms.effective_capability)
-            self._best_key = key
+        # Keyed by the array itself, held here, not by its id(): the firms replace the array twice
+        # a quarter, and a freed array's id is often reused by the next one of the same size, which
+        # returned a stale value depending on the process's memory history (runs differed between
+        # processes by up to 2e-4 in the gap).
+        capability = self.firms.effective_capability
+        if self._best_step != self.steps or self._best_of is not capability:
+            self._best = self.firms.best_by_country(capability)
+            self._best_step, self._best_of = self.steps, capability
         return self._best
 
     def per_step(self, key: str, compute):
