@@ -315,7 +315,8 @@ class ThirdCountry(State):
 
     def hedge(self) -> None:
         """Once a year, where the scenario lets third countries hedge: lean toward a bloc by price,
-        quality and both sides' pressure (M16).
+        quality and both sides' pressure (M16); otherwise hold the lean the country declares
+        (``third.declared_lean``, a lever: the role-play's third-country team sets it).
 
         Reads: params.adaptive, params.third, params.policy.ally_pressure, policy.pressed,
         relations.partner_ties, market.bilateral (last quarter's). Writes: its entry of
@@ -323,6 +324,11 @@ class ThirdCountry(State):
         """
         m = self.model
         if not m.params.adaptive.third_hedging:
+            # without the rule the country holds the lean it declares (a lever; 0 by default)
+            declared = float(getattr(m.params.third.declared_lean, self.code))
+            if declared != m.relations.lean[self.index]:
+                m.relations.lean[self.index] = declared
+                self.log("lean", round(declared, 3), self.last_logged("lean"))
             return
         t, rel = m.params.third, m.relations
         balance = m.per_step("bloc_balance", lambda: hedging.bloc_balance(m))

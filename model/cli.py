@@ -11,6 +11,7 @@
     decouple discover [RESULTS | --runs N] --where "EXPR" [--method prim|cart] [--out DIR]
     decouple search SEARCH [--workers N] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
+    decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y] [--no-open]
 
 Every error a user can act on (a bad file, key, value or folder) is printed as one message that
 names what is wrong and what is allowed, with exit status 2, and no results already written are
@@ -71,9 +72,8 @@ def _workers(requested: int | None, runs: int) -> int:
 def cmd_run(args) -> int:
     from . import outcomes
     from .config import load_scenario
-    from .output import result_folder, write_csv, write_json, write_timeseries
-    from .plots import plot_figures
-    from .runner import run_one
+    from .output import result_folder
+    from .runner import run_one, write_run
     from .world import load_world
 
     started = time.perf_counter()
@@ -82,20 +82,7 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("results") / "run" / f"{spec.name}_seed{seed}"
     with result_folder(out, "run") as tmp:  # checked before the run; written as a whole after it
         result = run_one(spec, seed)
-        files = write_timeseries(tmp, result.frame, csv=True)
-        write_csv(tmp / "indicators.csv", result.indicators.reset_index())
-        write_json(
-            tmp / "summary.json",
-            {
-                "provenance": result.provenance,
-                "final": result.final,
-                "changes": result.changes,
-                "decisions": result.decisions,
-            },
-        )
-        figures = (
-            [] if args.no_plots else plot_figures(result.indicators, tmp, f"{result.provenance['title']} (seed {seed})")
-        )
+        files, figures = write_run(tmp, result, plots=not args.no_plots)
     print(
         f"{result.provenance['title']}, seed {seed}: {len(result.frame):,} rows, "
         f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s"
@@ -110,8 +97,7 @@ def cmd_run(args) -> int:
             f"note: {len(late)} event(s) of the scenario fall after the run's end and do not take effect "
             f"({', '.join(f'{e.year:g}' for e in late)})"
         )
-    names = [p.name for p in files] + ["indicators.csv", "summary.json"]
-    print(f"results in {out}/: {', '.join(names)}")
+    print(f"results in {out}/: {', '.join(files)}")
     if figures:
         print(f"figures: {', '.join(str(out / p.name) for p in figures)}")
     return 0
@@ -531,7 +517,6 @@ def _is_loopback(host: str) -> bool:
 
 def cmd_demo(args) -> int:
     import signal
-    import socket
     import subprocess
 
     from .demo.live import presets
@@ -541,20 +526,8 @@ def cmd_demo(args) -> int:
         raise DecoupleError(
             f"--preset {args.preset!r}{suggest(args.preset, presets())}: not a preset; allowed: {', '.join(presets())}"
         )
-    if not 0 <= args.port <= 65535:
-        raise DecoupleError(f"--port {args.port}: allowed: 1 to 65535, or 0 for any free port")
     _seed(args)
-    with socket.socket() as sock:  # fail here, clearly, rather than deep inside the web server
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
-        try:
-            sock.bind((args.host, args.port))
-        except (OSError, OverflowError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise DecoupleError(
-                f"--port {args.port} on --host {args.host}: cannot listen there ({reason}); "
-                "choose another port (0 for any free one) or host"
-            ) from None
-        port = sock.getsockname()[1]
+    port = _listen_port(args.host, args.port)
     if not _is_loopback(args.host):
         print(
             f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
@@ -600,6 +573,53 @@ def cmd_demo(args) -> int:
     except KeyboardInterrupt:
         _stop_group(server)
         return 0
+
+
+def _listen_port(host: str, port: int) -> int:
+    """The port a server will listen on (``port``, or a free one for 0), checked here so that a
+    busy port or a bad host fails clearly rather than deep inside the web server."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise DecoupleError(f"--port {port}: allowed: 1 to 65535, or 0 for any free port")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            sock.bind((host, port))
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise DecoupleError(
+                f"--port {port} on --host {host}: cannot listen there ({reason}); "
+                "choose another port (0 for any free one) or host"
+            ) from None
+        return sock.getsockname()[1]
+
+
+def cmd_play(args) -> int:
+    from .play.server import serve
+
+    _seed(args)
+    port = _listen_port(args.host, args.port)
+    if not _is_loopback(args.host):
+        print(
+            f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone on the network "
+            "who can reach it can open the join page; teams still need the room code and their team code, and "
+            "the facilitator's actions need the facilitator key",
+            file=sys.stderr,
+        )
+    return serve(
+        preset=args.preset,
+        seed=args.seed,
+        teams=args.teams,
+        round_years=args.round_years,
+        start_year=args.start_year,
+        host=args.host,
+        port=port,
+        out=Path(args.out),
+        open_browser=args.open,
+        share_seats=args.seats == "share",
+        workers=args.workers,
+    )
 
 
 def _stop_group(server) -> None:
@@ -753,6 +773,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="seed at start (default 1)")
     p.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("play", help="the classroom role-play: teams play the states on their own devices")
+    p.add_argument("--port", type=int, default=8766, help="port to listen on (default 8766; 0 = any free port)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom network)"
+    )
+    p.add_argument(
+        "--teams",
+        help="teams as country codes, '+' joining states one team plays (default US,CN,NL+JP,KR+TW,EU,IN+VN)",
+    )
+    p.add_argument(
+        "--preset",
+        default="adaptive_rivalry",
+        help="the history before the class takes over, and what states no team plays do (default adaptive_rivalry)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--round-years", type=float, default=2.0, help="years a round covers (default 2)")
+    p.add_argument("--start-year", type=float, default=2024.0, help="year the class takes over (default 2024)")
+    p.add_argument(
+        "--seats",
+        choices=("share", "refuse"),
+        default="share",
+        help="a second device on a team shares its seat or is refused (default share; the facilitator can change it)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="processes answering what-ifs (default 2; 0 = in the server)")
+    p.add_argument("--out", default="results/play", help="where exports are written (default results/play)")
+    p.add_argument("--no-open", dest="open", action="store_false", help="do not open the facilitator page")
+    p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("plot", help="(re)draw the figures of a run, comparison or sweep folder")
     p.add_argument("results_dir")

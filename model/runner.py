@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -130,3 +131,25 @@ def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()
         changes,
         decisions,
     )
+
+
+def write_run(folder: Path, result: RunResult, plots: bool = True) -> tuple[list[str], list]:
+    """A run's results folder content (what ``decouple run`` writes): the time series, the
+    indicators, ``summary.json`` and, with ``plots``, the figures. Returns (file names, figures)."""
+    from .output import write_csv, write_json, write_timeseries
+    from .plots import plot_figures
+
+    files = write_timeseries(folder, result.frame, csv=True)
+    write_csv(folder / "indicators.csv", result.indicators.reset_index())
+    write_json(
+        folder / "summary.json",
+        {
+            "provenance": result.provenance,
+            "final": result.final,
+            "changes": result.changes,
+            "decisions": result.decisions,
+        },
+    )
+    title = f"{result.provenance['title']} (seed {result.seed})"
+    figures = plot_figures(result.indicators, folder, title) if plots else []
+    return [p.name for p in files] + ["indicators.csv", "summary.json"], figures

@@ -485,6 +485,7 @@ def run_sweep(
         if time.monotonic() - last_manifest > (5.0 if total <= 2_000 else 30.0):
             _write_manifest(out, exp, done, failed, prov, listing)
             last_manifest = time.monotonic()
+
     rows: dict[str, pa.Table] = {}  # the shards written during this call, for consolidate
 
     try:

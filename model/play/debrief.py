@@ -1,0 +1,115 @@
+"""The debrief: a figure of the class's path against the reference runs, and the export.
+
+The export is a results folder like ``decouple run`` writes (time series, indicators, summary,
+figures), made by running the class's scenario file — the preset extended by the class's moves
+as dated events — through the same code, plus that file (``class.toml``), the moves, the scores
+round by round, the news feed and the debrief figure. ``decouple run FOLDER/class.toml --seed N``
+gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import load_scenario
+from ..output import result_folder, write_csv, write_json
+from ..runner import run_one, write_run
+from .game import Game
+
+#: the debrief figure's panels: (key, title, unit as the axis shows it, factor)
+PANELS = (
+    ("gap_small_yard", "US lead in the small-yard technologies", "share of the frontier", 1.0),
+    ("cn_self_sufficiency", "China's self-sufficiency", "share of China's demand", 1.0),
+    ("compliance_small_yard", "Allies' compliance with US controls", "share", 1.0),
+    ("welfare_gdp_WORLD", "World welfare", "US$ bn a year", 1.0),
+)
+
+
+def figure(game: Game):
+    """The class's path (black; dashed where it is a projection of the last choices) against the
+    open world and the documents' scenarios, in the project's scenario colours."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS, STYLE
+
+    data = game.debrief()
+    years = np.asarray(data["years"])
+    reached = data["reached"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 2, figsize=(15, 9), sharex=True)
+        for ax, (key, title, unit, factor) in zip(axes.flat, PANELS, strict=True):
+            series = data["series"][key]
+            for name, values in series.items():
+                if name == "class":
+                    continue
+                ax.plot(
+                    years,
+                    np.asarray(values) * factor,
+                    color=SCENARIO_COLOURS.get(name, "#999999"),
+                    lw=1.8,
+                    alpha=0.85,
+                    label=SCENARIO_LABELS.get(name, name),
+                )
+            path = np.asarray(series["class"]) * factor
+            played = years <= reached + 1e-9
+            ax.plot(years[played], path[played], color="#111111", lw=4.0, label="The class")
+            if not played.all():
+                ax.plot(years[~played | (years == reached)], path[~played | (years == reached)], color="#111111",
+                        lw=2.5, ls="--", label="The class, last choices held")  # fmt: skip
+            ax.axvline(game.start_year, color="#777777", lw=1.0, ls=":")
+            ax.set_title(title)
+            ax.set_ylabel(unit)
+        for ax in axes[1]:
+            ax.set_xlabel("year")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+        totals = "   ".join(f"{s['label']}: {s['total']:+.1f}" for s in data["scores"].values())
+        fig.suptitle(
+            f"The class's path, {game.start_year:g}-{reached:g} ({game.scenario.title}, seed {game.seed})\n"
+            f"scores against the open world: {totals}",
+            fontsize=15,
+        )
+        fig.tight_layout(rect=(0, 0.08, 1, 0.93))
+    return fig
+
+
+def figure_png(game: Game) -> bytes:
+    import matplotlib.pyplot as plt
+
+    fig = figure(game)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def default_folder(results: Path, game: Game, room: str) -> Path:
+    return Path(results) / f"{game.preset}_seed{game.seed}_{room}"
+
+
+def export(game: Game, results: Path, room: str) -> Path:
+    """Write the class's results folder under ``results`` (replaced as a whole at each export)."""
+    out = default_folder(results, game, room)
+    name = f"class_{room}"
+    with result_folder(out, "run", what="the role-play's results folder") as tmp:
+        (tmp / "class.toml").write_text(game.scenario_text(name), encoding="utf-8")
+        scenario = load_scenario(tmp / "class.toml", sectors=game.world.sectors)
+        result = run_one(scenario, game.seed)
+        write_run(tmp, result, plots=False)
+        write_csv(tmp / "moves.csv", pd.DataFrame(game.moves, columns=["round", "year", "team", "lever", "from", "to"]))
+        rows = [
+            {"round": h["round"], "year": h["year"], "team": s["label"], "objective": o["label"], "unit": o["unit"],
+             "value": o["value"], "weight": o["weight"], "points": o["points"]}
+            for h in game.score_history for s in h["scores"].values() for o in s["objectives"]
+        ]  # fmt: skip
+        write_csv(tmp / "scores.csv", pd.DataFrame(rows))
+        write_json(tmp / "news.json", {"news": [n.public() for n in game.news]})
+        (tmp / "debrief.png").write_bytes(figure_png(game))
+    return out

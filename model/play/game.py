@@ -1,0 +1,535 @@
+"""One class's game: rounds, the teams' choices, the path the class plays, what-ifs, scores, news.
+
+The class's path is a scenario: the preset (its scripts and decision rules) plus one dated event
+per round that sets every team's levers to its choice and turns off the decision rules of the
+states the teams play (from the first round on; before it, history is the preset's). Each round
+re-runs that scenario from its start with the same seed, so the path the screens show is exactly
+what ``decouple run`` gives for the exported scenario file. A run is short (about 0.05 s to 2035),
+so re-running costs less than keeping a model alive across rounds, and can never drift from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .. import outcomes
+from ..config import Event, Scenario, list_scenarios, load_scenario
+from ..errors import ConfigError
+from ..model import MAX_SEED, DecouplingModel
+from ..sweeps.experiment import toml_value
+from ..world import World, shared_world
+from .teams import Team, build_team, debrief_passages, parse_teams
+
+#: the runs the debrief sets the class's path against (each when present)
+REFERENCES = ("baseline", "selective_decoupling", "full_decoupling", "coopetition", "precise")
+#: outcomes every observation keeps (besides each country's revenue, GDP and welfare)
+OBSERVED = (
+    "gap_small_yard",
+    "gap_controlled",
+    "cn_self_sufficiency",
+    "compliance_small_yard",
+    "countermeasures",
+    "partner_ties",
+    "third_lean",
+    "collaboration_mean",
+    "yard_size",
+    "political_shocks",
+)
+#: the indicators every page charts (the class's path, the what-if and the references)
+CHARTED = ("gap_small_yard", "cn_self_sufficiency", "compliance_small_yard", "revenue_US", "welfare_gdp_WORLD")
+CHART_LABELS = {
+    "gap_small_yard": ("US lead, small-yard technologies", "share of frontier"),
+    "cn_self_sufficiency": ("China's self-sufficiency", "share of demand"),
+    "compliance_small_yard": ("Allies' compliance", "share"),
+    "revenue_US": ("US firms' revenue", "US$ bn a year"),
+    "welfare_gdp_WORLD": ("World welfare", "US$ bn a year"),
+}
+#: a team's public statement, at most
+STATEMENT_CHARS = 160
+
+
+def observe(model: DecouplingModel) -> dict[str, float]:
+    """What the role-play keeps of one quarter: a few outcomes, and each country's firms' revenue,
+    GDP and welfare (US$ bn a year)."""
+    out = outcomes.values(model, OBSERVED)
+    out["year"] = model.year
+    revenue = model.market.revenue.sum(axis=0)
+    for i, code in enumerate(model.world.countries):
+        out[f"revenue_{code}"] = float(revenue[i])
+        out[f"gdp_{code}"] = float(model.accounts.gdp[i])
+        out[f"welfare_{code}"] = float(model.accounts.welfare[i])
+    return out
+
+
+def simulate(scenario: Scenario, seed: int, world: World, until: float | None = None):
+    """Run ``scenario`` from its start to ``until`` (a decimal year; default its end): the model
+    and the observations of every quarter, as columns."""
+    model = DecouplingModel(scenario, seed=seed, world=world)
+    rows = [observe(model)]
+    while model.steps < model.params.time.steps and (until is None or model.year < until - 1e-9):
+        model.step()
+        rows.append(observe(model))
+    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
+    return model, columns
+
+
+def value_of(obs: dict[str, np.ndarray], key: str, world: World) -> np.ndarray:
+    """An observation by key; ``revenue_NL+JP`` sums countries, ``welfare_gdp_X`` is welfare (the
+    score divides its change by GDP), ``..._WORLD`` sums every country."""
+    for prefix, source in (("welfare_gdp_", "welfare_"), ("revenue_", "revenue_"), ("gdp_", "gdp_")):
+        if key.startswith(prefix):
+            codes = key[len(prefix) :]
+            members = world.countries if codes == "WORLD" else codes.split("+")
+            return sum(obs[f"{source}{c}"] for c in members)  # type: ignore[return-value]
+    return obs[key]
+
+
+def _gdp_key(key: str) -> str:
+    return "gdp_" + key[len("welfare_gdp_") :]
+
+
+@lru_cache(maxsize=8)
+def _reference(name: str, seed: int, steps: int) -> dict[str, np.ndarray]:
+    world = shared_world()
+    scenario = load_scenario(name, sectors=world.sectors, changes={"time.steps": steps})
+    return simulate(scenario, seed, world)[1]
+
+
+def with_events(scenario: Scenario, events: list[Event]) -> Scenario:
+    """The scenario with the class's events after its own (the order ``load_scenario`` gives a
+    file that extends it)."""
+    return dataclasses.replace(scenario, events=sorted(list(scenario.events) + list(events), key=lambda e: e.year))
+
+
+@dataclass
+class NewsItem:
+    round: int
+    year: float
+    kind: str  # round, move, statement, rule, shock
+    text: str
+    team: str = ""
+
+    def public(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Game:
+    """A class's game. Not thread-safe by itself: the server holds its lock around every call."""
+
+    preset: str = "adaptive_rivalry"
+    seed: int = 0
+    team_spec: str | None = None
+    round_years: float = 2.0
+    start_year: float = 2024.0
+    world: World = field(default_factory=shared_world)
+
+    def __post_init__(self) -> None:
+        known = [name for name, *_ in list_scenarios()]
+        if self.preset not in known:
+            raise ConfigError(f"--preset {self.preset!r}: unknown; allowed: {', '.join(known)}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"--seed {self.seed!r}; allowed: a whole number from 0 to {MAX_SEED}")
+        self.teams: list[Team] = [build_team(codes, self.world) for codes in parse_teams(self.team_spec, self.world)]
+        self.by_id = {t.id: t for t in self.teams}
+        self.scenario = load_scenario(self.preset, sectors=self.world.sectors)
+        t = self.scenario.params.time
+        self.first_year = float(t.start_year)
+        self.end_year = self.first_year + t.steps / 4.0  # the end of the last quarter
+        if not self.round_years * 4 == int(self.round_years * 4) or not 0.25 <= self.round_years <= 10:
+            raise ConfigError(
+                f"--round-years {self.round_years:g}; allowed: whole quarters from 0.25 to 10 (e.g. 1, 1.5, 2)"
+            )
+        if not (self.start_year - self.first_year) * 4 == int((self.start_year - self.first_year) * 4) or not (
+            self.first_year <= self.start_year < self.end_year - 0.25
+        ):
+            raise ConfigError(
+                f"--start-year {self.start_year:g}; allowed: the start of a quarter from {self.first_year:g} "
+                f"to {self.end_year - 0.5:g} (the preset runs {self.first_year:g}-{self.end_year:g})"
+            )
+        late = [e.year for e in self.scenario.events if e.year >= self.start_year]
+        if late:
+            raise ConfigError(
+                f"--start-year {self.start_year:g}: preset {self.preset} has scripted events up to {max(late):g}; "
+                f"the class takes over after them (allowed: --start-year above {max(late):g})"
+            )
+        self.round_starts: list[float] = []
+        year = self.start_year
+        while year < self.end_year - 1e-9:
+            self.round_starts.append(year)
+            year += self.round_years
+        self.round = 0  # the open round (== len(round_starts) when the game is over)
+        self.events: list[Event] = []
+        self.moves: list[dict] = []
+        self.news: list[NewsItem] = []
+        self.score_history: list[dict] = []
+        self.submitted: dict[str, dict[str, Any]] = {}
+        self.statements: dict[str, str] = {}
+        self.version = 0
+        self.lock = threading.RLock()
+        self.model, self.obs = simulate(self.scenario, self.seed, self.world, until=self.start_year)
+        self.choices: dict[str, dict[str, Any]] = {t.id: self._current_values(t) for t in self.teams}
+        self.played = {c for t in self.teams for c in t.countries}
+        # third countries no team plays hold the lean they have reached when the third-country
+        # team's play turns the hedging rule off (for all of them: it is one switch)
+        self.held: dict[str, Any] = {}
+        if any("third_hedging" in t.rules_off for t in self.teams):
+            for i in self.world.third:
+                code = self.world.countries[int(i)]
+                if code not in self.played:
+                    self.held[f"third.declared_lean.{code}"] = round(float(self.model.relations.lean[int(i)]), 6)
+        self._news(
+            "round",
+            f"{self.first_year:g}-{self.start_year:g} went as the preset ({self.scenario.title}) played it; "
+            f"from now on the teams decide. Round 1 ({self._span(0)}) is open.",
+        )
+
+    # ------------------------------------------------------------------ state
+    def _span(self, r: int) -> str:
+        start = self.round_starts[r]
+        return f"{start:g}-{min(start + self.round_years, self.end_year):g}"
+
+    @property
+    def over(self) -> bool:
+        return self.round >= len(self.round_starts)
+
+    @property
+    def year(self) -> float:
+        """The year the class's path has reached."""
+        return float(self.obs["year"][-1])
+
+    def _current_values(self, team: Team) -> dict[str, Any]:
+        """Each lever's value where the preset has left it at the start year (a third country's
+        lean: the lean it holds then, on the lever's steps)."""
+        params = self.model.params
+        out: dict[str, Any] = {}
+        for lever in team.levers:
+            node: Any = params
+            for part in lever.path.split("."):
+                node = getattr(node, part)
+            value = list(node) if lever.kind == "sectors" else float(node)
+            if lever.path.startswith("third.declared_lean."):
+                code = lever.path.rsplit(".", 1)[1]
+                lean = float(self.model.relations.lean[self.world.countries.index(code)])
+                value = round(round(lean / lever.step) * lever.step, 6)
+            out[lever.path] = value
+        return out
+
+    def _news(self, kind: str, text: str, team: str = "") -> None:
+        year = self.round_starts[self.round] if not self.over else self.end_year
+        self.news.append(NewsItem(self.round + 1, year, kind, text, team))
+        self.version += 1
+
+    # ------------------------------------------------------------------ choices
+    def check_choice(self, team_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """The team's full choice with ``values`` applied, each value checked against its lever
+        and the whole validated by the registry; a clear error otherwise."""
+        team = self.by_id[team_id]
+        if not isinstance(values, dict):
+            raise ConfigError("choice: expected an object of lever paths and values")
+        choice = dict(self.choices[team_id])
+        for path, value in values.items():
+            lever = team.lever(path)
+            if lever is None:
+                owner = next((t.label for t in self.teams if t.lever(path)), None)
+                raise PermissionError(
+                    f"lever {path!r} is not one of {team.label}'s"
+                    + (f" (it belongs to {owner})" if owner else "")
+                    + f"; yours: {', '.join(lv.path for lv in team.levers)}"
+                )
+            choice[path] = lever.check(value, self.world.sectors)
+        self.scenario.with_changes(self._changes({**self.choices, team_id: choice}), f"team {team.label}")
+        return choice
+
+    def submit(self, team_id: str, values: dict[str, Any], statement: str = "") -> dict[str, Any]:
+        if self.over:
+            raise ConfigError("the game is over: no more choices")
+        choice = self.check_choice(team_id, values)
+        self.submitted[team_id] = choice
+        text = " ".join(str(statement).split())[:STATEMENT_CHARS]
+        if text:
+            self.statements[team_id] = text
+        self.version += 1
+        return choice
+
+    def _changes(self, choices: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The parameters one round's event sets: every team's levers, and the decision rules of
+        the states the teams play turned off."""
+        out: dict[str, Any] = dict(self.held)
+        for team in self.teams:
+            out.update({f"adaptive.{rule}": False for rule in team.rules_off})
+            for lever in team.levers:
+                out.update(lever.changes(choices[team.id][lever.path]))
+        return out
+
+    def _event(self, r: int, choices: dict[str, dict[str, Any]]) -> Event:
+        return Event(
+            self.round_starts[r],
+            self._changes(choices),
+            note=f"role-play round {r + 1}: the class's choices",
+            id=f"round_{r + 1}",
+        )
+
+    # ------------------------------------------------------------------ what-if
+    def projection_job(self, team_id: str, draft: dict[str, Any]) -> tuple:
+        """What a what-if needs, as plain data for a worker process: this team's draft, the
+        others' last choices held, to the end of the run."""
+        if self.over:
+            raise ConfigError("the game is over: nothing left to project")
+        choice = self.check_choice(team_id, draft)
+        choices = {t.id: self.submitted.get(t.id, self.choices[t.id]) for t in self.teams}
+        choices[team_id] = choice
+        events = [*self.events, self._event(self.round, choices)]
+        return (self.preset, self.seed, [(e.year, e.changes, e.note, e.id) for e in events])
+
+    def charted(self, columns: dict[str, np.ndarray]) -> dict:
+        """The charted indicators of a path (the class's or a projection) from a year before the
+        class took over, and of the open world from then to the end."""
+        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
+        n = len(columns["year"])
+        first = max(int(round((self.start_year - self.first_year) * 4)) - 4, 0)
+        return {
+            "years": _rounded(columns["year"][first:n], 2),
+            "series": {key: _rounded(value_of(columns, key, self.world)[first:n]) for key in CHARTED},
+            "open_years": _rounded(base["year"][first:], 2),
+            "open": {key: _rounded(value_of(base, key, self.world)[first:]) for key in CHARTED},
+        }
+
+    def team_view(self, team_id: str, columns: dict[str, np.ndarray]) -> dict:
+        """A team's objectives at the path's end, and the charted indicators, against the open world."""
+        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
+        view = self.charted(columns)
+        view["objectives"] = self._objectives(self.by_id[team_id], columns, base, len(columns["year"]) - 1)
+        view["total"] = round(sum(o["points"] for o in view["objectives"]), 3)
+        return view
+
+    def _objectives(self, team: Team, obs: dict, base: dict, at: int) -> list[dict]:
+        out = []
+        for objective in team.objectives:
+            value = float(value_of(obs, objective.key, self.world)[at])
+            open_value = float(value_of(base, objective.key, self.world)[at])
+            gdp = float(value_of(base, _gdp_key(objective.key), self.world)[at]) if objective.of_gdp else 0.0
+            score = objective.score(value, open_value, gdp)
+            out.append(
+                {
+                    "label": objective.label,
+                    "unit": objective.unit,
+                    "value": round(score, 3),
+                    "weight": objective.weight,
+                    "points": round(objective.weight * score, 3),
+                    "source": objective.source,
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------------ rounds
+    def advance(self) -> dict:
+        """Close the open round: take every team's submitted choice (or its last), run the class's
+        path to the round's end, score, and open the next round."""
+        if self.over:
+            raise ConfigError("the game is over: nothing to advance")
+        started = time.perf_counter()
+        r = self.round
+        start = self.round_starts[r]
+        end = min(start + self.round_years, self.end_year)
+        holding: list[str] = []
+        for team in self.teams:
+            new = self.submitted.get(team.id, self.choices[team.id])
+            moved = [p for p in new if new[p] != self.choices[team.id][p]]
+            for path in moved:
+                self.moves.append(
+                    {"round": r + 1, "year": start, "team": team.label, "lever": path,
+                     "from": self.choices[team.id][path], "to": new[path]}
+                )  # fmt: skip
+            if moved:
+                text = "; ".join(_describe(team.lever(p).label, self.choices[team.id][p], new[p]) for p in moved)
+                self._news("move", f"{team.label}: {text}", team.id)
+            else:
+                holding.append(team.label)
+            if team.id in self.statements:
+                self._news("statement", f"{team.label} announces: {self.statements[team.id]}", team.id)
+            self.choices[team.id] = new
+        if holding:
+            self._news("move", f"No change: {', '.join(holding)}")
+        self.events.append(self._event(r, self.choices))
+        shocks_before = float(self.obs["political_shocks"][-1])
+        self.model, self.obs = simulate(with_events(self.scenario, self.events), self.seed, self.world, until=end)
+        for decision in self.model.decisions:
+            if start - 1e-9 <= decision.year < end - 1e-9 and decision.state not in self.played:
+                self._news(
+                    "rule",
+                    f"{_state_label(self.world, decision.state)} (by its rule): {decision.lever} → {decision.value}",
+                )
+        shocks = float(self.obs["political_shocks"][-1]) - shocks_before
+        if shocks > 0:
+            self._news("shock", f"{shocks:g} political shock(s) in {start:g}-{end:g} chilled trust and collaboration")
+        self.score_history.append({"round": r + 1, "year": end, "scores": self.scores()})
+        self.submitted.clear()
+        self.statements.clear()
+        self.round += 1
+        if self.over:
+            self._news("round", f"The game is over at {end:g}. Time for the debrief.")
+        else:
+            self._news("round", f"Round {self.round + 1} ({self._span(self.round)}) is open.")
+        return {"round": r + 1, "year": end, "seconds": time.perf_counter() - started}
+
+    def scores(self) -> dict[str, dict]:
+        """Each team's objectives at the year the class has reached, against the open world."""
+        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
+        at = len(self.obs["year"]) - 1
+        out = {}
+        for team in self.teams:
+            objectives = self._objectives(team, self.obs, base, at)
+            out[team.id] = {
+                "label": team.label,
+                "objectives": objectives,
+                "total": round(sum(o["points"] for o in objectives), 3),
+            }
+        return out
+
+    # ------------------------------------------------------------------ views
+    def public(self) -> dict:
+        """What every screen shows: round, timer-free state, news, scores, who has submitted."""
+        return {
+            "version": self.version,
+            "preset": self.preset,
+            "title": self.scenario.title,
+            "seed": self.seed,
+            "round": self.round + 1,
+            "rounds": len(self.round_starts),
+            "over": self.over,
+            "span": self._span(self.round) if not self.over else "",
+            "year": self.year,
+            "teams": [{"id": t.id, "label": t.label, "submitted": t.id in self.submitted} for t in self.teams],
+            "news": [n.public() for n in self.news[-40:]],
+            "scores": self.scores() if self.round > 0 else {},
+            "path": self.charted(self.obs),
+            "charted": [{"key": k, "label": CHART_LABELS[k][0], "unit": CHART_LABELS[k][1]} for k in CHARTED],
+        }
+
+    def team_page(self, team_id: str) -> dict:
+        team = self.by_id[team_id]
+        return {
+            "id": team.id,
+            "label": team.label,
+            "role": team.role_title,
+            "briefing": team.briefing,
+            "levers": [lv.public() for lv in team.levers],
+            "sectors": [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors],
+            "choice": self.choices[team_id],
+            "submitted": self.submitted.get(team_id),
+            "objectives": [
+                {"label": o.label, "unit": o.unit, "weight": o.weight, "source": o.source} for o in team.objectives
+            ],
+        }
+
+    def path_until_end(self) -> dict[str, np.ndarray]:
+        """The class's path to the end of the run: its moves so far, each team's last choice held."""
+        if self.over:
+            return self.obs
+        return simulate(with_events(self.scenario, self.events), self.seed, self.world)[1]
+
+    def debrief(self) -> dict:
+        """The class's path against the references, and the mechanisms that moved things most."""
+        steps = self.scenario.params.time.steps
+        path = self.path_until_end()
+        refs = {name: _reference(name, self.seed, steps) for name in REFERENCES if _known(name)}
+        titles = {name: title for name, title, *_ in list_scenarios()}
+        keys = [p["key"] for p in debrief_passages()]
+        series = {
+            key: {"class": _rounded(value_of(path, key, self.world))}
+            | {name: _rounded(value_of(ref, key, self.world)) for name, ref in refs.items()}
+            for key in keys
+        }
+        base = refs["baseline"]
+        at = len(self.obs["year"]) - 1  # the year reached, not the projection
+        moved = []
+        for p in debrief_passages():
+            key = p["key"]
+            value = value_of(self.obs, key, self.world)[at]
+            if key.startswith("welfare_gdp_"):
+                gdp = value_of(base, _gdp_key(key), self.world)[at]
+                change = 100.0 * (value - value_of(base, key, self.world)[at]) / gdp
+                spread = np.ptp(
+                    [
+                        100.0 * (value_of(r, key, self.world)[at] - value_of(base, key, self.world)[at]) / gdp
+                        for r in refs.values()
+                    ]
+                )
+            else:
+                change = value - value_of(base, key, self.world)[at]
+                spread = np.ptp([value_of(r, key, self.world)[at] for r in refs.values()])
+            # in units of how far the references spread; where they all agree, of the value itself
+            scale = spread if spread > 0 else max(abs(float(value)), 1e-9)
+            moved.append({**p, "change": round(float(change), 4), "relative": float(abs(change) / scale)})
+        moved.sort(key=lambda m: -m["relative"])
+        return {
+            "years": _rounded(path["year"], 2),
+            "reached": self.year,
+            "series": series,
+            "titles": {"class": "the class"} | {name: titles.get(name, name) for name in refs},
+            "moved": moved,
+            "scores": self.scores(),
+        }
+
+    # ------------------------------------------------------------------ export
+    def scenario_text(self, name: str) -> str:
+        """The class's path as a scenario file: the preset, extended by one event per round played."""
+        lines = [
+            f"# The path a class played in `decouple play` (preset {self.preset}, seed {self.seed}).",
+            f"# Replay: decouple run THIS_FILE --seed {self.seed}",
+            "",
+            "[scenario]",
+            f"extends = {json.dumps(self.preset)}",
+            f"name = {json.dumps(name)}",
+            f"title = {json.dumps('Role-play: ' + self.scenario.title)}",
+            'description = "The preset until the class took over; from then on the teams\' choices, round by round."',
+        ]
+        for event in self.events:
+            pairs = ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in event.changes.items())
+            lines += ["", "[[events]]", f"id = {json.dumps(event.id)}", f"year = {event.year!r}"]
+            lines += [f"set = {{ {pairs} }}", f"note = {json.dumps(event.note)}"]
+        return "\n".join(lines) + "\n"
+
+
+def run_projection(job: tuple) -> dict[str, np.ndarray]:
+    """A what-if (in a worker process): the preset with the events of ``job``, to the end."""
+    preset, seed, events = job
+    world = shared_world()
+    scenario = _preset(preset)
+    class_events = [Event(year, changes, note, id) for year, changes, note, id in events]
+    return simulate(with_events(scenario, class_events), seed, world)[1]
+
+
+@lru_cache(maxsize=8)
+def _preset(name: str) -> Scenario:
+    return load_scenario(name, sectors=shared_world().sectors)
+
+
+def _known(name: str) -> bool:
+    return name in {n for n, *_ in list_scenarios()}
+
+
+def _rounded(values, digits: int = 5) -> list[float]:
+    return [round(float(v), digits) for v in np.asarray(values, dtype=float)]
+
+
+def _state_label(world: World, state: str) -> str:
+    return world.country_labels.get(state, "Third countries" if state == "THIRD" else state)
+
+
+def _describe(label: str, old: Any, new: Any) -> str:
+    if isinstance(new, list):
+        added = [s for s in new if s not in old]
+        dropped = [s for s in old if s not in new]
+        parts = ([f"+ {', '.join(added)}"] if added else []) + ([f"- {', '.join(dropped)}"] if dropped else [])
+        return f"{label}: {' '.join(parts)} ({len(new)} sectors)"
+    return f"{label} {float(old):g} → {float(new):g}"

@@ -1,0 +1,444 @@
+// The role-play's pages: polling, charts drawn as SVG from the numbers, team levers, facilitator.
+"use strict";
+
+const POLL_MS = 2000;
+const store = window.localStorage;
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function api(path, { method = "GET", body = null, headers = {} } = {}) {
+  const opts = { method, headers: { ...headers } };
+  if (body !== null) {
+    opts.body = JSON.stringify(body);
+    opts.headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(path, opts);
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = {}; }
+  if (!response.ok) {
+    const error = new Error(data.error || `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function deviceId() {
+  let id = store.getItem("decouple.device");
+  if (!id) {
+    id = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    store.setItem("decouple.device", id);
+  }
+  return id;
+}
+
+// ------------------------------------------------------------------ charts
+const SVG = "http://www.w3.org/2000/svg";
+function svgEl(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function fmt(v) {
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString("en");
+  if (a >= 10) return v.toFixed(0);
+  if (a >= 1) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+// lines: [{values, colour, width, dash, label}], all against `years`; `marker`: a year to mark
+function lineChart(container, title, unit, years, lines, marker = null, domain = null) {
+  const W = 360, H = 200, L = 52, R = 10, T = 8, B = 26;
+  const all = lines.flatMap((l) => l.values.filter((v) => v !== null && isFinite(v)));
+  if (!all.length) return;
+  let lo = Math.min(...all), hi = Math.max(...all);
+  if (hi - lo < 1e-9) { hi += Math.abs(hi) * 0.05 + 1e-3; lo -= Math.abs(lo) * 0.05 + 1e-3; }
+  const pad = (hi - lo) * 0.08; lo -= pad; hi += pad;
+  const [x0, x1] = domain || [years[0], years[years.length - 1]];
+  const step = (hi - lo) / 3, decimals = step >= 10 ? 0 : Math.min(3, Math.max(0, Math.ceil(-Math.log10(step)) + 1));
+  const tick = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en") : v.toFixed(decimals));
+  const X = (x) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
+  const Y = (y) => T + (1 - (y - lo) / (hi - lo)) * (H - T - B);
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title });
+  for (let i = 0; i <= 3; i++) {
+    const v = lo + ((hi - lo) * i) / 3;
+    svg.append(svgEl("line", { x1: L, x2: W - R, y1: Y(v), y2: Y(v), stroke: "#e3e3e3" }));
+    const t = svgEl("text", { x: L - 4, y: Y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#555" });
+    t.textContent = tick(v);
+    svg.append(t);
+  }
+  for (let y = Math.ceil(x0); y <= x1; y += Math.max(1, Math.round((x1 - x0) / 6))) {
+    const t = svgEl("text", { x: X(y), y: H - 8, "text-anchor": "middle", "font-size": 11, fill: "#555" });
+    t.textContent = String(y);
+    svg.append(t);
+  }
+  if (marker !== null) {
+    svg.append(svgEl("line", { x1: X(marker), x2: X(marker), y1: T, y2: H - B, stroke: "#999", "stroke-dasharray": "3 3" }));
+  }
+  for (const line of lines) {
+    let d = "";
+    line.values.forEach((v, i) => {
+      if (v === null || !isFinite(v)) return;
+      d += (d ? "L" : "M") + X(line.years ? line.years[i] : years[i]).toFixed(1) + "," + Y(v).toFixed(1);
+    });
+    const attrs = { d, fill: "none", stroke: line.colour, "stroke-width": line.width || 2 };
+    if (line.dash) attrs["stroke-dasharray"] = line.dash;
+    svg.append(svgEl("path", attrs));
+  }
+  const box = el("div", { class: "chart" }, el("div", { class: "title", text: title }), el("div", { class: "muted", text: unit }));
+  box.append(svg);
+  container.append(box);
+}
+
+function legend(container, items) {
+  const div = el("div", { class: "legend muted" });
+  for (const [label, colour, dash] of items) {
+    const swatch = el("i");
+    swatch.style.background = dash ? `repeating-linear-gradient(90deg, ${colour} 0 5px, transparent 5px 8px)` : colour;
+    div.append(el("span", {}, swatch, label));
+  }
+  container.append(div);
+}
+
+// The class's path so far (black), a projection (dashed, from the year reached) and the open world (grey).
+function pathCharts(container, state, projection = null, colour = "#0072B2") {
+  container.replaceChildren();
+  const path = state.path;
+  for (const chart of state.charted) {
+    const lines = [{ values: path.open[chart.key], colour: "#9a9a9a", width: 1.5, years: path.open_years }];
+    if (projection) {
+      const years = projection.years, values = projection.series[chart.key];
+      const ahead = years.map((y, i) => (y >= state.year - 1e-9 ? values[i] : null));
+      lines.push({ values: ahead, colour, width: 2.5, dash: "6 4", years });
+    }
+    lines.push({ values: path.series[chart.key], colour: "#111", width: 3, years: path.years });
+    const domain = [path.open_years[0], path.open_years[path.open_years.length - 1]];
+    lineChart(container, chart.label, chart.unit, path.open_years, lines, state.year, domain);
+  }
+  legend(container, [["the class so far", "#111"], ["open world", "#9a9a9a"]].concat(projection ? [["what-if: your draft, others held", colour, true]] : []));
+}
+
+// ------------------------------------------------------------------ shared panels
+function renderNews(container, news) {
+  container.replaceChildren(...news.slice().reverse().map((n) =>
+    el("div", { class: `kind-${n.kind}` }, el("span", { class: "muted", text: `R${n.round} ` }), n.text)));
+}
+
+function renderScores(container, scores) {
+  const rows = Object.values(scores);
+  if (!rows.length) { container.replaceChildren(el("p", { class: "muted", text: "Scores appear after the first round." })); return; }
+  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { text: "against the open world" }), el("th", { class: "num", text: "score" })));
+  for (const s of rows.sort((a, b) => b.total - a.total)) {
+    const detail = s.objectives.map((o) => `${o.label}: ${o.value >= 0 ? "+" : ""}${fmt(o.value)} ${o.unit}`).join("; ");
+    table.append(el("tr", {}, el("td", { text: s.label }), el("td", { class: "muted", text: detail }), el("td", { class: "num", text: (s.total >= 0 ? "+" : "") + s.total.toFixed(1) })));
+  }
+  container.replaceChildren(table);
+}
+
+let clockOffset = 0;
+function renderTimer(node, state) {
+  clockOffset = state.now * 1000 - Date.now();
+  node.dataset.deadline = state.deadline ? String(state.deadline * 1000) : "";
+  tickTimer(node);
+}
+function tickTimer(node) {
+  const deadline = Number(node.dataset.deadline || 0);
+  if (!deadline) { node.textContent = "no timer"; node.classList.remove("late"); return; }
+  const left = Math.max(0, Math.round((deadline - (Date.now() + clockOffset)) / 1000));
+  node.textContent = left > 0 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` : "time is up";
+  node.classList.toggle("late", left <= 30);
+}
+
+function roundText(state) {
+  return state.over ? `Game over (${state.year})` : `Round ${state.round} of ${state.rounds}: ${state.span}`;
+}
+
+// ------------------------------------------------------------------ join page
+async function initJoin() {
+  const params = new URLSearchParams(location.search);
+  const room = $("#room"), codeInput = $("#code");
+  room.value = params.get("room") || store.getItem("decouple.room") || "";
+  codeInput.value = params.get("team") || "";
+  $("#watch").onclick = () => { location.href = `/watch?room=${encodeURIComponent(room.value.trim().toUpperCase())}`; };
+  const join = async () => {
+    $("#error").textContent = "";
+    try {
+      const data = await api("/api/join", { method: "POST", body: { room: room.value, code: codeInput.value, device: deviceId() } });
+      store.setItem("decouple.seat", data.seat);
+      store.setItem("decouple.room", room.value.trim().toUpperCase());
+      store.setItem("decouple.code", codeInput.value.trim().toUpperCase());
+      location.href = "/team";
+    } catch (e) { $("#error").textContent = e.message; }
+  };
+  $("#join").onclick = join;
+  if (room.value && codeInput.value) join();
+}
+
+// ------------------------------------------------------------------ team page
+const team = { draft: {}, state: null, version: -1, timer: null, pending: null, asked: "" };
+
+async function rejoin() {
+  const room = store.getItem("decouple.room"), code = store.getItem("decouple.code");
+  if (!room || !code) { location.href = "/join"; return false; }
+  try {
+    const data = await api("/api/join", { method: "POST", body: { room, code, device: deviceId() } });
+    store.setItem("decouple.seat", data.seat);
+    return true;
+  } catch (e) {
+    $("#error").textContent = `${e.message} — join again`;
+    setTimeout(() => { location.href = `/join?room=${room}`; }, 3000);
+    return false;
+  }
+}
+
+function seatHeaders() { return { "X-Seat": store.getItem("decouple.seat") || "" }; }
+
+async function initTeam() {
+  window.addEventListener("pagehide", () => {
+    // a closed tab gives its seat back at once (a reload joins again with the same device)
+    navigator.sendBeacon("/api/leave", new Blob([JSON.stringify({ seat: store.getItem("decouple.seat") })], { type: "application/json" }));
+  });
+  $("#submit").onclick = submitChoice;
+  setInterval(() => tickTimer($("#timer")), 1000);
+  await pollTeam();
+  setInterval(pollTeam, POLL_MS);
+}
+
+async function pollTeam() {
+  let state;
+  try {
+    state = await api("/api/state", { headers: seatHeaders() });
+  } catch (e) {
+    if (e.status === 403 && (await rejoin())) return pollTeam();
+    $("#error").textContent = e.message;
+    return;
+  }
+  const firstTime = team.state === null;
+  const newRound = !firstTime && state.round !== team.state.round;
+  team.state = state;
+  document.body.dataset.round = String(state.round);
+  document.body.dataset.over = String(state.over);
+  $("#team").textContent = state.team.label;
+  $("#role").textContent = state.team.role;
+  $("#round").textContent = roundText(state);
+  $("#year").textContent = `the class has reached ${state.year}`;
+  renderTimer($("#timer"), state);
+  if (firstTime) $("#briefing").textContent = state.team.briefing;
+  if (firstTime || newRound) {
+    team.draft = JSON.parse(JSON.stringify(state.team.submitted || state.team.choice));
+    renderLevers(state);
+    team.asked = "";
+    askWhatIf();
+  }
+  $("#status").textContent = state.over ? "The game is over." : state.team.submitted ? "Submitted for this round ✓ (you can still change it)" : "Not submitted yet: without a submission you keep your last choice.";
+  $("#status").className = state.team.submitted ? "ok" : "muted";
+  $("#submit").disabled = state.over;
+  renderScores($("#scores"), state.scores);
+  renderNews($("#news"), state.news);
+  renderObjectives($("#now"), state.team.view, "where the class stands now");
+  if (!team.projection) pathCharts($("#charts"), state);
+}
+
+function renderLevers(state) {
+  const box = $("#levers");
+  box.replaceChildren();
+  for (const lever of state.team.levers) {
+    const wrap = el("div", { class: "lever", "data-path": lever.path });
+    if (lever.kind === "sectors") {
+      wrap.append(el("label", { text: lever.label }), el("div", { class: "muted", text: lever.help }));
+      const grid = el("div", { class: "sectors" });
+      for (const sector of state.team.sectors) {
+        const input = el("input", { type: "checkbox", value: sector.id, "data-sector": sector.id });
+        input.checked = team.draft[lever.path].includes(sector.id);
+        input.onchange = () => {
+          const chosen = [...grid.querySelectorAll("input:checked")].map((i) => i.value);
+          team.draft[lever.path] = state.team.sectors.map((s) => s.id).filter((s) => chosen.includes(s));
+          askWhatIf();
+        };
+        grid.append(el("label", {}, input, " " + sector.label));
+      }
+      wrap.append(grid);
+    } else {
+      const value = el("span", { class: "value", text: fmt(team.draft[lever.path]) });
+      const input = el("input", { type: "range", min: lever.min, max: lever.max, step: lever.step, value: team.draft[lever.path] });
+      input.oninput = () => { value.textContent = fmt(Number(input.value)); };
+      input.onchange = () => { team.draft[lever.path] = Number(input.value); askWhatIf(); };
+      wrap.append(el("label", {}, lever.label, value), input, el("div", { class: "muted", text: lever.help }));
+    }
+    box.append(wrap);
+  }
+}
+
+function renderObjectives(container, view, caption) {
+  if (!view) return;
+  const table = el("table");
+  for (const o of view.objectives) {
+    table.append(el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: `${o.value >= 0 ? "+" : ""}${fmt(o.value)}` }), el("td", { class: "muted", text: `${o.unit} (× ${o.weight})` })));
+  }
+  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: (view.total >= 0 ? "+" : "") + view.total.toFixed(1) }), el("td", { class: "muted", text: caption })));
+  container.replaceChildren(table);
+}
+
+// what-ifs: one in flight at a time; a newer draft waits and replaces any older waiting one
+async function askWhatIf() {
+  const key = JSON.stringify(team.draft);
+  if (team.state && team.state.over) return;
+  if (team.pending) { team.pending.next = key; return; }
+  if (key === team.asked) return;
+  team.pending = { next: null };
+  const started = performance.now();
+  try {
+    const data = await api("/api/whatif", { method: "POST", headers: seatHeaders(), body: { values: team.draft } });
+    team.asked = key;
+    team.projection = data.view;
+    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    pathCharts($("#charts"), team.state, data.view, "#0072B2");
+    document.body.dataset.whatif = String(Number(document.body.dataset.whatif || 0) + 1);
+    $("#error").textContent = "";
+  } catch (e) {
+    $("#error").textContent = e.message;
+  }
+  const next = team.pending.next;
+  team.pending = null;
+  if (next !== null && next !== team.asked) askWhatIf();
+}
+
+async function submitChoice() {
+  try {
+    await api("/api/choice", { method: "POST", headers: seatHeaders(), body: { values: team.draft, statement: $("#statement").value } });
+    $("#error").textContent = "";
+    await pollTeam();
+  } catch (e) { $("#error").textContent = e.message; }
+}
+
+// ------------------------------------------------------------------ spectators
+async function initWatch() {
+  const room = (new URLSearchParams(location.search).get("room") || "").toUpperCase();
+  const viewer = deviceId();
+  const poll = async () => {
+    try {
+      const state = await api(`/api/state?room=${encodeURIComponent(room)}&viewer=${viewer}`);
+      document.body.dataset.round = String(state.round);
+      $("#round").textContent = roundText(state);
+      renderTimer($("#timer"), state);
+      renderScores($("#scores"), state.scores);
+      renderNews($("#news"), state.news);
+      pathCharts($("#charts"), state);
+      $("#error").textContent = "";
+    } catch (e) { $("#error").textContent = e.message; }
+  };
+  setInterval(() => tickTimer($("#timer")), 1000);
+  await poll();
+  setInterval(poll, POLL_MS);
+}
+
+// ------------------------------------------------------------------ facilitator
+const host = { key: "", version: -1 };
+function keyHeaders() { return { "X-Key": host.key }; }
+
+async function initFacilitator() {
+  host.key = new URLSearchParams(location.search).get("key") || "";
+  $("#advance").onclick = async () => {
+    $("#advance").disabled = true;
+    try { await api("/api/advance", { method: "POST", headers: keyHeaders() }); $("#error").textContent = ""; }
+    catch (e) { $("#error").textContent = e.message; }
+    $("#advance").disabled = false;
+    await pollFacilitator();
+  };
+  $("#start-timer").onclick = () => setTimer(Number($("#minutes").value));
+  $("#stop-timer").onclick = () => setTimer(0);
+  $("#seats").onchange = async () => {
+    try { await api("/api/seats", { method: "POST", headers: keyHeaders(), body: { policy: $("#seats").value } }); }
+    catch (e) { $("#error").textContent = e.message; }
+  };
+  $("#export").onclick = async () => {
+    $("#export").disabled = true;
+    try {
+      const data = await api("/api/export", { method: "POST", headers: keyHeaders() });
+      $("#exported").textContent = `written to ${data.folder}`;
+    } catch (e) { $("#error").textContent = e.message; }
+    $("#export").disabled = false;
+  };
+  $("#show-debrief").onclick = showDebrief;
+  setInterval(() => tickTimer($("#timer")), 1000);
+  await pollFacilitator();
+  setInterval(pollFacilitator, POLL_MS);
+}
+
+async function setTimer(minutes) {
+  try { await api("/api/timer", { method: "POST", headers: keyHeaders(), body: { minutes } }); await pollFacilitator(); }
+  catch (e) { $("#error").textContent = e.message; }
+}
+
+async function pollFacilitator() {
+  let state;
+  try { state = await api("/api/state", { headers: keyHeaders() }); }
+  catch (e) { $("#error").textContent = e.message; return; }
+  document.body.dataset.round = String(state.round);
+  document.body.dataset.over = String(state.over);
+  $("#room").textContent = state.room;
+  host.colours = state.colours;
+  $("#round").textContent = roundText(state);
+  $("#advance").textContent = state.over ? "Game over" : `Run round ${state.round} (${state.span})`;
+  $("#advance").disabled = state.over;
+  renderTimer($("#timer"), state);
+  $("#seats").value = state.share_seats ? "share" : "refuse";
+  $("#whatif-p95").textContent = state.whatif_p95 === null ? "" : `what-ifs answered in ${state.whatif_p95.toFixed(2)} s (95th percentile)`;
+  $("#viewers").textContent = `${state.viewers} spectator(s)`;
+  if (host.version === -1) {
+    const grid = $("#qr");
+    for (const t of state.teams) {
+      const link = `${location.origin}/join?room=${state.room}&team=${state.team_codes[t.id]}`;
+      grid.append(el("figure", { "data-team": t.id }, el("img", { src: `/api/qr/${t.id}.svg?key=${encodeURIComponent(host.key)}`, alt: `QR code for ${t.label}` }),
+        el("figcaption", {}, el("strong", { text: t.label }), el("br"), `team code ${state.team_codes[t.id]}`, el("br"), el("span", { class: "muted", text: link }))));
+    }
+  }
+  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { class: "num", text: "devices" }), el("th", { text: "this round" })));
+  for (const t of state.teams) {
+    table.append(el("tr", { "data-team": t.id }, el("td", { text: t.label }), el("td", { class: "num", text: String(state.occupancy[t.id]) }), el("td", { text: t.submitted ? "submitted ✓" : "—" })));
+  }
+  $("#teams").replaceChildren(table);
+  renderScores($("#scores"), state.scores);
+  renderNews($("#news"), state.news);
+  if (state.version !== host.version) {
+    pathCharts($("#charts"), state);
+    if (state.over) showDebrief();
+  }
+  host.version = state.version;
+}
+
+async function showDebrief() {
+  try {
+    const data = await api("/api/debrief", { headers: keyHeaders() });
+    const box = $("#debrief");
+    box.replaceChildren();
+    const charts = el("div", { class: "charts" });
+    for (const item of data.moved.slice(0, 4)) {
+      const lines = Object.entries(data.series[item.key]).filter(([name]) => name !== "class")
+        .map(([name, values]) => ({ values, colour: host.colours[name] || "#999", width: 1.5 }));
+      lines.push({ values: data.series[item.key].class, colour: "#111", width: 3.5 });
+      lineChart(charts, item.label, item.unit, data.years, lines, data.reached);
+    }
+    box.append(charts);
+    legend(box, Object.entries(data.titles).map(([name, title]) => [title, host.colours[name] || "#111"]));
+    const list = el("ol");
+    for (const item of data.moved.slice(0, 4)) {
+      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${item.unit}) against the open world — ${item.mechanism}; read ${item.passage}`));
+    }
+    box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
+    box.append(el("img", { src: `/api/debrief.png?key=${encodeURIComponent(host.key)}&t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
+  } catch (e) { $("#error").textContent = e.message; }
+}
+host.colours = {};
