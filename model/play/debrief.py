@@ -42,7 +42,7 @@ def figure(game: Game):
     data = game.debrief()
     years = np.asarray(data["years"])
     reached = data["reached"]
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(2, 2, figsize=(15, 9), sharex=True)
         for ax, (key, title, unit, factor) in zip(axes.flat, PANELS, strict=True):
             series = data["series"][key]

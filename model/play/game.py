@@ -350,7 +350,8 @@ class Game:
                      "from": self.choices[team.id][path], "to": new[path]}
                 )  # fmt: skip
             if moved:
-                text = "; ".join(_describe(team.lever(p).label, self.choices[team.id][p], new[p]) for p in moved)
+                labels = {lever.path: lever.label for lever in team.levers}
+                text = "; ".join(_describe(labels[p], self.choices[team.id][p], new[p]) for p in moved)
                 self._news("move", f"{team.label}: {text}", team.id)
             else:
                 holding.append(team.label)

@@ -1,0 +1,404 @@
+"""The classroom role-play (`decouple play`): teams, rounds, what-ifs, security, the export's
+replay, and the pages in a real browser with several devices at once.
+
+The browser test drives Debian's Chromium with Playwright (as the classroom-app test does) and
+skips, saying why, only where no Chromium is found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from decouple import ConfigError
+from decouple.play import server as play_server
+from decouple.play.game import Game, run_projection
+from decouple.play.teams import parse_teams
+from decouple.world import shared_world
+
+EXE = Path(sys.executable).parent / "decouple"
+
+
+@pytest.fixture()
+def client(tmp_path):
+    from starlette.testclient import TestClient
+
+    room = play_server.Room(Game(), tmp_path / "results")
+    return room, TestClient(play_server.create_app(room, None))
+
+
+def _join(client, room, team: str, device: str = "d") -> str:
+    response = client.post("/api/join", json={"room": room.code, "code": room.team_codes[team], "device": device})
+    assert response.status_code == 200, response.text
+    return response.json()["seat"]
+
+
+# ------------------------------------------------------------------ teams
+
+
+def test_the_default_teams_are_the_six_of_the_issue():
+    world = shared_world()
+    assert parse_teams(None, world) == [("US",), ("CN",), ("NL", "JP"), ("KR", "TW"), ("EU",), ("IN", "VN")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("US,XX", "unknown country 'XX'"),
+        ("US,US+CN", "mixes kinds of state|is in two teams"),
+        ("NL+IN", "mixes kinds of state"),
+        ("us", "allowed: country codes joined by"),
+        ("", "no team given"),
+    ],
+)
+def test_bad_teams_are_clear_errors(text, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_teams(text, shared_world())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"preset": "nope"}, "unknown; allowed:"),
+        ({"start_year": 2024.1}, "the start of a quarter"),
+        ({"round_years": 0.0}, "whole quarters"),
+        ({"preset": "historical"}, "scripted events up to"),
+        ({"seed": -1}, "whole number from 0"),
+    ],
+)
+def test_bad_game_settings_are_clear_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Game(**kwargs)
+
+
+def test_each_team_has_its_levers_and_a_cited_briefing():
+    game = Game()
+    levers = {t.id: [lv.path for lv in t.levers] for t in game.teams}
+    assert levers["us"][:2] == ["policy.yard", "policy.fence"]
+    assert levers["nl-jp"] == ["allies.willingness.NL", "allies.willingness.JP"]
+    assert levers["in-vn"] == ["third.declared_lean.IN", "third.declared_lean.VN"]
+    for team in game.teams:
+        assert re.search(r"S[0-4] ", team.briefing), f"{team.label}'s briefing cites no passage"
+        assert team.objectives
+
+
+# ------------------------------------------------------------------ rounds
+
+
+def test_rounds_use_submissions_and_keep_the_last_choice_otherwise():
+    game = Game(team_spec="US,CN,NL+JP")
+    assert game.round_starts == [2024.0, 2026.0, 2028.0, 2030.0, 2032.0, 2034.0]
+    game.submit("us", {"policy.fence": 0.9})
+    game.advance()
+    assert game.choices["us"]["policy.fence"] == 0.9
+    assert [m["lever"] for m in game.moves] == ["policy.fence"]
+    game.advance()  # nobody submits: every team keeps its choice
+    assert game.events[1].changes["policy.fence"] == 0.9
+    assert game.year == 2028.0
+    assert any("Fence height" in n.text for n in game.news)
+    # states no team plays follow their rules: the third countries still hedge in the preset
+    assert "adaptive.third_hedging" not in game.events[0].changes
+    assert game.events[0].changes["adaptive.us_fence"] is False
+
+
+def test_a_what_if_projects_the_draft_without_changing_the_class_path():
+    game = Game(team_spec="US,CN")
+    before = {k: v.copy() for k, v in game.obs.items()}
+    low = game.team_view("us", run_projection(game.projection_job("us", {"policy.fence": 0.2})))
+    high = game.team_view("us", run_projection(game.projection_job("us", {"policy.fence": 0.95})))
+    assert high["series"]["gap_small_yard"][-1] > low["series"]["gap_small_yard"][-1]
+    assert high["years"][-1] == game.end_year
+    for key, values in before.items():
+        np.testing.assert_array_equal(game.obs[key], values)
+    assert game.choices["us"]["policy.fence"] != 0.95  # a draft is not a choice
+
+
+def test_a_third_country_team_sets_the_lean_it_declares():
+    game = Game(team_spec="US,IN+VN")
+    game.submit("in-vn", {"third.declared_lean.IN": -1.0, "third.declared_lean.VN": 1.0})
+    game.advance()
+    lean = game.model.relations.lean
+    world = game.world
+    assert lean[world.countries.index("IN")] == -1.0 and lean[world.countries.index("VN")] == 1.0
+
+
+def test_scores_are_against_the_open_world_with_the_same_seed():
+    game = Game(preset="baseline", team_spec="US,CN")
+    game.advance()
+    scores = game.scores()
+    # nobody moved in an open world: every objective equals the open world's
+    for team in scores.values():
+        for objective in team["objectives"]:
+            assert abs(objective["value"]) < 1e-9, (team["label"], objective)
+
+
+def test_the_export_replays_with_decouple_run_to_the_same_numbers(tmp_path):
+    from decouple.play.debrief import export
+
+    game = Game(seed=3, team_spec="US,CN,NL+JP,IN+VN")
+    game.submit("us", {"policy.yard": ["logic_chips", "chip_tools", "ai_compute"], "policy.fence": 0.85})
+    game.submit("nl-jp", {"allies.willingness.NL": -4.0})
+    game.advance()
+    game.submit("cn", {"china.state_support": 2.5, "china.countermeasure_responsiveness": 2.0})
+    game.submit("in-vn", {"third.declared_lean.IN": 0.5})
+    game.advance()
+    folder = export(game, tmp_path / "results", "ROOM42")
+    for name in ("class.toml", "indicators.csv", "summary.json", "moves.csv", "scores.csv", "news.json", "debrief.png"):
+        assert (folder / name).is_file(), name
+    replay = tmp_path / "replay"
+    done = subprocess.run(
+        [str(EXE), "run", str(folder / "class.toml"), "--seed", "3", "--out", str(replay), "--no-plots"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "indicators.csv").read_bytes() == (replay / "indicators.csv").read_bytes()
+    # and the export holds the path the class saw: the gap at the end of round 2 is the game's
+    indicators = pd.read_csv(folder / "indicators.csv")
+    at = indicators.index[np.isclose(indicators["year"], game.year)][0]
+    assert indicators.loc[at, "gap_small_yard"] == pytest.approx(game.obs["gap_small_yard"][-1], rel=1e-9)
+    moved = set(pd.read_csv(folder / "moves.csv")["lever"])
+    assert {"policy.yard", "policy.fence", "allies.willingness.NL", "china.state_support"} <= moved
+
+
+# ------------------------------------------------------------------ server and security
+
+
+def test_joining_needs_the_room_code_and_a_team_code(client):
+    room, c = client
+    assert c.post("/api/join", json={"room": "WRONG1", "code": room.team_codes["us"]}).status_code == 403
+    assert c.post("/api/join", json={"room": room.code, "code": "ZZZZ"}).status_code == 404
+    assert c.post("/api/join", json={"room": room.code.lower(), "code": room.team_codes["us"]}).status_code == 200
+    assert c.get("/api/state").status_code == 403  # no seat, no key, no room
+    assert c.get(f"/api/state?room={room.code}").status_code == 200  # a spectator
+
+
+def test_a_team_cannot_change_another_teams_lever(client):
+    room, c = client
+    us = _join(c, room, "us")
+    forged = c.post("/api/choice", headers={"X-Seat": us}, json={"values": {"china.state_support": 5.0}})
+    assert forged.status_code == 403 and "belongs to China" in forged.json()["error"]
+    forged = c.post("/api/whatif", headers={"X-Seat": us}, json={"values": {"allies.willingness.NL": -6.0}})
+    assert forged.status_code == 403
+    assert c.post("/api/choice", headers={"X-Seat": "made-up"}, json={"values": {}}).status_code == 403
+    assert room.game.choices["cn"]["china.state_support"] == 1.0 and "cn" not in room.game.submitted
+    bad = c.post("/api/choice", headers={"X-Seat": us}, json={"values": {"policy.fence": 7}})
+    assert bad.status_code == 400 and "policy.fence" in bad.json()["error"] and "0 to 1" in bad.json()["error"]
+
+
+def test_facilitator_actions_need_the_key(client):
+    room, c = client
+    us = _join(c, room, "us")
+    for path in ("/api/advance", "/api/timer", "/api/seats", "/api/export"):
+        assert c.post(path, headers={"X-Seat": us}, json={}).status_code == 403, path
+        assert c.post(path, headers={"X-Key": "guess"}, json={}).status_code == 403, path
+    assert c.get("/api/debrief").status_code == 403
+    assert c.post("/api/advance", headers={"X-Key": room.key}).status_code == 200
+    assert room.game.round == 1
+
+
+def test_a_second_device_shares_or_is_refused_and_a_reload_keeps_the_seat(client):
+    room, c = client
+    first = _join(c, room, "cn", device="phone")
+    assert _join(c, room, "cn", device="phone") == first  # the same device again: its seat
+    assert c.post("/api/seats", headers={"X-Key": room.key}, json={"policy": "refuse"}).status_code == 200
+    refused = c.post("/api/join", json={"room": room.code, "code": room.team_codes["cn"], "device": "laptop"})
+    assert refused.status_code == 403 and "another device" in refused.json()["error"]
+    c.post("/api/seats", headers={"X-Key": room.key}, json={"policy": "share"})
+    second = _join(c, room, "cn", device="laptop")
+    assert second != first and room.occupancy()["cn"] == 2
+    c.post("/api/leave", json={"seat": second})
+    assert room.occupancy()["cn"] == 1
+
+
+def test_an_idle_seat_is_released(client, monkeypatch):
+    room, c = client
+    _join(c, room, "eu")
+    c.get(f"/api/state?room={room.code}&viewer=v1")
+    assert room.occupancy()["eu"] == 1 and len(room.viewers) == 1
+    monkeypatch.setattr(play_server, "RELEASE_AFTER", -1.0)
+    room.release_idle()
+    assert room.occupancy()["eu"] == 0 and not room.viewers
+
+
+def test_choices_close_when_the_timer_ends(client):
+    room, c = client
+    us = _join(c, room, "us")
+    assert c.post("/api/timer", headers={"X-Key": room.key}, json={"minutes": 500}).status_code == 400
+    room.deadline = time.time() - 1
+    late = c.post("/api/choice", headers={"X-Seat": us}, json={"values": {"policy.fence": 0.5}})
+    assert late.status_code == 409 and "time is up" in late.json()["error"]
+
+
+def test_nothing_is_written_outside_the_results_folder(tmp_path):
+    from starlette.testclient import TestClient
+
+    results = tmp_path / "results"
+    room = play_server.Room(Game(team_spec="US,CN"), results)
+    c = TestClient(play_server.create_app(room, None))
+    c.post("/api/advance", headers={"X-Key": room.key})
+    folder = c.post("/api/export", headers={"X-Key": room.key}).json()["folder"]
+    written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
+    assert written == {"results"} and Path(folder).parent == results
+
+
+# ------------------------------------------------------------------ a real browser, several devices
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("play")
+    log_path = logs / "play.log"
+    with socket_port() as port:
+        pass
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [str(EXE), "play", "--port", str(port), "--no-open", "--workers", "1", "--teams", "US,CN,NL+JP",
+             "--out", str(logs / "results")],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while "Ctrl-C stops" not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"decouple play did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.3)
+    text = log_path.read_text()
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+    yield {
+        "facilitator": re.search(r"facilitator page: (\S+)", text).group(1),
+        "joins": dict(re.findall(r"\n  (\S[^:\n]*):\s+team code \S+\s+(\S+)", text)),
+        "results": logs / "results",
+        "tmp": logs,
+    }
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+class socket_port:
+    def __enter__(self) -> int:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+
+def _browser(pw):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine: `apt-get install chromium` (make test does it when run as root)")
+    return pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+
+
+def test_a_class_plays_a_round_in_real_browsers(served):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as pw:
+        browser = _browser(pw)
+        errors: list[str] = []
+
+        def page_of(url: str, width: int = 430, height: int = 900):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(url)
+            return page
+
+        facilitator = page_of(served["facilitator"], 1500, 1000)
+        facilitator.wait_for_selector("#teams tr[data-team='us']", timeout=30_000)
+        assert facilitator.locator(".qr img").count() == 3
+
+        # three teams join from their links (the QR codes' content) and see their own levers
+        teams = {}
+        for label, team_id in (("United States", "us"), ("China", "cn"), ("Netherlands + Japan", "nl-jp")):
+            page = page_of(served["joins"][label])
+            page.wait_for_url("**/team", timeout=30_000)
+            page.wait_for_selector(".lever", timeout=30_000)
+            assert page.inner_text("#team") == label
+            teams[team_id] = page
+        assert teams["us"].locator(".lever").count() == 5
+        assert teams["cn"].locator(".lever").count() == 3
+        assert teams["nl-jp"].locator(".lever").count() == 2
+        facilitator.wait_for_function(
+            "[...document.querySelectorAll('#teams tr[data-team] td.num')].every(td => td.innerText === '1')",
+            timeout=30_000,
+        )
+
+        # the US moves its fence and sees its what-if (a projection drawn in the browser)
+        us = teams["us"]
+        us.wait_for_function("Number(document.body.dataset.whatif || 0) >= 1", timeout=30_000)
+        shown = us.inner_text("#whatif")
+        us.locator(".lever[data-path='policy.fence'] input").fill("0.95")
+        us.wait_for_function("Number(document.body.dataset.whatif) >= 2", timeout=30_000)
+        assert us.inner_text("#whatif") != shown and "projected" in us.inner_text("#whatif")
+        us.locator("#statement").fill("A higher fence around chips")
+        us.get_by_role("button", name="Submit this round's choice").click()
+        us.wait_for_function("document.querySelector('#status').innerText.includes('Submitted')", timeout=30_000)
+
+        # a forged request from the US page for China's lever is refused by the server
+        forged = us.evaluate(
+            """async () => {
+                const r = await fetch('/api/choice', {method: 'POST', headers: {'Content-Type': 'application/json',
+                  'X-Seat': localStorage.getItem('decouple.seat')}, body: JSON.stringify({values: {'china.state_support': 5}})});
+                return [r.status, (await r.json()).error];
+            }"""
+        )
+        assert forged[0] == 403 and "belongs to China" in forged[1]
+
+        # the facilitator advances: every page shows round 2, and the news carries the US's move
+        facilitator.get_by_role("button", name=re.compile("Run round 1")).click()
+        for page in [facilitator, *teams.values()]:
+            page.wait_for_function("document.body.dataset.round === '2'", timeout=30_000)
+        assert "Fence height" in teams["cn"].inner_text("#news")
+        assert "A higher fence around chips" in teams["nl-jp"].inner_text("#news")
+        assert "United States" in facilitator.inner_text("#scores")
+
+        # a reload keeps the seat: the same team, and still one device on it
+        teams["cn"].reload()
+        teams["cn"].wait_for_selector(".lever", timeout=30_000)
+        assert teams["cn"].inner_text("#team") == "China"
+        facilitator.wait_for_timeout(2500)
+        assert facilitator.locator("#teams tr[data-team='cn'] td.num").inner_text() == "1"
+
+        # the debrief and the export
+        facilitator.get_by_role("button", name="Show the debrief").click()
+        facilitator.wait_for_selector("#debrief ol li", timeout=30_000)
+        facilitator.get_by_role("button", name="Export the results folder").click()
+        facilitator.wait_for_function(
+            "document.querySelector('#exported').innerText.includes('written')", timeout=60_000
+        )
+        folder = Path(facilitator.inner_text("#exported").split("written to ", 1)[1].strip())
+        assert folder.parent == served["results"] and (folder / "class.toml").is_file()
+        out = Path("results") / "play"
+        out.mkdir(parents=True, exist_ok=True)
+        facilitator.screenshot(path=str(out / "facilitator.png"), full_page=True)
+        us.screenshot(path=str(out / "team.png"), full_page=True)
+        assert errors == []
+        browser.close()
+
+    replay = served["tmp"] / "replay"
+    done = subprocess.run(
+        [str(EXE), "run", str(folder / "class.toml"), "--seed", "0", "--out", str(replay), "--no-plots"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "indicators.csv").read_bytes() == (replay / "indicators.csv").read_bytes()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert any(c["path"] == "policy.fence" and c["value"] == 0.95 for c in summary["changes"])
