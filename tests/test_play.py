@@ -354,8 +354,9 @@ def test_a_class_plays_a_round_in_real_browsers(served):
         # a forged request from the US page for China's lever is refused by the server
         forged = us.evaluate(
             """async () => {
-                const r = await fetch('/api/choice', {method: 'POST', headers: {'Content-Type': 'application/json',
-                  'X-Seat': localStorage.getItem('decouple.seat')}, body: JSON.stringify({values: {'china.state_support': 5}})});
+                const headers = {'Content-Type': 'application/json', 'X-Seat': localStorage.getItem('decouple.seat')};
+                const body = JSON.stringify({values: {'china.state_support': 5}});
+                const r = await fetch('/api/choice', {method: 'POST', headers, body});
                 return [r.status, (await r.json()).error];
             }"""
         )
