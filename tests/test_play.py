@@ -278,7 +278,15 @@ def served(tmp_path_factory):
             pytest.fail(f"decouple play did not start: {log_path.read_text()[-2000:]}")
         time.sleep(0.3)
     text = log_path.read_text()
-    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+    while True:  # the links are printed just before the server starts listening
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                pytest.fail(f"decouple play did not answer: {log_path.read_text()[-2000:]}")
+            time.sleep(0.3)
     yield {
         "facilitator": re.search(r"facilitator page: (\S+)", text).group(1),
         "joins": dict(re.findall(r"\n  (\S[^:\n]*):\s+team code \S+\s+(\S+)", text)),

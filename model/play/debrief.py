@@ -25,7 +25,7 @@ PANELS = (
     ("gap_small_yard", "US lead in the small-yard technologies", "share of the frontier", 1.0),
     ("cn_self_sufficiency", "China's self-sufficiency", "share of China's demand", 1.0),
     ("compliance_small_yard", "Allies' compliance with US controls", "share", 1.0),
-    ("welfare_gdp_WORLD", "World welfare", "US$ bn a year", 1.0),
+    ("welfare_gdp_WORLD", "World welfare against the open world", "% of world GDP", 1.0),
 )
 
 
@@ -36,6 +36,7 @@ def figure(game: Game):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS, STYLE
 
@@ -68,15 +69,17 @@ def figure(game: Game):
             ax.set_ylabel(unit)
         for ax in axes[1]:
             ax.set_xlabel("year")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
-        totals = "   ".join(f"{s['label']}: {s['total']:+.1f}" for s in data["scores"].values())
+        totals = [f"{s['label']} {s['total']:+.1f}" for s in data["scores"].values()]
+        half = (len(totals) + 1) // 2
         fig.suptitle(
-            f"The class's path, {game.start_year:g}-{reached:g} ({game.scenario.title}, seed {game.seed})\n"
-            f"scores against the open world: {totals}",
-            fontsize=15,
+            f"The class's path, {game.start_year:g}-{reached:g} ({game.scenario.title}, seed {game.seed}); "
+            f"scores against the open world:\n{'   '.join(totals[:half])}\n{'   '.join(totals[half:])}",
+            fontsize=14,
         )
-        fig.tight_layout(rect=(0, 0.08, 1, 0.93))
+        fig.tight_layout(rect=(0, 0.08, 1, 0.9))
     return fig
 
 

@@ -50,7 +50,7 @@ CHART_LABELS = {
     "cn_self_sufficiency": ("China's self-sufficiency", "share of demand"),
     "compliance_small_yard": ("Allies' compliance", "share"),
     "revenue_US": ("US firms' revenue", "US$ bn a year"),
-    "welfare_gdp_WORLD": ("World welfare", "US$ bn a year"),
+    "welfare_gdp_WORLD": ("World welfare against the open world", "% of world GDP"),
 }
 #: a team's public statement, at most
 STATEMENT_CHARS = 160
@@ -298,10 +298,21 @@ class Game:
         first = max(int(round((self.start_year - self.first_year) * 4)) - 4, 0)
         return {
             "years": _rounded(columns["year"][first:n], 2),
-            "series": {key: _rounded(value_of(columns, key, self.world)[first:n]) for key in CHARTED},
+            "series": {key: _rounded(self.shown(columns, key)[first:n]) for key in CHARTED},
             "open_years": _rounded(base["year"][first:], 2),
-            "open": {key: _rounded(value_of(base, key, self.world)[first:]) for key in CHARTED},
+            "open": {key: _rounded(self.shown(base, key)[first:]) for key in CHARTED},
         }
+
+    def shown(self, columns: dict[str, np.ndarray], key: str) -> np.ndarray:
+        """An indicator as the screens show it: welfare (``welfare_gdp_X``) as its difference from
+        the open world with the same seed, in % of that world's GDP of the same countries, quarter
+        by quarter; anything else as it is."""
+        values = value_of(columns, key, self.world)
+        if not key.startswith("welfare_gdp_"):
+            return values
+        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
+        n = len(values)
+        return 100.0 * (values - value_of(base, key, self.world)[:n]) / value_of(base, _gdp_key(key), self.world)[:n]
 
     def team_view(self, team_id: str, columns: dict[str, np.ndarray]) -> dict:
         """A team's objectives at the path's end, and the charted indicators, against the open world."""
@@ -446,28 +457,17 @@ class Game:
         titles = {name: title for name, title, *_ in list_scenarios()}
         keys = [p["key"] for p in debrief_passages()]
         series = {
-            key: {"class": _rounded(value_of(path, key, self.world))}
-            | {name: _rounded(value_of(ref, key, self.world)) for name, ref in refs.items()}
+            key: {"class": _rounded(self.shown(path, key))}
+            | {name: _rounded(self.shown(r, key)) for name, r in refs.items()}
             for key in keys
         }
-        base = refs["baseline"]
         at = len(self.obs["year"]) - 1  # the year reached, not the projection
         moved = []
         for p in debrief_passages():
             key = p["key"]
-            value = value_of(self.obs, key, self.world)[at]
-            if key.startswith("welfare_gdp_"):
-                gdp = value_of(base, _gdp_key(key), self.world)[at]
-                change = 100.0 * (value - value_of(base, key, self.world)[at]) / gdp
-                spread = np.ptp(
-                    [
-                        100.0 * (value_of(r, key, self.world)[at] - value_of(base, key, self.world)[at]) / gdp
-                        for r in refs.values()
-                    ]
-                )
-            else:
-                change = value - value_of(base, key, self.world)[at]
-                spread = np.ptp([value_of(r, key, self.world)[at] for r in refs.values()])
+            value = float(self.shown(self.obs, key)[at])
+            change = value - float(self.shown(refs["baseline"], key)[at])
+            spread = float(np.ptp([self.shown(r, key)[at] for r in refs.values()]))
             # in units of how far the references spread; where they all agree, of the value itself
             scale = spread if spread > 0 else max(abs(float(value)), 1e-9)
             moved.append({**p, "change": round(float(change), 4), "relative": float(abs(change) / scale)})

@@ -1,7 +1,7 @@
 """The role-play's web server: a facilitator page, a page per team, a page for spectators.
 
 Plain HTTP and JSON (Starlette, served by uvicorn; both come with Mesa's SolaraViz). Pages poll
-``/api/state`` every two seconds, which is also how the server knows who is still there; charts
+``/api/state`` every second, which is also how the server knows who is still there; charts
 are drawn in the browser from the numbers, so a what-if costs one model run (about 0.05 s), done
 in a pool of worker processes so that several teams can ask at once.
 
@@ -35,7 +35,7 @@ from ..errors import ConfigError, DecoupleError
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
 from .game import Game, run_projection
 
-#: a seat or a spectator not heard from for this long is released (pages poll every 2 s)
+#: a seat or a spectator not heard from for this long is released (pages poll every second)
 RELEASE_AFTER = 45.0
 #: letters that cannot be mistaken for one another on a projector
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -131,7 +131,7 @@ class Room:
 
     # ------------------------------------------------------------------ views
     def _cached(self, key: str, make):
-        """A view of the game, made once per game version (every page polls every two seconds)."""
+        """A view of the game, made once per game version (every page polls every second)."""
         version = self.game.version
         hit = self._views.get(key)
         if hit is None or hit[0] != version:

@@ -1,7 +1,7 @@
 // The role-play's pages: polling, charts drawn as SVG from the numbers, team levers, facilitator.
 "use strict";
 
-const POLL_MS = 2000;
+const POLL_MS = 1000;  // every page asks for news each second (the server answers from a per-version cache)
 const store = window.localStorage;
 const $ = (sel) => document.querySelector(sel);
 
