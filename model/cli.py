@@ -797,7 +797,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="share",
         help="a second device on a team shares its seat or is refused (default share; the facilitator can change it)",
     )
-    p.add_argument("--workers", type=int, default=2, help="processes answering what-ifs (default 2; 0 = in the server)")
+    p.add_argument("--workers", type=int, default=2, help="processes answering what-ifs (default 2)")
     p.add_argument("--out", default="results/play", help="where exports are written (default results/play)")
     p.add_argument("--no-open", dest="open", action="store_false", help="do not open the facilitator page")
     p.set_defaults(func=cmd_play)

@@ -411,3 +411,27 @@ def test_a_class_plays_a_round_in_real_browsers(served):
     assert (folder / "indicators.csv").read_bytes() == (replay / "indicators.csv").read_bytes()
     summary = json.loads((folder / "summary.json").read_text())
     assert any(c["path"] == "policy.fence" and c["value"] == 0.95 for c in summary["changes"])
+
+
+def test_the_command_rejects_bad_settings_clearly():
+    done = subprocess.run([str(EXE), "play", "--teams", "US,XX", "--no-open"], capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown country 'XX'" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([str(EXE), "play", "--round-years", "0.1", "--no-open"], capture_output=True, text=True)
+    assert done.returncode == 2 and "--round-years" in done.stderr
+
+
+def test_a_non_loopback_host_prints_a_warning(tmp_path):
+    with socket_port() as port:
+        pass
+    proc = subprocess.Popen(
+        [str(EXE), "play", "--host", "0.0.0.0", "--port", str(port), "--no-open", "--workers", "1",
+         "--out", str(tmp_path / "results")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert "warning: --host 0.0.0.0 is not this machine's loopback address" in err
+    assert "room code:" in out and not any(tmp_path.iterdir())  # nothing written before an export
