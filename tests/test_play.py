@@ -125,6 +125,25 @@ def test_a_what_if_projects_the_draft_without_changing_the_class_path():
     assert game.choices["us"]["policy.fence"] != 0.95  # a draft is not a choice
 
 
+def test_a_what_if_gives_the_numbers_of_a_run_from_the_start():
+    """What-ifs continue a copy of the model from the round's start: the same numbers, to the bit,
+    as running the class's scenario with the draft from 2018, in the first round and later."""
+    from decouple.config import Event
+    from decouple.play.game import simulate, with_events
+
+    game = Game(team_spec="US,CN,IN+VN")
+    for round_ in range(2):
+        job = game.projection_job("cn", {"china.state_support": 2.5})
+        projected = run_projection(job)
+        events = [Event(year, changes, note, id) for year, changes, note, id in job[2]]
+        whole = simulate(with_events(game.scenario, events), game.seed, game.world)[1]
+        assert projected.keys() == whole.keys()
+        for key in whole:
+            np.testing.assert_array_equal(projected[key], whole[key], err_msg=f"{key}, round {round_ + 1}")
+        game.submit("us", {"policy.fence": 0.9 - 0.2 * round_})
+        game.advance()
+
+
 def test_a_third_country_team_sets_the_lean_it_declares():
     game = Game(team_spec="US,IN+VN")
     game.submit("in-vn", {"third.declared_lean.IN": -1.0, "third.declared_lean.VN": 1.0})

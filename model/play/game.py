@@ -10,6 +10,7 @@ so re-running costs less than keeping a model alive across rounds, and can never
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import threading
@@ -501,13 +502,37 @@ class Game:
         return "\n".join(lines) + "\n"
 
 
+#: the class's path at the open round's start, per worker process: (key, model, observations)
+_SNAPSHOT: list[tuple[str, DecouplingModel, dict[str, np.ndarray]]] = []
+
+
+def _snapshot(preset: str, seed: int, past: list[Event], start: float):
+    """The class's path up to ``start`` (the open round's start), run once per round and per
+    process: every what-if of the round starts from a copy of it."""
+    key = json.dumps([preset, seed, start, [(e.year, e.changes) for e in past]], sort_keys=True, default=str)
+    if not _SNAPSHOT or _SNAPSHOT[0][0] != key:
+        model, obs = simulate(with_events(_preset(preset), past), seed, shared_world(), until=start)
+        _SNAPSHOT[:] = [(key, model, obs)]
+    return _SNAPSHOT[0][1], _SNAPSHOT[0][2]
+
+
 def run_projection(job: tuple) -> dict[str, np.ndarray]:
-    """A what-if (in a worker process): the preset with the events of ``job``, to the end."""
+    """A what-if (in a worker process): the preset with the events of ``job``, to the end.
+
+    The path before the open round is the same for every what-if of a round: it is run once, and
+    each what-if continues a copy of the model from the round's start with the draft's event added
+    (the same numbers as a run from the start: tested), which costs a fraction of a whole run."""
     preset, seed, events = job
-    world = shared_world()
-    scenario = _preset(preset)
     class_events = [Event(year, changes, note, id) for year, changes, note, id in events]
-    return simulate(with_events(scenario, class_events), seed, world)[1]
+    *past, draft = class_events
+    model, history = _snapshot(preset, seed, past, draft.year)
+    model = copy.deepcopy(model)
+    model._events = [*model._events, draft]  # after every event already applied: a round's start
+    rows = []
+    while model.steps < model.params.time.steps:
+        model.step()
+        rows.append(observe(model))
+    return {key: np.concatenate([values, [row[key] for row in rows]]) for key, values in history.items()}
 
 
 @lru_cache(maxsize=8)
