@@ -121,6 +121,10 @@ class DecouplingModel(mesa.Model):
         self.params = scenario.params
         self.seed = seed
         self.check = check
+        #: each quarter's outcomes go to the DataCollector and the tidy table (and the invariants
+        #: are checked); off only for a run whose caller records what it needs itself (the
+        #: role-play's what-ifs): nothing in the model reads what was recorded
+        self.recording = True
         self.changes: list[tuple[int, float, str, object, str]] = []  # (step, year, path, value, origin)
         self._events = list(scenario.events)
         self._next_event = 0
@@ -381,6 +385,8 @@ class DecouplingModel(mesa.Model):
         mesa.Agent._ids.pop(self, None)
 
     def _record(self) -> None:
+        if not self.recording:
+            return
         self.datacollector.collect(self)
         self.table.record(self)
         if self.check:

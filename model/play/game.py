@@ -528,6 +528,7 @@ def run_projection(job: tuple) -> dict[str, np.ndarray]:
     model, history = _snapshot(preset, seed, past, draft.year)
     model = copy.deepcopy(model)
     model._events = [*model._events, draft]  # after every event already applied: a round's start
+    model.recording = False  # observe() below keeps what a what-if shows
     rows = []
     while model.steps < model.params.time.steps:
         model.step()

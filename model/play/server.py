@@ -138,14 +138,21 @@ class Room:
             hit = self._views[key] = (version, make())
         return hit[1]
 
-    def state(self, team: str | None = None) -> dict:
+    def state(self, team: str | None = None, since: int | None = None) -> dict:
+        """What a page shows. ``since``: the version the page already has; if the game has not
+        changed since, only what changes without it (timer, clock, who is there)."""
         with self.lock:
-            out = dict(self._cached("public", self.game.public))
-            out["deadline"] = self.deadline
-            out["now"] = time.time()
-            out["room"] = self.code
-            out["occupancy"] = self.occupancy()
-            out["viewers"] = len(self.viewers)
+            live = {
+                "version": self.game.version,
+                "deadline": self.deadline,
+                "now": time.time(),
+                "room": self.code,
+                "occupancy": self.occupancy(),
+                "viewers": len(self.viewers),
+            }
+            if since == self.game.version:
+                return {**live, "unchanged": True}
+            out = {**self._cached("public", self.game.public), **live}
             out["colours"] = SCENARIO_COLOURS | {"class": "#111111"}
             out["labels"] = SCENARIO_LABELS | {"class": "The class"}
             if team is not None:
@@ -241,9 +248,13 @@ def create_app(room: Room, pool: Executor | None = None):
         seat_token = request.headers.get("x-seat")
         room.release_idle()
         try:
+            try:
+                since: int | None = int(request.query_params.get("since", ""))
+            except ValueError:
+                since = None
             if seat_token:
                 seat = room.seat(seat_token)
-                return _json(await run_in_threadpool(room.state, seat.team))
+                return _json(await run_in_threadpool(room.state, seat.team, since))
             if room.is_facilitator(request.headers.get("x-key")):
                 return _json(await run_in_threadpool(room.facilitator_state))
             if not secrets.compare_digest(str(request.query_params.get("room", "")).upper(), room.code):
@@ -252,7 +263,7 @@ def create_app(room: Room, pool: Executor | None = None):
             if viewer:
                 with room.lock:
                     room.viewers[viewer] = time.monotonic()
-            return _json(await run_in_threadpool(room.state))
+            return _json(await run_in_threadpool(room.state, None, since))
         except PermissionError as exc:
             return _error(exc)
 

@@ -216,25 +216,33 @@ async function initTeam() {
   setInterval(pollTeam, POLL_MS);
 }
 
+// a poll answers "unchanged" when the game has not moved since the version the page holds:
+// then only the timer, the clock and who is there are new
+function merged(previous, data) {
+  return data.unchanged && previous ? { ...previous, ...data } : data;
+}
+
 async function pollTeam() {
   let state;
+  const since = team.state ? team.state.version : -1;
   try {
-    state = await api("/api/state", { headers: seatHeaders() });
+    state = merged(team.state, await api(`/api/state?since=${since}`, { headers: seatHeaders() }));
   } catch (e) {
-    if (e.status === 403 && (await rejoin())) return pollTeam();
+    if (e.status === 403 && (await rejoin())) { team.state = null; return pollTeam(); }
     $("#error").textContent = e.message;
     return;
   }
   const firstTime = team.state === null;
   const newRound = !firstTime && state.round !== team.state.round;
   team.state = state;
+  renderTimer($("#timer"), state);
+  if (!firstTime && state.version === since) return;
   document.body.dataset.round = String(state.round);
   document.body.dataset.over = String(state.over);
   $("#team").textContent = state.team.label;
   $("#role").textContent = state.team.role;
   $("#round").textContent = roundText(state);
   $("#year").textContent = `the class has reached ${state.year}`;
-  renderTimer($("#timer"), state);
   if (firstTime) $("#briefing").textContent = state.team.briefing;
   if (firstTime || newRound) {
     team.draft = JSON.parse(JSON.stringify(state.team.submitted || state.team.choice));
@@ -327,12 +335,16 @@ async function submitChoice() {
 async function initWatch() {
   const room = (new URLSearchParams(location.search).get("room") || "").toUpperCase();
   const viewer = deviceId();
+  let last = null;
   const poll = async () => {
     try {
-      const state = await api(`/api/state?room=${encodeURIComponent(room)}&viewer=${viewer}`);
+      const since = last ? last.version : -1;
+      const state = merged(last, await api(`/api/state?room=${encodeURIComponent(room)}&viewer=${viewer}&since=${since}`));
+      last = state;
+      renderTimer($("#timer"), state);
+      if (state.version === since) return;
       document.body.dataset.round = String(state.round);
       $("#round").textContent = roundText(state);
-      renderTimer($("#timer"), state);
       renderScores($("#scores"), state.scores);
       renderNews($("#news"), state.news);
       pathCharts($("#charts"), state);
