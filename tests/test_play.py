@@ -454,3 +454,14 @@ def test_a_non_loopback_host_prints_a_warning(tmp_path):
         out, err = proc.communicate(timeout=20)
     assert "warning: --host 0.0.0.0 is not this machine's loopback address" in err
     assert "room code:" in out and not any(tmp_path.iterdir())  # nothing written before an export
+
+
+def test_the_qr_codes_carry_the_address_students_reach(client):
+    room, c = client
+    room.public_base = "http://192.168.1.20:8766"  # what `decouple play --host 0.0.0.0` prints
+    svg = c.get(f"/api/qr/cn.svg?key={room.key}")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.content == play_server.qr_svg(
+        f"http://192.168.1.20:8766/join?room={room.code}&team={room.team_codes['cn']}"
+    )
+    assert c.get("/api/qr/cn.svg").status_code == 403 and c.get(f"/api/qr/xx.svg?key={room.key}").status_code == 404

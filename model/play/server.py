@@ -72,6 +72,9 @@ class Room:
         self.timings: list[float] = []  # seconds per what-if, for the facilitator's page
         self.exported: str = ""
         self._views: dict[str, tuple[int, Any]] = {}
+        #: the address students reach (the LAN address when listening on every address): the QR
+        #: codes carry it even when the facilitator's own browser opened the page as localhost
+        self.public_base = ""
 
     # ------------------------------------------------------------------ seats
     def release_idle(self) -> None:
@@ -168,6 +171,7 @@ class Room:
         out = self.state()
         with self.lock:
             out["team_codes"] = self.team_codes
+            out["public_base"] = self.public_base
             out["share_seats"] = self.share_seats
             out["exported"] = self.exported
             times = sorted(self.timings[-200:])
@@ -379,7 +383,7 @@ def create_app(room: Room, pool: Executor | None = None):
         team = request.path_params["team"]
         if team not in room.team_codes:
             return Response("not found", status_code=404)
-        base = str(request.base_url).rstrip("/")
+        base = room.public_base or str(request.base_url).rstrip("/")
         return Response(qr_svg(join_url(base, room, team)), media_type="image/svg+xml")
 
     routes = [
@@ -482,6 +486,7 @@ def serve(
         else host
     )
     base = f"http://{shown}:{port}"
+    room.public_base = base
     print(f"role-play: {game.scenario.title}, seed {seed}, {len(game.round_starts)} rounds of {round_years:g} years "
           f"from {start_year:g}")  # fmt: skip
     print(f"  room code:        {room.code}")

@@ -412,7 +412,7 @@ async function pollFacilitator() {
   if (host.version === -1) {
     const grid = $("#qr");
     for (const t of state.teams) {
-      const link = `${location.origin}/join?room=${state.room}&team=${state.team_codes[t.id]}`;
+      const link = `${state.public_base || location.origin}/join?room=${state.room}&team=${state.team_codes[t.id]}`;
       grid.append(el("figure", { "data-team": t.id }, el("img", { src: `/api/qr/${t.id}.svg?key=${encodeURIComponent(host.key)}`, alt: `QR code for ${t.label}` }),
         el("figcaption", {}, el("strong", { text: t.label }), el("br"), `team code ${state.team_codes[t.id]}`, el("br"), el("span", { class: "muted", text: link }))));
     }
