@@ -69,3 +69,23 @@ def test_set_params_reaches_values_cached_from_parameters(world):
     assert np.array_equal(switching, np.clip(world.switching_rate * 0.5, 0.0, 1.0)[model.firms.sector])
     shield, lift = model.derived(knowledge.programme_shield)
     assert np.flatnonzero(shield).tolist() == np.flatnonzero(lift).tolist() == [world.sector_index("quantum")]
+
+
+def test_a_cached_value_follows_its_array_even_when_a_freed_array_id_is_reused(world, monkeypatch):
+    """The best-capability cache once keyed on id() of the firms' array: when the firms replaced
+    it and the new array took the freed one's id, the cache answered with the old values (runs
+    then depended on the process's memory history). Every id() in the model's module answering
+    the same number stands for that reuse."""
+    import numpy as np
+
+    import decouple.model
+    from decouple import DecouplingModel
+
+    model = DecouplingModel("selective_decoupling", seed=1, world=world)
+    model.step()
+    monkeypatch.setattr(decouple.model, "id", lambda obj: 1, raising=False)
+    model.best_effective_capability()
+    model.firms.effective_capability = model.firms.effective_capability * 0.5  # same step, new array
+    np.testing.assert_allclose(
+        model.best_effective_capability(), model.firms.best_by_country(model.firms.effective_capability)
+    )
