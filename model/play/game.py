@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -175,7 +174,6 @@ class Game:
         self.submitted: dict[str, dict[str, Any]] = {}
         self.statements: dict[str, str] = {}
         self.version = 0
-        self.lock = threading.RLock()
         self.model, self.obs = simulate(self.scenario, self.seed, self.world, until=self.start_year)
         self.choices: dict[str, dict[str, Any]] = {t.id: self._current_values(t) for t in self.teams}
         self.played = {c for t in self.teams for c in t.countries}
