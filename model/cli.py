@@ -596,10 +596,12 @@ def _listen_port(host: str, port: int) -> int:
 
 
 def cmd_play(args) -> int:
-    from .play.server import serve
+    from .play.server import lan_address, serve
 
     _seed(args)
     port = _listen_port(args.host, args.port)
+    # the address students reach: this machine's on the network when listening on every address
+    shown = "localhost" if _is_loopback(args.host) else lan_address() if args.host in ("0.0.0.0", "::") else args.host
     if not _is_loopback(args.host):
         print(
             f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone on the network "
@@ -615,6 +617,7 @@ def cmd_play(args) -> int:
         start_year=args.start_year,
         host=args.host,
         port=port,
+        base=f"http://{shown}:{port}",
         out=Path(args.out),
         open_browser=args.open,
         share_seats=args.seats == "share",

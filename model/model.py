@@ -19,7 +19,7 @@ import numpy as np
 
 from . import outcomes
 from .agents import ROLE_CLASSES, Ally, Controller, Decision, Target, ThirdCountry
-from .config import Parameters, Scenario, apply_changes, load_scenario, shown
+from .config import Event, Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import build_firms
 from .mechanisms import (
@@ -309,6 +309,19 @@ class DecouplingModel(mesa.Model):
         self.params = apply_changes(self.params, changes, origin, self.world.sectors)
         for path, value in changes.items():
             self.changes.append((self.steps, self.year, path, value, origin))
+
+    def schedule(self, event: Event) -> None:
+        """Add a dated event to a running model, as if its scenario had declared it: it applies at
+        the start of the quarter it names (the role-play's rounds). An event dated before the
+        next quarter would never apply, and is refused."""
+        next_quarter = self.year
+        if event.year < next_quarter - 1e-9:
+            raise ConfigError(
+                f"event at {event.year:g}: the model is at {next_quarter:g}; allowed: {next_quarter:g} or later"
+            )
+        self.scenario.with_changes(event.changes, f"event {event.year:g}")  # checks paths and values
+        later = [e for e in self._events[self._next_event :] if e.year > event.year + 1e-9]
+        self._events = self._events[: len(self._events) - len(later)] + [event] + later
 
     def _apply_due_events(self, quarter_start: float) -> None:
         while self._next_event < len(self._events) and self._events[self._next_event].year <= quarter_start + 1e-9:

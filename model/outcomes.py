@@ -87,6 +87,11 @@ def _chips(m: DecouplingModel) -> int:
     return w.sector_index("logic_chips") if "logic_chips" in w.sectors else 0
 
 
+def _yard_wider_than_four(m: DecouplingModel) -> float:
+    """1 in a quarter in which the US controls more than four sectors, else 0."""
+    return float(m.policy.controlled.sum() > 4)
+
+
 def _compliance_lag(years: np.ndarray, values: np.ndarray) -> float:
     """Years from the first quarter of US pressure until allies' compliance in the controlled
     sectors reaches half of its final level (NaN without pressure or compliance); ``values`` are
@@ -393,7 +398,7 @@ def _build(world: World) -> dict[str, Outcome]:
             "yard_wide_year",
             "Year the US yard first exceeds four sectors",
             "year",
-            lambda m: float(m.policy.controlled.sum() > 4),
+            _yard_wider_than_four,
             "first quarter (decimal year of its end) in which the US controls more than four sectors "
             "(empty: never in the run)",
             summary=_first_year_at_half,
@@ -403,7 +408,7 @@ def _build(world: World) -> dict[str, Outcome]:
             "yard_wide_before_2030",
             "US yard wider than four sectors before 2030",
             "1 yes, 0 no",
-            lambda m: float(m.policy.controlled.sum() > 4),
+            _yard_wider_than_four,
             "1 if the US controls more than four sectors in some quarter that starts before 2030, else 0: "
             "its mean over seeds is the share of histories in which the yard widens that far",
             summary=_before_2030,

@@ -9,7 +9,6 @@ installs it where it can) and skips, saying why, only where no Chromium is found
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import pytest
 from decouple.demo import figures
 from decouple.demo.levers import yard_order
 from decouple.demo.live import ClassroomModel, parse_seed, presets
+
+from .browser import free_port, launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,26 +198,10 @@ def test_demo_command_refuses_bad_input_before_starting(capsys):
 
 # ---------------------------------------------------------------- the app in a browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _start_demo(log_name: str, *extra: str) -> tuple[subprocess.Popen, str, Path]:
     """Start `decouple demo` on a free port, its output in ``results/LOG_NAME``; wait until it answers."""
-    port = _free_port()
+    port = free_port()
     exe = Path(sys.executable).parent / "decouple"
     (ROOT / "results").mkdir(exist_ok=True)
     log_path = ROOT / "results" / log_name
@@ -248,13 +233,6 @@ def app_url():
     server.wait(timeout=20)
 
 
-def _browser(playwright):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no Chromium on this machine: `apt-get install chromium` (make test does it when run as root)")
-    return playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-
-
 def _src(page, css: str) -> str:
     return page.locator(f"{css} img").first.get_attribute("src")
 
@@ -272,7 +250,7 @@ def _wait_for_new(page, css: str, old: str, timeout: float = 30.0) -> str:
 def test_demo_in_a_real_browser(app_url):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as pw:
-        browser = _browser(pw)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -398,7 +376,7 @@ def test_closed_tabs_stop_computing_and_free_their_memory():
 
         after = []
         with playwright_api.sync_playwright() as pw:
-            browser = _browser(pw)
+            browser = launch_chromium(pw)
             for _round in range(2):
                 pages = []
                 for _ in range(4):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from decouple.play.game import Game, run_projection
 from decouple.play.teams import parse_teams
 from decouple.world import shared_world
 
+from .browser import free_port, launch_chromium
+
 EXE = Path(sys.executable).parent / "decouple"
 
 
@@ -43,6 +44,17 @@ def _join(client, room, team: str, device: str = "d") -> str:
     response = client.post("/api/join", json={"room": room.code, "code": room.team_codes[team], "device": device})
     assert response.status_code == 200, response.text
     return response.json()["seat"]
+
+
+def _assert_replays(folder: Path, seed: int, out: Path) -> None:
+    """``decouple run`` of the exported scenario file gives the export's indicators, byte for byte."""
+    done = subprocess.run(
+        [str(EXE), "run", str(folder / "class.toml"), "--seed", str(seed), "--out", str(out), "--no-plots"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "indicators.csv").read_bytes() == (out / "indicators.csv").read_bytes()
 
 
 # ------------------------------------------------------------------ teams
@@ -176,14 +188,7 @@ def test_the_export_replays_with_decouple_run_to_the_same_numbers(tmp_path):
     folder = export(game, tmp_path / "results", "ROOM42")
     for name in ("class.toml", "indicators.csv", "summary.json", "moves.csv", "scores.csv", "news.json", "debrief.png"):
         assert (folder / name).is_file(), name
-    replay = tmp_path / "replay"
-    done = subprocess.run(
-        [str(EXE), "run", str(folder / "class.toml"), "--seed", "3", "--out", str(replay), "--no-plots"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    assert (folder / "indicators.csv").read_bytes() == (replay / "indicators.csv").read_bytes()
+    _assert_replays(folder, 3, tmp_path / "replay")
     # and the export holds the path the class saw: the gap at the end of round 2 is the game's
     indicators = pd.read_csv(folder / "indicators.csv")
     at = indicators.index[np.isclose(indicators["year"], game.year)][0]
@@ -275,15 +280,12 @@ def test_nothing_is_written_outside_the_results_folder(tmp_path):
 
 # ------------------------------------------------------------------ a real browser, several devices
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage"]
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     logs = tmp_path_factory.mktemp("play")
     log_path = logs / "play.log"
-    with socket_port() as port:
-        pass
+    port = free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [str(EXE), "play", "--port", str(port), "--no-open", "--workers", "1", "--teams", "US,CN,NL+JP",
@@ -316,29 +318,10 @@ def served(tmp_path_factory):
     proc.wait(timeout=20)
 
 
-class socket_port:
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
-
-    def __exit__(self, *exc) -> None:
-        self.sock.close()
-
-
-def _browser(pw):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no Chromium on this machine: `apt-get install chromium` (make test does it when run as root)")
-    return pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-
-
 def test_a_class_plays_a_round_in_real_browsers(served):
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as pw:
-        browser = _browser(pw)
+        browser = launch_chromium(pw)
         errors: list[str] = []
 
         def page_of(url: str, width: int = 430, height: int = 900):
@@ -420,14 +403,7 @@ def test_a_class_plays_a_round_in_real_browsers(served):
         assert errors == []
         browser.close()
 
-    replay = served["tmp"] / "replay"
-    done = subprocess.run(
-        [str(EXE), "run", str(folder / "class.toml"), "--seed", "0", "--out", str(replay), "--no-plots"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    assert (folder / "indicators.csv").read_bytes() == (replay / "indicators.csv").read_bytes()
+    _assert_replays(folder, 0, served["tmp"] / "replay")
     summary = json.loads((folder / "summary.json").read_text())
     assert any(c["path"] == "policy.fence" and c["value"] == 0.95 for c in summary["changes"])
 
@@ -440,8 +416,7 @@ def test_the_command_rejects_bad_settings_clearly():
 
 
 def test_a_non_loopback_host_prints_a_warning(tmp_path):
-    with socket_port() as port:
-        pass
+    port = free_port()
     proc = subprocess.Popen(
         [str(EXE), "play", "--host", "0.0.0.0", "--port", str(port), "--no-open", "--workers", "1",
          "--out", str(tmp_path / "results")],
@@ -465,3 +440,25 @@ def test_the_qr_codes_carry_the_address_students_reach(client):
         f"http://192.168.1.20:8766/join?room={room.code}&team={room.team_codes['cn']}"
     )
     assert c.get("/api/qr/cn.svg").status_code == 403 and c.get(f"/api/qr/xx.svg?key={room.key}").status_code == 404
+
+
+def test_an_event_scheduled_on_a_running_model_applies_as_a_declared_one_and_never_in_the_past(world):
+    from decouple import DecouplingModel, load_scenario
+    from decouple.config import Event
+    from decouple.play.game import with_events
+
+    model = DecouplingModel("selective_decoupling", seed=2, world=world)
+    for _ in range(8):
+        model.step()
+    with pytest.raises(ConfigError, match="allowed: 2020 or later"):
+        model.schedule(Event(2019.5, {"policy.fence": 0.9}))
+    with pytest.raises(ConfigError, match="policy.fence"):
+        model.schedule(Event(2021.0, {"policy.fence": 9.0}))
+    model.schedule(Event(2021.0, {"policy.fence": 0.9}))
+    model.run()
+    declared = with_events(
+        load_scenario("selective_decoupling", sectors=world.sectors), [Event(2021.0, {"policy.fence": 0.9})]
+    )
+    again = DecouplingModel(declared, seed=2, world=world).run()
+    np.testing.assert_array_equal(model.capability_gap(), again.capability_gap())
+    assert model.params.policy.fence == 0.9

@@ -2,10 +2,10 @@
 
 The class's path is a scenario: the preset (its scripts and decision rules) plus one dated event
 per round that sets every team's levers to its choice and turns off the decision rules of the
-states the teams play (from the first round on; before it, history is the preset's). Each round
-re-runs that scenario from its start with the same seed, so the path the screens show is exactly
-what ``decouple run`` gives for the exported scenario file. A run is short (about 0.05 s to 2035),
-so re-running costs less than keeping a model alive across rounds, and can never drift from it.
+states the teams play (from the first round on; before it, history is the preset's). The class's
+model goes on from round to round, each round's event scheduled on it as the scenario file would
+declare it (:meth:`DecouplingModel.schedule`); a what-if goes on from a copy of it. Both give the
+numbers ``decouple run`` gives for the exported scenario file from its start (tested to the bit).
 """
 
 from __future__ import annotations
@@ -73,12 +73,19 @@ def simulate(scenario: Scenario, seed: int, world: World, until: float | None = 
     """Run ``scenario`` from its start to ``until`` (a decimal year; default its end): the model
     and the observations of every quarter, as columns."""
     model = DecouplingModel(scenario, seed=seed, world=world)
-    rows = [observe(model)]
+    return model, proceed(model, {key: np.array([value]) for key, value in observe(model).items()}, until)
+
+
+def proceed(model: DecouplingModel, history: dict[str, np.ndarray], until: float | None = None):
+    """Step ``model`` on to ``until`` (a decimal year; default the run's end): ``history`` (its
+    observations so far, as columns) with those of the quarters stepped appended."""
+    rows = []
     while model.steps < model.params.time.steps and (until is None or model.year < until - 1e-9):
         model.step()
         rows.append(observe(model))
-    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
-    return model, columns
+    if not rows:
+        return history
+    return {key: np.concatenate([values, [row[key] for row in rows]]) for key, values in history.items()}
 
 
 def value_of(obs: dict[str, np.ndarray], key: str, world: World) -> np.ndarray:
@@ -174,6 +181,7 @@ class Game:
         self.submitted: dict[str, dict[str, Any]] = {}
         self.statements: dict[str, str] = {}
         self.version = 0
+        self._debrief: tuple[int, dict] | None = None
         self.model, self.obs = simulate(self.scenario, self.seed, self.world, until=self.start_year)
         self.choices: dict[str, dict[str, Any]] = {t.id: self._current_values(t) for t in self.teams}
         self.played = {c for t in self.teams for c in t.countries}
@@ -372,7 +380,8 @@ class Game:
             self._news("move", f"No change: {', '.join(holding)}")
         self.events.append(self._event(r, self.choices))
         shocks_before = float(self.obs["political_shocks"][-1])
-        self.model, self.obs = simulate(with_events(self.scenario, self.events), self.seed, self.world, until=end)
+        self.model.schedule(self.events[-1])
+        self.obs = proceed(self.model, self.obs, until=end)
         for decision in self.model.decisions:
             if start - 1e-9 <= decision.year < end - 1e-9 and decision.state not in self.played:
                 self._news(
@@ -446,10 +455,18 @@ class Game:
         """The class's path to the end of the run: its moves so far, each team's last choice held."""
         if self.over:
             return self.obs
-        return simulate(with_events(self.scenario, self.events), self.seed, self.world)[1]
+        model = copy.deepcopy(self.model)
+        model.recording = False  # proceed() keeps what the debrief shows
+        return proceed(model, self.obs)
 
     def debrief(self) -> dict:
-        """The class's path against the references, and the mechanisms that moved things most."""
+        """The class's path against the references, and the mechanisms that moved things most
+        (made once per game version: the page and the figure ask for it in turn)."""
+        if self._debrief is None or self._debrief[0] != self.version:
+            self._debrief = (self.version, self._make_debrief())
+        return self._debrief[1]
+
+    def _make_debrief(self) -> dict:
         steps = self.scenario.params.time.steps
         path = self.path_until_end()
         refs = {name: _reference(name, self.seed, steps) for name in REFERENCES if _known(name)}
@@ -525,13 +542,9 @@ def run_projection(job: tuple) -> dict[str, np.ndarray]:
     *past, draft = class_events
     model, history = _snapshot(preset, seed, past, draft.year)
     model = copy.deepcopy(model)
-    model._events = [*model._events, draft]  # after every event already applied: a round's start
-    model.recording = False  # observe() below keeps what a what-if shows
-    rows = []
-    while model.steps < model.params.time.steps:
-        model.step()
-        rows.append(observe(model))
-    return {key: np.concatenate([values, [row[key] for row in rows]]) for key, values in history.items()}
+    model.schedule(draft)
+    model.recording = False  # proceed() keeps what a what-if shows
+    return proceed(model, history)
 
 
 @lru_cache(maxsize=8)

@@ -250,7 +250,6 @@ def create_app(room: Room, pool: Executor | None = None):
 
     async def state(request: Request):
         seat_token = request.headers.get("x-seat")
-        room.release_idle()
         try:
             try:
                 since: int | None = int(request.query_params.get("since", ""))
@@ -466,26 +465,20 @@ def serve(
     start_year: float,
     host: str,
     port: int,
+    base: str,
     out: Path,
     open_browser: bool = True,
     share_seats: bool = True,
     workers: int = 2,
 ) -> int:
-    """Start a game and serve it until Ctrl-C; print the links the facilitator needs."""
+    """Start a game and serve it until Ctrl-C; print the links the facilitator needs. ``base`` is
+    the address students reach (``http://192.168.1.20:8766``)."""
     import uvicorn
 
     game = Game(preset=preset, seed=seed, team_spec=teams, round_years=round_years, start_year=start_year)
     room = Room(game, out, share_seats=share_seats)
     game.debrief()  # the reference runs, computed once before the class arrives
     pool = make_pool(workers)
-    shown = (
-        "localhost"
-        if host in ("127.0.0.1", "::1", "localhost")
-        else lan_address()
-        if host in ("0.0.0.0", "::")
-        else host
-    )
-    base = f"http://{shown}:{port}"
     room.public_base = base
     print(f"role-play: {game.scenario.title}, seed {seed}, {len(game.round_starts)} rounds of {round_years:g} years "
           f"from {start_year:g}")  # fmt: skip
