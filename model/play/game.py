@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import outcomes
 from ..config import Event, Scenario, list_scenarios, load_scenario
-from ..errors import ConfigError
-from ..model import MAX_SEED, DecouplingModel
+from ..errors import ConfigError, suggest
+from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
 from ..world import World, shared_world
 from .teams import Team, build_team, debrief_passages, parse_teams
@@ -142,9 +142,10 @@ class Game:
     def __post_init__(self) -> None:
         known = [name for name, *_ in list_scenarios()]
         if self.preset not in known:
-            raise ConfigError(f"--preset {self.preset!r}: unknown; allowed: {', '.join(known)}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"--seed {self.seed!r}; allowed: a whole number from 0 to {MAX_SEED}")
+            raise ConfigError(
+                f"--preset {self.preset!r}{suggest(self.preset, known)}: unknown; allowed: {', '.join(known)}"
+            )
+        self.seed = check_seed(self.seed, "--seed")
         self.teams: list[Team] = [build_team(codes, self.world) for codes in parse_teams(self.team_spec, self.world)]
         self.by_id = {t.id: t for t in self.teams}
         self.scenario = load_scenario(self.preset, sectors=self.world.sectors)
