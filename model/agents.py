@@ -268,7 +268,7 @@ class Target(State):
         rel.barrier_bind = import_replacement.barrier_bind(m.policy, layout.china_export_share0)
         rel.china_bind = import_replacement.bind(m, rel.barrier_bind)
         level = import_replacement.support_level(c.base_support, c.state_support, rel.china_bind)
-        economy = (1.0 + m.world.gdp_growth[layout.cn]) ** m.years_elapsed  # China's trend GDP, 2018 = 1
+        economy = layout.trend_gdp[m.steps, layout.cn]  # China's trend GDP, 2018 = 1
         ask = level * layout.china_priority * layout.world_rd0 * economy
         if m.params.adaptive.china_support:  # M14: toward the sectors where China lags most
             ask = ask * china_strategy.support_focus(m.capability_gap(), c.support_focus)

@@ -27,6 +27,7 @@ from .mechanisms import (
     capital,
     coopetition,
     costs,
+    economy,
     export_controls,
     hedging,
     innovation,
@@ -174,10 +175,13 @@ class DecouplingModel(mesa.Model):
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, fixed["reshoring_weights"])
         self.market = Market(
             demand_index=np.ones(S),
+            spending=fixed["demand0"].copy(),
+            spending_open=fixed["demand0"].copy(),
             capacity=np.full((S, C), np.inf),
             tariffs=np.zeros((f.n, C + 1)),
             sales=np.empty((f.n, C + 1)),
             attractiveness=f.base_attractiveness.copy(),
+            true_attractiveness=f.base_attractiveness.copy(),
             bilateral=np.empty((S, C, C)),
             revenue=np.empty((S, C)),
             market_share=np.empty((S, C)),
@@ -196,6 +200,12 @@ class DecouplingModel(mesa.Model):
             gdp_rest0=np.empty(0),
             market_share0=np.empty(0),
             bloc_balance0=np.empty(0),
+            value_added0=np.empty(0),
+            trend_gdp=w.trend_gdp(p.time.start_year, p.time.steps),
+            demand_trend=w.demand_trend(p.time.start_year, p.time.steps),
+            open_world_price_fall=economy.open_world_price_fall(
+                w, p.world.prior_output_years, p.time.start_year, p.time.steps
+            ),
         )
         self.market.sales = self.market.segment_demand(layout, self.policy.coverage)[f.sector] * f.shares
         self.market.tally(layout, f.groups)
@@ -342,7 +352,8 @@ class DecouplingModel(mesa.Model):
         """One quarter. Mesa has already counted it: ``steps`` is this quarter's number."""
         quarter_start = self.params.time.start_year + (self.steps - 1) / 4.0
         self._apply_due_events(quarter_start)
-        self.market.demand_index = (1.0 + self.world.demand_growth) ** self.years_elapsed
+        self.market.demand_index = self.layout.demand_trend[self.steps]
+        economy.update_spending(self)  # (on last quarter's income and prices)
 
         # States decide. The US sets its levers and lists firms on last quarter's revenue (M1-M4,
         # M11). The allies decide together from one snapshot of last quarter's compliance, China's

@@ -89,6 +89,10 @@ class Layout:
     gdp_rest0: np.ndarray  # (C,) 2018 GDP outside the modelled sectors' value added, US$ bn
     market_share0: np.ndarray  # (S, C) share of world sales at step 0 (M13: costs borne)
     bloc_balance0: np.ndarray  # (C,) US-bloc less Chinese share of purchases at step 0 (M16)
+    trend_gdp: np.ndarray  # (T+1, C) trend GDP relative to 2018 at the end of each quarter (economy)
+    demand_trend: np.ndarray  # (T+1, S) each sector's trend world spending relative to 2018 (economy)
+    open_world_price_fall: np.ndarray  # (T+1, S) the open world's quality-adjusted price fall (economy)
+    value_added0: np.ndarray  # (S, C) the modelled sectors' value added by where it is made, 2018
 
 
 @dataclass
@@ -123,11 +127,14 @@ class Relations:
 class Market:
     """The technology market this quarter."""
 
-    demand_index: np.ndarray  # (S,) world demand relative to 2018
+    demand_index: np.ndarray  # (S,) each sector's trend spending relative to 2018 (the open world's market)
+    spending: np.ndarray  # (S, C) what each country's buyers spend on each sector, US$ bn/yr (M: economy)
+    spending_open: np.ndarray  # (S, C) the same at the open world's prices (income response only)
     capacity: np.ndarray  # (S, C) the most each country's firms can sell in each sector this quarter, US$ bn/yr
     tariffs: np.ndarray  # (n, B) ad valorem tariff on each firm's sales to each segment (M3, M12)
     sales: np.ndarray  # (n, B) each firm's sales to each segment, US$ bn/yr
-    attractiveness: np.ndarray  # (n, B) buyers' logit attractiveness of each firm (M6)
+    attractiveness: np.ndarray  # (n, B) buyers' logit attractiveness of each firm, as they choose (M6)
+    true_attractiveness: np.ndarray  # (n, B) the same at their true preferences: without policy wedges
     bilateral: np.ndarray  # (S, C, C) sales by sector, seller country and buyer country
     revenue: np.ndarray  # (S, C) sales of each country's firms
     market_share: np.ndarray  # (S, C) share of world sales; sums to 1 over countries
@@ -140,7 +147,7 @@ class Market:
     def segment_demand(self, layout: Layout, coverage: np.ndarray) -> np.ndarray:
         """(S, B) demand of each buyer segment, US$ bn per year; ``coverage`` (S,) is the share of
         Chinese demand covered by US controls."""
-        demand = layout.demand0 * self.demand_index[:, None]
+        demand = self.spending
         S, C = demand.shape
         cn = layout.cn
         out = np.empty((S, layout.n_segments))  # every column is set below
@@ -265,6 +272,7 @@ def starting_market_weights(world: World, market: Market, cn: int, production0: 
     return dict(
         market_share0=market.market_share.copy(),
         gdp_rest0=world.gdp_2018 - (world.value_added_ratio[:, None] * production0).sum(0),
+        value_added0=world.value_added_ratio[:, None] * production0,
         self_sufficiency0=self_sufficiency0,
         china_priority=world.competitiveness * (1.0 - self_sufficiency0[:, cn]),
         china_export_share0=np.divide(

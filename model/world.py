@@ -99,7 +99,7 @@ class World:
     rd_effort_trend: np.ndarray  # (C,)
     china_trade_affinity: np.ndarray  # (C,)
     gdp_2018: np.ndarray  # (C,) US$ bn
-    gdp_growth: np.ndarray  # (C,) trend growth of the economy outside the modelled sectors, per year
+    gdp_growth: np.ndarray  # (C,) mean real growth of the projected path 2018-2035, per year (a summary)
     small_yard: np.ndarray  # (S,) bool
     scalars: dict[str, np.ndarray]  # name -> (S,)
     demand_share: np.ndarray  # (S, C)
@@ -110,6 +110,12 @@ class World:
     foundry_share: np.ndarray  # (S, C) share of each country's firms' output made by foundries abroad
     foundry_hosts: np.ndarray  # (S, C) where the sector's contract foundries make it (rows sum to 1 or 0)
     sources: dict[str, str] = field(default_factory=dict)  # "sector.key" -> source
+    #: per country, the projected real growth path: (years, rates), linear between the years and
+    #: flat beyond them (countries.toml's gdp_growth, a number or a table of year = rate)
+    gdp_growth_path: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    #: per sector, the growth path of its world spending in 2018 US$ (sectors.toml's
+    #: demand_growth, a number or a table of year = rate); ``demand_growth`` is its 2018-2035 mean
+    demand_growth_path: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
     def __getattr__(self, name: str) -> np.ndarray:
         # sector scalars read as attributes: world.benefit, world.innovation_rate, ...
@@ -117,6 +123,16 @@ class World:
         if name in scalars:
             return scalars[name]
         raise AttributeError(name)
+
+    def trend_gdp(self, start_year: float, steps: int) -> np.ndarray:
+        """(steps + 1, C) each economy's trend GDP relative to ``start_year`` along its projected
+        growth path, quarter by quarter (row q is the end of quarter q)."""
+        return _compound(self.gdp_growth_path, start_year, steps)
+
+    def demand_trend(self, start_year: float, steps: int) -> np.ndarray:
+        """(steps + 1, S) each sector's world spending relative to ``start_year`` along its growth
+        path, quarter by quarter (row q is the end of quarter q)."""
+        return _compound(self.demand_growth_path, start_year, steps)
 
     @property
     def n_countries(self) -> int:
@@ -141,6 +157,15 @@ class World:
     @cached_property
     def third(self) -> np.ndarray:
         return np.flatnonzero(self.role == "third")
+
+
+def _compound(paths: tuple[tuple[np.ndarray, np.ndarray], ...], start_year: float, steps: int) -> np.ndarray:
+    """(steps + 1, len(paths)) levels relative to the start, compounding each path's rate of the
+    year each quarter starts in, a quarter at a time."""
+    quarters = start_year + np.arange(steps) / 4.0
+    rates = np.stack([np.interp(quarters, ys, rs) for ys, rs in paths], axis=1) if steps else np.zeros((0, len(paths)))
+    growth = np.log1p(rates) / 4.0
+    return np.exp(np.vstack([np.zeros((1, len(paths))), np.cumsum(growth, axis=0)]))
 
 
 def _entry(file: Path, where: str, table: dict, key: str):
@@ -175,6 +200,28 @@ def _by_country(file: Path, where: str, key: str, value, *, total: float | None)
     if total is not None and abs(out.sum() - total) > 1e-6:
         raise EvidenceError(f"{file}: [{where}] key '{key}' sums to {out.sum():.6f}; the shares must sum to {total}")
     return out
+
+
+def _growth_path(
+    file: Path, where: str, value, key: str = "gdp_growth", bounds: tuple[float, float] = COUNTRY_RANGES["gdp_growth"]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A growth path: a number (the same rate every year) or a table ``{ 2018 = 0.066, 2030 =
+    0.035 }`` of years and rates, linear between the years and flat beyond them."""
+    lo, hi = bounds
+    allowed = f"a number from {lo} to {hi}, or a table of years (1900-2200) and such numbers"
+    table = value if isinstance(value, dict) else {"2018": value}
+    if not table:
+        raise EvidenceError(f"{file}: [{where}] key '{key}' is an empty table; allowed: {allowed}")
+    years, rates = [], []
+    for year, rate in table.items():
+        ok_year = isinstance(year, str) and year.isdigit() and 1900 <= int(year) <= 2200
+        ok_rate = isinstance(rate, (int, float)) and not isinstance(rate, bool) and lo <= rate <= hi
+        if not (ok_year and ok_rate):
+            raise EvidenceError(f"{file}: [{where}] key '{key}' = {value!r}; allowed: {allowed}")
+        years.append(float(year))
+        rates.append(float(rate))
+    order = np.argsort(years)
+    return np.array(years)[order], np.array(rates)[order]
 
 
 def load_world(folder: Path | None = None) -> World:
@@ -219,6 +266,7 @@ def build_world(
         )
     }
     labels = {}
+    growth_paths: list[tuple[np.ndarray, np.ndarray]] = []
     for i, code in enumerate(COUNTRIES):
         t = country_tables[code]
         labels[code] = t.get("label", code)
@@ -227,7 +275,11 @@ def build_world(
             raise EvidenceError(f"{countries_file}: [{code}] key 'role' = {r!r}; allowed: {', '.join(ROLES)}")
         role[i] = r
         sources[f"{code}.role"] = src
-        needed = ["rd_effort_trend", "gdp_2018", "gdp_growth"]
+        v, src = _entry(countries_file, code, t, "gdp_growth")
+        growth_paths.append(_growth_path(countries_file, code, v))
+        traits["gdp_growth"][i] = float(np.mean(np.interp(np.arange(2018, 2036), *growth_paths[-1])))
+        sources[f"{code}.gdp_growth"] = src
+        needed = ["rd_effort_trend", "gdp_2018"]
         if r == "ally":
             needed += ["security_dependence", "trust_in_us_continuity", "autonomy", "china_trade_affinity"]
         if r == "third":
@@ -255,6 +307,7 @@ def build_world(
     small_yard = np.zeros(S, dtype=bool)
     sector_labels: dict[str, str] = {}
     pending_chokepoints: list[tuple[int, dict]] = []
+    demand_paths: list[tuple[np.ndarray, np.ndarray]] = []
     allowed_keys = (
         set(SECTOR_SCALARS)
         | set(SECTOR_BY_COUNTRY)
@@ -276,6 +329,12 @@ def build_world(
         sources[f"{sec}.small_yard"] = src
         for key in SECTOR_SCALARS:
             v, src = _entry(sectors_file, sec, t, key)
+            if key == "demand_growth":
+                demand_paths.append(_growth_path(sectors_file, sec, v, key, (-0.5, 2.0)))
+                ys, rs = demand_paths[-1]
+                scalars[key][j] = float(np.mean(np.interp(np.arange(2018, 2036), ys, rs)))
+                sources[f"{sec}.{key}"] = src
+                continue
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (key in UNIT_INTERVAL and v > 1):
                 allowed = "a number from 0 to 1" if key in UNIT_INTERVAL else "a number >= 0"
                 raise EvidenceError(f"{sectors_file}: [{sec}] key '{key}' = {v!r}; allowed: {allowed}")
@@ -380,6 +439,8 @@ def build_world(
         scalars=scalars,
         chokepoints=chokepoints,
         sources=sources,
+        gdp_growth_path=tuple(growth_paths),
+        demand_growth_path=tuple(demand_paths),
         **by_country,
         **traits,
     )

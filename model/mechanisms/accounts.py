@@ -27,15 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import economy
 from .reshoring import production_by_location
 
 if TYPE_CHECKING:
     from ..model import DecouplingModel
-
-
-def spending(model: DecouplingModel) -> np.ndarray:
-    """(S, C) what each country's buyers spend on each sector, US$ bn/yr."""
-    return model.layout.demand0 * model.market.demand_index[:, None]
 
 
 def tariff_revenue(model: DecouplingModel) -> np.ndarray:
@@ -56,11 +52,11 @@ def payments(model: DecouplingModel) -> np.ndarray:
 
 
 def gdp(model: DecouplingModel, production: np.ndarray) -> np.ndarray:
-    """(C,) GDP, US$ bn/yr: the rest of the 2018 economy at its trend, plus the modelled sectors'
+    """(C,) GDP, US$ bn/yr: the rest of the 2018 economy along its projected path, moved by the
+    technology it gets (:func:`decouple.mechanisms.economy.productivity`), plus the modelled sectors'
     value added where their output is made (``production``, (S, C))."""
-    w = model.world
-    rest = model.layout.gdp_rest0 * (1.0 + w.gdp_growth) ** model.years_elapsed
-    return rest + (w.value_added_ratio[:, None] * production).sum(0)
+    rest = model.layout.gdp_rest0 * economy.trend_gdp(model) * economy.productivity(model)
+    return rest + (model.world.value_added_ratio[:, None] * production).sum(0)
 
 
 def update(model: DecouplingModel) -> None:
@@ -72,7 +68,7 @@ def update(model: DecouplingModel) -> None:
     accounts.welfare, accounts.gdp, accounts.production.
     """
     acc, w = model.accounts, model.world
-    acc.consumer_surplus = (spending(model) * model.market.surplus).sum(0)
+    acc.consumer_surplus = economy.consumer_surplus_usd(model).sum(0)
     acc.producer_surplus = (w.profit_margin[:, None] * model.market.revenue).sum(0)
     acc.government = tariff_revenue(model) - payments(model)
     acc.welfare = acc.consumer_surplus + acc.producer_surplus + acc.government

@@ -109,12 +109,28 @@ def update(model: DecouplingModel) -> None:
 
 
 def talent_access(model: DecouplingModel) -> np.ndarray:
-    """(n,) own innovation of US/allied/third firms relative to 2018 collaboration (below 1 where
-    restrictions cut it, above where joint programmes lift it); Chinese firms 1 (see absorption)."""
-    f, w = model.firms, model.world
-    at_risk = model.params.knowledge.talent_at_risk
-    change = w.talent_dependence * at_risk * model.derived(_value) * (model.relations.collaboration - 1.0)
-    return np.where(model.layout.is_cn, 1.0, 1.0 + change[f.sector])  # per sector, then per firm
+    """(n,) own innovation relative to 2018 collaboration: below 1 where restrictions and the chill
+    cut US-China collaboration, above where joint programmes lift it; on both sides of it.
+
+    US firms lose ``talent_dependence × talent_at_risk × value × (collaboration − 1)``; Chinese
+    firms ``china_side`` times as much, with the collaboration their talent return restores
+    (M14). Other countries' firms keep their own ties with Chinese researchers, which US
+    restrictions do not cut: 1.
+    """
+    f, w, k = model.firms, model.world, model.params.knowledge
+    rel = model.relations
+    base = w.talent_dependence * k.talent_at_risk * model.derived(_value)
+    us_change = base * (rel.collaboration - 1.0)
+    cn_change = k.china_side * base * (china_collaboration(model) - 1.0)
+    layout = model.layout
+    return 1.0 + np.where(layout.is_us, us_change[f.sector], np.where(layout.is_cn, cn_change[f.sector], 0.0))
+
+
+def china_collaboration(model: DecouplingModel) -> np.ndarray:
+    """(S,) collaboration as China's researchers have it: what restrictions and the chill leave,
+    and the part of the lost collaboration its talent return restores (M14)."""
+    rel = model.relations
+    return rel.collaboration + rel.talent_return * np.maximum(1.0 - rel.collaboration, 0.0)
 
 
 def absorption_access(model: DecouplingModel) -> np.ndarray:
@@ -124,8 +140,7 @@ def absorption_access(model: DecouplingModel) -> np.ndarray:
     total = k.weight_trade + k.weight_collaboration + k.weight_capital
     if total <= 0:
         return np.ones(f.n)
-    collaboration = rel.collaboration + rel.talent_return * np.maximum(1.0 - rel.collaboration, 0.0)
-    worth = 1.0 + model.derived(_value) * (collaboration - 1.0)
+    worth = 1.0 + model.derived(_value) * (china_collaboration(model) - 1.0)
     china = (
         k.weight_trade * (1.0 - f.denial)
         + k.weight_collaboration * worth[f.sector]

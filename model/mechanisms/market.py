@@ -96,9 +96,19 @@ def cap_group_share(
     return out
 
 
-def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | None]:
-    """(n, B) logit attractiveness and (n, B) availability of each firm to each segment
-    (None when every firm is available to every segment)."""
+def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """(n, B) logit attractiveness buyers choose by, (n, B) availability of each firm to each
+    segment (None when every firm is available to every segment), and (n, B) the attractiveness
+    at buyers' true preferences: the same without the policy wedges (the same object when there
+    are none).
+
+    True utility is what a product is worth to its buyer: quality, price (tariffs included: the
+    buyer pays them), ecosystem fit (M8), and what bans and controls leave available. The wedges
+    move choices without changing that worth: China's buy-domestic and home-absorption pushes
+    (M7), third countries' bloc preference and China's partner ties (M14, M16), the burden
+    buyers abroad put on US-bound products and Chinese buyers' supply-risk aversion (M6). See
+    :mod:`decouple.mechanisms.accounts` for how welfare values them.
+    """
     f, pol, p, layout = model.firms, model.policy, model.params, model.layout
     s = f.sector
     cn, listed_col = layout.cn, layout.listed_segment
@@ -112,38 +122,19 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
         utility = utility - ap[:, None] * np.log1p(tariffs)
     if model.relations.split.any():
         utility = utility - standards.incompatibility_penalty(model)
-    # US controls: burden abroad (ITAR-free premium) and supply risk in China.
-    bound = f.binding * pol.fence[s]
-    if bound.any():
-        burden = np.where(pol.all_destinations[s], p.market.licence_burden, p.market.control_burden)
-        utility = utility - (burden * bound)[:, None] * layout.abroad_segments[None, :]
-        risk = p.market.china_supply_risk * bound
-        utility[:, cn] -= risk
-        utility[:, listed_col] -= risk
-    # China's buy-domestic preference where controls bind, and home absorption where barriers
-    # hit its exports (M7).
-    china_bind = model.relations.china_bind
-    if china_bind.any():
-        utility = np.repeat(utility, layout.n_segments, axis=1) if utility.shape[1] == 1 else utility
-        pull = p.china.buy_domestic * china_bind + p.china.home_absorption * model.relations.barrier_bind
-        preference = pull[s] * layout.is_cn
-        utility[:, cn] += preference
-        utility[:, listed_col] += preference
-
-    # Third countries' buyers: China's partner ties and their own lean to a bloc (M14, M16).
-    bloc = hedging.preference(model)
-    if bloc is not None:
-        utility = utility + bloc
+    wedge = policy_wedges(model)
 
     avail = market_barriers.ban_availability(model)
-    attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
+    true_attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
+    attract = true_attract if wedge is None else f.base_attractiveness * np.exp(np.clip(utility + wedge, -50, 50))
     if avail is not None:
-        attract *= avail
+        true_attract = true_attract * avail
+        attract = true_attract if wedge is None else attract * avail
     # Covered Chinese buyers: a bound firm's offer is refused with probability beta; it may
     # offer a sub-threshold variant instead unless the fence is at 1.
     beta = f.binding * (1.0 - pol.licence[s])
     if not beta.any():
-        return attract, avail
+        return attract, avail, true_attract
     if avail is None:
         avail = np.ones((f.n, layout.n_segments))
     threshold = (1.0 - pol.fence[s]) * f.frontier[s]
@@ -151,9 +142,48 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
     capped_q = np.minimum(f.effective_capability, threshold)
     capped_gain = np.exp(aq * (np.log(np.maximum(capped_q, TINY)) - np.log(np.maximum(f.effective_capability, TINY))))
     mixture = (1.0 - beta) + beta * has_variant * capped_gain
-    attract[:, listed_col] *= mixture
+    attract[:, listed_col] *= mixture  # (both are fresh arrays, and one object when there is no wedge)
+    if true_attract is not attract:
+        true_attract[:, listed_col] *= mixture
     avail[:, listed_col] *= (1.0 - beta) + beta * has_variant
-    return attract, avail
+    return attract, avail, true_attract
+
+
+def policy_wedges(model: DecouplingModel) -> np.ndarray | None:
+    """(n, B) log-attractiveness that moves buyers' choices but not what the products are worth
+    to them (None when there is none): a mandate or a bias, not a change of quality or price.
+
+    - US controls: where they cover all destinations (ITAR-style), buyers abroad shun the products
+      they bind (the licence burden, S2 三(一)); controls on sales to China put no burden on
+      buyers elsewhere, who need no licence. And Chinese buyers avoid bound suppliers even for
+      allowed products (supply risk, S2 三(一); S4 五(4)).
+    - China's buy-domestic preference where controls bind, and home absorption where barriers hit
+      its exports (M7: S0 中美科技关系嬗变; S1 二(一)).
+    - Third countries' buyers: China's partner ties and their own lean to a bloc (M14, M16).
+    """
+    f, pol, p, layout = model.firms, model.policy, model.params, model.layout
+    s = f.sector
+    cn, listed_col = layout.cn, layout.listed_segment
+    wedge: np.ndarray | None = None
+    bound = f.binding * pol.fence[s]
+    if bound.any():
+        burden = np.where(pol.all_destinations[s], p.market.licence_burden, 0.0)
+        wedge = -(burden * bound)[:, None] * layout.abroad_segments[None, :]
+        risk = p.market.china_supply_risk * bound
+        wedge[:, cn] -= risk
+        wedge[:, listed_col] -= risk
+    china_bind = model.relations.china_bind
+    if china_bind.any():
+        if wedge is None:
+            wedge = np.zeros((f.n, layout.n_segments))
+        pull = p.china.buy_domestic * china_bind + p.china.home_absorption * model.relations.barrier_bind
+        preference = pull[s] * layout.is_cn
+        wedge[:, cn] += preference
+        wedge[:, listed_col] += preference
+    bloc = hedging.preference(model)
+    if bloc is not None:
+        wedge = bloc if wedge is None else wedge + bloc
+    return wedge
 
 
 def clear(model: DecouplingModel) -> None:
@@ -171,7 +201,7 @@ def clear(model: DecouplingModel) -> None:
         market.tariffs = market_barriers.tariff_matrix(model) + countermeasures.retaliatory_tariffs(model)
     elif market.tariffs.any():
         market.tariffs = np.zeros_like(market.tariffs)
-    attract, avail = attractiveness(model)
+    attract, avail, true_attract = attractiveness(model)
     switching = model.derived(switching_of_firms)
     shares = reallocate(f.shares, attract, avail, switching, f.sector, f.groups)
     cap = countermeasures.us_share_cap(model)
@@ -182,6 +212,7 @@ def clear(model: DecouplingModel) -> None:
     shares = within_capacity(model, shares, demand)
     f.shares = shares
     market.attractiveness = attract
+    market.true_attractiveness = true_attract
     market.sales = demand * shares
     f.revenue = market.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
@@ -226,21 +257,35 @@ def switching_of_firms(model: DecouplingModel) -> np.ndarray:
     return np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[model.firms.sector]
 
 
-def consumer_surplus(model: DecouplingModel) -> np.ndarray:
-    """(S, C) realised quality-adjusted consumer surplus per unit of spending, relative to step 0.
+def expected_true_utility(shares: np.ndarray, true_attractiveness: np.ndarray) -> np.ndarray:
+    """Per firm, ``s · (log A − log s)``: summed over a market's suppliers, the expected utility of
+    logit buyers who hold shares ``s`` of suppliers whose attractiveness at their true preferences
+    is ``A`` (0 where either is 0).
 
-    For logit buyers holding shares ``s`` of suppliers with attractiveness ``A``,
-    ``Σ s·(log A − log s) / price_sensitivity`` is their expected utility in log-price units; it
-    is 0 at step 0 (where A equals the step-0 shares) and falls when choice is restricted,
-    when products are worse or dearer, or while buyers are still switching.
+    Summed, it is ``log Σ A − KL(s ‖ A / Σ A)``: the logit inclusive value when buyers choose by
+    their true preferences (Small & Rosen 1981), less a deadweight loss whenever wedges, caps or
+    inertia hold their shares elsewhere (Leggett 2002; Train 2009, sec. 3.5). See
+    :mod:`decouple.mechanisms.accounts`.
+    """
+    positive = (shares > TINY) & (true_attractiveness > TINY)
+    if positive.all():  # (nothing to leave out)
+        return shares * (np.log(true_attractiveness) - np.log(shares))
+    safe_a = np.where(positive, true_attractiveness, 1.0)
+    safe_s = np.where(positive, shares, 1.0)
+    return np.where(positive, shares * (np.log(safe_a) - np.log(safe_s)), 0.0)
+
+
+def consumer_surplus(model: DecouplingModel) -> np.ndarray:
+    """(S, C) realised quality-adjusted consumer surplus per unit of spending, relative to step 0,
+    in log-price units, valued at buyers' true preferences.
+
+    ``Σ s·(log A_true − log s) / price_sensitivity`` over a sector's suppliers (see
+    :func:`expected_true_utility`): 0 at step 0 (where A equals the step-0 shares), lower when
+    choice is restricted, when products are worse or dearer, while buyers are still switching,
+    and when wedges move them off the suppliers they prefer.
     """
     f, w = model.firms, model.world
-    s, A = f.shares, model.market.attractiveness
-    positive = (s > TINY) & (A > TINY)
-    if positive.all():  # (nothing to leave out)
-        terms = s * (np.log(A) - np.log(s))
-    else:
-        terms = np.where(positive, s * (np.log(np.where(positive, A, 1.0)) - np.log(np.where(positive, s, 1.0))), 0.0)
+    terms = expected_true_utility(f.shares, model.market.true_attractiveness)
     by_segment = f.by_sector(terms) / w.price_sensitivity[:, None]  # (S, B)
     cs = by_segment[:, : w.n_countries].copy()
     cn, listed = model.layout.cn, model.layout.listed_segment
@@ -252,7 +297,7 @@ def consumer_surplus(model: DecouplingModel) -> np.ndarray:
 def update_welfare(model: DecouplingModel) -> None:
     """Consumers' welfare index from the consumer surplus, weighted by 2018 spending.
 
-    Reads: firms.shares, market.attractiveness, policy.coverage. Writes: market.surplus,
+    Reads: firms.shares, market.true_attractiveness, policy.coverage. Writes: market.surplus,
     market.welfare, market.welfare_groups.
     """
     cs = consumer_surplus(model)  # (S, C)

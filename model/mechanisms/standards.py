@@ -9,10 +9,16 @@ standards and talent).
 Rules
 - Each sector has an ecosystem split in [0, 1] that moves slowly toward
   ``standards_split + control_driven × control intensity``.
-- Countries sit on an axis: the US at +1, China at −1, each ally at its compliance in the sector,
-  third countries at their lean less China's partner ties (0 unless they hedge or China courts
-  them: M14, M16). A buyer values a product from a distance ``d`` on that axis less by
-  ``incompatibility × split × d / 2``, so third countries lose on both sides.
+- Countries sit on an axis: the US at +1 and China at −1, the poles whose standards bodies the
+  split is between (S2 三(三): the TTC's and the Quad's exclusive standards work against China's
+  standards). Every other country sits where its own market ties put it: in each sector, the
+  share of its purchases made from US and allied firms less the share made from Chinese firms
+  (last quarter's), so a country that buys from both blocs sits between them. Third countries
+  add their lean less China's partner ties (0 unless they hedge or China courts them: M14, M16):
+  their standards choices. A buyer values a product from a distance ``d`` on that axis less by
+  ``incompatibility × split × d / 2``, so countries between the blocs lose on both sides.
+  Export-control compliance does not move a country's standards: an ally that applies US controls
+  still uses the standards its firms and buyers use.
 - Serving two ecosystems costs every firm ``duplication_cost × split`` in unit cost.
 """
 
@@ -36,16 +42,25 @@ def update(model: DecouplingModel) -> None:
     rel.split = np.clip(rel.split + p.adjustment_rate * (target - rel.split), 0.0, 1.0)
 
 
+def market_ties(model: DecouplingModel) -> np.ndarray:
+    """(S, C) each country's purchases from US and allied firms less those from Chinese firms, as
+    a share of its purchases in the sector (last quarter's; 0 where it buys nothing)."""
+    bil = model.market.bilateral  # sector, seller, buyer
+    bought = bil.sum(1)
+    us_bloc = model.layout.country_is["controller"] | model.layout.country_is["ally"]
+    balance = bil[:, us_bloc, :].sum(1) - bil[:, model.layout.cn, :]
+    return np.divide(balance, bought, out=np.zeros_like(bought), where=bought > 0)
+
+
 def country_positions(model: DecouplingModel) -> np.ndarray:
     """(S, C) position of each country's buyers and firms on the US (+1) - China (-1) axis."""
-    w, layout = model.world, model.layout
-    pos = np.zeros((w.n_sectors, w.n_countries))
+    w, layout, rel = model.world, model.layout, model.relations
+    pos = market_ties(model)
+    if rel.partner_ties or rel.lean.any():  # third countries' lean and China's ties (M14, M16)
+        pos[:, w.third] += (rel.lean[w.third] - rel.partner_ties)[None, :]
+    pos = np.clip(pos, -1.0, 1.0)
     pos[:, layout.us] = 1.0
     pos[:, layout.cn] = -1.0
-    pos[:, w.allies] = model.relations.compliance[w.allies].T
-    rel = model.relations
-    if rel.partner_ties or rel.lean.any():  # third countries' lean and China's ties (M14, M16)
-        pos[:, w.third] = np.clip(rel.lean[w.third] - rel.partner_ties, -1.0, 1.0)[None, :]
     return pos
 
 
