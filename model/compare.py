@@ -20,7 +20,7 @@ import pandas as pd
 from . import outcomes
 from .config import load_scenario
 from .errors import ConfigError, DecoupleError
-from .indicators import KEYS, final_summary, welfare_against, welfare_summary
+from .indicators import KEYS, WELFARE_MEASURES, final_summary, welfare_against, welfare_summary
 from .output import result_folder, write_csv, write_json, write_timeseries
 from .plots import plot_figures
 from .runner import provenance
@@ -163,7 +163,7 @@ def _tidy_in_run_order(work: Path, order: dict[str, int]) -> pd.DataFrame:
 
 def _against_baseline(welfare: pd.DataFrame) -> dict:
     """{scenario: {region: {measure: {mean, p10, p90}}}} of :func:`welfare_summary`."""
-    measures = ("welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct")
+    measures = [m for m in WELFARE_MEASURES if f"{m}_mean" in welfare.columns]
     out: dict = {}
     for (scen, region), row in welfare.iterrows():
         out.setdefault(scen, {})[region] = {
@@ -216,8 +216,9 @@ def _summary_json(
                     "against_baseline": {
                         "reference": REFERENCE,
                         "note": "each scenario against the baseline run with the same seed, in the last year: "
-                        "the change of welfare_usd in US$ bn a year and in % of the baseline's GDP, and the "
-                        "change of GDP in %; mean and 10th-90th percentile across seeds",
+                        "the change of welfare_usd in US$ bn a year and in % of the baseline's GDP, the "
+                        "change of GDP in %, and the ACR cross-check (the change of the gains from trade in "
+                        "the modelled sectors, in % of GDP); mean and 10th-90th percentile across seeds",
                         "scenarios": _against_baseline(welfare),
                     }
                 }
@@ -249,16 +250,21 @@ def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "THIRD", "WORLD")) -> list[tuple[str, list[str]]]:
-    """(label, one cell per scenario) of the welfare change against the baseline, per region:
-    US$ bn a year and % of GDP, mean [10th-90th percentile]."""
+def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "EU", "THIRD", "WORLD")) -> list[tuple[str, list[str]]]:
+    """(label, one cell per scenario) of the change against the baseline, per region: welfare in
+    US$ bn a year and in % of GDP, its ACR cross-check in % of GDP, and GDP in %; mean
+    [10th-90th percentile]."""
     scenarios = list(dict.fromkeys(welfare.index.get_level_values("scenario")))
     rows = []
     for region in regions:
-        for measure, unit, fmt in (
-            ("welfare_change_usd_bn", "US$ bn/yr", "{:+.0f}"),
-            ("welfare_change_pct_gdp", "% of GDP", "{:+.2f}"),
+        for measure, what, unit, fmt in (
+            ("welfare_change_usd_bn", "Welfare", "US$ bn/yr", "{:+.0f}"),
+            ("welfare_change_pct_gdp", "Welfare", "% of GDP", "{:+.2f}"),
+            ("acr_change_pct_gdp", "ACR cross-check", "% of GDP", "{:+.2f}"),
+            ("gdp_change_pct", "GDP", "%", "{:+.2f}"),
         ):
+            if f"{measure}_mean" not in welfare.columns:
+                continue
             cells = []
             for scen in scenarios:
                 if (scen, region) not in welfare.index:
@@ -266,7 +272,7 @@ def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "THIRD", "WORLD")) 
                     continue
                 row = welfare.loc[(scen, region)]
                 cells.append(band(fmt, *(row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))))
-            rows.append((f"Welfare vs baseline, {region} ({unit})", cells))
+            rows.append((f"{what} vs baseline, {region} ({unit})", cells))
     return rows
 
 

@@ -62,34 +62,39 @@ GROUPS = ("THIRD", "WORLD")
 def welfare_against(table: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     """Each scenario's welfare and GDP against the reference scenario, per region (countries,
     THIRD, WORLD), seed and year: the change of ``welfare_usd`` in US$ bn a year and in % of the
-    reference's GDP, and the change of GDP in %. Needs the ``welfare_usd_*`` and ``gdp_*`` columns."""
+    reference's GDP, and the change of GDP in %; with the ``gains_from_trade_usd_*`` columns also the
+    ACR cross-check (``acr_change_pct_gdp``: the change of the gains from trade in the modelled
+    sectors, in % of the reference's GDP). Needs the ``welfare_usd_*`` and ``gdp_*`` columns."""
     regions = [c[len("welfare_usd_") :] for c in table.columns if c.startswith("welfare_usd_")]
     parts = []
     for region in regions:
         if f"gdp_{region}" not in table.columns:
             continue
-        w, g = f"welfare_usd_{region}", f"gdp_{region}"
-        parts.append(
-            pd.DataFrame(
-                {
-                    "region": region,
-                    "welfare_change_usd_bn": paired_change(table, w, reference),
-                    "welfare_change_pct_gdp": paired_change(table, w, reference, per=g),
-                    "gdp_change_pct": paired_change(table, g, reference, per=g),
-                }
-            )
-        )
+        w, g, acr = f"welfare_usd_{region}", f"gdp_{region}", f"gains_from_trade_usd_{region}"
+        columns = {
+            "region": region,
+            "welfare_change_usd_bn": paired_change(table, w, reference),
+            "welfare_change_pct_gdp": paired_change(table, w, reference, per=g),
+            "gdp_change_pct": paired_change(table, g, reference, per=g),
+        }
+        if acr in table.columns:
+            columns["acr_change_pct_gdp"] = paired_change(table, acr, reference, per=g)
+        parts.append(pd.DataFrame(columns))
     if not parts:
         raise DecoupleError("the outcome table has no welfare_usd_* and gdp_* columns to compare")
     frame = pd.concat(parts).reset_index()
     return frame[frame["scenario"] != reference].reset_index(drop=True)
 
 
+#: the measures of :func:`welfare_against`, in order
+WELFARE_MEASURES = ("welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct", "acr_change_pct_gdp")
+
+
 def welfare_summary(against: pd.DataFrame) -> pd.DataFrame:
     """Mean, 10th and 90th percentile across seeds of :func:`welfare_against` in each scenario's
     last year: one row per (scenario, region)."""
     last = against[against["year"] == against.groupby("scenario")["year"].transform("max")]
-    values = ["welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct"]
+    values = [v for v in WELFARE_MEASURES if v in last.columns]
     grouped = last.groupby(["scenario", "region"], sort=False)[values]
     out = pd.concat({"mean": grouped.mean(), "p10": grouped.quantile(0.1), "p90": grouped.quantile(0.9)}, axis=1)
     out.columns = [f"{v}_{k}" for k, v in out.columns]

@@ -231,6 +231,7 @@ class DecouplingModel(mesa.Model):
             investment_in_us=0.0,
             investment_in_cn=np.zeros(S),
             investment_in_cn0=np.zeros(S),
+            us_stake_cn=np.zeros(S),
             capital_access=np.ones(S),
             us_resolve=np.zeros(S),
             us_politics=0.0,
@@ -260,7 +261,7 @@ class DecouplingModel(mesa.Model):
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
         f.rd0 = f.rd.copy()
-        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)), production=production0)
+        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)), production=production0, gains_from_trade=np.zeros(C))
         accounts.update(self)
 
         # One reporter per outcome of the registry, under its name (decouple.outcomes).

@@ -463,7 +463,12 @@ def _money_outcomes(world: World) -> list[Outcome]:
             return np.append(values, [values[third].sum(), values.sum()])
 
         return m.per_step(
-            "accounts_by_region", lambda: {"welfare": extend(m.accounts.welfare), "gdp": extend(m.accounts.gdp)}
+            "accounts_by_region",
+            lambda: {
+                "welfare": extend(m.accounts.welfare),
+                "gdp": extend(m.accounts.gdp),
+                "gains_from_trade": extend(m.accounts.gains_from_trade),
+            },
         )
 
     out = []
@@ -474,9 +479,10 @@ def _money_outcomes(world: World) -> list[Outcome]:
                 f"Welfare, {label}",
                 "US$ bn per year",
                 lambda m, i=i: float(by_region(m)["welfare"][i]),
-                "consumer surplus (spending x quality-adjusted log-price change since 2018) + producer "
-                "surplus (profits of the country's firms) + government (tariffs collected less state "
-                "support and reshoring subsidies paid); compare with the baseline",
+                "consumer surplus (spending x the fall of the quality-adjusted price since 2018, valued at "
+                "buyers' true preferences: policy wedges move choices, not value) + producer surplus "
+                "(profits of the country's firms and its investors' excess returns in China) + government "
+                "(tariffs collected less state support and reshoring subsidies paid); compare with the baseline",
                 fmt="{:.0f}",
             ),
             Outcome(
@@ -484,8 +490,19 @@ def _money_outcomes(world: World) -> list[Outcome]:
                 f"GDP, {label}",
                 "US$ bn per year",
                 lambda m, i=i: float(by_region(m)["gdp"][i]),
-                "2018 GDP outside the modelled sectors at the trend growth rate, plus the modelled "
-                "sectors' value added where their output is made",
+                "2018 GDP outside the modelled sectors along its projected growth path, moved by the "
+                "technology it gets against the open world's path, plus the modelled sectors' value added "
+                "where their output is made (2018 US$)",
+                fmt="{:.0f}",
+            ),
+            Outcome(
+                f"gains_from_trade_usd_{code}",
+                f"Gains from trade in the modelled sectors (ACR), {label}",
+                "US$ bn per year",
+                lambda m, i=i: float(by_region(m)["gains_from_trade"][i]),
+                "the Arkolakis-Costinot-Rodriguez-Clare formula sector by sector: sum over sectors of "
+                "-spending x log(domestic expenditure share) / trade elasticity; its change against the "
+                "baseline is the general-equilibrium cross-check of welfare_usd",
                 fmt="{:.0f}",
             ),
         ]

@@ -114,6 +114,7 @@ class Relations:
     investment_in_us: float  # Chinese direct investment into the US, US$ bn/yr (M2)
     investment_in_cn: np.ndarray  # (S,) US investment into Chinese tech firms, US$ bn/yr (M2)
     investment_in_cn0: np.ndarray  # (S,) its 2018 level
+    us_stake_cn: np.ndarray  # (S,) US investors' stake in Chinese tech firms from investment since 2018, US$ bn (M2)
     capital_access: np.ndarray  # (S,) investment links relative to 2018 (M2, M9)
     us_resolve: np.ndarray  # (S,) the US's resolve to control each sector, in [0, 1] (M13)
     us_politics: float  # US domestic political mood, log-odds, before China's retaliation (M13)
@@ -186,6 +187,7 @@ class Accounts:
     welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
     gdp: np.ndarray  # (C,) gross domestic product
     production: np.ndarray  # (S, C) output value by where it is made, US$ bn a year
+    gains_from_trade: np.ndarray  # (C,) the ACR formula's gains from trade in the modelled sectors, US$ bn a year
 
 
 def layout_of(world: World, firms, groups: Groups) -> dict:

@@ -42,6 +42,7 @@ SECTOR_SCALARS = (
     "value_added_ratio",
     "capacity_growth",
     "china_capability_2035",
+    "trade_elasticity",
 )
 UNIT_INTERVAL = {
     "benefit",

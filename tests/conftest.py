@@ -88,6 +88,7 @@ def small_world_tables(n_sectors: int = 1):
             "value_added_ratio": _entry(0.4),
             "capacity_growth": _entry(0.5),
             "china_capability_2035": _entry(0.6),
+            "trade_elasticity": _entry(5.0),
             "us_content": _entry({"JP": 0.4}),
             "chokepoints": [
                 {

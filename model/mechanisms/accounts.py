@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import economy
+from . import capital, economy
 from .reshoring import production_by_location
 
 if TYPE_CHECKING:
@@ -59,6 +59,24 @@ def gdp(model: DecouplingModel, production: np.ndarray) -> np.ndarray:
     return rest + (model.world.value_added_ratio[:, None] * production).sum(0)
 
 
+def gains_from_trade(model: DecouplingModel) -> np.ndarray:
+    """(C,) what each country gains from trade in the modelled sectors over autarky in them, by the
+    formula of Arkolakis, Costinot and Rodríguez-Clare (2012), sector by sector (Costinot and
+    Rodríguez-Clare 2014), US$ bn a year: ``Σ_s −E_cs × log(λ_cs) / θ_s``, with ``E_cs`` its
+    spending, ``λ_cs`` the share of it that goes to its own firms and ``θ_s`` the sector's trade
+    elasticity (``seeds/sectors.toml``). Sectors where the country has no firms of its own are left
+    out (autarky there is not defined).
+
+    The change of this number against the baseline run with the same seed is the cross-check of the
+    change of ``welfare_usd``: what a static gravity model would infer from the same runs' domestic
+    expenditure shares. The README explains where the two differ.
+    """
+    market, layout = model.market, model.layout
+    own = layout.self_sufficiency0 > 0  # (the step-0 market: a country with firms keeps them)
+    share = np.where(own, np.maximum(market.self_sufficiency, 1e-12), 1.0)
+    return -(market.spending * np.log(share) / model.world.trade_elasticity[:, None]).sum(0)
+
+
 def update(model: DecouplingModel) -> None:
     """Consumer and producer surplus, government and GDP of every country this quarter.
 
@@ -69,8 +87,9 @@ def update(model: DecouplingModel) -> None:
     """
     acc, w = model.accounts, model.world
     acc.consumer_surplus = economy.consumer_surplus_usd(model).sum(0)
-    acc.producer_surplus = (w.profit_margin[:, None] * model.market.revenue).sum(0)
+    acc.producer_surplus = (w.profit_margin[:, None] * model.market.revenue).sum(0) + capital.excess_returns(model)
     acc.government = tariff_revenue(model) - payments(model)
     acc.welfare = acc.consumer_surplus + acc.producer_surplus + acc.government
     acc.production = production_by_location(model)
     acc.gdp = gdp(model, acc.production)
+    acc.gains_from_trade = gains_from_trade(model)

@@ -16,6 +16,13 @@ Rules
   further restrictions deter investors both ways (S2 三(一)).
 - ``vc_rd_share`` of the US investment funds Chinese firms' R&D (by sales). Both flows carry
   technology: their level relative to 2018 is the capital part of China's catch-up absorption.
+- US investors hold what they invest from 2018 on as a stake that they exit at ``exit_rate`` a
+  year (a venture fund's life), and earn on it ``excess_return`` a year more than they would on
+  the alternatives they turn to when they invest less: US capital that shuns China loses returns
+  (S2 三(一); Rhodium Group and US Chamber of Commerce 2021: selling half the US direct-investment
+  stake in China would cost US investors about US$25 bn a year). The excess return is part of US
+  welfare (:mod:`decouple.mechanisms.accounts`); China's side of it is the output its firms make
+  with the money, which the R&D it funds carries.
 """
 
 from __future__ import annotations
@@ -49,12 +56,20 @@ def fund_rd(model: DecouplingModel) -> None:
     )
 
 
+def excess_returns(model: DecouplingModel) -> np.ndarray:
+    """(C,) what each country's investors earn on their stakes in Chinese technology firms above
+    their alternatives, US$ bn a year (only US investors are followed)."""
+    out = np.zeros(model.world.n_countries)
+    out[model.layout.us] = model.params.capital.excess_return * model.relations.us_stake_cn.sum()
+    return out
+
+
 def update(model: DecouplingModel) -> None:
     """Investment flows close part of the gap to their targets; access and funded R&D follow.
 
     Reads: policy (inbound screening, outbound ban), relations.trust (this quarter's),
     firms.revenue (this quarter's). Writes: relations.investment_in_us,
-    relations.investment_in_cn, relations.capital_access, firms.investment_rd.
+    relations.investment_in_cn, relations.capital_access, relations.us_stake_cn, firms.investment_rd.
     """
     pol, cap, rel = model.policy, model.params.capital, model.relations
     confidence = min(1.0, rel.trust / max(model.params.coopetition.trust_initial, 1e-9)) ** cap.trust_elasticity
@@ -70,4 +85,5 @@ def update(model: DecouplingModel) -> None:
         where=rel.investment_in_cn0 > 0,
     )
     rel.capital_access = 0.5 * inbound_access + 0.5 * outbound_access
+    rel.us_stake_cn = rel.us_stake_cn + (rel.investment_in_cn - cap.exit_rate * rel.us_stake_cn) / 4.0
     fund_rd(model)
