@@ -170,6 +170,7 @@ class DecouplingModel(mesa.Model):
         self.firms = f = build_firms(w, p, self.rng)
         f.model = self
         fixed = layout_of(w, f, f.groups)
+        fixed["quality_sensitivity"] = fixed["quality_sensitivity"] * p.market.quality_scale
         cn = fixed["cn"]
         # Before any policy: no controls, so no covered Chinese buyers.
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, fixed["reshoring_weights"])
@@ -202,9 +203,14 @@ class DecouplingModel(mesa.Model):
             bloc_balance0=np.empty(0),
             value_added0=np.empty(0),
             trend_gdp=w.trend_gdp(p.time.start_year, p.time.steps),
-            demand_trend=w.demand_trend(p.time.start_year, p.time.steps),
+            demand_trend=w.demand_trend(p.time.start_year, p.time.steps, p.economy.demand_growth_scale),
             open_world_price_fall=economy.open_world_price_fall(
-                w, p.world.prior_output_years, p.time.start_year, p.time.steps
+                w,
+                p.world.prior_output_years,
+                p.time.start_year,
+                p.time.steps,
+                p.market.quality_scale,
+                p.economy.demand_growth_scale,
             ),
         )
         self.market.sales = self.market.segment_demand(layout, self.policy.coverage)[f.sector] * f.shares

@@ -641,6 +641,18 @@ def _replay_outcomes(world: World) -> list[Outcome]:
                 collected=False,
             )
         )
+    if "logic_chips" in has:
+        chips = s("logic_chips")
+        out.append(
+            Outcome(
+                "cn_self_sufficiency_logic_chips",
+                "China's self-sufficiency in logic chips",
+                "share of demand",
+                lambda m, j=chips: float(m.market.self_sufficiency[j, cn]),
+                "share of China's demand for logic chips met by Chinese firms",
+                collected=False,
+            )
+        )
     if "chip_tools" in has:
         tools = s("chip_tools")
         for code in ("NL", "JP"):

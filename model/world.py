@@ -130,10 +130,11 @@ class World:
         growth path, quarter by quarter (row q is the end of quarter q)."""
         return _compound(self.gdp_growth_path, start_year, steps)
 
-    def demand_trend(self, start_year: float, steps: int) -> np.ndarray:
+    def demand_trend(self, start_year: float, steps: int, scale: float = 1.0) -> np.ndarray:
         """(steps + 1, S) each sector's world spending relative to ``start_year`` along its growth
-        path, quarter by quarter (row q is the end of quarter q)."""
-        return _compound(self.demand_growth_path, start_year, steps)
+        path (every rate times ``scale``), quarter by quarter (row q is the end of quarter q)."""
+        paths = tuple((years, rates * scale) for years, rates in self.demand_growth_path)
+        return _compound(paths, start_year, steps)
 
     @property
     def n_countries(self) -> int:

@@ -160,7 +160,7 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     assert set(against) == {"selective_decoupling"}
     assert {"US", "CN", "THIRD", "WORLD"} <= set(against["selective_decoupling"])
     world = against["selective_decoupling"]["WORLD"]
-    assert set(world) == {"welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct"}
+    assert set(world) == {"welfare_change_usd_bn", "welfare_change_pct_gdp", "gdp_change_pct", "acr_change_pct_gdp"}
     table = pd.read_csv(out / "welfare_vs_baseline.csv")
     row = table[(table.scenario == "selective_decoupling") & (table.region == "WORLD")].iloc[0]
     assert row.welfare_change_usd_bn_mean == pytest.approx(world["welfare_change_usd_bn"]["mean"])
@@ -169,6 +169,9 @@ def test_compare_draws_scenarios_side_by_side(tmp_path, capsys):
     base, sel = last.loc["baseline"], last.loc["selective_decoupling"]
     pct = 100 * (sel.welfare_usd_WORLD - base.welfare_usd_WORLD) / base.gdp_WORLD
     assert row.welfare_change_pct_gdp_mean == pytest.approx(pct.mean())
+    # the ACR cross-check is the change of the gains from trade over the same GDP
+    acr = 100 * (sel.gains_from_trade_usd_WORLD - base.gains_from_trade_usd_WORLD) / base.gdp_WORLD
+    assert row.acr_change_pct_gdp_mean == pytest.approx(acr.mean())
     for name in FIGURES:
         assert mpimg.imread(out / name).shape[1] >= 600, name
 

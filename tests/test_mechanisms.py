@@ -210,25 +210,29 @@ def test_unilateral_controls_hand_the_market_to_the_ally(small_world):
     assert alone.market.market_share[0, jp] > allied.market.market_share[0, jp]
 
 
-def test_control_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
+def test_licence_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
+    """Where rules cover all destinations (ITAR-style), buyers abroad shun the products they bind
+    (S2 三(一)); controls on sales to China alone put no burden on buyers elsewhere. Chinese buyers
+    avoid bound suppliers for supply risk."""
     # entity-list controls (covering 20 % of Chinese buyers) with the ally not complying
     settings = ["policy.yard=gadgets", "policy.fence=0.6", "policy.entity_list_initial=0.2"]
     neutral = run_steps(
-        small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=0"]), 12
+        small_model(small_world, settings + ["market.licence_burden=1.0", "market.china_supply_risk=0"]), 12
     )
-    burden = run_steps(
-        small_model(small_world, settings + ["market.control_burden=1.0", "market.china_supply_risk=0"]), 12
-    )
+    everywhere = settings + ["policy.all_destinations=gadgets", "market.china_supply_risk=0"]
+    burden = run_steps(small_model(small_world, everywhere + ["market.licence_burden=1.0"]), 12)
+    no_burden = run_steps(small_model(small_world, everywhere + ["market.licence_burden=0"]), 12)
     risk = run_steps(
-        small_model(small_world, settings + ["market.control_burden=0", "market.china_supply_risk=1.0"]), 12
+        small_model(small_world, settings + ["market.licence_burden=1.0", "market.china_supply_risk=1.0"]), 12
     )
 
     def us_share_of(model, buyer):
         col = model.market.bilateral[0, :, small_world.country_index(buyer)]
         return col[small_world.country_index("US")] / col.sum()
 
-    assert us_share_of(burden, "IN") < us_share_of(neutral, "IN") - 0.02  # the 'ITAR-free' premium abroad
-    assert us_share_of(burden, "US") == pytest.approx(us_share_of(neutral, "US"), abs=0.02)
+    assert us_share_of(burden, "IN") < us_share_of(no_burden, "IN") - 0.02  # the 'ITAR-free' premium abroad
+    assert us_share_of(burden, "US") == pytest.approx(us_share_of(no_burden, "US"), abs=0.02)
+    assert us_share_of(neutral, "IN") == pytest.approx(us_share_of(no_burden, "IN"), abs=0.02)  # China-only rules
     assert us_share_of(risk, "CN") < us_share_of(neutral, "CN") - 0.02  # supply risk in China
     assert us_share_of(risk, "IN") == pytest.approx(us_share_of(neutral, "IN"), abs=0.02)
 

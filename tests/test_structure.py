@@ -12,10 +12,21 @@ import pytest
 from decouple import DecouplingModel
 from decouple.agents import Ally, Controller, Target, ThirdCountry
 from decouple.firms import Firms
-from decouple.mechanisms import accounts, capital, coopetition, costs, export_controls, knowledge, market, standards
+from decouple.mechanisms import (
+    accounts,
+    capital,
+    coopetition,
+    costs,
+    economy,
+    export_controls,
+    knowledge,
+    market,
+    standards,
+)
 
 #: the phases of DecouplingModel.step, in order: (owner, name)
 PHASES = [
+    (economy, "update_spending"),
     (Controller, "review"),
     (Target, "review_ties"),
     (ThirdCountry, "hedge"),

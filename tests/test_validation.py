@@ -100,11 +100,20 @@ def test_literature_checks_compare_paired_runs_with_published_estimates():
 
     ctx = Context(load_world())
     full, base = DecouplingModel("full_decoupling", seed=5).run(), DecouplingModel("baseline", seed=5).run()
-    expected = 100 * (full.outcome("welfare_usd_WORLD") - base.outcome("welfare_usd_WORLD")) / base.outcome("gdp_WORLD")
+    expected = 100 * (full.outcome("gdp_WORLD") / base.outcome("gdp_WORLD") - 1.0)
     assert lit["lit_world_cost"].measure(ctx, 5) == expected
-    gap = lit["lit_china_loses_more"].measure(ctx, 5)
+    third = 100 * (full.outcome("welfare_usd_THIRD") - base.outcome("welfare_usd_THIRD")) / base.outcome("gdp_THIRD")
+    assert lit["lit_third_loses"].measure(ctx, 5) == third
+    ratio = lit["lit_china_loses_more"].measure(ctx, 5)
     cn = 100 * (full.outcome("welfare_usd_CN") - base.outcome("welfare_usd_CN")) / base.outcome("gdp_CN")
     us = 100 * (full.outcome("welfare_usd_US") - base.outcome("welfare_usd_US")) / base.outcome("gdp_US")
-    assert gap == cn - us
+    assert ratio == cn / us
+    # every literature tolerance is the published range or at most a factor of 2 around the estimate
+    for check in lit.values():
+        low, high = sorted((abs(check.low), abs(check.high)))
+        if check.low <= 0.0 <= check.high:  # a bound below a published range (a bystander's cost)
+            continue
+        assert high / low <= 4.0 + 1e-9, check.id
+        assert low <= abs(check.target) <= high, check.id
     # a ban on US chip sales to China costs US chip firms share: a negative number of points
     assert lit["lit_chip_ban_share"].measure(ctx, 5) < 0

@@ -80,10 +80,10 @@ def gains_from_trade(model: DecouplingModel) -> np.ndarray:
 def update(model: DecouplingModel) -> None:
     """Consumer and producer surplus, government and GDP of every country this quarter.
 
-    Reads: market.surplus, market.demand_index, market.revenue,
+    Reads: market.surplus, market.spending, market.spending_open, market.self_sufficiency, market.revenue,
     market.sales, market.tariffs, firms.subsidy, firms.revenue and locations, policy.reshoring.
     Writes: accounts.consumer_surplus, accounts.producer_surplus, accounts.government,
-    accounts.welfare, accounts.gdp, accounts.production.
+    accounts.welfare, accounts.gdp, accounts.production, accounts.gains_from_trade.
     """
     acc, w = model.accounts, model.world
     acc.consumer_surplus = economy.consumer_surplus_usd(model).sum(0)

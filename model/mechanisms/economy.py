@@ -47,24 +47,27 @@ if TYPE_CHECKING:
     from ..world import World
 
 
-def open_world_price_fall(world: World, prior_output_years: float, start_year: float, steps: int) -> np.ndarray:
+def open_world_price_fall(
+    world: World, prior_output_years: float, start_year: float, steps: int, quality_scale: float = 1.0,
+    demand_scale: float = 1.0,
+) -> np.ndarray:
     """(steps + 1, S) the fall of each sector's quality-adjusted price since 2018 (log units) that
     the open world's own rules imply, quarter by quarter.
 
     Firms keep their distance to a frontier that grows by ``innovation_rate / 4`` a quarter (their
     efficiency is set so: :func:`decouple.mechanisms.innovation.open_world_efficiency`), which
-    buyers value at ``quality_sensitivity / price_sensitivity`` log-price units per log unit of
+    buyers value at ``quality_sensitivity / price_sensitivity`` (times ``market.quality_scale``) log-price units per log unit of
     quality; unit costs fall along the world learning curve as the market grows at its trend
-    (``demand_growth``) from ``prior_output_years`` of 2018 sales already made. What this leaves
+    (``demand_growth`` times ``economy.demand_growth_scale``) from ``prior_output_years`` of 2018 sales already made. What this leaves
     out — China's firms converging on their open-world 2035 position, the choice among firms that
     move apart — the baseline's own path shows: its gap to this one is reported in the README.
     """
     quarters = np.arange(steps + 1)[:, None]
     quality = quarters * np.log1p(world.innovation_rate / 4.0)[None, :]
-    demand = world.demand_trend(start_year, steps)  # (T+1, S)
+    demand = world.demand_trend(start_year, steps, demand_scale)  # (T+1, S)
     made = np.vstack([np.zeros((1, world.n_sectors)), np.cumsum(demand[1:], axis=0) / 4.0])
     learning = world.learning_rate * np.log1p(made / prior_output_years)
-    return world.quality_sensitivity / world.price_sensitivity * quality + learning
+    return quality_scale * world.quality_sensitivity / world.price_sensitivity * quality + learning
 
 
 def price_fall(model: DecouplingModel) -> np.ndarray:
@@ -111,7 +114,7 @@ def update_spending(model: DecouplingModel) -> None:
     trend = layout.demand0 * market.demand_index[:, None]
     previous = max(model.steps - 1, 0)
     income = model.accounts.gdp / trend_income(model, previous)
-    open_prices = trend * (income ** e.income_elasticity if e.income_elasticity else 1.0)[None, :]
+    open_prices = trend * np.power(income, e.income_elasticity)[None, :]
     market.spending_open = open_prices
     if e.price_elasticity == 1.0:
         market.spending = open_prices

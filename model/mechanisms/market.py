@@ -149,13 +149,27 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
     return attract, avail, true_attract
 
 
+def reexport_share(model: DecouplingModel) -> np.ndarray:
+    """(B,) the share of each buyer segment's country's output (all sectors) that its firms sell
+    to China, last quarter: how much of what its buyers make goes on to China, where US rules
+    follow US-controlled inputs."""
+    bil = model.market.bilateral  # sector, seller, buyer
+    layout = model.layout
+    made = bil.sum((0, 2))
+    to_china = bil[:, :, layout.cn].sum(0)
+    share = np.divide(to_china, made, out=np.zeros_like(made), where=made > 0)
+    return share[layout.segment_country]
+
+
 def policy_wedges(model: DecouplingModel) -> np.ndarray | None:
     """(n, B) log-attractiveness that moves buyers' choices but not what the products are worth
     to them (None when there is none): a mandate or a bias, not a change of quality or price.
 
-    - US controls: where they cover all destinations (ITAR-style), buyers abroad shun the products
-      they bind (the licence burden, S2 三(一)); controls on sales to China put no burden on
-      buyers elsewhere, who need no licence. And Chinese buyers avoid bound suppliers even for
+    - US controls: buyers abroad shun the products they bind for the licences they would need
+      (S2 三(一): chains de-Americanise): for everything they buy where the rules cover all
+      destinations (ITAR-style), and where they cover sales to China, for the part of their
+      country's output that goes on to China (re-exports; :func:`reexport_share`). The burden of
+      a licence is ``market.licence_burden``, fitted to the satellite case. And Chinese buyers avoid bound suppliers even for
       allowed products (supply risk, S2 三(一); S4 五(4)).
     - China's buy-domestic preference where controls bind, and home absorption where barriers hit
       its exports (M7: S0 中美科技关系嬗变; S1 二(一)).
@@ -167,8 +181,8 @@ def policy_wedges(model: DecouplingModel) -> np.ndarray | None:
     wedge: np.ndarray | None = None
     bound = f.binding * pol.fence[s]
     if bound.any():
-        burden = np.where(pol.all_destinations[s], p.market.licence_burden, 0.0)
-        wedge = -(burden * bound)[:, None] * layout.abroad_segments[None, :]
+        need = np.where(pol.all_destinations[s][:, None], 1.0, reexport_share(model)[None, :])  # (n, B)
+        wedge = -(p.market.licence_burden * bound)[:, None] * need * layout.abroad_segments[None, :]
         risk = p.market.china_supply_risk * bound
         wedge[:, cn] -= risk
         wedge[:, listed_col] -= risk
@@ -192,7 +206,7 @@ def clear(model: DecouplingModel) -> None:
     Reads: policy, firms (capability, cost, binding, shares), relations (split, china_bind,
     compliance, countermeasures, barrier_bind), market.demand_index (this quarter's),
     market.capacity.
-    Writes: market.tariffs, market.attractiveness, market.sales and its tallies (bilateral,
+    Writes: market.tariffs, market.attractiveness, market.true_attractiveness, market.sales and its tallies (bilateral,
     revenue, market_share, self_sufficiency, china_exposure), market.capacity, firms.shares,
     firms.revenue, firms.cumulative_output.
     """

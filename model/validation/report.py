@@ -28,8 +28,9 @@ COLUMNS = [
 KIND_LABEL = {
     "calibration": "in-sample (fitted)",
     "replay": "out-of-sample (replay)",
+    "consistency": "consistency (replay against figures that also set the starting data)",
     "pattern": "pattern",
-    "literature": "literature (published estimates)",
+    "literature": "literature (published estimates and series)",
 }
 
 
