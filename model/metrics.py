@@ -37,10 +37,20 @@ METRICS: dict[str, tuple[str, str]] = {
         "consumers' index: quality-adjusted consumer welfare; THIRD = IN+VN+ROW",
     ),
     "welfare_usd": ("US$ bn per year", "consumer surplus + producer surplus + government; compare with the baseline"),
-    "consumer_surplus_usd": ("US$ bn per year", "spending x quality-adjusted log-price change since 2018"),
-    "producer_surplus_usd": ("US$ bn per year", "profits of the country's firms, wherever they sell"),
+    "consumer_surplus_usd": (
+        "US$ bn per year",
+        "spending x the fall of the quality-adjusted price since 2018, valued at buyers' true preferences",
+    ),
+    "producer_surplus_usd": (
+        "US$ bn per year",
+        "profits of the country's firms, wherever they sell, and its investors' excess returns in China",
+    ),
     "government_usd": ("US$ bn per year", "tariffs collected less state support and subsidies paid"),
-    "gdp": ("US$ bn per year", "gross domestic product: trend economy plus the modelled sectors' value added"),
+    "gdp": (
+        "US$ bn per year",
+        "gross domestic product (2018 US$): the rest of the economy on its projected path, moved by the "
+        "technology it gets, plus the modelled sectors' value added",
+    ),
     "trust": ("index 0-1", "US-China trust used by co-opetition"),
     "capability_gap": ("share of frontier", "US minus China effective capability"),
     "collaboration": ("index (2018 = 1)", "US-China research collaboration (co-authorship proxy)"),

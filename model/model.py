@@ -182,7 +182,7 @@ class DecouplingModel(mesa.Model):
             tariffs=np.zeros((f.n, C + 1)),
             sales=np.empty((f.n, C + 1)),
             attractiveness=f.base_attractiveness.copy(),
-            true_attractiveness=f.base_attractiveness.copy(),
+            wedge=None,
             bilateral=np.empty((S, C, C)),
             revenue=np.empty((S, C)),
             market_share=np.empty((S, C)),

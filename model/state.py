@@ -135,7 +135,7 @@ class Market:
     tariffs: np.ndarray  # (n, B) ad valorem tariff on each firm's sales to each segment (M3, M12)
     sales: np.ndarray  # (n, B) each firm's sales to each segment, US$ bn/yr
     attractiveness: np.ndarray  # (n, B) buyers' logit attractiveness of each firm, as they choose (M6)
-    true_attractiveness: np.ndarray  # (n, B) the same at their true preferences: without policy wedges
+    wedge: np.ndarray | None  # (n, B) the policy wedges in it (log units; None when none): they move choices, not value
     bilateral: np.ndarray  # (S, C, C) sales by sector, seller country and buyer country
     revenue: np.ndarray  # (S, C) sales of each country's firms
     market_share: np.ndarray  # (S, C) share of world sales; sums to 1 over countries

@@ -56,19 +56,23 @@ def test_welfare_values_choices_without_the_wedges():
     consumer surplus values the same purchases at the true attractiveness, so in China's bound
     sectors the push to home firms is a deadweight loss against what undistorted buyers would get."""
     model = DecouplingModel("selective_decoupling", seed=1, params={"time.steps": 12}).run()
-    attract, _, true_attract = market.attractiveness(model)
-    wedge = market.policy_wedges(model)
+    attract, _, wedge = market.attractiveness(model)
     assert wedge is not None and wedge.any()
-    sold = attract > 0
-    np.testing.assert_allclose(np.log(attract[sold]) - wedge[sold], np.log(true_attract[sold]), atol=1e-9)
+    np.testing.assert_array_equal(wedge, market.policy_wedges(model))
+    true_attract = attract * np.exp(-wedge)
     f, cn = model.firms, model.layout.cn
     bound = model.relations.china_bind > 0
     assert bound.any()
-    pushed = market.normalise_by_sector(attract, f.groups, f.sector)[:, cn : cn + 1]
-    undistorted = market.normalise_by_sector(true_attract, f.groups, f.sector)[:, cn : cn + 1]
-    valued_pushed = f.by_sector(expected_true_utility(pushed, true_attract[:, cn : cn + 1]))[:, 0]
-    valued_open = f.by_sector(expected_true_utility(undistorted, true_attract[:, cn : cn + 1]))[:, 0]
+    column = slice(cn, cn + 1)
+    pushed = market.normalise_by_sector(attract, f.groups, f.sector)[:, column]
+    undistorted = market.normalise_by_sector(true_attract, f.groups, f.sector)[:, column]
+    valued_pushed = f.by_sector(expected_true_utility(pushed, attract[:, column], wedge[:, column]))[:, 0]
+    valued_open = f.by_sector(expected_true_utility(undistorted, true_attract[:, column]))[:, 0]
     assert (valued_pushed[bound] < valued_open[bound]).all()
+    # the accounts use exactly this valuation: the surplus the model recorded (US buyers: one segment)
+    us = model.layout.us
+    recorded = f.by_sector(expected_true_utility(f.shares, model.market.attractiveness, model.market.wedge))
+    np.testing.assert_allclose(recorded[:, us] / model.world.price_sensitivity, model.market.surplus[:, us], atol=1e-12)
 
 
 # ---------------------------------------------------------------- the cross-check (ACR)
@@ -125,9 +129,7 @@ def test_us_tariffs_and_bans_alone_cost_china(runs):
     """A US tariff or ban reaches China through its exporters' lost sales and prices, not through a
     consumer 'gain' from being pushed to home suppliers: each lowers China's welfare in 2030."""
     tariff = change_pct_gdp(runs, "baseline", "CN", 2030, **{"policy.tariff": 0.25, "policy.tariff_sectors": "all"})
-    ban = change_pct_gdp(
-        runs, "baseline", "CN", 2030, **{"policy.procurement_ban": 0.6, "policy.ban_sectors": "all"}
-    )
+    ban = change_pct_gdp(runs, "baseline", "CN", 2030, **{"policy.procurement_ban": 0.6, "policy.ban_sectors": "all"})
     assert tariff < 0.0
     assert ban < 0.0
 
@@ -222,5 +224,5 @@ def test_spending_follows_income():
     buys = normal > 0
     ratio = np.divide(model.market.spending, normal, out=np.ones_like(normal), where=buys)
     assert buys[:, cn].all()
-    np.testing.assert_allclose(ratio[:, cn], 0.9 ** model.params.economy.income_elasticity)
+    np.testing.assert_allclose(ratio[:, cn], 0.9**model.params.economy.income_elasticity)
     np.testing.assert_allclose(np.delete(ratio, cn, axis=1), 1.0)

@@ -84,9 +84,10 @@ def _changed(before: dict, after: dict) -> set[str]:
     out = set()
     for key, old in before.items():
         new = after[key]
-        same = (
-            np.array_equal(old, new) if isinstance(old, np.ndarray) else (old is new if key == "policy" else old == new)
-        )
+        if isinstance(old, np.ndarray) or isinstance(new, np.ndarray):  # (an array may replace None)
+            same = isinstance(old, np.ndarray) and isinstance(new, np.ndarray) and np.array_equal(old, new)
+        else:
+            same = old is new if key == "policy" else old == new
         if not same:
             out.add(key)
     return out

@@ -48,7 +48,11 @@ if TYPE_CHECKING:
 
 
 def open_world_price_fall(
-    world: World, prior_output_years: float, start_year: float, steps: int, quality_scale: float = 1.0,
+    world: World,
+    prior_output_years: float,
+    start_year: float,
+    steps: int,
+    quality_scale: float = 1.0,
     demand_scale: float = 1.0,
 ) -> np.ndarray:
     """(steps + 1, S) the fall of each sector's quality-adjusted price since 2018 (log units) that
@@ -56,11 +60,12 @@ def open_world_price_fall(
 
     Firms keep their distance to a frontier that grows by ``innovation_rate / 4`` a quarter (their
     efficiency is set so: :func:`decouple.mechanisms.innovation.open_world_efficiency`), which
-    buyers value at ``quality_sensitivity / price_sensitivity`` (times ``market.quality_scale``) log-price units per log unit of
-    quality; unit costs fall along the world learning curve as the market grows at its trend
-    (``demand_growth`` times ``economy.demand_growth_scale``) from ``prior_output_years`` of 2018 sales already made. What this leaves
-    out — China's firms converging on their open-world 2035 position, the choice among firms that
-    move apart — the baseline's own path shows: its gap to this one is reported in the README.
+    buyers value at ``quality_sensitivity / price_sensitivity`` (times ``market.quality_scale``)
+    log-price units per log unit of quality; unit costs fall along the world learning curve as the
+    market grows at its trend (``demand_growth`` times ``economy.demand_growth_scale``) from
+    ``prior_output_years`` of 2018 sales already made. What this leaves out — China's firms
+    converging on their open-world 2035 position, the choice among firms that move apart — the
+    baseline's own path shows: it stays within 0.1 log units of this one (tests/test_economics.py).
     """
     quarters = np.arange(steps + 1)[:, None]
     quality = quarters * np.log1p(world.innovation_rate / 4.0)[None, :]
@@ -91,7 +96,7 @@ def trend_income(model: DecouplingModel, quarter: int) -> np.ndarray:
     """(C,) GDP at the end of ``quarter`` along the open world's path: the rest of the economy on
     its projection, and the modelled sectors' 2018 value added, where it was made, grown with their
     markets' trend."""
-    layout, w = model.layout, model.world
+    layout = model.layout
     markets = layout.demand_trend[quarter]
     return layout.gdp_rest0 * layout.trend_gdp[quarter] + (layout.value_added0 * markets[:, None]).sum(0)
 

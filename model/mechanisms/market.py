@@ -96,11 +96,11 @@ def cap_group_share(
     return out
 
 
-def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(n, B) logit attractiveness buyers choose by, (n, B) availability of each firm to each
-    segment (None when every firm is available to every segment), and (n, B) the attractiveness
-    at buyers' true preferences: the same without the policy wedges (the same object when there
-    are none).
+    segment (None when every firm is available to every segment), and (n, B) the policy wedges in
+    it, in log-attractiveness (None when there are none): the attractiveness at buyers' true
+    preferences is ``attractiveness × exp(−wedge)``.
 
     True utility is what a product is worth to its buyer: quality, price (tariffs included: the
     buyer pays them), ecosystem fit (M8), and what bans and controls leave available. The wedges
@@ -109,9 +109,9 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
     buyers abroad put on US-bound products and Chinese buyers' supply-risk aversion (M6). See
     :mod:`decouple.mechanisms.accounts` for how welfare values them.
     """
-    f, pol, p, layout = model.firms, model.policy, model.params, model.layout
+    f, pol, layout = model.firms, model.policy, model.layout
     s = f.sector
-    cn, listed_col = layout.cn, layout.listed_segment
+    listed_col = layout.listed_segment
     aq, ap = layout.quality_sensitivity, layout.price_sensitivity
     log_q = np.log(np.maximum(f.effective_capability, TINY) / f.capability0)
     # While no term below depends on the buyer segment, utility is kept as one column.
@@ -123,18 +123,18 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
     if model.relations.split.any():
         utility = utility - standards.incompatibility_penalty(model)
     wedge = policy_wedges(model)
+    if wedge is not None:
+        utility = utility + wedge
 
     avail = market_barriers.ban_availability(model)
-    true_attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
-    attract = true_attract if wedge is None else f.base_attractiveness * np.exp(np.clip(utility + wedge, -50, 50))
+    attract = f.base_attractiveness * np.exp(np.clip(utility, -50, 50))
     if avail is not None:
-        true_attract = true_attract * avail
-        attract = true_attract if wedge is None else attract * avail
+        attract *= avail
     # Covered Chinese buyers: a bound firm's offer is refused with probability beta; it may
     # offer a sub-threshold variant instead unless the fence is at 1.
     beta = f.binding * (1.0 - pol.licence[s])
     if not beta.any():
-        return attract, avail, true_attract
+        return attract, avail, wedge
     if avail is None:
         avail = np.ones((f.n, layout.n_segments))
     threshold = (1.0 - pol.fence[s]) * f.frontier[s]
@@ -142,11 +142,9 @@ def attractiveness(model: DecouplingModel) -> tuple[np.ndarray, np.ndarray | Non
     capped_q = np.minimum(f.effective_capability, threshold)
     capped_gain = np.exp(aq * (np.log(np.maximum(capped_q, TINY)) - np.log(np.maximum(f.effective_capability, TINY))))
     mixture = (1.0 - beta) + beta * has_variant * capped_gain
-    attract[:, listed_col] *= mixture  # (both are fresh arrays, and one object when there is no wedge)
-    if true_attract is not attract:
-        true_attract[:, listed_col] *= mixture
+    attract[:, listed_col] *= mixture
     avail[:, listed_col] *= (1.0 - beta) + beta * has_variant
-    return attract, avail, true_attract
+    return attract, avail, wedge
 
 
 def reexport_share(model: DecouplingModel) -> np.ndarray:
@@ -169,8 +167,8 @@ def policy_wedges(model: DecouplingModel) -> np.ndarray | None:
       (S2 三(一): chains de-Americanise): for everything they buy where the rules cover all
       destinations (ITAR-style), and where they cover sales to China, for the part of their
       country's output that goes on to China (re-exports; :func:`reexport_share`). The burden of
-      a licence is ``market.licence_burden``, fitted to the satellite case. And Chinese buyers avoid bound suppliers even for
-      allowed products (supply risk, S2 三(一); S4 五(4)).
+      a licence is ``market.licence_burden``, fitted to the satellite case. And Chinese buyers
+      avoid bound suppliers even for allowed products (supply risk, S2 三(一); S4 五(4)).
     - China's buy-domestic preference where controls bind, and home absorption where barriers hit
       its exports (M7: S0 中美科技关系嬗变; S1 二(一)).
     - Third countries' buyers: China's partner ties and their own lean to a bloc (M14, M16).
@@ -206,7 +204,7 @@ def clear(model: DecouplingModel) -> None:
     Reads: policy, firms (capability, cost, binding, shares), relations (split, china_bind,
     compliance, countermeasures, barrier_bind), market.demand_index (this quarter's),
     market.capacity.
-    Writes: market.tariffs, market.attractiveness, market.true_attractiveness, market.sales and its tallies (bilateral,
+    Writes: market.tariffs, market.attractiveness, market.wedge, market.sales and its tallies (bilateral,
     revenue, market_share, self_sufficiency, china_exposure), market.capacity, firms.shares,
     firms.revenue, firms.cumulative_output.
     """
@@ -215,7 +213,7 @@ def clear(model: DecouplingModel) -> None:
         market.tariffs = market_barriers.tariff_matrix(model) + countermeasures.retaliatory_tariffs(model)
     elif market.tariffs.any():
         market.tariffs = np.zeros_like(market.tariffs)
-    attract, avail, true_attract = attractiveness(model)
+    attract, avail, wedge = attractiveness(model)
     switching = model.derived(switching_of_firms)
     shares = reallocate(f.shares, attract, avail, switching, f.sector, f.groups)
     cap = countermeasures.us_share_cap(model)
@@ -226,7 +224,7 @@ def clear(model: DecouplingModel) -> None:
     shares = within_capacity(model, shares, demand)
     f.shares = shares
     market.attractiveness = attract
-    market.true_attractiveness = true_attract
+    market.wedge = wedge
     market.sales = demand * shares
     f.revenue = market.sales.sum(1)
     f.cumulative_output = f.cumulative_output + f.revenue / 4.0
@@ -271,22 +269,27 @@ def switching_of_firms(model: DecouplingModel) -> np.ndarray:
     return np.clip(w.switching_rate * model.params.market.switching_scale, 0.0, 1.0)[model.firms.sector]
 
 
-def expected_true_utility(shares: np.ndarray, true_attractiveness: np.ndarray) -> np.ndarray:
-    """Per firm, ``s · (log A − log s)``: summed over a market's suppliers, the expected utility of
-    logit buyers who hold shares ``s`` of suppliers whose attractiveness at their true preferences
-    is ``A`` (0 where either is 0).
+def expected_true_utility(
+    shares: np.ndarray, attractiveness: np.ndarray, wedge: np.ndarray | None = None
+) -> np.ndarray:
+    """Per firm, ``s · (log A − wedge − log s)``: summed over a market's suppliers, the expected
+    utility of logit buyers who hold shares ``s`` of suppliers whose attractiveness at their true
+    preferences is ``A × exp(−wedge)`` (``A`` as they choose, less the policy wedges in logs; 0 where
+    ``s`` or ``A`` is 0).
 
-    Summed, it is ``log Σ A − KL(s ‖ A / Σ A)``: the logit inclusive value when buyers choose by
-    their true preferences (Small & Rosen 1981), less a deadweight loss whenever wedges, caps or
-    inertia hold their shares elsewhere (Leggett 2002; Train 2009, sec. 3.5). See
+    Summed, it is ``log Σ A_true − KL(s ‖ A_true / Σ A_true)``: the logit inclusive value when
+    buyers choose by their true preferences (Small & Rosen 1981), less a deadweight loss whenever
+    wedges, caps or inertia hold their shares elsewhere (Leggett 2002; Train 2009, sec. 3.5). See
     :mod:`decouple.mechanisms.accounts`.
     """
-    positive = (shares > TINY) & (true_attractiveness > TINY)
+    positive = (shares > TINY) & (attractiveness > TINY)
     if positive.all():  # (nothing to leave out)
-        return shares * (np.log(true_attractiveness) - np.log(shares))
-    safe_a = np.where(positive, true_attractiveness, 1.0)
-    safe_s = np.where(positive, shares, 1.0)
-    return np.where(positive, shares * (np.log(safe_a) - np.log(safe_s)), 0.0)
+        log_value = np.log(attractiveness) if wedge is None else np.log(attractiveness) - wedge
+        return shares * (log_value - np.log(shares))
+    log_a = np.log(np.where(positive, attractiveness, 1.0))
+    if wedge is not None:
+        log_a = log_a - wedge
+    return np.where(positive, shares * (log_a - np.log(np.where(positive, shares, 1.0))), 0.0)
 
 
 def consumer_surplus(model: DecouplingModel) -> np.ndarray:
@@ -298,8 +301,8 @@ def consumer_surplus(model: DecouplingModel) -> np.ndarray:
     choice is restricted, when products are worse or dearer, while buyers are still switching,
     and when wedges move them off the suppliers they prefer.
     """
-    f, w = model.firms, model.world
-    terms = expected_true_utility(f.shares, model.market.true_attractiveness)
+    f, w, market = model.firms, model.world, model.market
+    terms = expected_true_utility(f.shares, market.attractiveness, market.wedge)
     by_segment = f.by_sector(terms) / w.price_sensitivity[:, None]  # (S, B)
     cs = by_segment[:, : w.n_countries].copy()
     cn, listed = model.layout.cn, model.layout.listed_segment
@@ -311,7 +314,7 @@ def consumer_surplus(model: DecouplingModel) -> np.ndarray:
 def update_welfare(model: DecouplingModel) -> None:
     """Consumers' welfare index from the consumer surplus, weighted by 2018 spending.
 
-    Reads: firms.shares, market.true_attractiveness, policy.coverage. Writes: market.surplus,
+    Reads: firms.shares, market.attractiveness, market.wedge, policy.coverage. Writes: market.surplus,
     market.welfare, market.welfare_groups.
     """
     cs = consumer_surplus(model)  # (S, C)

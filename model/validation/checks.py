@@ -388,7 +388,9 @@ def spending_share_rise(ctx: Context, seed: int) -> float:
 def china_chip_self_sufficiency_rise(ctx: Context, seed: int) -> float:
     """Rise of China's logic-chip self-sufficiency in the replay, 2021 over 2018 (points)."""
     r = ctx.replay(seed)
-    return 100.0 * (r.annual("cn_self_sufficiency_logic_chips", 2021) - r.annual("cn_self_sufficiency_logic_chips", 2018))
+    return 100.0 * (
+        r.annual("cn_self_sufficiency_logic_chips", 2021) - r.annual("cn_self_sufficiency_logic_chips", 2018)
+    )
 
 
 def third_cost(ctx: Context, seed: int) -> float:
@@ -884,8 +886,7 @@ def all_checks() -> list[Check]:
             ("felbermayr_blocs_2022",),
             "China's welfare loss over the US's, both in % of GDP, full decoupling against the open baseline, "
             "2035 (ratio)",
-            "Felbermayr et al. 2022, all trade, long run (GTAP): East -3.9 %, West -1.3 % of real income: "
-            "a ratio of 3",
+            "Felbermayr et al. 2022, all trade, long run (GTAP): East -3.9 %, West -1.3 % of real income: a ratio of 3",
             felbermayr["east"] / felbermayr["west"],
             0.5 * felbermayr["east"] / felbermayr["west"],
             2.0 * felbermayr["east"] / felbermayr["west"],
