@@ -1,4 +1,5 @@
-"""One module per mechanism of the design digest (M1–M12) plus innovation.
+"""One module per mechanism of the design digest (M1–M16) plus innovation, costs, the accounts
+and the economy around the sectors.
 
 | module | mechanism |
 |---|---|
@@ -13,5 +14,12 @@
 | knowledge | M9 academic isolation and knowledge flows |
 | coopetition | M10 co-opetition and trust |
 | countermeasures | M12 China's counter-measures |
+| us_resolve | M13 the US decides (its resolve per sector) |
+| china_strategy | M14 China decides |
+| joint_rd | M15 the allies' joint R&D |
+| hedging | M16 third countries hedge |
 | innovation | revenue -> R&D -> capability |
+| costs | unit costs |
+| accounts | welfare in money (at buyers' true preferences) and the ACR cross-check |
+| economy | GDP that technology moves; spending that follows income and prices |
 """

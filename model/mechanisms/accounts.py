@@ -5,20 +5,42 @@ raises the running cost of the US innovation system; losing the China market cut
 S1 一(三) (tariffs), 一(二) (CHIPS Act subsidies), 二(一) (China's state support); mechanisms.md
 (the open baseline is the counterfactual every cost is measured against).
 
-Rules, per country and quarter (US$ bn a year)
-- Consumer surplus: the country's spending on each sector times its buyers' quality-adjusted
-  log-price change since 2018 (the consumers' index of :func:`decouple.mechanisms.market.
-  consumer_surplus`, to first order): what the change is worth at today's spending.
+Rules, per country and quarter (US$ bn a year, 2018 prices)
+- Consumer surplus, valued at buyers' true preferences. In each sector a country's buyers hold
+  shares ``s_j`` of the suppliers ``j``, chosen by a logit on attractiveness ``A_j``; policies add
+  wedges ``w_j`` (log units) that move the choice but not what the product is worth to the buyer:
+  China's buy-domestic and home-absorption pushes (M7), third countries' bloc preference and
+  China's partner ties (M14, M16), the licence burden buyers abroad put on US-bound products and
+  Chinese buyers' supply-risk aversion (M6) (:func:`decouple.mechanisms.market.policy_wedges`).
+  Per unit of spending, in log-price units,
+
+      CS = Σ_j s_j (log A_j − w_j − log s_j) / price_sensitivity,
+
+  the expected true utility of the choices made plus the choice-entropy term (Leggett 2002, Land
+  Economics 78(1); Train 2009, Discrete Choice Methods, sec. 3.5). Summed it equals the logit
+  inclusive value at true preferences, ``log Σ_j A_j e^(−w_j)``, less the Kullback-Leibler
+  divergence of the shares held from those undistorted buyers would choose: a mandate that moves
+  buyers off their preferred supplier is a deadweight loss, and so are caps and the inertia of
+  buyers still switching. It is 0 at step 0 (``A`` is calibrated to the step-0 shares). Tariffs
+  are part of the price the buyer pays (their revenue is the government's); ecosystem
+  incompatibility (M8) lowers a product's worth; bans and controls narrow the choice. In money:
+  the country's spending on the sector times this change (exact for spending that is a fixed share
+  of income; :func:`decouple.mechanisms.economy.consumer_surplus_usd` for other price
+  elasticities). ``tests/test_economics.py`` checks it on a two-firm market solved by hand.
 - Producer surplus: the profits of the country's firms, wherever they sell — their revenue times
-  the sector's profit margin.
+  the sector's profit margin — and its investors' excess returns on their stakes in Chinese
+  technology firms (M2, :func:`decouple.mechanisms.capital.excess_returns`).
 - Government: tariffs it collects (the tariff's part of what its buyers pay), less what it pays out
   — China's state support, US reshoring subsidies.
 - ``welfare_usd`` is their sum. Compare scenarios in the same year (the baseline with the same
   seed is the counterfactual): its change against the baseline, in US$ bn and in % of GDP, is the
-  cost or gain of a policy.
-- GDP: the 2018 economy outside the modelled sectors grows at the country's trend rate; the
-  modelled sectors' value added is ``value_added_ratio`` of the output made in the country in the
-  run, so GDP responds to where production goes.
+  cost or gain of a policy. A tariff or a ban reaches the target through its exporters' lost sales
+  and through the dearer or worse products its own buyers are pushed to.
+- GDP (:mod:`decouple.mechanisms.economy`): the economy outside the modelled sectors along its
+  projected path, moved by the technology it gets against the open world's path, plus the
+  modelled sectors' value added where their output is made (``value_added_ratio`` of production).
+- The cross-check: :func:`gains_from_trade`, the formula of Arkolakis, Costinot and Rodríguez-Clare
+  (2012) sector by sector, from the run's own domestic expenditure shares.
 """
 
 from __future__ import annotations

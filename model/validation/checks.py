@@ -400,6 +400,24 @@ def third_cost(ctx: Context, seed: int) -> float:
 # ----------------------------------------------------------------------------- the checks
 
 
+def price_check(sector: str, what: str, fact_id: str, key: str, documented: str, scope: str = "") -> Check:
+    """A literature check of the open world's yearly price fall in ``sector`` against a published
+    price index (the fact's ``key``, a yearly change): within a factor of 2 of its rate."""
+    rate = -_v(fact_id, key)
+    return Check(
+        f"lit_price_{sector}",
+        "literature",
+        (fact_id,),
+        f"yearly fall of the quality-adjusted price of {what} in the open baseline, 2018-2035",
+        documented,
+        rate,
+        0.5 * rate,
+        2.0 * rate,
+        "a factor of 2 around the historical rate" + scope,
+        open_world_price_decline(sector),
+    )
+
+
 def _v(fact_id: str, key=None):
     value = fact(fact_id).value
     return value if key is None else value[key]
@@ -923,53 +941,35 @@ def all_checks() -> list[Check]:
             "blocs, so it should pay less than if every region made every chip itself",
             bystander_chip_price,
         ),
-        Check(
-            "lit_price_ai_compute",
-            "literature",
-            ("gpu_price_performance_epoch",),
-            "yearly fall of the quality-adjusted price of AI compute in the open baseline, 2018-2035",
+        price_check(
+            "ai_compute",
+            "AI compute",
+            "gpu_price_performance_epoch",
+            "price_per_year",
             "Epoch AI, GPUs 2006-2021: compute per dollar doubles every 2.46 years, -24.6 % a year",
-            -_v("gpu_price_performance_epoch", "price_per_year"),
-            -0.5 * _v("gpu_price_performance_epoch", "price_per_year"),
-            -2.0 * _v("gpu_price_performance_epoch", "price_per_year"),
-            "a factor of 2 around the historical rate (hardware only; the sector also holds software and cloud)",
-            open_world_price_decline("ai_compute"),
+            " (hardware only; the sector also holds software and cloud)",
         ),
-        Check(
-            "lit_price_telecom",
-            "literature",
-            ("comm_equipment_prices_byrne_corrado",),
-            "yearly fall of the quality-adjusted price of telecom equipment in the open baseline, 2018-2035",
+        price_check(
+            "telecom",
+            "telecom equipment",
+            "comm_equipment_prices_byrne_corrado",
+            "since_1985",
             "Byrne and Corrado 2015, US communications equipment since 1985: -9.8 % a year",
-            -_v("comm_equipment_prices_byrne_corrado", "since_1985"),
-            -0.5 * _v("comm_equipment_prices_byrne_corrado", "since_1985"),
-            -2.0 * _v("comm_equipment_prices_byrne_corrado", "since_1985"),
-            "a factor of 2 around the historical rate",
-            open_world_price_decline("telecom"),
         ),
-        Check(
-            "lit_price_solar_pv",
-            "literature",
-            ("pv_cost_decline_irena",),
-            "yearly fall of the quality-adjusted price of PV in the open baseline, 2018-2035",
+        price_check(
+            "solar_pv",
+            "PV",
+            "pv_cost_decline_irena",
+            "per_year",
             "IRENA, crystalline-silicon modules 2009-2019: -90 %, -20.6 % a year",
-            -_v("pv_cost_decline_irena", "per_year"),
-            -0.5 * _v("pv_cost_decline_irena", "per_year"),
-            -2.0 * _v("pv_cost_decline_irena", "per_year"),
-            "a factor of 2 around the historical rate (modules; the sector spans the chain)",
-            open_world_price_decline("solar_pv"),
+            " (modules; the sector spans the chain)",
         ),
-        Check(
-            "lit_price_batteries",
-            "literature",
-            ("battery_pack_prices_bnef",),
-            "yearly fall of the quality-adjusted price of batteries in the open baseline, 2018-2035",
+        price_check(
+            "batteries",
+            "batteries",
+            "battery_pack_prices_bnef",
+            "per_year_2010_2020",
             "BloombergNEF, lithium-ion packs 2010-2020: -18.8 % a year",
-            -_v("battery_pack_prices_bnef", "per_year_2010_2020"),
-            -0.5 * _v("battery_pack_prices_bnef", "per_year_2010_2020"),
-            -2.0 * _v("battery_pack_prices_bnef", "per_year_2010_2020"),
-            "a factor of 2 around the historical rate",
-            open_world_price_decline("batteries"),
         ),
         Check(
             "lit_spending_share",
