@@ -5,11 +5,14 @@ dearer or worse chips, networks and software lower the productivity of the secto
 them. This module closes the model with the rest of the economy, as simply as the evidence
 allows (a general-equilibrium closure of one aggregate good per country).
 
-Sources: S0 长期趋势 (decoupling raises the running cost of the US innovation system); S2 三(三)
-(two technology systems would markedly lower welfare); S2 结语-style cost passages (other
-countries forced onto dearer, inferior products: S2 四, "一是美国刻意将有竞争力的中国创新成果排除出
-主要国际市场"); the growth-accounting literature on ICT capital and the IMF's diffusion channel
-(seeds/facts.toml: [fact:ict_output_elasticity], [fact:imf_tech_decoupling_2021]).
+Sources: S0 长期趋势 (decoupling raises the running cost of the US innovation system); S2 三(二)
+(keeping competitive Chinese products out of the main markets forces other countries onto dearer,
+second-best products and lowers the efficiency of the world's innovation system); S2 三(三) (two
+technology systems would markedly lower welfare); the growth-accounting literature on ICT capital
+and the IMF's diffusion channel (seeds/facts.toml: ict_elasticity_polak_2017,
+ict_elasticity_stiroh_2005, ict_elasticity_above_share_niebel_2018, imf_tech_decoupling_2021);
+the projections of growth (imf_weo_oct2024_growth, oecd_2060_growth) and of technology spending
+(semiconductor_sales_sia, ai_spending_idc).
 
 Rules, per country ``c`` and quarter ``t``
 - **Trend GDP** ``Ȳ_c(t)``: 2018 GDP grown along the country's projected real growth path
@@ -25,7 +28,9 @@ Rules, per country ``c`` and quarter ``t``
 - **GDP** is that plus the modelled sectors' value added where their output is made
   (:mod:`decouple.mechanisms.accounts`).
 - **Spending responds to income and prices.** Country ``c`` spends on sector ``s``
-  ``demand0_cs × D_s(t) × (Y_c / Ȳ_c)^η × exp((σ − 1)(τ_cs − τ̄_s))``, with last
+  ``demand0_cs × D_s(t) × (Y_c / Ȳ_c)^η × exp((σ − 1)(τ_cs − τ̄_s))``, with ``D_s(t)`` the
+  sector's trend (``sectors.toml``'s ``demand_growth`` path), ``Ȳ_c`` GDP along the open world's
+  path (:func:`trend_income`), last
   quarter's GDP ``Y_c`` (income losses feed back into spending; ``η`` is
   ``economy.income_elasticity``) and last quarter's price fall (``σ`` is the price elasticity of
   demand for the sector's products, ``economy.price_elasticity``; at 1, the default, what buyers

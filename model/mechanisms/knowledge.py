@@ -25,15 +25,19 @@ Rules
   their sectors from the chill and lift collaboration above its 2018 level by ``programme_lift ×
   programme_intensity``.
 - Changes of collaboration from its 2018 level are worth ``value_k`` times as much as in the mean
-  sector, on both sides: US and allied firms gain or lose ``talent_dependence × talent_at_risk ×
-  value_k × (collaboration − 1)`` of their own innovation — the China-linked part of a field's
-  research (about 30 % in AI, S2 三(一)) times the share of it that restrictions can reach
-  (cross-border work and new students; the researchers already in the US mostly stay, CSET 2019);
-  the collaboration part of Chinese firms' catch-up absorption (weight ``weight_collaboration``)
-  is ``1 + value_k × (collaboration − 1)``, where China's talent return (M14) restores part of
-  what restrictions cut. In 2018 (collaboration 1) both are as before. Neither side's size is
-  documented beyond AI's 30 %: both are uncertainties of the sensitivity experiment
-  (experiments/sensitivity.toml).
+  sector, on both sides. US firms gain or lose ``talent_dependence × talent_at_risk × value_k ×
+  (collaboration − 1)`` of their own innovation — the China-linked part of a field's research
+  (about 30 % in AI, S2 三(一)) times the share of it that restrictions can reach (cross-border work
+  and new students; the researchers already in the US mostly stay, CSET 2019). Chinese firms' own
+  innovation loses ``china_side`` times as much, on the collaboration their talent return (M14)
+  leaves them: China-based researchers with US co-authors lost 13 % of their citations after the
+  China Initiative (Aghion et al. 2023), US scientists with Chinese collaborators 7-10 % after
+  the NIH investigations (Jia et al. 2022), so 1.3. Besides, the collaboration part of Chinese
+  firms' catch-up absorption (weight ``weight_collaboration``) is ``1 + value_k ×
+  (collaboration − 1)``: learning from the frontier, not researchers' own output. Allied and third
+  countries' firms keep their own ties with Chinese researchers, which US restrictions do not cut.
+  In 2018 (collaboration 1) all are as before. The sizes are uncertainties of the sensitivity
+  experiment (experiments/sensitivity.toml).
 """
 
 from __future__ import annotations
