@@ -211,15 +211,18 @@ def test_unilateral_controls_hand_the_market_to_the_ally(small_world):
 
 
 def test_licence_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(small_world):
-    """Where rules cover all destinations (ITAR-style), buyers abroad shun the products they bind
-    (S2 三(一)); controls on sales to China alone put no burden on buyers elsewhere. Chinese buyers
-    avoid bound suppliers for supply risk."""
+    """Buyers abroad shun products bound by US controls for the licences they would need (S2 三(一):
+    chains de-Americanise): on everything they buy where the rules cover all destinations
+    (ITAR-style), and where the rules cover China, in proportion to what their country sells on to
+    China. In the small world Japan's firms sell a quarter of their output to China and India makes
+    nothing, so China-only rules burden Japanese buyers and not Indian ones. Chinese buyers avoid
+    bound suppliers for supply risk."""
     # entity-list controls (covering 20 % of Chinese buyers) with the ally not complying
     settings = ["policy.yard=gadgets", "policy.fence=0.6", "policy.entity_list_initial=0.2"]
-    neutral = run_steps(
-        small_model(small_world, settings + ["market.licence_burden=1.0", "market.china_supply_risk=0"]), 12
-    )
-    everywhere = settings + ["policy.all_destinations=gadgets", "market.china_supply_risk=0"]
+    no_risk = ["market.china_supply_risk=0"]
+    china_only = run_steps(small_model(small_world, settings + no_risk + ["market.licence_burden=1.0"]), 12)
+    china_only_free = run_steps(small_model(small_world, settings + no_risk + ["market.licence_burden=0"]), 12)
+    everywhere = settings + no_risk + ["policy.all_destinations=gadgets"]
     burden = run_steps(small_model(small_world, everywhere + ["market.licence_burden=1.0"]), 12)
     no_burden = run_steps(small_model(small_world, everywhere + ["market.licence_burden=0"]), 12)
     risk = run_steps(
@@ -232,9 +235,16 @@ def test_licence_burden_and_supply_risk_push_buyers_away_from_bound_suppliers(sm
 
     assert us_share_of(burden, "IN") < us_share_of(no_burden, "IN") - 0.02  # the 'ITAR-free' premium abroad
     assert us_share_of(burden, "US") == pytest.approx(us_share_of(no_burden, "US"), abs=0.02)
-    assert us_share_of(neutral, "IN") == pytest.approx(us_share_of(no_burden, "IN"), abs=0.02)  # China-only rules
-    assert us_share_of(risk, "CN") < us_share_of(neutral, "CN") - 0.02  # supply risk in China
-    assert us_share_of(risk, "IN") == pytest.approx(us_share_of(neutral, "IN"), abs=0.02)
+    # China-only rules: a burden where buyers' countries sell on to China, none where they do not
+    assert us_share_of(china_only, "JP") < us_share_of(china_only_free, "JP") - 0.01
+    assert us_share_of(china_only, "IN") == pytest.approx(us_share_of(china_only_free, "IN"), abs=0.005)
+    wedge = market.policy_wedges(china_only)
+    bound = china_only.firms.binding > 0
+    assert bound.any()
+    assert (wedge[bound, small_world.country_index("JP")] < 0).all()
+    assert (wedge[bound, small_world.country_index("IN")] == 0).all()
+    assert us_share_of(risk, "CN") < us_share_of(china_only, "CN") - 0.02  # supply risk in China
+    assert us_share_of(risk, "IN") == pytest.approx(us_share_of(china_only, "IN"), abs=0.02)
 
 
 def test_fdpr_bound_firms_design_out_us_content(small_world):
