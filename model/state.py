@@ -181,7 +181,7 @@ class Accounts:
     """Each country's welfare in money and its GDP this quarter, US$ bn a year (see
     :mod:`decouple.mechanisms.accounts`)."""
 
-    consumer_surplus: np.ndarray  # (C,) spending x quality-adjusted log-price change since 2018
+    consumer_surplus: np.ndarray  # (C,) spending x fall of the quality-adjusted price since 2018, at true preferences
     producer_surplus: np.ndarray  # (C,) profits of the country's firms
     government: np.ndarray  # (C,) tariffs collected less subsidies and state support paid
     welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
