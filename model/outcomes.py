@@ -456,57 +456,57 @@ def _money_outcomes(world: World) -> list[Outcome]:
     regions += [("THIRD", "third countries"), ("WORLD", "world")]
     third = world.third
 
+    #: (name prefix, label, the accounts' field, definition), one outcome per region each
+    measures = (
+        (
+            "welfare_usd",
+            "Welfare",
+            "welfare",
+            "consumer surplus (spending x the fall of the quality-adjusted price since 2018, valued at "
+            "buyers' true preferences: policy wedges move choices, not value) + producer surplus "
+            "(profits of the country's firms and its investors' excess returns in China) + government "
+            "(tariffs collected less state support and reshoring subsidies paid); compare with the baseline",
+        ),
+        (
+            "gdp",
+            "GDP",
+            "gdp",
+            "2018 GDP outside the modelled sectors along its projected growth path, moved by the "
+            "technology it gets against the open world's path, plus the modelled sectors' value added "
+            "where their output is made (2018 US$)",
+        ),
+        (
+            "gains_from_trade_usd",
+            "Gains from trade in the modelled sectors (ACR)",
+            "gains_from_trade",
+            "the Arkolakis-Costinot-Rodriguez-Clare formula sector by sector: sum over sectors of "
+            "-spending x log(domestic expenditure share) / trade elasticity; its change against the "
+            "baseline is the general-equilibrium cross-check of welfare_usd",
+        ),
+    )
+
     def by_region(m: DecouplingModel) -> dict[str, np.ndarray]:
-        """welfare and GDP of every country, then THIRD and WORLD (computed once per quarter)."""
+        """each measure of every country, then THIRD and WORLD (computed once per quarter)."""
 
         def extend(values: np.ndarray) -> np.ndarray:
             return np.append(values, [values[third].sum(), values.sum()])
 
         return m.per_step(
-            "accounts_by_region",
-            lambda: {
-                "welfare": extend(m.accounts.welfare),
-                "gdp": extend(m.accounts.gdp),
-                "gains_from_trade": extend(m.accounts.gains_from_trade),
-            },
+            "accounts_by_region", lambda: {field: extend(getattr(m.accounts, field)) for _, _, field, _ in measures}
         )
 
-    out = []
-    for i, (code, label) in enumerate(regions):
-        out += [
-            Outcome(
-                f"welfare_usd_{code}",
-                f"Welfare, {label}",
-                "US$ bn per year",
-                lambda m, i=i: float(by_region(m)["welfare"][i]),
-                "consumer surplus (spending x the fall of the quality-adjusted price since 2018, valued at "
-                "buyers' true preferences: policy wedges move choices, not value) + producer surplus "
-                "(profits of the country's firms and its investors' excess returns in China) + government "
-                "(tariffs collected less state support and reshoring subsidies paid); compare with the baseline",
-                fmt="{:.0f}",
-            ),
-            Outcome(
-                f"gdp_{code}",
-                f"GDP, {label}",
-                "US$ bn per year",
-                lambda m, i=i: float(by_region(m)["gdp"][i]),
-                "2018 GDP outside the modelled sectors along its projected growth path, moved by the "
-                "technology it gets against the open world's path, plus the modelled sectors' value added "
-                "where their output is made (2018 US$)",
-                fmt="{:.0f}",
-            ),
-            Outcome(
-                f"gains_from_trade_usd_{code}",
-                f"Gains from trade in the modelled sectors (ACR), {label}",
-                "US$ bn per year",
-                lambda m, i=i: float(by_region(m)["gains_from_trade"][i]),
-                "the Arkolakis-Costinot-Rodriguez-Clare formula sector by sector: sum over sectors of "
-                "-spending x log(domestic expenditure share) / trade elasticity; its change against the "
-                "baseline is the general-equilibrium cross-check of welfare_usd",
-                fmt="{:.0f}",
-            ),
-        ]
-    return out
+    return [
+        Outcome(
+            f"{prefix}_{code}",
+            f"{what}, {label}",
+            "US$ bn per year",
+            lambda m, i=i, field=field: float(by_region(m)[field][i]),
+            definition,
+            fmt="{:.0f}",
+        )
+        for i, (code, label) in enumerate(regions)
+        for prefix, what, field, definition in measures
+    ]
 
 
 def _tech_firms(m: DecouplingModel) -> np.ndarray:

@@ -182,7 +182,7 @@ class Accounts:
     :mod:`decouple.mechanisms.accounts`)."""
 
     consumer_surplus: np.ndarray  # (C,) spending x fall of the quality-adjusted price since 2018, at true preferences
-    producer_surplus: np.ndarray  # (C,) profits of the country's firms
+    producer_surplus: np.ndarray  # (C,) profits of the country's firms and its investors' excess returns in China
     government: np.ndarray  # (C,) tariffs collected less subsidies and state support paid
     welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
     gdp: np.ndarray  # (C,) gross domestic product

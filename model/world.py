@@ -26,7 +26,6 @@ SECTOR_SCALARS = (
     "competitiveness",
     "public_good",
     "market_size",
-    "demand_growth",
     "rd_intensity",
     "innovation_rate",
     "catch_up_rate",
@@ -100,7 +99,6 @@ class World:
     rd_effort_trend: np.ndarray  # (C,)
     china_trade_affinity: np.ndarray  # (C,)
     gdp_2018: np.ndarray  # (C,) US$ bn
-    gdp_growth: np.ndarray  # (C,) mean real growth of the projected path 2018-2035, per year (a summary)
     small_yard: np.ndarray  # (S,) bool
     scalars: dict[str, np.ndarray]  # name -> (S,)
     demand_share: np.ndarray  # (S, C)
@@ -115,7 +113,7 @@ class World:
     #: flat beyond them (countries.toml's gdp_growth, a number or a table of year = rate)
     gdp_growth_path: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     #: per sector, the growth path of its world spending in 2018 US$ (sectors.toml's
-    #: demand_growth, a number or a table of year = rate); ``demand_growth`` is its 2018-2035 mean
+    #: demand_growth, a number or a table of year = rate)
     demand_growth_path: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -264,7 +262,6 @@ def build_world(
             "rd_effort_trend",
             "china_trade_affinity",
             "gdp_2018",
-            "gdp_growth",
         )
     }
     labels = {}
@@ -279,7 +276,6 @@ def build_world(
         sources[f"{code}.role"] = src
         v, src = _entry(countries_file, code, t, "gdp_growth")
         growth_paths.append(_growth_path(countries_file, code, v))
-        traits["gdp_growth"][i] = float(np.mean(np.interp(np.arange(2018, 2036), *growth_paths[-1])))
         sources[f"{code}.gdp_growth"] = src
         needed = ["rd_effort_trend", "gdp_2018"]
         if r == "ally":
@@ -312,6 +308,7 @@ def build_world(
     demand_paths: list[tuple[np.ndarray, np.ndarray]] = []
     allowed_keys = (
         set(SECTOR_SCALARS)
+        | {"demand_growth"}
         | set(SECTOR_BY_COUNTRY)
         | set(SECTOR_BY_COUNTRY_OPTIONAL)
         | {"label", "small_yard", "chokepoints"}
@@ -329,14 +326,11 @@ def build_world(
             raise EvidenceError(f"{sectors_file}: [{sec}] key 'small_yard' = {v!r}; allowed: true or false")
         small_yard[j] = v
         sources[f"{sec}.small_yard"] = src
+        v, src = _entry(sectors_file, sec, t, "demand_growth")
+        demand_paths.append(_growth_path(sectors_file, sec, v, "demand_growth", (-0.5, 2.0)))
+        sources[f"{sec}.demand_growth"] = src
         for key in SECTOR_SCALARS:
             v, src = _entry(sectors_file, sec, t, key)
-            if key == "demand_growth":
-                demand_paths.append(_growth_path(sectors_file, sec, v, key, (-0.5, 2.0)))
-                ys, rs = demand_paths[-1]
-                scalars[key][j] = float(np.mean(np.interp(np.arange(2018, 2036), ys, rs)))
-                sources[f"{sec}.{key}"] = src
-                continue
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (key in UNIT_INTERVAL and v > 1):
                 allowed = "a number from 0 to 1" if key in UNIT_INTERVAL else "a number >= 0"
                 raise EvidenceError(f"{sectors_file}: [{sec}] key '{key}' = {v!r}; allowed: {allowed}")

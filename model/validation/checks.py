@@ -400,6 +400,13 @@ def third_cost(ctx: Context, seed: int) -> float:
 # ----------------------------------------------------------------------------- the checks
 
 
+def within_factor_two(point: float) -> tuple[float, float, float]:
+    """(target, low, high) of a check that passes within a factor of 2 of a published point
+    estimate, either way (the literature checks' rule: written down before the comparison)."""
+    low, high = sorted((point / 2.0, point * 2.0))
+    return point, low, high
+
+
 def price_check(sector: str, what: str, fact_id: str, key: str, documented: str, scope: str = "") -> Check:
     """A literature check of the open world's yearly price fall in ``sector`` against a published
     price index (the fact's ``key``, a yearly change): within a factor of 2 of its rate."""
@@ -410,9 +417,7 @@ def price_check(sector: str, what: str, fact_id: str, key: str, documented: str,
         (fact_id,),
         f"yearly fall of the quality-adjusted price of {what} in the open baseline, 2018-2035",
         documented,
-        rate,
-        0.5 * rate,
-        2.0 * rate,
+        *within_factor_two(rate),
         "a factor of 2 around the historical rate" + scope,
         open_world_price_decline(sector),
     )
@@ -723,9 +728,7 @@ def all_checks() -> list[Check]:
             ("ic_insights_china_self_sufficiency",),
             "rise of China's self-sufficiency in logic chips in the replay, 2021 over 2018 (points)",
             "IC Insights: China-made ICs 15.3 % of China's IC market in 2018, 16.7 % in 2021: +1.4 points",
-            100.0 * (ics["y2021"] - ics["y2018"]),
-            0.5 * 100.0 * (ics["y2021"] - ics["y2018"]),
-            2.0 * 100.0 * (ics["y2021"] - ics["y2018"]),
+            *within_factor_two(100.0 * (ics["y2021"] - ics["y2018"])),
             "within a factor of 2 of the documented rise; the level differs in concept (chips made in China "
             "by any firm against Chinese firms' share of China's demand), so only the rise is compared",
             china_chip_self_sufficiency_rise,
@@ -839,9 +842,7 @@ def all_checks() -> list[Check]:
             "US firms' world logic-chip share five years into a complete ban on US chip sales to Chinese "
             "buyers (unilateral, from 2019), minus the open baseline (points)",
             "SIA/BCG 2020, complete ban: -18 points",
-            -_v("sia_bcg_2020", "ban_share_points"),
-            -2.0 * _v("sia_bcg_2020", "ban_share_points"),
-            -0.5 * _v("sia_bcg_2020", "ban_share_points"),
+            *within_factor_two(-_v("sia_bcg_2020", "ban_share_points")),
             "within a factor of 2 of the estimate: an industry model of all semiconductors (memory "
             "included) against the model's logic chips, over three to five years",
             chip_ban_share_points,
@@ -852,9 +853,7 @@ def all_checks() -> list[Check]:
             ("sia_bcg_2020",),
             "US logic-chip firms' revenue five years into a complete ban, over the open baseline",
             "SIA/BCG 2020, complete ban: -37 %",
-            _v("sia_bcg_2020", "ban_revenue"),
-            2.0 * _v("sia_bcg_2020", "ban_revenue"),
-            0.5 * _v("sia_bcg_2020", "ban_revenue"),
+            *within_factor_two(_v("sia_bcg_2020", "ban_revenue")),
             "within a factor of 2, as above",
             chip_ban_revenue,
         ),
@@ -865,9 +864,7 @@ def all_checks() -> list[Check]:
             "US firms' world logic-chip share in the historical replay minus the same years without its "
             "events, 2024 (points)",
             "SIA/BCG 2020, restrictions continue and escalate: -8 points in three to five years",
-            -_v("sia_bcg_2020", "escalation_share_points"),
-            -2.0 * _v("sia_bcg_2020", "escalation_share_points"),
-            -0.5 * _v("sia_bcg_2020", "escalation_share_points"),
+            *within_factor_two(-_v("sia_bcg_2020", "escalation_share_points")),
             "within a factor of 2: the replay's escalation (Huawei, FDPR, October 2022, allies in 2023) "
             "is one reading of SIA/BCG's 'continue and escalate'",
             escalation_share_points,
@@ -878,9 +875,7 @@ def all_checks() -> list[Check]:
             ("sia_bcg_2020",),
             "US logic-chip firms' revenue in the historical replay over the same years without its events, 2024",
             "SIA/BCG 2020, restrictions continue and escalate: -16 %",
-            _v("sia_bcg_2020", "escalation_revenue"),
-            2.0 * _v("sia_bcg_2020", "escalation_revenue"),
-            0.5 * _v("sia_bcg_2020", "escalation_revenue"),
+            *within_factor_two(_v("sia_bcg_2020", "escalation_revenue")),
             "within a factor of 2, as above",
             escalation_revenue,
         ),
@@ -891,9 +886,7 @@ def all_checks() -> list[Check]:
             "world GDP, full decoupling against the open baseline, 2035 (%)",
             "IMF WP/21/69, technological decoupling with lost diffusion of ideas, whole economy, long run: "
             "'in the order of' 5 % of GDP for many economies",
-            -100.0 * _v("imf_tech_decoupling_2021"),
-            -200.0 * _v("imf_tech_decoupling_2021"),
-            -50.0 * _v("imf_tech_decoupling_2021"),
+            *within_factor_two(-100.0 * _v("imf_tech_decoupling_2021")),
             "a factor of 2 around the point estimate; the same scope (technology decoupling), but the IMF's "
             "ideas reach every sector's productivity, the model's only through the price of technology",
             world_gdp_cost,
@@ -905,9 +898,7 @@ def all_checks() -> list[Check]:
             "China's welfare loss over the US's, both in % of GDP, full decoupling against the open baseline, "
             "2035 (ratio)",
             "Felbermayr et al. 2022, all trade, long run (GTAP): East -3.9 %, West -1.3 % of real income: a ratio of 3",
-            felbermayr["east"] / felbermayr["west"],
-            0.5 * felbermayr["east"] / felbermayr["west"],
-            2.0 * felbermayr["east"] / felbermayr["west"],
+            *within_factor_two(felbermayr["east"] / felbermayr["west"]),
             "a factor of 2 around the ratio: the side cut off from more partners loses the larger share; the "
             "ratio, not the levels, because the estimate covers all trade",
             china_over_us_loss,
@@ -919,9 +910,7 @@ def all_checks() -> list[Check]:
             "third countries' welfare in money, full decoupling against the open baseline, 2035 (% of GDP)",
             "WTO 2022, all trade with sectoral diffusion of ideas, 2040: world income -5 % (low-income regions "
             "up to -12 %)",
-            -100.0 * _v("wto_two_blocs_2022"),
-            -200.0 * _v("wto_two_blocs_2022"),
-            -50.0 * _v("wto_two_blocs_2022"),
+            *within_factor_two(-100.0 * _v("wto_two_blocs_2022")),
             "a factor of 2 around the world average; the estimate covers all trade, the model the technology "
             "sectors (a few % of spending), so the model is expected below it unless technology is most of "
             "the cost",
@@ -977,9 +966,7 @@ def all_checks() -> list[Check]:
             ("it_spending_gartner",),
             "the modelled sectors' share of world GDP in the open baseline, 2024 over 2018 (rise)",
             "Gartner, world IT spending: 4.3 % of world GDP in 2018, 4.8 % in 2024: +12 %",
-            gartner["share_gdp_2024"] / gartner["share_gdp_2018"] - 1.0,
-            0.5 * (gartner["share_gdp_2024"] / gartner["share_gdp_2018"] - 1.0),
-            2.0 * (gartner["share_gdp_2024"] / gartner["share_gdp_2018"] - 1.0),
+            *within_factor_two(gartner["share_gdp_2024"] / gartner["share_gdp_2018"] - 1.0),
             "a factor of 2 around the documented rise: technology spending grows faster than income, but not "
             "much faster",
             spending_share_rise,
