@@ -301,3 +301,25 @@ def test_killing_the_driver_stops_its_pool_workers(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_an_unreachable_scheduler_is_given_up_on_after_the_engines_timeout(monkeypatch):
+    """The Dask client is asked to give up after SCHEDULER_TIMEOUT, and the failure is a clear error
+    that says so: checked without timing anything (the fuzz corpus's hang guard only catches a
+    command that never returns)."""
+    import distributed
+
+    from decouple.errors import DecoupleError
+    from decouple.sweeps import engine
+
+    asked = {}
+
+    def refusing_client(address, **kwargs):
+        asked.update(address=address, **kwargs)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(distributed, "Client", refusing_client)
+    with pytest.raises(DecoupleError, match=rf"within {engine.SCHEDULER_TIMEOUT} s"):
+        with engine.make_executor("dask", 2, "tcp://127.0.0.1:1"):
+            pass
+    assert asked == {"address": "tcp://127.0.0.1:1", "timeout": engine.SCHEDULER_TIMEOUT}
