@@ -21,7 +21,8 @@ still load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatch
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -48,11 +49,61 @@ class Outcome:
     headline: bool = False  # printed by `decouple compare`
     aliases: tuple[str, ...] = ()
     collected: bool = True  # recorded every quarter by the DataCollector (else computed when asked)
+    better: str | None = None  # "larger" or "smaller": the direction the name's own actor seeks (DIRECTIONS)
+    family: str = ""  # for a regional outcome (``gdp_US``): its family (``gdp``) ...
+    region: str = ""  # ... and its region (``US``, ``THIRD``, ``WORLD`` or a sum such as ``NL+JP``)
+    members: tuple[str, ...] = ()  # a sum over regions: the outcomes it adds up
 
     @property
     def whole_run(self) -> bool:
         """A whole-run measure (one value per run) rather than a quarterly value."""
         return self.summary is not None
+
+    @property
+    def additive(self) -> bool:
+        """Its regions add up (money flows and levels), so a sum of regions means something."""
+        return self.unit.startswith("US$")
+
+
+#: Which way each outcome's own actor wants it to move: the US the capability gap, its firms'
+#: revenue and allies' compliance (S2's "small yard, high fence" aims at the gap); China its
+#: self-sufficiency, ties and returning talent (S3, S4); every country its welfare and GDP. An
+#: outcome that no actor steers by (the yard's size, the US's resolve, trade flows) has none.
+#: Patterns are matched in order (``fnmatch``); every outcome must match one (a test checks).
+DIRECTIONS: tuple[tuple[str, str | None], ...] = (
+    ("gap_*", "larger"),
+    ("chips_share_US", "larger"),
+    ("chips_share_CN", None),
+    ("chips_share_allies", "larger"),
+    ("us_revenue*", "larger"),
+    ("revenue_*", "larger"),
+    ("us_rd*", "larger"),
+    ("us_exports_to_cn", None),
+    ("us_imports_from_cn", None),
+    ("us_cn_sales", None),
+    ("cn_self_sufficiency*", "larger"),
+    ("compliance_lag", "smaller"),
+    ("compliance_*", "larger"),
+    ("welfare_*", "larger"),
+    ("gdp_*", "larger"),
+    ("gains_from_trade_usd_*", "larger"),
+    ("trust", "larger"),
+    ("collaboration_*", "larger"),
+    ("countermeasures", "smaller"),
+    ("political_shocks", "smaller"),
+    ("yard_size", None),
+    ("yard_wide_*", None),
+    ("us_resolve", None),
+    ("partner_ties", "larger"),
+    ("talent_return", "larger"),
+    ("third_lean", None),
+    ("ss50_*", "smaller"),
+    ("*", None),  # the replay's series: figures to compare with, not aims
+)
+
+
+def _direction(name: str) -> str | None:
+    return next(better for pattern, better in DIRECTIONS if fnmatch(name, pattern))
 
 
 def _mean(values: np.ndarray) -> float:
@@ -327,6 +378,18 @@ def _build(world: World) -> dict[str, Outcome]:
     items += _money_outcomes(world)
     items += [
         Outcome(
+            f"revenue_{code}",
+            f"Firms' revenue, all sectors, {world.country_labels.get(code, code)}",
+            "US$ bn per year",
+            lambda m, i=i: float(m.market.revenue[:, i].sum()),
+            "sum over sectors of the country's firms' sales (wherever they are made)",
+            fmt="{:.0f}",
+            collected=False,
+        )
+        for i, code in enumerate(world.countries)
+    ]
+    items += [
+        Outcome(
             "trust",
             "US–China trust",
             "index 0–1",
@@ -442,7 +505,13 @@ def _build(world: World) -> dict[str, Outcome]:
             )
         )
     items += _replay_outcomes(world)
-    registry = {o.name: o for o in items}
+    regions = set(world.countries) | {"THIRD", "WORLD"}
+    registry = {}
+    for o in items:
+        family, _, region = o.name.rpartition("_")
+        if region not in regions or not family:
+            family = region = ""
+        registry[o.name] = replace(o, better=_direction(o.name), family=family, region=region)
     assert len(registry) == len(items), "duplicate outcome names"
     return registry
 
@@ -756,8 +825,22 @@ def headlines(world: World | None = None) -> list[Outcome]:
     return [o for o in registry(world).values() if o.headline]
 
 
+def families(world: World | None = None) -> dict[str, dict[str, Outcome]]:
+    """The regional outcomes by family and region: ``families()["gdp"]["US"]`` is ``gdp_US``."""
+    out: dict[str, dict[str, Outcome]] = {}
+    for o in registry(world).values():
+        if o.family:
+            out.setdefault(o.family, {})[o.region] = o
+    return out
+
+
 def resolve(name: str, world: World | None = None) -> Outcome:
-    """The outcome called ``name`` (or one of its old names); a clear error otherwise."""
+    """The outcome called ``name`` (or one of its old names); a clear error otherwise.
+
+    A regional outcome can also be named by its family and region, ``gdp[US]`` for ``gdp_US``;
+    where the family's regions add up (money), by a sum of regions, ``revenue[NL+JP]``, which is
+    computed from its members when asked (it is not recorded by every run).
+    """
     reg = registry(world)
     if name in reg:
         return reg[name]
@@ -766,8 +849,53 @@ def resolve(name: str, world: World | None = None) -> Outcome:
             return outcome
     from .errors import ConfigError
 
+    if name.endswith("]") and "[" in name:
+        return _regional(name, world)
     raise ConfigError(
         f"unknown outcome '{name}'{suggest(name, list(reg))}; `decouple outcomes` lists them: {', '.join(reg)}"
+    )
+
+
+def _regional(name: str, world: World | None) -> Outcome:
+    """``family[REGION]`` or ``family[A+B+...]`` (see :func:`resolve`)."""
+    from .errors import ConfigError
+
+    family, _, inside = name[:-1].partition("[")
+    of_family = families(world).get(family)
+    if of_family is None:
+        raise ConfigError(
+            f"unknown outcome family '{family}' in '{name}'{suggest(family, list(families(world)))}; "
+            f"allowed: {', '.join(families(world))}"
+        )
+    parts = inside.split("+")
+    unknown = [p for p in parts if p not in of_family]
+    if unknown or not inside:
+        raise ConfigError(f"outcome '{name}': region {unknown or [inside]}; allowed: {', '.join(of_family)}")
+    if len(parts) == 1:
+        return of_family[parts[0]]
+    first = of_family[parts[0]]
+    if not first.additive:
+        raise ConfigError(
+            f"outcome '{name}': the regions of '{family}' ({first.unit}) do not add up; allowed: one region of "
+            f"{', '.join(of_family)}"
+        )
+    if len(set(parts)) != len(parts) or {"THIRD", "WORLD"} & set(parts):
+        raise ConfigError(
+            f"outcome '{name}': a sum names each country once; allowed: countries among {', '.join(of_family)}"
+        )
+    members = tuple(of_family[p] for p in parts)
+    return Outcome(
+        name,
+        f"{first.label.rsplit(',', 1)[0]}, {' + '.join(parts)}",
+        first.unit,
+        lambda m: float(sum(o.compute(m) for o in members)),
+        f"sum of {', '.join(o.name for o in members)}",
+        fmt=first.fmt,
+        collected=False,
+        better=first.better,
+        family=family,
+        region=inside,
+        members=tuple(o.name for o in members),
     )
 
 
