@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import outcomes
 from .errors import DecoupleError
+from .measure import Measure
 
 KEYS = ["scenario", "seed", "year"]
 FILE = "indicators.csv"
@@ -31,13 +33,6 @@ def final_summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, axis=1).swaplevel(axis=1).sort_index(axis=1)
 
 
-def relative_to(table: pd.DataFrame, indicator: str, reference: str) -> pd.Series:
-    """``indicator`` as a percentage of the reference scenario's seed-mean in the same year."""
-    ref = table.xs(reference, level="scenario")[indicator].groupby(level="year").mean()
-    years = table.index.get_level_values("year")
-    return 100.0 * table[indicator] / ref.reindex(years).to_numpy()
-
-
 def paired_change(table: pd.DataFrame, indicator: str, reference: str, per: str | None = None) -> pd.Series:
     """``indicator`` minus the reference scenario's value in the same seed and year (common random
     numbers: the scenarios of a comparison share their seeds); where the reference lacks that
@@ -55,8 +50,36 @@ def paired_change(table: pd.DataFrame, indicator: str, reference: str, per: str 
     return pd.Series(change, index=table.index, name=indicator)
 
 
+def measure_series(table: pd.DataFrame, measure: Measure) -> pd.Series:
+    """A :class:`~decouple.measure.Measure` (without its year) on every row of an outcome table:
+    its outcome, against its reference scenario with the same seed and year, per its divisor. A
+    sum of regions (``revenue[NL+JP]``) adds its members' columns."""
+
+    def column(name: str) -> pd.Series:
+        outcome = outcomes.resolve(name)
+        if outcome.members:
+            return sum((table[m] for m in outcome.members), pd.Series(0.0, index=table.index)).rename(name)
+        return table[outcome.name]
+
+    names = measure.reads
+    frame = pd.concat([column(n).rename(n) for n in names], axis=1) if names else table
+    if measure.against:
+        return paired_change(frame, measure.outcome, measure.against, per=measure.per)
+    if measure.per:
+        return (100.0 * frame[measure.outcome] / frame[measure.per]).rename(measure.outcome)
+    return frame[measure.outcome]
+
+
 #: the regions whose welfare and GDP the outcome registry reports, besides each country
 GROUPS = ("THIRD", "WORLD")
+
+#: what :func:`welfare_against` reports of each region, as measures against the reference
+WELFARE_AGAINST = {
+    "welfare_change_usd_bn": "welfare_usd[{region}] against {reference}",
+    "welfare_change_pct_gdp": "welfare_usd[{region}] against {reference} per gdp[{region}]",
+    "gdp_change_pct": "gdp[{region}] against {reference} per gdp[{region}]",
+    "acr_change_pct_gdp": "gains_from_trade_usd[{region}] against {reference} per gdp[{region}]",
+}
 
 
 def welfare_against(table: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
@@ -68,18 +91,13 @@ def welfare_against(table: pd.DataFrame, reference: str = "baseline") -> pd.Data
     regions = [c[len("welfare_usd_") :] for c in table.columns if c.startswith("welfare_usd_")]
     parts = []
     for region in regions:
-        if f"gdp_{region}" not in table.columns:
-            continue
-        w, g, acr = f"welfare_usd_{region}", f"gdp_{region}", f"gains_from_trade_usd_{region}"
-        columns = {
-            "region": region,
-            "welfare_change_usd_bn": paired_change(table, w, reference),
-            "welfare_change_pct_gdp": paired_change(table, w, reference, per=g),
-            "gdp_change_pct": paired_change(table, g, reference, per=g),
-        }
-        if acr in table.columns:
-            columns["acr_change_pct_gdp"] = paired_change(table, acr, reference, per=g)
-        parts.append(pd.DataFrame(columns))
+        columns: dict[str, object] = {"region": region}
+        for name, text in WELFARE_AGAINST.items():
+            measure = Measure.parse(text.format(region=region, reference=reference))
+            if set(measure.check().reads) <= set(table.columns):
+                columns[name] = measure_series(table, measure.check())
+        if "welfare_change_pct_gdp" in columns:
+            parts.append(pd.DataFrame(columns))
     if not parts:
         raise DecoupleError("the outcome table has no welfare_usd_* and gdp_* columns to compare")
     frame = pd.concat(parts).reset_index()

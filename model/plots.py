@@ -7,6 +7,7 @@ across seeds around the seed mean.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +19,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import outcomes  # noqa: E402
 from .errors import DecoupleError  # noqa: E402
-from .indicators import bands, paired_change, relative_to  # noqa: E402
+from .indicators import bands, measure_series  # noqa: E402
+from .measure import Measure  # noqa: E402
 from .output import atomic_write  # noqa: E402
 
 SCENARIO_COLOURS = {
@@ -124,128 +126,122 @@ def _has_baseline(table: pd.DataFrame) -> bool:
     return "baseline" in scenarios and len(scenarios) > 1
 
 
-def _consumers_series(table: pd.DataFrame, code: str) -> tuple[pd.Series | None, str]:
-    """The consumers' index (``welfare_*``): against the baseline where there is one."""
-    if _has_baseline(table):
-        return relative_to(table, f"welfare_{code}", "baseline"), "consumers' index, % of the baseline"
-    return None, "consumers' index (2018 = 100)"
+@dataclass(frozen=True)
+class Panel:
+    """One panel: what it draws (a :class:`~decouple.measure.Measure` in its text form) and a short
+    title (default: the outcome's label). Labels and units come from the outcome registry."""
+
+    measure: str
+    title: str = ""
+    optional: bool = False  # drawn only where the table has its outcome (the allies' own compliance)
 
 
-def _money_series(table: pd.DataFrame, code: str) -> tuple[str, pd.Series | None, str]:
-    """(indicator, series, unit) of welfare in money: its change against the baseline with the same
-    seed in % of the baseline's GDP where there is a baseline, else its level in US$ bn a year."""
-    indicator = f"welfare_usd_{code}"
-    if _has_baseline(table):
-        series = paired_change(table, indicator, "baseline", per=f"gdp_{code}")
-        return indicator, series, "% of GDP vs open baseline"
-    return indicator, None, "US$ bn per year"
+_PLACES = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
+_ALLIES = (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
+
+#: The comparison figures, file by file. A measure "against baseline" is drawn as its change
+#: against the baseline with the same seed where the table holds the baseline, else as a level.
+FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
+    (
+        "capability_gap.png",
+        (
+            Panel("gap_small_yard", "Small-yard sectors (chips, tools, AI, quantum)"),
+            Panel("gap_other", "Other sectors"),
+        ),
+    ),
+    (
+        "chip_market_shares.png",
+        (
+            Panel("chips_share[US]", "US firms"),
+            Panel("chips_share[CN]", "Chinese firms"),
+            Panel("chips_share_allies", "Allied firms (JP, NL, KR, TW, EU)"),
+        ),
+    ),
+    ("us_firms.png", (Panel("us_revenue_small_yard"), Panel("us_rd_small_yard"))),
+    (
+        "china_self_sufficiency.png",
+        (Panel("cn_self_sufficiency_small_yard", "Small-yard sectors"), Panel("cn_self_sufficiency", "All sectors")),
+    ),
+    ("ally_compliance.png", tuple(Panel(f"compliance[{code}]", name, optional=True) for code, name in _ALLIES)),
+    (
+        "welfare.png",
+        tuple(
+            Panel(f"welfare_usd[{code}] against baseline per gdp[{code}]", f"Welfare: {name}") for code, name in _PLACES
+        ),
+    ),
+    (
+        "decisions.png",
+        (
+            Panel("yard_size", "US: sectors in its yard", optional=True),
+            Panel("compliance_controlled", "Allies: compliance in the yard", optional=True),
+            Panel("countermeasures", "China: counter-measures", optional=True),
+            Panel("partner_ties", "China: partner ties with third countries", optional=True),
+        ),
+    ),
+    (
+        "consumers_index.png",
+        (
+            Panel("welfare[US] against baseline per welfare[US]", "United States"),
+            Panel("welfare[CN] against baseline per welfare[CN]", "China"),
+            Panel("welfare[THIRD] against baseline per welfare[THIRD]", "Third countries (IN, VN, ROW)"),
+        ),
+    ),
+)
+
+#: the one-slide dashboard's six headline panels
+DASHBOARD: tuple[Panel, ...] = (
+    Panel("gap_small_yard", "US–China capability gap\n(small-yard sectors)"),
+    Panel("chips_share[US]", "US share of world\nlogic-chip sales"),
+    Panel("us_rd_small_yard", "US firms' R&D\n(small-yard sectors)"),
+    Panel("cn_self_sufficiency_small_yard", "China's self-sufficiency\n(small-yard sectors)"),
+    Panel("compliance_small_yard", "Allies' compliance\n(small-yard sectors)"),
+    Panel("welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare"),
+)
+
+
+def panel_series(table: pd.DataFrame, panel: Panel) -> tuple[str, pd.Series | None, str, str]:
+    """(indicator, series or None for the column itself, title, y label) of a panel on ``table``."""
+    measure = Measure.parse(panel.measure, "plots.FIGURES").check()
+    if measure.against and not _has_baseline(table):
+        measure = Measure(measure.outcome)  # no reference in the table: its level
+    title = panel.title or measure.label()
+    unit = measure.unit()
+    if measure.against:
+        unit = f"{unit} vs {label(measure.against).lower()}"
+    series = None if (measure.against is None and measure.per is None) else measure_series(table, measure)
+    return measure.outcome, series, title, unit
 
 
 def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
-    """(file name, [(indicator, series, title, ylabel), ...]) for each figure."""
-    consumers = {code: _consumers_series(table, code) for code in ("US", "CN", "THIRD")}
-    money = {code: _money_series(table, code) for code in ("US", "CN", "THIRD", "WORLD")}
-    places = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
-    return [
-        (
-            "capability_gap.png",
-            [
-                (
-                    "gap_small_yard",
-                    None,
-                    "Small-yard sectors (chips, tools, AI, quantum)",
-                    "US minus China, share of frontier",
-                ),
-                ("gap_other", None, "Other sectors", "US minus China, share of frontier"),
-            ],
-        ),
-        (
-            "chip_market_shares.png",
-            [
-                ("chips_share_US", None, "US firms", "share of world logic-chip sales"),
-                ("chips_share_CN", None, "Chinese firms", "share of world logic-chip sales"),
-                ("chips_share_allies", None, "Allied firms (JP, NL, KR, TW, EU)", "share of world logic-chip sales"),
-            ],
-        ),
-        (
-            "us_firms.png",
-            [
-                ("us_revenue_small_yard", None, "US firms' revenue, small-yard sectors", "US$ bn per year"),
-                ("us_rd_small_yard", None, "US firms' R&D, small-yard sectors", "US$ bn per year"),
-            ],
-        ),
-        (
-            "china_self_sufficiency.png",
-            [
-                ("cn_self_sufficiency_small_yard", None, "Small-yard sectors", "share of China's demand met at home"),
-                ("cn_self_sufficiency", None, "All sectors", "share of China's demand met at home"),
-            ],
-        ),
-        (
-            "ally_compliance.png",
-            [
-                (f"compliance_{a}", None, name, "compliance with US controls (0-1)")
-                for a, name in (
-                    ("JP", "Japan"),
-                    ("NL", "Netherlands"),
-                    ("KR", "South Korea"),
-                    ("TW", "Taiwan"),
-                    ("EU", "EU"),
-                )
-                if f"compliance_{a}" in table.columns
-            ],
-        ),
-        (
-            "welfare.png",
-            [(money[code][0], money[code][1], f"Welfare: {name}", money[code][2]) for code, name in places],
-        ),
-        *_decision_panels(table),
-        (
-            "consumers_index.png",
-            [
-                ("welfare_US", consumers["US"][0], "United States", consumers["US"][1]),
-                ("welfare_CN", consumers["CN"][0], "China", consumers["CN"][1]),
-                ("welfare_THIRD", consumers["THIRD"][0], "Third countries (IN, VN, ROW)", consumers["THIRD"][1]),
-            ],
-        ),
-    ]
+    """(file name, [(indicator, series, title, ylabel), ...]) for each figure the table can show."""
+    figures = []
+    for name, panels in FIGURES:
+        if name == "decisions.png" and not _states_decide(table):
+            continue
+        shown = [p for p in panels if not p.optional or _reads(p) <= set(table.columns) or name == "decisions.png"]
+        if shown:
+            figures.append((name, [panel_series(table, p) for p in shown]))
+    return figures
 
 
-def _decision_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
-    """The states' decisions (M13-M16), where some state decides by its rule in the table."""
+def _reads(panel: Panel) -> set[str]:
+    return set(Measure.parse(panel.measure).check().reads)
+
+
+def _states_decide(table: pd.DataFrame) -> bool:
+    """Some state decides by its rule in the table (M13-M16): the decisions figure is drawn."""
     deciding = [c for c in ("us_resolve", "partner_ties", "third_lean") if c in table.columns]
-    if not deciding or not (table[deciding].abs().to_numpy() > 0).any():
-        return []
-    return [
-        (
-            "decisions.png",
-            [
-                ("yard_size", None, "US: sectors in its yard", "sectors"),
-                ("compliance_controlled", None, "Allies: compliance in the yard", "compliance (0-1)"),
-                ("countermeasures", None, "China: counter-measures", "intensity (0-1)"),
-                ("partner_ties", None, "China: partner ties with third countries", "ties (0-1)"),
-            ],
-        )
-    ]
+    return bool(deciding) and bool((table[deciding].abs().to_numpy() > 0).any())
 
 
-#: outcomes every comparison figure needs (the allies' own compliance panels are drawn where present)
-NEEDED = (
-    "gap_small_yard",
-    "gap_other",
-    "chips_share_US",
-    "chips_share_CN",
-    "chips_share_allies",
-    "us_revenue_small_yard",
-    "us_rd_small_yard",
-    "cn_self_sufficiency_small_yard",
-    "cn_self_sufficiency",
-    "compliance_small_yard",
-    "welfare_US",
-    "welfare_CN",
-    "welfare_THIRD",
-    "welfare_WORLD",
-    *(f"{kind}_{code}" for kind in ("welfare_usd", "gdp") for code in ("US", "CN", "THIRD", "WORLD")),
+#: outcomes every comparison figure needs (the optional panels are drawn where present)
+NEEDED: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        name
+        for panels in [p for _, ps in FIGURES for p in ps] + list(DASHBOARD)
+        for name in sorted(_reads(panels))
+        if not panels.optional
+    )
 )
 
 
@@ -279,15 +275,7 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
 
 def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Six headline panels on one slide."""
-    indicator, welfare, wlabel = _money_series(table, "WORLD")
-    panels = [
-        ("gap_small_yard", None, "US–China capability gap\n(small-yard sectors)", "share of frontier"),
-        ("chips_share_US", None, "US share of world\nlogic-chip sales", "share"),
-        ("us_rd_small_yard", None, "US firms' R&D\n(small-yard sectors)", "US$ bn per year"),
-        ("cn_self_sufficiency_small_yard", None, "China's self-sufficiency\n(small-yard sectors)", "share of demand"),
-        ("compliance_small_yard", None, "Allies' compliance\n(small-yard sectors)", "share"),
-        (indicator, welfare, "World welfare", wlabel),
-    ]
+    panels = [panel_series(table, p) for p in DASHBOARD]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(2, 3, figsize=(19, 10.5))
         for ax, (ind, series, ttl, ylab) in zip(axes.ravel(), panels):

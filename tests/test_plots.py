@@ -60,19 +60,22 @@ def test_a_panel_draws_the_seed_mean_and_the_10_90_band():
     plt.close(fig)
 
 
-def test_consumers_index_is_drawn_as_a_percentage_of_the_baseline():
+def test_consumers_index_is_drawn_as_its_change_against_the_same_seeds_baseline_in_percent():
     data = table()
-    series, unit = plots._consumers_series(data, "US")
-    assert unit == "consumers' index, % of the baseline"
-    full = series.xs("full_decoupling", level="scenario").groupby(level="year").mean()
-    base = data.xs("baseline", level="scenario")["welfare_US"].groupby(level="year").mean()
-    ours = data.xs("full_decoupling", level="scenario")["welfare_US"].groupby(level="year").mean()
-    np.testing.assert_allclose(full.to_numpy(), 100 * ours.to_numpy() / base.to_numpy())
+    indicator, series, _title, unit = plots.panel_series(
+        data, plots.Panel("welfare[US] against baseline per welfare[US]")
+    )
+    assert indicator == "welfare_US" and unit == "% vs open baseline"
+    full = data.xs("full_decoupling", level="scenario")["welfare_US"]
+    base = data.xs("baseline", level="scenario")["welfare_US"]
+    expected = 100 * (full - base) / base  # paired by (seed, year)
+    np.testing.assert_allclose(series.xs("full_decoupling", level="scenario").to_numpy(), expected.to_numpy())
 
 
 def test_welfare_is_drawn_as_the_change_against_the_same_seeds_baseline_in_percent_of_gdp():
     data = table()
-    indicator, series, unit = plots._money_series(data, "US")
+    panel = plots.Panel("welfare_usd[US] against baseline per gdp[US]")
+    indicator, series, _title, unit = plots.panel_series(data, panel)
     assert indicator == "welfare_usd_US" and unit == "% of GDP vs open baseline"
     full = data.xs("full_decoupling", level="scenario")
     base = data.xs("baseline", level="scenario")
@@ -81,19 +84,22 @@ def test_welfare_is_drawn_as_the_change_against_the_same_seeds_baseline_in_perce
     assert (series.xs("baseline", level="scenario") == 0).all()
     # without a baseline the level is drawn, in money
     alone = data.xs("full_decoupling", level="scenario", drop_level=False)
-    assert plots._money_series(alone, "US")[1:] == (None, "US$ bn per year")
+    assert plots.panel_series(alone, panel)[1:] == (None, "Welfare, United States", "US$ bn per year")
 
 
-def test_every_comparison_panel_names_an_outcome_of_the_registry():
-    registry = outcomes.registry()
+def test_every_panel_names_outcomes_of_the_registry_and_takes_its_units_from_it():
     columns = {o.name for o in outcomes.quarterly()}
     frame = pd.DataFrame(
         {name: [1.0] for name in columns}, index=pd.MultiIndex.from_tuples([("baseline", 0, 2018.0)], names=KEYS)
     )
-    for _file, panels in plots.figure_panels(frame):
-        for indicator, *_ in panels:
-            assert indicator in registry
+    drawn = plots.figure_panels(frame)
+    assert {name for name, _ in drawn} >= {"capability_gap.png", "welfare.png", "ally_compliance.png"}
+    for _file, panels in drawn:
+        for indicator, _series, _title, unit in panels:
+            assert unit == outcomes.resolve(indicator).unit  # levels: no baseline beside the baseline
     assert set(plots.NEEDED) <= columns
+    for panel in [p for _, ps in plots.FIGURES for p in ps] + list(plots.DASHBOARD):
+        plots.Measure.parse(panel.measure).check()
 
 
 def test_the_sweep_heatmap_shows_the_seed_mean_loss_of_each_design_point(tmp_path, monkeypatch):
