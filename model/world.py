@@ -15,6 +15,7 @@ import numpy as np
 
 from .errors import EvidenceError
 from .paths import evidence_dir
+from .tomlfiles import read_toml
 
 #: Country codes fixed by the interface contract, in the order used by every array.
 COUNTRIES: tuple[str, ...] = ("US", "CN", "JP", "NL", "KR", "TW", "EU", "IN", "VN", "ROW")
@@ -228,8 +229,6 @@ def load_world(folder: Path | None = None) -> World:
     """Read ``sectors.toml`` and ``countries.toml`` from ``folder`` (default: ``seeds/``)."""
     folder = Path(folder) if folder is not None else evidence_dir()
     sectors_file, countries_file = folder / "sectors.toml", folder / "countries.toml"
-    from .config import read_toml
-
     sector_tables = read_toml(sectors_file, EvidenceError)
     country_tables = read_toml(countries_file, EvidenceError)
     return build_world(sector_tables, country_tables, sectors_file, countries_file)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import decouple
 from decouple import ConfigError, list_scenarios, load_scenario
 from decouple.config import load_registry, parse_value
 
@@ -235,3 +239,76 @@ def test_classroom_notes_are_inherited(tmp_path, world):
     scenario = load_scenario(child, sectors=world.sectors)
     parent = load_scenario("selective_decoupling", sectors=world.sectors)
     assert scenario.notice == parent.notice and scenario.questions == parent.questions
+
+
+# ----------------------------------------------------------------------------- how the modules depend on each other
+
+#: the modules that read files, parameters and scenarios, and the world they are checked against,
+#: each with the ones it may import; config only re-exports the others' names
+MAY_IMPORT = {
+    "tomlfiles": set(),
+    "world": {"tomlfiles"},
+    "parameters": {"tomlfiles"},
+    "scenarios": {"tomlfiles", "parameters", "world"},
+    "config": {"tomlfiles", "parameters", "scenarios", "world"},
+}
+PACKAGE = Path(decouple.__file__).parent
+
+#: imports ``decouple.<module>`` without running the package's ``__init__`` (which imports the
+#: whole model) and prints the package modules that came with it
+IMPORT_ALONE = """
+import sys, types
+package = types.ModuleType("decouple")
+package.__path__ = [sys.argv[1]]
+sys.modules["decouple"] = package
+__import__("decouple." + sys.argv[2])
+print(" ".join(sorted(name.removeprefix("decouple.") for name in sys.modules if name.startswith("decouple."))))
+"""
+
+
+def package_imports(module: str) -> list[tuple[str, bool]]:
+    """(module imported, whether inside a function) for each import of another package module."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    local = {id(node) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for node in ast.walk(f)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            names = [node.module] if node.module else [alias.name for alias in node.names]
+            found += [(name.split(".")[0], id(node) in local) for name in names]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(MAY_IMPORT))
+def test_each_module_imports_alone_and_brings_only_what_it_may(module):
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALONE, str(PACKAGE), module], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    assert module in loaded
+    others = set(MAY_IMPORT) - {module}
+    assert loaded & others <= MAY_IMPORT[module], f"{module} brings {sorted(loaded & others - MAY_IMPORT[module])}"
+
+
+def test_reading_files_knows_nothing_of_parameters_or_the_world():
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALONE, str(PACKAGE), "tomlfiles"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert set(proc.stdout.split()) == {"errors", "tomlfiles"}
+
+
+@pytest.mark.parametrize("module", sorted(MAY_IMPORT))
+def test_no_import_among_them_hides_in_a_function(module):
+    hidden = [name for name, in_function in package_imports(module) if in_function and name in MAY_IMPORT]
+    assert not hidden, f"{module}.py imports {hidden} inside a function; import at the top, without a cycle"
+
+
+def test_their_imports_form_no_cycle():
+    graph = {m: {name for name, _ in package_imports(m) if name in MAY_IMPORT} for m in MAY_IMPORT}
+    assert all(graph[m] <= MAY_IMPORT[m] for m in graph), graph
+    done: set[str] = set()
+    while len(done) < len(graph):  # peel off the modules whose imports are all done
+        ready = {m for m in graph if m not in done and graph[m] <= done}
+        assert ready, f"a cycle among {sorted(set(graph) - done)}: {graph}"
+        done |= ready
