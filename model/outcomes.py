@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,7 +42,9 @@ class Outcome:
     name: str
     label: str  # for figures and tables
     unit: str
-    compute: Callable[[DecouplingModel], float]  # its value in the current quarter
+    # its value in the current quarter, from the model (lambdas bind their sector or country as
+    # defaults, hence the open argument list); a whole-run measure may observe a pair per quarter
+    compute: Callable[..., Any]
     definition: str  # how it is computed and aggregated over sectors and countries, in words
     summary: Callable[[np.ndarray, np.ndarray], float] | None = None  # (years, values) -> whole-run value
     fmt: str = "{:.3f}"  # how tables print it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from . import outcomes  # noqa: E402
 from .errors import DecoupleError  # noqa: E402
@@ -56,7 +58,7 @@ SCENARIO_LABELS = {
     "adaptive_rivalry": "Adaptive rivalry",
     "precise": "Precise decoupling",
 }
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 15,
     "axes.titlesize": 16,
     "axes.labelsize": 15,
