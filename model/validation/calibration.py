@@ -82,7 +82,7 @@ def evaluate(
     ctx = _context(free, np.asarray(values, dtype=float), base)
     means, loss = {}, 0.0
     for check in checks:
-        mean = float(np.mean([check.measure(ctx, s) for s in seeds]))
+        mean = float(np.mean([check.compute(ctx, s) for s in seeds]))
         half = (check.high - check.low) / 2.0
         means[check.id] = mean
         loss += ((mean - check.target) / half) ** 2

@@ -49,7 +49,7 @@ def evaluate(
     for check in checks:
         values = []
         for seed in seeds:
-            values.append(float(check.measure(ctx, seed)))
+            values.append(float(check.compute(ctx, seed)))
             if bar is not None:
                 bar.update(1)
         values = np.array(values)
