@@ -230,7 +230,11 @@ def write(record: dict, path: Path | None = None) -> Path:
     path = Path(path) if path is not None else evidence_dir() / "calibration.toml"
     text = to_toml(record)
     tomllib.loads(text)  # never write a file that does not parse
-    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+    def write_text(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(path, write_text)
     return path
 
 
