@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
+import pytest
 
 from decouple.cli import main
-from decouple.validation.checks import all_checks
+from decouple.errors import EvidenceError
+from decouple.measure import Measure
+from decouple.validation.checks import COMPUTATIONS, RULES, all_checks, load_checks
 from decouple.validation.replay import run_replay
 from decouple.validation.report import evaluate
 
@@ -100,11 +106,12 @@ def test_literature_checks_compare_paired_runs_with_published_estimates():
 
     ctx = Context(load_world())
     full, base = DecouplingModel("full_decoupling", seed=5).run(), DecouplingModel("baseline", seed=5).run()
-    expected = 100 * (full.outcome("gdp_WORLD") / base.outcome("gdp_WORLD") - 1.0)
-    assert lit["lit_world_cost"].measure(ctx, 5) == expected
+    # the measure 'gdp[WORLD] against baseline per gdp[WORLD]': the change in % of the baseline's
+    expected = 100 * (full.outcome("gdp_WORLD") - base.outcome("gdp_WORLD")) / base.outcome("gdp_WORLD")
+    assert lit["lit_world_cost"].compute(ctx, 5) == expected
     third = 100 * (full.outcome("welfare_usd_THIRD") - base.outcome("welfare_usd_THIRD")) / base.outcome("gdp_THIRD")
-    assert lit["lit_third_loses"].measure(ctx, 5) == third
-    ratio = lit["lit_china_loses_more"].measure(ctx, 5)
+    assert lit["lit_third_loses"].compute(ctx, 5) == third
+    ratio = lit["lit_china_loses_more"].compute(ctx, 5)
     cn = 100 * (full.outcome("welfare_usd_CN") - base.outcome("welfare_usd_CN")) / base.outcome("gdp_CN")
     us = 100 * (full.outcome("welfare_usd_US") - base.outcome("welfare_usd_US")) / base.outcome("gdp_US")
     assert ratio == cn / us
@@ -116,4 +123,107 @@ def test_literature_checks_compare_paired_runs_with_published_estimates():
         assert high / low <= 4.0 + 1e-9, check.id
         assert low <= abs(check.target) <= high, check.id
     # a ban on US chip sales to China costs US chip firms share: a negative number of points
-    assert lit["lit_chip_ban_share"].measure(ctx, 5) < 0
+    assert lit["lit_chip_ban_share"].compute(ctx, 5) < 0
+
+
+# ----------------------------------------------------------------------------- the rows of seeds/checks.toml
+
+ROW = {
+    "id": "batteries",
+    "kind": "replay",
+    "facts": ["batteries_catl_byd"],
+    "compared": "Chinese firms' share of world lithium-ion battery sales, 2021",
+    "documented": "CATL and BYD alone over 70 %",
+    "measure": "cn_share_batteries@2021",
+    "scenario": "historical",
+    "target": "batteries_catl_byd",
+    "rule": "range",
+    "low": 0.65,
+    "high": 0.95,
+    "why": "two firms over 70 %",
+}
+
+
+def _toml(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)  # strings, numbers and lists of them are TOML as JSON writes them
+
+
+def row_file(tmp_path, drop=(), **changes):
+    row = {k: v for k, v in {**ROW, **changes}.items() if k not in drop}
+    path = tmp_path / "checks.toml"
+    path.write_text("[[check]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in row.items()))
+    return path
+
+
+def test_a_row_is_a_check_in_the_measurement_language(tmp_path, world):
+    (check,) = load_checks(row_file(tmp_path), world)
+    assert check.measure == Measure("cn_share_batteries", 2021.0)
+    assert (check.scenario, check.target, check.low, check.high) == ("historical", 0.7, 0.65, 0.95)
+    (halved,) = load_checks(row_file(tmp_path, drop=("low", "high"), rule="factor", factor=2), world)
+    assert (halved.low, halved.high) == (0.35, 1.4)
+    (price,) = load_checks(
+        row_file(
+            tmp_path, drop=("measure", "scenario"), computation="open_world_price_decline", args={"sector": "telecom"}
+        ),
+        world,
+    )
+    assert price.computation == "open_world_price_decline" and price.measure is None
+
+
+@pytest.mark.parametrize(
+    "changes, drop, named",
+    [
+        ({"measure": "battery_share@2021"}, (), "battery_share"),
+        ({"measure": "welfare_usd[MARS] against baseline per gdp[MARS]", "scenario": "full_decoupling"}, (), "MARS"),
+        ({"scenario": "decoupling_lite"}, (), "decoupling_lite"),
+        ({"measure": "cn_share_batteries@2021 against baseline"}, (), "against baseline"),
+        ({"facts": ["catl_byd"], "target": 0.7}, (), "catl_byd"),
+        ({"target": "batteries_catl_byd.world"}, (), "world"),
+        ({"target": "catl_byd"}, (), "catl_byd"),
+        ({"computation": "battery_share"}, ("measure", "scenario"), "battery_share"),
+        ({"computation": "open_world_price_decline", "args": {"colour": "red"}}, ("measure", "scenario"), "colour"),
+        ({"rule": "roughly"}, (), "roughly"),
+        ({"rule": "factor"}, (), "factor"),
+        ({"rule": "at least"}, ("low", "high"), "low"),
+        ({"kind": "hunch"}, (), "hunch"),
+        ({"experiment": "embargo", "measure": "chips_share_US", "scenario": "baseline"}, (), "embargo"),
+        ({"measure": "chips_share_US@2035 against baseline", "scenario": "baseline"}, (), "run's end"),
+        ({"colour": "red"}, (), "colour"),
+    ],
+)
+def test_a_row_naming_what_does_not_exist_is_refused(tmp_path, world, changes, drop, named):
+    path = row_file(tmp_path, drop, **changes)
+    with pytest.raises(EvidenceError, match=named) as error:
+        load_checks(path, world)
+    text = str(error.value)  # the file, the value and what is allowed (the outcome registry lists its names)
+    assert str(path) in text and ("allowed" in text or "lists them" in text)
+
+
+def test_every_row_names_what_exists():
+    checks = all_checks()
+    assert len(checks) == len({c.id for c in checks})
+    for check in checks:
+        assert (check.measure is None) != (check.computation == ""), check.id
+        assert check.computation in COMPUTATIONS or check.measure is not None, check.id
+        assert check.rule in RULES, check.id
+    used = {c.computation for c in checks if c.computation}
+    assert used == set(COMPUTATIONS), f"computations no row names: {set(COMPUTATIONS) - used}"
+
+
+def test_every_rule_can_fail():
+    """A value beyond a check's finite bound is reported as a miss; its target passes."""
+    checks = all_checks()
+    outside = []
+    for check in checks:
+        beyond = check.high + 1.0 + abs(check.high) if np.isfinite(check.high) else check.low - 1.0 - abs(check.low)
+        outside.append(dataclasses.replace(check, compute=lambda ctx, seed, v=beyond: v))
+    table = evaluate([0], outside, progress=False)
+    assert list(table.id) == [c.id for c in checks]
+    assert not table.passed.any()
+    inside = [
+        dataclasses.replace(c, compute=lambda ctx, seed, v=c.target: v) for c in checks if c.low <= c.target <= c.high
+    ]
+    assert len(inside) >= len(checks) - 2  # two patterns state a direction, not a size
+    assert evaluate([0], inside, progress=False).passed.all()

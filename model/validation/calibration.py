@@ -82,7 +82,7 @@ def evaluate(
     ctx = _context(free, np.asarray(values, dtype=float), base)
     means, loss = {}, 0.0
     for check in checks:
-        mean = float(np.mean([check.measure(ctx, s) for s in seeds]))
+        mean = float(np.mean([check.compute(ctx, s) for s in seeds]))
         half = (check.high - check.low) / 2.0
         means[check.id] = mean
         loss += ((mean - check.target) / half) ** 2
@@ -230,7 +230,11 @@ def write(record: dict, path: Path | None = None) -> Path:
     path = Path(path) if path is not None else evidence_dir() / "calibration.toml"
     text = to_toml(record)
     tomllib.loads(text)  # never write a file that does not parse
-    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+    def write_text(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(path, write_text)
     return path
 
 

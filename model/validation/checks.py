@@ -1,7 +1,7 @@
-"""The evidence checks of `decouple validate`.
+"""The evidence checks of `decouple validate`, read from ``seeds/checks.toml``.
 
-Each check compares one model quantity with one documented figure (``seeds/facts.toml``) and
-passes when the seed mean falls within a stated tolerance. Four kinds:
+Each check compares one model quantity with documented figures (``seeds/facts.toml``) and passes
+when the seed mean falls within a stated tolerance. Five kinds:
 
 - ``calibration`` — in-sample: the figures the calibration fits (``seeds/calibration.toml``);
 - ``replay`` — out-of-sample: the historical replay against figures the fit never sees;
@@ -15,27 +15,72 @@ passes when the seed mean falls within a stated tolerance. Four kinds:
   2 around a point estimate, written down before the comparison was first run, and each label
   names the estimate's scope (technology or all trade, long run or a year).
 
-Replay checks read the recorded series of :mod:`.replay`; pattern checks run their own small
-experiments. Every measurement takes ``overrides`` so that tests can perturb the model (e.g.
-switch import replacement off) and see a check fail.
+A check is a row of ``seeds/checks.toml`` (its header describes the keys): what is compared, in
+the measurement language of :mod:`decouple.measure` where an outcome holds it, the facts, the
+target and the rule its tolerance follows. What no outcome holds (a delay until a threshold is
+crossed, a share of international sales, an experiment on a changed world) is a small function of
+:data:`COMPUTATIONS` that the row names. Every check takes the context's ``overrides`` so that
+tests can perturb the model (e.g. switch import replacement off) and see a check fail.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import dataclasses
-from collections.abc import Callable
+import inspect
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..config import load_scenario
+from ..errors import ConfigError, EvidenceError, suggest
+from ..measure import Measure, Reader
 from ..model import DecouplingModel
-from ..world import World
-from .facts import fact
-from .replay import ReplaySeries, historical_scenario, run_replay
+from ..paths import evidence_dir, scenarios_dir
+from ..world import World, load_world
+from .facts import Fact, fact, load_facts
+from .replay import HISTORICAL, ReplaySeries, historical_scenario, run_replay
 
 KINDS = ("calibration", "replay", "consistency", "pattern", "literature")
+#: how a tolerance follows from the row, and the numbers each rule needs
+RULES: dict[str, tuple[str, ...]] = {
+    "range": ("low", "high"),
+    "factor": ("factor",),
+    "at least": ("low",),
+    "at most": ("high",),
+}
+#: ``against`` this name in the replay: the same years without the replay's events
+NO_EVENTS = "no_events"
+CHANGES = ("relative", "difference")
+REQUIRED = ("id", "kind", "facts", "compared", "documented", "target", "rule", "why")
+OPTIONAL = (
+    "low",
+    "high",
+    "factor",
+    "restates_start",
+    "measure",
+    "scenario",
+    "since",
+    "change",
+    "experiment",
+    "steps",
+    "scale",
+    "computation",
+    "args",
+)
+#: keys that only a measured row (not a computation) takes
+MEASURE_KEYS = ("measure", "scenario", "since", "change", "experiment", "steps", "scale")
+
+
+#: a computation: (context, seed, **the row's args) -> the model quantity
+Computation = Callable[..., float]
+_F = TypeVar("_F", bound=Computation)
 
 
 @dataclass(frozen=True)
@@ -49,8 +94,12 @@ class Check:
     low: float  # pass when low <= seed mean <= high
     high: float
     why: str  # why this tolerance
-    measure: Callable  # (context, seed) -> float
+    compute: Callable[[Context, int], float]  # (context, seed) -> the model quantity
     restates_start: bool = False  # the figure also set the model's starting data
+    rule: str = "range"  # how low and high follow (RULES)
+    measure: Measure | None = None  # what is compared, where an outcome holds it
+    scenario: str = ""  # ... in which scenario
+    computation: str = ""  # else: the name of its function in COMPUTATIONS
 
     def passes(self, value: float) -> bool:
         return bool(self.low <= value <= self.high)
@@ -95,7 +144,8 @@ class Context:
     def run(
         self, scenario: str, seed: int, extra: tuple[str, ...] = (), world: World | None = None, key: str = ""
     ) -> DecouplingModel:
-        """A finished run of ``scenario`` with ``extra`` overrides (then the context's)."""
+        """A finished run of ``scenario`` with ``extra`` overrides (then the context's); ``key``
+        tells apart runs in another ``world``."""
         cache_key = (scenario, seed, extra, key)
         if cache_key not in self._runs:
             w = world or self.world
@@ -104,17 +154,75 @@ class Context:
         return self._runs[cache_key]
 
 
-def annual_change(series: str, year: int, base_year: int):
-    return lambda ctx, seed: ctx.replay(seed).annual(series, year) / ctx.replay(seed).annual(series, base_year) - 1.0
+def replay_reader(series: ReplaySeries) -> Reader:
+    """Reads the replay as the documented yearly figures are given: a year is the mean of its
+    four quarters (:meth:`ReplaySeries.annual`)."""
+
+    def read(name: str, year: float | None) -> float:
+        if year is None:
+            raise ValueError(f"the replay's '{name}' needs a year (OUTCOME@YEAR)")
+        return series.annual(name, int(year))
+
+    return read
 
 
-def annual_level(series: str, year: int):
-    return lambda ctx, seed: ctx.replay(seed).annual(series, year)
+def run_reader(model: DecouplingModel) -> Reader:
+    """Reads a finished run at its end (a measure without a year, or with the run's last year)."""
+
+    def read(name: str, year: float | None) -> float:
+        if year is not None and year != model.year:
+            raise ValueError(f"'{name}@{year:g}': a finished run reads its end, {model.year:g}")
+        return model.outcome(name)
+
+    return read
 
 
-# ----------------------------------------------------------------------------- replay measures
+def measured(
+    measure: Measure,
+    scenario: str,
+    since: float | None = None,
+    change: str = "relative",
+    extra: tuple[str, ...] = (),
+    steps: int | None = None,
+    scale: float | None = None,
+) -> Callable[[Context, int], float]:
+    """The check's quantity from ``measure`` read in ``scenario`` (see ``seeds/checks.toml``):
+    with ``since``, its change since that year; times ``scale``."""
+    length = (f"time.steps={steps}",) if steps is not None else ()
+
+    def readers(ctx: Context, seed: int) -> tuple[Reader, Reader | None]:
+        if scenario == HISTORICAL:
+            reference = replay_reader(ctx.replay(seed, counterfactual=True)) if measure.against else None
+            return replay_reader(ctx.replay(seed)), reference
+        run = run_reader(ctx.run(scenario, seed, extra + length))
+        if measure.against:
+            return run, run_reader(ctx.run(measure.against, seed, length))
+        return run, None
+
+    def compute(ctx: Context, seed: int) -> float:
+        read, reference = readers(ctx, seed)
+        value = measure.value(read, reference)
+        if since is not None:
+            then = measure.at(since).value(read, reference)
+            value = value / then - 1.0 if change == "relative" else value - then
+        return value if scale is None else scale * value
+
+    return compute
 
 
+# ----------------------------------------------------------------------------- computations
+
+#: what no outcome holds, by the name a row of ``seeds/checks.toml`` gives as ``computation``
+COMPUTATIONS: dict[str, Computation] = {}
+
+
+def computation(function: _F) -> _F:
+    """Register ``function`` under its name in :data:`COMPUTATIONS`."""
+    COMPUTATIONS[function.__name__] = function
+    return function
+
+
+@computation
 def alliance_delay(ctx: Context, seed: int) -> float:
     """Years from the US acting alone (October 2022) until the Netherlands and Japan both apply
     a quarter of its chip-tool controls."""
@@ -125,12 +233,12 @@ def alliance_delay(ctx: Context, seed: int) -> float:
     return float(years[joined[0]] - 2022.75) if joined.size else float("inf")
 
 
-def phone_leader_loss(ctx: Context, seed: int) -> float:
-    r = ctx.replay(seed)
-    return r.annual("phone_leader_share", 2021) / r.annual("phone_leader_share", 2019) - 1.0
-
-
-# ----------------------------------------------------------------------------- pattern experiments
+@computation
+def china_share_of_us_chip_sales(ctx: Context, seed: int) -> float:
+    """China's share of US logic-chip firms' sales after the first quarter (the 2018 data)."""
+    m = ctx.run("baseline", seed, ("time.steps=1",), key="start")
+    j, us, cn = ctx.world.sector_index("logic_chips"), ctx.world.country_index("US"), ctx.world.country_index("CN")
+    return float(m.market.bilateral[j, us, cn] / m.market.revenue[j, us])
 
 
 def satellite_world(world: World) -> World:
@@ -156,7 +264,7 @@ SATELLITE_POLICY = (
 )
 
 
-def _international_share(model, sector: int, country: int) -> float:
+def _international_share(model: DecouplingModel, sector: int, country: int) -> float:
     """The country's firms' share of sales to buyers outside the country."""
     sales = model.market.bilateral[sector]
     abroad = np.ones(sales.shape[1], dtype=bool)
@@ -164,6 +272,7 @@ def _international_share(model, sector: int, country: int) -> float:
     return float(sales[country, abroad].sum() / sales[:, abroad].sum())
 
 
+@computation
 def satellite_loss(ctx: Context, seed: int) -> float:
     """Relative fall of the US share of the international aerospace market ten years after
     unilateral, all-destination controls, with capable allied (European) firms that do not comply."""
@@ -183,13 +292,16 @@ PV_POLICY = (
 )
 
 
+@computation
 def pv_share_change(ctx: Context, seed: int) -> float:
-    """Change of China's world PV share in the decade after US duties and tariffs."""
+    """Change of China's world PV share in the decade after US duties and tariffs (against the
+    world's starting data, which no run's outcome holds)."""
     m = ctx.run("baseline", seed, PV_POLICY + ("time.steps=40",), key="pv")
     j, cn = ctx.world.sector_index("solar_pv"), ctx.world.country_index("CN")
     return float(m.outcome("cn_share_solar_pv") - ctx.world.market_share[j, cn])
 
 
+@computation
 def ally_lag(ctx: Context, seed: int) -> float:
     """Years after US pressure starts until allies reach half of their compliance three years on
     (selective decoupling, small-yard sectors)."""
@@ -206,6 +318,7 @@ def ally_lag(ctx: Context, seed: int) -> float:
     return float(years[reached[0]] - start) if reached.size and half > 0 else float("inf")
 
 
+@computation
 def exposure_effect(ctx: Context, seed: int) -> float:
     """Change in Korea's small-yard compliance (2030) when its firms' China exposure is raised."""
     w = ctx.world
@@ -223,16 +336,14 @@ def _yard(ctx: Context) -> np.ndarray:
     return np.array([s in spec.params.policy.yard for s in ctx.world.sectors])
 
 
+@computation
 def rd_change(ctx: Context, seed: int) -> float:
     """US firms' R&D in the controlled sectors in 2030, selective decoupling vs the baseline."""
     us = ctx.world.country_index("US")
     yard = _yard(ctx)
     steps = ("time.steps=48",)
-    sel = (
-        ctx.run("selective_decoupling", seed, steps)
-        .firms.by_country(ctx.run("selective_decoupling", seed, steps).firms.rd)[yard, us]
-        .sum()
-    )
+    selective = ctx.run("selective_decoupling", seed, steps)
+    sel = selective.firms.by_country(selective.firms.rd)[yard, us].sum()
     base_model = ctx.run("baseline", seed, steps)
     base = base_model.firms.by_country(base_model.firms.rd)[yard, us].sum()
     return float(sel / base - 1.0)
@@ -248,13 +359,16 @@ def self_sufficiency_gains(ctx: Context, seed: int, extra: tuple[str, ...] = ())
         ctx.run("selective_decoupling", seed, steps + extra).market.self_sufficiency[:, cn]
         - ctx.run("baseline", seed, steps).market.self_sufficiency[:, cn]
     )
-    return gain[yard]
+    return np.asarray(gain[yard])
 
 
+@computation
 def smallest_gain(ctx: Context, seed: int) -> float:
+    """The smallest of :func:`self_sufficiency_gains`."""
     return float(self_sufficiency_gains(ctx, seed).min())
 
 
+@computation
 def hardest_gain_gap(ctx: Context, seed: int) -> float:
     """Gain in the yard sector hardest to catch up in, minus the smallest gain among the others
     (<= 0 when the hardest sector gains least), with the same rules in every controlled sector.
@@ -271,6 +385,7 @@ def hardest_gain_gap(ctx: Context, seed: int) -> float:
     return float(gains[hardest] - np.delete(gains, hardest).min())
 
 
+@computation
 def welfare_order(ctx: Context, seed: int) -> float:
     """Smallest step in the ordering baseline >= co-opetition >= selective >= full (world welfare
     in money, US$ bn a year, 2035)."""
@@ -281,81 +396,21 @@ def welfare_order(ctx: Context, seed: int) -> float:
     return float(min(w[0] - w[1], w[1] - w[2], w[2] - w[3]))
 
 
-# ----------------------------------------------------------------------------- literature experiments
-
-#: SIA/BCG's "complete ban": US firms may sell no chips (and no chip-design software) to any
-#: Chinese buyer, from 2019; the US acts alone (no pressure on allies, no FDPR)
-CHIP_BAN = (
-    "policy.yard=logic_chips",
-    "policy.country_wide=logic_chips",
-    "policy.fence=1.0",
-    "policy.licence_approval=0.0",
-    "policy.ally_pressure=0.0",
-    "policy.start_year=2019.0",
-)
-BAN_STEPS = ("time.steps=24",)  # five years after the ban, the end of SIA/BCG's three-to-five
+WELFARE_COST = {
+    region: Measure.parse(f"welfare_usd[{region}] against baseline per gdp[{region}]") for region in ("CN", "US")
+}
 
 
-def _us_chips(model, measure: str) -> float:
-    j, us = model.world.sector_index("logic_chips"), model.layout.us
-    return float(getattr(model.market, measure)[j, us])
-
-
-def chip_ban_share_points(ctx: Context, seed: int) -> float:
-    """Change of US firms' world logic-chip share (points) five years into a complete ban on US
-    chip sales to Chinese buyers, against the open baseline with the same seed."""
-    ban = ctx.run("baseline", seed, CHIP_BAN + BAN_STEPS, key="chip-ban")
-    base = ctx.run("baseline", seed, BAN_STEPS, key="chip-ban-base")
-    return 100.0 * (_us_chips(ban, "market_share") - _us_chips(base, "market_share"))
-
-
-def chip_ban_revenue(ctx: Context, seed: int) -> float:
-    """Relative change of US logic-chip firms' revenue, as :func:`chip_ban_share_points`."""
-    ban = ctx.run("baseline", seed, CHIP_BAN + BAN_STEPS, key="chip-ban")
-    base = ctx.run("baseline", seed, BAN_STEPS, key="chip-ban-base")
-    return _us_chips(ban, "revenue") / _us_chips(base, "revenue") - 1.0
-
-
-ESCALATION_YEAR = 2024  # SIA/BCG (March 2020): three to five years of continued escalation
-
-
-def escalation_share_points(ctx: Context, seed: int) -> float:
-    """US firms' world logic-chip share in the historical replay minus the same years without
-    its events (points), in 2024."""
-    real = ctx.replay(seed).annual("chips_share_US", ESCALATION_YEAR)
-    without = ctx.replay(seed, counterfactual=True).annual("chips_share_US", ESCALATION_YEAR)
-    return 100.0 * (real - without)
-
-
-def escalation_revenue(ctx: Context, seed: int) -> float:
-    """US logic-chip firms' revenue in the replay over the same years without its events, 2024."""
-    real = ctx.replay(seed).annual("us_chip_revenue", ESCALATION_YEAR)
-    without = ctx.replay(seed, counterfactual=True).annual("us_chip_revenue", ESCALATION_YEAR)
-    return real / without - 1.0
-
-
-def welfare_change_pct_gdp(ctx: Context, seed: int, scenario: str, region: str) -> float:
-    """Change of ``region``'s welfare in money against the baseline with the same seed, in % of
-    the baseline's GDP, at the end of the run (2035)."""
-    run, base = ctx.run(scenario, seed), ctx.run("baseline", seed)
-    change = run.outcome(f"welfare_usd_{region}") - base.outcome(f"welfare_usd_{region}")
-    return 100.0 * change / base.outcome(f"gdp_{region}")
-
-
-def world_gdp_cost(ctx: Context, seed: int) -> float:
-    """World GDP under full decoupling against the baseline with the same seed, 2035 (%)."""
-    run, base = ctx.run("full_decoupling", seed), ctx.run("baseline", seed)
-    return 100.0 * (run.outcome("gdp_WORLD") / base.outcome("gdp_WORLD") - 1.0)
-
-
+@computation
 def china_over_us_loss(ctx: Context, seed: int) -> float:
     """China's welfare loss over the US's, both in % of GDP, full decoupling against the baseline
-    (above 1: China loses the larger share of its GDP)."""
-    china = welfare_change_pct_gdp(ctx, seed, "full_decoupling", "CN")
-    us = welfare_change_pct_gdp(ctx, seed, "full_decoupling", "US")
+    (above 1: China loses the larger share of its GDP; infinite when the US does not lose)."""
+    china = measured(WELFARE_COST["CN"].check(ctx.world), "full_decoupling")(ctx, seed)
+    us = measured(WELFARE_COST["US"].check(ctx.world), "full_decoupling")(ctx, seed)
     return china / us if us < 0 else float("inf")
 
 
+@computation
 def bystander_chip_price(ctx: Context, seed: int) -> float:
     """Rise of the quality-adjusted price of logic chips for EU buyers under full decoupling
     against the baseline with the same seed, 2035 (share)."""
@@ -364,20 +419,18 @@ def bystander_chip_price(ctx: Context, seed: int) -> float:
     return float(np.exp(base.market.surplus[j, eu] - run.market.surplus[j, eu]) - 1.0)
 
 
-def open_world_price_decline(sector: str):
-    """The yearly fall of a sector's quality-adjusted price for the world's buyers in the
+@computation
+def open_world_price_decline(ctx: Context, seed: int, sector: str) -> float:
+    """The yearly fall of ``sector``'s quality-adjusted price for the world's buyers in the
     baseline, 2018-2035 (share per year)."""
-
-    def measure(ctx: Context, seed: int) -> float:
-        m = ctx.run("baseline", seed)
-        j = ctx.world.sector_index(sector)
-        weights = m.layout.demand0[j] / m.layout.demand0[j].sum()
-        fall = float((m.market.surplus[j] * weights).sum())
-        return float(1.0 - np.exp(-fall / m.years_elapsed))
-
-    return measure
+    m = ctx.run("baseline", seed)
+    j = ctx.world.sector_index(sector)
+    weights = m.layout.demand0[j] / m.layout.demand0[j].sum()
+    fall = float((m.market.surplus[j] * weights).sum())
+    return float(1.0 - np.exp(-fall / m.years_elapsed))
 
 
+@computation
 def spending_share_rise(ctx: Context, seed: int) -> float:
     """The modelled sectors' share of world GDP in the baseline, 2024 over 2018, less 1."""
     m = ctx.run("baseline", seed, ("time.steps=24",), key="spending-2024")
@@ -385,593 +438,285 @@ def spending_share_rise(ctx: Context, seed: int) -> float:
     return float(m.market.spending.sum() / m.accounts.gdp.sum() / start - 1.0)
 
 
-def china_chip_self_sufficiency_rise(ctx: Context, seed: int) -> float:
-    """Rise of China's logic-chip self-sufficiency in the replay, 2021 over 2018 (points)."""
-    r = ctx.replay(seed)
-    return 100.0 * (
-        r.annual("cn_self_sufficiency_logic_chips", 2021) - r.annual("cn_self_sufficiency_logic_chips", 2018)
-    )
+# ----------------------------------------------------------------------------- figures of the facts
+
+#: what a target, low or high expression may call: over a table's values or a list's items
+FUNCTIONS: dict[str, Callable[[Any], float]] = {
+    "mean": lambda x: float(np.mean(list(_items(x)))),
+    "min": lambda x: min(_items(x)),
+    "max": lambda x: max(_items(x)),
+}
+_OPERATORS: dict[type, Callable[[float, float], float]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+EXPRESSION = (
+    "a number, or arithmetic (+ - * / and brackets) over the row's facts: 'fact_id', 'fact_id.key', "
+    f"'fact_id[0]', {', '.join(f'{f}(fact_id)' for f in FUNCTIONS)}"
+)
 
 
-def third_cost(ctx: Context, seed: int) -> float:
-    return welfare_change_pct_gdp(ctx, seed, "full_decoupling", "THIRD")
+def _items(x: Any) -> list[Any]:
+    return list(x.values()) if isinstance(x, Mapping) else list(x)
 
 
-# ----------------------------------------------------------------------------- the checks
+def figure_of(text: float | str, facts: Mapping[str, Fact], origin: str) -> float:
+    """The number a row's ``target``, ``low`` or ``high`` gives: a number, or an expression over
+    the values of ``facts`` (:data:`EXPRESSION`); a clear error otherwise."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if not isinstance(text, str):
+        raise EvidenceError(f"{origin}: {text!r}; allowed: {EXPRESSION}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise EvidenceError(f"{origin}: '{text}' cannot be read; allowed: {EXPRESSION}") from None
+
+    def value(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in facts:
+                raise EvidenceError(
+                    f"{origin}: '{text}' names '{node.id}', not a fact of the row{suggest(node.id, list(facts))}; "
+                    f"allowed: {', '.join(facts)}"
+                )
+            return facts[node.id].value
+        if isinstance(node, ast.Attribute):
+            table = value(node.value)
+            if not isinstance(table, Mapping) or node.attr not in table:
+                keys = ", ".join(table) if isinstance(table, Mapping) else "none (not a table)"
+                raise EvidenceError(f"{origin}: '{text}': no key '{node.attr}'; allowed: {keys}")
+            return table[node.attr]
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            items, index = value(node.value), node.slice.value
+            if not isinstance(items, list) or not isinstance(index, int) or not -len(items) <= index < len(items):
+                raise EvidenceError(f"{origin}: '{text}': no item [{index!r}]; allowed: an index of a list")
+            return items[index]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+            if node.func.id in FUNCTIONS and not node.keywords:
+                return FUNCTIONS[node.func.id](value(node.args[0]))
+        raise EvidenceError(f"{origin}: '{text}': '{ast.unparse(node)}' cannot be read; allowed: {EXPRESSION}")
+
+    result = value(tree.body)
+    if not isinstance(result, (int, float)) or isinstance(result, bool):
+        raise EvidenceError(f"{origin}: '{text}' is {result!r}, not a number; allowed: {EXPRESSION}")
+    return float(result)
 
 
-def within_factor_two(point: float) -> tuple[float, float, float]:
-    """(target, low, high) of a check that passes within a factor of 2 of a published point
-    estimate, either way (the literature checks' rule: written down before the comparison)."""
-    low, high = sorted((point / 2.0, point * 2.0))
-    return point, low, high
+def bounds(
+    rule: str, target: float, row: Mapping[str, Any], facts: Mapping[str, Fact], origin: str
+) -> tuple[float, float]:
+    """(low, high) of a check by its rule (:data:`RULES`)."""
+    if rule == "factor":
+        factor = figure_of(row["factor"], facts, f"{origin}: factor")
+        if not factor > 1.0:
+            raise EvidenceError(f"{origin}: factor {row['factor']!r}; allowed: a number above 1")
+        low, high = sorted((target / factor, target * factor))
+        return low, high
+    low = figure_of(row["low"], facts, f"{origin}: low") if "low" in row else -math.inf
+    high = figure_of(row["high"], facts, f"{origin}: high") if "high" in row else math.inf
+    if not low <= high:
+        raise EvidenceError(f"{origin}: low {low:g} above high {high:g}; allowed: low <= high")
+    return low, high
 
 
-def price_check(sector: str, what: str, fact_id: str, key: str, documented: str, scope: str = "") -> Check:
-    """A literature check of the open world's yearly price fall in ``sector`` against a published
-    price index (the fact's ``key``, a yearly change): within a factor of 2 of its rate."""
-    rate = -_v(fact_id, key)
+# ----------------------------------------------------------------------------- the rows
+
+
+def _scenarios() -> set[str]:
+    return {path.stem for path in scenarios_dir().glob("*.toml")}
+
+
+def _row_check(row: Mapping[str, Any], experiments: Mapping[str, Any], world: World, origin: str) -> Check:
+    """One row as a :class:`Check`; a clear error naming the row, key and value otherwise."""
+    missing = [k for k in REQUIRED if k not in row]
+    unknown = sorted(set(row) - set(REQUIRED) - set(OPTIONAL))
+    if missing or unknown:
+        raise EvidenceError(
+            f"{origin}: missing {missing or 'nothing'}; unknown keys {unknown or 'none'}; "
+            f"allowed: {', '.join(REQUIRED + OPTIONAL)}"
+        )
+    if row["kind"] not in KINDS:
+        raise EvidenceError(f"{origin}: kind '{row['kind']}'; allowed: {', '.join(KINDS)}")
+    if row["rule"] not in RULES:
+        raise EvidenceError(f"{origin}: rule '{row['rule']}'; allowed: {', '.join(RULES)}")
+    needs = RULES[row["rule"]]
+    extra = [k for k in ("low", "high", "factor") if k in row and k not in needs]
+    if any(k not in row for k in needs) or extra:
+        raise EvidenceError(
+            f"{origin}: rule '{row['rule']}' with {[k for k in ('low', 'high', 'factor') if k in row]}; "
+            f"allowed: exactly {', '.join(needs)}"
+        )
+    known = load_facts()
+    if not isinstance(row["facts"], list) or not row["facts"]:
+        raise EvidenceError(f"{origin}: facts {row['facts']!r}; allowed: a list of fact ids of facts.toml")
+    for fact_id in row["facts"]:
+        if fact_id not in known:
+            raise EvidenceError(
+                f"{origin}: fact '{fact_id}'{suggest(fact_id, list(known))}; allowed: an id of "
+                f"{evidence_dir() / 'facts.toml'}"
+            )
+    facts = {f: known[f] for f in row["facts"]}
+    target = figure_of(row["target"], facts, f"{origin}: target")
+    low, high = bounds(row["rule"], target, row, facts, origin)
+    if math.isinf(low) and math.isinf(high):
+        raise EvidenceError(f"{origin}: a tolerance without bounds can never fail; allowed: low or high")
+    measure, scenario, name = None, "", ""
+    if ("computation" in row) == ("measure" in row):
+        raise EvidenceError(f"{origin}: give either 'measure' (with 'scenario') or 'computation', not both or none")
+    if "computation" in row:
+        compute, name = _computed(row, origin)
+    else:
+        measure, scenario, compute = _measured(row, experiments, world, origin)
     return Check(
-        f"lit_price_{sector}",
-        "literature",
-        (fact_id,),
-        f"yearly fall of the quality-adjusted price of {what} in the open baseline, 2018-2035",
-        documented,
-        *within_factor_two(rate),
-        "a factor of 2 around the historical rate" + scope,
-        open_world_price_decline(sector),
+        row["id"],
+        row["kind"],
+        tuple(row["facts"]),
+        row["compared"],
+        row["documented"],
+        target,
+        low,
+        high,
+        row["why"],
+        compute,
+        bool(row.get("restates_start", False)),
+        row["rule"],
+        measure,
+        scenario,
+        name,
     )
 
 
-def _v(fact_id: str, key=None):
-    value = fact(fact_id).value
-    return value if key is None else value[key]
+def _computed(row: Mapping[str, Any], origin: str) -> tuple[Callable[[Context, int], float], str]:
+    name = row["computation"]
+    stray = [k for k in MEASURE_KEYS if k in row]
+    if stray:
+        raise EvidenceError(f"{origin}: {stray} with a computation; allowed: 'args' only")
+    if name not in COMPUTATIONS:
+        raise EvidenceError(
+            f"{origin}: computation '{name}'{suggest(name, list(COMPUTATIONS))}; allowed: {', '.join(COMPUTATIONS)}"
+        )
+    function, args = COMPUTATIONS[name], row.get("args", {})
+    try:
+        if not isinstance(args, dict):
+            raise TypeError("not a table")
+        inspect.signature(function).bind(None, 0, **args)
+    except TypeError as exc:
+        wanted = list(inspect.signature(function).parameters)[2:]
+        raise EvidenceError(f"{origin}: args {args!r} of '{name}' ({exc}); allowed: {wanted or 'none'}") from None
+    return (lambda ctx, seed: float(function(ctx, seed, **args))), name
+
+
+def _measured(
+    row: Mapping[str, Any], experiments: Mapping[str, Any], world: World, origin: str
+) -> tuple[Measure, str, Callable[[Context, int], float]]:
+    if "args" in row:
+        raise EvidenceError(f"{origin}: 'args' with a measure; allowed: with a computation only")
+    try:
+        measure = Measure.parse(row["measure"], origin).check(world, origin)
+    except ConfigError as exc:
+        raise EvidenceError(str(exc)) from None
+    scenario = row.get("scenario")
+    if scenario not in _scenarios():
+        raise EvidenceError(
+            f"{origin}: scenario {scenario!r}{suggest(scenario, sorted(_scenarios()))}; "
+            f"allowed: {', '.join(sorted(_scenarios()))}"
+        )
+    if scenario == HISTORICAL:
+        if measure.year is None:
+            raise EvidenceError(f"{origin}: measure '{measure}' in the replay; allowed: OUTCOME@YEAR")
+        if measure.against not in (None, NO_EVENTS):
+            raise EvidenceError(f"{origin}: 'against {measure.against}' in the replay; allowed: against {NO_EVENTS}")
+        stray = [k for k in ("experiment", "steps") if k in row]
+        if stray:
+            raise EvidenceError(f"{origin}: {stray} in the replay; allowed: the replay's own years")
+        replayed = set(_replayed(world))
+        for name in measure.reads:
+            if name not in replayed:
+                raise EvidenceError(
+                    f"{origin}: '{name}' is not recorded by the replay; allowed: {', '.join(sorted(replayed))}"
+                )
+    else:
+        if measure.against is not None and measure.against not in _scenarios():
+            raise EvidenceError(
+                f"{origin}: 'against {measure.against}'; allowed: {', '.join(sorted(_scenarios()))} "
+                f"({NO_EVENTS} in the replay only)"
+            )
+        if measure.year is not None:
+            raise EvidenceError(f"{origin}: measure '{measure}' in a run; allowed: no @YEAR (the run's end)")
+    if "since" in row and measure.year is None:
+        raise EvidenceError(f"{origin}: since {row['since']!r} without a year; allowed: OUTCOME@YEAR with since")
+    change = row.get("change", "relative")
+    if change not in CHANGES or ("change" in row and "since" not in row):
+        raise EvidenceError(f"{origin}: change {change!r}; allowed: {', '.join(CHANGES)}, with since")
+    extra: tuple[str, ...] = ()
+    if "experiment" in row:
+        if row["experiment"] not in experiments:
+            raise EvidenceError(
+                f"{origin}: experiment {row['experiment']!r}; allowed: {', '.join(experiments) or 'none'}"
+            )
+        extra = tuple(experiments[row["experiment"]]["set"])
+    for key in ("since", "steps", "scale"):
+        if key in row and (not isinstance(row[key], (int, float)) or isinstance(row[key], bool)):
+            raise EvidenceError(f"{origin}: {key} {row[key]!r}; allowed: a number")
+    if "steps" in row and not (isinstance(row["steps"], int) and row["steps"] > 0):
+        raise EvidenceError(f"{origin}: steps {row['steps']!r}; allowed: a whole number of quarters above 0")
+    since = float(row["since"]) if "since" in row else None
+    scale = float(row["scale"]) if "scale" in row else None
+    return measure, scenario, measured(measure, scenario, since, change, extra, row.get("steps"), scale)
+
+
+def _replayed(world: World) -> list[str]:
+    from .replay import replay_series
+
+    return replay_series(world)
+
+
+def _experiments(table: Mapping[str, Any], file: Path) -> dict[str, Any]:
+    experiments = table.get("experiment", {})
+    for name, spec in experiments.items():
+        if not isinstance(spec, dict) or set(spec) != {"set"} or not isinstance(spec["set"], list):
+            raise EvidenceError(f'{file}: [experiment.{name}]: {spec!r}; allowed: set = ["path=value", ...]')
+        try:
+            load_scenario("baseline", tuple(spec["set"]))
+        except ConfigError as exc:
+            raise EvidenceError(f"{file}: [experiment.{name}]: {exc}") from None
+    return dict(experiments)
+
+
+def load_checks(file: Path | None = None, world: World | None = None) -> list[Check]:
+    """The checks of ``file`` (default ``seeds/checks.toml``), in the order of :data:`KINDS`."""
+    file = Path(file) if file is not None else evidence_dir() / "checks.toml"
+    world = world if world is not None else load_world()
+    from ..config import read_toml
+
+    table = read_toml(file, EvidenceError)
+    unknown = sorted(set(table) - {"check", "experiment"})
+    if unknown:
+        raise EvidenceError(f"{file}: unknown tables {unknown}; allowed: [[check]], [experiment.NAME]")
+    experiments = _experiments(table, file)
+    checks: list[Check] = []
+    for i, row in enumerate(table.get("check", [])):
+        origin = f"{file}: check #{i + 1} ({row.get('id', '?')})"
+        check = _row_check(row, experiments, world, origin)
+        if check.id in {c.id for c in checks}:
+            raise EvidenceError(f"{origin}: duplicate id '{check.id}'; allowed: an id no other check has")
+        checks.append(check)
+    return sorted(checks, key=lambda c: KINDS.index(c.kind))
+
+
+@lru_cache(maxsize=1)
+def _default_checks() -> tuple[Check, ...]:
+    return tuple(load_checks())
 
 
 def all_checks() -> list[Check]:
-    inv = _v("cn_investment_us_aei")
-    vc = _v("us_vc_china", "funding")
-    pv = _v("pv_chain_cn")
-    output = _v("hightech_output_2016")
-    ics = _v("ic_insights_china_self_sufficiency")
-    felbermayr = _v("felbermayr_blocs_2022")
-    gartner = _v("it_spending_gartner")
-    checks = [
-        # ---------------------------------------------------------------- in-sample
-        Check(
-            "cal_investment_2017",
-            "calibration",
-            ("cn_investment_us_aei",),
-            "Chinese investment in the US, 2017 (US$ bn, replay)",
-            "23.4",
-            inv[0],
-            inv[0] / 1.5,
-            inv[0] * 1.5,
-            "fitted figure; within a factor 1.5, as investment trackers differ by up to 2x (Rhodium vs AEI)",
-            annual_level("investment_cn_to_us", 2017),
-        ),
-        Check(
-            "cal_investment_2018",
-            "calibration",
-            ("cn_investment_us_aei",),
-            "Chinese investment in the US, 2018 (US$ bn, replay)",
-            "9.9",
-            inv[1],
-            inv[1] / 1.5,
-            inv[1] * 1.5,
-            "as above",
-            annual_level("investment_cn_to_us", 2018),
-        ),
-        Check(
-            "cal_investment_2022",
-            "calibration",
-            ("cn_investment_us_aei",),
-            "Chinese investment in the US, 2022 (US$ bn, replay)",
-            "3.2",
-            inv[2],
-            inv[2] / 1.5,
-            inv[2] * 1.5,
-            "as above",
-            annual_level("investment_cn_to_us", 2022),
-        ),
-        Check(
-            "cal_coauthorship",
-            "calibration",
-            ("coauthor_nature",),
-            "US-China research collaboration (basic research), 2022 over 2019 (replay)",
-            "over -20 %",
-            -_v("coauthor_nature"),
-            -0.35,
-            -0.15,
-            "fitted to the bound; 'over 20 %' leaves room below, and the index measures intensity not counts",
-            annual_change("collaboration_basic_research", 2022, 2019),
-        ),
-        Check(
-            "cal_vc_2022",
-            "calibration",
-            ("us_vc_china",),
-            "US investment into Chinese tech, 2022 over 2021 (replay)",
-            "87 -> 46.3 bn: -47 %",
-            vc[1] / vc[0] - 1.0,
-            -0.65,
-            -0.30,
-            "fitted figure; within about 15 points",
-            annual_change("investment_us_to_cn", 2022, 2021),
-        ),
-        Check(
-            "cal_vc_2023",
-            "calibration",
-            ("us_vc_china",),
-            "US investment into Chinese tech, 2023 over 2021 (replay)",
-            "8.1 bn in Jan-Apr: about -72 % annualised",
-            3 * vc[2] / vc[0] - 1.0,
-            -0.90,
-            -0.45,
-            "fitted figure; four months annualised, so a wide band",
-            annual_change("investment_us_to_cn", 2023, 2021),
-        ),
-        # ---------------------------------------------------------------- out-of-sample: replay
-        Check(
-            "val_exports_2022",
-            "replay",
-            ("us_hightech_exports_2022",),
-            "US-made technology sales to China, 2022 over 2021",
-            "-25.7 %",
-            _v("us_hightech_exports_2022"),
-            -0.45,
-            -0.10,
-            "one year of one trade series; the model has no business cycle, so only the size class is tested",
-            annual_change("us_made_sales_to_cn", 2022, 2021),
-        ),
-        Check(
-            "val_imports_2022",
-            "replay",
-            ("us_hightech_imports_2022",),
-            "China-made technology sales to the US, 2022 over 2021",
-            "-34.4 %",
-            _v("us_hightech_imports_2022"),
-            -0.50,
-            -0.15,
-            "one year of one trade series; the model has no business cycle, so only the size class is tested",
-            annual_change("cn_made_sales_to_us", 2022, 2021),
-        ),
-        Check(
-            "val_fdi_2018",
-            "replay",
-            ("cn_fdi_us_2018",),
-            "Chinese direct investment in the US, 2018 over 2016 (Rhodium series)",
-            "46.5 -> 5.4 bn: -88 %",
-            _v("cn_fdi_us_2018", "change"),
-            -0.95,
-            -0.60,
-            "a different source from the fitted AEI series; the two disagree by about 2x for 2018",
-            annual_change("investment_cn_to_us", 2018, 2016),
-        ),
-        Check(
-            "val_phone_leader",
-            "replay",
-            ("huawei_phones",),
-            "world share of the largest listed Chinese phone maker, 2021 over 2019",
-            "from 2nd to out of the top five",
-            -0.6,
-            -1.0,
-            -0.5,
-            "'most of its world share' within about two years: more than half lost",
-            phone_leader_loss,
-        ),
-        Check(
-            "con_telecom_2021",
-            "consistency",
-            ("huawei_telecom_2021",),
-            "Chinese firms' share of world telecom equipment, 2021",
-            "Huawei alone 28.7 %, ZTE fourth",
-            _v("huawei_telecom_2021"),
-            _v("huawei_telecom_2021"),
-            0.6,
-            "at least Huawei's share, as the home market kept Chinese equipment makers large; the 2018 "
-            "starting share drew on the same figure, so this checks that listing and bans did not sink it",
-            annual_level("cn_share_telecom", 2021),
-            restates_start=True,
-        ),
-        Check(
-            "con_pv_chain",
-            "consistency",
-            ("pv_chain_cn",),
-            "Chinese firms' share of world PV sales, 2021",
-            "69 % (polysilicon) to 93.7 % (wafers)",
-            float(np.mean(list(pv.values()))),
-            min(pv.values()),
-            max(pv.values()),
-            "the model has one PV sector; the documented stages span this range. The 2018 starting share "
-            "comes from the same figure, so this checks that the replay keeps it in range",
-            annual_level("cn_share_solar_pv", 2021),
-            restates_start=True,
-        ),
-        Check(
-            "con_us_pv_imports",
-            "consistency",
-            ("us_pv_imports",),
-            "US self-sufficiency in PV, 2019",
-            "88 % of modules imported: 12 % at home",
-            1.0 - _v("us_pv_imports"),
-            0.05,
-            0.25,
-            "modules only, while the model's sector spans the chain; the starting data drew on the same figure",
-            annual_level("us_self_sufficiency_solar_pv", 2019),
-            restates_start=True,
-        ),
-        Check(
-            "val_ict_imports",
-            "replay",
-            ("us_ict_imports_cn",),
-            "US purchases of China-made telecom equipment and AI/IT products, 2021 over 2016",
-            "54 % of the 2016 level",
-            _v("us_ict_imports_cn", "ratio_to_2016") - 1.0,
-            -0.65,
-            -0.25,
-            "the documented category also holds computers and IT services, which faced fewer barriers",
-            annual_change("cn_made_ict_sales_to_us", 2021, 2016),
-        ),
-        Check(
-            "con_china_third",
-            "consistency",
-            ("china_third_of_us_tech",),
-            "China's share of US logic-chip firms' sales at step 0 (2018 data)",
-            "about a third",
-            _v("china_third_of_us_tech"),
-            0.20,
-            0.45,
-            "a chief executive's round figure; China's demand share for chips was set from it, "
-            "so this checks the trade matrix built on that starting data",
-            lambda ctx, seed: (
-                ctx.run("baseline", seed, ("time.steps=1",), key="start").market.bilateral[
-                    ctx.world.sector_index("logic_chips"), ctx.world.country_index("US"), ctx.world.country_index("CN")
-                ]
-                / ctx.run("baseline", seed, ("time.steps=1",), key="start").market.revenue[
-                    ctx.world.sector_index("logic_chips"), ctx.world.country_index("US")
-                ]
-            ),
-            restates_start=True,
-        ),
-        Check(
-            "val_batteries",
-            "replay",
-            ("batteries_catl_byd",),
-            "Chinese firms' share of world lithium-ion battery sales, 2021",
-            "CATL and BYD alone over 70 %",
-            _v("batteries_catl_byd"),
-            0.65,
-            0.95,
-            "two firms over 70 %; other Chinese makers add a little",
-            annual_level("cn_share_batteries", 2021),
-        ),
-        Check(
-            "val_chip_manufacturing",
-            "replay",
-            ("us_chip_manufacturing_share",),
-            "US share of world logic-chip production, 2020",
-            "12 %",
-            _v("us_chip_manufacturing_share")[1],
-            0.06,
-            0.20,
-            "capacity vs output value; within a factor of about 2",
-            annual_level("us_chip_production_share", 2020),
-        ),
-        Check(
-            "con_output_us",
-            "consistency",
-            ("hightech_output_2016",),
-            "US firms' share of world technology sales (model sectors but basic research), 2016",
-            "31 %",
-            output["US"],
-            0.25,
-            0.40,
-            "the documented output covers other high-tech industries; the replay places the 2018 data at "
-            "2016, and the 2018 shares of the model's sectors were set with the documented ones in view, so "
-            "this checks the starting data",
-            annual_level("us_share_tech", 2016),
-            restates_start=True,
-        ),
-        Check(
-            "con_output_cn",
-            "consistency",
-            ("hightech_output_2016",),
-            "Chinese firms' share of world technology sales, 2016",
-            "21 %",
-            output["CN"],
-            0.15,
-            0.27,
-            "as above",
-            annual_level("cn_share_tech", 2016),
-            restates_start=True,
-        ),
-        Check(
-            "val_coauthorship_2019",
-            "replay",
-            ("coauthor_wos",),
-            "US-China research collaboration, 2019 over 2018",
-            "co-authored papers +11 % (counts)",
-            _v("coauthor_wos", "over_2018"),
-            -0.10,
-            np.inf,
-            "counts grow with all publishing (several % a year); the intensity index may fall a little, not collapse",
-            annual_change("collaboration_basic_research", 2019, 2018),
-        ),
-        Check(
-            "val_alliance_timing",
-            "replay",
-            ("alliance_2023",),
-            "years from the US acting alone (Oct 2022) until the Netherlands and Japan apply a quarter of "
-            "its chip-tool controls",
-            "understanding early 2023, rules in force in 2023",
-            1.0,
-            0.25,
-            1.5,
-            "announced within months, in force within about a year",
-            alliance_delay,
-        ),
-        Check(
-            "val_apple_india",
-            "replay",
-            ("apple_india",),
-            "growth of smartphone production in India, 2024 over 2023",
-            "+60 % (Apple, Apr 2024-Mar 2025)",
-            _v("apple_india", "growth"),
-            0.3,
-            1.0,
-            "one firm's growth in one year",
-            annual_change("india_phone_production", 2024, 2023),
-        ),
-        Check(
-            "val_china_chips_2021",
-            "replay",
-            ("ic_insights_china_self_sufficiency",),
-            "rise of China's self-sufficiency in logic chips in the replay, 2021 over 2018 (points)",
-            "IC Insights: China-made ICs 15.3 % of China's IC market in 2018, 16.7 % in 2021: +1.4 points",
-            *within_factor_two(100.0 * (ics["y2021"] - ics["y2018"])),
-            "within a factor of 2 of the documented rise; the level differs in concept (chips made in China "
-            "by any firm against Chinese firms' share of China's demand), so only the rise is compared",
-            china_chip_self_sufficiency_rise,
-        ),
-        # ---------------------------------------------------------------- patterns
-        Check(
-            "cal_satellite",
-            "calibration",
-            ("itar_satellites",),
-            "pattern: US share of the international market ten years after unilateral all-destination "
-            "controls, with capable non-complying allies",
-            "75 % -> 25 %: -67 %",
-            -2 / 3,
-            -0.80,
-            -0.50,
-            "'most of its share within about a decade'; the only figure on the size of an all-destination "
-            "licence burden, so it is fitted",
-            satellite_loss,
-        ),
-        Check(
-            "pat_pv",
-            "pattern",
-            ("pv_trade_war_outcome",),
-            "change of China's world PV share in the decade after US duties and tariffs",
-            "barriers failed to stop China's share rising",
-            0.05,
-            0.0,
-            np.inf,
-            "rising or at least holding",
-            pv_share_change,
-        ),
-        Check(
-            "pat_ally_lag",
-            "pattern",
-            ("alliance_2023",),
-            "years until allies reach half their three-year compliance once the US presses (selective)",
-            "about a year of talks, then alignment",
-            1.0,
-            0.75,
-            2.0,
-            "about a year, give or take a few quarters",
-            ally_lag,
-        ),
-        Check(
-            "pat_ally_exposure",
-            "pattern",
-            ("ally_exposure_resists",),
-            "change in Korea's compliance (small yard, 2030) when its firms' China exposure is raised",
-            "more exposed allies comply less",
-            -0.1,
-            -np.inf,
-            -0.05,
-            "a clear fall, beyond noise",
-            exposure_effect,
-        ),
-        Check(
-            "pat_rd_falls",
-            "pattern",
-            ("lost_market_cuts_rd",),
-            "US firms' R&D in the controlled sectors, selective decoupling vs baseline, 2030",
-            "losing the China market cuts R&D",
-            -0.2,
-            -0.6,
-            -0.05,
-            "China is about a third of the market, so the loss is below that share but clearly negative",
-            rd_change,
-        ),
-        Check(
-            "pat_self_sufficiency",
-            "pattern",
-            ("decoupling_speeds_substitution",),
-            "smallest rise of China's self-sufficiency across the controlled sectors, selective vs baseline, 2030",
-            "self-sufficiency rises under controls",
-            0.1,
-            0.03,
-            np.inf,
-            "a rise in every controlled sector",
-            smallest_gain,
-        ),
-        Check(
-            "pat_hardest_slowest",
-            "pattern",
-            ("decoupling_speeds_substitution",),
-            "rise of China's self-sufficiency in the hardest-to-catch-up controlled sector minus the smallest "
-            "rise elsewhere (selective, its country-wide rules on the whole yard, 2030)",
-            "slowest at the hardest chokepoints",
-            0.0,
-            -np.inf,
-            0.0,
-            "the hardest sector rises least",
-            hardest_gain_gap,
-        ),
-        Check(
-            "pat_welfare_order",
-            "pattern",
-            ("two_systems_welfare",),
-            "smallest step in world welfare in money (US$ bn a year) baseline >= co-opetition >= selective "
-            ">= full (2035)",
-            "decoupling lowers welfare, the more the wider",
-            0.0,
-            0.0,
-            np.inf,
-            "the ordering holds",
-            welfare_order,
-        ),
-        # ---------------------------------------------------------------- literature
-        Check(
-            "lit_chip_ban_share",
-            "literature",
-            ("sia_bcg_2020",),
-            "US firms' world logic-chip share five years into a complete ban on US chip sales to Chinese "
-            "buyers (unilateral, from 2019), minus the open baseline (points)",
-            "SIA/BCG 2020, complete ban: -18 points",
-            *within_factor_two(-_v("sia_bcg_2020", "ban_share_points")),
-            "within a factor of 2 of the estimate: an industry model of all semiconductors (memory "
-            "included) against the model's logic chips, over three to five years",
-            chip_ban_share_points,
-        ),
-        Check(
-            "lit_chip_ban_revenue",
-            "literature",
-            ("sia_bcg_2020",),
-            "US logic-chip firms' revenue five years into a complete ban, over the open baseline",
-            "SIA/BCG 2020, complete ban: -37 %",
-            *within_factor_two(_v("sia_bcg_2020", "ban_revenue")),
-            "within a factor of 2, as above",
-            chip_ban_revenue,
-        ),
-        Check(
-            "lit_escalation_share",
-            "literature",
-            ("sia_bcg_2020",),
-            "US firms' world logic-chip share in the historical replay minus the same years without its "
-            "events, 2024 (points)",
-            "SIA/BCG 2020, restrictions continue and escalate: -8 points in three to five years",
-            *within_factor_two(-_v("sia_bcg_2020", "escalation_share_points")),
-            "within a factor of 2: the replay's escalation (Huawei, FDPR, October 2022, allies in 2023) "
-            "is one reading of SIA/BCG's 'continue and escalate'",
-            escalation_share_points,
-        ),
-        Check(
-            "lit_escalation_revenue",
-            "literature",
-            ("sia_bcg_2020",),
-            "US logic-chip firms' revenue in the historical replay over the same years without its events, 2024",
-            "SIA/BCG 2020, restrictions continue and escalate: -16 %",
-            *within_factor_two(_v("sia_bcg_2020", "escalation_revenue")),
-            "within a factor of 2, as above",
-            escalation_revenue,
-        ),
-        Check(
-            "lit_world_cost",
-            "literature",
-            ("imf_tech_decoupling_2021",),
-            "world GDP, full decoupling against the open baseline, 2035 (%)",
-            "IMF WP/21/69, technological decoupling with lost diffusion of ideas, whole economy, long run: "
-            "'in the order of' 5 % of GDP for many economies",
-            *within_factor_two(-100.0 * _v("imf_tech_decoupling_2021")),
-            "a factor of 2 around the point estimate; the same scope (technology decoupling), but the IMF's "
-            "ideas reach every sector's productivity, the model's only through the price of technology",
-            world_gdp_cost,
-        ),
-        Check(
-            "lit_china_loses_more",
-            "literature",
-            ("felbermayr_blocs_2022",),
-            "China's welfare loss over the US's, both in % of GDP, full decoupling against the open baseline, "
-            "2035 (ratio)",
-            "Felbermayr et al. 2022, all trade, long run (GTAP): East -3.9 %, West -1.3 % of real income: a ratio of 3",
-            *within_factor_two(felbermayr["east"] / felbermayr["west"]),
-            "a factor of 2 around the ratio: the side cut off from more partners loses the larger share; the "
-            "ratio, not the levels, because the estimate covers all trade",
-            china_over_us_loss,
-        ),
-        Check(
-            "lit_third_loses",
-            "literature",
-            ("wto_two_blocs_2022",),
-            "third countries' welfare in money, full decoupling against the open baseline, 2035 (% of GDP)",
-            "WTO 2022, all trade with sectoral diffusion of ideas, 2040: world income -5 % (low-income regions "
-            "up to -12 %)",
-            *within_factor_two(-100.0 * _v("wto_two_blocs_2022")),
-            "a factor of 2 around the world average; the estimate covers all trade, the model the technology "
-            "sectors (a few % of spending), so the model is expected below it unless technology is most of "
-            "the cost",
-            third_cost,
-        ),
-        Check(
-            "lit_bystander_chips",
-            "literature",
-            ("bcg_sia_2021_self_sufficiency",),
-            "rise of the quality-adjusted price of logic chips for EU buyers, full decoupling against the open "
-            "baseline, 2035 (share)",
-            "BCG/SIA 2021, semiconductors: every region fully self-sufficient, +35 to +65 %",
-            _v("bcg_sia_2021_self_sufficiency", "price_rise_low") / 2.0,
-            0.0,
-            _v("bcg_sia_2021_self_sufficiency", "price_rise_low"),
-            "a rise, below the published range's low end: the EU does not decouple and still buys from both "
-            "blocs, so it should pay less than if every region made every chip itself",
-            bystander_chip_price,
-        ),
-        price_check(
-            "ai_compute",
-            "AI compute",
-            "gpu_price_performance_epoch",
-            "price_per_year",
-            "Epoch AI, GPUs 2006-2021: compute per dollar doubles every 2.46 years, -24.6 % a year",
-            " (hardware only; the sector also holds software and cloud)",
-        ),
-        price_check(
-            "telecom",
-            "telecom equipment",
-            "comm_equipment_prices_byrne_corrado",
-            "since_1985",
-            "Byrne and Corrado 2015, US communications equipment since 1985: -9.8 % a year",
-        ),
-        price_check(
-            "solar_pv",
-            "PV",
-            "pv_cost_decline_irena",
-            "per_year",
-            "IRENA, crystalline-silicon modules 2009-2019: -90 %, -20.6 % a year",
-            " (modules; the sector spans the chain)",
-        ),
-        price_check(
-            "batteries",
-            "batteries",
-            "battery_pack_prices_bnef",
-            "per_year_2010_2020",
-            "BloombergNEF, lithium-ion packs 2010-2020: -18.8 % a year",
-        ),
-        Check(
-            "lit_spending_share",
-            "literature",
-            ("it_spending_gartner",),
-            "the modelled sectors' share of world GDP in the open baseline, 2024 over 2018 (rise)",
-            "Gartner, world IT spending: 4.3 % of world GDP in 2018, 4.8 % in 2024: +12 %",
-            *within_factor_two(gartner["share_gdp_2024"] / gartner["share_gdp_2018"] - 1.0),
-            "a factor of 2 around the documented rise: technology spending grows faster than income, but not "
-            "much faster",
-            spending_share_rise,
-        ),
-    ]
-    ids = [c.id for c in checks]
-    assert len(ids) == len(set(ids))
-    return sorted(checks, key=lambda c: KINDS.index(c.kind))
+    """The checks of ``seeds/checks.toml`` (read once)."""
+    return list(_default_checks())

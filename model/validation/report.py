@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -47,12 +48,12 @@ def evaluate(
         bar = tqdm(total=len(checks) * len(seeds), desc="checks", unit="run", dynamic_ncols=True)
     rows = []
     for check in checks:
-        values = []
+        per_seed = []
         for seed in seeds:
-            values.append(float(check.measure(ctx, seed)))
+            per_seed.append(float(check.compute(ctx, seed)))
             if bar is not None:
                 bar.update(1)
-        values = np.array(values)
+        values = np.array(per_seed)
         mean = float(values.mean())
         rows.append(
             {
@@ -122,7 +123,8 @@ def _position(row) -> tuple[float, float, float]:
             return -1 + 2 * min(1.0, (x - low) / (2 * scale)) if x >= low else -1 - (low - x) / scale
         return 1 - 2 * min(1.0, (high - x) / (2 * scale)) if x <= high else 1 + (x - high) / scale
 
-    return tuple(float(np.clip(z(v), -4, 4)) for v in (row.model_mean, row.model_min, row.model_max))
+    mean, low_end, high_end = (float(np.clip(z(v), -4, 4)) for v in (row.model_mean, row.model_min, row.model_max))
+    return mean, low_end, high_end
 
 
 def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -> Path:
@@ -133,11 +135,12 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
 
     from ..plots import STYLE
 
-    checks = {c.id: c for c in (checks or all_checks())}
+    by_id = {c.id: c for c in (checks or all_checks())}
     t = table.copy()
-    t["model_low"] = [checks[i].low for i in t.id]
-    t["model_high"] = [checks[i].high for i in t.id]
-    with plt.rc_context(STYLE):
+    t["model_low"] = [by_id[i].low for i in t.id]
+    t["model_high"] = [by_id[i].high for i in t.id]
+    # matplotlib types rc keys as a Literal of every rcParam name; STYLE's keys are among them
+    with plt.rc_context(cast("dict[Any, Any]", STYLE)):
         fig, ax = plt.subplots(figsize=(13, 0.42 * len(t) + 2))
         ax.axvspan(-1, 1, color="#009E73", alpha=0.12, label="within tolerance")
         for y, (_, row) in enumerate(t.iloc[::-1].iterrows()):
@@ -162,5 +165,10 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
 def write_report(table: pd.DataFrame, seeds: list[int], folder: Path) -> list[Path]:
     folder = Path(folder)
     write_csv(folder / "validation.csv", table)
-    atomic_write(folder / "validation.md", lambda tmp: tmp.write_text(markdown(table, seeds) + "\n"))
+    text = markdown(table, seeds) + "\n"
+
+    def write_text(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(folder / "validation.md", write_text)
     return [folder / "validation.csv", folder / "validation.md", figure(table, folder / "validation.png")]
