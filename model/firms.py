@@ -73,6 +73,13 @@ class Firms:
         return len(self.country)
 
     @property
+    def owner(self) -> DecouplingModel:
+        """The model these firms belong to; ``DecouplingModel._build`` sets it before any behaviour runs."""
+        if self.model is None:
+            raise RuntimeError("these firms belong to no model: set firms.model before calling their behaviours")
+        return self.model
+
+    @property
     def loc_home(self) -> np.ndarray:
         return 1.0 - self.loc_cn - self.loc_friend - self.loc_foundry
 
@@ -103,7 +110,7 @@ class Firms:
         Reads: firms.fdpr_reach (this quarter), relations.compliance, firms.revenue and
         market.sales (last quarter). Writes: firms.us_content, firms.us_tools.
         """
-        m = self.model
+        m = self.owner
         reach = self.fdpr_reach
         if not reach.any():  # nobody is bound: nothing to design out
             return
@@ -125,7 +132,7 @@ class Firms:
         relations.hostility. Writes: firms.reshoring_subsidy, firms.loc_cn, firms.loc_foundry,
         firms.loc_friend.
         """
-        m = self.model
+        m = self.owner
         r = m.params.reshoring
         is_cn = m.layout.is_cn
         self.reshoring_subsidy = reshoring.allocate_subsidy(
@@ -160,7 +167,7 @@ class Firms:
         market.self_sufficiency, market.demand_index; draws one normal per firm from model.rng.
         Writes: firms.rd, firms.capability, firms.effective_capability, firms.frontier.
         """
-        m = self.model
+        m = self.owner
         w, p = m.world, m.params.innovation
         s = self.sector
         self.rd = innovation.rd_spending(self, w, m.years_elapsed, m.params.reshoring.rd_diversion)
@@ -254,10 +261,13 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     S, C = counts.shape
     B = C + 1
     cn = world.country_index("CN")
-    country, sector, cap, share = [], [], [], []
+    country_rows: list[int] = []
+    sector_rows: list[int] = []
+    cap_parts: list[np.ndarray] = []
+    share_parts: list[np.ndarray] = []
     for s in range(S):
         for c in range(C):
-            k = counts[s, c]
+            k = int(counts[s, c])
             if k == 0:
                 continue
             split = rng.dirichlet(np.full(k, wp.share_concentration))
@@ -266,14 +276,14 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
                 level = float(np.clip(level + wp.china_capability_shift, 0.05, 1.0))
             below = rng.uniform(0.0, wp.capability_spread, size=k)
             below[np.argmax(split)] = 0.0  # the country's largest firm is its best
-            country += [c] * k
-            sector += [s] * k
-            cap.append(level * (1.0 - below))
-            share.append(world.market_share[s, c] * split)
-    country = np.array(country)
-    sector = np.array(sector)
-    cap = np.concatenate(cap)
-    world_share = np.concatenate(share)
+            country_rows += [c] * k
+            sector_rows += [s] * k
+            cap_parts.append(level * (1.0 - below))
+            share_parts.append(world.market_share[s, c] * split)
+    country = np.array(country_rows)
+    sector = np.array(sector_rows)
+    cap = np.concatenate(cap_parts)
+    world_share = np.concatenate(share_parts)
     n = len(country)
 
     # Step-0 sales: IPF of firm supply (world shares) and buyer demand with home bias, every
@@ -294,8 +304,8 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     shares[:, C] = shares[:, cn]
     # Segments with no demand (e.g. quantum in Vietnam) still get preferences so that their
     # shares are defined: use the sector's world shares.
-    for s in np.flatnonzero((Blocks(sector, S).column_sums(shares) == 0).any(1)):
-        idx = np.flatnonzero(sector == s)
+    for unfilled in np.flatnonzero((Blocks(sector, S).column_sums(shares) == 0).any(1)):
+        idx = np.flatnonzero(sector == unfilled)
         empty = shares[idx].sum(0) == 0
         shares[np.ix_(idx, np.flatnonzero(empty))] = (world_share[idx] / world_share[idx].sum())[:, None]
 
