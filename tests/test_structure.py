@@ -10,46 +10,28 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel
-from decouple.agents import Ally, Controller, Target, ThirdCountry
-from decouple.firms import Firms
-from decouple.mechanisms import (
-    accounts,
-    capital,
-    coopetition,
-    costs,
-    economy,
-    export_controls,
-    knowledge,
-    market,
-    standards,
-)
+from decouple.model import PHASES
 
-#: the phases of DecouplingModel.step, in order: (owner, name)
-PHASES = [
-    (economy, "update_spending"),
-    (Controller, "review"),
-    (Target, "review_ties"),
-    (ThirdCountry, "hedge"),
-    (Controller, "set_policy"),
-    (Ally, "decide"),
-    (Target, "review_countermeasures"),
-    (Target, "support_substitution"),
-    (export_controls, "update_binding"),
-    (export_controls, "update_denial"),
-    (coopetition, "update"),
-    (knowledge, "update"),
-    (standards, "update"),
-    (Firms, "design_out"),
-    (Firms, "relocate"),
-    (costs, "update"),
-    (market, "clear"),
-    (capital, "update"),
-    (Firms, "innovate"),
-    (market, "update_welfare"),
-    (accounts, "update"),
-]
 #: the phases as they are, before any test patches them
 ORIGINALS = {(o, n): getattr(o, n) for o, n in PHASES}
+
+
+def test_a_step_calls_exactly_the_declared_phases_in_order(monkeypatch):
+    """The first quarter of a year runs every phase (the yearly reviews too); the states' phases
+    run once per state (each ally decides), counted once here."""
+    model = DecouplingModel("selective_decoupling", seed=3)
+    called: list[tuple[object, str]] = []
+    for owner, name in PHASES:
+
+        def recorded(*args, _phase=(owner, name), _real=ORIGINALS[(owner, name)], **kwargs):
+            if not called or called[-1] != _phase:
+                called.append(_phase)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recorded)
+    model.step()
+    assert model.steps == 1 and model.year == model.params.time.start_year + 0.25  # (a new year's quarter)
+    assert called == list(PHASES)
 
 
 def _writes(doc: str) -> str:
