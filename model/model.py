@@ -37,7 +37,7 @@ from .mechanisms import (
 )
 from .mechanisms.reshoring import production_by_location
 from .metrics import MetricTable, check_invariants
-from .state import STATE_PARTS, Accounts, Layout, Market, Relations, layout_of, starting_market_weights
+from .state import Accounts, Layout, Market, Relations, layout_of, starting_market_weights
 from .world import World, load_world
 
 #: The phases of :meth:`DecouplingModel.step`, in the order it calls them: (owner, name), where
