@@ -22,6 +22,7 @@ import numpy as np
 
 from .groups import Blocks, Groups
 from .mechanisms import innovation, joint_rd, knowledge, reshoring
+from .state import NONNEGATIVE, UNIT, StatePart, part
 from .world import World
 
 if TYPE_CHECKING:
@@ -29,48 +30,61 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Firms:
-    """The firm set: one row per firm, stored sector by sector, then country by country."""
+class Firms(StatePart):
+    """The firm set: one row per firm, stored sector by sector, then country by country.
+    :func:`build_firms` makes it; the bounds declared here are checked every step
+    (:func:`decouple.state.bound_violations`)."""
 
-    country: np.ndarray  # (n,) int
-    sector: np.ndarray  # (n,) int
-    capability: np.ndarray  # technology level; the sector's frontier at step 0 is 1.0
-    capability0: np.ndarray
-    effective_capability: np.ndarray  # after losing chokepoint inputs
-    efficiency: np.ndarray  # own-innovation efficiency, fixed at step 0 (innovation.open_world_efficiency)
-    us_content: np.ndarray  # share of US-origin technology in the product
-    us_content0: np.ndarray
-    us_tools: np.ndarray  # share of the making that relies on US-held chokepoint tools and software
-    us_tools0: np.ndarray
-    tools_ease: np.ndarray  # how replaceable those tools are (1 - their substitution difficulty, M7)
-    fdpr_reach: np.ndarray  # how far US rules reach the product through its US content or tools (M1)
-    loc_cn: np.ndarray  # share of output made in China (non-Chinese firms)
-    loc_friend: np.ndarray  # share made in India / Vietnam-ASEAN
-    loc_foundry: np.ndarray  # share made by contract foundries abroad (world.foundry_hosts)
-    loc_foundry0: np.ndarray
-    loc_home0: np.ndarray
-    loc_friend0: np.ndarray
-    cumulative_output: np.ndarray  # US$ bn, base of the learning curve
-    cumulative_output0: np.ndarray
-    cost: np.ndarray  # unit cost relative to step 0
-    revenue: np.ndarray  # US$ bn per year
-    rd: np.ndarray  # US$ bn per year, subsidies included
-    rd0: np.ndarray
-    subsidy: np.ndarray  # Chinese state support received, US$ bn per year
-    reshoring_subsidy: np.ndarray  # US reshoring subsidy received, US$ bn per year
-    investment_rd: np.ndarray  # R&D funded by US investment (Chinese firms), US$ bn per year
-    listed: np.ndarray  # on the US entity list
-    denial: np.ndarray  # share of capability lost to denied chokepoint inputs
-    binding: np.ndarray  # how far US controls bind the firm's sales to covered Chinese buyers
-    shares: np.ndarray  # (n, B) share of each segment's demand in the firm's sector
-    base_attractiveness: np.ndarray  # (n, B) step-0 shares: the calibrated buyer preferences
+    label = "firm"
+
     groups: Groups = field(repr=False)
     frontier: np.ndarray = field(repr=False)  # (S,) best capability in each sector
+    country: np.ndarray = part("(n,)", dtype=int)
+    sector: np.ndarray = part("(n,)", dtype=int)
+    capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # technology level; the sector's frontier at step 0 is 1
+    capability0: np.ndarray = part("(n,)")
+    effective_capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # after losing chokepoint inputs
+    efficiency: np.ndarray = part(
+        "(n,)"
+    )  # own-innovation efficiency, fixed at step 0 (innovation.open_world_efficiency)
+    us_content: np.ndarray = part("(n,)", bounds=UNIT)  # share of US-origin technology in the product
+    us_content0: np.ndarray = part("(n,)")
+    us_tools: np.ndarray = part("(n,)", bounds=UNIT)  # share of the making that relies on US-held chokepoint tools
+    us_tools0: np.ndarray = part("(n,)")
+    tools_ease: np.ndarray = part("(n,)")  # how replaceable those tools are (1 - their substitution difficulty, M7)
+    fdpr_reach: np.ndarray = part("(n,)")  # how far US rules reach the product through its US content or tools (M1)
+    loc_cn: np.ndarray = part("(n,)", bounds=UNIT)  # share of output made in China (non-Chinese firms)
+    loc_friend: np.ndarray = part("(n,)", bounds=UNIT)  # share made in India / Vietnam-ASEAN
+    loc_foundry: np.ndarray = part("(n,)", bounds=UNIT)  # share made by contract foundries abroad (world.foundry_hosts)
+    loc_foundry0: np.ndarray = part("(n,)")
+    loc_home0: np.ndarray = part("(n,)")
+    loc_friend0: np.ndarray = part("(n,)")
+    cumulative_output: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # US$ bn, base of the learning curve
+    cumulative_output0: np.ndarray = part("(n,)")
+    cost: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # unit cost relative to step 0
+    revenue: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # US$ bn per year
+    rd: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # US$ bn per year, subsidies included
+    rd0: np.ndarray = part("(n,)")
+    subsidy: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # Chinese state support received, US$ bn per year
+    reshoring_subsidy: np.ndarray = part("(n,)")  # US reshoring subsidy received, US$ bn per year
+    investment_rd: np.ndarray = part("(n,)")  # R&D funded by US investment (Chinese firms), US$ bn per year
+    listed: np.ndarray = part("(n,)", dtype=bool)  # on the US entity list
+    denial: np.ndarray = part("(n,)", bounds=UNIT)  # share of capability lost to denied chokepoint inputs
+    binding: np.ndarray = part("(n,)")  # how far US controls bind the firm's sales to covered Chinese buyers
+    shares: np.ndarray = part("(n, B)", bounds=UNIT)  # share of each segment's demand in the firm's sector
+    base_attractiveness: np.ndarray = part("(n, B)")  # step-0 shares: the calibrated buyer preferences
     model: DecouplingModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return len(self.country)
+
+    @property
+    def owner(self) -> DecouplingModel:
+        """The model these firms belong to; ``DecouplingModel._build`` sets it before any behaviour runs."""
+        if self.model is None:
+            raise RuntimeError("these firms belong to no model: set firms.model before calling their behaviours")
+        return self.model
 
     @property
     def loc_home(self) -> np.ndarray:
@@ -103,7 +117,7 @@ class Firms:
         Reads: firms.fdpr_reach (this quarter), relations.compliance, firms.revenue and
         market.sales (last quarter). Writes: firms.us_content, firms.us_tools.
         """
-        m = self.model
+        m = self.owner
         reach = self.fdpr_reach
         if not reach.any():  # nobody is bound: nothing to design out
             return
@@ -125,7 +139,7 @@ class Firms:
         relations.hostility. Writes: firms.reshoring_subsidy, firms.loc_cn, firms.loc_foundry,
         firms.loc_friend.
         """
-        m = self.model
+        m = self.owner
         r = m.params.reshoring
         is_cn = m.layout.is_cn
         self.reshoring_subsidy = reshoring.allocate_subsidy(
@@ -160,7 +174,7 @@ class Firms:
         market.self_sufficiency, market.demand_index; draws one normal per firm from model.rng.
         Writes: firms.rd, firms.capability, firms.effective_capability, firms.frontier.
         """
-        m = self.model
+        m = self.owner
         w, p = m.world, m.params.innovation
         s = self.sector
         self.rd = innovation.rd_spending(self, w, m.years_elapsed, m.params.reshoring.rd_diversion)
@@ -254,10 +268,13 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     S, C = counts.shape
     B = C + 1
     cn = world.country_index("CN")
-    country, sector, cap, share = [], [], [], []
+    country_rows: list[int] = []
+    sector_rows: list[int] = []
+    cap_parts: list[np.ndarray] = []
+    share_parts: list[np.ndarray] = []
     for s in range(S):
         for c in range(C):
-            k = counts[s, c]
+            k = int(counts[s, c])
             if k == 0:
                 continue
             split = rng.dirichlet(np.full(k, wp.share_concentration))
@@ -266,14 +283,14 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
                 level = float(np.clip(level + wp.china_capability_shift, 0.05, 1.0))
             below = rng.uniform(0.0, wp.capability_spread, size=k)
             below[np.argmax(split)] = 0.0  # the country's largest firm is its best
-            country += [c] * k
-            sector += [s] * k
-            cap.append(level * (1.0 - below))
-            share.append(world.market_share[s, c] * split)
-    country = np.array(country)
-    sector = np.array(sector)
-    cap = np.concatenate(cap)
-    world_share = np.concatenate(share)
+            country_rows += [c] * k
+            sector_rows += [s] * k
+            cap_parts.append(level * (1.0 - below))
+            share_parts.append(world.market_share[s, c] * split)
+    country = np.array(country_rows)
+    sector = np.array(sector_rows)
+    cap = np.concatenate(cap_parts)
+    world_share = np.concatenate(share_parts)
     n = len(country)
 
     # Step-0 sales: IPF of firm supply (world shares) and buyer demand with home bias, every
@@ -294,8 +311,8 @@ def build_firms(world: World, params, rng: np.random.Generator) -> Firms:
     shares[:, C] = shares[:, cn]
     # Segments with no demand (e.g. quantum in Vietnam) still get preferences so that their
     # shares are defined: use the sector's world shares.
-    for s in np.flatnonzero((Blocks(sector, S).column_sums(shares) == 0).any(1)):
-        idx = np.flatnonzero(sector == s)
+    for unfilled in np.flatnonzero((Blocks(sector, S).column_sums(shares) == 0).any(1)):
+        idx = np.flatnonzero(sector == unfilled)
         empty = shares[idx].sum(0) == 0
         shares[np.ix_(idx, np.flatnonzero(empty))] = (world_share[idx] / world_share[idx].sum())[:, None]
 

@@ -10,9 +10,9 @@ value on purpose (the step says so).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import mesa
 import numpy as np
@@ -21,7 +21,7 @@ from . import outcomes
 from .agents import ROLE_CLASSES, Ally, Controller, Decision, Target, ThirdCountry
 from .config import Event, Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
-from .firms import build_firms
+from .firms import Firms, build_firms
 from .mechanisms import (
     accounts,
     capital,
@@ -39,6 +39,39 @@ from .mechanisms.reshoring import production_by_location
 from .metrics import MetricTable, check_invariants
 from .state import Accounts, Layout, Market, Relations, layout_of, starting_market_weights
 from .world import World, load_world
+
+#: The phases of :meth:`DecouplingModel.step`, in the order it calls them: (owner, name), where
+#: the owner is a mechanism module or the class whose method it is. The step calls them by name
+#: (its story stays readable); tests/test_structure.py checks that it calls exactly these, in this
+#: order, and that each writes only what its docstring declares. ``Target.respond`` is a phase's
+#: wrapper, not a phase: it calls review_countermeasures, then support_substitution.
+PHASES: tuple[tuple[Any, str], ...] = (
+    (economy, "update_spending"),
+    (Controller, "review"),  # once a year, from here ...
+    (Target, "review_ties"),
+    (ThirdCountry, "hedge"),  # ... to here
+    (Controller, "set_policy"),
+    (Ally, "decide"),
+    (Target, "review_countermeasures"),
+    (Target, "support_substitution"),
+    (export_controls, "update_binding"),
+    (export_controls, "update_denial"),
+    (coopetition, "update"),
+    (knowledge, "update"),
+    (standards, "update"),
+    (Firms, "design_out"),
+    (Firms, "relocate"),
+    (costs, "update"),
+    (market, "clear"),
+    (capital, "update"),
+    (Firms, "innovate"),
+    (market, "update_welfare"),
+    (accounts, "update"),
+)
+
+#: how long a cached value stands: "params" until the parameters are replaced, "step" for the quarter
+Scope = Literal["params", "step"]
+T = TypeVar("T")
 
 
 def _read_only(value):
@@ -65,6 +98,43 @@ def check_seed(seed: object, origin: str = "seed") -> int:
     if not 0 <= int(seed) <= MAX_SEED:
         raise ConfigError(f"{origin} = {shown(seed)} is out of range; allowed: a whole number from 0 to {MAX_SEED}")
     return int(seed)
+
+
+class Cache:
+    """Values computed from the model's state, each kept while what it was computed from stands.
+
+    A value lives in a scope: ``"params"`` (it depends only on the parameters and the world:
+    sector masks, lever arrays; dropped when the parameters are replaced, and made read-only so
+    that nobody changes it by accident) or ``"step"`` (it depends on the state: dropped when the
+    quarter changes). A value may also name its ``source``, the array it is computed from; it is
+    recomputed when the model holds another array there. The source is held here, not its id():
+    the firms replace their arrays twice a quarter, and a freed array's id is often reused by the
+    next one of the same size, which returned a stale value depending on the process's memory
+    history (runs differed between processes by up to 2e-4 in the capability gap).
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Scope, dict[Hashable, tuple[object, Any]]] = {"params": {}, "step": {}}
+        self._step = -1
+
+    def get(self, key: Hashable, compute: Callable[[], T], scope: Scope, step: int, source: object = None) -> T:
+        """The value under ``key``, computed by ``compute()`` if it is not held for this scope
+        (quarter ``step``) and ``source``."""
+        if scope == "step" and step != self._step:
+            self._values["step"], self._step = {}, step
+        values = self._values[scope]
+        held = values.get(key)
+        if held is not None and held[0] is source:
+            return held[1]
+        value = compute()
+        if scope == "params":
+            _read_only(value)
+        values[key] = (source, value)
+        return value
+
+    def forget(self, scope: Scope) -> None:
+        """Drop every value of ``scope`` (the parameters were replaced)."""
+        self._values[scope] = {}
 
 
 def _new_year(quarter_start: float) -> bool:
@@ -148,25 +218,26 @@ class DecouplingModel(mesa.Model):
                 "0.8}), which checks them"
             )
         self._params = value
-        self._derived = {}
+        if not hasattr(self, "_cache"):
+            self._cache = Cache()
+        self._cache.forget("params")
 
-    def derived(self, build, *args):
+    def cached(self, key: Hashable, compute: Callable[[], T], scope: Scope = "step", source: object = None) -> T:
+        """``compute()``, computed once per ``scope`` and then reused (see :class:`Cache`):
+        ``"params"`` for values that depend only on the parameters and the world (made
+        read-only), ``"step"`` for values of this quarter's state; ``source``, the array the value
+        is computed from, when that array may be replaced during the quarter."""
+        return self._cache.get(key, compute, scope, self.steps, source)
+
+    def derived(self, build: Callable[..., T], *args: Any) -> T:
         """``build(model, *args)``, computed once for the current parameters and then reused:
-        values that depend only on the parameters and the world (sector masks, lever arrays).
-        Cached arrays are read-only so that nobody changes them by accident."""
-        key = (build, args)
-        try:
-            return self._derived[key]
-        except KeyError:
-            value = self._derived[key] = _read_only(build(self, *args))
-            return value
+        values that depend only on the parameters and the world (sector masks, lever arrays)."""
+        return self.cached((build, args), lambda: build(self, *args), scope="params")
 
     # ------------------------------------------------------------------ set-up
     def _build(self) -> None:
         w, p = self.world, self.params
         S, C = w.n_sectors, w.n_countries
-        self._best_step = -1
-        self._best_of = self._gap_of = None
         self.firms = f = build_firms(w, p, self.rng)
         f.model = self
         fixed = layout_of(w, f, f.groups)
@@ -174,23 +245,14 @@ class DecouplingModel(mesa.Model):
         cn = fixed["cn"]
         # Before any policy: no controls, so no covered Chinese buyers.
         self.policy = export_controls.controller_policy(p, w.sectors, -np.inf, fixed["reshoring_weights"])
-        self.market = Market(
-            demand_index=np.ones(S),
+        #: the sizes of the state parts' declared shapes (see decouple.state)
+        self.dims = {"S": S, "C": C, "n": f.n, "B": C + 1, "K": len(w.chokepoints)}
+        self.market = Market.initial(
+            self.dims,
             spending=fixed["demand0"].copy(),
             spending_open=fixed["demand0"].copy(),
-            capacity=np.full((S, C), np.inf),
-            tariffs=np.zeros((f.n, C + 1)),
-            sales=np.empty((f.n, C + 1)),
             attractiveness=f.base_attractiveness.copy(),
-            wedge=None,
-            bilateral=np.empty((S, C, C)),
-            revenue=np.empty((S, C)),
-            market_share=np.empty((S, C)),
-            self_sufficiency=np.empty((S, C)),
-            china_exposure=np.empty((C, S)),
-            welfare=np.full(C, 100.0),
             welfare_groups={"THIRD": 100.0, "WORLD": 100.0},
-            surplus=np.zeros((S, C)),
         )
         # The step-0 market, then the weights read off it (their fields are set last).
         layout = Layout(
@@ -221,34 +283,14 @@ class DecouplingModel(mesa.Model):
         self.layout = dataclasses.replace(layout, **starting_market_weights(w, self.market, cn, production0))
         self.layout = dataclasses.replace(self.layout, bloc_balance0=hedging.bloc_balance(self))
 
-        self.relations = Relations(
+        investment_in_us, investment_in_cn0 = capital.starting_flows(self)
+        self.relations = Relations.initial(
+            self.dims,
             trust=float(p.coopetition.trust_initial),
-            shocks=0,
-            sanction_intensity=0.0,
-            countermeasures=0.0,
-            hostility=0.0,
-            compliance=np.zeros((C, S)),
-            pressed_age=np.zeros(S, dtype=int),
-            collaboration=np.ones(S),
-            split=np.zeros(S),
-            china_bind=np.zeros(S),
-            barrier_bind=np.zeros(S),
-            substitution=np.zeros(self.layout.chokepoints.count),
-            investment_in_us=0.0,
-            investment_in_cn=np.zeros(S),
-            investment_in_cn0=np.zeros(S),
-            us_stake_cn=np.zeros(S),
-            capital_access=np.ones(S),
-            us_resolve=np.zeros(S),
-            us_politics=0.0,
-            shocks_seen=0,
-            partner_ties=0.0,
-            talent_return=0.0,
-            lean=np.zeros(C),
+            investment_in_us=investment_in_us,
+            investment_in_cn=investment_in_cn0.copy(),
+            investment_in_cn0=investment_in_cn0,
         )
-        rel = self.relations
-        rel.investment_in_us, rel.investment_in_cn0 = capital.starting_flows(self)
-        rel.investment_in_cn = rel.investment_in_cn0.copy()
         capital.fund_rd(self)
 
         for i, role in enumerate(w.role):
@@ -267,13 +309,11 @@ class DecouplingModel(mesa.Model):
         self.target.support_substitution()
         f.rd = innovation.rd_spending(f, w, self.years_elapsed, p.reshoring.rd_diversion)
         f.rd0 = f.rd.copy()
-        self.accounts = Accounts(*(np.zeros(C) for _ in range(5)), production=production0, gains_from_trade=np.zeros(C))
+        self.accounts = Accounts.initial(self.dims, production=production0)
         accounts.update(self)
 
         # One reporter per outcome of the registry, under its name (decouple.outcomes).
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters(w))
-        self._per_step: dict[str, object] = {}
-        self._per_step_at = -1
         self.table = MetricTable(self)
         self._record()
 
@@ -291,30 +331,22 @@ class DecouplingModel(mesa.Model):
     def capability_gap(self) -> np.ndarray:
         """(S,) US minus China effective capability, as a share of the sector frontier."""
         best = self.best_effective_capability()
-        if self._gap_of is not best:  # computed once per state
-            self._gap = (best[:, self.layout.us] - best[:, self.layout.cn]) / self.firms.frontier
-            self._gap_of = best
-        return self._gap
+        return self.cached(
+            "capability_gap",
+            lambda: (best[:, self.layout.us] - best[:, self.layout.cn]) / self.firms.frontier,
+            source=best,
+        )
 
     def best_effective_capability(self) -> np.ndarray:
         """(S, C) effective capability of each country's best firm (computed once per state)."""
-        # Keyed by the array itself, held here, not by its id(): the firms replace the array twice
-        # a quarter, and a freed array's id is often reused by the next one of the same size, which
-        # returned a stale value depending on the process's memory history (runs differed between
-        # processes by up to 2e-4 in the gap).
         capability = self.firms.effective_capability
-        if self._best_step != self.steps or self._best_of is not capability:
-            self._best = self.firms.best_by_country(capability)
-            self._best_step, self._best_of = self.steps, capability
-        return self._best
+        return self.cached(
+            "best_effective_capability", lambda: self.firms.best_by_country(capability), source=capability
+        )
 
-    def per_step(self, key: str, compute):
+    def per_step(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, computed once per quarter (for values several outcomes share)."""
-        if self._per_step_at != self.steps:
-            self._per_step, self._per_step_at = {}, self.steps
-        if key not in self._per_step:
-            self._per_step[key] = compute()
-        return self._per_step[key]
+        return self.cached(key, compute)
 
     def outcome(self, name: str) -> float:
         """The current value of a quarterly outcome of :mod:`decouple.outcomes`."""

@@ -17,16 +17,135 @@ A :class:`~decouple.model.DecouplingModel` holds its state in a few objects, so 
 
 Array shapes: ``S`` sectors, ``C`` countries, ``n`` firms, ``B = C + 1`` buyer segments (one per
 country, plus the Chinese buyers that US controls cover), ``K`` chokepoint inputs.
+
+The changing parts (:class:`Relations`, :class:`Market`, :class:`Accounts`, and the firms) declare
+each field with :func:`part`: its shape, its value at step 0 and the bounds it must keep. So a
+part builds itself (:meth:`StatePart.initial`, called by ``DecouplingModel._build``), and the
+invariant checks (:func:`decouple.metrics.check_invariants`) read the bounds from the declarations
+(:func:`bound_violations`): a new field is started and checked where it is declared.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from .groups import Groups
 from .world import World
+
+#: the model's attributes that hold its state, as this docstring lists them; the invariant checks
+#: go over those that declare bounds
+STATE_PARTS = ("layout", "policy", "relations", "market", "accounts", "firms")
+
+#: the upper bound of a field may depend on the parameters in force (collaboration may rise above
+#: 1 by the joint programmes' lift)
+Limit = float | Callable[[Any], float]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a field's values must stay in, ``slack`` beyond either end allowed for rounding."""
+
+    low: Limit
+    high: Limit
+    slack: float = 0.0
+
+    def at(self, params: Any) -> tuple[float, float]:
+        """(low, high) under ``params``."""
+
+        def value(limit: Limit) -> float:
+            return limit(params) if callable(limit) else float(limit)
+
+        return value(self.low), value(self.high)
+
+
+#: shares and indices in [0, 1]; sums of shares may miss 1 by rounding
+UNIT = Bounds(0.0, 1.0, slack=1e-12)
+#: money, capability and other amounts that cannot be negative (checked exactly)
+NONNEGATIVE = Bounds(0.0, np.inf)
+
+#: a field's start value that its part cannot know alone: ``initial`` must be given it
+GIVEN: Any = object()
+
+
+def part(shape: str = "", start: Any = GIVEN, bounds: Bounds | None = None, dtype: type = float) -> Any:
+    """Declare a field of a state part: its ``shape`` over the dimensions of this module's
+    docstring (``"(C, S)"``; ``""`` for a number), its ``start`` value at step 0 (every element;
+    ``GIVEN`` when the model computes it, ``None`` for a field that starts empty) and the
+    ``bounds`` the invariant checks hold it to."""
+    return dataclasses.field(metadata={"shape": shape, "start": start, "bounds": bounds, "dtype": dtype})
+
+
+def shape_of(shape: str, dims: Mapping[str, int]) -> tuple[int, ...]:
+    """``"(C, S)"`` as a tuple of sizes, from ``dims`` (``{"S": 7, "C": 9, ...}``)."""
+    return tuple(dims[name.strip()] for name in shape.strip("()").split(",") if name.strip())
+
+
+P = TypeVar("P", bound="StatePart")
+
+
+class StatePart:
+    """A part of the state whose fields are declared with :func:`part`."""
+
+    #: how the part's fields are named in messages ("negative firm revenue")
+    label: ClassVar[str] = ""
+    #: (set by ``@dataclass`` on each part; declared so that the type checker knows a part is one)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @classmethod
+    def initial(cls: type[P], dims: Mapping[str, int], **given: Any) -> P:
+        """The part at step 0: each field filled with its declared start over its declared shape,
+        except the fields in ``given``, which the model computes (those declared ``GIVEN`` must be)."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(given) - set(fields))
+        if unknown:
+            raise TypeError(f"{cls.__name__}.initial: no fields {unknown}; allowed: {sorted(fields)}")
+        values: dict[str, Any] = {}
+        for name, declared in fields.items():
+            if name in given:
+                values[name] = given[name]
+                continue
+            start = declared.metadata.get("start", GIVEN)
+            if start is GIVEN:
+                raise TypeError(f"{cls.__name__}.initial: give {name}, which has no declared start value")
+            shape, dtype = declared.metadata["shape"], declared.metadata["dtype"]
+            if start is None:
+                values[name] = None
+            elif shape:
+                values[name] = np.full(shape_of(shape, dims), start, dtype=dtype)
+            else:
+                values[name] = dtype(start)
+        return cls(**values)
+
+    @classmethod
+    def bounded(cls) -> list[tuple[str, Bounds]]:
+        """(field, bounds) of every field that declares bounds, in declaration order."""
+        return [(f.name, f.metadata["bounds"]) for f in dataclasses.fields(cls) if f.metadata.get("bounds") is not None]
+
+
+def bound_violations(state: StatePart, params: Any) -> list[str]:
+    """What in ``state`` lies outside its declared bounds under ``params``, one message per field
+    (empty when all is in bounds). NaN counts as outside."""
+    problems = []
+    for name, bounds in type(state).bounded():
+        value = getattr(state, name)
+        if value is None or np.size(value) == 0:
+            continue
+        low, high = bounds.at(params)
+        lowest, highest = np.min(value), np.max(value)
+        if low - bounds.slack <= lowest and highest <= high + bounds.slack:
+            continue
+        if high == np.inf and not lowest < low - bounds.slack:
+            problems.append(f"NaN in {state.label} {name}")
+        elif high == np.inf:
+            problems.append(f"negative {state.label} {name}")
+        else:
+            problems.append(f"{state.label} {name} outside [{low:g}, {high:g}]")
+    return problems
 
 
 @dataclass
@@ -95,55 +214,75 @@ class Layout:
     value_added0: np.ndarray  # (S, C) the modelled sectors' value added by where it is made, 2018
 
 
+def _collaboration_ceiling(params: Any) -> float:
+    """Joint programmes may lift collaboration above its 2018 level (1) by at most their lift (M10)."""
+    return 1.0 + params.coopetition.programme_lift
+
+
 @dataclass
-class Relations:
+class Relations(StatePart):
     """What lies between the states; changed each quarter by their decisions and the mechanisms."""
 
-    trust: float  # US-China trust in [0, 1] (M10)
-    shocks: int  # political shocks so far (M10)
-    sanction_intensity: float  # US sanctions as China reads them, in [0, 1] (M12)
-    countermeasures: float  # China's retaliation in [0, 1] (M12)
-    hostility: float  # mean of the two: the political temperature (M4, M10)
-    compliance: np.ndarray  # (C, S) how far each ally applies US controls (M5); 0 for non-allies
-    pressed_age: np.ndarray  # (S,) quarters the US has pressed allies in each sector (M5)
-    collaboration: np.ndarray  # (S,) US-China research collaboration, 2018 = 1 (M9)
-    split: np.ndarray  # (S,) ecosystem split in [0, 1] (M8)
-    china_bind: np.ndarray  # (S,) how hard US measures bind China (M7)
-    barrier_bind: np.ndarray  # (S,) how hard tariffs and bans bind Chinese exports (M3, M7)
-    substitution: np.ndarray  # (K,) share of each chokepoint input China has replaced (M7)
-    investment_in_us: float  # Chinese direct investment into the US, US$ bn/yr (M2)
-    investment_in_cn: np.ndarray  # (S,) US investment into Chinese tech firms, US$ bn/yr (M2)
-    investment_in_cn0: np.ndarray  # (S,) its 2018 level
-    us_stake_cn: np.ndarray  # (S,) US investors' stake in Chinese tech firms from investment since 2018, US$ bn (M2)
-    capital_access: np.ndarray  # (S,) investment links relative to 2018 (M2, M9)
-    us_resolve: np.ndarray  # (S,) the US's resolve to control each sector, in [0, 1] (M13)
-    us_politics: float  # US domestic political mood, log-odds, before China's retaliation (M13)
-    shocks_seen: int  # political shocks the US has already reacted to (M13)
-    partner_ties: float  # China's trade and standards ties with third countries, in [0, 1] (M14)
-    talent_return: float  # share of lost collaboration China recovers by bringing talent home (M14)
-    lean: np.ndarray  # (C,) third countries' lean, -1 China's bloc to +1 the US's; 0 elsewhere (M16)
+    label = "relations"
+
+    trust: float = part(bounds=UNIT)  # US-China trust in [0, 1] (M10); starts at coopetition.trust_initial
+    shocks: int = part(start=0, dtype=int)  # political shocks so far (M10)
+    sanction_intensity: float = part(start=0.0)  # US sanctions as China reads them, in [0, 1] (M12)
+    countermeasures: float = part(start=0.0, bounds=UNIT)  # China's retaliation in [0, 1] (M12)
+    hostility: float = part(start=0.0)  # mean of the two: the political temperature (M4, M10)
+    compliance: np.ndarray = part("(C, S)", 0.0, UNIT)  # how far each ally applies US controls (M5); 0 for non-allies
+    pressed_age: np.ndarray = part("(S,)", 0, dtype=int)  # quarters the US has pressed allies in each sector (M5)
+    collaboration: np.ndarray = part(
+        "(S,)", 1.0, Bounds(0.0, _collaboration_ceiling, slack=1e-12)
+    )  # US-China research collaboration, 2018 = 1 (M9)
+    split: np.ndarray = part("(S,)", 0.0, UNIT)  # ecosystem split in [0, 1] (M8)
+    china_bind: np.ndarray = part("(S,)", 0.0)  # how hard US measures bind China (M7)
+    barrier_bind: np.ndarray = part("(S,)", 0.0)  # how hard tariffs and bans bind Chinese exports (M3, M7)
+    substitution: np.ndarray = part("(K,)", 0.0, UNIT)  # share of each chokepoint input China has replaced (M7)
+    investment_in_us: float = part()  # Chinese direct investment into the US, US$ bn/yr (M2; capital.starting_flows)
+    investment_in_cn: np.ndarray = part("(S,)")  # US investment into Chinese tech firms, US$ bn/yr (M2)
+    investment_in_cn0: np.ndarray = part("(S,)")  # its 2018 level
+    us_stake_cn: np.ndarray = part(
+        "(S,)", 0.0
+    )  # US investors' stake in Chinese tech firms from investment since 2018, US$ bn (M2)
+    capital_access: np.ndarray = part("(S,)", 1.0)  # investment links relative to 2018 (M2, M9)
+    us_resolve: np.ndarray = part("(S,)", 0.0, UNIT)  # the US's resolve to control each sector, in [0, 1] (M13)
+    us_politics: float = part(start=0.0)  # US domestic political mood, log-odds, before China's retaliation (M13)
+    shocks_seen: int = part(start=0, dtype=int)  # political shocks the US has already reacted to (M13)
+    partner_ties: float = part(start=0.0, bounds=UNIT)  # China's trade and standards ties with third countries (M14)
+    talent_return: float = part(
+        start=0.0, bounds=UNIT
+    )  # share of lost collaboration China recovers by bringing talent home (M14)
+    lean: np.ndarray = part(
+        "(C,)", 0.0, Bounds(-1.0, 1.0, slack=1e-12)
+    )  # third countries' lean, -1 China's bloc to +1 the US's; 0 elsewhere (M16)
 
 
 @dataclass
-class Market:
-    """The technology market this quarter."""
+class Market(StatePart):
+    """The technology market this quarter. The step-0 values of the fields computed from sales
+    (bilateral to china_exposure) are set by :meth:`tally` as soon as the first sales are known."""
 
-    demand_index: np.ndarray  # (S,) each sector's trend spending relative to 2018 (the open world's market)
-    spending: np.ndarray  # (S, C) what each country's buyers spend on each sector, US$ bn/yr (M: economy)
-    spending_open: np.ndarray  # (S, C) the same at the open world's prices (income response only)
-    capacity: np.ndarray  # (S, C) the most each country's firms can sell in each sector this quarter, US$ bn/yr
-    tariffs: np.ndarray  # (n, B) ad valorem tariff on each firm's sales to each segment (M3, M12)
-    sales: np.ndarray  # (n, B) each firm's sales to each segment, US$ bn/yr
-    attractiveness: np.ndarray  # (n, B) buyers' logit attractiveness of each firm, as they choose (M6)
-    wedge: np.ndarray | None  # (n, B) the policy wedges in it (log units; None when none): they move choices, not value
-    bilateral: np.ndarray  # (S, C, C) sales by sector, seller country and buyer country
-    revenue: np.ndarray  # (S, C) sales of each country's firms
-    market_share: np.ndarray  # (S, C) share of world sales; sums to 1 over countries
-    self_sufficiency: np.ndarray  # (S, C) share of each country's demand met by its own firms
-    china_exposure: np.ndarray  # (C, S) share of each country's firms' sales that go to China
-    welfare: np.ndarray  # (C,) consumers' welfare index, 2018 = 100
-    welfare_groups: dict[str, float]  # THIRD and WORLD welfare index
-    surplus: np.ndarray  # (S, C) buyers' quality-adjusted log-price change since 2018 (M6)
+    label = "market"
+
+    demand_index: np.ndarray = part("(S,)", 1.0)  # each sector's trend spending relative to 2018 (the open world's)
+    spending: np.ndarray = part("(S, C)")  # what each country's buyers spend on each sector, US$ bn/yr (economy)
+    spending_open: np.ndarray = part("(S, C)")  # the same at the open world's prices (income response only)
+    capacity: np.ndarray = part("(S, C)", np.inf)  # the most each country's firms can sell this quarter, US$ bn/yr
+    tariffs: np.ndarray = part("(n, B)", 0.0)  # ad valorem tariff on each firm's sales to each segment (M3, M12)
+    sales: np.ndarray = part("(n, B)", 0.0, NONNEGATIVE)  # each firm's sales to each segment, US$ bn/yr
+    attractiveness: np.ndarray = part("(n, B)")  # buyers' logit attractiveness of each firm, as they choose (M6)
+    wedge: np.ndarray | None = part(
+        "(n, B)", None
+    )  # the policy wedges in it (log units; None when none): they move choices, not value
+    bilateral: np.ndarray = part("(S, C, C)", 0.0)  # sales by sector, seller country and buyer country
+    revenue: np.ndarray = part("(S, C)", 0.0)  # sales of each country's firms
+    market_share: np.ndarray = part("(S, C)", 0.0)  # share of world sales; sums to 1 over countries
+    self_sufficiency: np.ndarray = part("(S, C)", 0.0)  # share of each country's demand met by its own firms
+    china_exposure: np.ndarray = part("(C, S)", 0.0)  # share of each country's firms' sales that go to China
+    welfare: np.ndarray = part("(C,)", 100.0)  # consumers' welfare index, 2018 = 100
+    welfare_groups: dict[str, float] = part()  # THIRD and WORLD welfare index
+    surplus: np.ndarray = part("(S, C)", 0.0)  # buyers' quality-adjusted log-price change since 2018 (M6)
 
     def segment_demand(self, layout: Layout, coverage: np.ndarray) -> np.ndarray:
         """(S, B) demand of each buyer segment, US$ bn per year; ``coverage`` (S,) is the share of
@@ -177,17 +316,25 @@ class Market:
 
 
 @dataclass
-class Accounts:
+class Accounts(StatePart):
     """Each country's welfare in money and its GDP this quarter, US$ bn a year (see
-    :mod:`decouple.mechanisms.accounts`)."""
+    :mod:`decouple.mechanisms.accounts`, which sets them at the end of step 0)."""
 
-    consumer_surplus: np.ndarray  # (C,) spending x fall of the quality-adjusted price since 2018, at true preferences
-    producer_surplus: np.ndarray  # (C,) profits of the country's firms and its investors' excess returns in China
-    government: np.ndarray  # (C,) tariffs collected less subsidies and state support paid
-    welfare: np.ndarray  # (C,) the sum of the three: welfare_usd
-    gdp: np.ndarray  # (C,) gross domestic product
-    production: np.ndarray  # (S, C) output value by where it is made, US$ bn a year
-    gains_from_trade: np.ndarray  # (C,) the ACR formula's gains from trade in the modelled sectors, US$ bn a year
+    label = "accounts"
+
+    consumer_surplus: np.ndarray = part(
+        "(C,)", 0.0
+    )  # spending x fall of the quality-adjusted price since 2018, at true preferences
+    producer_surplus: np.ndarray = part(
+        "(C,)", 0.0
+    )  # profits of the country's firms and its investors' excess returns in China
+    government: np.ndarray = part("(C,)", 0.0)  # tariffs collected less subsidies and state support paid
+    welfare: np.ndarray = part("(C,)", 0.0)  # the sum of the three: welfare_usd
+    gdp: np.ndarray = part("(C,)", 0.0)  # gross domestic product
+    production: np.ndarray = part("(S, C)")  # output value by where it is made, US$ bn a year
+    gains_from_trade: np.ndarray = part(
+        "(C,)", 0.0
+    )  # the ACR formula's gains from trade in the modelled sectors, US$ bn a year
 
 
 def layout_of(world: World, firms, groups: Groups) -> dict:

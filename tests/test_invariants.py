@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from decouple import DecouplingModel, InvariantError
 from decouple.metrics import check_invariants
+from decouple.state import STATE_PARTS, StatePart, shape_of
 
 from .conftest import SCENARIOS
 
@@ -58,6 +61,58 @@ def test_checker_catches_violations(world, corrupt, message):
     corrupt(model)
     with pytest.raises(InvariantError, match=message):
         check_invariants(model)
+
+
+def _declared_parts(model):
+    return [(name, getattr(model, name)) for name in STATE_PARTS if isinstance(getattr(model, name), StatePart)]
+
+
+def test_every_declared_bound_is_checked(world):
+    """Each field that declares bounds, pushed out of them in turn (one element above, then one
+    below), is named by the generic check; put back, the model passes again."""
+    model = DecouplingModel("selective_decoupling", seed=0, world=world)
+    model.step()
+    check_invariants(model)
+    declared = [
+        (name, part, field, bounds) for name, part in _declared_parts(model) for field, bounds in part.bounded()
+    ]
+    assert {f"{name}.{field}" for name, _, field, _ in declared} >= {
+        "relations.trust",
+        "relations.compliance",
+        "relations.collaboration",
+        "market.sales",
+        "firms.capability",
+        "firms.shares",
+    }
+    for _, part, field, bounds in declared:
+        original = getattr(part, field)
+        low, high = bounds.at(model.params)
+        for wrong in (high + 0.5, low - 0.5) if np.isfinite(high) else (low - 0.5,):
+            if isinstance(original, np.ndarray):
+                value = original.astype(float)  # (a copy: the state's array is put back below)
+                value.flat[-1] = wrong
+            else:
+                value = wrong
+            setattr(part, field, value)
+            with pytest.raises(InvariantError, match=rf"\b{part.label} {field}\b"):
+                check_invariants(model)
+            setattr(part, field, original)
+        check_invariants(model)
+
+
+def test_state_parts_keep_their_declared_shapes(world):
+    model = run_steps_to_year(DecouplingModel("full_decoupling", seed=0, world=world), 2020.0)
+    for name, part in _declared_parts(model):
+        for field in dataclasses.fields(part):
+            shape, value = field.metadata.get("shape"), getattr(part, field.name)
+            if shape and value is not None:
+                assert np.shape(value) == shape_of(shape, model.dims), f"{name}.{field.name}"
+
+
+def run_steps_to_year(model, year):
+    while model.year < year:
+        model.step()
+    return model
 
 
 def test_finished_model_is_garbage_collected(world):

@@ -6,6 +6,9 @@ US, China, Japan, India and the rest of the world. Noise and political shocks ar
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -501,3 +504,29 @@ def test_countermeasures_follow_sanctions_and_hit_us_firms(small_world):
     assert m.firms.cost[us].mean() > quiet.firms.cost[us].mean()  # material controls
     cn_demand = m.market.bilateral[0, :, small_world.country_index("CN")]
     assert cn_demand[small_world.country_index("US")] / cn_demand.sum() <= countermeasures.us_share_cap(m) + 1e-9
+
+
+# ---------------------------------------------------------------- the package's table
+
+
+def test_the_mechanism_table_lists_every_module_as_its_docstring_names_it():
+    import decouple.mechanisms as package
+
+    modules = sorted(p.stem for p in Path(package.__file__).parent.glob("*.py") if p.stem != "__init__")
+    rows = package.table().splitlines()[2:]
+    assert sorted(row.split(" | ")[0].strip("| ") for row in rows) == modules
+    assert package.table() in (package.__doc__ or ""), "refresh the table in mechanisms/__init__.py from table()"
+    for row, module in ((row, row.split(" | ")[0].strip("| ")) for row in rows):
+        doc = importlib.import_module(f"decouple.mechanisms.{module}").__doc__ or ""
+        assert row.split(" | ")[1].rstrip(" |") in " ".join(doc.split()), module
+
+
+def test_the_mechanism_table_notices_a_module_it_lacks(tmp_path, monkeypatch):
+    import decouple.mechanisms as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "talent.py").write_text('"""M17 Visa limits — researchers who cannot move."""\n', encoding="utf-8")
+    monkeypatch.setattr(package, "_HERE", tmp_path)
+    assert "| talent | M17 Visa limits |" in package.table()
+    assert package.table() not in (package.__doc__ or "")

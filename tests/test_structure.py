@@ -10,46 +10,28 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel
-from decouple.agents import Ally, Controller, Target, ThirdCountry
-from decouple.firms import Firms
-from decouple.mechanisms import (
-    accounts,
-    capital,
-    coopetition,
-    costs,
-    economy,
-    export_controls,
-    knowledge,
-    market,
-    standards,
-)
+from decouple.model import PHASES
 
-#: the phases of DecouplingModel.step, in order: (owner, name)
-PHASES = [
-    (economy, "update_spending"),
-    (Controller, "review"),
-    (Target, "review_ties"),
-    (ThirdCountry, "hedge"),
-    (Controller, "set_policy"),
-    (Ally, "decide"),
-    (Target, "review_countermeasures"),
-    (Target, "support_substitution"),
-    (export_controls, "update_binding"),
-    (export_controls, "update_denial"),
-    (coopetition, "update"),
-    (knowledge, "update"),
-    (standards, "update"),
-    (Firms, "design_out"),
-    (Firms, "relocate"),
-    (costs, "update"),
-    (market, "clear"),
-    (capital, "update"),
-    (Firms, "innovate"),
-    (market, "update_welfare"),
-    (accounts, "update"),
-]
 #: the phases as they are, before any test patches them
 ORIGINALS = {(o, n): getattr(o, n) for o, n in PHASES}
+
+
+def test_a_step_calls_exactly_the_declared_phases_in_order(monkeypatch):
+    """The first quarter of a year runs every phase (the yearly reviews too); the states' phases
+    run once per state (each ally decides), counted once here."""
+    model = DecouplingModel("selective_decoupling", seed=3)
+    called: list[tuple[object, str]] = []
+    for owner, name in PHASES:
+
+        def recorded(*args, _phase=(owner, name), _real=ORIGINALS[(owner, name)], **kwargs):
+            if not called or called[-1] != _phase:
+                called.append(_phase)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recorded)
+    model.step()
+    assert model.steps == 1  # the first quarter of the start year, so the yearly reviews ran too
+    assert called == list(PHASES)
 
 
 def _writes(doc: str) -> str:
@@ -117,3 +99,33 @@ def test_traced_steps_write_only_what_each_phase_declares(scenario, monkeypatch)
         for key in written[f"{owner.__name__}.{name}"]:
             attr = key.split(".")[-1]
             assert re.search(rf"\b{re.escape(attr)}\b", declared), f"{owner.__name__}.{name} writes {key}: {declared}"
+
+
+def test_one_cache_keeps_a_value_while_its_scope_and_source_stand():
+    model = DecouplingModel("selective_decoupling", seed=3)
+    calls: list[str] = []
+
+    def counted(label, value):
+        def compute():
+            calls.append(label)
+            return value
+
+        return compute
+
+    source = np.zeros(3)
+    assert model.cached("k", counted("step", np.ones(2)), source=source) is model.cached(
+        "k", counted("again", None), source=source
+    )
+    model.cached("k", counted("new source", np.ones(2)), source=np.zeros(3))  # the array was replaced
+    lever = model.cached("lever", counted("params", np.arange(3.0)), scope="params")
+    assert not lever.flags.writeable  # values of the parameters alone are read-only
+    model.step()
+    model.cached("k", counted("next quarter", np.ones(2)), source=source)
+    assert model.cached("lever", counted("params again", None), scope="params") is lever
+    model.set_params({"policy.fence": 0.5})
+    model.cached("lever", counted("new params", np.arange(3.0)), scope="params")
+    assert calls == ["step", "new source", "params", "next quarter", "new params"]
+    # the capability gap follows the firms' array, even when they replace it within a quarter
+    gap = model.capability_gap().copy()
+    model.firms.effective_capability = model.firms.effective_capability * 0.5
+    assert not np.array_equal(model.capability_gap(), gap)
