@@ -43,9 +43,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..config import load_scenario
 from ..errors import ConfigError, DecoupleError
-from ..model import DecouplingModel
+from ..evaluate import Point, build
 from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
 from ..world import shared_world
@@ -112,9 +111,8 @@ def execute(run: Run, settings: Settings) -> dict:
     out = Path(settings.out)
     started = time.perf_counter()
     try:
-        world = shared_world()
-        spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
-        model = DecouplingModel(spec, seed=run.seed, world=world)
+        model = build(Point(run.scenario, run.seed, overrides=run.overrides), shared_world())
+        spec = model.scenario
         rec = RunRecorder(model, settings.metrics, settings.years).run()
         row = {
             "run_id": run.run_id,
