@@ -44,12 +44,13 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import ConfigError, DecoupleError
-from ..evaluate import Point, build
+from ..evaluate import Point, build, read
+from ..measure import Measure
 from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
 from ..world import shared_world
 from .experiment import Experiment, Run
-from .measures import RunRecorder, indicator_table
+from .measures import indicator_table, sweep_measures
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
@@ -78,6 +79,8 @@ class Settings:
     years: tuple[float, ...]
     keep_timeseries: bool
     keep_tidy: bool
+    measures: tuple[Measure, ...] = ()  # what each run reads (RunRecorder's, unless the experiment says)
+    until: float | None = None  # where each run stops (None: its scenario's end)
 
 
 def _write_row(path: Path, row: dict, sha256: str) -> pa.Table:
@@ -113,7 +116,8 @@ def execute(run: Run, settings: Settings) -> dict:
     try:
         model = build(Point(run.scenario, run.seed, overrides=run.overrides), shared_world())
         spec = model.scenario
-        rec = RunRecorder(model, settings.metrics, settings.years).run()
+        measures = settings.measures or tuple(sweep_measures(settings.metrics, settings.years, model.world))
+        values = read(model, measures, settings.until)
         row = {
             "run_id": run.run_id,
             "scenario": spec.name,
@@ -124,7 +128,7 @@ def execute(run: Run, settings: Settings) -> dict:
             "error": "",
         }
         row.update({path: _encode(v) for path, v in run.values.items()})
-        row.update(rec.values)
+        row.update(values)
         # The shard is written last: a shard on disk means the run's other files are whole too.
         if settings.keep_timeseries:
             series = indicator_table(model, spec.name, run.seed).reset_index()
@@ -174,6 +178,7 @@ class SweepResult:
     seconds: float
     backend: str
     workers: int
+    table: pd.DataFrame | None = None  # runs.parquet's rows: the runs of this experiment
 
 
 def _provenance(exp: Experiment, backend: str, workers: int) -> dict:
@@ -459,6 +464,8 @@ def run_sweep(
         tuple(exp.spec.metrics.years),
         exp.section.keep_timeseries,
         exp.section.keep_tidy,
+        exp.measures or (),
+        exp.until,
     )
     started = time.perf_counter()
     computed = 0
@@ -484,8 +491,6 @@ def run_sweep(
             _write_manifest(out, exp, done, failed, prov, listing)
             last_manifest = time.monotonic()
 
-    rows: dict[str, pa.Table] = {}  # the shards written during this call, for consolidate
-
     try:
         with make_executor(backend, workers, scheduler) if executor is None else _given(executor) as pool:
             if pool is None:
@@ -509,9 +514,9 @@ def run_sweep(
         if bar is not None:
             bar.close()
         _write_manifest(out, exp, done, failed, prov, listing)
-    consolidate(out, exp, rows)
+    table = consolidate(out, exp, rows)
     seconds = time.perf_counter() - started
-    return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers)
+    return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers, table)
 
 
 def _batches(runs: Iterator[Run], size: int) -> Iterator[list[Run]]:
