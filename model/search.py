@@ -25,9 +25,11 @@ Every evaluation (a policy in a future) is a run of the sweep engine
 (:mod:`decouple.sweeps.engine`) in ``evaluations/``: a shard per run, failure records, the local
 pool or Dask, and resumption, so an interrupted search resumes where it stopped. The futures are
 the engine's Latin hypercube over the uncertainties' plausible ranges and its replicate seeds
-(both from ``root_seed``), so the same file gives the same front whatever the worker count. Written: ``front.csv`` (the Pareto front with each
-policy's levers and robust objectives), ``policies.csv`` (every policy evaluated), ``pareto.png``
-(with the named scenarios placed on it) and ``search.json``.
+(both from ``root_seed``), so the same file gives the same front whatever the worker count.
+
+Written: ``front.csv`` (the Pareto front with each policy's levers and robust objectives),
+``policies.csv`` (every policy evaluated), ``pareto.png`` (with the named scenarios placed on
+it) and ``search.json``.
 """
 
 from __future__ import annotations
