@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -211,7 +212,7 @@ def _write_manifest(
 ) -> None:
     total = exp.n_runs()
     counts = {"done": len(done), "failed": len(failed), "pending": total - len(done) - len(failed)}
-    manifest = {
+    manifest: dict[str, Any] = {
         "experiment": {
             "name": exp.name,
             "title": exp.section.title,

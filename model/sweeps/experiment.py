@@ -224,7 +224,7 @@ class Experiment:
             yield {}
             return
         if sec.sampler == "grid":
-            for combo in itertools.product(*(v.values for v in vary)):
+            for combo in itertools.product(*(v.values or [] for v in vary)):
                 yield dict(zip(self.paths, combo))
             return
         kinds = [load_registry()[v.path].type for v in vary]
@@ -363,9 +363,12 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
         value = err.get("input")
         if err["type"] == "extra_forbidden":
             section = loc[:-1]
-            model = {(): ExperimentFile, ("experiment",): ExperimentSection, ("metrics",): Metrics}.get(
-                tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure
-            )
+            tables: dict[tuple[str, ...], type[BaseModel]] = {
+                (): ExperimentFile,
+                ("experiment",): ExperimentSection,
+                ("metrics",): Metrics,
+            }
+            model = tables.get(tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure)
             allowed = list(model.model_fields)
             lines.append(f"{origin}: unknown key '{key}'{suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}")
         elif err["type"] == "missing":
@@ -473,11 +476,11 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
         parse_override(text)
     if not exp.spec.vary and sec.sampler != "grid":
         raise ConfigError(f"{origin}: sampler '{sec.sampler}' needs at least one [[vary]] parameter")
-    paths = [v.path for v in exp.spec.vary]
-    for path in paths:
-        if paths.count(path) > 1:
+    varied = [v.path for v in exp.spec.vary]
+    for name in varied:
+        if varied.count(name) > 1:
             raise ConfigError(
-                f"{origin}: [[vary]] path '{path}' appears {paths.count(path)} times; vary each "
+                f"{origin}: [[vary]] path '{name}' appears {varied.count(name)} times; vary each "
                 "parameter once (give all its values in one [[vary]] table)"
             )
     for i, v in enumerate(exp.spec.vary):
