@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from decouple import DecouplingModel, load_world
+from decouple import load_world
 from decouple.discover import exploration_table
+from decouple.evaluate import Point, build
 from decouple.sweeps.experiment import experiment_from_table
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -73,7 +74,7 @@ def driver_overhead(blocks: int = 5, per_block: int = 100) -> dict:
         started = time.perf_counter()
         for run in runs:
             params = {**run.values, "time.steps": exp.section.steps}
-            DecouplingModel(run.scenario, seed=run.seed, params=params, world=world).run()  # checked, as in sweeps
+            build(Point(run.scenario, run.seed, params), world).run()  # checked, as in sweeps
         direct = (time.perf_counter() - started) / per_block
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()

@@ -9,7 +9,7 @@
     decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--out DIR]
     decouple validate [--replicates N] [--strict] [--out DIR]
     decouple discover [RESULTS | --runs N] --where "EXPR" [--method prim|cart] [--out DIR]
-    decouple search SEARCH [--workers N] [--out DIR]
+    decouple search SEARCH [--workers N] [--backend local|dask] [--scheduler ADDR] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
     decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y] [--no-open]
 
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .errors import ConfigError, DecoupleError
+from .errors import DecoupleError
 
 #: cap on --replicates of compare and validate without --force (the sweep's own size check
 #: applies on top)
@@ -416,61 +416,32 @@ def cmd_sweep(args) -> int:
 
 def cmd_discover(args) -> int:
     """Scenario discovery over a finished sweep, or over an exploration of the uncertainties."""
-    from .config import load_scenario
-    from .discover import METRIC, conditions_of, discover, exploration_table, parse_condition
-    from .sweeps.engine import default_workers, run_sweep
-    from .sweeps.experiment import experiment_from_table
-    from .world import load_world
+    from .discover import explore
 
-    if (args.results is None) == (args.runs is None):
-        raise ConfigError(
-            "give a finished sweep folder (RESULTS) or --runs N for an exploration of the uncertainties, not both"
-        )
-    if args.method not in ("prim", "cart"):
-        raise ConfigError(f"--method = {args.method!r}; allowed: prim, cart")
-    if not 0.0 < args.density < 1.0:
-        raise ConfigError(f"--density = {args.density!r}; allowed: a number between 0 and 1")
-    if args.results is not None:
-        folder = Path(args.results)
-        runs, x_cols, title = conditions_of(folder)
-        out = Path(args.out) if args.out else folder / "discovery"
-    else:
-        if args.runs < 10:
-            raise ConfigError(f"--runs = {args.runs}; allowed: a whole number of at least 10")
-        # the condition's metrics must be known before the runs: check its syntax and names first
-        probe = [m for m in METRIC.findall(args.where) if "@" in m]
-        spec = load_scenario(args.scenario, sectors=load_world().sectors)
-        start = spec.params.time.start_year
-        end = start + spec.params.time.steps / 4.0
-        for label, year in [("--year", args.year)] + [(f"--where: {m!r}", float(m.split("@")[1])) for m in probe]:
-            if not start < year <= end + 1e-9:
-                raise ConfigError(
-                    f"{label}: year {year:g} not kept; allowed: a year after {start:g} up to {end:g} "
-                    "(the scenario's run)"
-                )
-        table = exploration_table(args.scenario, args.runs, args.year, probe, args.seed)
-        exp = experiment_from_table(table, f"discover_{args.scenario}")
-        out = Path(args.out) if args.out else Path("results") / "discover" / args.scenario
-        workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
-        kept = [f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years]
-        parse_condition(args.where, kept + _whole_run_names())
+    # more workers than cores is a warning; more than the runs, a note and the runs' number
+    workers = _workers(args.workers, args.runs) if args.workers and args.runs else None
+    found = explore(
+        args.where,
+        args.results,
+        args.runs,
+        scenario=args.scenario,
+        year=args.year,
+        seed=args.seed,
+        method=args.method,
+        density=args.density,
+        workers=workers,
+        resume=args.resume,
+        out=args.out,
+        progress=not args.quiet,
+    )
+    if found.failed:
         print(
-            f"exploring {args.scenario}: {args.runs:,} runs over {len(exp.spec.vary)} uncertainties (Latin hypercube "
-            f"over their plausible ranges), {workers} worker(s), into {out / 'exploration'}/"
+            f"decouple: {found.failed} of {found.runs} runs failed; see {found.out / 'exploration'}/failed/",
+            file=sys.stderr,
         )
-        result = run_sweep(exp, out / "exploration", workers=workers, resume=args.resume, progress=not args.quiet)
-        if result.failed:
-            print(
-                f"decouple: {result.failed} of {result.runs} runs failed; see {out / 'exploration'}/failed/",
-                file=sys.stderr,
-            )
-            return 1
-        runs, x_cols, title = conditions_of(out / "exploration")
-    metric_cols = [c for c in runs.columns if "@" in c] + [c for c in _whole_run_names() if c in runs.columns]
-    condition = parse_condition(args.where, metric_cols)
-    files = discover(runs, x_cols, condition, out, args.method, title, args.density)
-    print(Path(out / "report.md").read_text(encoding="utf-8"))
-    print(f"written to {out}/: {', '.join(p.name for p in files)}")
+        return 1
+    print(Path(found.out / "report.md").read_text(encoding="utf-8"))
+    print(f"written to {found.out}/: {', '.join(p.name for p in found.files)}")
     return 0
 
 
@@ -484,7 +455,14 @@ def cmd_search(args) -> int:
     s = search.spec.search
     size = search.n_policies() if s.method == "exhaustive" else s.population * s.generations
     print(f"{s.title}: {s.method}, up to {size:,} policies x {s.futures} futures; {workers} worker(s), into {out}/")
-    result = run_search(search, out, workers=workers, log=(lambda *a: None) if args.quiet else print)
+    result = run_search(
+        search,
+        out,
+        workers=workers,
+        log=(lambda *a: None) if args.quiet else print,
+        backend=args.backend,
+        scheduler=args.scheduler,
+    )
     front = result["front"]
     shown = [c for c in front.columns if c not in ("policy",)]
     print(front[shown].to_string(index=False, max_colwidth=60))
@@ -737,6 +715,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("search", help="search file: a name in experiments/ (precise_yard) or a path")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", help="output folder (default results/search/NAME); a rerun resumes from its shards")
+    p.add_argument("--backend", default="local", help="local (a process pool, default) or dask, as for sweep")
+    p.add_argument("--scheduler", help="with --backend dask: a running scheduler's address (default: a local cluster)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_search)
 

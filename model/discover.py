@@ -29,6 +29,7 @@ import pandas as pd
 
 from .config import load_registry, shown
 from .errors import ConfigError, DecoupleError, suggest
+from .measure import Measure
 
 #: a kept outcome in a condition: ``name@year`` (a quarterly outcome) or a whole-run outcome's name
 METRIC = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:@[0-9]+(?:\.[0-9]+)?)?")
@@ -422,6 +423,107 @@ def discover(
     write_json(path, {"condition": condition.text, "method": method, "runs": int(len(y)), "of_interest": int(y.sum())})
     written.append(path)
     return written
+
+
+@dataclass
+class Exploration:
+    """What :func:`explore` did: the folder, the files written (none when runs failed), the runs."""
+
+    out: Path
+    files: list[Path]
+    runs: int
+    failed: int
+    workers: int
+
+
+def condition_measures(where: str) -> list[Measure]:
+    """The dated outcomes a ``--where`` condition names, as measures (aliases resolved, years
+    checked as numbers), so that an exploration keeps them; names without a year are whole-run
+    outcomes, kept by every run."""
+    found = []
+    for token in METRIC.findall(where):
+        if "@" in token:
+            found.append(Measure.parse(token, "--where").check(origin="--where"))
+    return found
+
+
+def explore(
+    where: str,
+    results: Path | str | None = None,
+    runs: int | None = None,
+    *,
+    scenario: str = "selective_decoupling",
+    year: float = 2030.0,
+    seed: int = 0,
+    method: str = "prim",
+    density: float = DENSITY,
+    workers: int | None = None,
+    resume: bool = False,
+    out: Path | str | None = None,
+    progress: bool = True,
+    log=print,
+) -> Exploration:
+    """Scenario discovery over a finished sweep folder (``results``) or over an exploration of
+    ``runs`` runs of ``scenario`` over the uncertainties (run on the sweep engine into
+    ``out/exploration``): the runs where ``where`` holds are boxed by ``method``. The workflow of
+    ``decouple discover``, callable from a notebook."""
+    from .config import load_scenario
+    from .sweeps.engine import default_workers, run_sweep
+    from .sweeps.experiment import experiment_from_table
+    from .world import load_world
+
+    if (results is None) == (runs is None):
+        raise ConfigError(
+            "give a finished sweep folder (RESULTS) or --runs N for an exploration of the uncertainties, not both"
+        )
+    if method not in ("prim", "cart"):
+        raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
+    if not 0.0 < density < 1.0:
+        raise ConfigError(f"--density = {density!r}; allowed: a number between 0 and 1")
+    if results is not None:
+        folder = Path(results)
+        table, x_cols, title = conditions_of(folder)
+        target = Path(out) if out else folder / "discovery"
+        used = 0
+    else:
+        assert runs is not None
+        if runs < 10:
+            raise ConfigError(f"--runs = {runs}; allowed: a whole number of at least 10")
+        # the condition's outcomes must be known before the runs: check their names and years first
+        probe = condition_measures(where)
+        spec = load_scenario(scenario, sectors=load_world().sectors)
+        start = spec.params.time.start_year
+        end = start + spec.params.time.steps / 4.0
+        for label, at in [("--year", year)] + [(f"--where: '{m.column()}'", m.year or year) for m in probe]:
+            if not start < at <= end + 1e-9:
+                raise ConfigError(
+                    f"{label}: year {at:g} not kept; allowed: a year after {start:g} up to {end:g} (the scenario's run)"
+                )
+        exp = experiment_from_table(
+            exploration_table(scenario, runs, year, [m.column() for m in probe], seed), f"discover_{scenario}"
+        )
+        target = Path(out) if out else Path("results") / "discover" / scenario
+        used = workers or min(default_workers(), exp.n_runs())
+        kept = [f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years]
+        parse_condition(where, kept + _whole_run_names())
+        log(
+            f"exploring {scenario}: {runs:,} runs over {len(exp.spec.vary)} uncertainties (Latin hypercube "
+            f"over their plausible ranges), {used} worker(s), into {target / 'exploration'}/"
+        )
+        result = run_sweep(exp, target / "exploration", workers=used, resume=resume, progress=progress)
+        if result.failed:
+            return Exploration(target, [], result.runs, result.failed, used)
+        table, x_cols, title = conditions_of(target / "exploration")
+    metric_cols = [c for c in table.columns if "@" in c] + [c for c in _whole_run_names() if c in table.columns]
+    condition = parse_condition(where, metric_cols)
+    files = discover(table, x_cols, condition, target, method, title, density)
+    return Exploration(target, files, len(table), 0, used)
+
+
+def _whole_run_names() -> list[str]:
+    from . import outcomes
+
+    return [o.name for o in outcomes.whole_run()]
 
 
 def _write_text(path: Path, text: str) -> None:

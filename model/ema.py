@@ -10,7 +10,9 @@ what it chooses (levers) and what it measures (outcomes). The parameter registry
 - each numeric **lever** becomes a ``RealParameter`` over its allowed range, and the yard becomes
   one ``BooleanParameter`` per sector, ``policy.yard:<sector>`` (in the yard or not);
 - each quarterly **outcome** becomes a ``ScalarOutcome`` named ``<outcome>@<year>``, its value in
-  the quarter that ends at ``year``.
+  the quarter that ends at ``year`` (a :class:`~decouple.measure.Measure`, read by
+  :func:`decouple.evaluate.evaluate`), of kind ``MAXIMIZE`` or ``MINIMIZE`` as the outcome's
+  direction says (:data:`decouple.outcomes.DIRECTIONS`; ``INFO`` for an outcome none steers by).
 
 The scenario, seed and horizon are EMA ``Constant`` s, so every experiment of a model uses the same
 seed (common random numbers) and the function EMA calls is a plain top-level function, which its
@@ -30,8 +32,9 @@ from typing import Any
 from . import outcomes as outcome_registry
 from .config import load_registry, load_scenario
 from .errors import ConfigError, suggest
-from .model import DecouplingModel
-from .world import load_world, shared_world
+from .evaluate import YEAR_TOLERANCE, Point, evaluate
+from .measure import Measure
+from .world import load_world
 
 with warnings.catch_warnings():  # EMA warns at import that an optional back-end is missing
     warnings.simplefilter("ignore")
@@ -107,7 +110,12 @@ def changes_of(values: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if key.startswith(YARD):
             continue
-        spec = registry[key]
+        spec = registry.get(key)
+        if spec is None:
+            raise ConfigError(
+                f"EMA parameter {key!r}{suggest(key, list(registry))}: not a parameter of the registry; allowed: "
+                f"a dotted path of seeds/parameters.toml or {YARD}<sector>"
+            )
         if spec.type == "int":
             value = int(value)
         elif spec.type == "float":
@@ -122,14 +130,19 @@ def changes_of(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def run_experiment(scenario: str, seed: int, year: float, outcome_names: tuple[str, ...], **values: Any) -> dict:
     """One run, for EMA: the scenario with ``values`` applied, run to the quarter ending at
-    ``year``; returns ``{<outcome>@<year>: value}``."""
-    model = DecouplingModel(scenario, seed=int(seed), params=changes_of(values), world=shared_world(), check=False)
-    while model.running and model.year < year - 1e-9:
-        model.step()
-    label = f"{year:g}"
-    out = {f"{name}@{label}": model.outcome(name) for name in outcome_names}
-    model.release()
-    return out
+    ``year``; returns ``{<outcome>@<year>: value}`` under the names given."""
+    measures = {f"{name}@{year:g}": Measure(name, float(year)) for name in outcome_names}
+    point = Point(scenario, int(seed), changes_of(values), tuple(measures.values()), until=float(year), check=False)
+    read = evaluate(point)
+    return {key: read[measure.check().column()] for key, measure in measures.items()}
+
+
+def outcome_kind(name: str) -> int:
+    """EMA's kind of a ``ScalarOutcome`` for an outcome: from its direction in the registry."""
+    better = Measure(name).better()
+    return {"larger": ema_wb.ScalarOutcome.MAXIMIZE, "smaller": ema_wb.ScalarOutcome.MINIMIZE}.get(
+        better or "", ema_wb.ScalarOutcome.INFO
+    )
 
 
 def model(
@@ -146,12 +159,15 @@ def model(
     levers (or those named) and ``outcomes`` at ``year`` (checked against the outcome registry)."""
     spec = load_scenario(scenario, sectors=load_world().sectors)
     end = spec.params.time.start_year + spec.params.time.steps / 4.0
-    if not spec.params.time.start_year < year <= end + 1e-9:
-        raise ConfigError(f"year = {year!r}; allowed: a year after {spec.params.time.start_year:g} up to {end:g}")
+    start = spec.params.time.start_year
+    if not start < year <= end + YEAR_TOLERANCE or abs(year * 4 - round(year * 4)) > YEAR_TOLERANCE:
+        raise ConfigError(
+            f"year = {year!r}; allowed: a year after {start:g} up to {end:g} at a quarter's end (2030.0, 2030.25, ...)"
+        )
     names = tuple(outcomes)
     for n in names:
         found = outcome_registry.resolve(n)
-        if found.whole_run or not found.collected:
+        if found.whole_run:
             raise ConfigError(f"outcome {n!r} is not a quarterly outcome; allowed: `decouple outcomes` lists them")
     m = ema_wb.Model(name, function=run_experiment)
     m.uncertainties = uncertainty_parameters(uncertainties)
@@ -163,5 +179,5 @@ def model(
         ema_wb.Constant("outcome_names", names),
     ]
     label = f"{year:g}"
-    m.outcomes = [ema_wb.ScalarOutcome(f"{n}@{label}") for n in names]
+    m.outcomes = [ema_wb.ScalarOutcome(f"{n}@{label}", kind=outcome_kind(n)) for n in names]
     return m

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import __version__, outcomes
 from .config import Scenario, load_scenario
-from .model import DecouplingModel
+from .evaluate import Point, build
 from .paths import evidence_dir, project_root
 from .sweeps.measures import indicator_table
 from .world import load_world
@@ -111,7 +111,7 @@ def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()
     spec = (
         scenario if isinstance(scenario, Scenario) else load_scenario(scenario, tuple(overrides), sectors=world.sectors)
     )
-    model = DecouplingModel(spec, seed=seed, world=world).run()
+    model = build(Point(spec, seed), world).run()
     frame = model.table.frame(spec.name, seed)
     prov = provenance(spec, seed)
     prov["wall_time_seconds"] = round(time.perf_counter() - started, 3)

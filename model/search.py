@@ -14,13 +14,22 @@ reduced by its robustness measure (Kwakkel, Haasnoot and Walker 2016; McPhail et
   (minimised);
 - ``satisficing``: the share of futures where the value meets ``threshold`` (maximised).
 
-An objective's value is the outcome itself, or (``against_baseline = true``) its change against
-the scenario's open baseline in the same future, optionally in % of ``per`` (``gdp_WORLD``): a
-welfare cost in % of GDP. Levers are searched by NSGA-II (pymoo) or, when the lever space is small,
-enumerated. Every evaluation (a policy in a future) is a shard in ``evaluations/``, so an
-interrupted search resumes where it stopped. Written: ``front.csv`` (the Pareto front with each
-policy's levers and robust objectives), ``policies.csv`` (every policy evaluated), ``pareto.png``
-(with the named scenarios placed on it) and ``search.json``.
+An objective is a :class:`~decouple.measure.Measure` at the search's year: the outcome itself, or
+its change against a reference scenario in the same future (``metric = "welfare_usd[US]@2030
+against baseline per gdp[US]"``: a welfare cost in % of the baseline's GDP). The older keys still
+load: ``against_baseline = true`` compares with the search's ``baseline``, ``per = "gdp_WORLD@2030"``
+divides by it. Its ``direction`` defaults to the outcome's (:data:`decouple.outcomes.DIRECTIONS`).
+Levers are searched by NSGA-II (pymoo) or, when the lever space is small, enumerated.
+
+Every evaluation (a policy in a future) is a run of the sweep engine
+(:mod:`decouple.sweeps.engine`) in ``evaluations/``: a shard per run, failure records, the local
+pool or Dask, and resumption, so an interrupted search resumes where it stopped. The futures are
+the engine's Latin hypercube over the uncertainties' plausible ranges and its replicate seeds
+(both from ``root_seed``), so the same file gives the same front whatever the worker count.
+
+Written: ``front.csv`` (the Pareto front with each policy's levers and robust objectives),
+``policies.csv`` (every policy evaluated), ``pareto.png`` (with the named scenarios placed on
+it) and ``search.json``.
 """
 
 from __future__ import annotations
@@ -28,11 +37,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,9 +50,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import load_registry, load_scenario, parse_toml, read_text, shown
-from .errors import ConfigError, suggest
-from .model import DecouplingModel
-from .world import load_world, shared_world
+from .errors import ConfigError, DecoupleError, suggest
+from .measure import Measure
+from .world import load_world
 
 
 class _Strict(BaseModel):
@@ -66,8 +75,8 @@ class SearchSection(_Strict):
 
 
 class Objective(_Strict):
-    metric: str
-    direction: Literal["max", "min"]
+    metric: str  # a measure: OUTCOME@YEAR [against SCENARIO] [per OUTCOME]
+    direction: Literal["max", "min"] | None = None  # default: the outcome's direction
     robustness: Literal["mean", "percentile", "regret", "satisficing"] = "mean"
     percentile: float = Field(10.0, gt=0, lt=100)
     threshold: float | None = None
@@ -104,6 +113,36 @@ class Search:
 
     def hash(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+    @cached_property
+    def measures(self) -> list[Measure]:
+        """Each objective as a measure (the older keys ``against_baseline`` and ``per`` folded in)."""
+        return [objective_measure(o, self.spec.search.baseline) for o in self.spec.objective]
+
+    @cached_property
+    def directions(self) -> list[str]:
+        """Each objective's direction, ``max`` or ``min`` (given, or the outcome's own)."""
+        return [o.direction or _direction_of(m) for o, m in zip(self.spec.objective, self.measures)]
+
+
+def objective_measure(obj: Objective, baseline: str) -> Measure:
+    """The measure an objective names: its ``metric`` text, with ``against_baseline`` (against the
+    search's baseline) and ``per`` (an outcome at the same year) folded in."""
+    measure = Measure.parse(obj.metric)
+    if obj.against_baseline and not measure.against:
+        measure = replace(measure, against=baseline)
+    if obj.per and not measure.per:
+        measure = replace(measure, per=Measure.parse(obj.per).outcome)
+    return measure.check()
+
+
+def _direction_of(measure: Measure) -> str:
+    better = measure.better()
+    if better is None:
+        raise ConfigError(
+            f"objective '{measure}': no actor steers by this outcome; allowed: give direction = max or min"
+        )
+    return "max" if better == "larger" else "min"
 
 
 def load_search(name_or_path: str | Path) -> Search:
@@ -155,20 +194,28 @@ def load_search(name_or_path: str | Path) -> Search:
                 f"{path}: key 'uncertainties' value {u!r}{suggest(u, list(registry))}: not a numeric parameter with "
                 "a plausible range"
             )
-    from . import outcomes
-
     for obj in spec.objective:
-        for metric in filter(None, (obj.metric, obj.per)):
-            name, _, year = metric.partition("@")
+        for key, given in (("metric", obj.metric), ("per", obj.per)):
+            if given is None:
+                continue
+            measure = Measure.parse(given, f"{path}: key 'objective.{key}'")
             try:
-                found = outcomes.resolve(name)
+                found = measure.check(world).resolved(world)
             except ConfigError as exc:
-                raise ConfigError(f"{path}: key 'objective.metric' = {metric!r}: {exc}") from None
-            if found.whole_run or not found.collected or year != f"{spec.search.year:g}":
+                raise ConfigError(f"{path}: key 'objective.{key}' = {given!r}: {exc}") from None
+            if found.whole_run or measure.year is None or abs(measure.year - spec.search.year) > 1e-9:
                 raise ConfigError(
-                    f"{path}: key 'objective.metric' = {metric!r}; allowed: a quarterly outcome at the search's "
+                    f"{path}: key 'objective.{key}' = {given!r}; allowed: a quarterly outcome at the search's "
                     f"year, NAME@{spec.search.year:g}"
                 )
+        measure = objective_measure(obj, spec.search.baseline)
+        if measure.against:
+            load_scenario(measure.against, sectors=world.sectors)
+        if obj.direction is None:
+            try:
+                _direction_of(measure)
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: key 'objective.direction': {exc}") from None
         if obj.robustness == "satisficing" and obj.threshold is None:
             raise ConfigError(f"{path}: objective {obj.metric!r}: robustness 'satisficing' needs a threshold")
     for name in spec.search.compare:
@@ -180,14 +227,15 @@ def load_search(name_or_path: str | Path) -> Search:
 
 # ---------------------------------------------------------------- futures and evaluations
 def futures(search: Search) -> list[dict[str, Any]]:
-    """The ensemble: Latin hypercube samples of the uncertainties over their plausible ranges,
-    each with its own seed; the same for every policy."""
-    from scipy.stats import qmc
+    """The ensemble: the sweep engine's Latin hypercube of the uncertainties over their plausible
+    ranges (as ``sampler = "lhs"`` draws it from ``root_seed``), each future with the replicate
+    seed of its index; the same for every policy."""
+    from .sweeps.experiment import unit_design
 
     registry = load_registry()
     s = search.spec.search
-    paths = search.spec.search.uncertainties
-    unit = qmc.LatinHypercube(d=len(paths), seed=s.root_seed).random(s.futures)
+    paths = s.uncertainties
+    (unit,) = unit_design("lhs", len(paths), s.futures, s.root_seed, paths)
     seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(s.root_seed).spawn(s.futures)]
     out = []
     for row, seed in zip(unit, seeds):
@@ -204,93 +252,83 @@ def policy_key(policy: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _metrics(search: Search) -> list[str]:
-    names = []
-    for obj in search.spec.objective:
-        names += [m for m in (obj.metric, obj.per) if m]
-    return list(dict.fromkeys(names))
-
-
-def evaluate_one(scenario: str, changes: dict, future: dict, year: float, metrics: list[str]) -> dict[str, float]:
-    """One run: ``scenario`` with the policy's ``changes`` in ``future``; the metrics at ``year``."""
-    params = {**future["values"], **changes}
-    # by name, so that structural uncertainties (which shape step 0) are applied as the scenario loads
-    model = DecouplingModel(scenario, seed=future["seed"], params=params, world=shared_world(), check=False)
-    while model.running and model.year < year - 1e-9:
-        model.step()
-    out = {m: model.outcome(m.split("@")[0]) for m in metrics}
-    model.release()
-    return out
-
-
-def _task(args: tuple) -> tuple[str, dict]:
-    shard, scenario, changes, future, year, metrics = args
-    values = evaluate_one(scenario, changes, future, year, metrics)
-    tmp = Path(f"{shard}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(values))
-    tmp.replace(shard)  # a shard on disk is whole
-    return str(shard), values
+#: a row of raw values of one evaluation: column (``name@year``) -> value
+Values = dict[str, float]
 
 
 class Evaluator:
-    """Runs (or reads back) every (policy, future) evaluation; shards make it resumable."""
+    """Runs (or reads back) every (policy, future) evaluation through the sweep engine, whose
+    shards in ``evaluations/`` make a search resumable."""
 
-    def __init__(self, search: Search, out: Path, workers: int = 1):
-        self.search, self.out, self.workers = search, out, workers
+    def __init__(self, search: Search, out: Path, workers: int = 1, executor: Executor | None = None):
+        from .evaluate import reads_of
+
+        self.search, self.out, self.workers, self.executor = search, out / "evaluations", workers, executor
         self.futures = futures(search)
-        self.metrics = _metrics(search)
-        self.cache: dict[tuple[str, int], dict] = {}
+        self.reads = reads_of(search.measures)
+        self.cache: dict[tuple[str, int], Values] = {}
         self.runs = 0
-        (out / "evaluations").mkdir(parents=True, exist_ok=True)
+        self._experiment = _experiment(search, self.reads)
 
-    def _shard(self, key: str, f: int) -> Path:
-        return self.out / "evaluations" / f"{key}__f{f:04d}.json"
+    def evaluate(self, scenario: str, items: list[tuple[str, dict]]) -> dict[str, list[Values]]:
+        """{key: raw values in each future} for ``items`` [(key, changes)] of ``scenario``."""
+        from .sweeps.engine import run_sweep
+        from .sweeps.experiment import Run, toml_value
 
-    def evaluate(self, scenario: str, items: list[tuple[str, dict]]) -> dict[str, np.ndarray]:
-        """{key: (futures, metrics) array} for ``items`` [(key, changes)] of ``scenario``."""
         todo = []
         for key, changes in items:
             for f, future in enumerate(self.futures):
                 if (key, f) in self.cache:
                     continue
-                shard = self._shard(key, f)
-                if shard.exists():
-                    try:
-                        self.cache[(key, f)] = json.loads(shard.read_text())
-                        continue
-                    except (OSError, json.JSONDecodeError):
-                        pass  # a garbled shard is computed again
-                todo.append((str(shard), scenario, changes, future, self.search.spec.search.year, self.metrics))
+                values = {**future["values"], **changes}
+                overrides = tuple(f"{k}={toml_value(v)}" for k, v in values.items())
+                todo.append(Run(f"{key}__f{f:04d}", scenario, 0, f, future["seed"], values, overrides))
         if todo:
-            self.runs += len(todo)
-            if self.workers > 1:
-                with ProcessPoolExecutor(self.workers) as pool:
-                    results = list(pool.map(_task, todo, chunksize=max(1, len(todo) // (4 * self.workers))))
-            else:
-                results = [_task(t) for t in todo]
-            for shard_path, values in results:
-                name = Path(shard_path).name
-                key, f = name.split("__f")[0], int(name.split("__f")[1].split(".")[0])
-                self.cache[(key, f)] = values
-        return {
-            key: np.array([[self.cache[(key, f)][m] for m in self.metrics] for f in range(len(self.futures))])
-            for key, _ in items
-        }
+            exp = replace(self._experiment, explicit=todo)
+            result = run_sweep(exp, self.out, workers=self.workers, resume=True, progress=False, executor=self.executor)
+            self.runs += result.computed
+            table = result.table if result.table is not None else pd.DataFrame()
+            failed = table[table["status"] != "done"] if len(table) else table
+            if len(failed):
+                first = failed.iloc[0]
+                raise DecoupleError(
+                    f"{len(failed)} evaluation(s) failed, e.g. {first['run_id']}: {first['error']}; the records are "
+                    f"in {self.out / 'failed'} (run the search again to retry them)"
+                )
+            columns = [r.column() for r in self.reads]
+            for row in table[["run_id", *columns]].itertuples(index=False):
+                key, f = row[0].rsplit("__f", 1)
+                self.cache[(key, int(f))] = dict(zip(columns, map(float, row[1:])))
+        return {key: [self.cache[(key, f)] for f in range(len(self.futures))] for key, _ in items}
+
+
+def _experiment(search: Search, reads: list[Measure]):
+    """The sweep engine's experiment of a search's evaluations (its runs are given per batch)."""
+    from .sweeps.experiment import experiment_from_table
+
+    s = search.spec.search
+    scenarios = list(dict.fromkeys([s.scenario, *(m.against for m in search.measures if m.against), *s.compare]))
+    table = {
+        "experiment": {
+            "title": f"Evaluations of search '{search.name}'",
+            # the search file's hash makes the experiment's: a folder of another search is refused
+            "description": f"search {search.hash()}: {', '.join(map(str, search.measures))}",
+            "scenarios": scenarios,
+            "root_seed": s.root_seed,
+        },
+    }
+    exp = experiment_from_table(table, f"search_{search.name}")
+    return replace(exp, measures=tuple(reads), until=s.year)
 
 
 # ---------------------------------------------------------------- robustness
-def objective_values(search: Search, raw: np.ndarray, base: np.ndarray | None, metrics: list[str]) -> np.ndarray:
-    """(futures, objectives) values of one policy, before robustness: the outcome, or its change
-    against the baseline in the same future (in % of ``per`` where given)."""
-    cols = []
-    for obj in search.spec.objective:
-        v = raw[:, metrics.index(obj.metric)]
-        if obj.against_baseline and base is not None:
-            v = v - base[:, metrics.index(obj.metric)]
-            if obj.per:
-                v = 100.0 * v / base[:, metrics.index(obj.per)]
-        cols.append(v)
-    return np.column_stack(cols)
+def objective_values(search: Search, raw: list[Values], references: dict[str, list[Values]]) -> np.ndarray:
+    """(futures, objectives) values of one policy, before robustness: each objective's measure
+    from the policy's raw values and, for a change, its reference scenario's in the same future."""
+    rows = []
+    for f, values in enumerate(raw):
+        rows.append([m.of(values, references[m.against][f] if m.against else None) for m in search.measures])
+    return np.array(rows, dtype=float)
 
 
 def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -299,13 +337,15 @@ def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
     keys = list(values)
     cube = np.stack([values[k] for k in keys])  # (policies, futures, objectives)
     out = {}
+    directions = search.directions
     for j, obj in enumerate(objs):
         v = cube[:, :, j]
-        sign = 1.0 if obj.direction == "max" else -1.0
+        direction = directions[j]
+        sign = 1.0 if direction == "max" else -1.0
         if obj.robustness == "mean":
             r = v.mean(1)
         elif obj.robustness == "percentile":
-            q = obj.percentile if obj.direction == "max" else 100 - obj.percentile
+            q = obj.percentile if direction == "max" else 100 - obj.percentile
             r = np.percentile(v, q, axis=1)
         elif obj.robustness == "regret":
             best = (sign * v).max(0)  # per future, over the policies evaluated
@@ -313,7 +353,7 @@ def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
             sign = -1.0  # regret is minimised
         else:
             threshold = float(obj.threshold)  # type: ignore[arg-type]
-            r = ((v >= threshold) if obj.direction == "max" else (v <= threshold)).mean(1)
+            r = ((v >= threshold) if direction == "max" else (v <= threshold)).mean(1)
             sign = 1.0
         name = obj.label or f"{obj.metric} ({obj.robustness})"
         out[name] = r
@@ -333,8 +373,21 @@ def _decode(search: Search, x: Iterable[int]) -> dict[str, Any]:
     return policy
 
 
-def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
-    """Search (or enumerate) the levers; write the front, every policy, the figure and a summary."""
+def run_search(
+    search: Search, out: Path, workers: int = 1, log=print, backend: str = "local", scheduler: str | None = None
+) -> dict:
+    """Search (or enumerate) the levers; write the front, every policy, the figure and a summary.
+
+    The evaluations run on the sweep engine's executor (``backend`` ``local`` or ``dask``, as
+    ``decouple sweep`` takes them), one for the whole search."""
+    from .sweeps.engine import check_scheduler, make_executor
+
+    check_scheduler(backend, scheduler)
+    with make_executor(backend, workers, scheduler) as executor:
+        return _search(search, out, workers, log, executor)
+
+
+def _search(search: Search, out: Path, workers: int, log, executor: Executor | None) -> dict:
     started = time.perf_counter()
     s = search.spec.search
     out.mkdir(parents=True, exist_ok=True)
@@ -346,9 +399,11 @@ def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
                 f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
             )
     stamp.write_text(json.dumps({"name": search.name, "hash": search.hash(), "status": "running"}))
-    ev = Evaluator(search, out, workers)
-    needs_base = any(o.against_baseline for o in search.spec.objective)
-    base = ev.evaluate(s.baseline, [("baseline", {})])["baseline"] if needs_base else None
+    ev = Evaluator(search, out, workers, executor)
+    references = {  # each reference scenario of a change, in every future, without the policy
+        name: ev.evaluate(name, [(f"reference_{name}", {})])[f"reference_{name}"]
+        for name in dict.fromkeys(m.against for m in search.measures if m.against)
+    }
     evaluated: dict[str, dict[str, Any]] = {}
     values: dict[str, np.ndarray] = {}
 
@@ -357,7 +412,7 @@ def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
         raw = ev.evaluate(s.scenario, items)
         for p, (key, _) in zip(policies, items):
             evaluated[key] = p
-            values[key] = objective_values(search, raw[key], base, ev.metrics)
+            values[key] = objective_values(search, raw[key], references)
         return [k for k, _ in items]
 
     n_var = len(search.yard_candidates) + len(search.value_levers)
@@ -416,7 +471,7 @@ def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
     write_csv(out / "policies.csv", policies)
     front = policies[policies["on_front"]].drop(columns="on_front")
     write_csv(out / "front.csv", front)
-    named = _named(search, ev, base, values) if s.compare else pd.DataFrame()
+    named = _named(search, ev, references, values) if s.compare else pd.DataFrame()
     if len(named):
         write_csv(out / "named.csv", named)
     figure = _figure(search, policies, named, out / "pareto.png", shown_cols)
@@ -434,14 +489,16 @@ def run_search(search: Search, out: Path, workers: int = 1, log=print) -> dict:
     return {"summary": summary, "front": front, "policies": policies, "named": named, "figure": figure}
 
 
-def _named(search: Search, ev: Evaluator, base: np.ndarray | None, policies: dict[str, np.ndarray]) -> pd.DataFrame:
+def _named(
+    search: Search, ev: Evaluator, references: dict[str, list[Values]], policies: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """The named scenarios' robust objectives under the same futures (their whole scripts); a
     regret is measured against the best of the policies searched in each future."""
     out = []
     for name in search.spec.search.compare:
         key = f"scenario_{name}"
         raw = ev.evaluate(name, [(key, {})])[key]
-        table = robust(search, {**policies, key: objective_values(search, raw, base, ev.metrics)})
+        table = robust(search, {**policies, key: objective_values(search, raw, references)})
         out.append({"scenario": name, **{c: table.loc[key, c] for c in table.columns if not c.startswith("_min_")}})
     return pd.DataFrame(out)
 

@@ -90,3 +90,15 @@ def test_mesa_batch_run_drives_the_model_with_plain_keywords():
     by = {(r["policy.fence"], r["seed"]): r for r in results}
     assert by[(0.8, 1)]["gap_small_yard"] > by[(0.3, 1)]["gap_small_yard"]
     assert by[(0.3, 1)]["Step"] == 8
+
+
+def test_outcome_kinds_follow_the_registrys_directions():
+    m = ema.model(outcomes=["gap_small_yard", "yard_size"], year=2021.0)
+    kinds = {o.name: o.kind for o in m.outcomes}
+    assert kinds["gap_small_yard@2021"] == ema_wb.ScalarOutcome.MAXIMIZE  # the US seeks a larger gap
+    assert kinds["yard_size@2021"] == ema_wb.ScalarOutcome.INFO  # no actor steers by it
+
+
+def test_an_unknown_parameter_is_a_clear_error_not_a_key_error():
+    with pytest.raises(ConfigError, match=r"'policy\.fense'.*not a parameter of the registry"):
+        ema.changes_of({"policy.fense": 0.5})

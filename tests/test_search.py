@@ -86,7 +86,7 @@ def test_an_enumerated_search_finds_the_front_and_resumes_from_its_shards(tmp_pa
         assert not better.any()
     assert (tmp_path / "out" / "pareto.png").stat().st_size > 10_000
     assert first["named"]["scenario"].tolist() == ["selective_decoupling"]
-    shards = len(list((tmp_path / "out" / "evaluations").glob("*.json")))
+    shards = len(list((tmp_path / "out" / "evaluations" / "shards").glob("*.arrow")))
     assert shards == 8 * 3 + 3 + 3  # the policies, the baseline and the named scenario in 3 futures
     again = run_search(search, tmp_path / "out", workers=2, log=lambda *a: None)
     assert again["summary"]["runs_computed"] == 0  # all read back from the shards
@@ -119,3 +119,56 @@ def test_another_search_into_the_same_folder_is_refused(tmp_path):
     other = write(tmp_path, **{"futures = 3": "futures = 2"})
     with pytest.raises(ConfigError, match="different search file"):
         run_search(other, tmp_path / "out", log=lambda *a: None)
+
+
+TINY = {"futures = 3": "futures = 2", '"policy.fence" = [0.2, 0.8]': '"policy.fence" = [0.5]'}
+
+
+def test_the_front_is_the_same_whatever_the_worker_count(tmp_path):
+    search = write(tmp_path, **TINY)
+    run_search(search, tmp_path / "one", workers=1, log=lambda *a: None)
+    run_search(search, tmp_path / "two", workers=2, log=lambda *a: None)
+    for name in ("front.csv", "policies.csv", "named.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_a_failed_evaluation_is_recorded_named_and_retried_on_resume(tmp_path, monkeypatch):
+    from decouple.errors import DecoupleError
+    from decouple.sweeps import engine
+
+    search = write(tmp_path, **TINY)
+    real = engine.build
+
+    def failing(point, world):
+        if point.scenario == "baseline":
+            raise RuntimeError("deliberate failure")
+        return real(point, world)
+
+    monkeypatch.setattr(engine, "build", failing)
+    with pytest.raises(DecoupleError, match=r"2 evaluation\(s\) failed, e.g. reference_baseline__f0000.*deliberate"):
+        run_search(search, tmp_path / "out", log=lambda *a: None)
+    assert len(list((tmp_path / "out" / "evaluations" / "failed").glob("*.json"))) == 2
+    monkeypatch.setattr(engine, "build", real)
+    again = run_search(search, tmp_path / "out", log=lambda *a: None)
+    assert again["summary"]["runs_computed"] == 2 + 4 * 2 + 2  # the failed ones, then the policies and named
+
+
+def test_objectives_are_measures_and_take_their_outcomes_direction(tmp_path):
+    search = write(
+        tmp_path,
+        **{
+            'metric = "welfare_usd_WORLD@2021"\ndirection = "max"\nagainst_baseline = true\nper = "gdp_WORLD@2021"': (
+                'metric = "welfare_usd[WORLD]@2021 against baseline per gdp[WORLD]"'
+            ),
+            'metric = "gap_small_yard@2021"\ndirection = "max"': 'metric = "gap_small_yard@2021"',
+        },
+    )
+    assert [str(m) for m in search.measures] == [
+        "gap_small_yard@2021",
+        "welfare_usd_WORLD@2021 against baseline per gdp_WORLD",  # the registry's names
+    ]
+    assert search.directions == ["max", "max"]  # the US seeks a larger gap; every country its welfare
+    legacy = write(tmp_path)
+    assert [m.against for m in legacy.measures] == [None, "baseline"] and legacy.measures[1].per == "gdp_WORLD"
+    with pytest.raises(ConfigError, match="objective.direction.*no actor steers"):
+        write(tmp_path, **{'metric = "gap_small_yard@2021"\ndirection = "max"': 'metric = "yard_size@2021"'})

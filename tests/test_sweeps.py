@@ -180,21 +180,26 @@ def test_worker_count_and_dask_give_identical_results(tmp_path):
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     exp = load_experiment(tiny(tmp_path))
     bad_seed = exp.seeds()[1]
-    real = engine.DecouplingModel
+    real = engine.build
 
-    def flaky(spec, seed, world):
-        if seed == bad_seed and spec.name == "selective_decoupling" and spec.params.policy.fence == 0.7:
+    def flaky(point, world):
+        model = real(point, world)
+        if (
+            point.seed == bad_seed
+            and model.scenario.name == "selective_decoupling"
+            and model.params.policy.fence == 0.7
+        ):
             raise RuntimeError("deliberate failure")
-        return real(spec, seed=seed, world=world)
+        return model
 
-    monkeypatch.setattr(engine, "DecouplingModel", flaky)
+    monkeypatch.setattr(engine, "build", flaky)
     result = engine.run_sweep(exp, tmp_path / "out", workers=1, progress=False)
     assert result.failed == 2 and result.done == 8
     runs = frame(tmp_path / "out")
     failed = runs[runs.status == "failed"]
     assert len(failed) == 2 and failed.error.str.contains("deliberate failure").all()
     assert len(list((tmp_path / "out" / "failed").glob("*.json"))) == 2
-    monkeypatch.setattr(engine, "DecouplingModel", real)
+    monkeypatch.setattr(engine, "build", real)
     again = engine.run_sweep(exp, tmp_path / "out", workers=1, resume=True, progress=False)
     assert again.computed == 2 and again.failed == 0 and (frame(tmp_path / "out").status == "done").all()
 

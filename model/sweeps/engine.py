@@ -37,20 +37,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..config import load_scenario
 from ..errors import ConfigError, DecoupleError
-from ..model import DecouplingModel
+from ..evaluate import Point, build, read
+from ..measure import Measure
 from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
 from ..world import shared_world
 from .experiment import Experiment, Run
-from .measures import RunRecorder, indicator_table
+from .measures import indicator_table, sweep_measures
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
@@ -79,6 +80,8 @@ class Settings:
     years: tuple[float, ...]
     keep_timeseries: bool
     keep_tidy: bool
+    measures: tuple[Measure, ...] = ()  # what each run reads (RunRecorder's, unless the experiment says)
+    until: float | None = None  # where each run stops (None: its scenario's end)
 
 
 def _write_row(path: Path, row: dict, sha256: str) -> pa.Table:
@@ -112,10 +115,10 @@ def execute(run: Run, settings: Settings) -> dict:
     out = Path(settings.out)
     started = time.perf_counter()
     try:
-        world = shared_world()
-        spec = load_scenario(run.scenario, run.overrides, sectors=world.sectors)
-        model = DecouplingModel(spec, seed=run.seed, world=world)
-        rec = RunRecorder(model, settings.metrics, settings.years).run()
+        model = build(Point(run.scenario, run.seed, overrides=run.overrides), shared_world())
+        spec = model.scenario
+        measures = settings.measures or tuple(sweep_measures(settings.metrics, settings.years, model.world))
+        values = read(model, measures, settings.until)
         row = {
             "run_id": run.run_id,
             "scenario": spec.name,
@@ -126,7 +129,7 @@ def execute(run: Run, settings: Settings) -> dict:
             "error": "",
         }
         row.update({path: _encode(v) for path, v in run.values.items()})
-        row.update(rec.values)
+        row.update(values)
         # The shard is written last: a shard on disk means the run's other files are whole too.
         if settings.keep_timeseries:
             series = indicator_table(model, spec.name, run.seed).reset_index()
@@ -176,6 +179,7 @@ class SweepResult:
     seconds: float
     backend: str
     workers: int
+    table: pd.DataFrame | None = None  # runs.parquet's rows: the runs of this experiment
 
 
 def _provenance(exp: Experiment, backend: str, workers: int) -> dict:
@@ -208,7 +212,7 @@ def _write_manifest(
 ) -> None:
     total = exp.n_runs()
     counts = {"done": len(done), "failed": len(failed), "pending": total - len(done) - len(failed)}
-    manifest = {
+    manifest: dict[str, Any] = {
         "experiment": {
             "name": exp.name,
             "title": exp.section.title,
@@ -461,6 +465,8 @@ def run_sweep(
         tuple(exp.spec.metrics.years),
         exp.section.keep_timeseries,
         exp.section.keep_tidy,
+        exp.measures or (),
+        exp.until,
     )
     started = time.perf_counter()
     computed = 0
@@ -486,8 +492,6 @@ def run_sweep(
             _write_manifest(out, exp, done, failed, prov, listing)
             last_manifest = time.monotonic()
 
-    rows: dict[str, pa.Table] = {}  # the shards written during this call, for consolidate
-
     try:
         with make_executor(backend, workers, scheduler) if executor is None else _given(executor) as pool:
             if pool is None:
@@ -511,9 +515,9 @@ def run_sweep(
         if bar is not None:
             bar.close()
         _write_manifest(out, exp, done, failed, prov, listing)
-    consolidate(out, exp, rows)
+    table = consolidate(out, exp, rows)
     seconds = time.perf_counter() - started
-    return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers)
+    return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers, table)
 
 
 def _batches(runs: Iterator[Run], size: int) -> Iterator[list[Run]]:

@@ -63,6 +63,7 @@ from ..config import (
     shown,
 )
 from ..errors import ConfigError, suggest
+from ..measure import Measure
 from ..paths import project_root
 from ..world import load_world
 
@@ -146,6 +147,13 @@ class Experiment:
     spec: ExperimentFile
     tags: dict[str, str] = field(default_factory=dict)  # scenario as given -> its name in run ids
     _points: list[dict] | None = None
+    #: an experiment made in code may give its runs one by one (a search's policies in its
+    #: futures, each future with its own values and seed), instead of points times replicates
+    explicit: list[Run] | None = None
+    #: ... and what each run reads (default: the metrics at the years and every whole-run
+    #: outcome, :func:`~decouple.sweeps.measures.sweep_measures`) and where it stops (default: its end)
+    measures: tuple[Measure, ...] | None = None
+    until: float | None = None
 
     @property
     def section(self) -> ExperimentSection:
@@ -168,6 +176,8 @@ class Experiment:
     def size(self) -> int:
         """Number of design points, computed without building the design."""
         sec, vary = self.section, self.spec.vary
+        if self.explicit is not None:
+            return len({(r.scenario, r.point) for r in self.explicit})
         if not vary:
             return 1
         if sec.sampler == "grid":
@@ -176,6 +186,8 @@ class Experiment:
         return sec.samples * {"random": 1, "lhs": 1, "sobol": d + 2, "morris": d + 1}[sec.sampler]
 
     def n_runs(self) -> int:
+        if self.explicit is not None:
+            return len(self.explicit)
         per_point = self.section.replicates * len(self.section.scenarios)
         return self.size() * per_point + (self.section.replicates if self.section.baseline else 0)
 
@@ -212,13 +224,13 @@ class Experiment:
             yield {}
             return
         if sec.sampler == "grid":
-            for combo in itertools.product(*(v.values for v in vary)):
+            for combo in itertools.product(*(v.values or [] for v in vary)):
                 yield dict(zip(self.paths, combo))
             return
         kinds = [load_registry()[v.path].type for v in vary]
         low = np.array([v.low for v in vary])
         high = np.array([v.high for v in vary])
-        for unit in _unit_design(sec.sampler, len(vary), sec.samples, sec.root_seed, self.paths):
+        for unit in unit_design(sec.sampler, len(vary), sec.samples, sec.root_seed, self.paths):
             values = low + unit * (high - low)
             for row in values:
                 yield {
@@ -248,6 +260,9 @@ class Experiment:
     # ------------------------------------------------------------------ runs
     def iter_runs(self) -> Iterator[Run]:
         """Every run, in a fixed order, generated as the engine asks for them."""
+        if self.explicit is not None:
+            yield from self.explicit
+            return
         seeds = self.seeds()
         fixed = tuple(self.section.fixed) + ((f"time.steps={self.section.steps}",) if self.section.steps else ())
         width = max(5, len(str(self.size() - 1)))
@@ -266,7 +281,7 @@ class Experiment:
         return list(self.iter_runs())
 
 
-def _unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]) -> Iterator[np.ndarray]:
+def unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]) -> Iterator[np.ndarray]:
     """Chunks of the unit-cube design (rows of ``d`` values in [0, 1])."""
     if sampler == "random":  # successive draws from one generator: the same rows as one big draw
         rng = np.random.default_rng(seed)
@@ -295,6 +310,9 @@ def _unit_design(sampler: str, d: int, samples: int, seed: int, names: list[str]
 
         problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
         yield morris_sample.sample(problem, samples, num_levels=4, seed=seed)
+
+
+_unit_design = unit_design  # its earlier name
 
 
 def toml_value(value: Any) -> str:
@@ -345,9 +363,12 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
         value = err.get("input")
         if err["type"] == "extra_forbidden":
             section = loc[:-1]
-            model = {(): ExperimentFile, ("experiment",): ExperimentSection, ("metrics",): Metrics}.get(
-                tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure
-            )
+            tables: dict[tuple[str, ...], type[BaseModel]] = {
+                (): ExperimentFile,
+                ("experiment",): ExperimentSection,
+                ("metrics",): Metrics,
+            }
+            model = tables.get(tuple(s for s in section if not s.isdigit()), Vary if "vary" in section else Figure)
             allowed = list(model.model_fields)
             lines.append(f"{origin}: unknown key '{key}'{suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}")
         elif err["type"] == "missing":
@@ -455,11 +476,11 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
         parse_override(text)
     if not exp.spec.vary and sec.sampler != "grid":
         raise ConfigError(f"{origin}: sampler '{sec.sampler}' needs at least one [[vary]] parameter")
-    paths = [v.path for v in exp.spec.vary]
-    for path in paths:
-        if paths.count(path) > 1:
+    varied = [v.path for v in exp.spec.vary]
+    for name in varied:
+        if varied.count(name) > 1:
             raise ConfigError(
-                f"{origin}: [[vary]] path '{path}' appears {paths.count(path)} times; vary each "
+                f"{origin}: [[vary]] path '{name}' appears {varied.count(name)} times; vary each "
                 "parameter once (give all its values in one [[vary]] table)"
             )
     for i, v in enumerate(exp.spec.vary):

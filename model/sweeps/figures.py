@@ -74,13 +74,13 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         pd.concat([data, runs[runs["point"] == -1]]), fig_spec.metric, fig_spec.relative, fig_spec.per
     ).loc[data.index]
     cell = data.groupby("point")["_v"].mean()
-    x_vals, y_vals = vary[0].values, vary[1].values
+    x_vals, y_vals = vary[0].values or [], vary[1].values or []  # a heatmap's grid has values (checked)
     grid = np.full((len(y_vals), len(x_vals)), np.nan)
     for p, point in enumerate(exp.points):
         xi = x_vals.index(point[vary[0].path])
         yi = y_vals.index(point[vary[1].path])
         grid[yi, xi] = cell.get(p, np.nan)
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, ax = plt.subplots(figsize=(9, 7))
         masked = np.ma.masked_invalid(grid)
         im = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
@@ -124,7 +124,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     metrics = fig_spec.metrics
     cols = min(3, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False)
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
@@ -159,7 +159,7 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
     metrics = fig_spec.metrics
     cols = min(2, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, (0.55 * len(names) + 2.5) * rows), squeeze=False)
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)

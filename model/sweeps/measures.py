@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from .. import outcomes
+from ..evaluate import read
+from ..measure import Measure
 
 if TYPE_CHECKING:
     from ..model import DecouplingModel
+    from ..world import World
 
 
 def label_of(column: str) -> str:
@@ -39,40 +41,22 @@ def indicator_table(model: DecouplingModel, scenario: str, seed: int) -> pd.Data
     return table.set_index(["scenario", "seed", "year"])
 
 
+def sweep_measures(metrics: tuple[str, ...], years: tuple[float, ...], world: World | None = None) -> list[Measure]:
+    """What a sweep keeps of every run: each metric at each year (``name@year`` columns, year by
+    year), then every whole-run outcome by name."""
+    kept = [Measure(name, year) for year in sorted(years) for name in metrics]
+    return kept + [Measure(o.name) for o in outcomes.whole_run(world)]
+
+
 class RunRecorder:
-    """Steps a model to its end and collects what the sweep asked for."""
+    """Steps a model to its end and collects what the sweep asked for (:func:`sweep_measures`,
+    read by :func:`decouple.evaluate.read`)."""
 
     def __init__(self, model: DecouplingModel, metrics: tuple[str, ...], years: tuple[float, ...]):
         self.model = model
-        self.metrics = tuple(outcomes.resolve(name, model.world).name for name in metrics)
-        self.years = tuple(sorted(years))
+        self.measures = sweep_measures(metrics, years, model.world)
         self.values: dict[str, float] = {}
-        self._whole_run = outcomes.whole_run(model.world)
-        self._observed: list[list] = []
-        self._years: list[float] = []
-
-    def _observe(self) -> None:
-        m = self.model
-        self._years.append(m.year)
-        self._observed.append([o.compute(m) for o in self._whole_run])
 
     def run(self) -> RunRecorder:
-        m = self.model
-        self._observe()
-        while m.running:
-            m.step()
-            self._observe()
-        # the collector's lists, read directly: its data frame costs more than the rest of this
-        collected = m.datacollector.model_vars
-        recorded = np.asarray(collected["year"], dtype=float)
-        for year in self.years:
-            at = np.flatnonzero(np.abs(recorded - year) < 1e-6)
-            if not at.size:
-                raise ValueError(f"year {year:g} is not reached by the run (it ends at {m.year:g})")
-            for name in self.metrics:
-                self.values[f"{name}@{year:g}"] = float(collected[name][at[0]])
-        years = np.asarray(self._years)
-        for k, outcome in enumerate(self._whole_run):
-            series = np.array([row[k] for row in self._observed], dtype=float)
-            self.values[outcome.name] = float(outcome.summary(years, series))
+        self.values = read(self.model, self.measures)
         return self

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import outcomes
 from ..config import Scenario, load_scenario
-from ..model import DecouplingModel
+from ..evaluate import Point, build
 from ..world import World, load_world
 
 HISTORICAL = "historical"
@@ -51,7 +51,7 @@ def run_replay(seed: int, scenario: Scenario | None = None, world: World | None 
     """Run the historical replay with ``seed`` and record its series."""
     world = world or load_world()
     scenario = scenario or historical_scenario(world)
-    model = DecouplingModel(scenario, seed=seed, world=world)
+    model = build(Point(scenario, seed), world)
     names = replay_series(world)
     out = ReplaySeries(seed)
     out.add(model.year, outcomes.values(model, names))
