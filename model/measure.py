@@ -2,8 +2,8 @@
 
 A :class:`Measure` names an outcome of :mod:`decouple.outcomes` and how it is read:
 
-- ``year``: the value in the quarter that starts then (a quarterly outcome), or none for a
-  whole-run outcome or "the end of the run";
+- ``year``: the state at that year, after the quarter that ends then, as the DataCollector
+  records it (a quarterly outcome), or none for a whole-run outcome or "the end of the run";
 - ``against``: minus the value of a reference scenario run with the same seed and the same
   parameters otherwise (common random numbers), e.g. ``against baseline``;
 - ``per``: divided by another outcome in the same year, in per cent; with ``against`` the

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..config import load_scenario
 from ..errors import ConfigError, EvidenceError, suggest
+from ..evaluate import Point, build
 from ..measure import Measure, Reader
 from ..model import DecouplingModel
 from ..paths import evidence_dir, scenarios_dir
@@ -150,7 +151,7 @@ class Context:
         if cache_key not in self._runs:
             w = world or self.world
             spec = load_scenario(scenario, extra + self.overrides, sectors=w.sectors)
-            self._runs[cache_key] = DecouplingModel(spec, seed=seed, world=w).run()
+            self._runs[cache_key] = build(Point(spec, seed), w).run()
         return self._runs[cache_key]
 
 
@@ -306,7 +307,7 @@ def ally_lag(ctx: Context, seed: int) -> float:
     """Years after US pressure starts until allies reach half of their compliance three years on
     (selective decoupling, small-yard sectors)."""
     spec = load_scenario("selective_decoupling", ctx.overrides, sectors=ctx.world.sectors)
-    m = DecouplingModel(spec, seed=seed, world=ctx.world)
+    m = build(Point(spec, seed), ctx.world)
     start = spec.params.policy.start_year
     path = []
     while m.running and m.year < start + 3.0 + 1e-9:
