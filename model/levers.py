@@ -36,7 +36,22 @@ if TYPE_CHECKING:
 LEVERS_FILE = "levers.toml"
 KINDS = ("float", "int", "bool", "sectors")
 #: the keys a lever's row may have (see the file's header)
-KEYS = ("label", "help", "kind", "path", "step", "min", "max", "also", "fixed", "sets", "on", "off", "on_from", "ruled_by")
+KEYS = (
+    "label",
+    "help",
+    "kind",
+    "path",
+    "step",
+    "min",
+    "max",
+    "also",
+    "fixed",
+    "sets",
+    "on",
+    "off",
+    "on_from",
+    "ruled_by",
+)
 CODE = "{code}"
 
 
@@ -149,7 +164,9 @@ def _scenario_values(name: str, paths: tuple[str, ...]) -> tuple[tuple[str, Any]
 
 def _on_values(lever: Lever) -> dict[str, Any]:
     if lever.on_from:
-        return {p: (list(v) if isinstance(v, (list, tuple)) else v) for p, v in _scenario_values(lever.on_from, lever.sets)}
+        return {
+            p: (list(v) if isinstance(v, (list, tuple)) else v) for p, v in _scenario_values(lever.on_from, lever.sets)
+        }
     return {p: True for p in lever.sets}
 
 
@@ -239,20 +256,24 @@ def _lever(file: Path, key: str, row: Any, registry: Mapping[str, ParamSpec], co
         if on_from and on:
             raise _fail(file, key, "on_from", on_from, "either on_from or on, not both")
         for field, table in (("on", on), ("off", off)):
-            for path, value in table.items():
-                _check_value(file, key, field, path, value, param(field, path))
-        for path in sets:
-            spec = param("sets", path)
+            for switched, value in table.items():
+                _check_value(file, key, field, switched, value, param(field, switched))
+        for switched in sets:
+            spec = param("sets", switched)
             if spec.type != "bool" and not ((on or on_from) and off):
                 raise _fail(
-                    file, key, "sets", path, f"switches (type bool), or give on (or on_from) and off for its {spec.type}"
+                    file,
+                    key,
+                    "sets",
+                    switched,
+                    f"switches (type bool), or give on (or on_from) and off for its {spec.type}",
                 )
         return Lever(path=sets[0], sets=tuple(sets), on=tuple(on.items()), off=tuple(off.items()), on_from=on_from,
                      **common)  # fmt: skip
     for field in ("sets", "on", "off", "on_from"):
         if field in row:
             raise _fail(file, key, field, row[field], f"no such key for a lever of kind {kind} (only for a switch)")
-    path = fill(row["path"]) if isinstance(row.get("path"), str) else row.get("path")
+    path: Any = fill(row["path"]) if isinstance(row.get("path"), str) else row.get("path")
     spec = _param(file, key, "path", path, registry)
     if spec.type != kind:
         raise _fail(file, key, "kind", kind, f"{spec.type}, the type of {path} in seeds/parameters.toml")
@@ -273,7 +294,9 @@ def _lever(file: Path, key: str, row: Any, registry: Mapping[str, ParamSpec], co
             raise _fail(file, key, "step", None, "a step for the control (a number above 0)")
     step = _number(file, key, "step", row.get("step"), 1.0)
     if not 0 < step <= hi - lo or (kind == "int" and step != int(step)):
-        raise _fail(file, key, "step", step, f"a {'whole ' if kind == 'int' else ''}number above 0, at most {hi - lo:g}")
+        raise _fail(
+            file, key, "step", step, f"a {'whole ' if kind == 'int' else ''}number above 0, at most {hi - lo:g}"
+        )
     return Lever(path=path, min=lo, max=hi, step=step, also=tuple(also), fixed=tuple(fixed.items()), **common)
 
 

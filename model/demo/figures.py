@@ -10,6 +10,8 @@ Colours: the preset's scenario colour where a figure shows one quantity, the cou
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
 
@@ -20,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
 from .levers import describe  # noqa: E402
 
-LIVE_STYLE = {
+LIVE_STYLE: dict[str, Any] = {
     **STYLE,
     "font.size": 14,
     "axes.titlesize": 17,
@@ -32,7 +34,7 @@ LIVE_STYLE = {
 }
 SIZE = (7.2, 4.6)
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
-REFERENCE = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
+REFERENCE: dict[str, Any] = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
 NAMES = {
     "US": "US",
     "CN": "China",
@@ -182,7 +184,7 @@ def _legend(ax, model) -> None:
 def _figure(draw) -> Figure:
     # Fixed margins rather than a layout engine: the app redraws every figure each quarter, and
     # constrained layout doubles the drawing time.
-    with plt.rc_context(LIVE_STYLE):
+    with plt.style.context(LIVE_STYLE):
         fig = Figure(figsize=SIZE)
         fig.subplots_adjust(**MARGINS)
         draw(fig.add_subplot())
@@ -294,7 +296,7 @@ def flows(model, sector: str) -> Figure:
     """Who sells to whom in ``sector`` now: each buyer's purchases by supplier country, in %."""
     table = 100.0 * model.flows(sector)
     w = model.world
-    with plt.rc_context(LIVE_STYLE):
+    with plt.style.context(LIVE_STYLE):
         fig = Figure(figsize=(7.2, 5.6))
         ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
         image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")

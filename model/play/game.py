@@ -27,6 +27,7 @@ from ..measure import Measure, Reader
 from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
 from ..world import World, shared_world
+from .controls import lever_html
 from .teams import Team, build_team, debrief_passages, measure_label, parse_teams, role_measure
 
 #: the runs the debrief sets the class's path against (each when present)
@@ -472,13 +473,15 @@ class Game:
 
     def team_page(self, team_id: str) -> dict:
         team = self.by_id[team_id]
+        sectors = [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors]
+        shown_choice = self.submitted.get(team_id) or self.choices[team_id]
         return {
             "id": team.id,
             "label": team.label,
             "role": team.role_title,
             "briefing": team.briefing,
-            "levers": [lv.public() for lv in team.levers],
-            "sectors": [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors],
+            "levers": [{**lv.public(), "html": lever_html(lv, shown_choice[lv.path], sectors)} for lv in team.levers],
+            "sectors": sectors,
             "choice": self.choices[team_id],
             "submitted": self.submitted.get(team_id),
             "objectives": [

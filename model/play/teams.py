@@ -34,7 +34,9 @@ def measure_label(measure: Measure, world: World | None = None) -> str:
     """The registry's label of the measure, with the reference run in the role-play's words."""
     text = measure.label(world)
     if measure.against:
-        text = text.replace(f"against {measure.against}", f"against {REFERENCE_WORDS.get(measure.against, measure.against)}")
+        text = text.replace(
+            f"against {measure.against}", f"against {REFERENCE_WORDS.get(measure.against, measure.against)}"
+        )
     return text
 
 
