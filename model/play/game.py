@@ -61,22 +61,23 @@ STATEMENT_CHARS = 160
 
 
 #: per world (its countries and sectors): the outcomes observed and the charted measures
-_PER_WORLD: dict[tuple, tuple[tuple[str, ...], tuple[Measure, ...]]] = {}
+_PER_WORLD: dict[tuple, tuple[tuple[outcomes.Outcome, ...], tuple[Measure, ...]]] = {}
 
 
-def _per_world(world: World) -> tuple[tuple[str, ...], tuple[Measure, ...]]:
+def _per_world(world: World) -> tuple[tuple[outcomes.Outcome, ...], tuple[Measure, ...]]:
     key = (world.countries, world.sectors)
     if key not in _PER_WORLD:
-        families = outcomes.families(world)
-        names = OBSERVED + tuple(families[f][region].name for f in REGIONAL for region in families[f])
+        registry, families = outcomes.registry(world), outcomes.families(world)
+        kept = tuple(registry[name] for name in OBSERVED)
+        kept += tuple(families[f][region] for f in REGIONAL for region in families[f])
         measures = tuple(role_measure(text, "decouple.play.game.CHARTED", world) for text in CHARTED)
-        _PER_WORLD[key] = (names, measures)
+        _PER_WORLD[key] = (kept, measures)
     return _PER_WORLD[key]
 
 
 def observed_names(world: World) -> tuple[str, ...]:
     """The outcomes :func:`observe` keeps: OBSERVED and each region of the REGIONAL families."""
-    return _per_world(world)[0]
+    return tuple(o.name for o in _per_world(world)[0])
 
 
 def charted_measures(world: World) -> tuple[Measure, ...]:
@@ -86,7 +87,7 @@ def charted_measures(world: World) -> tuple[Measure, ...]:
 
 def observe(model: DecouplingModel) -> dict[str, float]:
     """What the role-play keeps of one quarter: the outcomes of :func:`observed_names`, and the year."""
-    out = outcomes.values(model, observed_names(model.world))
+    out = {o.name: float(o.compute(model)) for o in _per_world(model.world)[0]}
     out["year"] = model.year
     return out
 
