@@ -275,14 +275,14 @@ def test_demo_in_a_real_browser(app_url):
         page.wait_for_function("document.querySelector('.notes').innerText.includes('step 2 of')")
         chips = _wait_for_new(page, ".plot-chip_shares", chips)
 
-        # move a lever mid-run: the Netherlands refuses. Its slider shows the new value and the
-        # compliance plot gets a marker at once, before any step.
+        # move a lever mid-run: the Netherlands refuses (the lever's floor, -6 in seeds/levers.toml). Its
+        # slider shows the new value and the compliance plot gets a marker at once, before any step.
         compliance = _src(page, ".plot-compliance")
         thumb = page.locator(".lever-allies-willingness-NL .v-slider__thumb-container").first
         thumb.focus()
         page.keyboard.press("Home")
         page.wait_for_function(
-            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-10'"
+            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-6'"
         )
         _wait_for_new(page, ".plot-compliance", compliance)
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,153 @@ def test_each_team_has_its_levers_and_a_cited_briefing():
     for team in game.teams:
         assert re.search(r"S[0-4] ", team.briefing), f"{team.label}'s briefing cites no passage"
         assert team.objectives
+
+
+def test_every_lever_and_measure_the_roleplay_names_resolves():
+    """Each role's lever ids are declared levers (for every country of the role), each objective
+    and debrief row is a measure of the registry with its label and unit, and the charts and the
+    debrief figure show rows the debrief computes."""
+    from decouple import levers, outcomes
+    from decouple.config import read_toml
+    from decouple.paths import evidence_dir
+    from decouple.play.debrief import PANELS
+    from decouple.play.game import charted_measures
+    from decouple.play.teams import build_team, debrief_passages, role_measure
+
+    world = shared_world()
+    data = read_toml(evidence_dir() / "roleplay.toml")
+    assert set(data["roles"]) == {str(r) for r in world.role}
+    for role, spec in data["roles"].items():
+        codes = tuple(c for c, r in zip(world.countries, world.role) if str(r) == role)
+        for key in spec["levers"]:
+            for code in codes if "{code}" in key else (None,):
+                lever = levers.get(key.replace("{code}", code) if code else key, world)
+                assert lever.kind in levers.KINDS
+        team = build_team(codes, world)  # every country of the kind in one team
+        assert len(team.objectives) == len(spec["objectives"])
+        for objective in team.objectives:
+            family = objective.measure.resolved(world).label.split(",")[0]
+            assert objective.label.startswith(family) and objective.unit.startswith(objective.measure.unit(world))
+    keys = {p["key"] for p in debrief_passages(world)}
+    assert len(keys) == len(data["debrief"])
+    shown = [str(m) for m in charted_measures(world)]
+    shown += [str(role_measure(text, "PANELS", world)) for text in PANELS]
+    assert set(shown) <= keys
+    for key in keys:
+        assert outcomes.resolve(role_measure(key, "debrief", world).outcome, world).label
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "revenu[US] against baseline",
+            "roleplay.toml: roles.ally.objectives.0.: measure 'revenu.US. against baseline'",
+        ),
+        ("revenue[US] against nowhere", "no scenario 'nowhere'; allowed: a scenario of scenarios/"),
+        ("revenue[US]@2030", "allowed: no @YEAR"),
+        ("revenue[US] per", "cannot be read; allowed: OUTCOME"),
+    ],
+)
+def test_a_bad_measure_in_the_roleplay_file_is_a_clear_error(text, message):
+    from decouple.play.teams import role_measure
+
+    with pytest.raises(ConfigError, match=message):
+        role_measure(text, "roleplay.toml: roles.ally.objectives[0]", shared_world())
+
+
+def test_a_role_must_take_over_the_rule_that_decides_its_levers(monkeypatch):
+    from decouple.play import teams
+
+    data = teams._read()
+    roles = {**data["roles"], "controller": {**data["roles"]["controller"], "rules_off": ["us_fence"]}}
+    monkeypatch.setattr(teams, "_read", lambda: {**data, "roles": roles})
+    with pytest.raises(
+        ConfigError, match="lever 'yard' is decided by the rule adaptive.us_yard.*rules_off lists 'us_yard'"
+    ):
+        teams.build_team(("US",), shared_world())
+    monkeypatch.setattr(
+        teams,
+        "_read",
+        lambda: {
+            **data,
+            "roles": {**roles, "controller": {**roles["controller"], "rules_off": [], "levers": ["fence"]}},
+        },
+    )
+    with pytest.raises(ConfigError, match="roles.controller.levers: .*no lever 'fence'.*policy.fence"):
+        teams.build_team(("US",), shared_world())
+
+
+class _Tags(HTMLParser):
+    """The tags of an HTML fragment, with their attributes, and its text."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def test_every_lever_kind_renders_on_a_team_page_and_takes_its_values(client, tmp_path):
+    """A team with one lever of each kind (a whole-number lever from a declaration of its own,
+    since the file has none yet): its page draws a slider with the lever's range and step for a
+    number, a switch, a box per sector, each set to the team's choice; values of each kind are
+    accepted as the lever's type."""
+    import dataclasses
+
+    from decouple import levers
+
+    room, c = client
+    game, world = room.game, room.game.world
+    file = tmp_path / "levers.toml"
+    file.write_text(
+        '["allies.negotiation_lag"]\nlabel = "Talks before allies move"\nhelp = "quarters"\nkind = "int"\n'
+        'path = "allies.negotiation_lag"\nstep = 1\n',
+        encoding="utf-8",
+    )
+    of_kind = {lever.kind: lever for lever in reversed(levers.all(world))} | {"int": levers.all(file=file)[0]}
+    assert set(of_kind) == set(levers.KINDS)
+    team = dataclasses.replace(game.by_id["us"], levers=tuple(of_kind[k] for k in levers.KINDS))
+    game.teams[game.teams.index(game.by_id["us"])] = team
+    game.by_id["us"] = team
+    game.choices["us"] = game._current_values(team)
+    seat = _join(c, room, "us")
+    page = c.get("/api/state", headers={"X-Seat": seat}).json()["team"]
+    assert [lever["kind"] for lever in page["levers"]] == list(levers.KINDS)
+    for shown in page["levers"]:
+        lever, value = team.lever(shown["path"]), game.choices["us"][shown["path"]]
+        parsed = _Tags(shown["html"])
+        wrapper = parsed.tags[0][1]
+        assert (wrapper["class"], wrapper["data-path"], wrapper["data-kind"]) == ("lever", lever.path, lever.kind)
+        assert lever.label in parsed.text and lever.help in parsed.text
+        inputs = [attrs for tag, attrs in parsed.tags if tag == "input"]
+        if lever.kind == "sectors":
+            assert [i["data-sector"] for i in inputs] == list(world.sectors)
+            assert [i["value"] for i in inputs if "checked" in i] == value
+        elif lever.kind == "bool":
+            assert len(inputs) == 1 and "data-switch" in inputs[0] and ("checked" in inputs[0]) == value
+        else:
+            (slider,) = inputs
+            assert slider["type"] == "range"
+            assert [float(slider[k]) for k in ("min", "max", "step", "value")] == [
+                lever.min,
+                lever.max,
+                lever.step,
+                value,
+            ]
+    moved = {"policy.yard": ["logic_chips"], "policy.fence": 0.4, "policy.fdpr": not game.choices["us"]["policy.fdpr"],
+             "allies.negotiation_lag": 9}  # fmt: skip
+    done = c.post("/api/choice", headers={"X-Seat": seat}, json={"values": moved})
+    assert done.status_code == 200, done.text
+    assert game.submitted["us"] == moved and isinstance(game.submitted["us"]["allies.negotiation_lag"], int)
+    bad = c.post("/api/choice", headers={"X-Seat": seat}, json={"values": {"allies.negotiation_lag": 2.5}})
+    assert bad.status_code == 400 and "a whole number" in bad.json()["error"]
 
 
 # ------------------------------------------------------------------ rounds

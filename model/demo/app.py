@@ -163,7 +163,7 @@ def model_params() -> dict:
 def Page():
     # One model per browser session, so two screens never step the same run.
     first = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
-    current = solara.use_reactive(first)
+    current: solara.Reactive[ClassroomModel] = solara.use_reactive(first)
 
     def close_when_done():
         model = current.value

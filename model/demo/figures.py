@@ -10,6 +10,8 @@ Colours: the preset's scenario colour where a figure shows one quantity, the cou
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import numpy as np
 
@@ -17,10 +19,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .. import outcomes  # noqa: E402
+from ..measure import Measure, Reader  # noqa: E402
 from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
 from .levers import describe  # noqa: E402
 
-LIVE_STYLE = {
+LIVE_STYLE: dict[str, Any] = {
     **STYLE,
     "font.size": 14,
     "axes.titlesize": 17,
@@ -32,7 +36,7 @@ LIVE_STYLE = {
 }
 SIZE = (7.2, 4.6)
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
-REFERENCE = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
+REFERENCE: dict[str, Any] = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
 NAMES = {
     "US": "US",
     "CN": "China",
@@ -182,19 +186,26 @@ def _legend(ax, model) -> None:
 def _figure(draw) -> Figure:
     # Fixed margins rather than a layout engine: the app redraws every figure each quarter, and
     # constrained layout doubles the drawing time.
-    with plt.rc_context(LIVE_STYLE):
+    with plt.style.context(LIVE_STYLE):
         fig = Figure(figsize=SIZE)
         fig.subplots_adjust(**MARGINS)
         draw(fig.add_subplot())
     return fig
 
 
-def _series_figure(model, series: list[tuple], title: str, ylabel: str, unit_interval: bool = False) -> Figure:
+def _unit(model, name: str) -> str:
+    """The outcome's unit, from the registry (:mod:`decouple.outcomes`)."""
+    return outcomes.resolve(name, model.world).unit
+
+
+def _series_figure(model, series: list[tuple], title: str, unit_interval: bool = False) -> Figure:
+    """Outcomes of one unit (the first's, which the y axis shows) as lines."""
+
     def draw(ax):
         _lines(ax, model, series)
         if unit_interval:
             ax.set_ylim(0, 1)
-        _frame(ax, model, title, ylabel)
+        _frame(ax, model, title, _unit(model, series[0][0]))
         _legend(ax, model)
 
     return _figure(draw)
@@ -206,7 +217,6 @@ def capability_gap(model) -> Figure:
         model,
         [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")],
         f"US–China capability gap — {label(model.preset)}",
-        "US minus China, share of frontier",
     )
 
 
@@ -219,7 +229,6 @@ def chip_shares(model) -> Figure:
             ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"]),
         ],
         "World market for logic chips",
-        "share of world sales",
         unit_interval=True,
     )
 
@@ -233,7 +242,6 @@ def self_sufficiency(model) -> Figure:
             ("cn_self_sufficiency", "all sectors", scen, "-."),
         ],
         "China's self-sufficiency",
-        "share of China's demand met at home",
         unit_interval=True,
     )
 
@@ -243,7 +251,6 @@ def trust(model) -> Figure:
         model,
         [("trust", "US–China trust", colour(model.preset, [model.preset]))],
         "US–China trust",
-        "index, 0 (none) to 1 (full)",
         unit_interval=True,
     )
 
@@ -256,10 +263,16 @@ def compliance(model) -> Figure:
         for code in allies:
             ax.plot(history.index, history[f"compliance_{code}"], color=COUNTRY_COLOURS[code], label=NAMES[code])
         ax.set_ylim(0, 1)
-        _frame(ax, model, "Allies' compliance with US controls", "share applied (small-yard sectors)")
+        _frame(ax, model, "Allies' compliance with US controls", _unit(model, f"compliance_{allies[0]}"))
         ax.figure.legend(loc="lower center", ncol=len(allies), frameon=False, handlelength=2.6, columnspacing=1.0)
 
     return _figure(draw)
+
+
+def _reader(table) -> Reader:
+    """Reads a recorded outcome's quarterly values from a run's table (a copy: arithmetic on them
+    never writes to the table)."""
+    return lambda name, year: table[name].to_numpy(dtype=float, copy=True)
 
 
 def welfare(model) -> Figure:
@@ -271,18 +284,16 @@ def welfare(model) -> Figure:
     def draw(ax):
         history = model.history()
         reference = model.reference.reindex(history.index) if model.reference is not None else None
+        against = " against baseline per gdp[{code}]" if reference is not None else ""
         for code in ("US", "CN", "THIRD", "WORLD"):
-            column = f"welfare_usd_{code}"
-            if reference is None:
-                values = history[column]
-            else:
-                values = 100.0 * (history[column] - reference[column]) / reference[f"gdp_{code}"]
+            measure = Measure.parse(f"welfare_usd[{code}]{against.format(code=code)}").check(model.world)
+            values = measure.value(_reader(history), _reader(reference) if reference is not None else None)
             ax.plot(history.index, values, color=COUNTRY_COLOURS[code], label=NAMES[code])
         if reference is not None:
             ax.axhline(0.0, color="#555555", **REFERENCE, label="open baseline")
-            _frame(ax, model, "Welfare against the open baseline", "% of GDP")
+            _frame(ax, model, "Welfare against the open baseline", measure.unit(model.world))
         else:
-            _frame(ax, model, "Welfare in money", "US$ bn per year")
+            _frame(ax, model, "Welfare in money", measure.unit(model.world))
         ax.figure.legend(
             loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False, handlelength=2.2, columnspacing=0.8
         )
@@ -294,7 +305,7 @@ def flows(model, sector: str) -> Figure:
     """Who sells to whom in ``sector`` now: each buyer's purchases by supplier country, in %."""
     table = 100.0 * model.flows(sector)
     w = model.world
-    with plt.rc_context(LIVE_STYLE):
+    with plt.style.context(LIVE_STYLE):
         fig = Figure(figsize=(7.2, 5.6))
         ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
         image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")

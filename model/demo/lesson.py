@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,13 +108,9 @@ def run_lesson_experiment(exp: LessonExperiment, seeds=range(1, 6)) -> pd.DataFr
                 bought.append(advance(model, variant, until=year).flows(sector)["CN"].to_numpy())
             histories.append(advance(model, variant).history())
         for ind in exp.indicators:
-            rows.append(
-                {
-                    "variant": variant.label,
-                    "indicator": ind,
-                    **{y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years},
-                }
-            )
+            row: dict[Any, Any] = {"variant": variant.label, "indicator": ind}  # then a column per year
+            row.update({y: float(np.mean([_at(h, y)[ind] for h in histories])) for y in exp.years})
+            rows.append(row)
         if exp.flows:
             for code, share in zip(countries, np.mean(bought, axis=0)):
                 if share >= 0.05:

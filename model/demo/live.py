@@ -89,7 +89,7 @@ class ClassroomModel(DecouplingModel):
                 if not self.closed:
                     counted_step()
 
-        self.step = step
+        self.step = step  # type: ignore[method-assign]  # Mesa too replaces step per instance (its counter)
 
     def close(self) -> None:
         """Stop for good: the app calls this when Reset replaces the model or the tab's session

@@ -19,13 +19,15 @@ from ..config import load_scenario
 from ..output import result_folder, write_csv, write_json
 from ..runner import run_one, write_run
 from .game import Game
+from .teams import measure_label, role_measure
 
-#: the debrief figure's panels: (key, title, unit as the axis shows it, factor)
+#: the debrief figure's panels: measures of ``[[debrief]]`` in seeds/roleplay.toml (the debrief
+#: computes their series; titles and units are the registry's)
 PANELS = (
-    ("gap_small_yard", "US lead in the small-yard technologies", "share of the frontier", 1.0),
-    ("cn_self_sufficiency", "China's self-sufficiency", "share of China's demand", 1.0),
-    ("compliance_small_yard", "Allies' compliance with US controls", "share", 1.0),
-    ("welfare_gdp_WORLD", "World welfare against the open world", "% of world GDP", 1.0),
+    "gap_small_yard",
+    "cn_self_sufficiency",
+    "compliance_small_yard",
+    "welfare_usd[WORLD] against baseline per gdp[WORLD]",
 )
 
 
@@ -45,28 +47,29 @@ def figure(game: Game):
     reached = data["reached"]
     with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(2, 2, figsize=(15, 9), sharex=True)
-        for ax, (key, title, unit, factor) in zip(axes.flat, PANELS, strict=True):
-            series = data["series"][key]
+        for ax, text in zip(axes.flat, PANELS, strict=True):
+            measure = role_measure(text, "decouple.play.debrief.PANELS", game.world)
+            series = data["series"][str(measure)]
             for name, values in series.items():
                 if name == "class":
                     continue
                 ax.plot(
                     years,
-                    np.asarray(values) * factor,
+                    np.asarray(values),
                     color=SCENARIO_COLOURS.get(name, "#999999"),
                     lw=1.8,
                     alpha=0.85,
                     label=SCENARIO_LABELS.get(name, name),
                 )
-            path = np.asarray(series["class"]) * factor
+            path = np.asarray(series["class"])
             played = years <= reached + 1e-9
             ax.plot(years[played], path[played], color="#111111", lw=4.0, label="The class")
             if not played.all():
                 ax.plot(years[~played | (years == reached)], path[~played | (years == reached)], color="#111111",
                         lw=2.5, ls="--", label="The class, last choices held")  # fmt: skip
             ax.axvline(game.start_year, color="#777777", lw=1.0, ls=":")
-            ax.set_title(title)
-            ax.set_ylabel(unit)
+            ax.set_title(measure_label(measure, game.world))
+            ax.set_ylabel(measure.unit(game.world))
         for ax in axes[1]:
             ax.set_xlabel("year")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))

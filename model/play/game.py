@@ -23,14 +23,16 @@ import numpy as np
 from .. import outcomes
 from ..config import Event, Scenario, list_scenarios, load_scenario
 from ..errors import ConfigError, suggest
+from ..measure import Measure, Reader
 from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
 from ..world import World, shared_world
-from .teams import Team, build_team, debrief_passages, parse_teams
+from .controls import lever_html
+from .teams import Team, build_team, debrief_passages, measure_label, parse_teams, role_measure
 
 #: the runs the debrief sets the class's path against (each when present)
 REFERENCES = ("baseline", "selective_decoupling", "full_decoupling", "coopetition", "precise")
-#: outcomes every observation keeps (besides each country's revenue, GDP and welfare)
+#: outcomes every observation keeps (besides the regional families of REGIONAL)
 OBSERVED = (
     "gap_small_yard",
     "gap_controlled",
@@ -43,30 +45,67 @@ OBSERVED = (
     "yard_size",
     "political_shocks",
 )
+#: outcome families every observation keeps for every region, so that any team's objectives (a
+#: country, or a sum of countries such as ``revenue[NL+JP]``) can be read from it
+REGIONAL = ("revenue", "gdp", "welfare_usd")
 #: the indicators every page charts (the class's path, the what-if and the references)
-CHARTED = ("gap_small_yard", "cn_self_sufficiency", "compliance_small_yard", "revenue_US", "welfare_gdp_WORLD")
-CHART_LABELS = {
-    "gap_small_yard": ("US lead, small-yard technologies", "share of frontier"),
-    "cn_self_sufficiency": ("China's self-sufficiency", "share of demand"),
-    "compliance_small_yard": ("Allies' compliance", "share"),
-    "revenue_US": ("US firms' revenue", "US$ bn a year"),
-    "welfare_gdp_WORLD": ("World welfare against the open world", "% of world GDP"),
-}
+CHARTED = (
+    "gap_small_yard",
+    "cn_self_sufficiency",
+    "compliance_small_yard",
+    "revenue[US]",
+    "welfare_usd[WORLD] against baseline per gdp[WORLD]",
+)
 #: a team's public statement, at most
 STATEMENT_CHARS = 160
 
 
+#: per world (its countries and sectors): the outcomes observed and the charted measures
+_PER_WORLD: dict[tuple, tuple[tuple[outcomes.Outcome, ...], tuple[Measure, ...]]] = {}
+
+
+def _per_world(world: World) -> tuple[tuple[outcomes.Outcome, ...], tuple[Measure, ...]]:
+    key = (world.countries, world.sectors)
+    if key not in _PER_WORLD:
+        registry, families = outcomes.registry(world), outcomes.families(world)
+        kept = tuple(registry[name] for name in OBSERVED)
+        kept += tuple(families[f][region] for f in REGIONAL for region in families[f])
+        measures = tuple(role_measure(text, "decouple.play.game.CHARTED", world) for text in CHARTED)
+        _PER_WORLD[key] = (kept, measures)
+    return _PER_WORLD[key]
+
+
+def observed_names(world: World) -> tuple[str, ...]:
+    """The outcomes :func:`observe` keeps: OBSERVED and each region of the REGIONAL families."""
+    return tuple(o.name for o in _per_world(world)[0])
+
+
+def charted_measures(world: World) -> tuple[Measure, ...]:
+    """The measures of CHARTED, checked."""
+    return _per_world(world)[1]
+
+
 def observe(model: DecouplingModel) -> dict[str, float]:
-    """What the role-play keeps of one quarter: a few outcomes, and each country's firms' revenue,
-    GDP and welfare (US$ bn a year)."""
-    out = outcomes.values(model, OBSERVED)
+    """What the role-play keeps of one quarter: the outcomes of :func:`observed_names`, and the year."""
+    out = {o.name: float(o.compute(model)) for o in _per_world(model.world)[0]}
     out["year"] = model.year
-    revenue = model.market.revenue.sum(axis=0)
-    for i, code in enumerate(model.world.countries):
-        out[f"revenue_{code}"] = float(revenue[i])
-        out[f"gdp_{code}"] = float(model.accounts.gdp[i])
-        out[f"welfare_{code}"] = float(model.accounts.welfare[i])
     return out
+
+
+def column(obs: dict[str, np.ndarray], name: str, world: World) -> np.ndarray:
+    """An outcome's quarterly values from observations: kept as it is, or the sum of its regions
+    (``revenue[NL+JP]``), added in the order the registry's sum adds them."""
+    if name in obs:
+        return obs[name]
+    outcome = outcomes.resolve(name, world)
+    if outcome.name in obs:
+        return obs[outcome.name]
+    if outcome.members:
+        return sum((obs[member] for member in outcome.members), np.zeros(len(obs["year"])))
+    raise ConfigError(
+        f"outcome '{name}' is not kept by the role-play; allowed: {', '.join(OBSERVED)} and the regions of "
+        f"{', '.join(REGIONAL)}"
+    )
 
 
 def simulate(scenario: Scenario, seed: int, world: World, until: float | None = None):
@@ -86,21 +125,6 @@ def proceed(model: DecouplingModel, history: dict[str, np.ndarray], until: float
     if not rows:
         return history
     return {key: np.concatenate([values, [row[key] for row in rows]]) for key, values in history.items()}
-
-
-def value_of(obs: dict[str, np.ndarray], key: str, world: World) -> np.ndarray:
-    """An observation by key; ``revenue_NL+JP`` sums countries, ``welfare_gdp_X`` is welfare (the
-    score divides its change by GDP), ``..._WORLD`` sums every country."""
-    for prefix, source in (("welfare_gdp_", "welfare_"), ("revenue_", "revenue_"), ("gdp_", "gdp_")):
-        if key.startswith(prefix):
-            codes = key[len(prefix) :]
-            members = world.countries if codes == "WORLD" else codes.split("+")
-            return sum(obs[f"{source}{c}"] for c in members)  # type: ignore[return-value]
-    return obs[key]
-
-
-def _gdp_key(key: str) -> str:
-    return "gdp_" + key[len("welfare_gdp_") :]
 
 
 @lru_cache(maxsize=8)
@@ -220,10 +244,7 @@ class Game:
         params = self.model.params
         out: dict[str, Any] = {}
         for lever in team.levers:
-            node: Any = params
-            for part in lever.path.split("."):
-                node = getattr(node, part)
-            value = list(node) if lever.kind == "sectors" else float(node)
+            value = lever.read(params)
             if lever.path.startswith("third.declared_lean."):
                 code = lever.path.rsplit(".", 1)[1]
                 lean = float(self.model.relations.lean[self.world.countries.index(code)])
@@ -304,39 +325,52 @@ class Game:
         base = _reference("baseline", self.seed, self.scenario.params.time.steps)
         n = len(columns["year"])
         first = max(int(round((self.start_year - self.first_year) * 4)) - 4, 0)
+        measures = charted_measures(self.world)
         return {
             "years": _rounded(columns["year"][first:n], 2),
-            "series": {key: _rounded(self.shown(columns, key)[first:n]) for key in CHARTED},
+            "series": {str(m): _rounded(self.shown(columns, m)[first:n]) for m in measures},
             "open_years": _rounded(base["year"][first:], 2),
-            "open": {key: _rounded(self.shown(base, key)[first:]) for key in CHARTED},
+            "open": {str(m): _rounded(self.shown(base, m)[first:]) for m in measures},
         }
 
-    def shown(self, columns: dict[str, np.ndarray], key: str) -> np.ndarray:
-        """An indicator as the screens show it: welfare (``welfare_gdp_X``) as its difference from
-        the open world with the same seed, in % of that world's GDP of the same countries, quarter
-        by quarter; anything else as it is."""
-        values = value_of(columns, key, self.world)
-        if not key.startswith("welfare_gdp_"):
-            return values
-        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
-        n = len(values)
-        return 100.0 * (values - value_of(base, key, self.world)[:n]) / value_of(base, _gdp_key(key), self.world)[:n]
+    def _reader(self, columns: dict[str, np.ndarray], at: int | None = None) -> Reader:
+        """Reads an outcome's values (quarter ``at``, or every quarter) from a run's observations;
+        the role-play's measures are read every quarter, so the year is always None. Every quarter
+        is a copy: arithmetic on what the reader gives must never write to the observations."""
+        if at is None:
+            n = len(columns["year"])
+            return lambda name, year: column(columns, name, self.world)[:n].copy()  # type: ignore[return-value]
+        return lambda name, year: float(column(columns, name, self.world)[at])
+
+    def _against(self, measure: Measure) -> dict[str, np.ndarray] | None:
+        """The reference run a measure is read against (same seed), if any."""
+        if not measure.against:
+            return None
+        return _reference(measure.against, self.seed, self.scenario.params.time.steps)
+
+    def shown(self, columns: dict[str, np.ndarray], measure: Measure) -> np.ndarray:
+        """A measure as the screens show it, quarter by quarter: an outcome as it is, or (welfare
+        against the open world per GDP) its change against the reference run with the same seed,
+        in % of that run's value of the ``per`` outcome."""
+        reference = self._against(measure)
+        n = len(columns["year"])
+        if reference is None:
+            return np.asarray(measure.value(self._reader(columns)), dtype=float)
+        ref = {key: values[:n] for key, values in reference.items()}
+        return np.asarray(measure.value(self._reader(columns), self._reader(ref)), dtype=float)
 
     def team_view(self, team_id: str, columns: dict[str, np.ndarray]) -> dict:
         """A team's objectives at the path's end, and the charted indicators, against the open world."""
-        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
         view = self.charted(columns)
-        view["objectives"] = self._objectives(self.by_id[team_id], columns, base, len(columns["year"]) - 1)
+        view["objectives"] = self._objectives(self.by_id[team_id], columns, len(columns["year"]) - 1)
         view["total"] = round(sum(o["points"] for o in view["objectives"]), 3)
         return view
 
-    def _objectives(self, team: Team, obs: dict, base: dict, at: int) -> list[dict]:
+    def _objectives(self, team: Team, obs: dict, at: int) -> list[dict]:
         out = []
         for objective in team.objectives:
-            value = float(value_of(obs, objective.key, self.world)[at])
-            open_value = float(value_of(base, objective.key, self.world)[at])
-            gdp = float(value_of(base, _gdp_key(objective.key), self.world)[at]) if objective.of_gdp else 0.0
-            score = objective.score(value, open_value, gdp)
+            reference = self._against(objective.measure)
+            score = objective.score(self._reader(obs, at), self._reader(reference, at) if reference else None)
             out.append(
                 {
                     "label": objective.label,
@@ -404,11 +438,10 @@ class Game:
 
     def scores(self) -> dict[str, dict]:
         """Each team's objectives at the year the class has reached, against the open world."""
-        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
         at = len(self.obs["year"]) - 1
         out = {}
         for team in self.teams:
-            objectives = self._objectives(team, self.obs, base, at)
+            objectives = self._objectives(team, self.obs, at)
             out[team.id] = {
                 "label": team.label,
                 "objectives": objectives,
@@ -433,18 +466,23 @@ class Game:
             "news": [n.public() for n in self.news[-40:]],
             "scores": self.scores() if self.round > 0 else {},
             "path": self.charted(self.obs),
-            "charted": [{"key": k, "label": CHART_LABELS[k][0], "unit": CHART_LABELS[k][1]} for k in CHARTED],
+            "charted": [
+                {"key": str(m), "label": measure_label(m, self.world), "unit": m.unit(self.world)}
+                for m in charted_measures(self.world)
+            ],
         }
 
     def team_page(self, team_id: str) -> dict:
         team = self.by_id[team_id]
+        sectors = [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors]
+        shown_choice = self.submitted.get(team_id) or self.choices[team_id]
         return {
             "id": team.id,
             "label": team.label,
             "role": team.role_title,
             "briefing": team.briefing,
-            "levers": [lv.public() for lv in team.levers],
-            "sectors": [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors],
+            "levers": [{**lv.public(), "html": lever_html(lv, shown_choice[lv.path], sectors)} for lv in team.levers],
+            "sectors": sectors,
             "choice": self.choices[team_id],
             "submitted": self.submitted.get(team_id),
             "objectives": [
@@ -472,22 +510,23 @@ class Game:
         path = self.path_until_end()
         refs = {name: _reference(name, self.seed, steps) for name in REFERENCES if _known(name)}
         titles = {name: title for name, title, *_ in list_scenarios()}
-        keys = [p["key"] for p in debrief_passages()]
+        passages = debrief_passages(self.world)
         series = {
-            key: {"class": _rounded(self.shown(path, key))}
-            | {name: _rounded(self.shown(r, key)) for name, r in refs.items()}
-            for key in keys
+            p["key"]: {"class": _rounded(self.shown(path, p["measure"]))}
+            | {name: _rounded(self.shown(r, p["measure"])) for name, r in refs.items()}
+            for p in passages
         }
         at = len(self.obs["year"]) - 1  # the year reached, not the projection
         moved = []
-        for p in debrief_passages():
-            key = p["key"]
-            value = float(self.shown(self.obs, key)[at])
-            change = value - float(self.shown(refs["baseline"], key)[at])
-            spread = float(np.ptp([self.shown(r, key)[at] for r in refs.values()]))
+        for p in passages:
+            measure = p["measure"]
+            value = float(self.shown(self.obs, measure)[at])
+            change = value - float(self.shown(refs["baseline"], measure)[at])
+            spread = float(np.ptp([self.shown(r, measure)[at] for r in refs.values()]))
             # in units of how far the references spread; where they all agree, of the value itself
             scale = spread if spread > 0 else max(abs(float(value)), 1e-9)
-            moved.append({**p, "change": round(float(change), 4), "relative": float(abs(change) / scale)})
+            shown = {k: v for k, v in p.items() if k != "measure"}
+            moved.append({**shown, "change": round(float(change), 4), "relative": float(abs(change) / scale)})
         moved.sort(key=lambda m: -m["relative"])
         return {
             "years": _rounded(path["year"], 2),
@@ -571,4 +610,6 @@ def _describe(label: str, old: Any, new: Any) -> str:
         dropped = [s for s in old if s not in new]
         parts = ([f"+ {', '.join(added)}"] if added else []) + ([f"- {', '.join(dropped)}"] if dropped else [])
         return f"{label}: {' '.join(parts)} ({len(new)} sectors)"
+    if isinstance(new, bool):
+        return f"{label}: {'on' if new else 'off'}"
     return f"{label} {float(old):g} → {float(new):g}"

@@ -1,9 +1,10 @@
 """The teams of the role-play: which states each plays, the levers it may move, what it is scored on.
 
 Everything here is read from ``seeds/roleplay.toml``: per kind of state (the controller, the
-target, an ally, a third country) the decision rules a team takes over, its levers (parameters of
-``seeds/parameters.toml``, so their ranges and validation are the registry's) and its objectives;
-per default team its countries and its private briefing, with the passages it draws on.
+target, an ally, a third country) the decision rules a team takes over, its levers (ids of
+``seeds/levers.toml``, where each lever is declared once: :mod:`decouple.levers`) and its
+objectives (measures of the outcome registry: :mod:`decouple.measure`); per default team its
+countries and its private briefing, with the passages it draws on.
 """
 
 from __future__ import annotations
@@ -11,86 +12,70 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
-from ..config import load_registry, read_toml
+from .. import levers as declared
+from ..config import list_scenarios, read_toml
 from ..errors import ConfigError
+from ..levers import Lever
+from ..measure import Measure, Reader
 from ..paths import evidence_dir
 from ..world import World
 
 ROLEPLAY_FILE = "roleplay.toml"
 #: a team given on the command line: country codes joined by '+', e.g. NL+JP
 TEAM_SPEC = re.compile(r"[A-Z]{2,4}(\+[A-Z]{2,4})*")
+#: what the role-play calls the reference runs a measure is read against
+REFERENCE_WORDS = {"baseline": "the open world"}
+#: a team's control: a declared lever (the name the role-play used before levers were declared once)
+LeverSpec = Lever
 
 
-@dataclass(frozen=True)
-class LeverSpec:
-    """One control on a team's page: a parameter, or the yard (a set of sectors)."""
+def measure_label(measure: Measure, world: World | None = None) -> str:
+    """The registry's label of the measure, with the reference run in the role-play's words."""
+    text = measure.label(world)
+    if measure.against:
+        text = text.replace(
+            f"against {measure.against}", f"against {REFERENCE_WORDS.get(measure.against, measure.against)}"
+        )
+    return text
 
-    path: str
-    kind: str  # "float" or "sectors"
-    label: str
-    help: str
-    min: float = 0.0
-    max: float = 1.0
-    step: float = 0.05
-    also: tuple[str, ...] = ()  # parameters that take the same value (the yard's FDPR, ...)
-    also_fixed: tuple[tuple[str, Any], ...] = ()  # parameters set with it, to fixed values
 
-    def changes(self, value: Any) -> dict[str, Any]:
-        """The parameter changes a value of this lever makes."""
-        out = {self.path: value}
-        out.update({p: value for p in self.also})
-        out.update(dict(self.also_fixed))
-        return out
-
-    def check(self, value: Any, sectors: tuple[str, ...]) -> Any:
-        """The value, checked against this lever's range; a clear error otherwise."""
-        if self.kind == "sectors":
-            if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-                raise ConfigError(f"lever {self.path}: {value!r}; allowed: a list of sector ids")
-            unknown = [s for s in value if s not in sectors]
-            if unknown:
-                raise ConfigError(f"lever {self.path}: unknown sector(s) {unknown}; allowed: {', '.join(sectors)}")
-            return [s for s in sectors if s in value]  # the world's order, no repeats
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            raise ConfigError(f"lever {self.path}: {value!r}; allowed: a number from {self.min:g} to {self.max:g}")
-        if not self.min - 1e-9 <= value <= self.max + 1e-9:
-            raise ConfigError(f"lever {self.path}: {value:g} is out of range; allowed: {self.min:g} to {self.max:g}")
-        return float(value)
-
-    def public(self) -> dict:
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "label": self.label,
-            "help": self.help,
-            "min": self.min,
-            "max": self.max,
-            "step": self.step,
-        }
+def role_measure(text: str, origin: str, world: World | None = None) -> Measure:
+    """A measure of the role-play: checked against the registry, read every quarter (no year), and
+    against a scenario that exists; a clear error otherwise."""
+    measure = Measure.parse(text, origin).check(world, origin)
+    if measure.year is not None:
+        raise ConfigError(f"{origin}: measure '{text}'; allowed: no @YEAR (the role-play reads it every quarter)")
+    if measure.against and measure.against not in {name for name, *_ in list_scenarios()}:
+        raise ConfigError(
+            f"{origin}: measure '{text}': no scenario '{measure.against}'; allowed: a scenario of scenarios/ "
+            "(the open world is 'baseline')"
+        )
+    return measure
 
 
 @dataclass(frozen=True)
 class Objective:
-    """What a team is scored on: an observation at the round's end against the open world."""
+    """What a team is scored on: a measure at the year the class has reached, times its scale."""
 
-    key: str  # an observation of :func:`decouple.play.game.observe`
-    label: str
-    unit: str
+    measure: Measure  # e.g. revenue[NL+JP] against baseline per revenue[NL+JP]
+    label: str  # the measure's label (the registry's)
+    unit: str  # the measure's unit (the registry's), times the scale where it is not 1
     weight: float
     source: str
-    scale: float = 1.0  # points: scale × (value − open world's)
-    percent: bool = False  # percent: 100 × (value / open world's − 1)
-    of_gdp: bool = False  # welfare: 100 × (value − open world's) / open world's GDP of the same countries
+    scale: float = 1.0  # points: scale x the measure (100: a share in points)
 
-    def score(self, value: float, open_value: float, open_gdp: float = 0.0) -> float:
-        """The objective's value against the open world, in its unit."""
-        if self.percent:
-            return 100.0 * (value / open_value - 1.0) if open_value else 0.0
-        if self.of_gdp:
-            return 100.0 * (value - open_value) / open_gdp if open_gdp else 0.0
-        return self.scale * (value - open_value)
+    @property
+    def key(self) -> str:
+        return str(self.measure)
+
+    def score(self, read: Reader, reference: Reader | None) -> float:
+        """The objective's value from the class's run and the reference run (same seed), in its
+        unit; 0 where the reference's divisor is 0 (nothing to compare with)."""
+        try:
+            return self.scale * self.measure.value(read, reference)
+        except ZeroDivisionError:
+            return 0.0
 
 
 @dataclass(frozen=True)
@@ -99,14 +84,14 @@ class Team:
     label: str
     countries: tuple[str, ...]
     role: str
-    levers: tuple[LeverSpec, ...]
+    levers: tuple[Lever, ...]
     objectives: tuple[Objective, ...]
     rules_off: tuple[str, ...]
     briefing: str
     role_title: str = ""
     extra: dict = field(default_factory=dict)
 
-    def lever(self, path: str) -> LeverSpec | None:
+    def lever(self, path: str) -> Lever | None:
         return next((lever for lever in self.levers if lever.path == path), None)
 
 
@@ -165,46 +150,40 @@ def build_team(codes: tuple[str, ...], world: World) -> Team:
     and objectives, and the briefing of the default team with the same countries (else the
     role's general briefing)."""
     data = _read()
-    registry = load_registry()
+    file = evidence_dir() / ROLEPLAY_FILE
     role = str(world.role[world.countries.index(codes[0])])
     spec = data["roles"][role]
-    levers: list[LeverSpec] = []
-    for raw in spec["levers"]:
-        for code in codes if "{code}" in raw["path"] else (None,):
-            path = _expand(raw["path"], world, codes, code)
-            if path not in registry:
+    rules_off = tuple(spec.get("rules_off", ()))
+    levers: list[Lever] = []
+    for key in spec["levers"]:
+        if not isinstance(key, str):
+            raise ConfigError(f"{file}: roles.{role}.levers: {key!r}; allowed: a lever id of seeds/levers.toml")
+        for code in codes if "{code}" in key else (None,):
+            try:
+                lever = declared.get(_expand(key, world, codes, code), world)
+            except ConfigError as exc:
+                raise ConfigError(f"{file}: roles.{role}.levers: {exc}") from None
+            rule = lever.ruled_by.removeprefix("adaptive.")
+            if lever.ruled_by and rule not in rules_off:
                 raise ConfigError(
-                    f"{evidence_dir() / ROLEPLAY_FILE}: lever {path!r} is not a parameter of seeds/parameters.toml"
+                    f"{file}: roles.{role}: lever '{lever.id}' is decided by the rule {lever.ruled_by} while it is "
+                    f"on; allowed: rules_off lists '{rule}' (the team takes the rule over)"
                 )
-            reg = registry[path]
-            kind = "sectors" if reg.type == "sectors" else "float"
-            lo, hi = reg.range if reg.range else (0.0, 1.0)
-            levers.append(
-                LeverSpec(
-                    path=path,
-                    kind=kind,
-                    label=_expand(raw["label"], world, codes, code),
-                    help=raw.get("help", ""),
-                    min=float(raw.get("min", lo)),
-                    max=float(raw.get("max", hi)),
-                    step=float(raw.get("step", 0.05)),
-                    also=tuple(raw.get("also", ())),
-                    also_fixed=tuple(raw.get("also_fixed", {}).items()),
-                )
-            )
+            levers.append(lever)
     objectives = []
-    for raw in spec["objectives"]:
-        key = _expand(raw["outcome"], world, codes)
+    for i, raw in enumerate(spec["objectives"]):
+        origin = f"{file}: roles.{role}.objectives[{i}]"
+        measure = role_measure(_expand(str(raw.get("measure", "")), world, codes), origin, world)
+        scale = float(raw.get("scale", 1.0))
+        unit = measure.unit(world)
         objectives.append(
             Objective(
-                key=key,
-                label=raw["label"],
-                unit=raw["unit"],
+                measure=measure,
+                label=measure_label(measure, world),
+                unit=unit if scale == 1.0 else f"{unit} × {scale:g}",
                 weight=float(raw["weight"]),
                 source=raw.get("source", ""),
-                scale=float(raw.get("scale", 1.0)),
-                percent=bool(raw.get("percent", False)),
-                of_gdp=key.startswith("welfare_gdp_"),
+                scale=scale,
             )
         )
     briefing = next((t["briefing"] for t in data["teams"] if tuple(t["countries"]) == codes), "")
@@ -221,12 +200,27 @@ def build_team(codes: tuple[str, ...], world: World) -> Team:
         role=role,
         levers=tuple(levers),
         objectives=tuple(objectives),
-        rules_off=tuple(spec.get("rules_off", ())),
+        rules_off=rules_off,
         briefing=briefing.strip(),
         role_title=spec["title"],
     )
 
 
-def debrief_passages() -> list[dict]:
-    """(observation, label, mechanism, passage) of the indicators the debrief explains."""
-    return list(_read().get("debrief", []))
+def debrief_passages(world: World | None = None) -> list[dict]:
+    """The indicators the debrief explains: each ``[[debrief]]`` row with its measure (checked),
+    the measure's label and unit (the registry's), its key (the measure's text), mechanism and
+    passage."""
+    out = []
+    for i, raw in enumerate(_read().get("debrief", [])):
+        measure = role_measure(str(raw.get("measure", "")), f"{evidence_dir() / ROLEPLAY_FILE}: debrief[{i}]", world)
+        out.append(
+            {
+                "key": str(measure),
+                "measure": measure,
+                "label": measure_label(measure, world),
+                "unit": measure.unit(world),
+                "mechanism": raw.get("mechanism", ""),
+                "passage": raw.get("passage", ""),
+            }
+        )
+    return out

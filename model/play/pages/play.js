@@ -259,31 +259,36 @@ async function pollTeam() {
   if (!team.projection) pathCharts($("#charts"), state);
 }
 
+// Each control comes drawn by the server (one per kind of lever: a slider for a number, a switch,
+// a box per sector); the page sets it to the draft and reads the draft back from it.
 function renderLevers(state) {
   const box = $("#levers");
   box.replaceChildren();
   for (const lever of state.team.levers) {
-    const wrap = el("div", { class: "lever", "data-path": lever.path });
+    const holder = el("div");
+    holder.innerHTML = lever.html;
+    const wrap = holder.firstElementChild;
     if (lever.kind === "sectors") {
-      wrap.append(el("label", { text: lever.label }), el("div", { class: "muted", text: lever.help }));
-      const grid = el("div", { class: "sectors" });
-      for (const sector of state.team.sectors) {
-        const input = el("input", { type: "checkbox", value: sector.id, "data-sector": sector.id });
-        input.checked = team.draft[lever.path].includes(sector.id);
+      const grid = wrap.querySelector(".sectors");
+      for (const input of grid.querySelectorAll("input[type=checkbox]")) {
+        input.checked = team.draft[lever.path].includes(input.value);
         input.onchange = () => {
           const chosen = [...grid.querySelectorAll("input:checked")].map((i) => i.value);
           team.draft[lever.path] = state.team.sectors.map((s) => s.id).filter((s) => chosen.includes(s));
           askWhatIf();
         };
-        grid.append(el("label", {}, input, " " + sector.label));
       }
-      wrap.append(grid);
+    } else if (lever.kind === "bool") {
+      const input = wrap.querySelector("input[data-switch]");
+      input.checked = Boolean(team.draft[lever.path]);
+      input.onchange = () => { team.draft[lever.path] = input.checked; askWhatIf(); };
     } else {
-      const value = el("span", { class: "value", text: fmt(team.draft[lever.path]) });
-      const input = el("input", { type: "range", min: lever.min, max: lever.max, step: lever.step, value: team.draft[lever.path] });
+      const value = wrap.querySelector(".value");
+      const input = wrap.querySelector("input[type=range]");
+      input.value = team.draft[lever.path];
+      value.textContent = fmt(team.draft[lever.path]);
       input.oninput = () => { value.textContent = fmt(Number(input.value)); };
       input.onchange = () => { team.draft[lever.path] = Number(input.value); askWhatIf(); };
-      wrap.append(el("label", {}, lever.label, value), input, el("div", { class: "muted", text: lever.help }));
     }
     box.append(wrap);
   }
