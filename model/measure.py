@@ -142,7 +142,7 @@ class Measure:
         if self.against:
             if reference is None:
                 raise ValueError(f"measure '{self}' needs the run of '{self.against}' with the same seed")
-            value -= reference(self.outcome, self.year)
+            value = value - reference(self.outcome, self.year)  # a reader may hand out a view: never write into it
             base = reference
         else:
             base = read

@@ -514,7 +514,7 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
 
     xcol, ycol = cols[0], cols[1] if len(cols) > 1 else cols[0]
     ccol = cols[2] if len(cols) > 2 else None
-    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+    with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 7))
         rest = policies[~policies["on_front"]]
         front = policies[policies["on_front"]].sort_values(xcol)

@@ -18,13 +18,14 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from .. import outcomes  # noqa: E402
 from ..measure import Measure, Reader  # noqa: E402
 from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
 from .levers import describe  # noqa: E402
 
-LIVE_STYLE: dict[str, Any] = {
+LIVE_STYLE: dict[RcKeyType, Any] = {
     **STYLE,
     "font.size": 14,
     "axes.titlesize": 17,
@@ -186,7 +187,7 @@ def _legend(ax, model) -> None:
 def _figure(draw) -> Figure:
     # Fixed margins rather than a layout engine: the app redraws every figure each quarter, and
     # constrained layout doubles the drawing time.
-    with plt.style.context(LIVE_STYLE):
+    with plt.rc_context(LIVE_STYLE):
         fig = Figure(figsize=SIZE)
         fig.subplots_adjust(**MARGINS)
         draw(fig.add_subplot())
@@ -305,7 +306,7 @@ def flows(model, sector: str) -> Figure:
     """Who sells to whom in ``sector`` now: each buyer's purchases by supplier country, in %."""
     table = 100.0 * model.flows(sector)
     w = model.world
-    with plt.style.context(LIVE_STYLE):
+    with plt.rc_context(LIVE_STYLE):
         fig = Figure(figsize=(7.2, 5.6))
         ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
         image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")

@@ -45,7 +45,7 @@ def figure(game: Game):
     data = game.debrief()
     years = np.asarray(data["years"])
     reached = data["reached"]
-    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+    with plt.rc_context(STYLE):
         fig, axes = plt.subplots(2, 2, figsize=(15, 9), sharex=True)
         for ax, text in zip(axes.flat, PANELS, strict=True):
             measure = role_measure(text, "decouple.play.debrief.PANELS", game.world)

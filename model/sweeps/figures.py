@@ -80,7 +80,7 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         xi = x_vals.index(point[vary[0].path])
         yi = y_vals.index(point[vary[1].path])
         grid[yi, xi] = cell.get(p, np.nan)
-    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+    with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(9, 7))
         masked = np.ma.masked_invalid(grid)
         im = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
@@ -124,7 +124,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     metrics = fig_spec.metrics
     cols = min(3, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+    with plt.rc_context(STYLE):
         fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False)
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
@@ -159,7 +159,7 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
     metrics = fig_spec.metrics
     cols = min(2, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+    with plt.rc_context(STYLE):
         fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, (0.55 * len(names) + 2.5) * rows), squeeze=False)
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)

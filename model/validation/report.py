@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -139,8 +138,7 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
     t = table.copy()
     t["model_low"] = [by_id[i].low for i in t.id]
     t["model_high"] = [by_id[i].high for i in t.id]
-    # matplotlib types rc keys as a Literal of every rcParam name; STYLE's keys are among them
-    with plt.rc_context(cast("dict[Any, Any]", STYLE)):
+    with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(13, 0.42 * len(t) + 2))
         ax.axvspan(-1, 1, color="#009E73", alpha=0.12, label="within tolerance")
         for y, (_, row) in enumerate(t.iloc[::-1].iterrows()):
