@@ -23,6 +23,7 @@ import numpy as np
 from .. import outcomes
 from ..config import Event, Scenario, list_scenarios, load_scenario
 from ..errors import ConfigError, suggest
+from ..evaluate import Point, build
 from ..measure import Measure, Reader
 from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
@@ -111,7 +112,7 @@ def column(obs: dict[str, np.ndarray], name: str, world: World) -> np.ndarray:
 def simulate(scenario: Scenario, seed: int, world: World, until: float | None = None):
     """Run ``scenario`` from its start to ``until`` (a decimal year; default its end): the model
     and the observations of every quarter, as columns."""
-    model = DecouplingModel(scenario, seed=seed, world=world)
+    model = build(Point(scenario, seed), world)
     return model, proceed(model, {key: np.array([value]) for key, value in observe(model).items()}, until)
 
 
