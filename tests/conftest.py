@@ -1,9 +1,11 @@
-"""Shared fixtures: the real world, a small hand-made world, and cached scenario runs."""
+"""Shared fixtures: the real world, a small hand-made world, and cached scenario runs; and the test
+tiers, marked from one table (:data:`TIERS`, see CONTRIBUTING.md, "Test tiers")."""
 
 from __future__ import annotations
 
 import copy
 import os
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pytest
@@ -171,3 +173,37 @@ def mean_of(runs, key, fn=lambda x: x):
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+# ----------------------------------------------------------------------------- test tiers
+
+#: Which tests carry which mark, by node id pattern (``fnmatch``; a parametrized test's cases match
+#: its name followed by ``[*]``). The marks are declared in pyproject.toml; `make check` runs the
+#: tests that carry none of them. ``slow``: more than about 2 s each on a busy 2-core machine,
+#: measured with ``pytest --durations=0``; a new test that runs whole scenarios belongs here.
+TIERS: dict[str, tuple[str, ...]] = {
+    "fuzz": ("tests/test_fuzz.py::*",),
+    "browser": (
+        "tests/test_demo.py::test_demo_in_a_real_browser",
+        "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
+        "tests/test_demo.py::test_closed_tabs_stop_computing_and_free_their_memory",
+        "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
+        "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+    ),
+    "slow": (),
+}
+
+
+def tier_marks(nodeid: str) -> list[str]:
+    """The marks of :data:`TIERS` whose patterns match ``nodeid``."""
+    return [
+        mark
+        for mark, patterns in TIERS.items()
+        if any(fnmatchcase(nodeid, p) or fnmatchcase(nodeid, p + "[[]*") for p in patterns)
+    ]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in tier_marks(item.nodeid):
+            item.add_marker(getattr(pytest.mark, mark))
