@@ -40,6 +40,9 @@ CULL_TIMEOUT = 45.0
 #: A hang guard, not a speed test: closed tabs must stop computing within the cull timeout; the
 #: margin is room for a busy machine to hear the closes.
 STOP_GUARD = CULL_TIMEOUT + 60.0
+#: Seconds the probe pauses after each step it counts, so that a run (71 quarters) lasts long enough
+#: for the test to close its tab mid-run: unpaced, the server finishes a run before the page shows it.
+STEP_PAUSE = 0.2
 #: The step counter counts as still when it has not moved for this long: 100 of the app's 50 ms
 #: play intervals.
 QUIET = 5.0
@@ -405,7 +408,8 @@ def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
     (about 80 MB a tab) and the server went on stepping it to the end.
 
     The work is read from a step counter that tests/demo_probe loads into the server, not from its
-    CPU share, so a busy machine only makes the tabs play more slowly."""
+    CPU share, so a busy machine only makes the tabs play more slowly. The probe also paces the
+    steps (STEP_PAUSE), so that the tabs close mid-run."""
     import psutil
 
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -415,6 +419,7 @@ def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
     probe = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests" / "demo_probe"), os.environ.get("PYTHONPATH")])),
         "DECOUPLE_STEP_COUNT": str(count_file),
+        "DECOUPLE_STEP_PAUSE": f"{STEP_PAUSE:g}",
         "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_TIMEOUT:g}s",
     }
     proc, url, _log = _start_demo("demo-tabs.log", env=probe)
@@ -433,13 +438,11 @@ def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
                 before = _steps_counted(count_file)
                 for page in pages:
                     page.get_by_role("button", name="▶").click()
-                for page in pages:  # they are playing: each tab's run moves on
-                    page.wait_for_function(
-                        "parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 2",
-                        timeout=SERVER_START_WAIT * 1000,
-                    )
-                assert _steps_counted(count_file) >= before + 2 * tabs
-                for page in pages:
+                playing = time.monotonic()
+                while _steps_counted(count_file) < before + 2 * tabs:  # they are playing
+                    assert time.monotonic() - playing < SERVER_START_WAIT, "the tabs do not play"
+                    time.sleep(0.05)
+                for page in pages:  # mid-run: STEP_PAUSE makes a run last longer than this
                     page.close()
                 done = _wait_until_still(count_file, STOP_GUARD) - before
                 assert done < tabs * run_steps, f"{done} steps: the closed tabs' runs went on to their end"

@@ -37,8 +37,19 @@ from .fuzz.cases import CASES, EXPECT, GENERATED, SHORT_REPORT_LINES, Case
 
 FILES = Path(__file__).parent / "fuzz" / "files"
 PROJECT = Path(__file__).resolve().parent.parent
-#: project paths not compared (the other parts are edited by people, or written by a running demo)
-PROJECT_SKIP = {".venv", ".git", "model", "tests", "decouple.egg-info", "__pycache__", ".pytest_cache"}
+#: project paths not compared (the other parts are edited by people or their tools' caches, or written by a
+#: running demo)
+PROJECT_SKIP = {
+    ".venv",
+    ".git",
+    "model",
+    "tests",
+    "decouple.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+}
 PROJECT_SKIP_PREFIXES = ("results/demo",)
 SUBPROCESS_SLOTS = 3
 

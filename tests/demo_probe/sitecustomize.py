@@ -3,15 +3,18 @@ tests/test_demo.py (which puts this folder on the server's PYTHONPATH and names 
 DECOUPLE_STEP_COUNT).
 
 Each step a classroom model computes appends one byte to that file, so the test reads how much
-work the server does instead of timing its CPU. The app itself is unchanged: the count wraps
+work the server does instead of timing its CPU; then the step pauses DECOUPLE_STEP_PAUSE seconds,
+so that a run lasts long enough for the test to close its tab mid-run. The app itself is unchanged: the count wraps
 ``ClassroomModel.step`` from outside before any model is made (Mesa wraps ``step`` per model when
 it is made, model.py of mesa 3.3.1), and the open-baseline reference runs are not counted."""
 
 from __future__ import annotations
 
 import os
+import time
 
 _COUNT_FILE = os.environ.get("DECOUPLE_STEP_COUNT")
+_PAUSE = float(os.environ.get("DECOUPLE_STEP_PAUSE", "0"))
 
 if _COUNT_FILE:
     from decouple.demo.live import ClassroomModel
@@ -21,5 +24,6 @@ if _COUNT_FILE:
         DecouplingModel.step(self)
         with open(_COUNT_FILE, "ab") as count:  # type: ignore[arg-type]
             count.write(b".")
+        time.sleep(_PAUSE)
 
     ClassroomModel.step = _counted_step  # type: ignore[method-assign]
