@@ -142,7 +142,7 @@ def world_variant(world, **changes):
 def pattern_runs(world):
     """Final headline indicators of the four scenarios (and variants) over PATTERN_SEEDS."""
     out = {}
-    variants = {name: (name, ()) for name in SCENARIOS}
+    variants: dict[str, tuple[str, tuple[str, ...]]] = {name: (name, ()) for name in SCENARIOS}
     variants["selective_allied"] = ("selective_decoupling", ("policy.ally_pressure=1.0",))
     variants["selective_unilateral"] = ("selective_decoupling", ("policy.ally_pressure=0.0",))
     for label, (scenario, overrides) in variants.items():

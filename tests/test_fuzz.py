@@ -117,8 +117,8 @@ def _run_fixture(base: Path) -> Path:
 
 def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
     for op, *args in case.setup:
-        path = Path(fill(args[0], P)) if args else None
-        if path is not None and op not in ("listen",):
+        path = Path(fill(args[0], P)) if args else Path()  # every op but `listen` names a path
+        if args and op not in ("listen",):
             path.parent.mkdir(parents=True, exist_ok=True)
         if op == "dir":
             path.mkdir(parents=True, exist_ok=True)
@@ -193,15 +193,15 @@ def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
 
 def snapshot_tree(root: Path, skip=(), skip_prefixes=()) -> dict[str, tuple]:
     out = {}
-    root = str(root)
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
+    top = str(root)
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel_dir = os.path.relpath(dirpath, top)
         if rel_dir == ".":
             dirnames[:] = [d for d in dirnames if d not in skip]
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root)
+            rel = os.path.relpath(path, top)
             if rel.startswith(skip_prefixes):
                 continue
             try:

@@ -20,10 +20,12 @@ if _COUNT_FILE:
     from decouple.demo.live import ClassroomModel
     from decouple.model import DecouplingModel
 
+    count_file: str = _COUNT_FILE
+
     def _counted_step(self) -> None:
         DecouplingModel.step(self)
-        with open(_COUNT_FILE, "ab") as count:  # type: ignore[arg-type]
+        with open(count_file, "ab") as count:
             count.write(b".")
         time.sleep(_PAUSE)
 
-    ClassroomModel.step = _counted_step  # type: ignore[method-assign]
+    ClassroomModel.step = _counted_step
