@@ -1,11 +1,12 @@
-# Two commands on a fresh machine: `make run` and `make test`.
+# Two commands on a fresh machine: `make run` and `make test`; `make check` is the fast tier to run
+# while working (see CONTRIBUTING.md, "Test tiers").
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= results/compare
 
-.PHONY: run test lint install browser demo clean
+.PHONY: run test check lint install browser demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,12 @@ run: $(STAMP)
 
 test: lint browser
 	$(BIN)/python -m pytest -q
+
+# The fast tier: ruff, and the tests marked neither fuzz, browser nor slow (mypy is left to `make test`)
+check: $(STAMP)
+	$(BIN)/ruff check model tests benchmarks
+	$(BIN)/ruff format --check model tests benchmarks
+	$(BIN)/python -m pytest -q -m "not fuzz and not browser and not slow"
 
 # ruff (lint and format) on the whole package, its tests and benchmarks; mypy on the mechanisms and
 # the configuration code (the files listed under [tool.mypy] in pyproject.toml)

@@ -1,9 +1,11 @@
-"""Shared fixtures: the real world, a small hand-made world, and cached scenario runs."""
+"""Shared fixtures: the real world, a small hand-made world, and cached scenario runs; and the test
+tiers, marked from one table (:data:`TIERS`, see CONTRIBUTING.md, "Test tiers")."""
 
 from __future__ import annotations
 
 import copy
 import os
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pytest
@@ -140,7 +142,7 @@ def world_variant(world, **changes):
 def pattern_runs(world):
     """Final headline indicators of the four scenarios (and variants) over PATTERN_SEEDS."""
     out = {}
-    variants = {name: (name, ()) for name in SCENARIOS}
+    variants: dict[str, tuple[str, tuple[str, ...]]] = {name: (name, ()) for name in SCENARIOS}
     variants["selective_allied"] = ("selective_decoupling", ("policy.ally_pressure=1.0",))
     variants["selective_unilateral"] = ("selective_decoupling", ("policy.ally_pressure=0.0",))
     for label, (scenario, overrides) in variants.items():
@@ -171,3 +173,85 @@ def mean_of(runs, key, fn=lambda x: x):
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+# ----------------------------------------------------------------------------- test tiers
+
+#: Which tests carry which mark, by node id pattern (``fnmatch``; a parametrized test's cases match
+#: its name followed by ``[*]``). The marks are declared in pyproject.toml; `make check` runs the
+#: tests that carry none of them. ``slow``: more than about 2 s each on a busy 2-core machine, as
+#: measured with ``pytest --durations=0`` (whole scenario runs, sweeps, searches, child processes);
+#: a new test of that kind belongs here. tests/test_tiers.py checks that every pattern names a test.
+TIERS: dict[str, tuple[str, ...]] = {
+    "fuzz": ("tests/test_fuzz.py::*",),
+    "browser": (
+        "tests/test_demo.py::test_demo_in_a_real_browser",
+        "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
+        "tests/test_demo.py::test_closed_tabs_stop_computing_and_free_their_memory",
+        "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
+        "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+    ),
+    "slow": (
+        "tests/test_cli.py::test_compare_draws_scenarios_side_by_side",
+        "tests/test_cli.py::test_installed_command_runs",
+        "tests/test_cli.py::test_plot_redraws_figures",
+        "tests/test_decisions.py::test_a_patient_china_retaliates_less",
+        "tests/test_decisions.py::test_joint_programmes_change_coopetition_measurably",
+        "tests/test_decisions.py::test_lobbying_delays_controls_in_proportion_to_the_revenue_at_stake",
+        "tests/test_decisions.py::test_precise_coupling_keeps_trust_and_welfare_above_the_small_yard",
+        "tests/test_ema.py::test_the_multiprocessing_evaluator_gives_the_same_results",
+        "tests/test_play.py::test_a_what_if_gives_the_numbers_of_a_run_from_the_start",
+        "tests/test_play.py::test_nothing_is_written_outside_the_results_folder",
+        "tests/test_play.py::test_the_command_rejects_bad_settings_clearly",
+        "tests/test_play.py::test_the_export_replays_with_decouple_run_to_the_same_numbers",
+        "tests/test_reliability.py::test_a_kill_mid_write_never_mixes_old_and_new_files",
+        "tests/test_reliability.py::test_an_unreachable_scheduler_is_reported_within_its_timeout",
+        "tests/test_reliability.py::test_compare_caps_replicates_and_warns_about_workers",
+        "tests/test_reliability.py::test_compare_resumes_an_interrupted_comparison",
+        "tests/test_reliability.py::test_compare_without_csv_leaves_no_stale_csv",
+        "tests/test_reproducibility.py::test_worker_count_does_not_change_results",
+        "tests/test_search.py::test_an_enumerated_search_finds_the_front_and_resumes_from_its_shards",
+        "tests/test_search.py::test_another_search_into_the_same_folder_is_refused",
+        "tests/test_search.py::test_nsga2_runs_within_its_budget",
+        "tests/test_sweeps.py::test_killed_sweep_loses_no_finished_run_and_resumes",
+        "tests/test_sweeps.py::test_killing_the_driver_stops_its_pool_workers",
+        "tests/test_sweeps.py::test_resume_computes_only_missing_runs",
+        "tests/test_sweeps.py::test_worker_count_and_dask_give_identical_results",
+        "tests/test_validation.py::test_literature_checks_compare_paired_runs_with_published_estimates",
+        "tests/test_validation.py::test_switching_import_replacement_off_fails_its_checks",
+        "tests/test_validation.py::test_validate_command_reports_and_exit_status",
+    ),
+}
+
+#: Fixtures that take more than about 2 s to build (many scenario runs), as (test file pattern,
+#: fixture name): every test there that uses one is ``slow``, since the first of them would pay
+#: for it in the fast tier.
+SLOW_FIXTURES: tuple[tuple[str, str], ...] = (
+    ("tests/*.py", "pattern_runs"),
+    ("tests/test_lesson.py", "results"),
+    ("tests/test_discover.py", "explored"),
+    ("tests/test_decisions.py", "adaptive_runs"),
+    ("tests/test_cli.py", "run_dir"),
+)
+
+
+def tier_marks(nodeid: str, fixturenames: tuple[str, ...] = ()) -> list[str]:
+    """The marks of :data:`TIERS` whose patterns match ``nodeid``, and ``slow`` where the test uses
+    one of :data:`SLOW_FIXTURES`."""
+    marks = [
+        mark
+        for mark, patterns in TIERS.items()
+        if any(fnmatchcase(nodeid, p) or fnmatchcase(nodeid, p + "[[]*") for p in patterns)
+    ]
+    path = nodeid.split("::", 1)[0]
+    if "slow" not in marks and any(
+        fnmatchcase(path, file) and fixture in fixturenames for file, fixture in SLOW_FIXTURES
+    ):
+        marks.append("slow")
+    return marks
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in tier_marks(item.nodeid, tuple(getattr(item, "fixturenames", ()))):
+            item.add_marker(getattr(pytest.mark, mark))

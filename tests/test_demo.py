@@ -26,6 +26,29 @@ from decouple.demo.live import ClassroomModel, parse_seed, presets
 from .browser import free_port, launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
+#: How long to wait for a server to answer at all: a polling deadline, generous so that a busy
+#: machine does not miss it; it times nothing.
+SERVER_START_WAIT = 180.0
+#: How long a browser step may wait for the page to show what the server did (Playwright's own
+#: default is 30 s): a polling deadline for a busy machine, not a speed test.
+BROWSER_WAIT = 120.0
+#: How long a stopped server's processes (or a thread that is free to go on) may take to end: a hang guard.
+SHUTDOWN_WAIT = 60.0
+#: The app's cull timeout for a tab that vanished without closing, set by the closed-tabs test
+#: (``decouple demo`` sets 45 s unless the environment says otherwise).
+CULL_TIMEOUT = 45.0
+#: A hang guard, not a speed test: closed tabs must stop computing within the cull timeout; the
+#: margin is room for a busy machine to hear the closes.
+STOP_GUARD = CULL_TIMEOUT + 60.0
+#: Seconds the probe pauses after each step it counts, so that a run (71 quarters) lasts long enough
+#: for the test to close its tab mid-run: unpaced, the server finishes a run before the page shows it.
+STEP_PAUSE = 0.2
+#: The step counter counts as still when it has not moved for this long: 100 of the app's 50 ms
+#: play intervals.
+QUIET = 5.0
+#: The server returns closed models' memory every 5 s (``_return_memory_soon`` in demo/live.py):
+#: wait for one round of that and some more before reading its memory.
+MEMORY_RETURN_WAIT = 8.0
 
 
 # ---------------------------------------------------------------- model side, no browser
@@ -87,7 +110,7 @@ def test_a_lever_waits_for_the_quarter_being_computed():
         mover.start()
         mover.join(timeout=0.3)
         assert mover.is_alive() and model.params.policy.fence == pytest.approx(0.55)
-    mover.join(timeout=5)
+    mover.join(timeout=SHUTDOWN_WAIT)  # a hang guard: the lock is free, the move goes through
     assert model.params.policy.fence == pytest.approx(0.9)
     model.step()  # and stepping still works through the lock
     assert model.steps == 1
@@ -199,8 +222,9 @@ def test_demo_command_refuses_bad_input_before_starting(capsys):
 # ---------------------------------------------------------------- the app in a browser
 
 
-def _start_demo(log_name: str, *extra: str) -> tuple[subprocess.Popen, str, Path]:
-    """Start `decouple demo` on a free port, its output in ``results/LOG_NAME``; wait until it answers."""
+def _start_demo(log_name: str, *extra: str, env: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+    """Start `decouple demo` on a free port, its output in ``results/LOG_NAME``, with ``env`` added to
+    its environment; wait until it answers (at most SERVER_START_WAIT seconds)."""
     port = free_port()
     exe = Path(sys.executable).parent / "decouple"
     (ROOT / "results").mkdir(exist_ok=True)
@@ -211,9 +235,10 @@ def _start_demo(log_name: str, *extra: str) -> tuple[subprocess.Popen, str, Path
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + SERVER_START_WAIT
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
@@ -230,14 +255,14 @@ def app_url():
     server, url, _log = _start_demo("demo-server.log", "--seed", "3")
     yield url
     os.killpg(server.pid, 15)
-    server.wait(timeout=20)
+    server.wait(timeout=SHUTDOWN_WAIT)
 
 
 def _src(page, css: str) -> str:
     return page.locator(f"{css} img").first.get_attribute("src")
 
 
-def _wait_for_new(page, css: str, old: str, timeout: float = 30.0) -> str:
+def _wait_for_new(page, css: str, old: str, timeout: float = BROWSER_WAIT) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         new = _src(page, css)
@@ -249,15 +274,17 @@ def _wait_for_new(page, css: str, old: str, timeout: float = 30.0) -> str:
 
 def test_demo_in_a_real_browser(app_url):
     playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api.expect.set_options(timeout=BROWSER_WAIT * 1000)  # its default, 5 s, times the machine
     with playwright_api.sync_playwright() as pw:
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(BROWSER_WAIT * 1000)
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(app_url)
 
         # rendered: the preset's notes, 16 levers (10 with sliders, 6 switches), seven plots
-        page.wait_for_selector(".plot-chip_shares img", timeout=60_000)
+        page.wait_for_selector(".plot-chip_shares img")
         assert "Selective (small yard)" in page.inner_text(".notes")
         assert "seed 3" in page.inner_text(".notes")
         assert page.locator(".lever").count() == 16
@@ -294,9 +321,7 @@ def test_demo_in_a_real_browser(app_url):
 
         # play for a while, then pause: the run goes on with the lever in force
         page.get_by_role("button", name="▶").click()
-        page.wait_for_function(
-            "parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 6", timeout=60_000
-        )
+        page.wait_for_function("parseInt(document.querySelector('.notes').innerText.match(/step (\\d+) of/)[1]) >= 6")
         pause = page.get_by_role("button", name="❚❚")
         if pause.is_enabled():  # (the plots lag the play loop: the run may have reached its end)
             pause.click()
@@ -342,8 +367,8 @@ def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
         server = psutil.Process(proc.pid).children(recursive=True)
         assert server, "decouple demo runs the app in a server process"
         proc.terminate()  # SIGTERM to `decouple demo` itself, not to its process group
-        assert proc.wait(timeout=30) == 0
-        deadline = time.monotonic() + 10
+        assert proc.wait(timeout=SHUTDOWN_WAIT) == 0
+        deadline = time.monotonic() + SHUTDOWN_WAIT
         while time.monotonic() < deadline and any(
             p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in server
         ):
@@ -357,48 +382,78 @@ def test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about():
             pass
 
 
-def test_closed_tabs_stop_computing_and_free_their_memory():
-    """Tabs that play and are closed leave the server idle within a minute (a closed tab's session
-    ends at once; one whose close the server never heard of is dropped after 45 s), and a second
-    round of tabs does not add to the memory the first round left. Before the fix each closed tab
-    kept its model (about 80 MB a tab) and the server went on stepping it to the end."""
+def _steps_counted(count_file: Path) -> int:
+    return count_file.stat().st_size if count_file.exists() else 0
+
+
+def _wait_until_still(count_file: Path, guard: float) -> int:
+    """The step count once it has stood still for QUIET seconds; fails if it still moves after
+    ``guard`` seconds (a hang guard)."""
+    started = time.monotonic()
+    last, still_since = _steps_counted(count_file), time.monotonic()
+    while time.monotonic() - still_since < QUIET:
+        assert time.monotonic() - started < guard, f"the server still steps models {guard:g} s after the tabs closed"
+        time.sleep(0.5)
+        now = _steps_counted(count_file)
+        if now != last:
+            last, still_since = now, time.monotonic()
+    return last
+
+
+def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
+    """Tabs that play and are closed stop their models: the server's step count stands still long
+    before the runs could have reached their end (a closed tab's session ends at once; one whose
+    close the server never heard of is dropped after the cull timeout), and a second round of tabs
+    does not add to the memory the first round left. Before the fix each closed tab kept its model
+    (about 80 MB a tab) and the server went on stepping it to the end.
+
+    The work is read from a step counter that tests/demo_probe loads into the server, not from its
+    CPU share, so a busy machine only makes the tabs play more slowly. The probe also paces the
+    steps (STEP_PAUSE), so that the tabs close mid-run."""
     import psutil
 
     playwright_api = pytest.importorskip("playwright.sync_api")
-    proc, url, _log = _start_demo("demo-tabs.log")
+    run_steps = ClassroomModel("selective_decoupling", 1, reference=False).params.time.steps
+    tabs = 4
+    count_file = tmp_path / "steps"
+    probe = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests" / "demo_probe"), os.environ.get("PYTHONPATH")])),
+        "DECOUPLE_STEP_COUNT": str(count_file),
+        "DECOUPLE_STEP_PAUSE": f"{STEP_PAUSE:g}",
+        "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_TIMEOUT:g}s",
+    }
+    proc, url, _log = _start_demo("demo-tabs.log", env=probe)
     try:
         server = psutil.Process(proc.pid).children(recursive=True)[0]
-
-        def cpu(seconds: float = 3.0) -> float:
-            server.cpu_percent(None)
-            time.sleep(seconds)
-            return server.cpu_percent(None)
-
         after = []
         with playwright_api.sync_playwright() as pw:
             browser = launch_chromium(pw)
             for _round in range(2):
                 pages = []
-                for _ in range(4):
+                for _ in range(tabs):
                     page = browser.new_page()
                     page.goto(url)
-                    page.wait_for_selector(".plot-chip_shares img", timeout=90_000)
+                    page.wait_for_selector(".plot-chip_shares img", timeout=SERVER_START_WAIT * 1000)
                     pages.append(page)
+                before = _steps_counted(count_file)
                 for page in pages:
                     page.get_by_role("button", name="▶").click()
-                assert cpu(2.0) > 30  # they are playing
-                for page in pages:
+                playing = time.monotonic()
+                while _steps_counted(count_file) < before + 2 * tabs:  # they are playing
+                    assert time.monotonic() - playing < SERVER_START_WAIT, "the tabs do not play"
+                    time.sleep(0.05)
+                for page in pages:  # mid-run: STEP_PAUSE makes a run last longer than this
                     page.close()
-                closed = time.monotonic()
-                while cpu() >= 10:  # closed tabs stop computing, within a minute
-                    assert time.monotonic() - closed < 60, "the server still computes for closed tabs"
-                time.sleep(8)  # the memory of closed sessions is returned every 5 s
+                done = _wait_until_still(count_file, STOP_GUARD) - before
+                assert done < tabs * run_steps, f"{done} steps: the closed tabs' runs went on to their end"
+                time.sleep(MEMORY_RETURN_WAIT)
+                assert _steps_counted(count_file) - before == done, "the server stepped again after standing still"
                 after.append(server.memory_info().rss)
             browser.close()
         assert after[1] < after[0] + 60e6, [f"{x / 1e6:.0f} MB" for x in after]
     finally:
         os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        proc.wait(timeout=SHUTDOWN_WAIT)
 
 
 def test_a_slider_echoing_the_models_own_value_is_not_a_move():

@@ -563,18 +563,23 @@ def test_the_command_rejects_bad_settings_clearly():
     assert done.returncode == 2 and "--round-years" in done.stderr
 
 
-def test_a_non_loopback_host_prints_a_warning(tmp_path):
+def test_a_non_loopback_host_prints_a_warning(tmp_path, tmp_path_factory):
     port = free_port()
-    proc = subprocess.Popen(
-        [str(EXE), "play", "--host", "0.0.0.0", "--port", str(port), "--no-open", "--workers", "1",
-         "--out", str(tmp_path / "results")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        out, err = proc.communicate(timeout=8)
-    except subprocess.TimeoutExpired:
+    logs = tmp_path_factory.mktemp("play_host")  # not in tmp_path, which must stay empty
+    with open(logs / "out", "w") as stdout, open(logs / "err", "w") as stderr:
+        proc = subprocess.Popen(
+            [str(EXE), "play", "--host", "0.0.0.0", "--port", str(port), "--no-open", "--workers", "1",
+             "--out", str(tmp_path / "results")],
+            stdout=stdout, stderr=stderr, text=True, start_new_session=True,
+        )  # fmt: skip
+    # wait until it has printed the room (a polling deadline for a busy machine, not a speed test)
+    deadline = time.monotonic() + 180
+    while "room code:" not in (logs / "out").read_text() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(timeout=60)
+    out, err = (logs / "out").read_text(), (logs / "err").read_text()
     assert "warning: --host 0.0.0.0 is not this machine's loopback address" in err
     assert "room code:" in out and not any(tmp_path.iterdir())  # nothing written before an export
 

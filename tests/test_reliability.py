@@ -18,6 +18,7 @@ import pytest
 from decouple import ConfigError, DecouplingModel, load_scenario
 from decouple.cli import main
 from decouple.output import MARKER, OutputError, result_folder
+from decouple.sweeps.engine import SCHEDULER_TIMEOUT
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -492,21 +493,34 @@ def test_plot_draws_from_the_experiment_the_sweep_ran(tmp_path, capsys):
     assert status == 2 and "manifest.json" in err and "Traceback" not in err
 
 
-def test_an_unreachable_scheduler_is_reported_within_its_timeout(tmp_path, capsys):
-    import time
+#: A hang guard, not a speed test: the Dask client gives up after SCHEDULER_TIMEOUT, and the guard adds
+#: room for starting Python and Dask on a busy machine, so it catches only a client that waits for ever.
+SCHEDULER_HANG_GUARD = SCHEDULER_TIMEOUT + 50
 
-    started = time.monotonic()
-    status, _, err = run_cli(
-        capsys,
-        "sweep",
-        tiny(tmp_path),
-        "--backend",
-        "dask",
-        "--scheduler",
-        "tcp://127.0.0.1:9",
-        "--quiet",
-        "--out",
-        tmp_path / "o",
-    )
-    assert status == 2 and "cannot reach a Dask scheduler" in err and "within 10 s" in err
-    assert time.monotonic() - started < 30
+
+def test_an_unreachable_scheduler_is_reported_within_its_timeout(tmp_path, capsys):
+    """The command says it gave up after SCHEDULER_TIMEOUT (test_sweeps checks that the value is what
+    Dask is given); the alarm only catches a client that waits for ever (SCHEDULER_HANG_GUARD)."""
+
+    def hung(signum, frame):
+        raise AssertionError(f"still waiting for the scheduler after {SCHEDULER_HANG_GUARD} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(SCHEDULER_HANG_GUARD)
+    try:
+        status, _, err = run_cli(
+            capsys,
+            "sweep",
+            tiny(tmp_path),
+            "--backend",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--quiet",
+            "--out",
+            tmp_path / "o",
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert status == 2 and "cannot reach a Dask scheduler" in err and f"within {SCHEDULER_TIMEOUT} s" in err

@@ -24,7 +24,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from decouple.config import MAX_ERRORS
 from decouple.sweeps.engine import SCHEDULER_TIMEOUT
+
+#: Seconds after which a case counts as hung. A hang guard, not a speed test: a refused input is
+#: refused before any long work (a right answer takes a second or two, a wrong one never ends: a
+#: run of 10**4999 steps, a pipe read for ever), so the guard is generous enough that a busy
+#: machine never misses it. What "fails fast" stands for is checked without a clock: a design too
+#: big to hold is refused under a memory limit (``memory_limit_gb``), and thousands of problems are
+#: reported as a short list (``short_report``).
+HANG_GUARD = 120.0
+#: the most lines of standard error a ``short_report`` case may print: the first MAX_ERRORS problems
+#: (decouple.config), the "... and N more problems like these" line, and one line of context
+SHORT_REPORT_LINES = MAX_ERRORS + 2
 
 #: what must hold for a CLI case
 EXPECT = {
@@ -55,7 +67,8 @@ class Case:
     allowed: tuple[str, ...] = ()  # folders where writing is allowed (default: see module doc)
     subprocess: bool = False
     env: tuple[tuple[str, str], ...] = ()
-    max_seconds: float = 30.0
+    hang_guard: float = HANG_GUARD  # seconds; see HANG_GUARD
+    short_report: bool = False  # cli: many problems, reported in at most SHORT_REPORT_LINES lines
     memory_limit_gb: float | None = None  # subprocess only: RLIMIT_AS
     note: str = ""  # why it is bad; "debatable:" where the expectation can be argued
 
@@ -155,7 +168,8 @@ def scenario(
     stage: tuple = (),
     setup: tuple = (),
     also_params: bool = False,
-    max_seconds: float = 30.0,
+    hang_guard: float = HANG_GUARD,
+    short_report: bool = False,
     expect: str = "error",
 ):
     add(
@@ -166,7 +180,8 @@ def scenario(
             stage=(file,) + stage,
             setup=setup,
             note=note,
-            max_seconds=max_seconds,
+            hang_guard=hang_guard,
+            short_report=short_report,
             expect=expect,
         )
     )
@@ -179,7 +194,8 @@ def scenario(
                 stage=(file,) + stage,
                 setup=setup,
                 note=note,
-                max_seconds=max_seconds,
+                hang_guard=hang_guard,
+                short_report=short_report,
                 expect=expect,
             )
         )
@@ -272,8 +288,8 @@ scenario("yard-long-sector", "s_long_sector.toml", "a 100,000-character sector i
 scenario(
     "yard-20000-bad-sectors",
     "s_many_bad_sectors.toml",
-    "20,000 unknown sector ids: must still fail fast (5 s)",
-    max_seconds=5,
+    "20,000 unknown sector ids: the first few are reported, the rest counted",
+    short_report=True,
 )
 scenario("willingness-unknown-country", "s_willingness_unknown_country.toml")
 scenario("willingness-lowercase", "s_willingness_lowercase.toml")
@@ -334,13 +350,15 @@ scenario("deep-event-set", "s_deep_event_set.toml", "an event's set with a dotte
 scenario("long-string-value", "s_long_string_value.toml", "a 1 MB string as the fence")
 scenario("long-key", "s_long_key.toml", "a 100,000-character key")
 scenario(
-    "20000-unknown-keys", "s_many_unknown_keys.toml", "20,000 unknown keys: must still fail fast (5 s)", max_seconds=5
+    "20000-unknown-keys",
+    "s_many_unknown_keys.toml",
+    "20,000 unknown keys: the first few are reported, the rest counted",
+    short_report=True,
 )
 scenario(
     "3000-conflicting-events",
     "s_many_events_conflicting.toml",
     "3,000 events in one year, all different",
-    max_seconds=5,
 )
 # events
 for _name in (
@@ -441,7 +459,6 @@ scenario(
     "ext_extends_fifo.toml",
     "extends a named pipe (reading it would block)",
     setup=(("fifo", "{in}/a_fifo.toml"),),
-    max_seconds=10,
 )
 scenario(
     "extends-chain-1100",
@@ -485,7 +502,6 @@ for _id, _arg, _note in (
             argv=RUN + (_arg,) + FAST,
             note=_note or f"scenario {_arg!r}",
             setup=(("dir", "{in}/adir.toml"), ("fifo", "{in}/a_fifo.toml")),
-            max_seconds=10,
         )
     )
 add(Case(id="scenario-params-unknown-name", family="scenario", argv=("params", "nosuch")))
@@ -509,13 +525,13 @@ def override(
     note: str = "",
     steps: bool = True,
     scenario_name: str = "baseline",
-    max_seconds: float = 30.0,
+    hang_guard: float = HANG_GUARD,
     expect: str = "error",
 ):
     argv = RUN + (scenario_name,) + (("--steps", "2") if steps else ()) + ("--no-plots", "--out", "{out}")
     for s in sets:
         argv += ("--set", s)
-    add(Case(id=f"set-{id}", family="set", argv=argv, note=note, max_seconds=max_seconds, expect=expect))
+    add(Case(id=f"set-{id}", family="set", argv=argv, note=note, hang_guard=hang_guard, expect=expect))
 
 
 override("typo", "policy.fenc=1")
@@ -672,7 +688,8 @@ def experiment(
     stage: tuple = (),
     extra: tuple = (),
     workers: bool = True,
-    max_seconds: float = 30.0,
+    hang_guard: float = HANG_GUARD,
+    short_report: bool = False,
     subprocess: bool = False,
     memory_limit_gb: float | None = None,
     expect: str = "sweep",
@@ -687,7 +704,8 @@ def experiment(
             stage=(file,) + stage,
             note=note,
             expect=expect,
-            max_seconds=max_seconds,
+            hang_guard=hang_guard,
+            short_report=short_report,
             subprocess=subprocess,
             memory_limit_gb=memory_limit_gb,
             setup=setup,
@@ -837,28 +855,33 @@ for _name in ("binary", "deep_array_5000", "deep_table_5000", "int_5000_digits",
     experiment(_name.replace("_", "-"), f"exp_{_name}.toml")
 experiment("scenario-long-name", "exp_scenario_long_name.toml", "a scenario name of 300 bytes")
 experiment(
-    "20000-vary-values-out-of-range", "exp_many_vary_values.toml", "20,000 grid values, all out of range", max_seconds=5
+    "20000-vary-values-out-of-range",
+    "exp_many_vary_values.toml",
+    "20,000 grid values, all out of range: the first few are reported, the rest counted",
+    short_report=True,
 )
-# huge designs: refused quickly, with a clear message (in a child process under a memory limit)
-experiment("huge-grid-1e10", "exp_huge_grid_1e10.toml", "10 parameters x 10 values = 1e10 points", max_seconds=10)
+# huge designs: refused with a clear message before they are built (in a child process under a memory
+# limit, so that building one fails)
+experiment("huge-grid-1e10", "exp_huge_grid_1e10.toml", "10 parameters x 10 values = 1e10 points")
 experiment(
-    "huge-grid-1e10-force", "exp_huge_grid_1e10.toml", "1e10 points with --force", extra=("--force",), max_seconds=10
+    "huge-grid-1e10-force",
+    "exp_huge_grid_1e10.toml",
+    "1e10 points with --force",
+    extra=("--force",),
 )
-experiment("huge-grid-1e20", "exp_huge_grid_1e20.toml", "20 parameters x 10 values = 1e20 points", max_seconds=10)
-experiment("huge-random", "exp_huge_random.toml", "random, samples = 1e6, 20 parameters, 10 replicates", max_seconds=10)
-experiment("huge-sobol", "exp_huge_sobol.toml", "sobol, samples = 1e6, 20 parameters", max_seconds=10)
+experiment("huge-grid-1e20", "exp_huge_grid_1e20.toml", "20 parameters x 10 values = 1e20 points")
+experiment("huge-random", "exp_huge_random.toml", "random, samples = 1e6, 20 parameters, 10 replicates")
+experiment("huge-sobol", "exp_huge_sobol.toml", "sobol, samples = 1e6, 20 parameters")
 experiment(
     "huge-grid-1e20-force",
     "exp_huge_grid_1e20.toml",
     "1e20 points with --force: beyond any memory",
     extra=("--force",),
-    max_seconds=10,
 )
 experiment(
     "huge-lhs",
     "exp_huge_lhs.toml",
     "lhs, samples = 1e6, 20 parameters",
-    max_seconds=10,
     subprocess=True,
     memory_limit_gb=6,
 )
@@ -866,7 +889,6 @@ experiment(
     "huge-morris",
     "exp_huge_morris.toml",
     "morris, samples = 1e6, 20 parameters",
-    max_seconds=10,
     subprocess=True,
     memory_limit_gb=6,
 )
@@ -876,11 +898,10 @@ experiment(
     "morris, samples = 1e6, 20 parameters, --force (refused by "
     "the memory check on a machine with less than ~28 GB available)",
     extra=("--force",),
-    max_seconds=10,
     subprocess=True,
     memory_limit_gb=6,
 )
-experiment("huge-replicates-grid", "exp_huge_replicates_grid.toml", "1,000 points x 10,000 replicates", max_seconds=10)
+experiment("huge-replicates-grid", "exp_huge_replicates_grid.toml", "1,000 points x 10,000 replicates")
 # the experiment argument and the sweep's flags
 for _id, _arg, _note in (
     ("missing-file", "{in}/nosuch.toml", ""),
@@ -904,7 +925,6 @@ for _id, _arg, _note in (
             setup=(("dir", "{in}/adir.toml"), ("fifo", "{in}/a_fifo.toml")),
             note=_note or f"experiment {_arg!r}",
             expect="sweep",
-            max_seconds=10,
         )
     )
 GOOD = ("sweep", "{in}/good_experiment.toml", "--out", "{out}", "--quiet")
@@ -1014,7 +1034,7 @@ for _id, _addr, _note in (
             argv=GOOD + ("--backend", "dask", "--scheduler", _addr),
             stage=("good_experiment.toml",),
             subprocess=True,
-            max_seconds=HANG_LIMIT,
+            hang_guard=HANG_LIMIT,
             note=_note or f"--scheduler {_addr}",
         )
     )
@@ -1031,7 +1051,7 @@ def cli(
     setup: tuple = (),
     stage: tuple = (),
     allowed: tuple = (),
-    max_seconds: float = 30.0,
+    hang_guard: float = HANG_GUARD,
     subprocess: bool = False,
     env: tuple = (),
 ):
@@ -1045,7 +1065,7 @@ def cli(
             setup=setup,
             stage=stage,
             allowed=allowed,
-            max_seconds=max_seconds,
+            hang_guard=hang_guard,
             subprocess=subprocess,
             env=env,
         )
@@ -1112,8 +1132,7 @@ cli(
     "--force",
     "--out",
     "{out}",
-    max_seconds=10,
-    note="1e14 seeds with --force: must be refused by the size check, quickly",
+    note="1e14 seeds with --force: must be refused by the size check, before the seeds are drawn",
 )
 cli("compare-workers-zero", *CB, "--workers", "0", "--out", "{out}", expect="usage")
 cli("compare-workers-negative", *CB, "--workers", "-1", "--out", "{out}", expect="usage")
@@ -1217,7 +1236,6 @@ cli(
     "{work}/afile/cal.toml",
     setup=(("file", "{work}/afile", "x"),),
     subprocess=True,
-    max_seconds=30,
     note="--out lies under a file: should be refused before the calibration runs",
 )
 # demo (the web server is never started: see the test)

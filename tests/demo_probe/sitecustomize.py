@@ -1,0 +1,31 @@
+"""A step counter for the classroom app's server, loaded only by the closed-tabs test in
+tests/test_demo.py (which puts this folder on the server's PYTHONPATH and names a file in
+DECOUPLE_STEP_COUNT).
+
+Each step a classroom model computes appends one byte to that file, so the test reads how much
+work the server does instead of timing its CPU; then the step pauses DECOUPLE_STEP_PAUSE seconds,
+so that a run lasts long enough for the test to close its tab mid-run. The app itself is unchanged: the count wraps
+``ClassroomModel.step`` from outside before any model is made (Mesa wraps ``step`` per model when
+it is made, model.py of mesa 3.3.1), and the open-baseline reference runs are not counted."""
+
+from __future__ import annotations
+
+import os
+import time
+
+_COUNT_FILE = os.environ.get("DECOUPLE_STEP_COUNT")
+_PAUSE = float(os.environ.get("DECOUPLE_STEP_PAUSE", "0"))
+
+if _COUNT_FILE:
+    from decouple.demo.live import ClassroomModel
+    from decouple.model import DecouplingModel
+
+    count_file: str = _COUNT_FILE
+
+    def _counted_step(self) -> None:
+        DecouplingModel.step(self)
+        with open(count_file, "ab") as count:
+            count.write(b".")
+        time.sleep(_PAUSE)
+
+    ClassroomModel.step = _counted_step
