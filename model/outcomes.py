@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import suggest
-from .world import World, load_world
+from .world import World, shared_world
 
 if TYPE_CHECKING:
     from .model import DecouplingModel
@@ -806,7 +806,7 @@ _WORLDS: dict[tuple, World] = {}
 
 def registry(world: World | None = None) -> dict[str, Outcome]:
     """All outcomes by name, for ``world`` (default: the world of ``seeds/``)."""
-    world = world if world is not None else load_world()
+    world = world if world is not None else shared_world()  # read once per process, not per name
     key = (world.countries, world.sectors, tuple(world.role), tuple(world.small_yard))
     _WORLDS.setdefault(key, world)
     return _registry_of(key)
@@ -827,12 +827,20 @@ def headlines(world: World | None = None) -> list[Outcome]:
     return [o for o in registry(world).values() if o.headline]
 
 
+_FAMILIES: dict[int, tuple[dict[str, Outcome], dict[str, dict[str, Outcome]]]] = {}
+
+
 def families(world: World | None = None) -> dict[str, dict[str, Outcome]]:
     """The regional outcomes by family and region: ``families()["gdp"]["US"]`` is ``gdp_US``."""
+    reg = registry(world)
+    held = _FAMILIES.get(id(reg))
+    if held is not None and held[0] is reg:  # the registries are cached, so this is computed once each
+        return held[1]
     out: dict[str, dict[str, Outcome]] = {}
-    for o in registry(world).values():
+    for o in reg.values():
         if o.family:
             out.setdefault(o.family, {})[o.region] = o
+    _FAMILIES[id(reg)] = (reg, out)
     return out
 
 

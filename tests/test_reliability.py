@@ -398,14 +398,15 @@ def test_shards_of_another_experiment_are_never_adopted(tmp_path):
 def test_a_sweep_with_failed_runs_exits_non_zero(tmp_path, capsys, monkeypatch):
     from decouple.sweeps import engine
 
-    real = engine.DecouplingModel
+    real = engine.build
 
-    def flaky(spec, seed, world):
-        if spec.params.policy.fence == 0.7:
+    def flaky(point, world):
+        model = real(point, world)
+        if model.params.policy.fence == 0.7:
             raise RuntimeError("deliberate failure")
-        return real(spec, seed=seed, world=world)
+        return model
 
-    monkeypatch.setattr(engine, "DecouplingModel", flaky)
+    monkeypatch.setattr(engine, "build", flaky)
     status, _, err = run_cli(capsys, "sweep", tiny(tmp_path), "--workers", "1", "--quiet", "--out", tmp_path / "o")
     assert status == 1 and "2 of 4 runs failed" in err
 
