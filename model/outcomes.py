@@ -851,14 +851,16 @@ def resolve(name: str, world: World | None = None) -> Outcome:
     where the family's regions add up (money), by a sum of regions, ``revenue[NL+JP]``, which is
     computed from its members when asked (it is not recorded by every run).
     """
+    from .errors import ConfigError
+
+    if not isinstance(name, str):
+        raise ConfigError(f"outcome {name!r} is not a name; `decouple outcomes` lists them")
     reg = registry(world)
     if name in reg:
         return reg[name]
     for outcome in reg.values():
         if name in outcome.aliases:
             return outcome
-    from .errors import ConfigError
-
     if name.endswith("]") and "[" in name:
         return _regional(name, world)
     raise ConfigError(
