@@ -122,21 +122,39 @@ class StatePart:
         return cls(**values)
 
     @classmethod
-    def bounded(cls) -> list[tuple[str, Bounds]]:
+    def bounded(cls) -> tuple[tuple[str, Bounds], ...]:
         """(field, bounds) of every field that declares bounds, in declaration order."""
-        return [(f.name, f.metadata["bounds"]) for f in dataclasses.fields(cls) if f.metadata.get("bounds") is not None]
+        return _bounded_fields(cls)
+
+
+_BOUNDED: dict[type, tuple[tuple[str, Bounds], ...]] = {}
+
+
+def _bounded_fields(cls: type) -> tuple[tuple[str, Bounds], ...]:
+    # read once per class: the invariant checks ask every quarter
+    found = _BOUNDED.get(cls)
+    if found is None:
+        found = _BOUNDED[cls] = tuple(
+            (f.name, f.metadata["bounds"]) for f in dataclasses.fields(cls) if f.metadata.get("bounds") is not None
+        )
+    return found
 
 
 def bound_violations(state: StatePart, params: Any) -> list[str]:
     """What in ``state`` lies outside its declared bounds under ``params``, one message per field
     (empty when all is in bounds). NaN counts as outside."""
     problems = []
-    for name, bounds in type(state).bounded():
+    for name, bounds in _bounded_fields(type(state)):
         value = getattr(state, name)
-        if value is None or np.size(value) == 0:
+        if value is None:
             continue
+        if isinstance(value, np.ndarray):
+            if value.size == 0:
+                continue
+            lowest, highest = value.min(), value.max()
+        else:
+            lowest = highest = value
         low, high = bounds.at(params)
-        lowest, highest = np.min(value), np.max(value)
         if low - bounds.slack <= lowest and highest <= high + bounds.slack:
             continue
         if high == np.inf and not lowest < low - bounds.slack:
