@@ -228,6 +228,7 @@ async def main_async(args) -> dict:
 
 
 def report(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     w, a, r = results["whatif"], results["advance"], results["release"]
 
     def met(ok: bool) -> str:
