@@ -93,9 +93,9 @@ def welfare_against(table: pd.DataFrame, reference: str = "baseline") -> pd.Data
     for region in regions:
         columns: dict[str, object] = {"region": region}
         for name, text in WELFARE_AGAINST.items():
-            measure = Measure.parse(text.format(region=region, reference=reference))
-            if set(measure.check().reads) <= set(table.columns):
-                columns[name] = measure_series(table, measure.check())
+            measure = Measure.parse(text.format(region=region, reference=reference)).check()
+            if set(measure.reads) <= set(table.columns):
+                columns[name] = measure_series(table, measure)
         if "welfare_change_pct_gdp" in columns:
             parts.append(pd.DataFrame(columns))
     if not parts:

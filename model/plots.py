@@ -8,6 +8,7 @@ across seeds around the seed mean.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -236,20 +237,17 @@ def _states_decide(table: pd.DataFrame) -> bool:
     return bool(deciding) and bool((table[deciding].abs().to_numpy() > 0).any())
 
 
-#: outcomes every comparison figure needs (the optional panels are drawn where present)
-NEEDED: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        name
-        for panels in [p for _, ps in FIGURES for p in ps] + list(DASHBOARD)
-        for name in sorted(_reads(panels))
-        if not panels.optional
-    )
-)
+@cache
+def needed() -> tuple[str, ...]:
+    """The outcomes every comparison figure needs (the optional panels are drawn where present);
+    derived from the panels when first asked, so that importing this module reads no seeds."""
+    panels = [p for _, ps in FIGURES for p in ps] + list(DASHBOARD)
+    return tuple(dict.fromkeys(name for p in panels if not p.optional for name in sorted(_reads(p))))
 
 
 def check_columns(table: pd.DataFrame, origin: object) -> None:
     """A clear error when an outcome table lacks what the figures draw, or holds no rows."""
-    missing = [name for name in NEEDED if name not in table.columns]
+    missing = [name for name in needed() if name not in table.columns]
     if missing:
         raise DecoupleError(
             f"{origin}: has no column(s) {', '.join(missing)}; the figures draw them. Run the "

@@ -97,7 +97,7 @@ def test_every_panel_names_outcomes_of_the_registry_and_takes_its_units_from_it(
     for _file, panels in drawn:
         for indicator, _series, _title, unit in panels:
             assert unit == outcomes.resolve(indicator).unit  # levels: no baseline beside the baseline
-    assert set(plots.NEEDED) <= columns
+    assert set(plots.needed()) <= columns
     for panel in [p for _, ps in plots.FIGURES for p in ps] + list(plots.DASHBOARD):
         plots.Measure.parse(panel.measure).check()
 
