@@ -1597,3 +1597,8 @@ api(
     stage=("good_experiment.toml",),
 )
 api("check-seed-string", "check_seed('7')")
+
+
+# ============================================================================ 6. further families
+# Each family below lives in its own module, which calls add() when imported.
+from . import cases_explore, cases_faults  # noqa: E402, F401
