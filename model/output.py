@@ -121,20 +121,53 @@ def _problem(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def prepare_folder(folder: Path, what: str = "--out") -> Path:
+def shown_path(path: Path | str) -> str:
+    """``path`` as text that any terminal can print: a name the file system could not decode (the
+    surrogates Python keeps for its undecodable bytes) is shown with those bytes escaped."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+    return text
+
+
+def _name_bytes(text: str) -> int:
+    """Length of a path's name on disk, in bytes (what the file system limits)."""
+    return len(os.fsencode(text))
+
+
+def _through_links(folder: Path) -> Path:
+    """``folder``, or, when it is a symbolic link (to a folder, or to where one is to be made), the
+    path it points to: results are written through a link, which stays a link."""
+    if not folder.is_symlink():
+        return folder
+    target = Path(os.path.realpath(folder))
+    if target.is_symlink():  # a loop of links: realpath stops on it
+        raise OutputError(f"--out {shown_path(folder)}: is a symbolic link that points to itself (a loop)")
+    return target
+
+
+def prepare_folder(folder: Path, what: str = "--out", inside: bool = False) -> Path:
     """Check that ``folder`` can be a results folder before any work starts; create its parent.
+
+    The probe is made where the writing will happen: beside ``folder`` (the default: a results
+    folder is written whole beside it and swapped in, :func:`result_folder`), or, with ``inside``,
+    in ``folder`` itself when it exists (a sweep writes its files into it). A symbolic link is
+    followed: the folder it points to is checked and returned.
 
     Raises :class:`OutputError` when it is a file, lies under a file, has too long a name, cannot
     be created or written in."""
     folder = Path(folder)
     if str(folder) in ("", "."):
         folder = Path.cwd()
-    if any(len(part.encode()) > 255 for part in folder.parts) or len(str(folder.absolute()).encode()) > 4000:
+    if any(_name_bytes(part) > 255 for part in folder.parts) or _name_bytes(str(folder.absolute())) > 4000:
         raise OutputError(
-            f"{what} {str(folder)[:80]}...: the name is too long for the file system "
+            f"{what} {shown_path(str(folder)[:80])}...: the name is too long for the file system "
             "(at most 255 bytes a folder name); choose a shorter one"
         )
     try:
+        folder = _through_links(folder)
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
         for parent in folder.parents:
@@ -143,24 +176,34 @@ def prepare_folder(folder: Path, what: str = "--out") -> Path:
                     f"{what} {folder}: lies under {parent}, which is a file; choose a folder for the results"
                 )
         folder.parent.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=folder.parent)
+        where = folder if inside and folder.is_dir() else folder.parent
+        probe = tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=where)
         os.rmdir(probe)
+        if inside and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
     except OSError as exc:
         raise OutputError(f"{what} {folder}: cannot write there ({_problem(exc)}); choose another folder") from None
     return folder
 
 
 def prepare_file(path: Path, what: str = "--out") -> Path:
-    """Check, before any work starts, that a single output file can be written at ``path``."""
+    """Check, before any work starts, that a single output file can be written at ``path``: the
+    probe is made in the folder that will hold it (where the file is written, then renamed)."""
     path = Path(path)
-    if not path.name:
+    if not path.name or str(path).endswith(("/", os.sep)):
         raise OutputError(f"{what} {path}: give a file name")
-    prepare_folder(path.parent, what)
+    folder = prepare_folder(path.parent, what, inside=True)
     try:
         if path.is_dir():
             raise OutputError(f"{what} {path}: is a folder; give the path of a file")
+        if path.exists() and not path.is_file():
+            raise OutputError(f"{what} {path}: is not a regular file (a device or a pipe?); give the path of a file")
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkstemp(prefix=f".{path.name}.probe-", dir=folder)
+        os.close(probe[0])
+        os.unlink(probe[1])
     except OSError as exc:
-        raise OutputError(f"{what} {path}: cannot write there ({_problem(exc)})") from None
+        raise OutputError(f"{what} {path}: cannot write there ({_problem(exc)}); choose another place") from None
     return path
 
 

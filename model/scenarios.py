@@ -15,7 +15,8 @@ import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,35 @@ EVENT_KEYS = ("year", "set", "note", "id")
 MAX_EXTENDS = 50
 #: a scenario's name becomes part of folder and file names: plain names only
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+#: scenario files read from memory instead of disk (resolved path -> bytes): see :func:`pinned_files`
+_PINNED: dict[Path, bytes] = {}
+
+
+@contextmanager
+def pinned_files(files: Mapping[Path, bytes]) -> Iterator[None]:
+    """Within the block, the scenario files in ``files`` are read from these contents, not from
+    disk: a sweep reads its scenario files once, when it starts, and every run uses that content
+    even if a file is edited, renamed or removed meanwhile."""
+    previous = dict(_PINNED)
+    _PINNED.update({Path(p): bytes(b) for p, b in files.items()})
+    try:
+        yield
+    finally:
+        _PINNED.clear()
+        _PINNED.update(previous)
+
+
+def _kind(path: Path) -> str | None:
+    """:func:`path_kind`, with a pinned file counted as a file wherever it is now."""
+    if _PINNED:
+        try:
+            if path.resolve() in _PINNED:
+                return "file"
+        except (OSError, RuntimeError):  # a loop of links, a name too long: path_kind says why
+            pass
+    return path_kind(path)
 
 
 @dataclass(frozen=True)
@@ -128,7 +158,7 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     if looks_like_path:
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate
-        kind = path_kind(candidate)
+        kind = _kind(candidate)
         if kind is None:
             raise ConfigError(f"{candidate}: scenario file not found")
         if kind != "file":
@@ -138,12 +168,12 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
                 else f"{candidate}: is not a regular file (a device or a pipe?); give a TOML file"
             )
         return candidate
-    if relative_to is not None and path_kind(relative_to / f"{text}.toml") == "file":
+    if relative_to is not None and _kind(relative_to / f"{text}.toml") == "file":
         return relative_to / f"{text}.toml"
-    if path_kind(candidate) == "file":
+    if _kind(candidate) == "file":
         return candidate
     path = scenarios_dir() / f"{text}.toml"
-    if path_kind(path) != "file":
+    if _kind(path) != "file":
         known = [name for name, *_ in list_scenarios()]
         raise ConfigError(
             f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
@@ -170,8 +200,14 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
         raise ConfigError(
             f"{chain[0]}: 'scenario.extends' chains more than {MAX_EXTENDS} files; at most {MAX_EXTENDS} are allowed"
         )
-    table = parse_toml(read_text(path), str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = _PINNED.get(path)
+    if data is None:
+        text = read_text(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    else:  # checked when it was read: UTF-8 text
+        text = data.decode("utf-8-sig")
+        digest = hashlib.sha256(data).hexdigest()
+    table = parse_toml(text, str(path))
     meta = table.pop("scenario", {})
     if not isinstance(meta, dict):
         raise ConfigError(f"{path}: [scenario] must be a table with keys {', '.join(SCENARIO_META_KEYS)}")

@@ -45,10 +45,11 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import ConfigError, DecoupleError
-from ..evaluate import Point, build, read
+from ..evaluate import Point, build, read, reads_of
 from ..measure import Measure
 from ..output import atomic_write, prepare_folder, write_json
 from ..runner import git_commit, local_context
+from ..scenarios import pinned_files
 from ..world import shared_world
 from .experiment import Experiment, Run
 from .measures import indicator_table, sweep_measures
@@ -64,6 +65,19 @@ HASH_KEY = b"decouple.experiment"
 MANIFEST_LIST_LIMIT = 100_000
 #: seconds to wait for a Dask scheduler given by --scheduler
 SCHEDULER_TIMEOUT = 10
+
+
+@contextmanager
+def driver_write(path: Path, what: str, out: Path | None = None) -> Iterator[None]:
+    """Turn a failed write of the driver (a full disk, a file-size limit, a folder made read-only)
+    into an error naming the file and the problem; what was written before stays as it was."""
+    try:
+        yield
+    except OSError as exc:
+        kept = f"; the runs done so far are kept in {out}/shards (`--resume` goes on from them)" if out else ""
+        raise DecoupleError(
+            f"{exc.filename or path}: cannot write {what} ({exc.strerror or type(exc).__name__}){kept}"
+        ) from None
 
 
 def _encode(value):
@@ -82,6 +96,9 @@ class Settings:
     keep_tidy: bool
     measures: tuple[Measure, ...] = ()  # what each run reads (RunRecorder's, unless the experiment says)
     until: float | None = None  # where each run stops (None: its scenario's end)
+    #: the scenario files as the sweep read them when it started (path, content): every run reads
+    #: these, so a file edited during the sweep changes none of its runs
+    inputs: tuple[tuple[str, bytes], ...] = ()
 
 
 def _write_row(path: Path, row: dict, sha256: str) -> pa.Table:
@@ -98,12 +115,6 @@ def _write_row(path: Path, row: dict, sha256: str) -> pa.Table:
     return table
 
 
-def _read_shard(path: Path) -> pa.Table:
-    """A shard's row, without its hash."""
-    with pa.OSFile(str(path), "rb") as source:
-        return pa.ipc.open_file(source).read_all().replace_schema_metadata()
-
-
 def _write_table(path: Path, frame: pd.DataFrame, sha256: str) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), HASH_KEY: sha256.encode()})
@@ -115,7 +126,8 @@ def execute(run: Run, settings: Settings) -> dict:
     out = Path(settings.out)
     started = time.perf_counter()
     try:
-        model = build(Point(run.scenario, run.seed, overrides=run.overrides), shared_world())
+        with pinned_files({Path(p): data for p, data in settings.inputs}):
+            model = build(Point(run.scenario, run.seed, overrides=run.overrides), shared_world())
         spec = model.scenario
         measures = settings.measures or tuple(sweep_measures(settings.metrics, settings.years, model.world))
         values = read(model, measures, settings.until)
@@ -143,16 +155,20 @@ def execute(run: Run, settings: Settings) -> dict:
         table = _write_row(out / "shards" / f"{run.run_id}{SHARD_SUFFIX}", row, settings.sha256)
         return {"run_id": run.run_id, "status": "done", "seconds": time.perf_counter() - started, "table": table}
     except Exception as exc:  # recorded, not raised: one failing run must not stop a sweep
+        error = f"{type(exc).__name__}: {exc}"
         record = {
             "run_id": run.run_id,
             "scenario": run.scenario,
             "seed": run.seed,
             "values": run.values,
-            "error": f"{type(exc).__name__}: {exc}",
+            "error": error,
             "traceback": traceback.format_exc(),
         }
-        write_json(out / "failed" / f"{run.run_id}.json", record)
-        return {"run_id": run.run_id, "status": "failed", "error": record["error"]}
+        try:
+            write_json(out / "failed" / f"{run.run_id}.json", record)
+        except OSError as write_error:  # a full disk: the run failed, and its record could not be kept
+            error += f" (and its record could not be written: {write_error.strerror})"
+        return {"run_id": run.run_id, "status": "failed", "error": error}
 
 
 def execute_batch(runs: list[Run], settings: Settings) -> list[dict]:
@@ -233,7 +249,8 @@ def _write_manifest(
             f"{total:,} runs: more than the manifest lists one by one; the experiment "
             "defines them, shards/ holds the done ones and failed/ the failed ones"
         )
-    write_json(out / MANIFEST, manifest)
+    with driver_write(out / MANIFEST, "the sweep's manifest", out):
+        write_json(out / MANIFEST, manifest)
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -259,30 +276,119 @@ def _shard_hash(path: Path) -> bytes | None:
     return (metadata or {}).get(HASH_KEY, b"")
 
 
+#: the columns every shard has besides the varied parameters and the measures, and their kinds
+BASE_COLUMNS = {
+    "run_id": pa.types.is_string,
+    "scenario": pa.types.is_string,
+    "point": pa.types.is_integer,
+    "replicate": pa.types.is_integer,
+    "seed": pa.types.is_integer,
+    "status": pa.types.is_string,
+    "error": pa.types.is_string,
+}
+
+
+@dataclass(frozen=True)
+class ShardSchema:
+    """What a shard of an experiment holds: checked before a shard is adopted."""
+
+    sha256: bytes
+    runs: dict[str, tuple[int, frozenset[str]]]  # run id -> its seed and its varied parameters' columns
+    measures: frozenset[str]  # the measures' columns (numbers)
+
+
+def shard_schema(exp: Experiment) -> ShardSchema:
+    measures = exp.measures or tuple(sweep_measures(tuple(exp.spec.metrics.names), tuple(exp.spec.metrics.years)))
+    shared: dict[frozenset[str], frozenset[str]] = {}  # one set for the many runs that vary the same paths
+    runs = {}
+    for r in exp.iter_runs():
+        paths = frozenset(r.values)
+        runs[r.run_id] = (r.seed, shared.setdefault(paths, paths))
+    return ShardSchema(exp.sha256.encode(), runs, frozenset(m.column() for m in reads_of(measures, shared_world())))
+
+
+class ForeignShard(Exception):
+    """A whole shard of another experiment (or of other scenario or evidence files)."""
+
+
+def _read_checked(path: Path, schema: ShardSchema) -> tuple[pa.Table | None, str]:
+    """A shard's row without its hash, or (None, what is wrong with it); raises
+    :class:`ForeignShard` for a whole shard of another experiment."""
+    try:
+        with pa.OSFile(str(path), "rb") as source:
+            table = pa.ipc.open_file(source).read_all()
+    except Exception:  # pyarrow raises several kinds for files that are not Arrow files
+        return None, "not a whole Arrow file (truncated, empty or of another format)"
+    if (table.schema.metadata or {}).get(HASH_KEY, b"") != schema.sha256:
+        raise ForeignShard(path.name)
+    table = table.replace_schema_metadata()
+    if table.num_rows != 1:
+        return None, f"{table.num_rows} rows, where a shard holds one run"
+    names = set(table.column_names)
+    for column, kind in BASE_COLUMNS.items():
+        if column not in names:
+            return None, f"no column '{column}'"
+        if not kind(table.schema.field(column).type) or table.column(column).null_count:
+            return None, f"column '{column}' is {table.schema.field(column).type} or empty"
+    seed, values = schema.runs[path.stem]
+    missing = sorted((values | schema.measures) - names)
+    if missing:
+        return None, f"no column(s) {', '.join(missing[:5])}"
+    extra = sorted(names - set(BASE_COLUMNS) - values - schema.measures)
+    if extra:
+        return None, f"column(s) a run of this experiment does not write: {', '.join(extra[:5])}"
+    for column in schema.measures:
+        kind = table.schema.field(column).type
+        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_null(kind)):
+            return None, f"column '{column}' holds {kind}, not numbers"
+    row = table.slice(0, 1).to_pylist()[0]
+    if row["run_id"] != path.stem:
+        return None, f"holds run '{row['run_id']}', not the run its name says"
+    if row["seed"] != seed or row["status"] != "done":
+        return None, "its seed or status is not its run's"
+    return table, ""
+
+
+def _reject(path: Path, problem: str) -> None:
+    """Set an invalid shard aside: it is removed, and its run computed again."""
+    print(f"decouple: warning: {path}: {problem}; not adopted, the run is computed again", file=sys.stderr)
+    path.unlink(missing_ok=True)
+
+
 def _valid_shards(out: Path, exp: Experiment) -> set[str]:
-    """Run ids with a whole shard of this experiment; broken shards are removed (they are computed
-    again), and a shard of another experiment makes the folder refused untouched."""
-    done = set()
+    """Run ids with a whole, valid shard of this experiment; an invalid shard is removed with a
+    warning (its run is computed again), and a shard of another experiment makes the folder
+    refused untouched."""
+    done: set[str] = set()
+    paths = sorted((out / "shards").glob(f"*{SHARD_SUFFIX}"))
+    if not paths:
+        return done
+    schema = shard_schema(exp)
     needed = [d for d, keep in (("timeseries", exp.section.keep_timeseries), ("tidy", exp.section.keep_tidy)) if keep]
-    for path in (out / "shards").glob(f"*{SHARD_SUFFIX}"):
-        digest = _shard_hash(path)
-        if digest is None:
-            path.unlink(missing_ok=True)
-            continue
-        if digest != exp.sha256.encode():
+    checked: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.stem not in schema.runs:
+            continue  # not a run of this design (never gathered): left as it is
+        try:
+            table, problem = _read_checked(path, schema)
+        except ForeignShard:
             raise ConfigError(
                 f"{out}: holds results of another experiment, or of changed scenario or evidence "
                 f"files (shard {path.name}); choose another --out (nothing was changed)"
-            )
-        if all((out / d / f"{path.stem}.parquet").is_file() for d in needed):
-            done.add(path.stem)
+            ) from None
+        if table is None:
+            checked.append((path, problem))
+        elif not all((out / d / f"{path.stem}.parquet").is_file() for d in needed):
+            checked.append((path, f"its {' and '.join(needed)} file is missing"))
         else:
-            path.unlink(missing_ok=True)
+            done.add(path.stem)
+    for path, problem in checked:  # after every shard was read: a foreign one changes nothing
+        _reject(path, problem)
     return done
 
 
 def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
-    prepare_folder(out)
+    prepare_folder(out, inside=True)  # a sweep writes into the folder itself
     manifest = read_manifest(out)
     if manifest is not None:
         old = manifest.get("experiment", {})
@@ -444,8 +550,10 @@ def run_sweep(
         + (("timeseries",) if exp.section.keep_timeseries else ())
         + (("tidy",) if exp.section.keep_tidy else ())
     ):
-        (out / folder).mkdir(parents=True, exist_ok=True)
-    _clean_partial(out)
+        with driver_write(out / folder, "a folder of the sweep"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+    with driver_write(out, "the sweep's folder (removing temporary files)"):
+        _clean_partial(out)
     done = _valid_shards(out, exp)
     failed: set[str] = set()
     total = exp.n_runs()
@@ -467,6 +575,7 @@ def run_sweep(
         exp.section.keep_tidy,
         exp.measures or (),
         exp.until,
+        tuple((str(path), data) for path, data in exp.inputs.items()),
     )
     started = time.perf_counter()
     computed = 0
@@ -511,10 +620,17 @@ def run_sweep(
                     pending |= {
                         pool.submit(execute_batch, b, settings) for b in itertools.islice(batches, len(complete))
                     }
-    finally:
+    except BaseException:
         if bar is not None:
             bar.close()
-        _write_manifest(out, exp, done, failed, prov, listing)
+        try:  # what is done so far, for --resume; the first error is the one reported
+            _write_manifest(out, exp, done, failed, prov, listing)
+        except DecoupleError:
+            pass
+        raise
+    if bar is not None:
+        bar.close()
+    _write_manifest(out, exp, done, failed, prov, listing)
     table = consolidate(out, exp, rows)
     seconds = time.perf_counter() - started
     return SweepResult(out, total, len(done), len(failed), computed, seconds, backend, workers, table)
@@ -538,32 +654,48 @@ def consolidate(out: Path, exp: Experiment, known: dict[str, pa.Table] | None = 
     meta = {r.run_id: r for r in exp.iter_runs()}
     known = known or {}
     shards = sorted(p for p in (out / "shards").glob(f"*{SHARD_SUFFIX}") if p.stem in meta)
-    tables = [known[p.stem] if p.stem in known else _read_shard(p) for p in shards]
+    schema = shard_schema(exp) if any(p.stem not in known for p in shards) else None
+    tables = []
+    for path in shards:
+        if path.stem in known:
+            tables.append(known[path.stem])
+            continue
+        assert schema is not None
+        try:
+            table, problem = _read_checked(path, schema)
+        except ForeignShard:
+            print(f"decouple: warning: {path}: a shard of another experiment; not gathered", file=sys.stderr)
+            continue
+        if table is None:
+            _reject(path, problem)
+        else:
+            tables.append(table)
     rows = _frame_of(tables)
     rows = rows if rows is not None else pd.DataFrame(columns=["run_id"])
     failed = []
     for path in sorted((out / "failed").glob("*.json")):
         try:
             rec = json.loads(path.read_text())
-        except (OSError, ValueError):
+            failed.append(
+                {
+                    "run_id": rec["run_id"],
+                    "scenario": rec["scenario"],
+                    "seed": rec["seed"],
+                    "status": "failed",
+                    "error": rec["error"],
+                    **{k: _encode(v) for k, v in rec["values"].items()},
+                }
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # an unreadable failure record: the run counts as not done and is retried
-        failed.append(
-            {
-                "run_id": rec["run_id"],
-                "scenario": rec["scenario"],
-                "seed": rec["seed"],
-                "status": "failed",
-                "error": rec["error"],
-                **{k: _encode(v) for k, v in rec["values"].items()},
-            }
-        )
     if failed:
         rows = pd.concat([rows, pd.DataFrame(failed)], ignore_index=True)
     rows = rows[rows["run_id"].isin(meta)].sort_values("run_id").reset_index(drop=True)
     if len(rows):
         rows["point"] = [meta[i].point for i in rows["run_id"]]
         rows["replicate"] = [meta[i].replicate for i in rows["run_id"]]
-    atomic_write(out / RUNS, lambda tmp: rows.to_parquet(tmp, index=False))
+    with driver_write(out / RUNS, "the sweep's table of runs", out):
+        atomic_write(out / RUNS, lambda tmp: rows.to_parquet(tmp, index=False))
     return rows
 
 

@@ -59,7 +59,6 @@ from ..config import (
     parse_override,
     parse_toml,
     path_kind,
-    scenario_chain,
     shown,
 )
 from ..errors import ConfigError, suggest
@@ -154,6 +153,9 @@ class Experiment:
     #: outcome, :func:`~decouple.sweeps.measures.sweep_measures`) and where it stops (default: its end)
     measures: tuple[Measure, ...] | None = None
     until: float | None = None
+    #: the scenario files the runs read (each file and the files it extends), as they were when
+    #: the experiment was checked: the hash covers them and every run reads them (not the disk)
+    inputs: dict[Path, bytes] = field(default_factory=dict)
 
     @property
     def section(self) -> ExperimentSection:
@@ -463,8 +465,19 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
             )
         seen.setdefault(scenario.name, str(scenario.file))
         exp.tags[given] = scenario.name
-        for path in scenario_chain(scenario):
-            digest.update(path.read_bytes())
+        for path, read_digest in scenario.chain:
+            data = exp.inputs.get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+                if hashlib.sha256(data).hexdigest() != read_digest:
+                    raise ConfigError(
+                        f"{path}: changed while it was being read; run again once it is saved"
+                    )
+                exp.inputs[path] = data
+            digest.update(data)
         base = base or scenario
     from ..runner import evidence_hash
 
