@@ -21,6 +21,7 @@ touched.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import ipaddress
 import os
@@ -69,6 +70,15 @@ def _workers(requested: int | None, runs: int) -> int:
     return max(1, min(requested, runs))
 
 
+def _warn_horizon(start_year: float, steps: int) -> None:
+    """One line on standard error when the run goes past the evidence's horizon."""
+    from .parameters import horizon_warning
+
+    text = horizon_warning(start_year, steps)
+    if text:
+        print(f"decouple: warning: {text}", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     from . import outcomes
     from .config import load_scenario
@@ -80,6 +90,7 @@ def cmd_run(args) -> int:
     seed = _seed(args)
     spec = load_scenario(args.scenario, tuple(_overrides(args)), sectors=load_world().sectors)
     out = Path(args.out) if args.out else Path("results") / "run" / f"{spec.name}_seed{seed}"
+    _warn_horizon(spec.params.time.start_year, spec.params.time.steps)
     with result_folder(out, "run") as tmp:  # checked before the run; written as a whole after it
         result = run_one(spec, seed)
         files, figures = write_run(tmp, result, plots=not args.no_plots)
@@ -114,6 +125,7 @@ def cmd_compare(args) -> int:
             f"({args.replicates * len(scenarios):,} runs); pass --force if you mean it"
         )
     exp = comparison(scenarios, args.replicates, root, _overrides(args))
+    _warn_experiment_horizon(exp)
     workers = _workers(args.workers, exp.n_runs())
     result = run_comparison(
         exp, Path(args.out), workers, resume=args.resume, csv=args.csv, progress=not args.quiet, force=args.force
@@ -140,6 +152,27 @@ def cmd_compare(args) -> int:
     print(f"\nresults in {result.out}/: {', '.join(p.name for p in result.files)}")
     print(f"figures in {result.out}/: {', '.join(p.name for p in result.figures)}")
     return 0
+
+
+def _warn_experiment_horizon(exp) -> None:
+    """:func:`_warn_horizon` for the longest run of an experiment (its scenarios, its steps, and
+    the calendar it varies)."""
+    from .config import load_scenario
+
+    ends = []
+    for given in exp.section.scenarios + ([exp.section.baseline] if exp.section.baseline else []):
+        time_ = load_scenario(given, tuple(exp.section.fixed)).params.time
+        starts, steps = [time_.start_year], [exp.section.steps or time_.steps]
+        for vary in exp.spec.vary:
+            values = [v for v in (vary.values or [vary.low, vary.high]) if isinstance(v, (int, float))]
+            if vary.path == "time.steps" and values:
+                steps.append(int(max(values)))
+            if vary.path == "time.start_year" and values:
+                starts.append(float(max(values)))
+        ends.append((max(starts) + max(steps) / 4.0, max(starts), max(steps)))
+    if ends:
+        _, start, steps = max(ends)
+        _warn_horizon(start, steps)
 
 
 def cmd_scenarios(args) -> int:
@@ -248,6 +281,9 @@ def cmd_plot(args) -> int:
     folder = Path(args.results_dir)
     if path_kind(folder, DecoupleError) != "folder":
         raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
+    from .output import prepare_folder
+
+    prepare_folder(folder, "RESULTS_DIR", inside=True)  # the figures are written into it
     if (folder / "manifest.json").exists():
         return _plot_sweep(folder)
     from .indicators import read_table
@@ -356,10 +392,11 @@ def cmd_validate(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from .output import prepare_file
+    from .paths import evidence_dir
     from .validation import calibration
 
-    if args.out is not None:
-        prepare_file(Path(args.out))  # before minutes of fitting, not after
+    # checked where the file will be written, before minutes of fitting, not after
+    prepare_file(Path(args.out) if args.out is not None else evidence_dir() / "calibration.toml")
     record = calibration.run(
         points=args.points, workers=args.workers or (os.cpu_count() or 1), max_evaluations=args.evaluations
     )
@@ -373,7 +410,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweeps.engine import check_scheduler, default_workers, run_sweep
+    from .sweeps.engine import check_scheduler, default_workers, driver_write, run_sweep
 
     check_scheduler(args.backend, args.scheduler)
     from .sweeps.experiment import load_experiment
@@ -382,6 +419,7 @@ def cmd_sweep(args) -> int:
     exp = load_experiment(args.experiment)
     exp.check_size(args.force)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    _warn_experiment_horizon(exp)
     workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
     print(
         f"{exp.section.title}: {exp.size():,} design points x {exp.section.replicates} seeds x "
@@ -408,7 +446,8 @@ def cmd_sweep(args) -> int:
             "(`decouple sweep ... --resume` retries them)",
             file=sys.stderr,
         )
-    figures = draw(exp, out) if result.done else []
+    with driver_write(out, "the sweep's figures"):
+        figures = draw(exp, out) if result.done else []
     if figures:
         print(f"figures: {', '.join(str(p) for p in figures)}")
     return 1 if result.failed else 0
@@ -791,7 +830,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminal_errors(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler for the terminal: a character its encoding lacks (a dash or a Chinese
+    citation on an ASCII or Latin-1 terminal) is written as a backslash escape, and an undecodable
+    byte of a file name (kept by Python as a surrogate) as the byte it was."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = bytearray()
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(code - 0xDC00)
+        else:
+            out += char.encode("ascii", errors="backslashreplace")
+    return bytes(out), error.end
+
+
+codecs.register_error("decouple.terminal", _terminal_errors)
+
+
+def _safe_streams() -> None:
+    """Make standard output and error print any text: see :func:`_terminal_errors`."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) != "decouple.terminal":
+            try:
+                reconfigure(errors="decouple.terminal")
+            except (ValueError, OSError):  # a closed or detached stream: left as it is
+                pass
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of standard output went away (``decouple ... | head``): stop quietly. Standard
+    output now goes to the null device, so that Python's last flush finds no broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    _safe_streams()
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, so that a reader gone away is met while it can be handled
+        return status
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except SystemExit as exc:  # argparse's usage errors and --help, whose output may meet a closed pipe
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        raise exc from None
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     for flag in ("out", "results_dir", "scenario", "experiment"):
@@ -805,6 +901,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except DecoupleError as exc:
         print(f"decouple: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a write no check foresaw (a full disk, a file-size limit): named, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"decouple: error: {where}{exc.strerror or exc}; results written before were left as they were",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("decouple: interrupted", file=sys.stderr)

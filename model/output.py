@@ -15,6 +15,7 @@ import errno
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,20 +122,22 @@ def _problem(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def shown_path(path: Path | str) -> str:
-    """``path`` as text that any terminal can print: a name the file system could not decode (the
-    surrogates Python keeps for its undecodable bytes) is shown with those bytes escaped."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", errors="backslashreplace")
-    return text
-
-
 def _name_bytes(text: str) -> int:
     """Length of a path's name on disk, in bytes (what the file system limits)."""
     return len(os.fsencode(text))
+
+
+def _check_encodable(folder: Path, what: str) -> None:
+    """Refuse a name the file-system encoding cannot hold (a non-ASCII name under a C or Latin-1
+    locale, which Python keeps as surrogates): Parquet and Arrow files, written by a library that
+    takes names as UTF-8, could not be made in it, and that would show only after the work."""
+    text = str(folder)
+    if any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+        raise OutputError(
+            f"{what} {folder}: the name has characters the file-system encoding of this "
+            f"locale ({sys.getfilesystemencoding()}) cannot hold; set a UTF-8 locale (e.g. "
+            "LC_ALL=C.UTF-8, or PYTHONUTF8=1) or choose a name in plain ASCII"
+        )
 
 
 def _through_links(folder: Path) -> Path:
@@ -144,7 +147,7 @@ def _through_links(folder: Path) -> Path:
         return folder
     target = Path(os.path.realpath(folder))
     if target.is_symlink():  # a loop of links: realpath stops on it
-        raise OutputError(f"--out {shown_path(folder)}: is a symbolic link that points to itself (a loop)")
+        raise OutputError(f"--out {folder}: is a symbolic link that points to itself (a loop)")
     return target
 
 
@@ -163,11 +166,12 @@ def prepare_folder(folder: Path, what: str = "--out", inside: bool = False) -> P
         folder = Path.cwd()
     if any(_name_bytes(part) > 255 for part in folder.parts) or _name_bytes(str(folder.absolute())) > 4000:
         raise OutputError(
-            f"{what} {shown_path(str(folder)[:80])}...: the name is too long for the file system "
+            f"{what} {str(folder)[:80]}...: the name is too long for the file system "
             "(at most 255 bytes a folder name); choose a shorter one"
         )
     try:
         folder = _through_links(folder)
+        _check_encodable(folder, what)
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{what} {folder}: is a file, not a folder; choose a folder for the results")
         for parent in folder.parents:

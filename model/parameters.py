@@ -29,6 +29,10 @@ TYPES = ("float", "int", "bool", "sectors")
 ROLES = ("lever", "uncertainty", "constant")
 #: problems listed in one error message, at most
 MAX_ERRORS = 20
+#: the last quarter the evidence base backs: GDP growth and the sectors' positions are sourced or
+#: projected to 2035 (seeds/countries.toml, seeds/sectors.toml; see ``time.steps`` in
+#: seeds/parameters.toml). A run beyond it extrapolates, and the command line says so.
+EVIDENCE_HORIZON = 2035.75
 
 
 @dataclass(frozen=True)
@@ -399,3 +403,15 @@ def apply_changes(params: BaseModel, changes: Mapping[str, Any], origin: str, se
             raise ConfigError(f"{origin}: key '{path}' shapes the world at step 0 and cannot change during a run")
         set_path(raw, path, value)
     return validate_params(raw, origin, sectors)
+
+
+def horizon_warning(start_year: float, steps: int) -> str | None:
+    """A one-line warning when a run of ``steps`` quarters from ``start_year`` goes past
+    :data:`EVIDENCE_HORIZON` (None when it does not)."""
+    last = start_year + steps / 4.0
+    if last <= EVIDENCE_HORIZON + 1e-9:
+        return None
+    return (
+        f"the run goes to {last:g}, beyond the evidence's horizon ({EVIDENCE_HORIZON:g}, the end of 2035: "
+        "the seeds project growth no further); what it shows after 2035 extrapolates trends no source backs"
+    )

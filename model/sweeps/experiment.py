@@ -85,7 +85,7 @@ class ExperimentSection(_Strict):
     baseline: str | None = None
     replicates: int = Field(default=1, ge=1, le=10_000)
     root_seed: int = Field(default=0, ge=0, lt=2**63)
-    steps: int | None = Field(default=None, ge=1, le=400)
+    steps: int | None = Field(default=None, ge=1)  # at most time.steps' maximum (checked)
     sampler: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
     samples: int = Field(default=0, ge=0, le=1_000_000)
     fixed: list[str] = Field(default_factory=list)
@@ -547,6 +547,13 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
             )
         names.append(outcome.name)
     exp.spec.metrics.names = names
+    if sec.steps is not None:
+        low, high = registry["time.steps"].range or (1, sec.steps)
+        if not low <= sec.steps <= high:
+            raise ConfigError(
+                f"{origin}: key 'experiment.steps' = {sec.steps}; allowed: {low:g} to {high:g} quarters "
+                f"(time.steps in seeds/parameters.toml: {high:g} quarters from 2018 run to {2018 + high / 4:g})"
+            )
     start = base.params.time.start_year
     end = start + (sec.steps or base.params.time.steps) / 4.0
     for y in exp.spec.metrics.years:
