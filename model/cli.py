@@ -830,34 +830,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _terminal_errors(error: UnicodeError) -> tuple[bytes, int]:
+def _terminal_errors(error: UnicodeError, raw: bool = True) -> tuple[bytes, int]:
     """Codec error handler for the terminal: a character its encoding lacks (a dash or a Chinese
     citation on an ASCII or Latin-1 terminal) is written as a backslash escape, and an undecodable
-    byte of a file name (kept by Python as a surrogate) as the byte it was."""
+    byte of a file name (kept by Python as a surrogate) as the byte it was (``raw``: the terminal
+    speaks the locale's encoding, which made the surrogate) or as ``\\xNN`` (a UTF-8 stream, which
+    a stray byte would make invalid)."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
     out = bytearray()
     for char in error.object[error.start : error.end]:
         code = ord(char)
         if 0xDC80 <= code <= 0xDCFF:
-            out.append(code - 0xDC00)
+            out += bytes([code - 0xDC00]) if raw else f"\\x{code - 0xDC00:02x}".encode()
         else:
             out += char.encode("ascii", errors="backslashreplace")
     return bytes(out), error.end
 
 
 codecs.register_error("decouple.terminal", _terminal_errors)
+codecs.register_error("decouple.terminal-utf8", lambda error: _terminal_errors(error, raw=False))
 
 
 def _safe_streams() -> None:
     """Make standard output and error print any text: see :func:`_terminal_errors`."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and getattr(stream, "errors", None) != "decouple.terminal":
-            try:
-                reconfigure(errors="decouple.terminal")
-            except (ValueError, OSError):  # a closed or detached stream: left as it is
-                pass
+        if reconfigure is None or str(getattr(stream, "errors", "")).startswith("decouple.terminal"):
+            continue
+        try:
+            utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+            reconfigure(errors="decouple.terminal-utf8" if utf8 else "decouple.terminal")
+        except (ValueError, OSError, LookupError, TypeError, AttributeError):  # a closed or odd stream
+            pass
 
 
 def _quiet_broken_pipe() -> int:

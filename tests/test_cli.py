@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -209,3 +210,112 @@ def test_installed_command_runs():
     exe = Path(sys.executable).parent / "decouple"
     proc = subprocess.run([str(exe), "scenarios"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "coopetition" in proc.stdout
+
+
+# ------------------------------------------------------------------ terminals, pipes and locales
+
+
+def _decouple(*argv: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed command in a child process (the terminal's encoding is set at start-up)."""
+    exe = Path(sys.executable).parent / "decouple"
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "PYTHONUTF8", "LC_ALL", "LANG")}
+    environ.update(env or {}, MPLBACKEND="Agg")
+    return subprocess.run([str(exe), *argv], capture_output=True, env=environ, cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "latin-1"}, {"LC_ALL": "C", "PYTHONUTF8": "0"}],
+    ids=["ascii", "latin-1", "C-locale"],
+)
+def test_output_to_a_terminal_that_lacks_dashes_and_chinese(tmp_path, env):
+    """`params` prints Chinese citations and `run` en dashes: a terminal whose encoding lacks them
+    gets escapes, not a traceback."""
+    params = _decouple("params", "baseline", env=env)
+    assert params.returncode == 0 and b"Traceback" not in params.stderr, params.stderr[-500:]
+    assert b"\\u4e09" in params.stdout  # S2 三: escaped, on a line that is otherwise whole
+    run = _decouple("run", "baseline", "--steps", "2", "--no-plots", "--out", str(tmp_path / "r"), env=env)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr, run.stderr[-500:]
+    assert b"US\\u2013China trust" in run.stdout and (tmp_path / "r" / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["résultats", "结果"])
+def test_a_name_the_locale_cannot_hold_is_refused_before_the_work(tmp_path, name):
+    """Under LC_ALL=C without UTF-8 mode, Python keeps a non-ASCII argument as surrogates, which
+    Arrow and Parquet cannot take as a file name: refused up front, named as given."""
+    env = {"LC_ALL": "C", "PYTHONUTF8": "0"}
+    run = _decouple("run", "baseline", "--steps", "2", "--no-plots", "--out", name, env=env, cwd=tmp_path)
+    assert run.returncode == 2 and b"Traceback" not in run.stderr
+    assert b"decouple: error: --out " + name.encode() + b": the name has characters" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+    utf8 = _decouple(
+        "run", "baseline", "--steps", "2", "--no-plots", "--out", name, env={"LC_ALL": "C.UTF-8"}, cwd=tmp_path
+    )
+    assert utf8.returncode == 0 and (tmp_path / name / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("argv", [("params", "baseline"), ("outcomes",), ("scenarios",)])
+def test_a_reader_that_goes_away_ends_the_command_quietly(argv):
+    """`decouple ... | head`: standard output's reader closes before the command writes."""
+    exe = Path(sys.executable).parent / "decouple"
+    proc = subprocess.Popen([str(exe), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command has started writing
+    err = proc.stderr.read()
+    assert proc.wait(timeout=600) == 1
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err and b"Exception ignored" not in err
+
+
+def test_a_path_with_undecodable_bytes_prints(capsys, tmp_path):
+    """A name Python keeps as surrogates (bytes the locale cannot decode) is printed as its bytes."""
+    name = os.fsdecode(b"caf\xe9.toml")
+    assert main(["run", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert "scenario file not found" in err and "caf\\xe9.toml" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the time horizon
+
+
+def test_a_run_past_the_evidence_horizon_is_warned_of_once(tmp_path, capsys):
+    from decouple.parameters import EVIDENCE_HORIZON, load_registry
+
+    assert EVIDENCE_HORIZON == 2035.75
+    assert load_registry()["time.steps"].range == (1, 128)  # 2018 + 128 quarters = 2050
+    base = ["run", "baseline", "--no-plots", "--out"]
+    assert main([*base, str(tmp_path / "a"), "--steps", "2", "--set", "time.start_year=2035.5"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("decouple: warning:") == 1 and "goes to 2036" in err and "2035.75" in err
+    assert main([*base, str(tmp_path / "b"), "--steps", "2", "--set", "time.start_year=2035.25"]) == 0
+    assert "warning" not in capsys.readouterr().err  # ends at 2035.75: within the evidence
+    assert main([*base, str(tmp_path / "c"), "--steps", "129"]) == 2
+    assert "from 1 to 128" in capsys.readouterr().err and not (tmp_path / "c").exists()
+
+
+def test_sweep_and_compare_warn_past_the_horizon_and_refuse_past_the_maximum(tmp_path, capsys):
+    experiment = tmp_path / "e.toml"
+    text = (
+        '[experiment]\ntitle = "t"\nscenarios = ["baseline"]\nsteps = {steps}\nfixed = ["time.start_year=2035.5"]\n'
+        '[[vary]]\npath = "policy.fence"\nvalues = [0.1]\n'
+    )
+    experiment.write_text(text.format(steps=2))
+    assert main(["sweep", str(experiment), "--quiet", "--workers", "1", "--out", str(tmp_path / "s")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("decouple: warning:") == 1 and "goes to 2036" in err
+    experiment.write_text(text.format(steps=129))
+    assert main(["sweep", str(experiment), "--quiet", "--out", str(tmp_path / "t")]) == 2
+    assert "key 'experiment.steps' = 129; allowed: 1 to 128" in capsys.readouterr().err
+    cmp = ["compare", "baseline", "--replicates", "1", "--workers", "1", "--quiet", "--steps", "2"]
+    assert main([*cmp, "--set", "time.start_year=2035.5", "--out", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().err.count("decouple: warning: the run goes to 2036") == 1
+
+
+def test_no_scenario_or_experiment_runs_past_the_maximum():
+    from decouple.config import load_scenario
+    from decouple.sweeps.experiment import load_experiment
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "scenarios").glob("*.toml")):
+        assert load_scenario(path).params.time.steps <= 128, path
+    for path in sorted((root / "experiments").glob("*.toml")):
+        assert (load_experiment(path).section.steps or 0) <= 128, path

@@ -141,6 +141,85 @@ def test_result_folder_removes_its_temporary_folder_on_error(tmp_path):
             pass
 
 
+# ------------------------------------------------------------------ symbolic links and probes
+
+
+def _hidden(*folders: Path) -> list[str]:
+    return sorted(str(p) for folder in folders for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["to-results", "to-nothing-yet"])
+def test_a_symlinked_out_is_written_through_and_stays_a_link(tmp_path, capsys, existing):
+    """Results go into the folder the link points to; the link stays a link; nothing hidden is
+    left beside the link or the target, after a rerun or a failed run either."""
+    (tmp_path / "links").mkdir()
+    (tmp_path / "store").mkdir()
+    target, link = tmp_path / "store" / "results", tmp_path / "links" / "out"
+    if existing:
+        assert run_cli(capsys, "run", "baseline", "--steps", "2", "--no-plots", "--out", target)[0] == 0
+    link.symlink_to(target, target_is_directory=True)
+    for steps in ("2", "3"):
+        assert run_cli(capsys, "run", "baseline", "--steps", steps, "--no-plots", "--out", link)[0] == 0
+        assert link.is_symlink() and os.readlink(link) == str(target)
+        assert target.is_dir() and not target.is_symlink()
+        assert pd.read_csv(target / "timeseries.csv")["step"].max() == int(steps)
+        assert _hidden(tmp_path / "links", tmp_path / "store") == []
+    before = tree(target)
+    with pytest.raises(RuntimeError), result_folder(link, "run") as tmp:
+        (tmp / "half.csv").write_text("x")
+        raise RuntimeError("a failed run")
+    assert link.is_symlink() and tree(target) == before
+    assert _hidden(tmp_path / "links", tmp_path / "store") == []
+
+
+def test_compare_and_validate_write_through_a_symlinked_out(tmp_path, capsys):
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "cmp"
+    link.symlink_to(tmp_path / "real")
+    args = ("compare", "baseline", "--replicates", "1", "--steps", "2", "--workers", "1", "--quiet", "--out", link)
+    assert run_cli(capsys, *args)[0] == 0
+    assert link.is_symlink() and (tmp_path / "real" / "timeseries.parquet").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp", "real"]
+
+
+def test_a_symlink_loop_as_out_is_refused(tmp_path, capsys):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    status, _, err = run_cli(capsys, "run", "baseline", "--steps", "2", "--no-plots", "--out", loop)
+    assert status == 2 and "decouple: error:" in err and "Traceback" not in err
+    assert loop.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["loop"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("calibrate", "--out", "/proc/decouple-calibration.toml"),
+        ("calibrate", "--out", "/proc/self/decouple-calibration.toml"),
+        ("sweep", "{experiment}", "--quiet", "--out", "/proc/self"),
+        ("plot", "/proc/self"),
+    ],
+    ids=["calibrate-proc", "calibrate-proc-self", "sweep-proc-self", "plot-proc-self"],
+)
+def test_every_out_is_probed_where_it_is_written_before_the_work(tmp_path, capsys, monkeypatch, argv):
+    """/proc is a folder whose parent (/) root may write in: a probe of the parent passes, and
+    the command would fail only at its end (calibrate after minutes of fitting)."""
+    from decouple.sweeps import engine
+    from decouple.validation import calibration
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the work started before the output was checked")
+
+    monkeypatch.setattr(calibration, "run", no_work)
+    monkeypatch.setattr(engine, "execute", no_work)
+    experiment = tmp_path / "e.toml"
+    experiment.write_text(
+        '[experiment]\ntitle = "t"\nscenarios = ["baseline"]\nsteps = 2\n'
+        '[[vary]]\npath = "policy.fence"\nvalues = [0.1]\n'
+    )
+    status, _, err = run_cli(capsys, *[a.replace("{experiment}", str(experiment)) for a in argv])
+    assert status == 2 and "decouple: error:" in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------------ compare
 
 

@@ -328,3 +328,241 @@ def test_an_unreachable_scheduler_is_given_up_on_after_the_engines_timeout(monke
         with engine.make_executor("dask", 2, "tcp://127.0.0.1:1"):
             pass
     assert asked == {"address": "tcp://127.0.0.1:1", "timeout": engine.SCHEDULER_TIMEOUT}
+
+
+# ------------------------------------------------------------------ inputs fixed at the start
+
+EDITED = """
+[experiment]
+title = "edited mid-sweep"
+scenarios = ["{child}"]
+replicates = 2
+root_seed = 3
+steps = 4
+
+[[vary]]
+path = "policy.fence"
+values = [0.2, 0.6]
+
+[metrics]
+names = ["gap_controlled", "welfare_WORLD", "trust"]
+years = [2019.0]
+"""
+
+
+def _edited_inputs(folder: Path, shift: float, support: float) -> Path:
+    """A scenario file that extends another (which extends baseline): both are edited below."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "parent.toml").write_text(f'[scenario]\nextends = "baseline"\n[china]\nbase_support = {support}\n')
+    child = folder / "child.toml"
+    child.write_text(
+        f'[scenario]\nname = "child"\nextends = "parent.toml"\n[world]\nchina_capability_shift = {shift}\n'
+    )
+    experiment = folder / "edited.toml"
+    experiment.write_text(EDITED.format(child=child))
+    return experiment
+
+
+def test_scenario_files_edited_during_a_sweep_change_none_of_its_runs(tmp_path, monkeypatch):
+    """Every run reads the scenario files (and the files they extend) as they were when the sweep
+    started, and a --resume after the edit refuses the folder instead of mixing versions."""
+    experiment = _edited_inputs(tmp_path / "in", shift=0.0, support=0.05)
+    exp = load_experiment(experiment)
+    engine.run_sweep(exp, tmp_path / "clean", progress=False)
+    clean = frame(tmp_path / "clean")
+
+    real, calls = engine.execute, []
+
+    def edit_after_first_run(run, settings):
+        result = real(run, settings)
+        calls.append(run.run_id)
+        if len(calls) == 1:  # a teacher saves the files while the sweep runs
+            _edited_inputs(tmp_path / "in", shift=0.2, support=0.2)
+        return result
+
+    monkeypatch.setattr(engine, "execute", edit_after_first_run)
+    during = engine.run_sweep(
+        load_experiment(_edited_inputs(tmp_path / "in", 0.0, 0.05)), tmp_path / "out", progress=False
+    )
+    assert during.done == 4 and len(calls) == 4
+    pd.testing.assert_frame_equal(frame(tmp_path / "out"), clean)  # bit-identical metrics
+    monkeypatch.setattr(engine, "execute", real)
+
+    # the edit does change the results: the test above could fail
+    edited = engine.run_sweep(load_experiment(experiment), tmp_path / "edited", progress=False)
+    assert edited.done == 4
+    metrics = ["gap_controlled@2019", "welfare_WORLD@2019", "trust@2019"]
+    assert not frame(tmp_path / "edited")[metrics].equals(clean[metrics])
+
+    # --resume with the edited files: detected, the folder is left as it was
+    _edited_inputs(tmp_path / "in2", 0.0, 0.05)
+    partial = engine.run_sweep(
+        load_experiment(tmp_path / "in2" / "edited.toml"), tmp_path / "part", stop_after=2, progress=False
+    )
+    assert partial.done == 2
+    _edited_inputs(tmp_path / "in2", 0.0, 0.3)  # the parent file changes
+    with pytest.raises(ConfigError, match="changed scenario"):
+        engine.run_sweep(
+            load_experiment(tmp_path / "in2" / "edited.toml"), tmp_path / "part", resume=True, progress=False
+        )
+
+
+def test_a_scenario_file_removed_during_a_sweep_is_still_read_as_it_was(tmp_path, monkeypatch):
+    experiment = _edited_inputs(tmp_path / "in", shift=0.1, support=0.1)
+    exp = load_experiment(experiment)
+    engine.run_sweep(exp, tmp_path / "clean", progress=False)
+    real = engine.execute
+
+    def remove_after_first_run(run, settings):
+        result = real(run, settings)
+        for name in ("child.toml", "parent.toml"):
+            (tmp_path / "in" / name).unlink(missing_ok=True)
+        return result
+
+    monkeypatch.setattr(engine, "execute", remove_after_first_run)
+    result = engine.run_sweep(
+        load_experiment(_edited_inputs(tmp_path / "in", 0.1, 0.1)), tmp_path / "out", progress=False
+    )
+    assert result.failed == 0 and result.done == 4
+    pd.testing.assert_frame_equal(frame(tmp_path / "out"), frame(tmp_path / "clean"))
+
+
+# ------------------------------------------------------------------ shards checked before adoption
+
+
+def _forge(path: Path, sha256: str, columns: dict) -> None:
+    """A shard with this experiment's hash but the given columns (a forged or damaged file)."""
+    import pyarrow as pa
+
+    table = pa.table(columns).replace_schema_metadata({engine.HASH_KEY: sha256.encode()})
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def test_invalid_shards_are_computed_again_with_a_warning_naming_them(tmp_path, capsys):
+    import pyarrow as pa
+
+    exp = load_experiment(tiny(tmp_path, steps=2))
+    engine.run_sweep(exp, tmp_path / "whole", progress=False)
+    out = tmp_path / "out"
+    engine.run_sweep(exp, out, progress=False)
+    shards = sorted((out / "shards").glob("*.arrow"))
+    rows = [pa.ipc.open_file(pa.memory_map(str(p))).read_all().to_pylist()[0] for p in shards]
+    metric = "welfare_WORLD@2018.5"
+    assert metric in rows[0]
+
+    def columns(row: dict, **change) -> dict:
+        row = {**row, **change}
+        return {k: [v] for k, v in row.items()}
+
+    forged = {
+        0: columns(rows[1]),  # another run's row under this run's name
+        1: {k: v for k, v in columns(rows[1]).items() if k != metric},  # a metric column missing
+        2: columns(rows[2], **{metric: "high"}),  # a metric as text
+        3: {**columns(rows[3]), "run_id": pa.array([None], pa.string())},  # no run id
+        4: {k: v * 2 for k, v in columns(rows[4]).items()},  # two rows
+        5: {k: [] for k in rows[5]},  # no row
+        6: columns(rows[6], extra_column=1.0),  # a column no run writes
+        7: columns(rows[7], seed=rows[7]["seed"] + 1),  # another seed
+    }
+    for i, cols in forged.items():
+        _forge(shards[i], exp.sha256, cols)
+    shards[8].write_bytes(b"PAR1" + os.urandom(300))  # garbage parquet
+    capsys.readouterr()
+    again = engine.run_sweep(exp, out, resume=True, progress=False)
+    err = capsys.readouterr().err
+    assert again.computed == 9 and again.done == 10
+    for path in shards[:9]:
+        assert f"{path}: " in err
+    assert err.count("decouple: warning:") == 9
+    pd.testing.assert_frame_equal(frame(out), frame(tmp_path / "whole"))
+    # nothing to warn about once they are whole again
+    assert engine.run_sweep(exp, out, resume=True, progress=False).computed == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_consolidation_never_gathers_an_invalid_shard(tmp_path, capsys):
+    exp = load_experiment(tiny(tmp_path, steps=2))
+    out = tmp_path / "out"
+    engine.run_sweep(exp, out, progress=False)
+    shards = sorted((out / "shards").glob("*.arrow"))
+    _forge(shards[0], exp.sha256, {"run_id": [shards[0].stem], "bogus": [1.0]})
+    rows = engine.consolidate(out, exp)
+    assert shards[0].stem not in set(rows.run_id) and len(rows) == 9
+    assert str(shards[0]) in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the driver's writes
+
+
+@pytest.mark.parametrize("target", ["manifest.json", "runs.parquet"])
+def test_a_failed_driver_write_is_named_and_keeps_the_shards(tmp_path, monkeypatch, capsys, target):
+    import errno as errno_
+
+    from decouple import output
+
+    experiment = tiny(tmp_path, steps=2)
+    out = tmp_path / "out"
+    real = output.atomic_write
+
+    def full_disk(path, write):  # the manifest's last rewrite fails (after runs), runs.parquet at once
+        if Path(path).name == target and (target == "runs.parquet" or any((out / "shards").glob("*.arrow"))):
+            raise OSError(errno_.ENOSPC, os.strerror(errno_.ENOSPC), str(path))
+        return real(path, write)
+
+    monkeypatch.setattr(output, "atomic_write", full_disk)
+    monkeypatch.setattr(engine, "atomic_write", full_disk)
+    assert main(["sweep", str(experiment), "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"decouple: error: {out / target}: cannot write" in err and "No space left on device" in err
+    assert "Traceback" not in err
+    assert len(list((out / "shards").glob("*.arrow"))) >= 1  # the runs done are kept
+    monkeypatch.setattr(output, "atomic_write", real)
+    monkeypatch.setattr(engine, "atomic_write", real)
+    assert main(["sweep", str(experiment), "--out", str(out), "--quiet", "--workers", "1", "--resume"]) == 0
+
+
+def test_a_file_size_limit_during_consolidation_is_a_clear_error(tmp_path):
+    """RLIMIT_FSIZE (a quota): Python ignores SIGXFSZ, so the write fails with EFBIG, which the
+    sweep names; the shards written before stay whole and a --resume finishes the sweep."""
+    import resource
+
+    experiment = tiny(tmp_path, steps=2)
+    out = tmp_path / "out"
+    command = [str(Path(sys.executable).parent / "decouple"), "sweep", str(experiment), "--out", str(out)]
+    command += ["--quiet", "--workers", "1"]
+
+    def limit():  # shards (about 5 kB) and the manifest fit; runs.parquet (over 13 kB) does not
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
+
+    proc = subprocess.run(command, preexec_fn=limit, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert f"decouple: error: {out / 'runs.parquet'}: cannot write the sweep's table of runs" in proc.stderr
+    assert "File too large" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(list((out / "shards").glob("*.arrow"))) == 10 and not (out / "runs.parquet").exists()
+    assert not [p for p in out.rglob(".*") if p.name != ".decouple"]  # no temporary file left
+    assert subprocess.run(command + ["--resume"], capture_output=True, timeout=600).returncode == 0
+    assert len(frame(out)) == 10
+
+
+def test_sweep_out_is_probed_inside_the_folder_it_writes(tmp_path, monkeypatch, capsys):
+    """A sweep writes into --out: the check made before the first run probes that folder, not
+    only its parent."""
+    import tempfile
+
+    experiment = tiny(tmp_path, steps=2)
+    out = tmp_path / "existing"
+    out.mkdir()
+    real = tempfile.mkdtemp
+
+    def read_only_out(*args, **kwargs):
+        if Path(kwargs.get("dir", "")) == out:
+            raise PermissionError(13, "Permission denied", str(out))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only_out)
+    ran = []
+    monkeypatch.setattr(engine, "execute", lambda run, settings: ran.append(run))
+    assert main(["sweep", str(experiment), "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    assert "cannot write there (Permission denied)" in capsys.readouterr().err and not ran

@@ -473,9 +473,7 @@ def _check(exp: Experiment, check_scenarios: bool = True) -> None:
                 except OSError as exc:
                     raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
                 if hashlib.sha256(data).hexdigest() != read_digest:
-                    raise ConfigError(
-                        f"{path}: changed while it was being read; run again once it is saved"
-                    )
+                    raise ConfigError(f"{path}: changed while it was being read; run again once it is saved")
                 exp.inputs[path] = data
             digest.update(data)
         base = base or scenario
