@@ -396,7 +396,7 @@ def cmd_calibrate(args) -> int:
     from .validation import calibration
 
     # checked where the file will be written, before minutes of fitting, not after
-    prepare_file(Path(args.out) if args.out is not None else evidence_dir() / "calibration.toml")
+    prepare_file(args.out if args.out is not None else evidence_dir() / "calibration.toml")
     record = calibration.run(
         points=args.points, workers=args.workers or (os.cpu_count() or 1), max_evaluations=args.evaluations
     )

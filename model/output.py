@@ -190,12 +190,14 @@ def prepare_folder(folder: Path, what: str = "--out", inside: bool = False) -> P
     return folder
 
 
-def prepare_file(path: Path, what: str = "--out") -> Path:
-    """Check, before any work starts, that a single output file can be written at ``path``: the
-    probe is made in the folder that will hold it (where the file is written, then renamed)."""
+def prepare_file(path: Path | str, what: str = "--out") -> Path:
+    """Check, before any work starts, that a single output file can be written at ``path`` (as
+    typed: ``out/`` names a folder): the probe is made in the folder that will hold it (where the
+    file is written, then renamed)."""
+    text = str(path)
     path = Path(path)
-    if not path.name or str(path).endswith(("/", os.sep)):
-        raise OutputError(f"{what} {path}: give a file name")
+    if not path.name or text.endswith(("/", os.sep)):
+        raise OutputError(f"{what} {text}: names a folder; give the path of a file")
     folder = prepare_folder(path.parent, what, inside=True)
     try:
         if path.is_dir():

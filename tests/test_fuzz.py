@@ -115,6 +115,38 @@ def _run_fixture(base: Path) -> Path:
     return folder
 
 
+def _forge_shard(path: Path, how: str, args: list) -> None:
+    """``copy`` another shard's row under this name, ``drop`` or ``text`` a column, ``null`` the
+    run id, ``rows`` N copies of the row, ``add`` a column, ``set`` a column to a value."""
+    import pyarrow as pa
+
+    def read(p: Path) -> pa.Table:
+        with pa.OSFile(str(p), "rb") as source:
+            return pa.ipc.open_file(source).read_all()
+
+    table = read(path)
+    meta = table.schema.metadata
+    if how == "copy":
+        table = read(Path(args[0]))
+    elif how == "drop":
+        table = table.drop_columns([args[0]])
+    elif how in ("text", "null", "set"):
+        name = "run_id" if how == "null" else args[0]
+        value = pa.array(["x"]) if how == "text" else pa.array([None], pa.string()) if how == "null" else None
+        if value is None:
+            value = pa.array([args[1]], table.schema.field(name).type)
+        table = table.set_column(table.schema.get_field_index(name), name, value)
+    elif how == "rows":
+        table = pa.concat_tables([table] * args[0]) if args[0] else table.slice(0, 0)
+    elif how == "add":
+        table = table.append_column(args[0], pa.array([1.0]))
+    else:
+        raise AssertionError(f"unknown shard change {how!r}")
+    table = table.replace_schema_metadata(meta)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
 def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
     for op, *args in case.setup:
         path = Path(fill(args[0], P)) if args else Path()  # every op but `listen` names a path
@@ -180,6 +212,8 @@ def apply_setup(case: Case, P: dict, fixtures: Path, held: list) -> None:
             path.write_text("\n".join([",".join(header)] + rows) + "\n")
         elif op == "indicators_header_only":
             path.write_text(path.read_text().splitlines()[0] + "\n")
+        elif op == "shard":  # a sweep shard changed but still stamped with its experiment's hash
+            _forge_shard(path, args[1], [fill(a, P) if isinstance(a, str) else a for a in args[2:]])
         elif op == "home_copy":
             shutil.copytree(PROJECT / "seeds", path / "seeds")
             shutil.copytree(PROJECT / "scenarios", path / "scenarios")

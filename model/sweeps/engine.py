@@ -387,8 +387,10 @@ def _valid_shards(out: Path, exp: Experiment) -> set[str]:
     return done
 
 
-def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
-    prepare_folder(out, inside=True)  # a sweep writes into the folder itself
+def _check_folder(out: Path, exp: Experiment, resume: bool) -> Path:
+    """The folder to write (through a symbolic link), checked: refused if it holds anything but
+    this sweep (or, with ``resume``, if it holds no sweep to finish and is not empty)."""
+    out = prepare_folder(out, inside=True)  # a sweep writes into the folder itself
     manifest = read_manifest(out)
     if manifest is not None:
         old = manifest.get("experiment", {})
@@ -400,7 +402,7 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
             )
         if not resume:
             raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
-        return
+        return out
     shards = list((out / "shards").glob(f"*{SHARD_SUFFIX}")) if (out / "shards").is_dir() else []
     if shards:
         for path in shards:
@@ -415,12 +417,13 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> None:
                 f"{out}: holds shards of this sweep without a readable manifest; use --resume to "
                 "finish it, or another --out"
             )
-        return
+        return out
     if out.exists() and any(out.iterdir()):
         raise ConfigError(
             f"{out}: folder is not empty and holds no sweep{' to resume' if resume else ''}; choose "
             "another --out (nothing was changed)"
         )
+    return out
 
 
 def _die_with_driver(driver: int) -> None:
@@ -544,7 +547,7 @@ def run_sweep(
     above :data:`~decouple.sweeps.experiment.RUN_LIMIT` runs go ahead)."""
     out = Path(out)
     exp.check_size(force)
-    _check_folder(out, exp, resume)
+    out = _check_folder(out, exp, resume)
     for folder in (
         ("shards", "failed")
         + (("timeseries",) if exp.section.keep_timeseries else ())
