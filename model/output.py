@@ -246,7 +246,15 @@ def _clean_leftovers(folder: Path) -> None:
             except ValueError:
                 continue
             if pid != os.getpid() and not _alive(pid):
-                shutil.rmtree(leftover, ignore_errors=True)
+                _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, or a link (an earlier version swapped a symlinked --out away as a link)."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -278,7 +286,7 @@ def result_folder(folder: Path, kind: str, what: str = "--out") -> Iterator[Path
         )
     _clean_leftovers(folder)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    _remove(tmp)
     try:
         tmp.mkdir()
         yield tmp
@@ -287,17 +295,17 @@ def result_folder(folder: Path, kind: str, what: str = "--out") -> Iterator[Path
             old = folder.parent / f".{folder.name}.old-{os.getpid()}"
             os.rename(folder, old)
             os.rename(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
         elif not folder.exists():
             os.rename(tmp, folder)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise OutputError(
             f"cannot write the results to {folder}: {_problem(exc)}"
             + (f" ({exc.filename})" if exc.filename else "")
             + f"; {folder} was left as it was"
         ) from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise
-    shutil.rmtree(tmp, ignore_errors=True)  # after a swap, the old folder's content
+    _remove(tmp)  # after a swap, the old folder's content

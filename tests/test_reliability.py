@@ -182,6 +182,16 @@ def test_compare_and_validate_write_through_a_symlinked_out(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp", "real"]
 
 
+def test_a_link_an_earlier_version_left_beside_out_is_removed(tmp_path, capsys):
+    """The hidden link an earlier version's swap left behind (``.out.tmp-PID``, its process gone)
+    is cleared like a leftover folder."""
+    (tmp_path / "real").mkdir()
+    leftover = tmp_path / ".out.tmp-999999999"
+    leftover.symlink_to(tmp_path / "real")
+    assert run_cli(capsys, "run", "baseline", "--steps", "2", "--no-plots", "--out", tmp_path / "out")[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "real"]
+
+
 def test_a_symlink_loop_as_out_is_refused(tmp_path, capsys):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
