@@ -5,7 +5,10 @@ interrupted or failed run never leaves a half-written file. A results folder of 
 ``compare`` or ``validate`` is written as a whole (:func:`result_folder`): into a hidden
 temporary folder beside it, which then replaces the old folder in one step, so a full disk or a
 kill never leaves new files beside old ones, and no file of an earlier run survives that the new
-run does not write. A folder holding files the project did not write is never replaced.
+run does not write. A folder holding files the project did not write is never replaced. A
+symbolic link given as the folder stays a link: the folder it points to is written. Every check
+(:func:`prepare_folder`, :func:`prepare_file`) probes the folder the writing will happen in,
+before any work.
 """
 
 from __future__ import annotations

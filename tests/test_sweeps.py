@@ -401,7 +401,9 @@ def test_scenario_files_edited_during_a_sweep_change_none_of_its_runs(tmp_path, 
     )
     assert partial.done == 2
     _edited_inputs(tmp_path / "in2", 0.0, 0.3)  # the parent file changes
-    with pytest.raises(ConfigError, match="changed scenario"):
+    with pytest.raises(
+        ConfigError, match=f"changed scenario.*changed since: scenario file {tmp_path / 'in2'}/parent.toml"
+    ):
         engine.run_sweep(
             load_experiment(tmp_path / "in2" / "edited.toml"), tmp_path / "part", resume=True, progress=False
         )

@@ -14,8 +14,13 @@ Every shard carries the experiment's hash in its metadata, so a folder of anothe
 of changed scenario files) is never adopted, even without its manifest. The driver generates the
 runs as it submits them, keeps only their status, submits a bounded window at a time, rewrites
 ``manifest.json`` as runs finish, and at the end gathers the shards into ``runs.parquet``.
-``resume=True`` computes only the runs without a valid shard (a truncated, empty or foreign-format
-shard is computed again). Local pool workers die with the driver, so a killed driver leaves no
+The scenario files (with the files they extend) are read once, when the sweep starts, and every
+run reads that content: a file edited during the sweep changes none of its runs, and a
+``--resume`` after the edit is refused, naming the file. ``resume=True`` computes only the runs
+without a valid shard: a shard that is truncated, empty, of another format, or whose row is not
+its run's (another run id or seed, a missing, extra or non-numeric column, not one row) is
+computed again, with a warning naming it. A failed write of the driver (a full disk, a file-size
+limit) is an error naming the file; the shards written stay, for ``--resume``. Local pool workers die with the driver, so a killed driver leaves no
 orphan writing shards. Every run is fully determined by its scenario, overrides and seed, so
 results are identical whatever the worker count or backend.
 """
@@ -23,6 +28,7 @@ results are identical whatever the worker count or backend.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import itertools
 import json
 import os
@@ -235,6 +241,8 @@ def _write_manifest(
             "file": str(exp.file) if exp.file else None,
             "sha256": exp.sha256,
             "text": exp.text,
+            # the scenario files as the runs read them: a --resume names the ones changed since
+            "inputs": _input_hashes(exp),
         },
         "provenance": prov,
         "counts": counts,
@@ -251,6 +259,22 @@ def _write_manifest(
         )
     with driver_write(out / MANIFEST, "the sweep's manifest", out):
         write_json(out / MANIFEST, manifest)
+
+
+def _input_hashes(exp: Experiment) -> dict[str, str]:
+    return {str(path): hashlib.sha256(data).hexdigest() for path, data in exp.inputs.items()}
+
+
+def _what_changed(old: dict, exp: Experiment) -> str:
+    """Which of the sweep's inputs differ from those the manifest recorded ('' if it cannot say)."""
+    changed = []
+    if isinstance(old.get("text"), str) and old["text"] != exp.text:
+        changed.append(f"the experiment ({exp.origin})")
+    recorded = old.get("inputs")
+    if isinstance(recorded, dict):
+        now = _input_hashes(exp)
+        changed += [f"scenario file {p}" for p, digest in recorded.items() if p in now and now[p] != digest]
+    return "; changed since: " + ", ".join(changed[:5]) if changed else ""
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -396,9 +420,11 @@ def _check_folder(out: Path, exp: Experiment, resume: bool) -> Path:
         old = manifest.get("experiment", {})
         if not isinstance(old, dict) or old.get("sha256") != exp.sha256:
             name = old.get("name") if isinstance(old, dict) else None
+            changed = _what_changed(old, exp) if isinstance(old, dict) else ""
             raise ConfigError(
                 f"{out}: holds a sweep of '{name}' from a different experiment file, or from changed "
-                "scenario or evidence files; choose another --out (nothing was changed)"
+                f"scenario or evidence files{changed}; choose another --out, or restore the files to "
+                "finish it (nothing was changed)"
             )
         if not resume:
             raise ConfigError(f"{out}: already holds this sweep; use --resume to finish it, or another --out")
