@@ -568,3 +568,24 @@ def test_sweep_out_is_probed_inside_the_folder_it_writes(tmp_path, monkeypatch, 
     monkeypatch.setattr(engine, "execute", lambda run, settings: ran.append(run))
     assert main(["sweep", str(experiment), "--out", str(out), "--quiet", "--workers", "1"]) == 2
     assert "cannot write there (Permission denied)" in capsys.readouterr().err and not ran
+
+
+def test_a_damaged_kept_time_series_makes_its_run_computed_again(tmp_path, capsys):
+    tiny(tmp_path, steps=2)
+    text = (tmp_path / "tiny.toml").read_text().replace("sampler = ", "keep_timeseries = true\nsampler = ")
+    (tmp_path / "tiny.toml").write_text(text)
+    exp = load_experiment(tmp_path / "tiny.toml")
+    out = tmp_path / "out"
+    engine.run_sweep(exp, out, progress=False)
+    series = sorted((out / "timeseries").glob("*.parquet"))
+    whole = {p.name: p.read_bytes() for p in series}
+    series[0].write_bytes(series[0].read_bytes()[:100])  # truncated
+    series[2].write_bytes(series[1].read_bytes())  # another run's
+    series[3].unlink()  # missing
+    capsys.readouterr()
+    again = engine.run_sweep(exp, out, resume=True, progress=False)
+    err = capsys.readouterr().err
+    assert again.computed == 3 and err.count("decouple: warning:") == 3
+    for p in (series[0], series[2], series[3]):
+        assert str(p) in err
+    assert {p.name: p.read_bytes() for p in sorted((out / "timeseries").glob("*.parquet"))} == whole

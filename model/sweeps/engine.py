@@ -19,9 +19,10 @@ run reads that content: a file edited during the sweep changes none of its runs,
 ``--resume`` after the edit is refused, naming the file. ``resume=True`` computes only the runs
 without a valid shard: a shard that is truncated, empty, of another format, or whose row is not
 its run's (another run id or seed, a missing, extra or non-numeric column, not one row) is
-computed again, with a warning naming it. A failed write of the driver (a full disk, a file-size
-limit) is an error naming the file; the shards written stay, for ``--resume``. Local pool workers die with the driver, so a killed driver leaves no
-orphan writing shards. Every run is fully determined by its scenario, overrides and seed, so
+computed again, with a warning naming it (so is one whose kept time series is missing or not its
+run's). A failed write of the driver (a full disk, a file-size limit) is an error naming the
+file; the shards written stay, for ``--resume``. Local pool workers die with the driver, so a
+killed driver leaves no orphan writing shards. Every run is fully determined by its scenario, overrides and seed, so
 results are identical whatever the worker count or backend.
 """
 
@@ -373,6 +374,25 @@ def _read_checked(path: Path, schema: ShardSchema) -> tuple[pa.Table | None, str
     return table, ""
 
 
+def _series_problem(path: Path, sha256: bytes) -> str:
+    """What is wrong with a run's kept time series (``timeseries/`` or ``tidy/``), or ''."""
+    try:
+        schema = pq.read_schema(path)
+        rows = pq.read_metadata(path).num_rows
+        ids = (
+            set(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+            if "run_id" in schema.names
+            else {path.stem}
+        )
+    except FileNotFoundError:
+        return f"its {path.parent.name} file {path} is missing"
+    except Exception:  # pyarrow raises several kinds for files that are not Parquet files
+        return f"its {path.parent.name} file {path} is not a whole Parquet file"
+    if (schema.metadata or {}).get(HASH_KEY) != sha256 or not rows or ids != {path.stem}:
+        return f"its {path.parent.name} file {path} is not this run's"
+    return ""
+
+
 def _reject(path: Path, problem: str) -> None:
     """Set an invalid shard aside: it is removed, and its run computed again."""
     print(f"decouple: warning: {path}: {problem}; not adopted, the run is computed again", file=sys.stderr)
@@ -402,8 +422,10 @@ def _valid_shards(out: Path, exp: Experiment) -> set[str]:
             ) from None
         if table is None:
             checked.append((path, problem))
-        elif not all((out / d / f"{path.stem}.parquet").is_file() for d in needed):
-            checked.append((path, f"its {' and '.join(needed)} file is missing"))
+            continue
+        problems = [_series_problem(out / d / f"{path.stem}.parquet", schema.sha256) for d in needed]
+        if any(problems):
+            checked.append((path, "; ".join(p for p in problems if p)))
         else:
             done.add(path.stem)
     for path, problem in checked:  # after every shard was read: a foreign one changes nothing
