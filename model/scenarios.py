@@ -351,7 +351,7 @@ def load_scenario(
     horizon = t.start_year + (t.steps - 1) / 4.0  # the file's own run, before --steps and the like
     scenario = Scenario(
         name=raw.meta.get("name", path.stem if NAME.fullmatch(path.stem) else "scenario"),
-        title=raw.meta.get("title", path.stem.replace("_", " ")),
+        title=raw.meta.get("title", _readable(path.stem).replace("_", " ")),
         description=raw.meta.get("description", ""),
         params=params,
         file=path,
@@ -387,6 +387,12 @@ def load_scenario(
         scenario.params = validate_params(merged, origin, sectors)
     scenario.events = _validate_events(raw.events, scenario, horizon)
     return scenario
+
+
+def _readable(name: str) -> str:
+    """A file name as text any library can take: the bytes a non-UTF-8 locale could not decode
+    (kept by Python as surrogates) read as UTF-8, or replaced."""
+    return os.fsencode(name).decode("utf-8", errors="replace")
 
 
 def scenario_chain(scenario: Scenario) -> list[Path]:
