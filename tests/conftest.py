@@ -198,6 +198,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_cli.py::test_output_to_a_terminal_that_lacks_dashes_and_chinese",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
         "tests/test_cli.py::test_a_reader_that_goes_away_ends_the_command_quietly",
+        "tests/test_cli.py::test_a_scenario_file_named_in_another_script_runs_under_a_c_locale",
         "tests/test_decisions.py::test_a_patient_china_retaliates_less",
         "tests/test_decisions.py::test_joint_programmes_change_coopetition_measurably",
         "tests/test_decisions.py::test_lobbying_delays_controls_in_proportion_to_the_revenue_at_stake",

@@ -254,6 +254,16 @@ def test_a_name_the_locale_cannot_hold_is_refused_before_the_work(tmp_path, name
     assert utf8.returncode == 0 and (tmp_path / name / "summary.json").is_file()
 
 
+def test_a_scenario_file_named_in_another_script_runs_under_a_c_locale(tmp_path):
+    """Its title (the file's name) goes into the figures: readable text, not surrogates."""
+    (tmp_path / "基线.toml").write_text("[policy]\nfence = 0.5\n")
+    env = {"LC_ALL": "C", "PYTHONUTF8": "0"}
+    run = _decouple("run", "基线.toml", "--steps", "2", "--out", "out", env=env, cwd=tmp_path)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr, run.stderr[-800:]
+    assert (tmp_path / "out" / "dashboard.png").is_file()
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["provenance"]["title"] == "基线"
+
+
 @pytest.mark.parametrize("argv", [("params", "baseline"), ("outcomes",), ("scenarios",)])
 def test_a_reader_that_goes_away_ends_the_command_quietly(argv):
     """`decouple ... | head`: standard output's reader closes before the command writes."""

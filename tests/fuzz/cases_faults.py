@@ -39,6 +39,8 @@ GENERATED.update(
         "s_steps_129.toml": lambda: b"[time]\nsteps = 129\n",
         "s_extends_steps_200.toml": lambda: b'[scenario]\nextends = "baseline"\n[time]\nsteps = 200\n',
         "s_start_2100.toml": lambda: b"[time]\nstart_year = 2100.0\nsteps = 2\n",
+        "基线.toml": lambda: b"[policy]\nfence = 0.5\n",
+        "résumé.toml": lambda: b"[policy]\nfence = 0.5\n",
     }
 )
 
@@ -208,6 +210,22 @@ cli(
     subprocess=True,
     env=C_LOCALE,
 )
+# the title made of the file's name goes into the figures (ASCII ids: the case's folder bears its id)
+for _id, _file in (("chinese", "基线.toml"), ("latin", "résumé.toml")):
+    cli(
+        f"faults-c-locale-scenario-file-{_id}",
+        "run",
+        "{in}/" + _file,
+        "--steps",
+        "2",
+        "--out",
+        "{out}",
+        stage=(_file,),
+        expect="accepted",
+        subprocess=True,
+        env=C_LOCALE,
+        note="documented: a scenario file whose name the locale cannot decode runs, figures and all",
+    )
 cli("faults-c-locale-compare-out", *CMP2, "--out", "{work}/res/结果", subprocess=True, env=C_LOCALE)
 
 
