@@ -589,3 +589,23 @@ def test_a_damaged_kept_time_series_makes_its_run_computed_again(tmp_path, capsy
     for p in (series[0], series[2], series[3]):
         assert str(p) in err
     assert {p.name: p.read_bytes() for p in sorted((out / "timeseries").glob("*.parquet"))} == whole
+
+
+def test_a_failed_figure_write_is_named_and_keeps_the_runs(tmp_path, monkeypatch, capsys):
+    import errno as errno_
+
+    from decouple.sweeps import figures
+
+    def full_disk(path, write):
+        raise OSError(errno_.EFBIG, os.strerror(errno_.EFBIG), str(path))
+
+    monkeypatch.setattr(figures, "atomic_write", full_disk)
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny(tmp_path, steps=2)), "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"decouple: error: {out / 'welfare.png'}: cannot write the sweep's figures (File too large)" in err
+    assert len(frame(out)) == 10 and "Traceback" not in err
+    # `decouple plot` redraws them: the same failure is named as well (the command's last guard)
+    assert main(["plot", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"decouple: error: {out / 'welfare.png'}: File too large" in err and "Traceback" not in err
