@@ -396,11 +396,11 @@ def cmd_calibrate(args) -> int:
     from .validation import calibration
 
     # checked where the file will be written, before minutes of fitting, not after
-    prepare_file(args.out if args.out is not None else evidence_dir() / "calibration.toml")
+    out = prepare_file(args.out if args.out is not None else evidence_dir() / "calibration.toml")
     record = calibration.run(
         points=args.points, workers=args.workers or (os.cpu_count() or 1), max_evaluations=args.evaluations
     )
-    path = calibration.write(record, Path(args.out) if args.out else None)
+    path = calibration.write(record, out)
     print(f"calibration written to {path} ({record['seconds']:.0f} s)")
     for name, free in (("replay", calibration.REPLAY_FREE), ("satellite", calibration.SATELLITE_FREE)):
         for p, v in zip(free, record[name]["values"]):

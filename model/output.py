@@ -201,6 +201,13 @@ def prepare_file(path: Path | str, what: str = "--out") -> Path:
     path = Path(path)
     if not path.name or text.endswith(("/", os.sep)):
         raise OutputError(f"{what} {text}: names a folder; give the path of a file")
+    try:
+        if path.is_symlink():  # the file the link points to is written; the link stays a link
+            path = Path(os.path.realpath(path))
+            if path.is_symlink():
+                raise OutputError(f"{what} {text}: is a symbolic link that points to itself (a loop)")
+    except OSError as exc:
+        raise OutputError(f"{what} {text}: cannot write there ({_problem(exc)})") from None
     folder = prepare_folder(path.parent, what, inside=True)
     try:
         if path.is_dir():

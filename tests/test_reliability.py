@@ -614,3 +614,23 @@ def test_an_unreachable_scheduler_is_reported_within_its_timeout(tmp_path, capsy
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert status == 2 and "cannot reach a Dask scheduler" in err and f"within {SCHEDULER_TIMEOUT} s" in err
+
+
+def test_calibrate_writes_through_a_symlinked_out_file(tmp_path, capsys, monkeypatch):
+    from decouple.validation import calibration
+
+    record = {"seconds": 0.0, "replay": {"values": []}, "satellite": {"values": []}}
+    monkeypatch.setattr(calibration, "run", lambda **kwargs: record)
+    written = []
+    monkeypatch.setattr(calibration, "write", lambda rec, path: written.append(path) or path)
+    monkeypatch.setattr(calibration, "REPLAY_FREE", ())
+    monkeypatch.setattr(calibration, "SATELLITE_FREE", ())
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "calibration.toml").write_text("old")
+    link = tmp_path / "calibration.toml"
+    link.symlink_to(tmp_path / "store" / "calibration.toml")
+    assert run_cli(capsys, "calibrate", "--out", link)[0] == 0
+    assert written == [tmp_path / "store" / "calibration.toml"] and link.is_symlink()
+    for bad in ("out/", str(tmp_path / "store") + "/"):
+        status, _, err = run_cli(capsys, "calibrate", "--out", bad)
+        assert status == 2 and "names a folder; give the path of a file" in err
