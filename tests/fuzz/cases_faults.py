@@ -122,6 +122,16 @@ for _id, _path in (
         allowed=("{work}/res",),
         note="calibrate --out refused before minutes of fitting",
     )
+for _id, _target in (("loop", "{work}/res/link.toml"), ("into-proc", "/proc/decouple_fuzz.toml")):
+    cli(
+        f"faults-calibrate-out-link-{_id}",
+        "calibrate",
+        "--out",
+        "{work}/res/link.toml",
+        setup=(("symlink", "{work}/res/link.toml", _target),),
+        allowed=("{work}/res",),
+        note="calibrate --out: a link is written through, so its target is what is checked",
+    )
 for _id, _path in (("proc-self", "/proc/self"), ("proc", "/proc"), ("sys-kernel", "/sys/kernel")):
     cli(f"faults-sweep-out-{_id}", *SWEEP2, "--out", _path, stage=("sweep_fixture.toml",))
     cli(f"faults-compare-out-{_id}-child", *CMP2, "--out", f"{_path}/decouple_fuzz")
