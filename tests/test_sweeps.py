@@ -466,6 +466,7 @@ def test_invalid_shards_are_computed_again_with_a_warning_naming_them(tmp_path, 
         5: {k: [] for k in rows[5]},  # no row
         6: columns(rows[6], extra_column=1.0),  # a column no run writes
         7: columns(rows[7], seed=rows[7]["seed"] + 1),  # another seed
+        9: columns(rows[9], **{"policy.fence": 0.99}),  # another point's value
     }
     for i, cols in forged.items():
         _forge(shards[i], exp.sha256, cols)
@@ -473,10 +474,10 @@ def test_invalid_shards_are_computed_again_with_a_warning_naming_them(tmp_path, 
     capsys.readouterr()
     again = engine.run_sweep(exp, out, resume=True, progress=False)
     err = capsys.readouterr().err
-    assert again.computed == 9 and again.done == 10
-    for path in shards[:9]:
+    assert again.computed == 10 and again.done == 10
+    for path in shards:
         assert f"{path}: " in err
-    assert err.count("decouple: warning:") == 9
+    assert err.count("decouple: warning:") == 10
     pd.testing.assert_frame_equal(frame(out), frame(tmp_path / "whole"))
     # nothing to warn about once they are whole again
     assert engine.run_sweep(exp, out, resume=True, progress=False).computed == 0

@@ -318,17 +318,14 @@ class ShardSchema:
     """What a shard of an experiment holds: checked before a shard is adopted."""
 
     sha256: bytes
-    runs: dict[str, tuple[int, frozenset[str]]]  # run id -> its seed and its varied parameters' columns
+    runs: dict[str, tuple[int, dict]]  # run id -> its seed and its varied parameters' values
     measures: frozenset[str]  # the measures' columns (numbers)
 
 
 def shard_schema(exp: Experiment) -> ShardSchema:
     measures = exp.measures or tuple(sweep_measures(tuple(exp.spec.metrics.names), tuple(exp.spec.metrics.years)))
-    shared: dict[frozenset[str], frozenset[str]] = {}  # one set for the many runs that vary the same paths
-    runs = {}
-    for r in exp.iter_runs():
-        paths = frozenset(r.values)
-        runs[r.run_id] = (r.seed, shared.setdefault(paths, paths))
+    # a point's values are one dict, shared by its replicates' runs
+    runs = {r.run_id: (r.seed, r.values) for r in exp.iter_runs()}
     return ShardSchema(exp.sha256.encode(), runs, frozenset(m.column() for m in reads_of(measures, shared_world())))
 
 
@@ -355,7 +352,8 @@ def _read_checked(path: Path, schema: ShardSchema) -> tuple[pa.Table | None, str
             return None, f"no column '{column}'"
         if not kind(table.schema.field(column).type) or table.column(column).null_count:
             return None, f"column '{column}' is {table.schema.field(column).type} or empty"
-    seed, values = schema.runs[path.stem]
+    seed, point = schema.runs[path.stem]
+    values = set(point)
     missing = sorted((values | schema.measures) - names)
     if missing:
         return None, f"no column(s) {', '.join(missing[:5])}"
@@ -371,6 +369,9 @@ def _read_checked(path: Path, schema: ShardSchema) -> tuple[pa.Table | None, str
         return None, f"holds run '{row['run_id']}', not the run its name says"
     if row["seed"] != seed or row["status"] != "done":
         return None, "its seed or status is not its run's"
+    wrong = [p for p, v in point.items() if row[p] != _encode(v)]
+    if wrong:
+        return None, f"its value of {', '.join(wrong[:5])} is not its run's"
     return table, ""
 
 
