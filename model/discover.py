@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,23 @@ from .measure import Measure
 
 #: a kept outcome in a condition: ``name@year`` (a quarterly outcome) or a whole-run outcome's name
 METRIC = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:@[0-9]+(?:\.[0-9]+)?)?")
+#: a number in a condition: 3, 0.37, .5, 5., 3.7e-1, 1E3
+NUMBER = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: the operators and brackets of a condition
+OPERATOR = re.compile(r"<=|>=|==|!=|<|>|\+|-|\*|/|\(|\)")
 #: the outcomes an exploration keeps besides those its condition names
 EXPLORED = ("gap_controlled", "gap_small_yard", "us_revenue", "cn_self_sufficiency", "welfare_usd_WORLD")
 DENSITY = 0.8  # PRIM's default density threshold for the chosen box
+#: what a condition may hold, for the errors
+WHERE_ALLOWED = (
+    "comparisons (< <= > >= == !=) of kept outcomes (NAME@YEAR, or a whole-run outcome's name) with numbers "
+    "(3, 0.1, .5, 3.7e-1) or with each other, + - * / and brackets, joined by and / or / not, "
+    'e.g. "gap_controlled@2030 < 0.1 and us_revenue@2030 > 1500"'
+)
+#: a condition longer than this, or nested deeper, is refused before it is parsed (a condition a
+#: person writes is a line; Python's parser and an evaluator that recurses are not made for more)
+WHERE_MAX_LENGTH = 2000
+WHERE_MAX_DEPTH = 50
 
 _ALLOWED = (
     ast.Expression,
@@ -45,6 +60,7 @@ _ALLOWED = (
     ast.UnaryOp,
     ast.Not,
     ast.USub,
+    ast.UAdd,
     ast.Compare,
     ast.Lt,
     ast.LtE,
@@ -75,12 +91,14 @@ class Condition:
     def evaluate(self, runs: pd.DataFrame) -> np.ndarray:
         """(runs,) bool: where the condition holds (NaN never satisfies it)."""
         values = {ph: runs[m].to_numpy(dtype=float) for ph, m in self.names.items()}
-        with np.errstate(invalid="ignore"):
-            out = _eval(self.tree.body, values)
-        return np.asarray(out, dtype=bool) & np.all([np.isfinite(v) for v in values.values()], axis=0)
+        with np.errstate(all="ignore"):  # a division by zero gives inf or NaN, which the mask handles
+            out = np.broadcast_to(np.asarray(_eval(self.tree.body, values), dtype=bool), (len(runs),))
+        finite = np.all([np.isfinite(v) for v in values.values()], axis=0)
+        return out & finite
 
 
 def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
+    """The value of a checked tree (its depth is bounded by :data:`WHERE_MAX_DEPTH`)."""
     if isinstance(node, ast.BoolOp):
         parts = [_eval(v, values) for v in node.values]
         out = parts[0]
@@ -89,7 +107,9 @@ def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
         return out
     if isinstance(node, ast.UnaryOp):
         inner = _eval(node.operand, values)
-        return ~inner if isinstance(node.op, ast.Not) else -inner
+        if isinstance(node.op, ast.Not):
+            return np.logical_not(inner)
+        return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.Compare):
         left = _eval(node.left, values)
         result = None
@@ -112,61 +132,137 @@ def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
     if isinstance(node, ast.Name):
         return values[node.id]
     if isinstance(node, ast.Constant):
-        return node.value
+        return float(node.value)
     raise AssertionError(node)  # parse_condition lets nothing else through
 
 
-def parse_condition(text: str, available: list[str], origin: str = "--where") -> Condition:
-    """Parse ``text`` against the ``available`` metric columns; a clear error names the problem
-    (syntax, an unknown metric, a year not kept) and lists what is allowed."""
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(f'{origin} = {shown(text)}; allowed: a condition such as "gap_controlled@2030 < 0.1"')
-    names: dict[str, str] = {}
-    metrics: list[str] = []
+def _kind(node: ast.AST) -> str:
+    """``"bool"`` or ``"number"``: what a checked node gives; ``"bad"`` where the parts do not fit
+    (``not`` of a number, a comparison of comparisons, arithmetic on a comparison)."""
+    if isinstance(node, ast.BoolOp):
+        return "bool" if all(_kind(v) == "bool" for v in node.values) else "bad"
+    if isinstance(node, ast.UnaryOp):
+        want = "bool" if isinstance(node.op, ast.Not) else "number"
+        return want if _kind(node.operand) == want else "bad"
+    if isinstance(node, ast.Compare):
+        return "bool" if all(_kind(v) == "number" for v in [node.left, *node.comparators]) else "bad"
+    if isinstance(node, ast.BinOp):
+        return "number" if _kind(node.left) == _kind(node.right) == "number" else "bad"
+    return "number"  # a name or a number
 
-    def replace(match: re.Match) -> str:
-        token = match.group(0)
-        if token in ("and", "or", "not"):
-            return token
-        if token not in names.values():
-            names[f"_m{len(names)}"] = token
-            metrics.append(token)
-        return next(ph for ph, m in names.items() if m == token)
 
-    # numbers first stay as they are: the metric pattern cannot start with a digit
-    rewritten = METRIC.sub(replace, text)
-    try:
-        tree = ast.parse(rewritten, mode="eval")
-    except SyntaxError as exc:
-        raise ConfigError(
-            f"{origin} = {shown(text)}: not a valid condition ({exc.msg}); allowed: comparisons of kept outcomes "
-            'with numbers, joined by and / or / not, e.g. "gap_controlled@2030 < 0.1 and us_revenue@2030 > 1500"'
-        ) from None
-    for node in ast.walk(tree):
-        if (
-            not isinstance(node, _ALLOWED)
-            or isinstance(node, ast.Constant)
-            and not isinstance(node.value, (int, float))
-        ):
-            raise ConfigError(
-                f"{origin} = {shown(text)}: {type(node).__name__} is not allowed; allowed: kept outcomes, numbers, "
-                "+ - * /, comparisons (< <= > >= == !=), and / or / not"
-            )
-    if not isinstance(tree.body, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
-        raise ConfigError(
-            f'{origin} = {shown(text)}: not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"'
-        )
-    kept = list(available)
-    for metric in metrics:
-        if metric in kept:
+def _depth(tree: ast.AST) -> int:
+    """The depth of a syntax tree, counted without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _tokens(text: str, refuse) -> list[tuple[str, str]]:
+    """(kind, token) of a condition's text: ``metric``, ``word`` (and, or, not), ``number``,
+    ``op``; any other character is refused, naming it and where it is."""
+    out: list[tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        if text[at].isspace():
+            at += 1
             continue
-        base = metric.split("@")[0]
-        years = sorted({c.split("@")[1] for c in kept if c.split("@")[0] == base and "@" in c})
-        if years:
-            raise ConfigError(f"{origin}: {metric!r}: year not kept; the results keep {base} at {', '.join(years)}")
-        raise ConfigError(
-            f"{origin}: {metric!r}{suggest(metric, kept)} is not a kept outcome; allowed: {', '.join(kept)}"
-        )
+        number = NUMBER.match(text, at)
+        metric = METRIC.match(text, at) if number is None else None
+        op = OPERATOR.match(text, at) if number is None and metric is None else None
+        if number is not None:
+            out.append(("number", number.group(0)))
+            at = number.end()
+        elif metric is not None:
+            token = metric.group(0)
+            out.append(("word" if token in ("and", "or", "not") else "metric", token))
+            at = metric.end()
+        elif op is not None:
+            out.append(("op", op.group(0)))
+            at = op.end()
+        else:
+            char = text[at]
+            what = "a character outside ASCII" if not char.isascii() else "a character"
+            refuse(f"{what} {char!r} (at position {at + 1}) is not allowed")
+    return out
+
+
+def parse_condition(text: str, available: list[str] | None, origin: str = "--where") -> Condition:
+    """Parse ``text`` against the ``available`` metric columns (None: check the syntax only); a
+    clear error names the option, the text and the problem (syntax, an unknown metric, a year not
+    kept, a text too long or nested too deep), and says what is allowed."""
+
+    def refuse(problem: str, allowed: str = WHERE_ALLOWED) -> NoReturn:
+        raise ConfigError(f"{origin} = {shown(text)}: {problem}; allowed: {allowed}")
+
+    if not isinstance(text, str) or not text.strip():
+        refuse("no condition")
+    if len(text) > WHERE_MAX_LENGTH:
+        refuse(f"{len(text):,} characters, more than the {WHERE_MAX_LENGTH:,} a condition may have")
+    tokens = _tokens(text, refuse)
+    nesting = deepest = 0
+    for kind, token in tokens:
+        nesting += {"(": 1, ")": -1}.get(token, 0) if kind == "op" else 0
+        deepest = max(deepest, nesting)
+    if deepest > WHERE_MAX_DEPTH:
+        refuse(f"brackets nested {deepest} deep, more than {WHERE_MAX_DEPTH}")
+    names: dict[str, str] = {}
+    parts = []
+    for kind, token in tokens:
+        if kind == "metric":
+            name, _, year = token.partition("@")
+            token = f"{name}@{float(year):g}" if year else name  # 2030.50 is the column 2030.5
+            if token not in names.values():
+                names[f"_m{len(names)}"] = token
+            token = next(ph for ph, m in names.items() if m == token)
+        parts.append(token)
+    try:
+        tree = ast.parse(" ".join(parts), mode="eval")
+    except SyntaxError as exc:
+        refuse(f"not a valid condition ({exc.msg})")
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        refuse(f"too deeply nested to read (at most {WHERE_MAX_DEPTH} levels)")
+    if _depth(tree) > WHERE_MAX_DEPTH * 2:
+        refuse(f"nested more than {WHERE_MAX_DEPTH * 2} operations deep")
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            refuse(f"{type(node).__name__} is not allowed")
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                refuse(f"the constant {shown(node.value)} is not allowed")
+            try:
+                finite = math.isfinite(float(node.value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                refuse(f"the number {shown(node.value)} is too large (it reads as infinite)")
+    if not names:
+        refuse("names no outcome, so it holds in every run or in none")
+    kind = _kind(tree.body)
+    if kind == "number":
+        refuse('not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"')
+    if kind == "bad":
+        refuse("parts that do not fit: 'not' of a number, and/or of numbers, or arithmetic on comparisons")
+    metrics = list(names.values())
+    if available is not None:
+        kept = list(available)
+        for metric in metrics:
+            if metric in kept:
+                continue
+            base = metric.split("@")[0]
+            years = sorted({c.split("@")[1] for c in kept if c.split("@")[0] == base and "@" in c})
+            if years:
+                raise ConfigError(
+                    f"{origin} = {shown(text)}: {metric!r}: year not kept; the results keep {base} at "
+                    f"{', '.join(years)}"
+                )
+            raise ConfigError(
+                f"{origin} = {shown(text)}: {metric!r}{suggest(metric, kept)} is not a kept outcome; "
+                f"allowed: {', '.join(kept)}"
+            )
     return Condition(text, tuple(metrics), tree, names)
 
 
@@ -441,9 +537,9 @@ def condition_measures(where: str) -> list[Measure]:
     checked as numbers), so that an exploration keeps them; names without a year are whole-run
     outcomes, kept by every run."""
     found = []
-    for token in METRIC.findall(where):
+    for token in parse_condition(where, None).metrics:
         if "@" in token:
-            found.append(Measure.parse(token, "--where").check(origin="--where"))
+            found.append(Measure.parse(token, "--where").check(origin=f"--where = {shown(where)}"))
     return found
 
 
