@@ -131,7 +131,7 @@ def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
         return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}[type(node.op)](a, b)
     if isinstance(node, ast.Name):
         return values[node.id]
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return float(node.value)
     raise AssertionError(node)  # parse_condition lets nothing else through
 

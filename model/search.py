@@ -393,8 +393,8 @@ class Evaluator:
                     "to compute them again"
                 )
             for row in table[["run_id", *columns]].itertuples(index=False):
-                key, f = str(row[0]).rsplit("__f", 1)
-                self.cache[(key, int(f))] = dict(zip(columns, (_number(v) for v in row[1:])))
+                policy, index = str(row[0]).rsplit("__f", 1)
+                self.cache[(policy, int(index))] = dict(zip(columns, (_number(v) for v in row[1:])))
         absent = [
             f"{key}__f{f:04d}" for key, _ in items for f in range(len(self.futures)) if (key, f) not in self.cache
         ]
