@@ -489,6 +489,7 @@ def cmd_search(args) -> int:
     from .search import load_search, run_search
 
     search = load_search(args.search)
+    search.check_size(args.force)
     out = Path(args.out) if args.out else Path("results") / "search" / search.name
     workers = args.workers or (os.cpu_count() or 1)
     s = search.spec.search
@@ -501,6 +502,7 @@ def cmd_search(args) -> int:
         log=(lambda *a: None) if args.quiet else print,
         backend=args.backend,
         scheduler=args.scheduler,
+        force=args.force,
     )
     front = result["front"]
     shown = [c for c in front.columns if c not in ("policy",)]
@@ -511,7 +513,9 @@ def cmd_search(args) -> int:
     summary = result["summary"]
     print(
         f"\n{summary['policies']} policies evaluated ({summary['runs_computed']} runs computed) in "
-        f"{summary['seconds']} s; {summary['front']} on the front. Written to {out}/: front.csv, policies.csv, "
+        f"{summary['seconds']} s; {summary['front']} on the front"
+        + (f", {summary['failed']} failed (an objective is not a number)" if summary.get("failed") else "")
+        + f". Written to {out}/: front.csv, policies.csv, "
         "pareto.png, search.json"
     )
     return 0
@@ -756,6 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default results/search/NAME); a rerun resumes from its shards")
     p.add_argument("--backend", default="local", help="local (a process pool, default) or dask, as for sweep")
     p.add_argument("--scheduler", help="with --backend dask: a running scheduler's address (default: a local cluster)")
+    p.add_argument("--force", action="store_true", help="allow a search of more than a million runs")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_search)
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,23 @@ from .measure import Measure
 
 #: a kept outcome in a condition: ``name@year`` (a quarterly outcome) or a whole-run outcome's name
 METRIC = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:@[0-9]+(?:\.[0-9]+)?)?")
+#: a number in a condition: 3, 0.37, .5, 5., 3.7e-1, 1E3
+NUMBER = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: the operators and brackets of a condition
+OPERATOR = re.compile(r"<=|>=|==|!=|<|>|\+|-|\*|/|\(|\)")
 #: the outcomes an exploration keeps besides those its condition names
 EXPLORED = ("gap_controlled", "gap_small_yard", "us_revenue", "cn_self_sufficiency", "welfare_usd_WORLD")
 DENSITY = 0.8  # PRIM's default density threshold for the chosen box
+#: what a condition may hold, for the errors
+WHERE_ALLOWED = (
+    "comparisons (< <= > >= == !=) of kept outcomes (NAME@YEAR, or a whole-run outcome's name) with numbers "
+    "(3, 0.1, .5, 3.7e-1) or with each other, + - * / and brackets, joined by and / or / not, "
+    'e.g. "gap_controlled@2030 < 0.1 and us_revenue@2030 > 1500"'
+)
+#: a condition longer than this, or nested deeper, is refused before it is parsed (a condition a
+#: person writes is a line; Python's parser and an evaluator that recurses are not made for more)
+WHERE_MAX_LENGTH = 2000
+WHERE_MAX_DEPTH = 50
 
 _ALLOWED = (
     ast.Expression,
@@ -45,6 +60,7 @@ _ALLOWED = (
     ast.UnaryOp,
     ast.Not,
     ast.USub,
+    ast.UAdd,
     ast.Compare,
     ast.Lt,
     ast.LtE,
@@ -75,12 +91,14 @@ class Condition:
     def evaluate(self, runs: pd.DataFrame) -> np.ndarray:
         """(runs,) bool: where the condition holds (NaN never satisfies it)."""
         values = {ph: runs[m].to_numpy(dtype=float) for ph, m in self.names.items()}
-        with np.errstate(invalid="ignore"):
-            out = _eval(self.tree.body, values)
-        return np.asarray(out, dtype=bool) & np.all([np.isfinite(v) for v in values.values()], axis=0)
+        with np.errstate(all="ignore"):  # a division by zero gives inf or NaN, which the mask handles
+            out = np.broadcast_to(np.asarray(_eval(self.tree.body, values), dtype=bool), (len(runs),))
+        finite = np.all([np.isfinite(v) for v in values.values()], axis=0)
+        return out & finite
 
 
 def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
+    """The value of a checked tree (its depth is bounded by :data:`WHERE_MAX_DEPTH`)."""
     if isinstance(node, ast.BoolOp):
         parts = [_eval(v, values) for v in node.values]
         out = parts[0]
@@ -89,7 +107,9 @@ def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
         return out
     if isinstance(node, ast.UnaryOp):
         inner = _eval(node.operand, values)
-        return ~inner if isinstance(node.op, ast.Not) else -inner
+        if isinstance(node.op, ast.Not):
+            return np.logical_not(inner)
+        return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.Compare):
         left = _eval(node.left, values)
         result = None
@@ -111,62 +131,138 @@ def _eval(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
         return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}[type(node.op)](a, b)
     if isinstance(node, ast.Name):
         return values[node.id]
-    if isinstance(node, ast.Constant):
-        return node.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
     raise AssertionError(node)  # parse_condition lets nothing else through
 
 
-def parse_condition(text: str, available: list[str], origin: str = "--where") -> Condition:
-    """Parse ``text`` against the ``available`` metric columns; a clear error names the problem
-    (syntax, an unknown metric, a year not kept) and lists what is allowed."""
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(f'{origin} = {shown(text)}; allowed: a condition such as "gap_controlled@2030 < 0.1"')
-    names: dict[str, str] = {}
-    metrics: list[str] = []
+def _kind(node: ast.AST) -> str:
+    """``"bool"`` or ``"number"``: what a checked node gives; ``"bad"`` where the parts do not fit
+    (``not`` of a number, a comparison of comparisons, arithmetic on a comparison)."""
+    if isinstance(node, ast.BoolOp):
+        return "bool" if all(_kind(v) == "bool" for v in node.values) else "bad"
+    if isinstance(node, ast.UnaryOp):
+        want = "bool" if isinstance(node.op, ast.Not) else "number"
+        return want if _kind(node.operand) == want else "bad"
+    if isinstance(node, ast.Compare):
+        return "bool" if all(_kind(v) == "number" for v in [node.left, *node.comparators]) else "bad"
+    if isinstance(node, ast.BinOp):
+        return "number" if _kind(node.left) == _kind(node.right) == "number" else "bad"
+    return "number"  # a name or a number
 
-    def replace(match: re.Match) -> str:
-        token = match.group(0)
-        if token in ("and", "or", "not"):
-            return token
-        if token not in names.values():
-            names[f"_m{len(names)}"] = token
-            metrics.append(token)
-        return next(ph for ph, m in names.items() if m == token)
 
-    # numbers first stay as they are: the metric pattern cannot start with a digit
-    rewritten = METRIC.sub(replace, text)
-    try:
-        tree = ast.parse(rewritten, mode="eval")
-    except SyntaxError as exc:
-        raise ConfigError(
-            f"{origin} = {shown(text)}: not a valid condition ({exc.msg}); allowed: comparisons of kept outcomes "
-            'with numbers, joined by and / or / not, e.g. "gap_controlled@2030 < 0.1 and us_revenue@2030 > 1500"'
-        ) from None
-    for node in ast.walk(tree):
-        if (
-            not isinstance(node, _ALLOWED)
-            or isinstance(node, ast.Constant)
-            and not isinstance(node.value, (int, float))
-        ):
-            raise ConfigError(
-                f"{origin} = {shown(text)}: {type(node).__name__} is not allowed; allowed: kept outcomes, numbers, "
-                "+ - * /, comparisons (< <= > >= == !=), and / or / not"
-            )
-    if not isinstance(tree.body, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
-        raise ConfigError(
-            f'{origin} = {shown(text)}: not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"'
-        )
-    kept = list(available)
-    for metric in metrics:
-        if metric in kept:
+def _depth(tree: ast.AST) -> int:
+    """The depth of a syntax tree, counted without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _tokens(text: str, refuse) -> list[tuple[str, str]]:
+    """(kind, token) of a condition's text: ``metric``, ``word`` (and, or, not), ``number``,
+    ``op``; any other character is refused, naming it and where it is."""
+    out: list[tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        if text[at].isspace():
+            at += 1
             continue
-        base = metric.split("@")[0]
-        years = sorted({c.split("@")[1] for c in kept if c.split("@")[0] == base and "@" in c})
-        if years:
-            raise ConfigError(f"{origin}: {metric!r}: year not kept; the results keep {base} at {', '.join(years)}")
-        raise ConfigError(
-            f"{origin}: {metric!r}{suggest(metric, kept)} is not a kept outcome; allowed: {', '.join(kept)}"
-        )
+        number = NUMBER.match(text, at)
+        metric = METRIC.match(text, at) if number is None else None
+        op = OPERATOR.match(text, at) if number is None and metric is None else None
+        if number is not None:
+            out.append(("number", number.group(0)))
+            at = number.end()
+        elif metric is not None:
+            token = metric.group(0)
+            out.append(("word" if token in ("and", "or", "not") else "metric", token))
+            at = metric.end()
+        elif op is not None:
+            out.append(("op", op.group(0)))
+            at = op.end()
+        else:
+            char = text[at]
+            what = "a character outside ASCII" if not char.isascii() else "a character"
+            refuse(f"{what} {char!r} (at position {at + 1}) is not allowed")
+    return out
+
+
+def parse_condition(text: str, available: list[str] | None, origin: str = "--where") -> Condition:
+    """Parse ``text`` against the ``available`` metric columns (None: check the syntax only); a
+    clear error names the option, the text and the problem (syntax, an unknown metric, a year not
+    kept, a text too long or nested too deep), and says what is allowed."""
+
+    def refuse(problem: str, allowed: str = WHERE_ALLOWED) -> NoReturn:
+        raise ConfigError(f"{origin} = {shown(text)}: {problem}; allowed: {allowed}")
+
+    if not isinstance(text, str) or not text.strip():
+        refuse("no condition")
+    if len(text) > WHERE_MAX_LENGTH:
+        refuse(f"{len(text):,} characters, more than the {WHERE_MAX_LENGTH:,} a condition may have")
+    tokens = _tokens(text, refuse)
+    nesting = deepest = 0
+    for kind, token in tokens:
+        nesting += {"(": 1, ")": -1}.get(token, 0) if kind == "op" else 0
+        deepest = max(deepest, nesting)
+    if deepest > WHERE_MAX_DEPTH:
+        refuse(f"brackets nested {deepest} deep, more than {WHERE_MAX_DEPTH}")
+    names: dict[str, str] = {}
+    parts = []
+    for kind, token in tokens:
+        if kind == "metric":
+            name, _, year = token.partition("@")
+            token = f"{name}@{float(year):g}" if year else name  # 2030.50 is the column 2030.5
+            if token not in names.values():
+                names[f"_m{len(names)}"] = token
+            token = next(ph for ph, m in names.items() if m == token)
+        parts.append(token)
+    try:
+        tree = ast.parse(" ".join(parts), mode="eval")
+    except SyntaxError as exc:
+        refuse(f"not a valid condition ({exc.msg})")
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        refuse(f"too deeply nested to read (at most {WHERE_MAX_DEPTH} levels)")
+    if _depth(tree) > WHERE_MAX_DEPTH * 2:
+        refuse(f"nested more than {WHERE_MAX_DEPTH * 2} operations deep")
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            refuse(f"{type(node).__name__} is not allowed")
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                refuse(f"the constant {shown(node.value)} is not allowed")
+            try:
+                finite = math.isfinite(float(node.value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                refuse(f"the number {shown(node.value)} is too large (it reads as infinite)")
+    if not names:
+        refuse("names no outcome, so it holds in every run or in none")
+    kind = _kind(tree.body)
+    if kind == "number":
+        refuse('not a condition (no comparison); e.g. "gap_controlled@2030 < 0.1"')
+    if kind == "bad":
+        refuse("parts that do not fit: 'not' of a number, and/or of numbers, or arithmetic on comparisons")
+    metrics = list(names.values())
+    if available is not None:
+        kept = list(available)
+        for metric in metrics:
+            if metric in kept:
+                continue
+            base = metric.split("@")[0]
+            years = sorted({c.split("@")[1] for c in kept if c.split("@")[0] == base and "@" in c})
+            if years:
+                raise ConfigError(
+                    f"{origin} = {shown(text)}: {metric!r}: year not kept; the results keep {base} at "
+                    f"{', '.join(years)}"
+                )
+            raise ConfigError(
+                f"{origin} = {shown(text)}: {metric!r}{suggest(metric, kept)} is not a kept outcome; "
+                f"allowed: {', '.join(kept)}"
+            )
     return Condition(text, tuple(metrics), tree, names)
 
 
@@ -230,31 +326,69 @@ def exploration_table(scenario: str, runs: int, year: float, condition_metrics: 
 
 
 def conditions_of(folder: Path) -> tuple[pd.DataFrame, list[str], str]:
-    """(runs, varied parameter columns, experiment title) of a finished sweep folder."""
-    from .sweeps.engine import RUNS, read_manifest
+    """(runs, varied parameter columns, experiment title) of a finished sweep folder. A varied
+    parameter that is not a number (a set of sectors) is kept as a categorical column, which PRIM
+    and CART box by the values they keep."""
+    from .sweeps.engine import MANIFEST, RUNS, read_manifest
 
+    folder = Path(folder)
     manifest = read_manifest(folder)
-    if not manifest or "experiment" not in manifest or not (folder / RUNS).exists():
+    stored = manifest.get("experiment") if manifest else None
+    if not isinstance(stored, dict) or not (folder / RUNS).is_file():
         raise DecoupleError(
-            f"{folder}: not a finished sweep folder (it needs manifest.json and {RUNS}); run `decouple sweep` or "
-            "`decouple discover --runs N` first"
+            f"{folder}: not a finished sweep folder (it needs a readable {MANIFEST} and {RUNS}); run "
+            "`decouple sweep` or `decouple discover --runs N` first"
+        )
+    if not isinstance(stored.get("text"), str) or not isinstance(stored.get("name"), str):
+        raise DecoupleError(
+            f"{folder / MANIFEST}: the experiment's text or name is missing; run the sweep again with --resume"
         )
     from .sweeps.experiment import experiment_from_table, experiment_from_text
 
-    stored = manifest["experiment"]
     try:  # an experiment file's text is TOML; one built in code (an exploration) is stored as JSON
         raw = json.loads(stored["text"])
     except json.JSONDecodeError:
-        exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
-    else:
-        exp = experiment_from_table(raw, stored["name"], stored["text"], check_scenarios=False)
-    runs = pd.read_parquet(folder / RUNS)
+        raw = None
+    try:
+        if isinstance(raw, dict):
+            exp = experiment_from_table(raw, stored["name"], stored["text"], check_scenarios=False)
+        else:
+            exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
+    except DecoupleError as exc:
+        raise DecoupleError(f"{folder / MANIFEST}: the experiment it stores cannot be read: {exc}") from None
+    try:
+        runs = pd.read_parquet(folder / RUNS)
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+        raise DecoupleError(
+            f"{folder / RUNS}: not a readable table ({type(exc).__name__}); run the sweep again with --resume"
+        ) from None
+    missing = [c for c in ("status", "point") if c not in runs.columns]
+    if missing:
+        raise DecoupleError(f"{folder / RUNS}: no column {', '.join(missing)}; is this the table of a sweep?")
     runs = runs[(runs["status"] == "done") & (runs["point"] >= 0)].reset_index(drop=True)
     x_cols = [v.path for v in exp.spec.vary if v.path in runs.columns]
-    numeric = [c for c in x_cols if pd.api.types.is_numeric_dtype(runs[c])]
-    if not numeric:
-        raise DecoupleError(f"{folder}: the sweep varies no numeric parameter, so there are no conditions to box")
-    return runs, numeric, exp.section.title
+    if not x_cols:
+        raise DecoupleError(f"{folder}: the sweep varies no parameter, so there are no conditions to box")
+    for column in x_cols:
+        if not pd.api.types.is_numeric_dtype(runs[column]):
+            runs[column] = pd.Categorical(runs[column].map(_category))
+    return runs, x_cols, exp.section.title
+
+
+def _category(value: Any) -> str:
+    """A readable label of a non-numeric parameter's value: a set of sectors (stored as a JSON list)
+    as ``chip_tools+logic_chips``, the empty set as ``(none)``."""
+    try:
+        decoded = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    if isinstance(decoded, list):
+        return "+".join(map(str, decoded)) or "(none)"
+    return str(decoded)
+
+
+def _is_categorical(column: pd.Series) -> bool:
+    return isinstance(column.dtype, pd.CategoricalDtype)
 
 
 # ---------------------------------------------------------------- PRIM and CART
@@ -277,9 +411,25 @@ def run_prim(x: pd.DataFrame, y: np.ndarray, density: float = DENSITY) -> dict:
         covering = trajectory[trajectory["coverage"] >= 0.5]
         chosen = int((covering if len(covering) else trajectory)["density"].idxmax())
     box.select(chosen)
-    stats, limits = box.inspect(chosen, style="data")[0]
-    limits.columns = ["min", "max", "qp_low", "qp_high"]
-    return {"box": box, "trajectory": trajectory, "chosen": chosen, "stats": stats, "limits": limits}
+    stats = trajectory.iloc[chosen]
+    # the box's limits and quasi-p-values, read as EMA's inspect(style="data") does, which cannot
+    # hold the value sets of a categorical dimension
+    rows = []
+    for name, (qp_low, qp_high) in box.qp[chosen].items():
+        limits = box.box_lims[chosen][name]
+        categorical = _is_categorical(x[name])
+        rows.append(
+            {
+                "uncertainty": name,
+                "min": np.nan if categorical else float(limits.iloc[0]),
+                "max": np.nan if categorical else float(limits.iloc[1]),
+                "values": " | ".join(sorted(map(str, limits.iloc[0]))) if categorical else "",
+                "qp_low": np.nan if qp_low == -1 else float(qp_low),
+                "qp_high": np.nan if qp_high == -1 else float(qp_high),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["uncertainty", "min", "max", "values", "qp_low", "qp_high"])
+    return {"box": box, "trajectory": trajectory, "chosen": chosen, "stats": stats, "limits": table}
 
 
 def run_cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> dict:
@@ -288,25 +438,89 @@ def run_cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> dict:
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import cart
 
-        tree = cart.CART(x, y, mass_min=mass_min)
+        # EMA makes the least leaf int(mass_min * runs), which must be at least one run
+        tree = cart.CART(x, y, mass_min=max(mass_min, 1.01 / len(y)))
         tree.build_tree()
     rows = []
     for i, (limits, stats) in enumerate(zip(tree.boxes, tree.stats)):
-        restricted = {
-            c: (limits[c][0], limits[c][1])
-            for c in limits.columns
-            if (limits[c][0], limits[c][1]) != (x[c].min(), x[c].max())
-        }
+        restricted = []
+        for c in limits.columns:
+            if _is_categorical(x[c]):
+                kept = set(limits[c][0])
+                if kept != set(x[c].cat.categories):
+                    restricted.append(f"{c} in {{{', '.join(sorted(map(str, kept)))}}}")
+            elif (limits[c][0], limits[c][1]) != (x[c].min(), x[c].max()):
+                restricted.append(f"{c} in [{limits[c][0]:.4g}, {limits[c][1]:.4g}]")
         rows.append(
             {
                 "box": i,
                 "coverage": float(stats["coverage"]),
                 "density": float(stats["density"]),
                 "mass": float(stats["mass"]),
-                "limits": "; ".join(f"{c} in [{lo:.4g}, {hi:.4g}]" for c, (lo, hi) in restricted.items()),
+                "limits": "; ".join(restricted),
             }
         )
     return {"boxes": pd.DataFrame(rows)}
+
+
+#: the files :func:`discover` may write into its folder (and the exploration's sweep folder)
+DISCOVERY_FILES = (
+    "peeling_trajectory.png",
+    "box_limits.csv",
+    "pairs_scatter.png",
+    "boxes.csv",
+    "report.md",
+    "discovery.json",
+)
+#: a box whose every restriction has a quasi-p-value above this is not told apart from chance
+NOISE_QP = 0.1
+
+
+def check_out(folder: Path | str, kind: str, ours: tuple[str, ...], what: str = "--out") -> Path:
+    """Check, before any work, that ``folder`` can take the results of ``decouple <kind>``: it can
+    be written (see :func:`decouple.output.prepare_folder`), and it is new, empty, a folder this
+    command wrote before (its marker file says so), or holds only files named in ``ours``. Nothing
+    is created but the parent folder."""
+    from .output import MARKER, OutputError, prepare_folder
+
+    folder = prepare_folder(Path(folder), what)
+    try:
+        if not folder.is_dir():
+            return folder
+        marker = folder / MARKER
+        if marker.is_file():
+            try:
+                written_by = json.loads(marker.read_text()).get("kind")
+            except (ValueError, AttributeError, UnicodeDecodeError):
+                written_by = None
+            if isinstance(written_by, str) and written_by != kind:
+                raise OutputError(
+                    f"{what} {folder}: holds the results of `decouple {written_by}`; choose another folder "
+                    "(nothing was changed)"
+                )
+            return folder
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours and p.name != MARKER)
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{what} {folder}: holds files that `decouple {kind}` did not write ({listed}); choose another "
+            "folder or empty it (nothing was changed)"
+        )
+    return folder
+
+
+def mark_out(folder: Path, kind: str, what: str = "--out") -> None:
+    """Create ``folder`` (checked by :func:`check_out`) and mark it as written by ``decouple <kind>``."""
+    from .output import MARKER, OutputError, write_json
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / MARKER).is_file():
+            write_json(folder / MARKER, {"kind": kind})
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot write there ({exc.strerror or type(exc).__name__})") from None
 
 
 def discover(
@@ -321,29 +535,48 @@ def discover(
     """Box the runs where ``condition`` holds; write the figures, tables and report to ``out``."""
     from .output import atomic_write, write_csv, write_json
 
+    if method not in ("prim", "cart"):
+        raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
+    out = check_out(out, "discover", DISCOVERY_FILES + ("exploration",))
     y = condition.evaluate(runs)
-    x = runs[x_cols].astype(float).reset_index(drop=True)
-    x = x.loc[:, x.nunique() > 1]
+    x = runs[x_cols].reset_index(drop=True)
+    x = pd.DataFrame({c: x[c] if _is_categorical(x[c]) else x[c].astype(float) for c in x_cols})
+    constant = [c for c in x_cols if x[c].nunique() <= 1]
+    x = x.drop(columns=constant)
     if y.all() or not y.any():
         share = "every" if y.all() else "no"
         raise DecoupleError(
             f"the condition {condition.text!r} holds in {share} run of {len(y)}: there is nothing to tell apart; "
             "choose a threshold inside the range of the outcome"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    if x.shape[1] == 0:
+        raise DecoupleError(
+            f"the varied parameters ({', '.join(x_cols)}) take one value in every run: there are no conditions to box"
+        )
+    mark_out(out, "discover")
     written: list[Path] = []
+    categorical = [c for c in x.columns if _is_categorical(x[c])]
     lines = [
         f"# Scenario discovery: {condition.text}",
         "",
         f"{title}. {len(y)} runs; the condition holds in {int(y.sum())} ({y.mean():.1%}). Method: "
-        f"{method.upper()} over {x.shape[1]} uncertain conditions.",
+        f"{method.upper()} over {x.shape[1]} uncertain conditions"
+        + (
+            f", of which {len(categorical)} categorical ({', '.join(categorical)}: boxed by the values kept)"
+            if categorical
+            else ""
+        )
+        + ".",
         "",
     ]
+    if constant:
+        lines += [f"Left out, as they take one value in every run: {', '.join(constant)}.", ""]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    noise = ""
     if method == "prim":
         found = run_prim(x, y, density)
         trajectory, limits, stats = found["trajectory"], found["limits"], found["stats"]
@@ -363,16 +596,20 @@ def discover(
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", dpi=110))
         plt.close(fig)
         written.append(path)
-        table = limits.reset_index().rename(columns={"index": "uncertainty"})
+        table = limits.copy()
         table["qp"] = table[["qp_low", "qp_high"]].max(axis=1)
-        table = table.sort_values("qp").reset_index(drop=True)
-        table["plausible_low"] = [x[c].min() for c in table["uncertainty"]]
-        table["plausible_high"] = [x[c].max() for c in table["uncertainty"]]
+        table = table.sort_values("qp", na_position="last").reset_index(drop=True)
+        table["plausible_low"] = [np.nan if c in categorical else x[c].min() for c in table["uncertainty"]]
+        table["plausible_high"] = [np.nan if c in categorical else x[c].max() for c in table["uncertainty"]]
+        table["plausible_values"] = [
+            " | ".join(sorted(map(str, x[c].cat.categories))) if c in categorical else "" for c in table["uncertainty"]
+        ]
         path = out / "box_limits.csv"
         write_csv(path, table)
         written.append(path)
-        # the four most significant restrictions: a pairs plot of dozens of dimensions is unreadable
-        dims = list(table["uncertainty"][:4])
+        # the four most significant numeric restrictions: a pairs plot of dozens of dimensions is
+        # unreadable, and EMA's cannot draw a categorical one
+        dims = [c for c in table["uncertainty"] if c not in categorical][:4]
         if len(dims) >= 1:
             try:
                 with warnings.catch_warnings():
@@ -382,9 +619,18 @@ def discover(
                 path = out / "pairs_scatter.png"
                 atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
                 written.append(path)
-            except ValueError as exc:  # a figure must not cost the analysis
+            except (ValueError, TypeError, KeyError) as exc:  # a figure must not cost the analysis
                 lines.append(f"(No pairs scatter: {exc})")
             plt.close("all")
+        significant = table["qp"] <= NOISE_QP  # NaN (no quasi-p) is not significant
+        if len(table) == 0:
+            noise = "not distinguishable from noise: the box restricts no condition; run more samples"
+        elif not significant.any():
+            noise = f"not distinguishable from noise: every restriction has quasi-p > {NOISE_QP:g}; run more samples"
+        else:
+            noise = ""
+        if noise:
+            lines[2:2] = [f"**Warning: {noise}.**", ""]
         lines += [
             f"PRIM's chosen box ({rule}, box {found['chosen']} of "
             f"{len(trajectory)}): **coverage {stats['coverage']:.2f}** (share of the runs of interest inside it), "
@@ -395,13 +641,16 @@ def discover(
             "|---|---|---|---|",
         ]
         for _, row in table.iterrows():
-            lines.append(
-                f"| `{row['uncertainty']}` | {row['min']:.4g} to {row['max']:.4g} | {row['plausible_low']:.4g} to "
-                f"{row['plausible_high']:.4g} | {row['qp']:.2g} |"
-            )
+            if row["uncertainty"] in categorical:
+                box_text, plausible = f"one of {row['values']}", f"one of {row['plausible_values']}"
+            else:
+                box_text = f"{row['min']:.4g} to {row['max']:.4g}"
+                plausible = f"{row['plausible_low']:.4g} to {row['plausible_high']:.4g}"
+            lines.append(f"| `{row['uncertainty']}` | {box_text} | {plausible} | {row['qp']:.2g} |")
         lines += [
             "",
-            "Quasi-p-values below 0.05 mark restrictions unlikely to be chance (Bryant and Lempert 2010).",
+            "Quasi-p-values below 0.05 mark restrictions unlikely to be chance (Bryant and Lempert 2010)"
+            + (f"; {noise}." if noise else "."),
         ]
     elif method == "cart":
         boxes = run_cart(x, y)["boxes"].sort_values("density", ascending=False)
@@ -413,15 +662,25 @@ def discover(
             lines.append(
                 f"| {row['box']} | {row['coverage']:.2f} | {row['density']:.2f} | {row['mass']:.2f} | {row['limits']} |"
             )
-    else:
-        raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
     path = out / "report.md"
     text = "\n".join(lines) + "\n"
     atomic_write(path, lambda tmp: _write_text(tmp, text))
     written.append(path)
     path = out / "discovery.json"
-    write_json(path, {"condition": condition.text, "method": method, "runs": int(len(y)), "of_interest": int(y.sum())})
+    write_json(
+        path,
+        {
+            "condition": condition.text,
+            "method": method,
+            "runs": int(len(y)),
+            "of_interest": int(y.sum()),
+            "noise": bool(noise),
+            "left_out": constant,
+        },
+    )
     written.append(path)
+    for name in set(DISCOVERY_FILES) - {p.name for p in written}:  # an earlier discovery's, now stale
+        (out / name).unlink(missing_ok=True)
     return written
 
 
@@ -441,9 +700,9 @@ def condition_measures(where: str) -> list[Measure]:
     checked as numbers), so that an exploration keeps them; names without a year are whole-run
     outcomes, kept by every run."""
     found = []
-    for token in METRIC.findall(where):
+    for token in parse_condition(where, None).metrics:
         if "@" in token:
-            found.append(Measure.parse(token, "--where").check(origin="--where"))
+            found.append(Measure.parse(token, "--where").check(origin=f"--where = {shown(where)}"))
     return found
 
 
@@ -468,6 +727,7 @@ def explore(
     ``out/exploration``): the runs where ``where`` holds are boxed by ``method``. The workflow of
     ``decouple discover``, callable from a notebook."""
     from .config import load_scenario
+    from .model import check_seed
     from .sweeps.engine import default_workers, run_sweep
     from .sweeps.experiment import experiment_from_table
     from .world import load_world
@@ -477,47 +737,65 @@ def explore(
             "give a finished sweep folder (RESULTS) or --runs N for an exploration of the uncertainties, not both"
         )
     if method not in ("prim", "cart"):
-        raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
-    if not 0.0 < density < 1.0:
-        raise ConfigError(f"--density = {density!r}; allowed: a number between 0 and 1")
+        raise ConfigError(f"--method = {shown(method)}; allowed: prim, cart")
+    if not _real(density) or not 0.0 < density < 1.0:
+        raise ConfigError(f"--density = {shown(density)}; allowed: a number between 0 and 1")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise ConfigError(f"--workers = {shown(workers)}; allowed: a whole number of at least 1")
     if results is not None:
         folder = Path(results)
         table, x_cols, title = conditions_of(folder)
-        target = Path(out) if out else folder / "discovery"
-        used = 0
-    else:
-        assert runs is not None
-        if runs < 10:
-            raise ConfigError(f"--runs = {runs}; allowed: a whole number of at least 10")
-        # the condition's outcomes must be known before the runs: check their names and years first
-        probe = condition_measures(where)
-        spec = load_scenario(scenario, sectors=load_world().sectors)
-        start = spec.params.time.start_year
-        end = start + spec.params.time.steps / 4.0
-        for label, at in [("--year", year)] + [(f"--where: '{m.column()}'", m.year or year) for m in probe]:
-            if not start < at <= end + 1e-9:
-                raise ConfigError(
-                    f"{label}: year {at:g} not kept; allowed: a year after {start:g} up to {end:g} (the scenario's run)"
-                )
-        exp = experiment_from_table(
-            exploration_table(scenario, runs, year, [m.column() for m in probe], seed), f"discover_{scenario}"
-        )
-        target = Path(out) if out else Path("results") / "discover" / scenario
-        used = workers or min(default_workers(), exp.n_runs())
-        kept = [f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years]
-        parse_condition(where, kept + _whole_run_names())
-        log(
-            f"exploring {scenario}: {runs:,} runs over {len(exp.spec.vary)} uncertainties (Latin hypercube "
-            f"over their plausible ranges), {used} worker(s), into {target / 'exploration'}/"
-        )
-        result = run_sweep(exp, target / "exploration", workers=used, resume=resume, progress=progress)
-        if result.failed:
-            return Exploration(target, [], result.runs, result.failed, used)
-        table, x_cols, title = conditions_of(target / "exploration")
+        metric_cols = [c for c in table.columns if "@" in c] + [c for c in _whole_run_names() if c in table.columns]
+        condition = parse_condition(where, metric_cols)
+        target = check_out(Path(out) if out else folder / "discovery", "discover", DISCOVERY_FILES)
+        files = discover(table, x_cols, condition, target, method, title, density)
+        return Exploration(target, files, len(table), 0, 0)
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 10:
+        raise ConfigError(f"--runs = {shown(runs)}; allowed: a whole number of at least 10")
+    if not _real(year) or not math.isfinite(year):
+        raise ConfigError(f"--year = {shown(year)}; allowed: a year of the scenario's run, e.g. 2030")
+    if not isinstance(scenario, (str, Path)):
+        raise ConfigError(f"--scenario = {shown(scenario)}; allowed: a scenario's name or file")
+    check_seed(seed, "--seed")
+    # the condition and its outcomes must be known before the runs: check their names and years first
+    probe = condition_measures(where)
+    spec = load_scenario(scenario, sectors=load_world().sectors)
+    start = spec.params.time.start_year
+    end = start + spec.params.time.steps / 4.0
+    for label, at in [("--year", year)] + [(f"--where: '{m.column()}'", m.year or year) for m in probe]:
+        if not start < at <= end + 1e-9:
+            raise ConfigError(
+                f"{label}: year {at:g} not kept; allowed: a year after {start:g} up to {end:g} (the scenario's run)"
+            )
+    exp = experiment_from_table(
+        exploration_table(str(scenario), runs, float(year), [m.column() for m in probe], seed),
+        f"discover_{spec.name}",
+    )
+    kept = [f"{n}@{y:g}" for n in exp.spec.metrics.names for y in exp.spec.metrics.years]
+    parse_condition(where, kept + _whole_run_names())
+    exp.check_size()
+    target = check_out(
+        Path(out) if out else Path("results") / "discover" / spec.name, "discover", DISCOVERY_FILES + ("exploration",)
+    )
+    used = workers or min(default_workers(), exp.n_runs())
+    mark_out(target, "discover")
+    log(
+        f"exploring {spec.name}: {runs:,} runs over {len(exp.spec.vary)} uncertainties (Latin hypercube "
+        f"over their plausible ranges), {used} worker(s), into {target / 'exploration'}/"
+    )
+    result = run_sweep(exp, target / "exploration", workers=used, resume=resume, progress=progress)
+    if result.failed:
+        return Exploration(target, [], result.runs, result.failed, used)
+    table, x_cols, title = conditions_of(target / "exploration")
     metric_cols = [c for c in table.columns if "@" in c] + [c for c in _whole_run_names() if c in table.columns]
     condition = parse_condition(where, metric_cols)
     files = discover(table, x_cols, condition, target, method, title, density)
     return Exploration(target, files, len(table), 0, used)
+
+
+def _real(value: Any) -> bool:
+    """A real number (an int or a float, not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _whole_run_names() -> list[str]:

@@ -37,6 +37,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
+import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
@@ -111,6 +113,31 @@ class Search:
             n *= len(values)
         return n
 
+    def n_runs(self) -> int:
+        """The most runs the search can ask for: every policy it may evaluate, each reference
+        scenario and each named scenario, in every future."""
+        s = self.spec.search
+        policies = (
+            self.n_policies() if s.method == "exhaustive" else min(self.n_policies(), s.population * s.generations)
+        )
+        others = len({m.against for m in self.measures if m.against}) + len(s.compare)
+        return (policies + others) * s.futures
+
+    def check_size(self, force: bool = False) -> None:
+        """Refuse a search of more than :data:`~decouple.sweeps.experiment.RUN_LIMIT` runs unless
+        ``force``, as a sweep does, before any run."""
+        from .sweeps.experiment import RUN_LIMIT
+
+        runs = self.n_runs()
+        if runs > RUN_LIMIT and not force:
+            s = self.spec.search
+            raise ConfigError(
+                f"search '{self.name}': up to {runs:,} runs ({s.futures:,} futures x the policies, references "
+                f"and named scenarios; about {runs * 0.05 / 3600:,.0f} hours of one worker), more than the "
+                f"{RUN_LIMIT:,} a search runs without --force; reduce futures, population, generations or "
+                "lever values, or pass --force"
+            )
+
     def hash(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
@@ -145,6 +172,41 @@ def _direction_of(measure: Measure) -> str:
     return "max" if better == "larger" else "min"
 
 
+def _check_lever_value(path: Path, lever: str, entry, value: Any) -> None:
+    """A lever's value has the lever's type (a real number, a whole number, true or false), is
+    finite and lies in its range; a clear error otherwise."""
+    kind = entry.type
+    if kind == "bool":
+        fits = isinstance(value, bool)
+        allowed = "true or false"
+    elif kind == "int":
+        fits = isinstance(value, int) and not isinstance(value, bool)
+        allowed = "whole numbers"
+    else:
+        fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        allowed = "finite numbers"
+    if entry.range and kind != "bool":
+        allowed += f" from {entry.range[0]:g} to {entry.range[1]:g}"
+        fits = fits and entry.range[0] <= value <= entry.range[1]
+    if not fits:
+        raise ConfigError(f"{path}: key 'levers.{lever}' value {shown(value)}; allowed: a list of {allowed}")
+
+
+def _flat(table: dict) -> dict:
+    """A table's nested tables as dotted keys (``{"policy": {"fence": v}}`` is ``{"policy.fence": v}``)."""
+    out: dict = {}
+    todo = [("", table)]
+    while todo:
+        prefix, current = todo.pop()
+        for key, value in current.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict) and value:
+                todo.append((f"{name}.", value))
+            else:
+                out[name] = value
+    return out
+
+
 def load_search(name_or_path: str | Path) -> Search:
     """A search file, checked: unknown keys, levers, uncertainties, outcomes or years are errors
     that name the file, the key, the value and what is allowed."""
@@ -155,6 +217,8 @@ def load_search(name_or_path: str | Path) -> Search:
         path = project_root() / "experiments" / f"{name_or_path}.toml"
     text = read_text(path)
     raw = parse_toml(text, str(path))
+    if isinstance(raw.get("levers"), dict):  # [levers] policy.fence = [...] (unquoted) is a nested table
+        raw["levers"] = _flat(raw["levers"])
     try:
         spec = SearchFile.model_validate(raw)
     except ValidationError as exc:
@@ -169,12 +233,14 @@ def load_search(name_or_path: str | Path) -> Search:
         raise ConfigError(f"{path}: key 'search.year' = {spec.search.year}; allowed: after 2018 up to {end:g}")
     for lever, values in spec.levers.items():
         if lever == "policy.yard":
-            bad = [s for s in values if s not in world.sectors]
+            bad = [s for s in values if not isinstance(s, str) or s not in world.sectors]
             if bad or not values:
                 raise ConfigError(
-                    f"{path}: key 'levers.policy.yard' = {values!r}; allowed: candidate sectors among "
-                    f"{', '.join(world.sectors)}"
+                    f"{path}: key 'levers.policy.yard' = {shown(values)}; allowed: a list of candidate sectors "
+                    f"among {', '.join(world.sectors)}"
                 )
+            if len(set(values)) != len(values):
+                raise ConfigError(f"{path}: key 'levers.policy.yard' = {shown(values)}: a sector listed twice")
             continue
         entry = registry.get(lever)
         if entry is None or entry.role != "lever" or entry.type not in ("float", "int", "bool"):
@@ -185,8 +251,21 @@ def load_search(name_or_path: str | Path) -> Search:
         if not values:
             raise ConfigError(f"{path}: key 'levers.{lever}' is empty; allowed: a list of values")
         for v in values:
-            if entry.range and not entry.range[0] <= v <= entry.range[1]:
-                raise ConfigError(f"{path}: key 'levers.{lever}' value {v!r}; allowed: {entry.allowed()}")
+            _check_lever_value(path, lever, entry, v)
+        if len({json.dumps(v) for v in values}) != len(values):
+            raise ConfigError(f"{path}: key 'levers.{lever}' = {shown(values)}: a value listed twice")
+    levers = set(spec.levers)
+    twice = sorted({u for u in spec.search.uncertainties if spec.search.uncertainties.count(u) > 1})
+    if twice:
+        raise ConfigError(f"{path}: key 'search.uncertainties' lists {', '.join(twice)} twice")
+    both = sorted(levers & set(spec.search.uncertainties))
+    if both:
+        raise ConfigError(
+            f"{path}: {', '.join(both)} is both a lever and an uncertainty; allowed: one role for each parameter"
+        )
+    for obj in spec.objective:
+        if obj.threshold is not None and not math.isfinite(obj.threshold):
+            raise ConfigError(f"{path}: key 'objective.threshold' = {obj.threshold!r}; allowed: a finite number")
     for u in spec.search.uncertainties:
         entry = registry.get(u)
         if entry is None or entry.plausible is None:
@@ -260,10 +339,13 @@ class Evaluator:
     """Runs (or reads back) every (policy, future) evaluation through the sweep engine, whose
     shards in ``evaluations/`` make a search resumable."""
 
-    def __init__(self, search: Search, out: Path, workers: int = 1, executor: Executor | None = None):
+    def __init__(
+        self, search: Search, out: Path, workers: int = 1, executor: Executor | None = None, force: bool = False
+    ):
         from .evaluate import reads_of
 
         self.search, self.out, self.workers, self.executor = search, out / "evaluations", workers, executor
+        self.force = force
         self.futures = futures(search)
         self.reads = reads_of(search.measures)
         self.cache: dict[tuple[str, int], Values] = {}
@@ -285,7 +367,15 @@ class Evaluator:
                 todo.append(Run(f"{key}__f{f:04d}", scenario, 0, f, future["seed"], values, overrides))
         if todo:
             exp = replace(self._experiment, explicit=todo)
-            result = run_sweep(exp, self.out, workers=self.workers, resume=True, progress=False, executor=self.executor)
+            result = run_sweep(
+                exp,
+                self.out,
+                workers=self.workers,
+                resume=True,
+                progress=False,
+                executor=self.executor,
+                force=self.force,
+            )
             self.runs += result.computed
             table = result.table if result.table is not None else pd.DataFrame()
             failed = table[table["status"] != "done"] if len(table) else table
@@ -296,10 +386,32 @@ class Evaluator:
                     f"in {self.out / 'failed'} (run the search again to retry them)"
                 )
             columns = [r.column() for r in self.reads]
+            missing = [c for c in ["run_id", *columns] if c not in table.columns]
+            if missing:
+                raise DecoupleError(
+                    f"{self.out}: the evaluations' table has no column {', '.join(missing)}; remove the folder "
+                    "to compute them again"
+                )
             for row in table[["run_id", *columns]].itertuples(index=False):
-                key, f = row[0].rsplit("__f", 1)
-                self.cache[(key, int(f))] = dict(zip(columns, map(float, row[1:])))
+                policy, index = str(row[0]).rsplit("__f", 1)
+                self.cache[(policy, int(index))] = dict(zip(columns, (_number(v) for v in row[1:])))
+        absent = [
+            f"{key}__f{f:04d}" for key, _ in items for f in range(len(self.futures)) if (key, f) not in self.cache
+        ]
+        if absent:
+            raise DecoupleError(
+                f"{self.out}: {len(absent)} evaluation(s) missing after the run, e.g. {absent[0]}; run the search "
+                "again to compute them"
+            )
         return {key: [self.cache[(key, f)] for f in range(len(self.futures))] for key, _ in items}
+
+
+def _number(value: Any) -> float:
+    """An evaluation's value as a float; NaN where it is none (the policy is then reported failed)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _experiment(search: Search, reads: list[Measure]):
@@ -340,6 +452,7 @@ def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
     directions = search.directions
     for j, obj in enumerate(objs):
         v = cube[:, :, j]
+        valid = np.isfinite(v).all(axis=1)  # a policy with a value that is no number has no robust value
         direction = directions[j]
         sign = 1.0 if direction == "max" else -1.0
         if obj.robustness == "mean":
@@ -348,13 +461,15 @@ def robust(search: Search, values: dict[str, np.ndarray]) -> pd.DataFrame:
             q = obj.percentile if direction == "max" else 100 - obj.percentile
             r = np.percentile(v, q, axis=1)
         elif obj.robustness == "regret":
-            best = (sign * v).max(0)  # per future, over the policies evaluated
+            # per future, over the policies evaluated that have a value in every future
+            best = (sign * v[valid]).max(0) if valid.any() else np.full(v.shape[1], np.nan)
             r = (best[None, :] - sign * v).max(1)
             sign = -1.0  # regret is minimised
         else:
             threshold = float(obj.threshold)  # type: ignore[arg-type]
             r = ((v >= threshold) if direction == "max" else (v <= threshold)).mean(1)
             sign = 1.0
+        r = np.where(valid, r, np.nan)
         name = obj.label or f"{obj.metric} ({obj.robustness})"
         out[name] = r
         out[f"_min_{j}"] = -sign * r
@@ -373,33 +488,104 @@ def _decode(search: Search, x: Iterable[int]) -> dict[str, Any]:
     return policy
 
 
+#: what a search writes into its folder
+SEARCH_FILES = ("search.json", "front.csv", "policies.csv", "named.csv", "pareto.png", "evaluations")
+#: stands in for a non-finite objective in the optimiser (such a policy is never on the front)
+WORST = 1e300
+
+
 def run_search(
-    search: Search, out: Path, workers: int = 1, log=print, backend: str = "local", scheduler: str | None = None
+    search: Search,
+    out: Path | str,
+    workers: int = 1,
+    log=print,
+    backend: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
 ) -> dict:
     """Search (or enumerate) the levers; write the front, every policy, the figure and a summary.
 
+    Everything is checked before the first run: the search's size (``force`` lets one above
+    :data:`~decouple.sweeps.experiment.RUN_LIMIT` runs go ahead), the folder ``out`` (new, empty,
+    or a search folder of this file), the back-end. The folder's ``search.json`` says "running"
+    (with the process id) while the search runs; a failed search puts back what it held before.
     The evaluations run on the sweep engine's executor (``backend`` ``local`` or ``dask``, as
     ``decouple sweep`` takes them), one for the whole search."""
+    from .discover import check_out, mark_out
+    from .output import write_json
     from .sweeps.engine import check_scheduler, make_executor
 
+    if not isinstance(search, Search):
+        raise ConfigError(f"search = {shown(search)}; allowed: a search loaded by load_search")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ConfigError(f"--workers = {shown(workers)}; allowed: a whole number of at least 1")
+    search.check_size(force)
+    out = check_out(Path(out), "search", SEARCH_FILES)
+    stamp = out / "search.json"
+    before = _stamp_of(stamp, search, out, log)
     check_scheduler(backend, scheduler)
-    with make_executor(backend, workers, scheduler) as executor:
-        return _search(search, out, workers, log, executor)
+    mark_out(out, "search")
+    write_json(stamp, {"name": search.name, "hash": search.hash(), "status": "running", "pid": os.getpid()})
+    try:
+        with make_executor(backend, workers, scheduler) as executor:
+            return _search(search, out, workers, log, executor, force)
+    except BaseException:
+        if before is None:
+            stamp.unlink(missing_ok=True)
+        else:
+            stamp.write_bytes(before)
+        raise
 
 
-def _search(search: Search, out: Path, workers: int, log, executor: Executor | None) -> dict:
+def _stamp_of(stamp: Path, search: Search, out: Path, log) -> bytes | None:
+    """The bytes of a folder's ``search.json`` (None: none), after checking that it lets ``search``
+    run there: a finished search of another file, or a search still running in another process,
+    is refused; a stamp left by a process that died is stale; an unreadable one counts as none."""
+    try:
+        before = stamp.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{stamp}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        stored = json.loads(before)
+    except (ValueError, UnicodeDecodeError):
+        stored = None
+    if not isinstance(stored, dict) or not isinstance(stored.get("hash"), str):
+        log(f"note: {stamp} is unreadable or damaged; it is written anew (the evaluations are checked run by run)")
+        return before
+    pid = stored.get("pid")
+    running = stored.get("status") == "running"
+    if running and isinstance(pid, int) and not isinstance(pid, bool) and pid != os.getpid() and _alive(pid):
+        raise ConfigError(
+            f"{out}: a search is running into it (process {pid}); wait for it, or choose another --out "
+            "(nothing was changed)"
+        )
+    if stored["hash"] != search.hash() and not running:
+        raise ConfigError(
+            f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
+        )
+    return before
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid > 0
+    return True
+
+
+def _search(search: Search, out: Path, workers: int, log, executor: Executor | None, force: bool = False) -> dict:
     started = time.perf_counter()
     s = search.spec.search
-    out.mkdir(parents=True, exist_ok=True)
     stamp = out / "search.json"
-    if stamp.exists():
-        stored = json.loads(stamp.read_text())
-        if stored.get("hash") != search.hash():
-            raise ConfigError(
-                f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
-            )
-    stamp.write_text(json.dumps({"name": search.name, "hash": search.hash(), "status": "running"}))
-    ev = Evaluator(search, out, workers, executor)
+    ev = Evaluator(search, out, workers, executor, force)
     references = {  # each reference scenario of a change, in every future, without the policy
         name: ev.evaluate(name, [(f"reference_{name}", {})])[f"reference_{name}"]
         for name in dict.fromkeys(m.against for m in search.measures if m.against)
@@ -438,7 +624,8 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
             def _evaluate(self, X, out_, *args, **kwargs):
                 keys = evaluate([_decode(search, np.round(x).astype(int)) for x in X])
                 table = robust(search, values)  # regret against every policy evaluated so far
-                out_["F"] = table.loc[keys, [f"_min_{j}" for j in range(n_obj)]].to_numpy()
+                scores = table.loc[keys, [f"_min_{j}" for j in range(n_obj)]].to_numpy()
+                out_["F"] = np.where(np.isfinite(scores), scores, WORST)
                 log(f"  evaluated {len(evaluated)} policies ({ev.runs} runs computed)")
 
         algorithm = NSGA2(
@@ -453,7 +640,13 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
     mins = table[[c for c in table.columns if c.startswith("_min_")]].to_numpy()
-    front_idx = NonDominatedSorting().do(mins, only_non_dominated_front=True)
+    finite = np.isfinite(mins).all(axis=1)  # a policy with an objective that is no number is failed
+    front_idx = np.flatnonzero(finite)[NonDominatedSorting().do(mins[finite], only_non_dominated_front=True)]
+    if not finite.all():
+        log(
+            f"note: {int((~finite).sum())} of {len(finite)} policies have an objective that is not a number "
+            f"(e.g. {table.index[~finite][0]}); they are reported failed in policies.csv and left off the front"
+        )
     shown_cols = [c for c in table.columns if not c.startswith("_min_")]
     rows = []
     for key in table.index:
@@ -464,12 +657,13 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
         row.update({c: table.loc[key, c] for c in shown_cols})
         rows.append(row)
     policies = pd.DataFrame(rows)
+    policies["status"] = np.where(finite, "done", "failed: an objective is not a number")
     policies["on_front"] = False
     policies.loc[front_idx, "on_front"] = True
     from .output import write_csv, write_json
 
     write_csv(out / "policies.csv", policies)
-    front = policies[policies["on_front"]].drop(columns="on_front")
+    front = policies[policies["on_front"]].drop(columns=["on_front", "status"])
     write_csv(out / "front.csv", front)
     named = _named(search, ev, references, values) if s.compare else pd.DataFrame()
     if len(named):
@@ -481,6 +675,7 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
         "status": "done",
         "policies": len(policies),
         "front": int(len(front)),
+        "failed": int((~finite).sum()),
         "runs_computed": ev.runs,
         "futures": len(ev.futures),
         "seconds": round(time.perf_counter() - started, 1),

@@ -102,3 +102,63 @@ def test_outcome_kinds_follow_the_registrys_directions():
 def test_an_unknown_parameter_is_a_clear_error_not_a_key_error():
     with pytest.raises(ConfigError, match=r"'policy\.fense'.*not a parameter of the registry"):
         ema.changes_of({"policy.fense": 0.5})
+
+
+# ---------------------------------------------------------------- issue 20: robustness
+@pytest.mark.parametrize(
+    "call, problem",
+    [
+        (lambda: ema.changes_of({"policy.fense": 0.5}), "not a parameter of the registry"),
+        (lambda: ema.changes_of({"policy.yard:chips": True}), "'chips' .*is not a sector"),
+        (lambda: ema.changes_of({5: 0.5}), "not a name"),
+        (lambda: ema.changes_of({"policy.fence": "0.5"}), "allowed: a finite number"),
+        (lambda: ema.changes_of({"policy.fence": float("nan")}), "allowed: a finite number"),
+        (lambda: ema.changes_of({"allies.negotiation_lag": 2.5}), "allowed: a whole number"),
+        (lambda: ema.run_experiment("selective_decoupling", 0, 2019.0, ("gap_smal_yard",)), "unknown outcome"),
+        (lambda: ema.run_experiment("selective_decoupling", 0, 2019.0, "gap_small_yard"), "a list of names"),
+        (lambda: ema.run_experiment("selective_decoupling", 0, 2019.0, ("yard_wide_year",)), "whole-run"),
+        (lambda: ema.run_experiment("no_such_scenario", 0, 2019.0, ("gap_small_yard",)), "not found"),
+        (lambda: ema.run_experiment("selective_decoupling", -1, 2019.0, ("gap_small_yard",)), "seed"),
+        (lambda: ema.run_experiment("selective_decoupling", 0, "2019", ("gap_small_yard",)), "year = '2019'"),
+        (lambda: ema.model(outcomes="gap_small_yard"), "a list of names"),
+        (lambda: ema.model(outcomes=["no_such_outcome"]), "unknown outcome"),
+        (lambda: ema.model(seed=-3), "seed"),
+        (lambda: ema.model(year=float("nan")), "year = nan"),
+    ],
+)
+def test_every_bad_name_or_value_is_a_config_error(call, problem):
+    with pytest.raises(ConfigError, match=problem):
+        call()
+
+
+def test_negotiation_lag_is_an_integer_parameter():  # the case above relies on it
+    assert load_registry()["allies.negotiation_lag"].type == "int"
+
+
+@pytest.mark.parametrize("year, problem", [(2040.0, "after the run"), (2036.0, "after the run"), (2017.0, "starts")])
+def test_a_year_outside_the_run_is_refused_naming_it_and_the_runs_last_year(year, problem):
+    with pytest.raises(ConfigError, match=problem) as caught:
+        ema.run_experiment("selective_decoupling", 0, year, ("gap_small_yard",))
+    assert f"year = {year:g}" in str(caught.value) and "2035.75" in str(caught.value)
+
+
+def test_a_year_after_a_shortened_run_is_refused_not_answered_with_its_last_quarter():
+    with pytest.raises(ConfigError, match=r"year = 2020 is after the run .* ends \(2019\)"):
+        ema.run_experiment("selective_decoupling", 0, 2020.0, ("gap_small_yard",), **{"time.steps": 4})
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [(True, True), (False, False), ("true", True), ("false", False), ("1", True), ("0", False), (1, True), (0, False)],
+)
+def test_a_switch_takes_exactly_the_documented_values(given, expected):
+    assert ema.changes_of({"adaptive.us_yard": given}) == {"adaptive.us_yard": expected}
+    assert ema.changes_of({"policy.yard:chip_tools": given})["policy.yard"] == (["chip_tools"] if expected else [])
+
+
+@pytest.mark.parametrize("given", ["False", "no", "yes", "", 2, 0.0, None, [True]])
+def test_a_switch_refuses_anything_else(given):
+    with pytest.raises(ConfigError, match="allowed: true or false"):
+        ema.changes_of({"adaptive.us_yard": given})
+    with pytest.raises(ConfigError, match="allowed: true or false"):
+        ema.changes_of({"policy.yard:chip_tools": given})

@@ -172,3 +172,174 @@ def test_objectives_are_measures_and_take_their_outcomes_direction(tmp_path):
     assert [m.against for m in legacy.measures] == [None, "baseline"] and legacy.measures[1].per == "gdp_WORLD"
     with pytest.raises(ConfigError, match="objective.direction.*no actor steers"):
         write(tmp_path, **{'metric = "gap_small_yard@2021"\ndirection = "max"': 'metric = "yard_size@2021"'})
+
+
+# ---------------------------------------------------------------- issue 20: robustness
+FENCE = '"policy.fence" = [0.2, 0.8]'
+
+
+@pytest.mark.parametrize(
+    "levers, problem",
+    [
+        ('"policy.fence" = ["0.5"]', "value '0.5'; allowed: a list of finite numbers from 0 to 1"),
+        ('"policy.fence" = [true]', "value True; allowed"),
+        ('"policy.fence" = [{ a = 1 }]', "value {'a': 1}; allowed"),
+        ('"policy.fence" = [nan]', "value nan; allowed"),
+        ('"policy.fence" = [inf]', "value inf; allowed"),
+        ('"policy.fence" = [1.5]', "value 1.5; allowed"),
+        ('"policy.fence" = [0.2, 0.2]', "a value listed twice"),
+        ('"policy.fence" = []', "is empty"),
+        ('"policy.fence" = { low = 0.8, high = 0.2 }', "levers.policy.fence.low"),
+        ('"policy.fence" = "0.2"', "levers.policy.fence"),
+        ('"policy.fense" = [0.2]', "did you mean 'policy.fence'"),
+        ('"policy.yard" = [1, 2]\n' + FENCE, "levers.policy.yard"),
+        ('"policy.yard" = ["chip_tools", "chip_tools"]\n' + FENCE, "a sector listed twice"),
+    ],
+)
+def test_lever_values_of_the_wrong_kind_are_clear_errors(tmp_path, levers, problem):
+    with pytest.raises(ConfigError, match="small.toml") as caught:
+        write(tmp_path, **{'"policy.yard" = ["logic_chips", "chip_tools"]\n' + FENCE: levers})
+    assert problem in str(caught.value)
+
+
+def test_a_lever_written_as_an_unquoted_dotted_key_is_read(tmp_path):
+    search = write(tmp_path, **{FENCE: "policy.fence = [0.2, 0.8]"})
+    assert search.value_levers == {"policy.fence": [0.2, 0.8]}
+
+
+def test_an_uncertainty_that_is_also_a_lever_or_listed_twice_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="twice"):
+        write(tmp_path, **{'"china.state_support", ': '"china.state_support", "china.state_support", '})
+    with pytest.raises(ConfigError, match="threshold.*allowed: a finite number"):
+        write(
+            tmp_path,
+            robustness="satisficing",
+            **{'robustness = "satisficing"': 'robustness = "satisficing"\nthreshold = nan'},
+        )
+
+
+def test_a_search_too_big_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    from decouple.cli import main
+    from decouple.sweeps import engine
+
+    monkeypatch.setattr(engine, "build", lambda *a: pytest.fail("a run started"))
+    big = write(
+        tmp_path,
+        method="nsga2",
+        **{
+            "futures = 3": "futures = 10000",
+            "population = 6": "population = 10000",
+            "generations = 2": "generations = 10000",
+            FENCE: f'"policy.fence" = [{", ".join(str(v / 100) for v in range(100))}]',
+        },
+    )
+    assert big.n_runs() == (4 * 100 + 2) * 10_000  # the policies, the baseline and a named scenario
+    with pytest.raises(ConfigError, match="more than the 1,000,000 a search runs without --force"):
+        run_search(big, tmp_path / "out", log=lambda *a: None)
+    assert main(["search", str(tmp_path / "small.toml"), "--out", str(tmp_path / "cli")]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cli").exists()
+
+
+def test_search_refuses_a_folder_of_someone_elses_files_before_any_run(tmp_path, capsys, monkeypatch):
+    from decouple.cli import main
+    from decouple.sweeps import engine
+
+    monkeypatch.setattr(engine, "build", lambda *a: pytest.fail("a run started"))
+    write(tmp_path, **TINY)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    assert main(["search", str(tmp_path / "small.toml"), "--out", str(theirs)]) == 2
+    assert "holds files that `decouple search` did not write (notes.txt)" in capsys.readouterr().err
+    assert sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]
+    (tmp_path / "afile").write_text("x")
+    assert main(["search", str(tmp_path / "small.toml"), "--out", str(tmp_path / "afile")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_a_refused_or_failed_search_leaves_no_running_stamp(tmp_path, monkeypatch):
+    from decouple.errors import DecoupleError
+    from decouple.sweeps import engine
+
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError):  # refused while loading: nothing is written
+        write(tmp_path, **{FENCE: '"policy.fence" = ["high"]'})
+    assert not out.exists()
+    search = write(tmp_path, **TINY)
+
+    def failing(point, world):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(engine, "build", failing)
+    with pytest.raises(DecoupleError, match="deliberate"):
+        run_search(search, out, log=lambda *a: None)
+    assert not (out / "search.json").exists()  # no stamp was there before: none is left
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        '{"name": "x", "hash": "other", "status": "running", "pid": 999999999}',  # a process that died
+        '{"name": "x", "hash": "other", "status": "running"}',  # an earlier version's, without a pid
+        '{"name": "x", "hash": ',  # truncated
+        "",
+        '{"hash": 5}',
+        "[1, 2]",
+    ],
+)
+def test_a_stale_or_damaged_stamp_does_not_block_its_folder(tmp_path, stamp):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "search.json").write_text(stamp)
+    result = run_search(write(tmp_path, **TINY), out, log=lambda *a: None)
+    assert result["summary"]["status"] == "done"
+    assert json.loads((out / "search.json").read_text())["status"] == "done"
+
+
+def test_a_search_running_in_a_live_process_blocks_the_folder(tmp_path):
+    import os
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "search.json").write_text(json.dumps({"hash": "x", "status": "running", "pid": os.getppid()}))
+    with pytest.raises(ConfigError, match=f"a search is running into it \\(process {os.getppid()}\\)"):
+        run_search(write(tmp_path, **TINY), out, log=lambda *a: None)
+    assert json.loads((out / "search.json").read_text())["pid"] == os.getppid()  # left as it was
+
+
+def test_policies_whose_objectives_are_not_numbers_are_failed_not_on_the_front(tmp_path, monkeypatch):
+    from decouple.sweeps import engine
+
+    real = engine.read
+
+    def nan_at_high_fence(model, measures, until):
+        values = real(model, measures, until)
+        if model.scenario.name == "selective_decoupling" and model.params.policy.fence == 0.8:
+            values = {k: float("nan") for k in values}
+        return values
+
+    monkeypatch.setattr(engine, "read", nan_at_high_fence)
+    notes = []
+    result = run_search(write(tmp_path), tmp_path / "out", log=notes.append)
+    policies = pd.read_csv(tmp_path / "out" / "policies.csv")
+    failed = policies["policy.fence"] == 0.8
+    assert (policies.loc[failed, "status"] != "done").all() and (policies.loc[~failed, "status"] == "done").all()
+    assert not policies.loc[failed, "on_front"].any() and policies.loc[~failed, "on_front"].any()
+    front = pd.read_csv(tmp_path / "out" / "front.csv")
+    assert (front["policy.fence"] == 0.2).all() and len(front) >= 1
+    objs = [c for c in front.columns if "(" in c]
+    assert np.isfinite(front[objs].to_numpy()).all()
+    assert result["summary"]["failed"] == 4 and any("4 of 8 policies" in n for n in notes)
+
+
+def test_damaged_evaluation_shards_are_computed_again(tmp_path):
+    search = write(tmp_path, **TINY)
+    first = run_search(search, tmp_path / "out", log=lambda *a: None)
+    shards = sorted((tmp_path / "out" / "evaluations" / "shards").glob("*.arrow"))
+    shards[0].write_bytes(shards[0].read_bytes()[:40])  # truncated
+    shards[1].write_bytes(b"")  # empty
+    shards[2].write_bytes(b"PAR1 not a table at all")  # garbage
+    again = run_search(search, tmp_path / "out", log=lambda *a: None)
+    assert again["summary"]["runs_computed"] == 3
+    pd.testing.assert_frame_equal(again["policies"], first["policies"])
