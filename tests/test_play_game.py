@@ -320,9 +320,10 @@ def _alive(process) -> bool:
     [
         (signal.SIGTERM, False, 0),  # `kill PID`
         (signal.SIGINT, True, 0),  # Ctrl-C in a terminal reaches every process of the group
+        (signal.SIGHUP, True, 0),  # the terminal closed
         (signal.SIGKILL, False, -signal.SIGKILL),  # nothing runs in the server: its workers still go
     ],
-    ids=["sigterm", "ctrl-c", "sigkill"],
+    ids=["sigterm", "ctrl-c", "hangup", "sigkill"],
 )
 def test_stopping_the_server_stops_its_workers_without_a_traceback(tmp_path, signum, to_group, returncode):
     pytest.importorskip("psutil")

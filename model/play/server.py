@@ -494,12 +494,6 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
-def _interrupt(signum, frame) -> None:
-    """SIGTERM or SIGHUP: stop as Ctrl-C does (uvicorn, which handles SIGTERM itself while it
-    serves, raises it again here once it has closed its connections)."""
-    raise KeyboardInterrupt
-
-
 def serve(
     preset: str,
     seed: int,
@@ -526,9 +520,19 @@ def serve(
 
     from .debrief import check_results
 
+    server: uvicorn.Server | None = None
+
+    def stop(signum, frame) -> None:
+        """SIGTERM or SIGHUP: stop as Ctrl-C does. While uvicorn serves, it takes SIGTERM itself;
+        a SIGHUP asks it to stop the same way. Once it has closed its connections it raises
+        SIGTERM again, here: then, as before it serves, the stop unwinds to the pool's shutdown."""
+        if server is None or server.should_exit:
+            raise KeyboardInterrupt
+        server.handle_exit(signal.SIGTERM, frame)
+
     handled = (signal.SIGTERM, signal.SIGHUP)
     main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
-    previous = {signum: signal.signal(signum, _interrupt) for signum in handled} if main_thread else {}
+    previous = {signum: signal.signal(signum, stop) for signum in handled} if main_thread else {}
     pool: Executor | None = None
     try:
         check_results(out)
@@ -557,7 +561,7 @@ def serve(
         # limits against a class that pokes at the server: idle connections closed after 5 s,
         # request headers at most 16 KiB, at most 200 connections and requests at once (503 beyond),
         # and at most 5 s for open requests to finish once stopping
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(room, pool),
             host=host,
             port=port,
@@ -567,6 +571,8 @@ def serve(
             limit_concurrency=200,
             timeout_graceful_shutdown=5,
         )
+        server = uvicorn.Server(config)
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
