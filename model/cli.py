@@ -616,11 +616,37 @@ def _listen_port(host: str, port: int) -> int:
         return sock.getsockname()[1]
 
 
+def _is_utf8(text: str) -> bool:
+    """False for a text holding bytes that are not UTF-8 (an argument's, kept as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: the most what-if workers `decouple play` starts (each is a copy of the server's process)
+PLAY_WORKERS_MAX = 32
+
+
 def cmd_play(args) -> int:
+    """Check every setting the server cannot start without (the game's own are checked by
+    :class:`~decouple.play.game.Game`, and the results folder by ``serve``, both before it
+    serves), then serve the role-play until it is stopped."""
     from .play.server import lan_address, serve
 
     _seed(args)
-    port = _listen_port(args.host, args.port)
+    if args.workers > PLAY_WORKERS_MAX:
+        raise DecoupleError(
+            f"--workers {args.workers}: more processes than a class needs; allowed: 1 to {PLAY_WORKERS_MAX}"
+        )
+    host = args.host
+    if not host.strip() or not host.isprintable() or len(host) > 253 or not _is_utf8(host):
+        raise DecoupleError(
+            f"--host {ascii(host)[:80]}: not an address; allowed: an address of this machine, e.g. 127.0.0.1 "
+            "(this machine only) or 0.0.0.0 (every address, for a classroom network)"
+        )
+    port = _listen_port(host, args.port)
     # the address students reach: this machine's on the network when listening on every address
     shown = "localhost" if _is_loopback(args.host) else lan_address() if args.host in ("0.0.0.0", "::") else args.host
     if not _is_loopback(args.host):

@@ -20,6 +20,9 @@ Use :func:`all` for every lever (``{code}`` rows expanded to one lever per count
 from __future__ import annotations
 
 import builtins
+import math
+import reprlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -53,6 +56,28 @@ KEYS = (
     "ruled_by",
 )
 CODE = "{code}"
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's shortened repr, with integers too long to print named by their size (Python
+    refuses to turn an int of more than 4300 digits into text)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 200:  # about 60 digits
+            return f"an integer of about {int(x.bit_length() * 0.30103) + 1} digits"
+        return builtins.repr(x)
+
+
+_SHORT = _ShortRepr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = 8
+_SHORT.maxlevel = 3
+
+
+def short_repr(value: Any) -> str:
+    """``value`` as an error message shows it: a repr of at most a few dozen characters, whatever
+    its size or depth (a request may send a million-digit number or a list nested 100,000 deep)."""
+    return _SHORT.repr(value)
 
 
 @dataclass(frozen=True)
@@ -111,27 +136,42 @@ class Lever:
         return int(value) if self.kind == "int" else float(value)
 
     def check(self, value: Any, sectors: tuple[str, ...]) -> Any:
-        """The value, checked against the lever's kind and range; a clear error otherwise."""
+        """The value, checked against the lever's kind and range; a clear error naming the lever,
+        the value (shortened: it may come from anyone's request) and what is allowed otherwise.
+
+        A number is a finite int or float (never a bool, a text or a list) within the range, and
+        whole for an ``int`` lever; a switch is true or false (never 0 or 1); a set of sectors is a
+        list of distinct sector ids of ``sectors``."""
         if self.kind == "sectors":
-            if not isinstance(value, list) or not builtins.all(isinstance(s, str) for s in value):
-                raise ConfigError(f"lever {self.id}: {value!r}; allowed: a list of sector ids")
-            unknown = [s for s in value if s not in sectors]
-            if unknown:
-                raise ConfigError(f"lever {self.id}: unknown sector(s) {unknown}; allowed: {', '.join(sectors)}")
-            return [s for s in sectors if s in value]  # the world's order, no repeats
+            return self._check_sectors(value, sectors)
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ConfigError(f"lever {self.id}: {value!r}; allowed: true or false")
+                raise ConfigError(f"lever {self.id}: {short_repr(value)}; allowed: true or false")
             return value
         whole = self.kind == "int"
-        number = "a whole number" if whole else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            raise ConfigError(f"lever {self.id}: {value!r}; allowed: {number} from {self.min:g} to {self.max:g}")
-        if whole and value != int(value):
-            raise ConfigError(f"lever {self.id}: {value!r}; allowed: {number} from {self.min:g} to {self.max:g}")
+        allowed = f"{'a whole number' if whole else 'a number'} from {self.min:g} to {self.max:g}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"lever {self.id}: {short_repr(value)}; allowed: {allowed}")
+        # compared as Python numbers: an int too large for a float is out of range, not an overflow
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"lever {self.id}: {short_repr(value)} is not a finite number; allowed: {allowed}")
         if not self.min - 1e-9 <= value <= self.max + 1e-9:
-            raise ConfigError(f"lever {self.id}: {value:g} is out of range; allowed: {self.min:g} to {self.max:g}")
+            raise ConfigError(f"lever {self.id}: {short_repr(value)} is out of range; allowed: {allowed}")
+        if whole and value != int(value):
+            raise ConfigError(f"lever {self.id}: {short_repr(value)}; allowed: {allowed}")
         return int(value) if whole else float(value)
+
+    def _check_sectors(self, value: Any, sectors: tuple[str, ...]) -> list[str]:
+        allowed = f"a list of distinct sector ids of {', '.join(sectors)}"
+        if not isinstance(value, list) or not builtins.all(isinstance(s, str) for s in value):
+            raise ConfigError(f"lever {self.id}: {short_repr(value)}; allowed: {allowed}")
+        unknown = [s for s in value if s not in sectors]
+        if unknown:
+            raise ConfigError(f"lever {self.id}: unknown sector(s) {short_repr(unknown)}; allowed: {allowed}")
+        twice = sorted(s for s, n in Counter(value).items() if n > 1)
+        if twice:
+            raise ConfigError(f"lever {self.id}: sector(s) {short_repr(twice)} given twice; allowed: {allowed}")
+        return [s for s in sectors if s in value]  # the world's order
 
     def public(self) -> dict:
         """What a page needs to draw the control."""

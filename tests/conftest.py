@@ -209,6 +209,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_nothing_is_written_outside_the_results_folder",
         "tests/test_play.py::test_the_command_rejects_bad_settings_clearly",
         "tests/test_play.py::test_the_export_replays_with_decouple_run_to_the_same_numbers",
+        "tests/test_play_game.py::test_stopping_the_server_stops_its_workers_without_a_traceback",
         "tests/test_reliability.py::test_a_kill_mid_write_never_mixes_old_and_new_files",
         "tests/test_reliability.py::test_an_unreachable_scheduler_is_reported_within_its_timeout",
         "tests/test_reliability.py::test_compare_caps_replicates_and_warns_about_workers",

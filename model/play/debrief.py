@@ -10,13 +10,15 @@ gives the same numbers.
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..config import load_scenario
-from ..output import result_folder, write_csv, write_json
+from ..output import OutputError, prepare_folder, result_folder, write_csv, write_json
 from ..runner import run_one, write_run
 from .game import Game
 from .teams import measure_label, role_measure
@@ -98,6 +100,30 @@ def figure_png(game: Game) -> bytes:
 
 def default_folder(results: Path, game: Game, room: str) -> Path:
     return Path(results) / f"{game.preset}_seed{game.seed}_{room}"
+
+
+def check_results(results: Path, flag: str = "--out") -> Path:
+    """Check, before the class arrives, that the export can be written under ``results``: a
+    folder (made at the export if missing) whose path is valid UTF-8 (it is printed and shown on
+    the facilitator's page), not a file, not under a file, not too long, and that can be written
+    in. A clear :class:`OutputError` otherwise. Writes nothing but the folders above ``results``."""
+    results = Path(results)
+    try:
+        str(results).encode("utf-8")
+    except UnicodeEncodeError:
+        raise OutputError(
+            f"{flag} {ascii(str(results))}: the path is not valid UTF-8; allowed: a folder whose name is text"
+        ) from None
+    # a file, under a file, too long (a path of at most 4000 bytes leaves room under the system's
+    # 4096 for the export's folder name), or its parent not writable
+    prepare_folder(results, flag)
+    if os.path.lexists(results):  # it exists (or is a link): the export is written inside it
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=results))
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise OutputError(f"{flag} {results}: cannot write in it ({reason}); choose another folder") from None
+    return results
 
 
 def export(game: Game, results: Path, room: str) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +25,7 @@ from .. import outcomes
 from ..config import Event, Scenario, list_scenarios, load_scenario
 from ..errors import ConfigError, suggest
 from ..evaluate import Point, build
+from ..levers import short_repr
 from ..measure import Measure, Reader
 from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
@@ -141,6 +143,42 @@ def with_events(scenario: Scenario, events: list[Event]) -> Scenario:
     return dataclasses.replace(scenario, events=sorted(list(scenario.events) + list(events), key=lambda e: e.year))
 
 
+class RoundAlreadyAdvanced(ConfigError):
+    """An advance that names a round other than the open one (a repeated request): a conflict
+    with the game's state, which is left as it was."""
+
+
+def _finite_setting(flag: str, value: Any, allowed: str) -> float:
+    """A numeric setting as a float, checked to be a finite number before any arithmetic on it."""
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ConfigError(f"{flag} {short_repr(value)}: not a finite number; allowed: {allowed}")
+    return number
+
+
+def check_statement(statement: Any) -> str:
+    """A team's public statement as the news shows it: text on one line (runs of spaces, line
+    breaks and control characters each made one space), at most STATEMENT_CHARS characters; a
+    clear error for anything else (a number, a list, a longer text)."""
+    if not isinstance(statement, str):
+        raise ConfigError(
+            f"statement: {short_repr(statement)}; allowed: a text of at most {STATEMENT_CHARS} characters"
+        )
+    if len(statement) > 8 * STATEMENT_CHARS:  # refused before any work on it
+        raise ConfigError(
+            f"statement: {len(statement):,} characters; allowed: a text of at most {STATEMENT_CHARS} characters"
+        )
+    text = " ".join("".join(c if c.isprintable() else " " for c in statement).split())
+    if len(text) > STATEMENT_CHARS:
+        raise ConfigError(
+            f"statement: {len(text):,} characters; allowed: a text of at most {STATEMENT_CHARS} characters"
+        )
+    return text
+
+
 @dataclass
 class NewsItem:
     round: int
@@ -168,7 +206,7 @@ class Game:
         known = [name for name, *_ in list_scenarios()]
         if self.preset not in known:
             raise ConfigError(
-                f"--preset {self.preset!r}{suggest(self.preset, known)}: unknown; allowed: {', '.join(known)}"
+                f"--preset {short_repr(self.preset)}{suggest(self.preset, known)}: unknown; allowed: {', '.join(known)}"
             )
         self.seed = check_seed(self.seed, "--seed")
         self.teams: list[Team] = [build_team(codes, self.world) for codes in parse_teams(self.team_spec, self.world)]
@@ -177,13 +215,15 @@ class Game:
         t = self.scenario.params.time
         self.first_year = float(t.start_year)
         self.end_year = self.first_year + t.steps / 4.0  # the end of the last quarter
-        if not self.round_years * 4 == int(self.round_years * 4) or not 0.25 <= self.round_years <= 10:
+        self.round_years = _finite_setting("--round-years", self.round_years, "whole quarters from 0.25 to 10")
+        self.start_year = _finite_setting("--start-year", self.start_year, "the start of a quarter (e.g. 2024)")
+        # the range first: a quarter count of a huge year overflows
+        if not 0.25 <= self.round_years <= 10 or not self.round_years * 4 == int(self.round_years * 4):
             raise ConfigError(
                 f"--round-years {self.round_years:g}; allowed: whole quarters from 0.25 to 10 (e.g. 1, 1.5, 2)"
             )
-        if not (self.start_year - self.first_year) * 4 == int((self.start_year - self.first_year) * 4) or not (
-            self.first_year <= self.start_year < self.end_year - 0.25
-        ):
+        quarters = (self.start_year - self.first_year) * 4
+        if not self.first_year <= self.start_year < self.end_year - 0.25 or not quarters == int(quarters):
             raise ConfigError(
                 f"--start-year {self.start_year:g}; allowed: the start of a quarter from {self.first_year:g} "
                 f"to {self.end_year - 0.5:g} (the preset runs {self.first_year:g}-{self.end_year:g})"
@@ -264,14 +304,14 @@ class Game:
         and the whole validated by the registry; a clear error otherwise."""
         team = self.by_id[team_id]
         if not isinstance(values, dict):
-            raise ConfigError("choice: expected an object of lever paths and values")
+            raise ConfigError(f"choice: {short_repr(values)}; allowed: an object of lever paths and values")
         choice = dict(self.choices[team_id])
         for path, value in values.items():
-            lever = team.lever(path)
+            lever = team.lever(path) if isinstance(path, str) else None
             if lever is None:
-                owner = next((t.label for t in self.teams if t.lever(path)), None)
+                owner = next((t.label for t in self.teams if isinstance(path, str) and t.lever(path)), None)
                 raise PermissionError(
-                    f"lever {path!r} is not one of {team.label}'s"
+                    f"lever {short_repr(path)} is not one of {team.label}'s"
                     + (f" (it belongs to {owner})" if owner else "")
                     + f"; yours: {', '.join(lv.path for lv in team.levers)}"
                 )
@@ -280,11 +320,13 @@ class Game:
         return choice
 
     def submit(self, team_id: str, values: dict[str, Any], statement: str = "") -> dict[str, Any]:
+        """Record the team's choice for the open round (revealed when the round is advanced) and
+        its public statement; nothing is recorded if either is refused."""
         if self.over:
             raise ConfigError("the game is over: no more choices")
+        text = check_statement(statement)
         choice = self.check_choice(team_id, values)
         self.submitted[team_id] = choice
-        text = " ".join(str(statement).split())[:STATEMENT_CHARS]
         if text:
             self.statements[team_id] = text
         self.version += 1
@@ -311,12 +353,12 @@ class Game:
     # ------------------------------------------------------------------ what-if
     def projection_job(self, team_id: str, draft: dict[str, Any]) -> tuple:
         """What a what-if needs, as plain data for a worker process: this team's draft, the
-        others' last choices held, to the end of the run."""
+        others' revealed choices (those of the rounds played) held, to the end of the run. What
+        another team has submitted for the open round is secret until the round is advanced: a
+        what-if never uses it, so the answer is the same whether it has submitted or not."""
         if self.over:
             raise ConfigError("the game is over: nothing left to project")
-        choice = self.check_choice(team_id, draft)
-        choices = {t.id: self.submitted.get(t.id, self.choices[t.id]) for t in self.teams}
-        choices[team_id] = choice
+        choices = {**self.choices, team_id: self.check_choice(team_id, draft)}
         events = [*self.events, self._event(self.round, choices)]
         return (self.preset, self.seed, [(e.year, e.changes, e.note, e.id) for e in events])
 
@@ -385,9 +427,25 @@ class Game:
         return out
 
     # ------------------------------------------------------------------ rounds
-    def advance(self) -> dict:
+    def advance(self, expected_round: int | None = None) -> dict:
         """Close the open round: take every team's submitted choice (or its last), run the class's
-        path to the round's end, score, and open the next round."""
+        path to the round's end, score, and open the next round.
+
+        ``expected_round`` names the round to close, numbered as the pages show it (``public()``'s
+        ``round``, from 1): if another round is open, :class:`RoundAlreadyAdvanced` is raised and
+        nothing happens, so a request sent twice (a retry, a double click) advances one round."""
+        if expected_round is not None:
+            if isinstance(expected_round, bool) or not isinstance(expected_round, int):
+                raise ConfigError(
+                    f"advance: round {short_repr(expected_round)}; allowed: the number of the open round, "
+                    f"{self.round + 1}"
+                )
+            if expected_round != self.round + 1:
+                now = "the game is over" if self.over else f"round {self.round + 1} is open"
+                raise RoundAlreadyAdvanced(
+                    f"advance: round {short_repr(expected_round)} asked, but {now}; nothing was advanced "
+                    f"(allowed: round {self.round + 1}, the open one)"
+                )
         if self.over:
             raise ConfigError("the game is over: nothing to advance")
         started = time.perf_counter()

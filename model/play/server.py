@@ -428,15 +428,52 @@ def qr_svg(text: str) -> bytes:
 
 def make_pool(workers: int = 2) -> Executor | None:
     """Worker processes for what-ifs, started now (forked with the world read and the modules
-    imported, before the server starts any thread); None with 0 workers."""
+    imported, before the server starts any thread); None with 0 workers.
+
+    The workers leave stopping to the server: they ignore Ctrl-C (which the terminal sends to
+    every process of the group), and they die with the server whatever kills it. SIGINT and
+    SIGTERM are held back while they are forked, so that none arrives before a worker has set
+    this up (a signal held back reaches the server once the pool is started)."""
     if workers <= 0:
         return None
+    import os
+    import signal
+
     from ..runner import local_context
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=local_context())
-    for future in [pool.submit(_warm) for _ in range(workers)]:
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=local_context(), initializer=_worker_start, initargs=(os.getpid(),)
+        )
+        warm = [pool.submit(_warm) for _ in range(workers)]  # the first submit forks every worker
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    for future in warm:
         future.result()
     return pool
+
+
+def _worker_start(server_pid: int) -> None:
+    """A what-if worker's set-up: Ctrl-C ignored, SIGTERM and SIGHUP end it quietly, and (on
+    Linux) the kernel sends it SIGTERM when the server dies, even by SIGKILL, so no worker
+    outlives it."""
+    import os
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != server_pid:  # the server died before the line above took effect
+        os._exit(0)
 
 
 def _warm() -> int:
@@ -471,33 +508,77 @@ def serve(
     share_seats: bool = True,
     workers: int = 2,
 ) -> int:
-    """Start a game and serve it until Ctrl-C; print the links the facilitator needs. ``base`` is
-    the address students reach (``http://192.168.1.20:8766``)."""
+    """Start a game and serve it until Ctrl-C, SIGTERM or SIGHUP; print the links the facilitator
+    needs. ``base`` is the address students reach (``http://192.168.1.20:8766``).
+
+    Every setting is checked before the server starts, the results folder ``out`` included (the
+    export comes at the end of the lesson: too late to find it cannot be written). Stopping
+    closes the server, then the what-if workers, and prints no traceback."""
+    import signal
+
     import uvicorn
 
-    game = Game(preset=preset, seed=seed, team_spec=teams, round_years=round_years, start_year=start_year)
-    room = Room(game, out, share_seats=share_seats)
-    game.debrief()  # the reference runs, computed once before the class arrives
-    pool = make_pool(workers)
-    room.public_base = base
-    print(f"role-play: {game.scenario.title}, seed {seed}, {len(game.round_starts)} rounds of {round_years:g} years "
-          f"from {start_year:g}")  # fmt: skip
-    print(f"  room code:        {room.code}")
-    print(f"  facilitator page: {base}/facilitator?key={room.key}   (keep this link to yourself)")
-    print(f"  spectators:       {base}/watch?room={room.code}")
-    for team in game.teams:
-        print(f"  {team.label + ':':32s} team code {room.team_codes[team.id]}   {join_url(base, room, team.id)}")
-    print(
-        "  QR codes for every team are on the facilitator page; exports go to " + str(out) + "/. Ctrl-C stops.",
-        flush=True,
-    )
-    if open_browser:
-        import webbrowser
+    from .debrief import check_results
 
-        threading.Timer(1.0, lambda: webbrowser.open(f"{base}/facilitator?key={room.key}")).start()
+    server: uvicorn.Server | None = None
+
+    def stop(signum, frame) -> None:
+        """SIGTERM or SIGHUP: stop as Ctrl-C does. While uvicorn serves, it takes SIGTERM itself;
+        a SIGHUP asks it to stop the same way. Once it has closed its connections it raises
+        SIGTERM again, here: then, as before it serves, the stop unwinds to the pool's shutdown."""
+        if server is None or server.should_exit:
+            raise KeyboardInterrupt
+        server.handle_exit(signal.SIGTERM, frame)
+
+    handled = (signal.SIGTERM, signal.SIGHUP)
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = {signum: signal.signal(signum, stop) for signum in handled} if main_thread else {}
+    pool: Executor | None = None
     try:
-        uvicorn.run(create_app(room, pool), host=host, port=port, log_level="warning")
+        check_results(out)
+        game = Game(preset=preset, seed=seed, team_spec=teams, round_years=round_years, start_year=start_year)
+        room = Room(game, out, share_seats=share_seats)
+        game.debrief()  # the reference runs, computed once before the class arrives
+        pool = make_pool(workers)
+        room.public_base = base
+        print(f"role-play: {game.scenario.title}, seed {seed}, {len(game.round_starts)} rounds of "
+              f"{game.round_years:g} years from {game.start_year:g}")  # fmt: skip
+        print(f"  room code:        {room.code}")
+        print(f"  facilitator page: {base}/facilitator?key={room.key}   (keep this link to yourself)")
+        print(f"  spectators:       {base}/watch?room={room.code}")
+        for team in game.teams:
+            print(f"  {team.label + ':':32s} team code {room.team_codes[team.id]}   {join_url(base, room, team.id)}")
+        print(
+            "  QR codes for every team are on the facilitator page; exports go to " + str(out) + "/. Ctrl-C stops.",
+            flush=True,
+        )
+        if open_browser:
+            import webbrowser
+
+            opener = threading.Timer(1.0, lambda: webbrowser.open(f"{base}/facilitator?key={room.key}"))
+            opener.daemon = True  # a stop within the second does not wait for it
+            opener.start()
+        # limits against a class that pokes at the server: idle connections closed after 5 s,
+        # request headers at most 16 KiB, at most 200 connections and requests at once (503 beyond),
+        # and at most 5 s for open requests to finish once stopping
+        config = uvicorn.Config(
+            create_app(room, pool),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=16 * 1024,
+            limit_concurrency=200,
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("role-play: stopped", flush=True)
     return 0

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .. import levers as declared
 from ..config import list_scenarios, read_toml
 from ..errors import ConfigError
-from ..levers import Lever
+from ..levers import Lever, short_repr
 from ..measure import Measure, Reader
 from ..paths import evidence_dir
 from ..world import World
@@ -116,14 +116,15 @@ def parse_teams(text: str | None, world: World) -> list[tuple[str, ...]]:
     for spec in specs:
         if not TEAM_SPEC.fullmatch(spec):
             raise ConfigError(
-                f"--teams: team {spec!r}; allowed: country codes joined by '+', e.g. NL+JP "
+                f"--teams: team {short_repr(spec)}; allowed: country codes joined by '+', e.g. NL+JP "
                 f"(countries: {', '.join(world.countries)})"
             )
         codes = tuple(spec.split("+"))
         for code in codes:
             if code not in world.countries:
                 raise ConfigError(
-                    f"--teams: team {spec!r}: unknown country {code!r}; allowed: {', '.join(world.countries)}"
+                    f"--teams: team {short_repr(spec)}: unknown country {short_repr(code)}; "
+                    f"allowed: {', '.join(world.countries)}"
                 )
             if code in seen:
                 raise ConfigError(f"--teams: country {code} is in two teams; each state has one team")
@@ -131,7 +132,7 @@ def parse_teams(text: str | None, world: World) -> list[tuple[str, ...]]:
         roles = {str(world.role[world.countries.index(c)]) for c in codes}
         if len(roles) > 1:
             raise ConfigError(
-                f"--teams: team {spec!r} mixes kinds of state ({', '.join(sorted(roles))}); a team plays "
+                f"--teams: team {short_repr(spec)} mixes kinds of state ({', '.join(sorted(roles))}); a team plays "
                 "states of one kind (allies together, third countries together)"
             )
         teams.append(codes)

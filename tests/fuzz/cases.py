@@ -1601,4 +1601,4 @@ api("check-seed-string", "check_seed('7')")
 
 # ============================================================================ 6. further families
 # Each family below lives in its own module, which calls add() when imported.
-from . import cases_explore, cases_faults  # noqa: E402, F401
+from . import cases_explore, cases_faults, cases_play  # noqa: E402, F401
