@@ -85,6 +85,9 @@ JOIN_BURST_PER_ROOM, JOIN_RATE_PER_ROOM = 60, 2.0
 #: client addresses whose buckets are remembered (idle, full buckets are forgotten first)
 JOIN_CLIENTS_KEPT = 4096
 
+#: devices that may join one team (each is remembered until the team gets a new code)
+MAX_DEVICES = 64
+
 #: the facilitator key's cookie
 COOKIE = "decouple_facilitator"
 
@@ -168,8 +171,9 @@ class Room:
         self.share_seats = share_seats
         self.seats: dict[str, Seat] = {}  # seat token -> seat
         self.viewers: dict[str, float] = {}  # spectator id -> last seen
-        #: devices that have joined each team since its code was issued (a reload is not a join)
-        self.joined: dict[str, int] = {t.id: 0 for t in game.teams}
+        #: the devices that have joined each team since its code was issued, in the order they
+        #: came (a reload, or the same device joining again after leaving, is not a new one)
+        self.devices: dict[str, dict[str, int]] = {t.id: {} for t in game.teams}
         self.refused_joins = 0  # attempts refused for being too many
         self.wrong_joins = 0  # attempts with a wrong room or team code
         self.deadline: float | None = None  # epoch seconds when the round's timer ends
@@ -239,9 +243,13 @@ class Room:
                     f"{self.game.by_id[team].label} is already played from another device; the facilitator "
                     "lets one device per team join"
                 )
+            if device not in self.devices[team] and len(self.devices[team]) >= MAX_DEVICES:
+                raise Refused(
+                    429, f"{MAX_DEVICES} devices have joined this team: the facilitator can give it a new code"
+                )
             token = secrets.token_urlsafe(18)
-            self.joined[team] += 1
-            self.seats[token] = Seat(team, device, order=self.joined[team])
+            order = self.devices[team].setdefault(device, len(self.devices[team]) + 1)
+            self.seats[token] = Seat(team, device, order=order)
             return token, team
 
     def seat(self, token: str | None) -> Seat:
@@ -264,7 +272,7 @@ class Room:
             self.team_codes[team] = code(TEAM_CODE_LENGTH)
             for token in [t for t, s in self.seats.items() if s.team == team]:
                 del self.seats[token]
-            self.joined[team] = 0
+            self.devices[team] = {}
             return self.team_codes[team]
 
     def is_facilitator(self, key: str | None) -> bool:
@@ -308,7 +316,8 @@ class Room:
             if team is not None:
                 live["devices"] = occupancy[team]
                 # devices that joined this team after the one asking: a stranger among them?
-                live["joined_after_you"] = max(self.joined[team] - (seat.order if seat else self.joined[team]), 0)
+                joined = len(self.devices[team])
+                live["joined_after_you"] = max(joined - (seat.order if seat else joined), 0)
         if since == live["version"]:
             return {**live, "unchanged": True}
         public = self._cached("public", self.game.public)
@@ -331,7 +340,7 @@ class Room:
             out["public_base"] = self.public_base
             out["share_seats"] = self.share_seats
             out["exported"] = self.exported
-            out["joined"] = dict(self.joined)
+            out["joined"] = {team: len(devices) for team, devices in self.devices.items()}
             out["refused_joins"] = self.refused_joins
             out["wrong_joins"] = self.wrong_joins
             times = sorted(self.timings[-200:])
