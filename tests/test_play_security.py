@@ -186,7 +186,9 @@ def test_only_this_machines_host_names_are_answered(client, host, status):
 
 def test_a_post_from_another_site_is_refused(client):
     room, c = client
-    other = c.post("/api/join", json={"room": room.code, "code": room.team_codes["us"]}, headers={"Origin": "http://evil.example"})
+    other = c.post(
+        "/api/join", json={"room": room.code, "code": room.team_codes["us"]}, headers={"Origin": "http://evil.example"}
+    )
     assert other.status_code == 403 and room.occupancy()["us"] == 0
     same = _join(c, room, "us")
     assert same.status_code == 200
@@ -328,9 +330,8 @@ def real_server(tmp_path, monkeypatch):
     monkeypatch.setattr(play_server, "HEADER_TIMEOUT", 0.5)
     room = play_server.Room(Game(team_spec="US,CN"), tmp_path / "results")
     port = free_port()
-    config = uvicorn.Config(
-        play_server.create_app(room, None), host="127.0.0.1", port=port, log_level="warning", **play_server.UVICORN_LIMITS
-    )
+    app = play_server.create_app(room, None)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **play_server.UVICORN_LIMITS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
