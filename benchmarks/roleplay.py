@@ -9,7 +9,10 @@ Chromium (one browser, 30 contexts: 30 separate sessions). Measured against the 
 2. a round's advance: the facilitator's request (the class's model stepped on to the round's end and
    scored) < 2 s; also reported: the time until all 29 other pages show the new round;
 3. peak resident memory of the server's process tree (server and its what-if workers) < 4 GB;
-4. a closed tab's session released within a minute: 5 spectators and 1 team close their tabs
+4. a guessing attack: an attacker sends join attempts with made-up team codes as fast as it can,
+   from 8 loopback addresses, while the 8 teams ask their what-ifs again: attempts refused per
+   second (429), attempts checked, seats won, and the what-if p95 with the attack (< 0.5 s);
+5. a closed tab's session released within a minute: 5 spectators and 1 team close their tabs
    (the team's page says goodbye; spectators simply vanish), timed until the server's counts drop.
 
     python benchmarks/roleplay.py            # writes benchmarks/roleplay.md and .json
@@ -73,6 +76,37 @@ class Peak(threading.Thread):
             time.sleep(0.2)
 
 
+class Attacker(threading.Thread):
+    """Join attempts with made-up team codes, as fast as one connection per address answers."""
+
+    def __init__(self, port: int, room: str, addresses: list[str]):
+        super().__init__(daemon=True)
+        self.port, self.room, self.addresses = port, room, addresses
+        self.running = True
+        self.counts: dict[int, int] = {}
+
+    def run(self) -> None:
+        import http.client
+
+        connections = [
+            http.client.HTTPConnection("localhost", self.port, timeout=30, source_address=(address, 0))
+            for address in self.addresses
+        ]
+        n = 0
+        while self.running:
+            connection = connections[n % len(connections)]
+            body = json.dumps({"room": self.room, "code": f"Z{n:05d}"[-6:], "device": f"attacker{n}"})
+            try:
+                connection.request("POST", "/api/join", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                self.counts[response.status] = self.counts.get(response.status, 0) + 1
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                self.counts[0] = self.counts.get(0, 0) + 1
+            n += 1
+
+
 def lever_for(team: str) -> tuple[str, list[float]]:
     if team in WAVE_LEVER:
         return WAVE_LEVER[team]
@@ -83,7 +117,8 @@ def lever_for(team: str) -> tuple[str, list[float]]:
 WHATIF_JS = """async ([path, value]) => {
     const started = performance.now();
     const draft = JSON.parse(JSON.stringify(team.draft));
-    draft[path] = value;
+    const lever = team.state.team.levers.find((l) => l.path === path);
+    draft[path] = Math.min(lever.max, Math.max(lever.min, value));
     const data = await api('/api/whatif', {method: 'POST', headers: seatHeaders(), body: {values: draft}});
     pathCharts(document.querySelector('#charts'), team.state, data.view, '#0072B2');
     return [(performance.now() - started) / 1000, data.seconds];
@@ -176,13 +211,49 @@ async def main_async(args) -> dict:
                 "server_p95": float(np.percentile(server_times, 95)),
             }
 
+            # 1b. the same waves, other values (no cache hits), under a guessing attack
+            attacker = Attacker(port, room, [f"127.0.0.{10 + i}" for i in range(8)])
+            attack_started = time.monotonic()
+            attacker.start()
+            await asyncio.sleep(2)  # the attack's burst is spent before the class asks
+            attacked = []
+            for wave in range(WAVES):
+                calls = []
+                for page, team in zip(teams, team_ids, strict=True):
+                    path, values = lever_for(team)
+                    base_value = values[wave % len(values)]
+                    shift = 0.003 * (wave + 1)
+                    value = base_value - shift if base_value > 0 else base_value + shift
+                    calls.append(page.evaluate(WHATIF_JS, [path, value]))
+                attacked.extend(seen for seen, _ in await asyncio.gather(*calls))
+            attacker.running = False
+            attacker.join(timeout=60)
+            attack_seconds = time.monotonic() - attack_started
+            counts = attacker.counts
+            results["attack"] = {
+                "seconds": attack_seconds,
+                "attempts": sum(counts.values()),
+                "refused_per_second": counts.get(429, 0) / attack_seconds,
+                "checked": counts.get(404, 0) + counts.get(403, 0),
+                "seats_won": counts.get(200, 0),
+                "statuses": {str(k): v for k, v in sorted(counts.items())},
+                "whatif_p95": float(np.percentile(attacked, 95)),
+                "whatif_p50": float(np.percentile(attacked, 50)),
+                "seated_after": sum(server_state()["occupancy"].values()),
+            }
+
             # 2. rounds: the facilitator runs three; time its request, and until every page shows it
             advances = []
             for _ in range(3):
                 before = await facilitator.evaluate("document.body.dataset.round")
                 target = str(int(before) + 1)
                 clicked = time.perf_counter()
-                request = urllib.request.Request(f"{base}/api/advance", method="POST", headers={"X-Key": key})
+                request = urllib.request.Request(
+                    f"{base}/api/advance",
+                    data=json.dumps({"round": int(before)}).encode(),  # the round it runs: a retry runs none
+                    method="POST",
+                    headers={"X-Key": key, "Content-Type": "application/json"},
+                )
                 response = json.loads(urllib.request.urlopen(request, timeout=30).read())
                 answered = time.perf_counter() - clicked
                 await asyncio.gather(
@@ -200,7 +271,7 @@ async def main_async(args) -> dict:
                 "all_pages_max": max(a["all_pages"] for a in advances),
             }
 
-            # 4. closed tabs: five spectators and one team page
+            # 5. closed tabs: five spectators and one team page
             closed_team = team_ids[-1]
             viewers_before = server_state()["viewers"]
             closed_at = time.monotonic()
@@ -261,6 +332,15 @@ def report(results: dict, out: Path) -> None:
         f"| {met(released is not None and released < 60)} |",
         f"| server start-up (the reference runs included) | {results['startup_seconds']:.1f} s | | |",
     ]
+    if "attack" in results:
+        k = results["attack"]
+        lines[-1:-1] = [
+            f"| guessing attack ({k['attempts']} join attempts in {k['seconds']:.0f} s from 8 addresses): refused "
+            f"| {k['refused_per_second']:.0f} attempts/s refused (429); {k['checked']} checked against the codes; "
+            f"{k['seats_won']} seats won | no seat won | {met(k['seats_won'] == 0)} |",
+            f"| what-if p95 during the attack ({WAVES} waves, other values) | {k['whatif_p95']:.2f} s (median "
+            f"{k['whatif_p50']:.2f} s; without the attack {w['p95']:.2f} s) | < 0.5 s | {met(k['whatif_p95'] < 0.5)} |",
+        ]
     (out / "roleplay.md").write_text("\n".join(lines) + "\n")
     (out / "roleplay.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(lines))

@@ -183,7 +183,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 #: measured with ``pytest --durations=0`` (whole scenario runs, sweeps, searches, child processes);
 #: a new test of that kind belongs here. tests/test_tiers.py checks that every pattern names a test.
 TIERS: dict[str, tuple[str, ...]] = {
-    "fuzz": ("tests/test_fuzz.py::*",),
+    "fuzz": ("tests/test_fuzz.py::*", "tests/test_play_fuzz.py::*"),
     "browser": (
         "tests/test_demo.py::test_demo_in_a_real_browser",
         "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",

@@ -38,7 +38,8 @@ def client(tmp_path):
     from starlette.testclient import TestClient
 
     room = play_server.Room(Game(), tmp_path / "results")
-    return room, TestClient(play_server.create_app(room, None))
+    # the server answers only to its own Host names (TestClient's default "testserver" is none of them)
+    return room, TestClient(play_server.create_app(room, None), base_url="http://127.0.0.1:8766")
 
 
 def _join(client, room, team: str, device: str = "d") -> str:
@@ -377,7 +378,7 @@ def test_facilitator_actions_need_the_key(client):
         assert c.post(path, headers={"X-Seat": us}, json={}).status_code == 403, path
         assert c.post(path, headers={"X-Key": "guess"}, json={}).status_code == 403, path
     assert c.get("/api/debrief").status_code == 403
-    assert c.post("/api/advance", headers={"X-Key": room.key}).status_code == 200
+    assert c.post("/api/advance", headers={"X-Key": room.key}, json={"round": 1}).status_code == 200
     assert room.game.round == 1
 
 
@@ -419,8 +420,8 @@ def test_nothing_is_written_outside_the_results_folder(tmp_path):
 
     results = tmp_path / "results"
     room = play_server.Room(Game(team_spec="US,CN"), results)
-    c = TestClient(play_server.create_app(room, None))
-    c.post("/api/advance", headers={"X-Key": room.key})
+    c = TestClient(play_server.create_app(room, None), base_url="http://localhost:8766")
+    assert c.post("/api/advance", headers={"X-Key": room.key}, json={"round": 1}).status_code == 200
     folder = c.post("/api/export", headers={"X-Key": room.key}).json()["folder"]
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
     assert written == {"results"} and Path(folder).parent == results
@@ -480,7 +481,19 @@ def test_a_class_plays_a_round_in_real_browsers(served):
 
         facilitator = page_of(served["facilitator"], 1500, 1000)
         facilitator.wait_for_selector("#teams tr[data-team='us']", timeout=30_000)
-        assert facilitator.locator(".qr img").count() == 3
+        # the printed link's key became a cookie: the address bar no longer carries it
+        assert facilitator.url.endswith("/facilitator") and "key=" not in facilitator.url
+        # the projected page shows no team's code; the hand-out view shows one team's at a time
+        codes = {label: re.search(r"team=(\w+)", url).group(1) for label, url in served["joins"].items()}
+        assert not any(code in facilitator.inner_text("body") for code in codes.values())
+        assert facilitator.locator(".qr img").count() == 0
+        facilitator.select_option("#handout-team", "cn")
+        facilitator.get_by_role("button", name="Show", exact=True).click()
+        facilitator.wait_for_selector("#handout img", timeout=30_000)
+        shown = facilitator.inner_text("#handout")
+        assert codes["China"] in shown and codes["United States"] not in shown
+        facilitator.get_by_role("button", name="Hide", exact=True).click()
+        assert facilitator.locator("#handout img").count() == 0
 
         # three teams join from their links (the QR codes' content) and see their own levers
         teams = {}
@@ -587,12 +600,14 @@ def test_a_non_loopback_host_prints_a_warning(tmp_path, tmp_path_factory):
 def test_the_qr_codes_carry_the_address_students_reach(client):
     room, c = client
     room.public_base = "http://192.168.1.20:8766"  # what `decouple play --host 0.0.0.0` prints
-    svg = c.get(f"/api/qr/cn.svg?key={room.key}")
+    svg = c.get("/api/qr/cn.svg", headers={"X-Key": room.key})
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.content == play_server.qr_svg(
         f"http://192.168.1.20:8766/join?room={room.code}&team={room.team_codes['cn']}"
     )
-    assert c.get("/api/qr/cn.svg").status_code == 403 and c.get(f"/api/qr/xx.svg?key={room.key}").status_code == 404
+    assert c.get("/api/qr/cn.svg").status_code == 403
+    assert c.get("/api/qr/xx.svg", headers={"X-Key": room.key}).status_code == 404
+    assert c.get(f"/api/qr/cn.svg?key={room.key}").status_code == 403  # never a key in a URL
 
 
 def test_an_event_scheduled_on_a_running_model_applies_as_a_declared_one_and_never_in_the_past(world):

@@ -5,23 +5,40 @@ Plain HTTP and JSON (Starlette, served by uvicorn; both come with Mesa's SolaraV
 are drawn in the browser from the numbers, so a what-if costs one model run (about 0.05 s), done
 in a pool of worker processes so that several teams can ask at once.
 
-Security, all checked on the server:
+Security, all checked on the server (docs/roleplay.md, "Security", says what it does not cover):
 - joining needs the room code and a team's code; a join gives the device a seat token, and
   every team request carries it: the team is the token's, never one the request names, and a
   lever that is not the team's is refused (403);
-- facilitator actions need the facilitator key (printed at start, in the facilitator's link);
-- a second device joining a seat is refused or shares it, as the facilitator chooses;
+- wrong join attempts are rate limited per client address and per room (429), so that guessing a
+  team code takes years; team codes are never on the projected facilitator page, only behind its
+  "hand out codes" view (one team at a time) and the printable slips;
+- a second device joining a seat is refused or shares it, as the facilitator chooses; either way
+  the team's page and the facilitator's see it, and the facilitator can give a team a new code;
+- facilitator actions need the facilitator key: the printed link's ``?key=`` is exchanged at once
+  for an HttpOnly, SameSite=Strict cookie and taken out of the address bar; the API accepts the
+  cookie or an ``X-Key`` header, never a key in a URL;
+- every request: a Host of this machine only (against DNS rebinding), a body of at most
+  ``MAX_BODY`` bytes read within ``BODY_TIMEOUT`` seconds, JSON parsed with limits (depth, numbers,
+  text lengths), and a JSON error (4xx) for anything else; connections that never finish their
+  headers are closed (:class:`GuardedH11Protocol`, in :data:`UVICORN_LIMITS`);
 - a seat not heard from for ``RELEASE_AFTER`` seconds is released (a closed tab also says goodbye
   with ``navigator.sendBeacon``), and a reload keeps the seat (the token lives in the tab's storage);
 - the only file the server writes is the export, under the results folder it was given.
+
+Threads: the game's lock (``Room.lock``) is only ever taken in worker threads, never on the event
+loop, and only briefly: the export and the debrief work on a copy of the game taken under it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import json
+import logging
+import math
 import secrets
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -30,48 +47,146 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..errors import ConfigError, DecoupleError
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
 from .game import Game, run_projection
 
+log = logging.getLogger("decouple.play")
+
 #: a seat or a spectator not heard from for this long is released (pages poll every second)
 RELEASE_AFTER = 45.0
 #: letters that cannot be mistaken for one another on a projector
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: characters of a team's code: 32**6, about a billion codes (see :func:`guessing_days`)
+TEAM_CODE_LENGTH = 6
 #: what-ifs kept, by their inputs (the same draft asked twice is answered from memory)
 WHATIF_CACHE = 256
+
+#: a request's body: at most this many bytes (413 beyond), arriving within this many seconds (408)
+MAX_BODY = 32 * 1024
+BODY_TIMEOUT = 10.0
+#: a request's headers must be complete this many seconds after its first byte (or after the
+#: connection opens); the connection is closed otherwise
+HEADER_TIMEOUT = 10.0
+#: JSON bodies: nesting (a sector list in a choice is 3 deep), digits of a whole number, characters of a text
+MAX_DEPTH = 6
+MAX_DIGITS = 15
+MAX_TEXT = {"room": 32, "code": 32, "device": 64, "seat": 64, "policy": 16, "team": 32, "statement": 1000}
+
+#: wrong join attempts allowed as a token bucket: a burst, then a steady rate (per second).
+#: Per client address, and for the room as a whole (whatever the number of addresses).
+JOIN_BURST_PER_CLIENT, JOIN_RATE_PER_CLIENT = 10, 1 / 6
+JOIN_BURST_PER_ROOM, JOIN_RATE_PER_ROOM = 60, 2.0
+#: client addresses whose buckets are remembered (idle, full buckets are forgotten first)
+JOIN_CLIENTS_KEPT = 4096
+
+#: devices that may join one team (each is remembered until the team gets a new code)
+MAX_DEVICES = 64
+
+#: the facilitator key's cookie
+COOKIE = "decouple_facilitator"
+
+
+def guessing_days(teams: int = 6, rate: float = JOIN_RATE_PER_ROOM) -> float:
+    """Expected days for an attacker sending wrong join attempts at ``rate`` per second (the room's
+    limit: the most any number of addresses together get) to hit one of ``teams`` team codes:
+    guessing without repeats, the first of ``teams`` codes among ``N`` falls after ``(N+1)/(teams+1)``
+    attempts on average."""
+    codes = len(CODE_LETTERS) ** TEAM_CODE_LENGTH
+    return (codes + 1) / (teams + 1) / rate / 86400
 
 
 def code(n: int) -> str:
     return "".join(secrets.choice(CODE_LETTERS) for _ in range(n))
 
 
+def same_text(given: str, expected: str) -> bool:
+    """A constant-time comparison that also takes text that is not ASCII (a wrong code, then)."""
+    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+class Refused(Exception):
+    """A request the server answers with ``status`` and a JSON error (``retry_after``: seconds)."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class Bucket:
+    """A token bucket: ``burst`` tokens, refilled at ``rate`` per second."""
+
+    def __init__(self, burst: float, rate: float):
+        self.burst, self.rate = burst, rate
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait(self) -> float:
+        """0 when a token is there; else the seconds until one is."""
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill()
+        self.tokens = max(self.tokens - 1, 0.0)
+
+    def full(self) -> bool:
+        self._refill()
+        return self.tokens >= self.burst
+
+
 @dataclass
 class Seat:
     team: str
     device: str
+    #: this device's place among the devices that have joined the team (1 for the first)
+    order: int = 1
     last_seen: float = field(default_factory=time.monotonic)
 
 
 class Room:
-    """A game, its codes and who is connected. Every method takes the room's lock."""
+    """A game, its codes and who is connected.
+
+    ``lock`` guards the game (every call into it); ``seats_lock`` guards seats, spectators and join
+    attempts, and is never held while the game is busy, so polling never waits for a round, a
+    what-if or an export."""
 
     def __init__(self, game: Game, out: Path, share_seats: bool = True):
         self.game = game
         self.out = Path(out)
         self.code = code(6)
         self.key = secrets.token_urlsafe(18)  # the facilitator's
-        self.team_codes = {t.id: code(4) for t in game.teams}
+        self.team_codes = {t.id: code(TEAM_CODE_LENGTH) for t in game.teams}
         self.share_seats = share_seats
         self.seats: dict[str, Seat] = {}  # seat token -> seat
         self.viewers: dict[str, float] = {}  # spectator id -> last seen
+        #: the devices that have joined each team since its code was issued, in the order they
+        #: came (a reload, or the same device joining again after leaving, is not a new one)
+        self.devices: dict[str, dict[str, int]] = {t.id: {} for t in game.teams}
+        self.refused_joins = 0  # attempts refused for being too many
+        self.wrong_joins = 0  # attempts with a wrong room or team code
         self.deadline: float | None = None  # epoch seconds when the round's timer ends
         self.lock = threading.RLock()
+        self.seats_lock = threading.RLock()
+        self.export_lock = threading.Lock()  # the copy of the game the debrief and the export use
         self.whatifs: OrderedDict[str, dict] = OrderedDict()
         self.timings: list[float] = []  # seconds per what-if, for the facilitator's page
         self.exported: str = ""
         self._views: dict[str, tuple[int, Any]] = {}
+        self._frozen: tuple[int, Game] | None = None
+        self._room_bucket = Bucket(JOIN_BURST_PER_ROOM, JOIN_RATE_PER_ROOM)
+        self._client_buckets: dict[str, Bucket] = {}
         #: the address students reach (the LAN address when listening on every address): the QR
         #: codes carry it even when the facilitator's own browser opened the page as localhost
         self.public_base = ""
@@ -79,23 +194,46 @@ class Room:
     # ------------------------------------------------------------------ seats
     def release_idle(self) -> None:
         now = time.monotonic()
-        with self.lock:
+        with self.seats_lock:
             for token in [t for t, s in self.seats.items() if now - s.last_seen > RELEASE_AFTER]:
                 del self.seats[token]
             for viewer in [v for v, seen in self.viewers.items() if now - seen > RELEASE_AFTER]:
                 del self.viewers[viewer]
 
-    def join(self, room: str, team_code: str, device: str) -> tuple[str, str]:
+    def _client_bucket(self, client: str) -> Bucket:
+        bucket = self._client_buckets.get(client)
+        if bucket is None:
+            if len(self._client_buckets) >= JOIN_CLIENTS_KEPT:
+                for idle in [c for c, b in self._client_buckets.items() if b.full()]:
+                    del self._client_buckets[idle]
+            if len(self._client_buckets) >= JOIN_CLIENTS_KEPT:  # all busy: the oldest goes
+                del self._client_buckets[next(iter(self._client_buckets))]
+            bucket = self._client_buckets[client] = Bucket(JOIN_BURST_PER_CLIENT, JOIN_RATE_PER_CLIENT)
+        return bucket
+
+    def join(self, room: str, team_code: str, device: str, client: str = "") -> tuple[str, str]:
         """(seat token, team id); PermissionError for a wrong room or a refused second device,
-        LookupError for an unknown team code."""
-        if not secrets.compare_digest(str(room).strip().upper(), self.code):
-            raise PermissionError("wrong room code")
-        team_code = str(team_code).strip().upper()
-        team = next((t for t, c in self.team_codes.items() if secrets.compare_digest(c, team_code)), None)
-        if team is None:
-            raise LookupError("unknown team code: ask the facilitator for your team's code")
+        LookupError for an unknown team code, :class:`Refused` (429) while this client or the room
+        has used up its wrong attempts. A right attempt costs nothing."""
+        with self.seats_lock:
+            buckets = (self._client_bucket(client), self._room_bucket)
+            wait = max(b.wait() for b in buckets)
+            if wait > 0:
+                self.refused_joins += 1
+                raise Refused(429, f"too many wrong codes: try again in {math.ceil(wait)} s", retry_after=wait)
+            team = None
+            if same_text(str(room).strip().upper(), self.code):
+                given = str(team_code).strip().upper()
+                team = next((t for t, c in self.team_codes.items() if same_text(given, c)), None)
+            if team is None:
+                for bucket in buckets:
+                    bucket.take()
+                self.wrong_joins += 1
+                if not same_text(str(room).strip().upper(), self.code):
+                    raise PermissionError("wrong room code")
+                raise LookupError("unknown team code: ask the facilitator for your team's code")
         self.release_idle()
-        with self.lock:
+        with self.seats_lock:
             for token, seat in self.seats.items():
                 if seat.team == team and seat.device == device:
                     seat.last_seen = time.monotonic()
@@ -105,12 +243,17 @@ class Room:
                     f"{self.game.by_id[team].label} is already played from another device; the facilitator "
                     "lets one device per team join"
                 )
+            if device not in self.devices[team] and len(self.devices[team]) >= MAX_DEVICES:
+                raise Refused(
+                    429, f"{MAX_DEVICES} devices have joined this team: the facilitator can give it a new code"
+                )
             token = secrets.token_urlsafe(18)
-            self.seats[token] = Seat(team, device)
+            order = self.devices[team].setdefault(device, len(self.devices[team]) + 1)
+            self.seats[token] = Seat(team, device, order=order)
             return token, team
 
     def seat(self, token: str | None) -> Seat:
-        with self.lock:
+        with self.seats_lock:
             seat = self.seats.get(str(token or ""))
             if seat is None:
                 raise PermissionError("no seat: join with the room code and your team's code")
@@ -118,15 +261,26 @@ class Room:
             return seat
 
     def leave(self, token: str) -> None:
-        with self.lock:
+        with self.seats_lock:
             self.seats.pop(str(token), None)
 
+    def new_code(self, team: str) -> str:
+        """Give ``team`` a new code: its devices lose their seats and join again with the new code."""
+        if team not in self.team_codes:
+            raise LookupError(f"new code: team {team!r} unknown; allowed: {', '.join(self.team_codes)}")
+        with self.seats_lock:
+            self.team_codes[team] = code(TEAM_CODE_LENGTH)
+            for token in [t for t, s in self.seats.items() if s.team == team]:
+                del self.seats[token]
+            self.devices[team] = {}
+            return self.team_codes[team]
+
     def is_facilitator(self, key: str | None) -> bool:
-        return bool(key) and secrets.compare_digest(str(key), self.key)
+        return bool(key) and same_text(str(key), self.key)
 
     def occupancy(self) -> dict[str, int]:
         self.release_idle()
-        with self.lock:
+        with self.seats_lock:
             counts = {t.id: 0 for t in self.game.teams}
             for seat in self.seats.values():
                 counts[seat.team] += 1
@@ -134,33 +288,45 @@ class Room:
 
     # ------------------------------------------------------------------ views
     def _cached(self, key: str, make):
-        """A view of the game, made once per game version (every page polls every second)."""
-        version = self.game.version
+        """A view of the game, made once per game version (every page polls every second): read
+        without the game's lock when it is there, made under it when the game has moved on."""
         hit = self._views.get(key)
-        if hit is None or hit[0] != version:
-            hit = self._views[key] = (version, make())
-        return hit[1]
+        if hit is not None and hit[0] == self.game.version:
+            return hit[1]
+        with self.lock:
+            version = self.game.version
+            hit = self._views.get(key)
+            if hit is None or hit[0] != version:
+                hit = self._views[key] = (version, make())
+            return hit[1]
 
-    def state(self, team: str | None = None, since: int | None = None) -> dict:
+    def state(self, team: str | None = None, since: int | None = None, seat: Seat | None = None) -> dict:
         """What a page shows. ``since``: the version the page already has; if the game has not
         changed since, only what changes without it (timer, clock, who is there)."""
-        with self.lock:
-            live = {
+        occupancy = self.occupancy()
+        with self.seats_lock:
+            live: dict[str, Any] = {
                 "version": self.game.version,
                 "deadline": self.deadline,
                 "now": time.time(),
                 "room": self.code,
-                "occupancy": self.occupancy(),
+                "occupancy": occupancy,
                 "viewers": len(self.viewers),
             }
-            if since == self.game.version:
-                return {**live, "unchanged": True}
-            out = {**self._cached("public", self.game.public), **live}
-            out["colours"] = SCENARIO_COLOURS | {"class": "#111111"}
-            out["labels"] = SCENARIO_LABELS | {"class": "The class"}
             if team is not None:
-                out["team"] = self._cached(f"team:{team}", lambda: self._team(team))
-            return out
+                live["devices"] = occupancy[team]
+                # devices that joined this team after the one asking: a stranger among them?
+                joined = len(self.devices[team])
+                live["joined_after_you"] = max(joined - (seat.order if seat else joined), 0)
+        if since == live["version"]:
+            return {**live, "unchanged": True}
+        public = self._cached("public", self.game.public)
+        out = {**public, **live, "version": public["version"]}
+        out["colours"] = SCENARIO_COLOURS | {"class": "#111111"}
+        out["labels"] = SCENARIO_LABELS | {"class": "The class"}
+        if team is not None:
+            out["team"] = self._cached(f"team:{team}", lambda: self._team(team))
+        return out
 
     def _team(self, team: str) -> dict:
         page = self.game.team_page(team)
@@ -168,15 +334,30 @@ class Room:
         return page
 
     def facilitator_state(self) -> dict:
+        """The facilitator's page: no team code in it (it is projected); who joined, and alerts."""
         out = self.state()
-        with self.lock:
-            out["team_codes"] = self.team_codes
+        with self.seats_lock:
             out["public_base"] = self.public_base
             out["share_seats"] = self.share_seats
             out["exported"] = self.exported
+            out["joined"] = {team: len(devices) for team, devices in self.devices.items()}
+            out["refused_joins"] = self.refused_joins
+            out["wrong_joins"] = self.wrong_joins
             times = sorted(self.timings[-200:])
             out["whatif_p95"] = times[int(0.95 * (len(times) - 1))] if times else None
         return out
+
+    def codes(self, base: str) -> dict:
+        """Every team's code and join link (the hand-out view and the printable slips)."""
+        with self.seats_lock:
+            return {
+                "room": self.code,
+                "base": base,
+                "teams": [
+                    {"id": t.id, "label": t.label, "code": self.team_codes[t.id], "link": join_url(base, self, t.id)}
+                    for t in self.game.teams
+                ],
+            }
 
     def open_for_choices(self) -> None:
         if self.game.over:
@@ -184,14 +365,29 @@ class Room:
         if self.deadline is not None and time.time() > self.deadline:
             raise TimeoutError("time is up for this round: wait for the facilitator to advance")
 
+    def frozen(self) -> Game:
+        """A copy of the game as it is now (one per version), for the debrief and the export to
+        work on without holding the game's lock; use it under ``export_lock``. The world is shared
+        (it is read-only)."""
+        with self.lock:
+            if self._frozen is None or self._frozen[0] != self.game.version:
+                self._frozen = (self.game.version, copy.deepcopy(self.game, {id(self.game.world): self.game.world}))
+            return self._frozen[1]
 
-def _json(data: Any, status: int = 200):
+
+# ---------------------------------------------------------------------- requests
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None):
     from starlette.responses import JSONResponse
 
-    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 def _error(exc: Exception):
+    if isinstance(exc, Refused):
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))} if exc.retry_after else None
+        return _json({"error": str(exc)}, exc.status, headers)
     if isinstance(exc, PermissionError):
         status = 403
     elif isinstance(exc, LookupError):
@@ -207,129 +403,363 @@ def _page(name: str) -> str:
     return resources.files("decouple.play").joinpath("pages", name).read_text(encoding="utf-8")
 
 
-def create_app(room: Room, pool: Executor | None = None):
-    """The Starlette application of ``room``; what-ifs run in ``pool`` (in the server's process
-    when None)."""
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a number of {len(text)} digits; allowed: up to {MAX_DIGITS}")
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a number JSON allows")
+
+
+def _depth(data: Any) -> int:
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            todo.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            todo.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def parse_body(raw: bytes, what: str) -> dict:
+    """A request's JSON object (``{}`` for an empty body), or :class:`Refused` (400) saying what is
+    wrong: not UTF-8, not JSON, nested deeper than ``MAX_DEPTH``, a number that is not finite or has
+    more than ``MAX_DIGITS`` digits, or not an object."""
+    if not raw.strip():
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, f"{what}: the body is not UTF-8 text") from None
+    try:
+        data = json.loads(text, parse_int=_whole_number, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise Refused(400, f"{what}: the JSON nests too deep; allowed: up to {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise Refused(400, f"{what}: the body is not JSON this server takes ({exc})") from None
+    if not isinstance(data, dict):
+        raise Refused(400, f"{what}: the body must be a JSON object, not {type(data).__name__}")
+    if _depth(data) > MAX_DEPTH:
+        raise Refused(400, f"{what}: the JSON nests too deep; allowed: up to {MAX_DEPTH} levels")
+    return data
+
+
+def text_field(data: dict, name: str, what: str, default: str = "") -> str:
+    value = data.get(name, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        raise Refused(400, f"{what}: {name} must be text, not {_kind(value)}")
+    if len(value) > MAX_TEXT[name]:
+        raise Refused(400, f"{what}: {name} has {len(value)} characters; allowed: up to {MAX_TEXT[name]}")
+    return value
+
+
+def values_field(data: dict, what: str) -> dict:
+    """A choice's lever values: each a number, true/false or a list of sector ids (the game checks
+    each against its lever)."""
+    values = data.get("values", {})
+    if not isinstance(values, dict):
+        raise Refused(400, f"{what}: values must be an object of lever paths and values, not {_kind(values)}")
+    for path, value in values.items():
+        if isinstance(value, list):
+            ok = all(isinstance(s, str) and len(s) <= 64 for s in value)
+        else:
+            ok = isinstance(value, (bool, int, float))
+        if not ok or len(path) > 128:
+            raise Refused(
+                400,
+                f"{what}: values.{path[:64]} = {_kind(value)}; allowed: a number, true/false or a list of sector ids",
+            )
+    return values
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _hosts(room: Room, bound: str, extra: tuple[str, ...]) -> set[str]:
+    """The Host names this server answers to: loopback, this machine's name and LAN address, the
+    address students reach and the one it listens on (never another site's name: DNS rebinding)."""
+    names = {"localhost", "127.0.0.1", "::1", *extra}
+    try:
+        names.add(lan_address())
+        hostname = socket.gethostname()
+        names.update({hostname, f"{hostname}.local"})
+    except OSError:
+        pass
+    for address in (room.public_base, f"http://{bound}" if bound else ""):
+        host = urlsplit(address).hostname if address else None
+        if host:
+            names.add(host)
+    names.discard("0.0.0.0")
+    names.discard("::")
+    return {n.lower() for n in names}
+
+
+def _host_of(value: str) -> str | None:
+    """The name in a Host header (``name``, ``name:port``, ``[v6]:port``); None if malformed."""
+    try:
+        parts = urlsplit(f"//{value}")
+        parts.port  # noqa: B018 (raises on a malformed port)
+        return (parts.hostname or "").lower() or None
+    except ValueError:
+        return None
+
+
+class Guard:
+    """The ASGI layer in front of the application: a Host of this machine (400 otherwise), a POST's
+    Origin of this machine (403), a declared body within ``MAX_BODY`` (413), and the last resort:
+    an exception that escapes the application is logged as one line and answered 500 in JSON."""
+
+    def __init__(self, app, room: Room, bound: str, extra: tuple[str, ...]):
+        self.app, self.room, self.bound, self.extra = app, room, bound, extra
+        self._allowed: tuple[str, set[str]] | None = None
+
+    def allowed(self) -> set[str]:
+        if self._allowed is None or self._allowed[0] != self.room.public_base:  # public_base is set after start
+            self._allowed = (self.room.public_base, _hosts(self.room, self.bound, self.extra))
+        return self._allowed[1]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = _host_of(headers.get("host", ""))
+        if host is None or host not in self.allowed():
+            return await _send_json(send, 400, {"error": "this server answers only to its own address (Host)"})
+        origin = headers.get("origin")
+        if (
+            origin
+            and scope["method"] not in ("GET", "HEAD")
+            and _host_of(urlsplit(origin).netloc) not in self.allowed()
+        ):
+            return await _send_json(send, 403, {"error": "a request from another site"})
+        length = headers.get("content-length", "0").strip()
+        if not length.isdigit() or len(length) > 12:
+            return await _send_json(send, 400, {"error": "Content-Length must be a whole number of bytes"})
+        if int(length) > MAX_BODY:
+            return await _send_json(send, 413, {"error": f"the body has {length} bytes; allowed: up to {MAX_BODY}"})
+        started = False
+
+        async def tracked(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:  # noqa: BLE001 (the last resort: one line in the log, no traceback)
+            log.error("decouple play: %s %s failed: %s: %s", scope["method"], scope["path"], type(exc).__name__, exc)
+            if not started:
+                await _send_json(send, 500, {"error": "the server failed on this request"})
+
+
+async def _send_json(send, status: int, data: dict) -> None:
+    body = json.dumps(data).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts: tuple[str, ...] = ()):
+    """The application of ``room`` (Starlette behind :class:`Guard`); what-ifs run in ``pool`` (in
+    the server's process when None). ``bound``: the address the server listens on; ``hosts``: more
+    Host names to answer to."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import HTMLResponse, Response
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import HTMLResponse, RedirectResponse, Response
     from starlette.routing import Route
 
     game = room.game
 
-    async def body(request: Request) -> dict:
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise ConfigError("the request is not JSON") from None
-        if not isinstance(data, dict):
-            raise ConfigError("the request must be a JSON object")
-        return data
+    async def body(request: Request, what: str) -> dict:
+        """The request's JSON object, read as a stream and stopped at ``MAX_BODY`` bytes."""
+        chunks, size = [], 0
 
-    def html(name: str):
+        async def read() -> None:
+            nonlocal size
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise Refused(413, f"{what}: the body is over {MAX_BODY} bytes")
+                chunks.append(chunk)
+
+        try:
+            await asyncio.wait_for(read(), BODY_TIMEOUT)
+        except TimeoutError:
+            raise Refused(408, f"{what}: the body did not arrive within {BODY_TIMEOUT:g} s") from None
+        except ClientDisconnect:
+            raise Refused(400, f"{what}: the client went away") from None
+        return parse_body(b"".join(chunks), what)
+
+    def guarded(handler):
+        """Every endpoint's errors as JSON: refusals, the game's clear errors, wrong seats and codes."""
+
         async def endpoint(request: Request):
-            return HTMLResponse(_page(name), headers={"Cache-Control": "no-store"})
-
-        return endpoint
-
-    async def asset(request: Request):
-        name = request.path_params["name"]
-        if name not in ("play.js", "play.css"):
-            return Response("not found", status_code=404)
-        media = "text/javascript" if name.endswith(".js") else "text/css"
-        return Response(_page(name), media_type=media)
-
-    async def join(request: Request):
-        try:
-            data = await body(request)
-            token, team = room.join(data.get("room", ""), data.get("code", ""), str(data.get("device", ""))[:64])
-            return _json({"seat": token, "team": team})
-        except (PermissionError, LookupError, ConfigError) as exc:
-            return _error(exc)
-
-    async def state(request: Request):
-        seat_token = request.headers.get("x-seat")
-        try:
-            try:
-                since: int | None = int(request.query_params.get("since", ""))
-            except ValueError:
-                since = None
-            if seat_token:
-                seat = room.seat(seat_token)
-                return _json(await run_in_threadpool(room.state, seat.team, since))
-            if room.is_facilitator(request.headers.get("x-key")):
-                return _json(await run_in_threadpool(room.facilitator_state))
-            if not secrets.compare_digest(str(request.query_params.get("room", "")).upper(), room.code):
-                raise PermissionError("wrong room code")
-            viewer = str(request.query_params.get("viewer", ""))[:64]
-            if viewer:
-                with room.lock:
-                    room.viewers[viewer] = time.monotonic()
-            return _json(await run_in_threadpool(room.state, None, since))
-        except PermissionError as exc:
-            return _error(exc)
-
-    async def choice(request: Request):
-        try:
-            seat = room.seat(request.headers.get("x-seat"))
-            data = await body(request)
-            room.open_for_choices()
-            with room.lock:
-                chosen = game.submit(seat.team, data.get("values", {}), str(data.get("statement", "")))
-            return _json({"choice": chosen})
-        except (PermissionError, ConfigError, TimeoutError) as exc:
-            return _error(exc)
-
-    async def whatif(request: Request):
-        started = time.perf_counter()
-        try:
-            seat = room.seat(request.headers.get("x-seat"))
-            data = await body(request)
-            with room.lock:
-                job = game.projection_job(seat.team, data.get("values", {}))
-            key = json.dumps([seat.team, job], sort_keys=True, default=str)
-            with room.lock:
-                view = room.whatifs.get(key)
-            if view is None:
-                if pool is None:
-                    columns = await run_in_threadpool(run_projection, job)
-                else:
-                    columns = await asyncio.get_running_loop().run_in_executor(pool, run_projection, job)
-                with room.lock:
-                    view = game.team_view(seat.team, columns)
-                    room.whatifs[key] = view
-                    while len(room.whatifs) > WHATIF_CACHE:
-                        room.whatifs.popitem(last=False)
-            seconds = time.perf_counter() - started
-            with room.lock:
-                room.timings.append(seconds)
-            return _json({"view": view, "seconds": round(seconds, 4)})
-        except (PermissionError, ConfigError) as exc:
-            return _error(exc)
-
-    async def leave(request: Request):
-        try:
-            data = await body(request)
-        except ConfigError:
-            data = {}
-        room.leave(str(data.get("seat", "")))
-        return _json({"ok": True})
-
-    def facilitator(handler):
-        async def endpoint(request: Request):
-            if not room.is_facilitator(request.headers.get("x-key") or request.query_params.get("key")):
-                return _json({"error": "facilitator key required"}, 403)
             try:
                 return await handler(request)
-            except (ConfigError, DecoupleError, TimeoutError, ValueError) as exc:
+            except (Refused, DecoupleError, PermissionError, LookupError, TimeoutError) as exc:
                 return _error(exc)
 
         return endpoint
 
-    async def advance(request: Request):
+    def facilitator(handler):
+        """Facilitator actions: the key from the cookie or the ``X-Key`` header, never from the URL."""
+
+        async def endpoint(request: Request):
+            if "key" in request.query_params:
+                raise Refused(403, "the facilitator key is never taken from a URL: the page sends it in a cookie")
+            if not room.is_facilitator(request.headers.get("x-key") or request.cookies.get(COOKIE)):
+                raise PermissionError("facilitator key required: open the facilitator link printed at start")
+            return await handler(request)
+
+        return guarded(endpoint)
+
+    def html(name: str):
+        async def endpoint(request: Request):
+            return HTMLResponse(_page(name), headers=PAGE_HEADERS)
+
+        return endpoint
+
+    async def facilitator_page(request: Request):
+        """The printed link's key becomes a cookie, and the address bar loses it."""
+        key = request.query_params.get("key")
+        if key is not None:
+            if not room.is_facilitator(key):
+                return HTMLResponse("<p>Wrong facilitator key: open the link printed at start.</p>", 403, PAGE_HEADERS)
+            response = RedirectResponse("/facilitator", status_code=303, headers=PAGE_HEADERS)
+            response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/")
+            return response
+        return HTMLResponse(_page("facilitator.html"), headers=PAGE_HEADERS)
+
+    async def asset(request: Request):
+        name = request.path_params["name"]
+        if name not in ("play.js", "play.css"):
+            return _json({"error": "not found"}, 404)
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(_page(name), media_type=media, headers={"Cache-Control": "no-store"})
+
+    async def join(request: Request):
+        data = await body(request, "join")
+        room_code, team_code = text_field(data, "room", "join"), text_field(data, "code", "join")
+        device = text_field(data, "device", "join")
+        client = request.client.host if request.client else ""
+        token, team = room.join(room_code, team_code, device, client)
+        return _json({"seat": token, "team": team})
+
+    async def state(request: Request):
+        seat_token = request.headers.get("x-seat")
+        since_text = request.query_params.get("since", "")
+        since = int(since_text) if since_text.lstrip("-").isdigit() and len(since_text) < 12 else None
+        if seat_token:
+            seat = room.seat(seat_token)
+            return _json(await run_in_threadpool(room.state, seat.team, since, seat))
+        if room.is_facilitator(request.headers.get("x-key") or request.cookies.get(COOKIE)):
+            return _json(await run_in_threadpool(room.facilitator_state))
+        if not same_text(request.query_params.get("room", "")[:32].strip().upper(), room.code):
+            raise PermissionError("wrong room code")
+        viewer = request.query_params.get("viewer", "")[:64]
+        if viewer:
+            with room.seats_lock:
+                room.viewers[viewer] = time.monotonic()
+        return _json(await run_in_threadpool(room.state, None, since))
+
+    async def choice(request: Request):
+        seat = room.seat(request.headers.get("x-seat"))
+        data = await body(request, "choice")
+        values, statement = values_field(data, "choice"), text_field(data, "statement", "choice")
+
         def run() -> dict:
             with room.lock:
+                room.open_for_choices()
+                return game.submit(seat.team, values, statement)
+
+        return _json({"choice": await run_in_threadpool(run)})
+
+    async def whatif(request: Request):
+        started = time.perf_counter()
+        seat = room.seat(request.headers.get("x-seat"))
+        values = values_field(await body(request, "what-if"), "what-if")
+
+        def prepare() -> tuple[tuple, str, dict | None]:
+            with room.lock:
+                job = game.projection_job(seat.team, values)
+                key = json.dumps([seat.team, job], sort_keys=True, default=str)
+                return job, key, room.whatifs.get(key)
+
+        job, key, view = await run_in_threadpool(prepare)
+        if view is None:
+            if pool is None:
+                columns = await run_in_threadpool(run_projection, job)
+            else:
+                columns = await asyncio.get_running_loop().run_in_executor(pool, run_projection, job)
+
+            def keep() -> dict:
+                with room.lock:
+                    made = room.whatifs[key] = game.team_view(seat.team, columns)
+                    while len(room.whatifs) > WHATIF_CACHE:
+                        room.whatifs.popitem(last=False)
+                    return made
+
+            view = await run_in_threadpool(keep)
+        seconds = time.perf_counter() - started
+        with room.seats_lock:
+            room.timings.append(seconds)
+            del room.timings[:-1000]
+        return _json({"view": view, "seconds": round(seconds, 4)})
+
+    async def leave(request: Request):
+        try:
+            data = await body(request, "leave")
+            room.leave(text_field(data, "seat", "leave"))
+        except Refused as exc:
+            if exc.status != 400:
+                raise
+        return _json({"ok": True})
+
+    async def advance(request: Request):
+        """Runs the round the page names: a retried or repeated request finds the round already run
+        (409) instead of running the next one."""
+        data = await body(request, "advance")
+        named = data.get("round")
+        if isinstance(named, bool) or not isinstance(named, int):
+            raise Refused(
+                400, f"advance: round = {named!r}; allowed: the number of the open round, as the page shows it"
+            )
+
+        def run() -> dict:
+            with room.lock:
+                if game.over:
+                    raise Refused(409, "the game is over: nothing to advance")
+                if named != game.round + 1:
+                    raise Refused(
+                        409, f"advance: round {named} is not the open round; the open round is {game.round + 1}"
+                    )
                 result = game.advance()
                 room.deadline = None
                 room.whatifs.clear()
@@ -338,80 +768,174 @@ def create_app(room: Room, pool: Executor | None = None):
         return _json(await run_in_threadpool(run))
 
     async def timer(request: Request):
-        data = await body(request)
-        minutes = data.get("minutes")
+        minutes = (await body(request, "timer")).get("minutes")
         if minutes in (None, 0):
-            room.deadline = None
+            deadline = None
         elif isinstance(minutes, (int, float)) and not isinstance(minutes, bool) and 0 < minutes <= 120:
-            room.deadline = time.time() + 60.0 * float(minutes)
+            deadline = time.time() + 60.0 * float(minutes)
         else:
             raise ConfigError(f"timer: minutes = {minutes!r}; allowed: a number from 0 (no timer) to 120")
-        with room.lock:
-            game.version += 1
-        return _json({"deadline": room.deadline})
+
+        def run() -> None:
+            with room.lock:
+                room.deadline = deadline
+                game.version += 1
+
+        await run_in_threadpool(run)
+        return _json({"deadline": deadline})
 
     async def seats(request: Request):
-        data = await body(request)
-        policy = data.get("policy")
+        policy = text_field(await body(request, "seats"), "policy", "seats")
         if policy not in ("share", "refuse"):
             raise ConfigError(f"seats: policy = {policy!r}; allowed: share, refuse")
-        room.share_seats = policy == "share"
+        with room.seats_lock:
+            room.share_seats = policy == "share"
         return _json({"share_seats": room.share_seats})
 
+    async def new_code(request: Request):
+        team = text_field(await body(request, "new code"), "team", "new code")
+        return _json({"team": team, "code": room.new_code(team)})
+
+    def _debrief() -> dict:
+        copied = room.frozen()
+        with room.export_lock:
+            return copied.debrief()
+
     async def debrief(request: Request):
-        return _json(await run_in_threadpool(lambda: _locked(room, game.debrief)))
+        return _json(await run_in_threadpool(_debrief))
 
     async def export(request: Request):
-        from .debrief import export as write_export
+        from . import debrief as debrief_module
 
         def run() -> str:
-            with room.lock:
-                folder = write_export(game, room.out, room.code)
-                room.exported = str(folder)
-                return room.exported
+            copied = room.frozen()  # the game's lock, only while copying
+            with room.export_lock:
+                folder = str(debrief_module.export(copied, room.out, room.code))
+            with room.seats_lock:
+                room.exported = folder
+            return folder
 
         return _json({"folder": await run_in_threadpool(run)})
 
     async def debrief_png(request: Request):
         from .debrief import figure_png
 
-        data = await run_in_threadpool(lambda: _locked(room, lambda: figure_png(game)))
-        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+        def run() -> bytes:
+            copied = room.frozen()
+            with room.export_lock:
+                return figure_png(copied)
+
+        return Response(await run_in_threadpool(run), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    def _base(request: Request) -> str:
+        return room.public_base or str(request.base_url).rstrip("/")
+
+    async def codes(request: Request):
+        return _json(room.codes(_base(request)))
 
     async def qr(request: Request):
         team = request.path_params["team"]
         if team not in room.team_codes:
-            return Response("not found", status_code=404)
-        base = room.public_base or str(request.base_url).rstrip("/")
-        return Response(qr_svg(join_url(base, room, team)), media_type="image/svg+xml")
+            raise LookupError(f"no team {team[:32]!r}")
+        return Response(
+            qr_svg(join_url(_base(request), room, team)),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def not_found(request: Request, exc: Exception):
+        status = getattr(exc, "status_code", 404)
+        return _json({"error": f"{request.method} {request.url.path[:80]}: not here"}, status)
+
+    async def failed(request: Request, exc: Exception):
+        return _json({"error": "the server failed on this request"}, 500)
 
     routes = [
         Route("/", html("join.html")),
         Route("/join", html("join.html")),
         Route("/team", html("team.html")),
         Route("/watch", html("watch.html")),
-        Route("/facilitator", html("facilitator.html")),
+        Route("/facilitator", facilitator_page),
+        Route("/facilitator/slips", html("slips.html")),
         Route("/static/{name}", asset),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/api/join", join, methods=["POST"]),
-        Route("/api/state", state),
-        Route("/api/choice", choice, methods=["POST"]),
-        Route("/api/whatif", whatif, methods=["POST"]),
-        Route("/api/leave", leave, methods=["POST"]),
+        Route("/api/join", guarded(join), methods=["POST"]),
+        Route("/api/state", guarded(state)),
+        Route("/api/choice", guarded(choice), methods=["POST"]),
+        Route("/api/whatif", guarded(whatif), methods=["POST"]),
+        Route("/api/leave", guarded(leave), methods=["POST"]),
         Route("/api/advance", facilitator(advance), methods=["POST"]),
         Route("/api/timer", facilitator(timer), methods=["POST"]),
         Route("/api/seats", facilitator(seats), methods=["POST"]),
+        Route("/api/newcode", facilitator(new_code), methods=["POST"]),
+        Route("/api/codes", facilitator(codes)),
         Route("/api/debrief", facilitator(debrief)),
         Route("/api/debrief.png", facilitator(debrief_png)),
         Route("/api/export", facilitator(export), methods=["POST"]),
         Route("/api/qr/{team}.svg", facilitator(qr)),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed})
+    return Guard(app, room, bound, tuple(hosts))
 
 
-def _locked(room: Room, call):
-    with room.lock:
-        return call()
+#: every page: no caching, no address sent on to other sites, no framing by other sites
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request headers are not complete
+    ``HEADER_TIMEOUT`` seconds after they started (or after it opened): uvicorn itself times out
+    only idle keep-alive connections, so a client that sends its headers a byte at a time, or
+    nothing at all, would hold a connection for ever."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self._arm()  # a request has begun (or is awaited) and its headers are not complete
+        else:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # uvicorn's keep-alive timeout now runs until the next byte
+        self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+#: uvicorn's settings for the role-play (``uvicorn.run(app, host=..., port=..., **UVICORN_LIMITS)``):
+#: headers complete within ``HEADER_TIMEOUT`` and at most 16 KiB, idle keep-alive connections closed
+#: after 5 s, at most 512 connections and requests at once (503 beyond), and no client address
+#: taken from X-Forwarded-For (the per-client join limit uses the connection's own).
+UVICORN_LIMITS: dict[str, Any] = {
+    "http": GuardedH11Protocol,
+    "timeout_keep_alive": 5,
+    "h11_max_incomplete_event_size": 16 * 1024,
+    "limit_concurrency": 512,
+    "proxy_headers": False,
+    "server_header": False,
+}
 
 
 def join_url(base: str, room: Room, team: str) -> str:

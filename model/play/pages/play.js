@@ -236,6 +236,7 @@ async function pollTeam() {
   const newRound = !firstTime && state.round !== team.state.round;
   team.state = state;
   renderTimer($("#timer"), state);
+  renderDevices(state);
   if (!firstTime && state.version === since) return;
   document.body.dataset.round = String(state.round);
   document.body.dataset.over = String(state.over);
@@ -257,6 +258,15 @@ async function pollTeam() {
   renderNews($("#news"), state.news);
   renderObjectives($("#now"), state.team.view, "where the class stands now");
   if (!team.projection) pathCharts($("#charts"), state);
+}
+
+// another device on the team: one of the team's, or someone who has its code?
+function renderDevices(state) {
+  const others = state.devices - 1, later = state.joined_after_you || 0;
+  document.body.dataset.devices = String(state.devices);
+  $("#devices").textContent = later > 0
+    ? `Another device joined your team (${state.devices} on it now). If it is not one of yours, tell the facilitator: they can give your team a new code.`
+    : others > 0 ? `${state.devices} devices are on your team.` : "";
 }
 
 // Each control comes drawn by the server (one per kind of lever: a slider for a number, a switch,
@@ -362,14 +372,16 @@ async function initWatch() {
 }
 
 // ------------------------------------------------------------------ facilitator
-const host = { key: "", version: -1 };
-function keyHeaders() { return { "X-Key": host.key }; }
+// The facilitator's key is an HttpOnly cookie (the printed link set it): no page script sees it,
+// and it is in no URL. Every request of this page carries it by itself.
+const host = { version: -1, round: null };
+function keyHeaders() { return {}; }
 
 async function initFacilitator() {
-  host.key = new URLSearchParams(location.search).get("key") || "";
   $("#advance").onclick = async () => {
     $("#advance").disabled = true;
-    try { await api("/api/advance", { method: "POST", headers: keyHeaders() }); $("#error").textContent = ""; }
+    // naming the round makes a repeated click or a retried request harmless (the server answers 409)
+    try { await api("/api/advance", { method: "POST", headers: keyHeaders(), body: { round: host.round } }); $("#error").textContent = ""; }
     catch (e) { $("#error").textContent = e.message; }
     $("#advance").disabled = false;
     await pollFacilitator();
@@ -389,6 +401,8 @@ async function initFacilitator() {
     $("#export").disabled = false;
   };
   $("#show-debrief").onclick = showDebrief;
+  $("#handout-show").onclick = showHandout;
+  $("#handout-hide").onclick = hideHandout;
   setInterval(() => tickTimer($("#timer")), 1000);
   await pollFacilitator();
   setInterval(pollFacilitator, POLL_MS);
@@ -402,7 +416,11 @@ async function setTimer(minutes) {
 async function pollFacilitator() {
   let state;
   try { state = await api("/api/state", { headers: keyHeaders() }); }
-  catch (e) { $("#error").textContent = e.message; return; }
+  catch (e) {
+    $("#error").textContent = e.status === 403 ? "Open the facilitator link printed when the server started (it signs this browser in)." : e.message;
+    return;
+  }
+  host.round = state.round;
   document.body.dataset.round = String(state.round);
   document.body.dataset.over = String(state.over);
   $("#room").textContent = state.room;
@@ -415,18 +433,24 @@ async function pollFacilitator() {
   $("#whatif-p95").textContent = state.whatif_p95 === null ? "" : `what-ifs answered in ${state.whatif_p95.toFixed(2)} s (95th percentile)`;
   $("#viewers").textContent = `${state.viewers} spectator(s)`;
   if (host.version === -1) {
-    const grid = $("#qr");
-    for (const t of state.teams) {
-      const link = `${state.public_base || location.origin}/join?room=${state.room}&team=${state.team_codes[t.id]}`;
-      grid.append(el("figure", { "data-team": t.id }, el("img", { src: `/api/qr/${t.id}.svg?key=${encodeURIComponent(host.key)}`, alt: `QR code for ${t.label}` }),
-        el("figcaption", {}, el("strong", { text: t.label }), el("br"), `team code ${state.team_codes[t.id]}`, el("br"), el("span", { class: "muted", text: link }))));
-    }
+    $("#handout-team").replaceChildren(...state.teams.map((t) => el("option", { value: t.id, text: t.label })));
   }
-  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { class: "num", text: "devices" }), el("th", { text: "this round" })));
+  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { class: "num", text: "devices" }), el("th", { text: "this round" }), el("th", { text: "" })));
+  const alerts = [];
   for (const t of state.teams) {
-    table.append(el("tr", { "data-team": t.id }, el("td", { text: t.label }), el("td", { class: "num", text: String(state.occupancy[t.id]) }), el("td", { text: t.submitted ? "submitted ✓" : "—" })));
+    const joined = state.joined[t.id];
+    const renew = el("button", { type: "button", title: "a new code for this team: its devices join again with it" }, "new code");
+    renew.onclick = () => newCode(t);
+    const devices = el("td", { class: "num", text: String(state.occupancy[t.id]) });
+    if (joined > 1) {
+      devices.append(el("span", { class: "error", text: ` ⚠ ${joined} joined` }));
+      alerts.push(`${t.label}: ${joined} devices have joined`);
+    }
+    table.append(el("tr", { "data-team": t.id, "data-joined": String(joined) }, el("td", { text: t.label }), devices, el("td", { text: t.submitted ? "submitted ✓" : "—" }), el("td", {}, renew)));
   }
   $("#teams").replaceChildren(table);
+  if (state.refused_joins > 0) alerts.push(`${state.refused_joins} join attempt(s) refused for too many wrong codes: someone may be guessing`);
+  $("#alerts").textContent = alerts.join(" · ");
   renderScores($("#scores"), state.scores);
   renderNews($("#news"), state.news);
   if (state.version !== host.version) {
@@ -455,7 +479,46 @@ async function showDebrief() {
       list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${item.unit}) against the open world — ${item.mechanism}; read ${item.passage}`));
     }
     box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
-    box.append(el("img", { src: `/api/debrief.png?key=${encodeURIComponent(host.key)}&t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
+    box.append(el("img", { src: `/api/debrief.png?t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
   } catch (e) { $("#error").textContent = e.message; }
 }
 host.colours = {};
+
+// ------------------------------------------------------------------ handing out team codes
+// One team's code at a time, for that team's eyes: the projected page never shows them all.
+async function showHandout() {
+  const id = $("#handout-team").value;
+  try {
+    const data = await api("/api/codes", { headers: keyHeaders() });
+    const t = data.teams.find((x) => x.id === id);
+    const box = $("#handout");
+    box.replaceChildren(slip(data, t));
+    box.hidden = false;
+  } catch (e) { $("#error").textContent = e.message; }
+}
+function hideHandout() { $("#handout").replaceChildren(); $("#handout").hidden = true; }
+
+async function newCode(t) {
+  if (!confirm(`Give ${t.label} a new code? Its devices leave the team and join again with the new code.`)) return;
+  try {
+    await api("/api/newcode", { method: "POST", headers: keyHeaders(), body: { team: t.id } });
+    $("#handout-team").value = t.id;
+    await showHandout();
+  } catch (e) { $("#error").textContent = e.message; }
+}
+
+function slip(data, t) {
+  return el("figure", { class: "slip", "data-team": t.id },
+    el("img", { src: `/api/qr/${t.id}.svg`, alt: `QR code for ${t.label}` }),
+    el("figcaption", {}, el("strong", { text: t.label }), el("br"), `room ${data.room} · team code `, el("span", { class: "code", text: t.code }),
+      el("br"), el("span", { class: "muted", text: t.link })));
+}
+
+async function initSlips() {
+  try {
+    const data = await api("/api/codes");
+    $("#slips").replaceChildren(...data.teams.map((t) => el("section", {}, slip(data, t))));
+  } catch (e) {
+    $("#error").textContent = e.status === 403 ? "Open the facilitator link printed when the server started first (it signs this browser in)." : e.message;
+  }
+}
