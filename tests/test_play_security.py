@@ -269,7 +269,7 @@ def test_an_advance_names_its_round_so_a_retry_does_not_run_two(client):
     key = {"X-Key": room.key}
     assert c.post("/api/advance", headers=key, json={"round": 1}).status_code == 200
     again = c.post("/api/advance", headers=key, json={"round": 1})  # a retried request
-    assert again.status_code == 409 and "the open round is 2" in again.json()["error"]
+    assert again.status_code == 409 and "round 2 is open" in again.json()["error"]
     assert room.game.round == 1
     for wrong, status in ((3, 409), (0, 409), (-1, 409), ("2", 400), (2.0, 400), (True, 400), (None, 400)):
         answer = c.post("/api/advance", headers=key, json={"round": wrong})

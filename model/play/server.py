@@ -54,7 +54,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..errors import ConfigError, DecoupleError
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
-from .game import Game, run_projection
+from .game import Game, RoundAlreadyAdvanced, run_projection
 
 log = logging.getLogger("decouple.play")
 
@@ -756,11 +756,10 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
             with room.lock:
                 if game.over:
                     raise Refused(409, "the game is over: nothing to advance")
-                if named != game.round + 1:
-                    raise Refused(
-                        409, f"advance: round {named} is not the open round; the open round is {game.round + 1}"
-                    )
-                result = game.advance()
+                try:
+                    result = game.advance(expected_round=named)
+                except RoundAlreadyAdvanced as exc:
+                    raise Refused(409, str(exc)) from None
                 room.deadline = None
                 room.whatifs.clear()
                 return result
@@ -1082,18 +1081,15 @@ def serve(
             opener = threading.Timer(1.0, lambda: webbrowser.open(f"{base}/facilitator?key={room.key}"))
             opener.daemon = True  # a stop within the second does not wait for it
             opener.start()
-        # limits against a class that pokes at the server: idle connections closed after 5 s,
-        # request headers at most 16 KiB, at most 200 connections and requests at once (503 beyond),
-        # and at most 5 s for open requests to finish once stopping
+        # the limits against a class that pokes at the server are UVICORN_LIMITS' (header and idle
+        # timeouts, header size, connections at once); at most 5 s for open requests once stopping
         config = uvicorn.Config(
-            create_app(room, pool),
+            create_app(room, pool, bound=host),
             host=host,
             port=port,
             log_level="warning",
-            timeout_keep_alive=5,
-            h11_max_incomplete_event_size=16 * 1024,
-            limit_concurrency=200,
             timeout_graceful_shutdown=5,
+            **UVICORN_LIMITS,
         )
         server = uvicorn.Server(config)
         server.run()
