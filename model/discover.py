@@ -476,53 +476,6 @@ DISCOVERY_FILES = (
 NOISE_QP = 0.1
 
 
-def check_out(folder: Path | str, kind: str, ours: tuple[str, ...], what: str = "--out") -> Path:
-    """Check, before any work, that ``folder`` can take the results of ``decouple <kind>``: it can
-    be written (see :func:`decouple.output.prepare_folder`), and it is new, empty, a folder this
-    command wrote before (its marker file says so), or holds only files named in ``ours``. Nothing
-    is created but the parent folder."""
-    from .output import MARKER, OutputError, prepare_folder
-
-    folder = prepare_folder(Path(folder), what)
-    try:
-        if not folder.is_dir():
-            return folder
-        marker = folder / MARKER
-        if marker.is_file():
-            try:
-                written_by = json.loads(marker.read_text()).get("kind")
-            except (ValueError, AttributeError, UnicodeDecodeError):
-                written_by = None
-            if isinstance(written_by, str) and written_by != kind:
-                raise OutputError(
-                    f"{what} {folder}: holds the results of `decouple {written_by}`; choose another folder "
-                    "(nothing was changed)"
-                )
-            return folder
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours and p.name != MARKER)
-    except OSError as exc:
-        raise OutputError(f"{what} {folder}: cannot read it ({exc.strerror or type(exc).__name__})") from None
-    if foreign:
-        listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise OutputError(
-            f"{what} {folder}: holds files that `decouple {kind}` did not write ({listed}); choose another "
-            "folder or empty it (nothing was changed)"
-        )
-    return folder
-
-
-def mark_out(folder: Path, kind: str, what: str = "--out") -> None:
-    """Create ``folder`` (checked by :func:`check_out`) and mark it as written by ``decouple <kind>``."""
-    from .output import MARKER, OutputError, write_json
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / MARKER).is_file():
-            write_json(folder / MARKER, {"kind": kind})
-    except OSError as exc:
-        raise OutputError(f"{what} {folder}: cannot write there ({exc.strerror or type(exc).__name__})") from None
-
-
 def discover(
     runs: pd.DataFrame,
     x_cols: list[str],
@@ -533,7 +486,7 @@ def discover(
     density: float = DENSITY,
 ) -> list[Path]:
     """Box the runs where ``condition`` holds; write the figures, tables and report to ``out``."""
-    from .output import atomic_write, write_csv, write_json
+    from .output import atomic_write, check_out, mark_out, write_csv, write_json
 
     if method not in ("prim", "cart"):
         raise ConfigError(f"--method = {method!r}; allowed: prim, cart")
@@ -728,6 +681,7 @@ def explore(
     ``decouple discover``, callable from a notebook."""
     from .config import load_scenario
     from .model import check_seed
+    from .output import check_out, mark_out
     from .sweeps.engine import default_workers, run_sweep
     from .sweeps.experiment import experiment_from_table
     from .world import load_world

@@ -223,6 +223,49 @@ def prepare_file(path: Path | str, what: str = "--out") -> Path:
     return path
 
 
+def check_out(folder: Path | str, kind: str, ours: tuple[str, ...], what: str = "--out") -> Path:
+    """Check, before any work, that ``folder`` can take the results of ``decouple <kind>``: it can
+    be written (see :func:`prepare_folder`), and it is new, empty, a folder this
+    command wrote before (its marker file says so), or holds only files named in ``ours``. Nothing
+    is created but the parent folder."""
+    folder = prepare_folder(Path(folder), what)
+    try:
+        if not folder.is_dir():
+            return folder
+        marker = folder / MARKER
+        if marker.is_file():
+            try:
+                written_by = json.loads(marker.read_text()).get("kind")
+            except (ValueError, AttributeError, UnicodeDecodeError):
+                written_by = None
+            if isinstance(written_by, str) and written_by != kind:
+                raise OutputError(
+                    f"{what} {folder}: holds the results of `decouple {written_by}`; choose another folder "
+                    "(nothing was changed)"
+                )
+            return folder
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours and p.name != MARKER)
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{what} {folder}: holds files that `decouple {kind}` did not write ({listed}); choose another "
+            "folder or empty it (nothing was changed)"
+        )
+    return folder
+
+
+def mark_out(folder: Path, kind: str, what: str = "--out") -> None:
+    """Create ``folder`` (checked by :func:`check_out`) and mark it as written by ``decouple <kind>``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / MARKER).is_file():
+            write_json(folder / MARKER, {"kind": kind})
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot write there ({exc.strerror or type(exc).__name__})") from None
+
+
 def _foreign_entries(folder: Path) -> list[str]:
     """Entries of ``folder`` that a results folder of this project would not hold."""
     if not folder.is_dir() or (folder / MARKER).is_file():

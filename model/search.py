@@ -511,8 +511,7 @@ def run_search(
     (with the process id) while the search runs; a failed search puts back what it held before.
     The evaluations run on the sweep engine's executor (``backend`` ``local`` or ``dask``, as
     ``decouple sweep`` takes them), one for the whole search."""
-    from .discover import check_out, mark_out
-    from .output import write_json
+    from .output import check_out, mark_out, write_json
     from .sweeps.engine import check_scheduler, make_executor
 
     if not isinstance(search, Search):
