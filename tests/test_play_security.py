@@ -63,7 +63,9 @@ def test_team_codes_are_long_enough_and_guessing_one_takes_years():
     assert play_server.guessing_days(6, play_server.JOIN_RATE_PER_CLIENT) > 10 * 365
 
 
-def test_wrong_join_attempts_are_limited_per_client_and_refused_before_the_code_is_checked(client):
+def test_wrong_join_attempts_are_limited_per_client_and_refused_before_the_code_is_checked(client, monkeypatch):
+    held = play_server.Bucket.clock()
+    monkeypatch.setattr(play_server.Bucket, "clock", staticmethod(lambda: held))  # no refill, however slow
     room, c = client
     for _ in range(play_server.JOIN_BURST_PER_CLIENT):
         assert c.post("/api/join", json={"room": room.code, "code": "WRONG1"}).status_code == 404
@@ -78,9 +80,27 @@ def test_wrong_join_attempts_are_limited_per_client_and_refused_before_the_code_
     assert state["refused_joins"] == 1 and state["wrong_joins"] == play_server.JOIN_BURST_PER_CLIENT
 
 
+def test_a_guesser_held_back_is_refused_before_its_body_is_read(client, monkeypatch):
+    """The cheapest answer: while refused, a join is answered 429 by the guard in front of the
+    application, whatever its body (here not even JSON), and counted."""
+    held = play_server.Bucket.clock()
+    monkeypatch.setattr(play_server.Bucket, "clock", staticmethod(lambda: held))
+    room, c = client
+    for _ in range(play_server.JOIN_BURST_PER_CLIENT):
+        c.post("/api/join", json={"room": room.code, "code": "WRONG1"})
+    for body in (b"not json at all", b'{"room": ' * 40, b""):
+        answer = c.post("/api/join", content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 429 and "too many wrong codes" in answer.json()["error"]
+        assert int(answer.headers["Retry-After"]) >= 1
+    assert room.refused_joins == 3 and room.wrong_joins == play_server.JOIN_BURST_PER_CLIENT
+    # other endpoints and other addresses are not held back
+    assert c.get(f"/api/state?room={room.code}").status_code == 200
+    assert room.join(room.code, room.team_codes["cn"], "other", client="10.0.0.8")[1] == "cn"
+
+
 def test_the_room_limit_holds_across_addresses_and_right_joins_cost_nothing(tmp_path, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(play_server.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(play_server.Bucket, "clock", staticmethod(lambda: clock[0]))
     room = play_server.Room(Game(team_spec="US,CN"), tmp_path)
     for i in range(40):  # a class joining with the right codes: never refused
         room.join(room.code, room.team_codes["us" if i % 2 else "cn"], f"device{i}", client=f"10.0.1.{i}")

@@ -122,13 +122,16 @@ class Refused(Exception):
 class Bucket:
     """A token bucket: ``burst`` tokens, refilled at ``rate`` per second."""
 
+    #: the clock the tokens refill by (a test holds it still, so a slow machine refills nothing)
+    clock = staticmethod(time.monotonic)
+
     def __init__(self, burst: float, rate: float):
         self.burst, self.rate = burst, rate
         self.tokens = float(burst)
-        self.stamp = time.monotonic()
+        self.stamp = self.clock()
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 
@@ -210,6 +213,16 @@ class Room:
                 del self._client_buckets[next(iter(self._client_buckets))]
             bucket = self._client_buckets[client] = Bucket(JOIN_BURST_PER_CLIENT, JOIN_RATE_PER_CLIENT)
         return bucket
+
+    def join_refused(self, client: str) -> float:
+        """Seconds until ``client`` may try a code again (0 if it may now); a refusal is counted.
+        Asked before a join's body is read, so that a guesser held back costs the server little."""
+        with self.seats_lock:
+            bucket = self._client_buckets.get(client)  # none yet: a full one, which never refuses
+            wait = max(self._room_bucket.wait(), bucket.wait() if bucket is not None else 0.0)
+            if wait > 0:
+                self.refused_joins += 1
+            return wait
 
     def join(self, room: str, team_code: str, device: str, client: str = "") -> tuple[str, str]:
         """(seat token, team id); PermissionError for a wrong room or a refused second device,
@@ -553,6 +566,15 @@ class Guard:
             return await _send_json(send, 400, {"error": "Content-Length must be a whole number of bytes"})
         if int(length) > MAX_BODY:
             return await _send_json(send, 413, {"error": f"the body has {length} bytes; allowed: up to {MAX_BODY}"})
+        if scope["method"] == "POST" and scope["path"] == "/api/join":
+            wait = self.room.join_refused(scope["client"][0] if scope.get("client") else "")
+            if wait > 0:  # held back before its body is read: the cheapest answer a guesser can get
+                return await _send_json(
+                    send,
+                    429,
+                    {"error": f"too many wrong codes: try again in {math.ceil(wait)} s"},
+                    [(b"retry-after", str(math.ceil(wait)).encode())],
+                )
         started = False
 
         async def tracked(message):
@@ -568,7 +590,9 @@ class Guard:
                 await _send_json(send, 500, {"error": "the server failed on this request"})
 
 
-async def _send_json(send, status: int, data: dict) -> None:
+async def _send_json(send, status: int, data: dict, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A JSON answer from the guard; the connection is closed unless ``extra`` headers are given
+    (a refused join's Retry-After: its connection may go on, as after any other answer)."""
     body = json.dumps(data).encode()
     await send(
         {
@@ -578,7 +602,7 @@ async def _send_json(send, status: int, data: dict) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"cache-control", b"no-store"),
-                (b"connection", b"close"),
+                *(extra or [(b"connection", b"close")]),
             ],
         }
     )
