@@ -46,9 +46,14 @@ STEP_PAUSE = 0.2
 #: The step counter counts as still when it has not moved for this long: 100 of the app's 50 ms
 #: play intervals.
 QUIET = 5.0
-#: The server returns closed models' memory every 5 s (``_return_memory_soon`` in demo/live.py):
-#: wait for one round of that and some more before reading its memory.
-MEMORY_RETURN_WAIT = 8.0
+#: The server returns closed models' memory every 5 s (``_return_memory_soon`` in demo/live.py),
+#: right after the garbage collection that frees them: once the closed tabs' models are gone, its
+#: memory is read over two such rounds and the least taken.
+MEMORY_RETURN_WAIT = 10.0
+#: Closed tabs' models that may stay alive: Solara's store of the ``use_reactive`` value in the app
+#: (a ``SharedStore``, not scoped to a session) was seen holding the last closed tab's model more
+#: than 100 s after its close. One, whatever the number of tabs closed: it is replaced, not added to.
+HELD_BY_SOLARA = 1
 
 
 # ---------------------------------------------------------------- model side, no browser
@@ -386,6 +391,12 @@ def _steps_counted(count_file: Path) -> int:
     return count_file.stat().st_size if count_file.exists() else 0
 
 
+def _models_alive(model_file: Path) -> int:
+    """Classroom models made and not yet freed in the server (the probe's ``+`` and ``-``)."""
+    marks = model_file.read_bytes() if model_file.exists() else b""
+    return marks.count(b"+") - marks.count(b"-")
+
+
 def _wait_until_still(count_file: Path, guard: float) -> int:
     """The step count once it has stood still for QUIET seconds; fails if it still moves after
     ``guard`` seconds (a hang guard)."""
@@ -412,16 +423,23 @@ def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
     count after the memory wait is held to the claim (the runs never reach their end), not to the
     count of the quiet spell: CONTRIBUTING.md, "Test tiers": "No test times the machine", and a
     step queued on a loaded machine may still arrive after a quiet spell (CI saw 3 of them). The probe also paces the
-    steps (STEP_PAUSE), so that the tabs close mid-run."""
+    steps (STEP_PAUSE), so that the tabs close mid-run. The memory is read once the probe has seen
+    the closed tabs' models freed (not after a fixed wait, which a loaded machine outlasted: CI saw
+    +78 MB: a closed model that became garbage after the app's collector had stopped, which the
+    app now keeps collecting while a closed model lives on), as the least over two of the app's
+    rounds of handing memory back. At most HELD_BY_SOLARA closed models may be alive then, after
+    either round: the closed tabs' models do not pile up."""
     import psutil
 
     playwright_api = pytest.importorskip("playwright.sync_api")
     run_steps = ClassroomModel("selective_decoupling", 1, reference=False).params.time.steps
     tabs = 4
     count_file = tmp_path / "steps"
+    model_file = tmp_path / "models"
     probe = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests" / "demo_probe"), os.environ.get("PYTHONPATH")])),
         "DECOUPLE_STEP_COUNT": str(count_file),
+        "DECOUPLE_MODEL_COUNT": str(model_file),
         "DECOUPLE_STEP_PAUSE": f"{STEP_PAUSE:g}",
         "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_TIMEOUT:g}s",
     }
@@ -449,12 +467,22 @@ def test_closed_tabs_stop_computing_and_free_their_memory(tmp_path):
                     page.close()
                 done = _wait_until_still(count_file, STOP_GUARD) - before
                 assert done < tabs * run_steps, f"{done} steps: the closed tabs' runs went on to their end"
-                time.sleep(MEMORY_RETURN_WAIT)
+                # the closed tabs' models are freed but for the one Solara may still hold (a hang guard)
+                gone_by = time.monotonic() + STOP_GUARD
+                while _models_alive(model_file) > HELD_BY_SOLARA:
+                    assert time.monotonic() < gone_by, (
+                        f"{_models_alive(model_file)} closed tabs' models still alive {STOP_GUARD:g} s on"
+                    )
+                    time.sleep(0.5)
+                least, until = server.memory_info().rss, time.monotonic() + MEMORY_RETURN_WAIT
+                while time.monotonic() < until:  # the least over two rounds of handing memory back
+                    time.sleep(0.5)
+                    least = min(least, server.memory_info().rss)
                 # A quiet spell is not proof on a loaded machine (a queued step may still arrive after
                 # it), so the claim is checked again on the count after the wait: the runs never end.
                 done = _steps_counted(count_file) - before
                 assert done < tabs * run_steps, f"{done} steps: the closed tabs' runs went on to their end"
-                after.append(server.memory_info().rss)
+                after.append(least)
             browser.close()
         assert after[1] < after[0] + 60e6, [f"{x / 1e6:.0f} MB" for x in after]
     finally:

@@ -14,6 +14,7 @@ import gc
 import sys
 import threading
 import time
+import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -100,7 +101,7 @@ class ClassroomModel(DecouplingModel):
             self.closed = True
             self.running = False
             self.release()
-        _return_memory_soon()
+        _return_memory_soon(self)
 
     def history(self) -> pd.DataFrame:
         """The recorded outcomes, one row per step, indexed by year. Read between steps: the play
@@ -134,23 +135,35 @@ class ClassroomModel(DecouplingModel):
 
 _COLLECTOR_LOCK = threading.Lock()
 _collect_until = 0.0
+_hard_stop = 0.0
 _collector: threading.Thread | None = None
+#: closed models not yet freed: the collector goes on while one is left (up to ``COLLECT_AT_MOST``)
+_closed_models: weakref.WeakSet = weakref.WeakSet()
+#: seconds after the last close beyond which the collector stops even if a closed model lives on
+#: (something still holds it: collecting again would not free it)
+COLLECT_AT_MOST = 600.0
 
 
-def _return_memory_soon(every: float = 5.0, patience: float = 45.0) -> None:
-    """For ``patience`` seconds after the last model closed, collect garbage every ``every``
-    seconds and ask the C library to hand freed memory back to the system. Solara drops a closed
-    session a moment after the close, and an idle server allocates nothing that would start a
-    collection by itself; one background thread does it for every closed model."""
-    global _collect_until, _collector
+def _return_memory_soon(model: ClassroomModel | None = None, every: float = 5.0, patience: float = 45.0) -> None:
+    """Collect garbage every ``every`` seconds and ask the C library to hand freed memory back to
+    the system: for ``patience`` seconds after the last model closed, and on while a closed model
+    (``model`` and those before) is still alive, up to ``COLLECT_AT_MOST`` seconds. Solara drops a
+    closed session a moment after the close, or only at its cull timeout for a tab that vanished;
+    an idle server allocates nothing that would start a collection by itself, so a model dropped
+    after a fixed spell would keep its memory until the next allocations. One background thread
+    does it for every closed model."""
+    global _collect_until, _hard_stop, _collector
     with _COLLECTOR_LOCK:
-        _collect_until = time.monotonic() + patience
+        if model is not None:
+            _closed_models.add(model)
+        now = time.monotonic()
+        _collect_until, _hard_stop = now + patience, now + COLLECT_AT_MOST
         if _collector is not None and _collector.is_alive():
             return
 
         def collect() -> None:
             libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
-            while time.monotonic() < _collect_until:
+            while time.monotonic() < _collect_until or (len(_closed_models) and time.monotonic() < _hard_stop):
                 time.sleep(every)
                 gc.collect()
                 if libc is not None and hasattr(libc, "malloc_trim"):
