@@ -8,16 +8,21 @@ OUT    ?= results/compare
 
 .PHONY: run test check lint install browser demo clean
 
+# A failed install removes the venv it made, so that the next try (e.g. with another PYTHON=)
+# starts afresh instead of reusing a venv of the wrong Python.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet -e '.[test]' || \
+	{ rm -rf $(VENV); echo "make: the install failed; $(VENV) was removed (try PYTHON=python3.11 make ...)" >&2; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/decouple compare --out $(OUT)
+	@echo ""
+	@echo "decouple is installed in $(VENV): run $(BIN)/decouple --help, or 'source $(BIN)/activate' first to type decouple"
 
 test: lint browser
 	$(BIN)/python -m pytest -q
