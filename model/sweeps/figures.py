@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..errors import DecoupleError  # noqa: E402
-from ..output import atomic_write  # noqa: E402
+from ..output import atomic_write, write_csv  # noqa: E402
 from ..plots import STYLE, colour, label, plot_figures  # noqa: E402
 from .experiment import Experiment  # noqa: E402
 from .measures import label_of  # noqa: E402
@@ -149,7 +149,11 @@ def bands(exp: Experiment, series: pd.DataFrame, fig_spec, folder: Path) -> list
     return plot_figures(table, sub, fig_spec.title or exp.section.title)
 
 
-def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
+def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> list[Path]:
+    """The sensitivity figure and its table: Sobol first-order and total indices (with their 95 %
+    confidence half-widths) or Morris mu* and sigma, per metric and varied parameter, in a CSV
+    named as the figure (``sensitivity.csv`` beside ``sensitivity.png``), to cite rather than read
+    off bars."""
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
 
@@ -157,6 +161,7 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
     problem = exp.problem()
     names = [v.label or v.path for v in exp.spec.vary]
     metrics = fig_spec.metrics
+    table: list[dict] = []
     cols = min(2, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
     with plt.rc_context(STYLE):
@@ -171,17 +176,27 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
                 ax.barh(pos + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color="#56B4E9", label="first order", capsize=3)
                 ax.barh(pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color="#0072B2", label="total", capsize=3)
                 ax.set_xlabel("Sobol index (share of variance)")
+                shown: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
             else:
                 si = morris_analyze.analyze(problem, exp.points_array(), y, num_levels=4, seed=exp.section.root_seed)
+                shown = ("mu_star", "mu_star_conf", "sigma")
                 ax.barh(pos, si["mu_star"], 0.6, xerr=si["mu_star_conf"], color="#0072B2", capsize=3)
                 ax.set_xlabel("Morris mu* (mean absolute effect)")
+            for i, (v, name) in enumerate(zip(exp.spec.vary, names, strict=True)):
+                table.append(
+                    {"metric": metric, "parameter": v.path, "label": name}
+                    | {k: float(np.asarray(si[k])[i]) for k in shown}
+                )
             ax.set_yticks(pos, names, fontsize=12)
             ax.axvline(0, color="black", linewidth=0.8)
             ax.set_title(label_of(metric), fontsize=14)
         axes[0][0].legend(loc="lower right", fontsize=11) if exp.section.sampler == "sobol" else None
         fig.suptitle(fig_spec.title or "Sensitivity of the main outcomes", fontsize=18)
         fig.tight_layout()
-        return _save(fig, folder / (fig_spec.file or "sensitivity.png"))
+        figure = _save(fig, folder / (fig_spec.file or "sensitivity.png"))
+    csv = figure.with_suffix(".csv")
+    write_csv(csv, pd.DataFrame(table))
+    return [figure, csv]
 
 
 def draw(exp: Experiment, out: Path) -> list[Path]:
@@ -216,5 +231,5 @@ def draw(exp: Experiment, out: Path) -> list[Path]:
 
             paths += bands(exp, load_timeseries(out), spec, out)
         elif spec.kind == "sensitivity":
-            paths.append(sensitivity(exp, runs, spec, out))
+            paths.extend(sensitivity(exp, runs, spec, out))
     return paths
