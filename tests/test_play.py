@@ -468,6 +468,10 @@ def served(tmp_path_factory):
 
 
 def test_a_class_plays_a_round_in_real_browsers(served):
+    """A class in real browsers. The projected facilitator page shows no team code and no QR code
+    (it used to show three): issue 20, "The facilitator page, which the lesson plan says to
+    project, shows every team's code and QR code beside the room code", and "Codes should be handed
+    out so that the class does not see them all"; the hand-out view shows one team's at a time."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as pw:
         browser = launch_chromium(pw)

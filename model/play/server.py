@@ -229,11 +229,10 @@ class Room:
         LookupError for an unknown team code, :class:`Refused` (429) while this client or the room
         has used up its wrong attempts. A right attempt costs nothing."""
         with self.seats_lock:
-            buckets = (self._client_bucket(client), self._room_bucket)
-            wait = max(b.wait() for b in buckets)
+            wait = self.join_refused(client)
             if wait > 0:
-                self.refused_joins += 1
-                raise Refused(429, f"too many wrong codes: try again in {math.ceil(wait)} s", retry_after=wait)
+                raise too_many_wrong_codes(wait)
+            buckets = (self._client_bucket(client), self._room_bucket)
             team = None
             if same_text(str(room).strip().upper(), self.code):
                 given = str(team_code).strip().upper()
@@ -395,6 +394,11 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None):
     from starlette.responses import JSONResponse
 
     return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def too_many_wrong_codes(wait: float) -> Refused:
+    """The 429 of a join while its client or the room has used up its wrong attempts."""
+    return Refused(429, f"too many wrong codes: try again in {math.ceil(wait)} s", retry_after=wait)
 
 
 def _error(exc: Exception):
@@ -569,12 +573,8 @@ class Guard:
         if scope["method"] == "POST" and scope["path"] == "/api/join":
             wait = self.room.join_refused(scope["client"][0] if scope.get("client") else "")
             if wait > 0:  # held back before its body is read: the cheapest answer a guesser can get
-                return await _send_json(
-                    send,
-                    429,
-                    {"error": f"too many wrong codes: try again in {math.ceil(wait)} s"},
-                    [(b"retry-after", str(math.ceil(wait)).encode())],
-                )
+                retry_after = [(b"retry-after", str(math.ceil(wait)).encode())]  # kept alive: no close
+                return await _send_json(send, 429, {"error": str(too_many_wrong_codes(wait))}, retry_after)
         started = False
 
         async def tracked(message):
@@ -590,9 +590,9 @@ class Guard:
                 await _send_json(send, 500, {"error": "the server failed on this request"})
 
 
-async def _send_json(send, status: int, data: dict, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    """A JSON answer from the guard; the connection is closed unless ``extra`` headers are given
-    (a refused join's Retry-After: its connection may go on, as after any other answer)."""
+async def _send_json(send, status: int, data: dict, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A JSON answer from the guard, sent directly (a Starlette response costs more); the
+    connection is closed unless ``headers`` are given instead."""
     body = json.dumps(data).encode()
     await send(
         {
@@ -602,7 +602,7 @@ async def _send_json(send, status: int, data: dict, extra: list[tuple[bytes, byt
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"cache-control", b"no-store"),
-                *(extra or [(b"connection", b"close")]),
+                *(headers or [(b"connection", b"close")]),
             ],
         }
     )
