@@ -62,10 +62,10 @@ def test_a_panel_draws_the_seed_mean_and_the_10_90_band():
 
 def test_consumers_index_is_drawn_as_its_change_against_the_same_seeds_baseline_in_percent():
     data = table()
-    indicator, series, _title, unit = plots.panel_series(
+    indicator, series, _title, unit, log = plots.panel_series(
         data, plots.Panel("welfare[US] against baseline per welfare[US]")
     )
-    assert indicator == "welfare_US" and unit == "% vs open baseline"
+    assert indicator == "welfare_US" and unit == "change vs open baseline (%)" and not log
     full = data.xs("full_decoupling", level="scenario")["welfare_US"]
     base = data.xs("baseline", level="scenario")["welfare_US"]
     expected = 100 * (full - base) / base  # paired by (seed, year)
@@ -75,16 +75,29 @@ def test_consumers_index_is_drawn_as_its_change_against_the_same_seeds_baseline_
 def test_welfare_is_drawn_as_the_change_against_the_same_seeds_baseline_in_percent_of_gdp():
     data = table()
     panel = plots.Panel("welfare_usd[US] against baseline per gdp[US]")
-    indicator, series, _title, unit = plots.panel_series(data, panel)
-    assert indicator == "welfare_usd_US" and unit == "% of GDP vs open baseline"
+    indicator, series, _title, unit, _log = plots.panel_series(data, panel)
+    assert indicator == "welfare_usd_US" and unit == "change vs open baseline (% of GDP)"
     full = data.xs("full_decoupling", level="scenario")
     base = data.xs("baseline", level="scenario")
     expected = 100 * (full["welfare_usd_US"] - base["welfare_usd_US"]) / base["gdp_US"]  # paired by (seed, year)
     np.testing.assert_allclose(series.xs("full_decoupling", level="scenario").to_numpy(), expected.to_numpy())
     assert (series.xs("baseline", level="scenario") == 0).all()
-    # without a baseline the level is drawn, in money
+    # without a baseline the level is drawn, and the title says that it is no effect of the policy
     alone = data.xs("full_decoupling", level="scenario", drop_level=False)
-    assert plots.panel_series(alone, panel)[1:] == (None, "Welfare, United States", "US$ bn per year")
+    assert plots.panel_series(alone, panel)[1:] == (
+        None,
+        f"Welfare, United States\n({plots.NO_BASELINE})",
+        "US$ bn per year",
+        False,
+    )
+    # the welfare figure's panel then draws welfare in % of the run's own GDP, not in money
+    figure = dict(plots.FIGURES)["welfare.png"][0]
+    drawn = plots.panel_series(alone, figure)
+    assert drawn.ylabel == "% of GDP" and "not an effect" in drawn.title
+    np.testing.assert_allclose(drawn.series.to_numpy(), 100 * alone["welfare_usd_US"] / alone["gdp_US"])
+    # a baseline alone is called what it is
+    base = data.xs("baseline", level="scenario", drop_level=False)
+    assert plots.panel_series(base, figure).title.endswith(f"({plots.BASELINE_ONLY})")
 
 
 def test_every_panel_names_outcomes_of_the_registry_and_takes_its_units_from_it():
@@ -94,9 +107,15 @@ def test_every_panel_names_outcomes_of_the_registry_and_takes_its_units_from_it(
     )
     drawn = plots.figure_panels(frame)
     assert {name for name, _ in drawn} >= {"capability_gap.png", "welfare.png", "ally_compliance.png"}
-    for _file, panels in drawn:
-        for indicator, _series, _title, unit in panels:
-            assert unit == outcomes.resolve(indicator).unit  # levels: no baseline beside the baseline
+    panels_of = dict(plots.FIGURES)
+    for file, panels in drawn:
+        for panel, (indicator, _series, title, unit, log) in zip(panels_of[file], panels):
+            # levels: no baseline beside the baseline; a level of its own where the panel names one
+            level = plots.Measure.parse(panel.level or indicator).check()
+            assert unit == level.unit() + (", log scale" if log else "")
+            assert log == (panel.log and " against " in panel.measure)
+            if " against " in panel.measure:
+                assert title.endswith(f"({plots.BASELINE_ONLY})")
     assert set(plots.needed()) <= columns
     for panel in [p for _, ps in plots.FIGURES for p in ps] + list(plots.DASHBOARD):
         plots.Measure.parse(panel.measure).check()
