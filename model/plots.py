@@ -162,7 +162,9 @@ def _grid(count: int, width: float, height: float):
     constrained layout (so that a legend placed outside takes its own room); empty cells hidden."""
     cols = min(count, COLUMNS)
     rows = math.ceil(count / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.9), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows + 0.9), squeeze=False, layout="constrained"
+    )
     for ax in axes.ravel()[count:]:
         ax.set_visible(False)
     return fig, list(axes.ravel()[:count])
@@ -208,6 +210,9 @@ BASELINE_ONLY = "level of the open baseline"
 _PLACES = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
 _ALLIES = (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
 
+#: a change against the same seed's baseline in % of the baseline's value
+_CHANGE = "{0} against baseline per {0}"
+
 #: The comparison figures, file by file. A measure "against baseline" is drawn as its change
 #: against the baseline with the same seed where the table holds the baseline, else as a level.
 FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
@@ -229,8 +234,16 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     (
         "us_firms.png",
         (
-            Panel("us_revenue_small_yard against baseline per us_revenue_small_yard", "US firms' revenue\n(small-yard sectors)", log=True),
-            Panel("us_rd_small_yard against baseline per us_rd_small_yard", "US firms' R&D\n(small-yard sectors)", log=True),
+            Panel(
+                "us_revenue_small_yard against baseline per us_revenue_small_yard",
+                "US firms' revenue\n(small-yard sectors)",
+                log=True,
+            ),
+            Panel(
+                "us_rd_small_yard against baseline per us_rd_small_yard",
+                "US firms' R&D\n(small-yard sectors)",
+                log=True,
+            ),
         ),
     ),
     (
@@ -272,10 +285,12 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
 DASHBOARD: tuple[Panel, ...] = (
     Panel("gap_small_yard", "US–China capability gap\n(small-yard sectors)"),
     Panel("chips_share[US]", "US share of world\nlogic-chip sales"),
-    Panel("us_rd_small_yard against baseline per us_rd_small_yard", "US firms' R&D\n(small-yard sectors)", log=True),
+    Panel(_CHANGE.format("us_rd_small_yard"), "US firms' R&D\n(small-yard sectors)", log=True),
     Panel("cn_self_sufficiency_small_yard", "China's self-sufficiency\n(small-yard sectors)"),
     Panel("compliance_small_yard", "Allies' compliance\n(small-yard sectors)"),
-    Panel("welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare", level="welfare_usd[WORLD] per gdp[WORLD]"),
+    Panel(
+        "welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare", level="welfare_usd[WORLD] per gdp[WORLD]"
+    ),
 )
 
 
