@@ -12,6 +12,7 @@ log scale. Panels sit at most three to a row; the legend sits below them, outsid
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -98,6 +99,11 @@ def colour(scenario: str, order: list[str]) -> str:
 
 def label(scenario: str) -> str:
     return SCENARIO_LABELS.get(scenario, scenario.replace("_", " "))
+
+
+def wrap(text: str, width: int = 40) -> str:
+    """A long title on lines of at most ``width`` characters (a panel is about 45 wide at 16 pt)."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def draw(

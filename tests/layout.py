@@ -50,6 +50,8 @@ def _drawn_tick_labels(ax: Axes) -> tuple[list[Text], set[int]]:
     for axis in ax._axis_map.values():  # x and y (and z): the axes' own axis objects
         ticks = axis.get_major_ticks() + axis.get_minor_ticks()
         every |= {id(label) for tick in ticks for label in (tick.label1, tick.label2)}
+        if not (ax.axison and axis.get_visible()):  # ax.axis("off"): no axis is drawn
+            continue
         for tick in axis._update_ticks():  # the ticks inside the view, as Axis.draw draws them
             for label in (tick.label1, tick.label2):
                 if label.get_visible() and label.get_text().strip():
@@ -66,11 +68,21 @@ def _name(artist: Text | Legend | Axes) -> str:
     return f"axes '{title}'"
 
 
-def _visible(artist) -> bool:
-    """Drawn: the artist and every parent up to the figure are visible."""
-    if not artist.get_visible():
+def _visible(artist, hidden: set[int]) -> bool:
+    """Drawn: the artist, its axes and (for an axis label) its axis are visible."""
+    if not artist.get_visible() or id(artist) in hidden:
         return False
     return isinstance(artist, Axes) or artist.axes is None or artist.axes.get_visible()
+
+
+def _hidden_axis_texts(ax: Axes) -> set[int]:
+    """The ids of the axis labels and offset texts of an axis that is not drawn."""
+    return {
+        id(text)
+        for axis in ax._axis_map.values()
+        if not (ax.axison and axis.get_visible())
+        for text in (axis.label, axis.get_offset_text())
+    }
 
 
 def layout_problems(fig: Figure) -> list[str]:
@@ -82,17 +94,19 @@ def layout_problems(fig: Figure) -> list[str]:
     in_legends = {id(t) for leg in legends for t in [*leg.get_texts(), leg.get_title()]}
     drawn_ticks: list[Text] = []
     tick_ids: set[int] = set()
+    hidden: set[int] = set()
     for ax in axes:
         drawn, every = _drawn_tick_labels(ax)
         drawn_ticks += drawn
         tick_ids |= every
+        hidden |= _hidden_axis_texts(ax)
     texts = [
         t
         for t in fig.findobj(Text)
         if id(t) not in in_legends
         and id(t) not in tick_ids
         and t.get_text().strip()
-        and _visible(t)
+        and _visible(t, hidden)
         and t.get_alpha() != 0
     ] + drawn_ticks
     boxes = {id(t): t.get_window_extent(renderer) for t in texts}

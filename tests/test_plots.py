@@ -3,6 +3,8 @@ of the outcome table, with the registry's labels and units and one colour per sc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -242,3 +244,161 @@ file = "sobol.png"
     assert table.loc["policy.fence", "label"] == "fence height"
     assert table.loc["policy.fence", "S1"] > 0.9 and table.loc["policy.fence", "ST"] > 0.9
     assert abs(table.loc["policy.ally_pressure", "S1"]) < 0.05 and table.loc["policy.ally_pressure", "ST"] < 0.05
+
+
+# ----------------------------------------------------------------------------- layout
+# Every figure the commands draw is measured as it is saved (tests/layout.py): no legend over an
+# axes or a text, no text over another text or another axes, nothing cut off, tick labels of at
+# least 10 pt. A new figure is measured as soon as a command below draws it.
+
+
+@pytest.fixture
+def measured(monkeypatch):
+    """{file name: layout problems} of every figure saved while the test runs. The figure is
+    measured as drawn on its canvas, and not written (half the time): the canvas is stricter than
+    the PNG, which ``bbox_inches="tight"`` widens to what sticks out."""
+    from matplotlib.figure import Figure
+
+    from tests.layout import layout_problems
+
+    found: dict[str, list[str]] = {}
+
+    def savefig(fig, fname, *args, **kwargs):
+        name = Path(fname).name
+        if name.startswith(".") and name.endswith(".tmp"):  # atomic_write's '.NAME.XXXX.tmp'
+            name = name[1:-4].rsplit(".", 1)[0]
+        found[name] = layout_problems(fig)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    return found
+
+
+def clear(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The figures with problems (empty when every figure is clear)."""
+    return {name: problems for name, problems in found.items() if problems}
+
+
+def test_the_layout_measure_sees_a_legend_over_the_year_labels_and_text_past_the_edge():
+    from tests.layout import layout_problems
+
+    with plt.rc_context(plots.STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(12.4, 5.4))
+        for ax in axes:
+            for scenario in list(plots.SCENARIO_LABELS)[:4]:
+                ax.plot([2018, 2036], [0, 1], label=plots.label(scenario))
+            ax.set_xlabel("year")
+        # the legend as the figures placed it before: over the x-axis labels
+        fig.legend(loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.04))
+        fig.suptitle("a title", y=1.02)
+        axes[0].tick_params(labelsize=8)
+        problems = layout_problems(fig)
+    assert any("legend" in p and "covers text 'year'" in p for p in problems)
+    assert "text 'a title' is cut off by the figure's edge" in problems
+    assert any(p.startswith("tick label") and "8 pt" in p for p in problems)
+    plt.close(fig)
+    with plt.rc_context(plots.STYLE):  # the same, laid out as the comparison figures are
+        fig, axes = plots._grid(2, 6.2, 5.0)
+        for ax in axes:
+            ax.plot([2018, 2036], [0, 1], label="Open baseline")
+            ax.set_xlabel("year")
+        plots._legend(fig, axes[0])
+        fig.suptitle("a title")
+        assert layout_problems(fig) == []
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def short_runs() -> pd.DataFrame:
+    """Every scenario of scenarios/, seed 1, ten quarters: an outcome table as `compare` draws it,
+    with the seven scenarios' legend and the states' decisions."""
+    from decouple.runner import run_one
+
+    names = list(plots.SCENARIO_COLOURS)
+    return pd.concat([run_one(name, 1, ("time.steps=10",)).indicators for name in names])
+
+
+def test_comparison_and_run_figures_leave_every_legend_and_label_clear(short_runs, measured, tmp_path, monkeypatch):
+    table = short_runs
+    drawn = [p.name for p in plots.plot_figures(table, tmp_path / "all", "Seven scenarios")]
+    assert "decisions.png" in drawn and len(measured) == len(drawn) == len(plots.FIGURES) + 1
+    assert clear(measured) == {}
+    # a single run, and a baseline alone: the panels drawn against the baseline become levels with
+    # longer titles (the other figures are drawn as above)
+    against = tuple((name, panels) for name, panels in plots.FIGURES if any(" against " in p.measure for p in panels))
+    monkeypatch.setattr(plots, "FIGURES", against)
+    for scenario in ("full_decoupling", "baseline"):
+        measured.clear()
+        one = table.xs(scenario, level="scenario", drop_level=False)
+        plots.plot_figures(one, tmp_path / scenario, f"{plots.label(scenario)} (seed 1)")
+        assert set(measured) == {name for name, _ in against} | {"dashboard.png"}
+        assert clear(measured) == {}
+    fig_font = plots.STYLE["xtick.labelsize"]
+    assert fig_font >= 10 and plots.LEGEND_FONT >= fig_font
+
+
+EXPERIMENTS = sorted(
+    p for p in (Path(__file__).parent.parent / "experiments").glob("*.toml") if "[experiment]" in p.read_text()
+)
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
+def test_every_sweep_figure_leaves_every_legend_and_label_clear(path, measured, tmp_path):
+    """The heatmaps, violins and sensitivity bars of every experiment file, drawn from made-up
+    results of its runs (its titles, labels, grid and scenarios are the real ones); its bands are
+    the comparison figures, measured above."""
+    from decouple.sweeps import figures
+    from decouple.sweeps.experiment import load_experiment
+
+    exp = load_experiment(path)
+    specs = [f for f in exp.spec.figure if f.kind != "bands"]
+    if not specs:
+        pytest.skip(f"{path.name} draws only bands")
+    rng = np.random.default_rng(3)
+    metrics = {
+        m for f in specs for m in ([f.metric] if f.metric else []) + list(f.metrics) + ([f.per] if f.per else [])
+    }
+    runs = pd.DataFrame(
+        [
+            {"run_id": r.run_id, "scenario": r.scenario, "point": r.point, "replicate": r.replicate, "status": "done"}
+            | {m: float(rng.normal(100.0, 40.0)) for m in sorted(metrics)}
+            for r in exp.iter_runs()
+        ]
+    )
+    for spec in specs:
+        if spec.kind == "heatmap":
+            figures.heatmap(exp, runs, spec, tmp_path)
+        elif spec.kind == "violin":
+            figures.violin(exp, runs, spec, tmp_path)
+        else:
+            figures.sensitivity(exp, runs, spec, tmp_path)
+    assert len(measured) == len(specs) and clear(measured) == {}
+
+
+def test_the_search_figure_labels_named_scenarios_clear_of_each_other_and_the_legend(measured, tmp_path):
+    """Named scenarios close together, at the corners and on the front: each label stays inside
+    the axes and clear of the other labels, of the legend and of the colour bar."""
+    from decouple.search import _figure, load_search
+
+    search = load_search(Path(__file__).parent.parent / "experiments" / "precise_yard.toml")
+    cols = [o.label or o.metric for o in search.spec.objective]
+    rng = np.random.default_rng(8)
+    policies = pd.DataFrame(rng.random((60, 3)), columns=cols)
+    policies["on_front"] = rng.random(60) < 0.3
+    corners = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0), (0.5, 0.5), (0.51, 0.5), (0.5, 0.52)]
+    named = pd.DataFrame(
+        [{"scenario": s, cols[0]: x, cols[1]: y, cols[2]: 0.5} for s, (x, y) in zip(plots.SCENARIO_COLOURS, corners)]
+    )
+    _figure(search, policies, named, tmp_path / "pareto.png", cols)
+    assert clear(measured) == {}
+
+
+def test_the_discovery_figures_leave_every_label_clear(measured, tmp_path):
+    from decouple.discover import discover, parse_condition
+
+    rng = np.random.default_rng(3)
+    a, b, c = rng.random(200), rng.random(200), rng.random(200)
+    runs = pd.DataFrame({"china.state_support": a, "market.china_supply_risk": b, "noise": c, "out@2030": a + 0.2 * b})
+    condition = parse_condition("out@2030 > 0.7", ["out@2030"])
+    discover(runs, ["china.state_support", "market.china_supply_risk", "noise"], condition, tmp_path / "d", "prim", "t")
+    assert {"peeling_trajectory.png", "pairs_scatter.png"} <= set(measured)
+    assert clear(measured) == {}
