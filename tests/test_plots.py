@@ -402,3 +402,64 @@ def test_the_discovery_figures_leave_every_label_clear(measured, tmp_path):
     discover(runs, ["china.state_support", "market.china_supply_risk", "noise"], condition, tmp_path / "d", "prim", "t")
     assert {"peeling_trajectory.png", "pairs_scatter.png"} <= set(measured)
     assert clear(measured) == {}
+
+
+# ----------------------------------------------------------------------------- printed labels and ranges
+
+
+def depth(text: str) -> int:
+    """How deep parentheses nest in ``text`` (-1 when they do not balance)."""
+    level = deepest = 0
+    for char in text:
+        level += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, level)
+        if level < 0:
+            return -1
+    return deepest if level == 0 else -1
+
+
+def test_a_range_prints_its_ends_apart_from_their_minus_signs():
+    from decouple.compare import band
+    from decouple.validation.report import markdown
+
+    assert band("{:+.0f}", -737.2, -751.0, -723.4) == "-737 [-751 to -723]"
+    assert band("{:.3f}", 0.2, 0.1, 0.3) == "0.200 [0.100 to 0.300]"
+    row = {"id": "x", "kind": "pattern", "compared": "c", "documented": "d", "target": -1.0, "facts": "f"}
+    row |= {"model_mean": -2.0, "model_min": -3.0, "model_max": -1.5, "tolerance": "t", "why": "w", "passed": True}
+    assert "| -2 [-3 to -1.5] |" in markdown(pd.DataFrame([row]), [1, 2])
+
+
+def test_every_label_with_a_unit_has_one_pair_of_parentheses():
+    from decouple.compare import headline_rows, welfare_rows
+    from decouple.sweeps.measures import label_of
+
+    assert outcomes.with_unit("Consumers' index, China", "index (2018 = 100)") == (
+        "Consumers' index, China (index, 2018 = 100)"
+    )
+    assert outcomes.with_unit("Trust", "index 0–1") == "Trust (index 0–1)"
+    every = list(outcomes.registry().values())
+    assert any("(" in o.unit for o in every)  # the case this guards against exists
+    for o in every:
+        assert depth(o.titled) == 1, o.titled
+        assert depth(label_of(o.name if o.whole_run else f"{o.name}@2030")) == 1
+    # the tables `decouple compare` prints
+    names = [o.name for o in outcomes.headlines()]
+    index = pd.MultiIndex.from_product([names, ["mean", "p10", "p90"]])
+    summary = pd.DataFrame([[1.0] * len(index)], index=["baseline"], columns=index)
+    welfare = pd.DataFrame(
+        {f"{m}_{k}": [1.0] for m in ("welfare_change_usd_bn", "gdp_change_pct") for k in ("mean", "p10", "p90")},
+        index=pd.MultiIndex.from_tuples([("full_decoupling", "US")], names=["scenario", "region"]),
+    )
+    rows = headline_rows(summary) + welfare_rows(welfare)
+    assert len(rows) == len(names) + 2 * 5  # two measures for each of five regions
+    for text, cells in rows:
+        assert depth(text) == 1, text
+        assert all(" to " in cell for cell in cells if cell)
+    # the figures' titles and axis labels
+    columns = {o.name for o in outcomes.quarterly()}
+    frame = pd.DataFrame(
+        {name: [1.0] for name in columns}, index=pd.MultiIndex.from_tuples([("baseline", 0, 2018.0)], names=KEYS)
+    )
+    for _file, panels in plots.figure_panels(frame):
+        for drawn in panels:
+            assert depth(drawn.title) <= 1 and depth(drawn.ylabel) <= 1, drawn
