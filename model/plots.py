@@ -166,8 +166,8 @@ def _legend(fig, ax) -> None:
 def _grid(count: int, width: float, height: float):
     """A figure of ``count`` panels, at most :data:`COLUMNS` to a row, laid out by matplotlib's
     constrained layout (so that a legend placed outside takes its own room); empty cells hidden."""
-    cols = min(count, COLUMNS)
-    rows = math.ceil(count / cols)
+    rows = math.ceil(count / COLUMNS)
+    cols = math.ceil(count / rows)  # rows as full as they can be: four panels are two by two
     fig, axes = plt.subplots(
         rows, cols, figsize=(width * cols, height * rows + 0.9), squeeze=False, layout="constrained"
     )

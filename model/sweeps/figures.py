@@ -134,6 +134,8 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
             for body, s in zip(parts["bodies"], scenarios):
                 body.set_facecolor(colour(s, scenarios))
                 body.set_alpha(0.6)
+            for key in ("cbars", "cmins", "cmaxes", "cmedians"):  # black, not matplotlib's blue (a scenario's)
+                parts[key].set_color(NEUTRAL["mark"])
             ax.set_xticks(
                 range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=12
             )
