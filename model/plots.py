@@ -145,7 +145,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def _legend(fig, ax) -> None:
+def legend_below(fig, ax) -> None:
     """The scenarios' legend below every panel, outside them (the figure's layout must be
     constrained): as many entries to a row as fit the figure's width."""
     handles, labels = ax.get_legend_handles_labels()
@@ -163,7 +163,7 @@ def _legend(fig, ax) -> None:
     )
 
 
-def _grid(count: int, width: float, height: float):
+def panel_grid(count: int, width: float, height: float):
     """A figure of ``count`` panels, at most :data:`COLUMNS` to a row, laid out by matplotlib's
     constrained layout (so that a legend placed outside takes its own room); empty cells hidden."""
     rows = math.ceil(count / COLUMNS)
@@ -372,10 +372,10 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
     paths = []
     with plt.rc_context(STYLE):
         for name, panels in figure_panels(table):
-            fig, axes = _grid(len(panels), 6.2, 5.0)
+            fig, axes = panel_grid(len(panels), 6.2, 5.0)
             for ax, drawn in zip(axes, panels):
                 draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
-            _legend(fig, axes[0])
+            legend_below(fig, axes[0])
             fig.suptitle(title or outcomes.resolve(panels[0].indicator).label, fontsize=19)
             paths.append(_save(fig, folder / name))
         paths.append(dashboard(table, folder / "dashboard.png", title))
@@ -386,9 +386,9 @@ def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Six headline panels on one slide."""
     panels = [panel_series(table, p) for p in DASHBOARD]
     with plt.rc_context(STYLE):
-        fig, axes = _grid(len(panels), 6.3, 4.9)
+        fig, axes = panel_grid(len(panels), 6.3, 4.9)
         for ax, drawn in zip(axes, panels):
             draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
-        _legend(fig, axes[0])
+        legend_below(fig, axes[0])
         fig.suptitle(title or "Technology decoupling scenarios, 2018–2035", fontsize=21)
         return _save(fig, path)

@@ -297,11 +297,11 @@ def test_the_layout_measure_sees_a_legend_over_the_year_labels_and_text_past_the
     assert any(p.startswith("tick label") and "8 pt" in p for p in problems)
     plt.close(fig)
     with plt.rc_context(plots.STYLE):  # the same, laid out as the comparison figures are
-        fig, axes = plots._grid(2, 6.2, 5.0)
+        fig, axes = plots.panel_grid(2, 6.2, 5.0)
         for ax in axes:
             ax.plot([2018, 2036], [0, 1], label="Open baseline")
             ax.set_xlabel("year")
-        plots._legend(fig, axes[0])
+        plots.legend_below(fig, axes[0])
         fig.suptitle("a title")
         assert layout_problems(fig) == []
     plt.close(fig)
