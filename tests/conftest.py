@@ -234,6 +234,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_plots.py::test_the_discovery_figures_leave_every_label_clear",
         "tests/test_plots.py::test_the_layout_measure_sees_a_legend_over_the_year_labels_and_text_past_the_edge",
         "tests/test_plots.py::test_the_search_figure_labels_named_scenarios_clear_of_each_other_and_the_legend",
+        "tests/test_plots.py::test_the_validation_figure_leaves_every_label_clear",
         "tests/test_reliability.py::test_a_kill_mid_write_never_mixes_old_and_new_files",
         "tests/test_reliability.py::test_a_symlinked_out_is_written_through_and_stays_a_link",
         "tests/test_reliability.py::test_an_unreachable_scheduler_is_reported_within_its_timeout",

@@ -463,3 +463,21 @@ def test_every_label_with_a_unit_has_one_pair_of_parentheses():
     for _file, panels in plots.figure_panels(frame):
         for drawn in panels:
             assert depth(drawn.title) <= 1 and depth(drawn.ylabel) <= 1, drawn
+
+
+def test_the_validation_figure_leaves_every_label_clear(measured, tmp_path):
+    """`decouple validate`'s figure, with every check of seeds/checks.toml passing or missing."""
+    from decouple.validation.checks import all_checks
+    from decouple.validation.report import figure
+
+    checks = all_checks()
+    rng = np.random.default_rng(1)
+    rows = []
+    for check in checks:
+        value = check.target * rng.uniform(0.2, 3.0)
+        rows.append(
+            {"id": check.id, "kind": check.kind, "passed": check.passes(value), "target": check.target}
+            | {"model_mean": value, "model_min": 0.9 * value, "model_max": 1.1 * value}
+        )
+    figure(pd.DataFrame(rows), tmp_path / "validation.png", checks)
+    assert list(measured) == ["validation.png"] and clear(measured) == {}
