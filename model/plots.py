@@ -323,8 +323,8 @@ def panel_series(table: pd.DataFrame, panel: Panel) -> Drawn:
     return Drawn(measure.outcome, series, title, unit, log)
 
 
-def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
-    """(file name, [(indicator, series, title, ylabel), ...]) for each figure the table can show."""
+def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[Drawn]]]:
+    """(file name, [what each panel draws, ...]) for each figure the table can show."""
     figures = []
     for name, panels in FIGURES:
         if name == "decisions.png" and not _states_decide(table):
