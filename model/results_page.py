@@ -160,7 +160,9 @@ class CompareFolder:
 
     def scenario(self, name: str) -> str:
         if name not in self.scenarios:
-            raise DecoupleError(f"scenario '{name}'{suggest(name, self.scenarios)}; the run has: {', '.join(self.scenarios)}")
+            raise DecoupleError(
+                f"scenario '{name}'{suggest(name, self.scenarios)}; the run has: {', '.join(self.scenarios)}"
+            )
         return name
 
     def outcome(self, name: str) -> str:
@@ -177,12 +179,18 @@ class CompareFolder:
         if not self.against:
             raise DecoupleError(f"{self.folder / SUMMARY}: no welfare against the baseline (was '{REFERENCE}' run?)")
         if scen not in self.against:
-            raise DecoupleError(f"scenario '{scen}'{suggest(scen, list(self.against))}: no welfare change against the baseline; allowed: {', '.join(self.against)}")
+            raise DecoupleError(
+                f"scenario '{scen}'{suggest(scen, list(self.against))}: no welfare change against the baseline; "
+                f"allowed: {', '.join(self.against)}"
+            )
         regions = self.against[scen]
         if region not in regions:
             raise DecoupleError(f"region '{region}'{suggest(region, list(regions))}; allowed: {', '.join(regions)}")
         if measure not in WELFARE_MEASURES:
-            raise DecoupleError(f"welfare measure '{measure}'{suggest(measure, WELFARE_MEASURES)}; allowed: {', '.join(WELFARE_MEASURES)}")
+            raise DecoupleError(
+                f"welfare measure '{measure}'{suggest(measure, WELFARE_MEASURES)}; "
+                f"allowed: {', '.join(WELFARE_MEASURES)}"
+            )
         column = WELFARE_MEASURES[measure][0]
         if column not in regions[region]:
             raise DecoupleError(f"{self.folder / SUMMARY}: no '{column}' for {scen}, {region}")

@@ -24,8 +24,18 @@ def fake_compare(folder: Path) -> Path:
     """A folder shaped as `decouple compare` writes it: two scenarios, two seeds, two quarters."""
     folder.mkdir(parents=True, exist_ok=True)
     seeds = [11, 22]
-    trust = {("baseline", 11): 0.80, ("baseline", 22): 0.90, ("full_decoupling", 11): 0.10, ("full_decoupling", 22): 0.30}
-    sales = {("baseline", 11): 400.0, ("baseline", 22): 500.0, ("full_decoupling", 11): 100.0, ("full_decoupling", 22): 50.0}
+    trust = {
+        ("baseline", 11): 0.80,
+        ("baseline", 22): 0.90,
+        ("full_decoupling", 11): 0.10,
+        ("full_decoupling", 22): 0.30,
+    }
+    sales = {
+        ("baseline", 11): 400.0,
+        ("baseline", 22): 500.0,
+        ("full_decoupling", 11): 100.0,
+        ("full_decoupling", 22): 50.0,
+    }
     rows = []
     for (scen, seed), value in trust.items():
         rows.append({"scenario": scen, "seed": seed, "year": 2018.0, "trust": 0.7, "us_cn_sales": 450.0})
@@ -43,7 +53,12 @@ def fake_compare(folder: Path) -> Path:
             "overrides": [],
             "runs": [
                 {"scenario": "baseline", "title": "Open baseline", "package_version": "0.1.0", "mesa": "3.3.1"},
-                {"scenario": "full_decoupling", "title": "Full decoupling", "package_version": "0.1.0", "mesa": "3.3.1"},
+                {
+                    "scenario": "full_decoupling",
+                    "title": "Full decoupling",
+                    "package_version": "0.1.0",
+                    "mesa": "3.3.1",
+                },
             ],
         },
         "final": {
@@ -67,13 +82,31 @@ def fake_compare(folder: Path) -> Path:
                 }
             },
         },
-        "runs": [{"scenario": s, "seed": seed, "final": {"trust": trust[s, seed], "us_cn_sales": sales[s, seed]}} for (s, seed) in trust],
+        "runs": [
+            {"scenario": s, "seed": seed, "final": {"trust": trust[s, seed], "us_cn_sales": sales[s, seed]}}
+            for (s, seed) in trust
+        ],
     }
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     tidy = pd.DataFrame(
         [
-            {"scenario": s, "seed": seed, "step": 1, "year": 2018.25, "metric": "revenue", "country": "US", "partner": "all", "sector": "logic_chips", "value": v}
-            for (s, seed), v in {("baseline", 11): 100.0, ("baseline", 22): 200.0, ("full_decoupling", 11): 50.0, ("full_decoupling", 22): 150.0}.items()
+            {
+                "scenario": s,
+                "seed": seed,
+                "step": 1,
+                "year": 2018.25,
+                "metric": "revenue",
+                "country": "US",
+                "partner": "all",
+                "sector": "logic_chips",
+                "value": v,
+            }
+            for (s, seed), v in {
+                ("baseline", 11): 100.0,
+                ("baseline", 22): 200.0,
+                ("full_decoupling", 11): 50.0,
+                ("full_decoupling", 22): 150.0,
+            }.items()
         ]
     )
     tidy.to_parquet(folder / "timeseries.parquet")
@@ -133,7 +166,10 @@ def test_a_claim_that_holds_prints_nothing_and_one_that_fails_stops_the_page(tmp
     ok = page(tmp_path, "China loses more.{{claim welfare full_decoupling CN pct < welfare full_decoupling US pct}}\n")
     assert ok == "China loses more.\n"
     with pytest.raises(DecoupleError) as err:
-        page(tmp_path, "line one\nThe US loses more.{{claim welfare full_decoupling US pct < welfare full_decoupling CN pct}}\n")
+        page(
+            tmp_path,
+            "line one\nThe US loses more.{{claim welfare full_decoupling US pct < welfare full_decoupling CN pct}}\n",
+        )
     message = str(err.value)
     assert "template.md:2" in message and "is false for this run" in message
     assert "\u22121.50 % < \u22122.59 %" in message  # both values as the page would print them
@@ -153,7 +189,10 @@ def test_a_claim_that_holds_prints_nothing_and_one_that_fails_stops_the_page(tmp
         ("{{welfare full_decoupling XX pct}}", "region 'XX'"),
         ("{{welfare full_decoupling CN percent}}", "welfare measure 'percent'"),
         ("{{table welfares}}", "did you mean 'welfare'"),
-        ("{{tidy-change full_decoupling revenue US quantum}}", "no rows of metric 'revenue', country 'US', sector 'quantum'"),
+        (
+            "{{tidy-change full_decoupling revenue US quantum}}",
+            "no rows of metric 'revenue', country 'US', sector 'quantum'",
+        ),
         ("{{}}", "an empty token"),
     ],
 )
