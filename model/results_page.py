@@ -30,7 +30,8 @@ A template writes a number as a token in double braces:
                                       number), so that the words around a number cannot outlive it
 ====================================  ===============================================================
 
-Negative numbers print with a minus sign (U+2212) and ranges as ``[−751 to −723]``.
+Negative numbers print with a minus sign (U+2212) and ranges as ``[−751 to −723]`` (the spaces
+around "to" do not break).
 """
 
 from __future__ import annotations
@@ -87,9 +88,14 @@ def number(fmt: str, value: float) -> str:
     return text.replace("-", "\u2212")
 
 
+#: joins a band's bounds: "to" between no-break spaces, so that a narrow table cell wraps before
+#: the bracket and never inside it
+TO = "\u00a0to\u00a0"
+
+
 def band(fmt: str, mean: float, low: float, high: float) -> str:
     """``mean [low to high]``: a band never reads as ``[-745--723]``."""
-    return f"{number(fmt, mean)} [{number(fmt, low)} to {number(fmt, high)}]"
+    return f"{number(fmt, mean)} [{number(fmt, low)}{TO}{number(fmt, high)}]"
 
 
 def quarter(year: float) -> str:

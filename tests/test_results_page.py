@@ -134,7 +134,7 @@ def test_numbers_print_with_a_minus_sign_and_ranges_with_words():
     assert number("{:.0f}", 1234.0) == "1,234"  # thousands separators for any f format
     assert number("{:+.2f}", -0.001) == "0.00"  # no "−0.00": a value that rounds to zero has no sign
     assert number("{:+.2f}", 0.051) == "+0.05"
-    assert band("{:+.0f}", -745, -751, -723) == "\u2212745 [\u2212751 to \u2212723]"
+    assert band("{:+.0f}", -745, -751, -723) == "\u2212745 [\u2212751\u00a0to\u00a0\u2212723]"
     assert ascii_free(band("{:.0f}", -745, -751, -723)) and not ascii_free("[-745--723]")
     assert number("{:.3f}", float("nan")) == "n/a"
     assert quarter(2035.75) == "2035 Q4" and quarter(2018.0) == "2018 Q1"
@@ -152,12 +152,12 @@ def test_every_kind_of_token_reads_the_folder(tmp_path):
     assert "2 scenarios (`baseline`, `full_decoupling`) × 2 seeds" in lines[0] and "2018 Q2" in lines[0]
     # trust: baseline mean 0.85; full decoupling 0.2 [0.1 to 0.3]; 0.7 in the first quarter of 2018
     # sales: (100/400 - 1 + 50/500 - 1) / 2 = -82.5 %; revenue: (50/100 - 1 + 150/200 - 1) / 2 = -37.5 %
-    assert lines[1] == "0.850 | 0.200 [0.100 to 0.300] | 0.700"
+    assert lines[1] == "0.850 | 0.200 [0.100\u00a0to\u00a00.300] | 0.700"
     assert lines[2] == "\u221282 % | \u2212737 bn | \u22121.32 % | \u221238 %"
-    assert "| US–China trust (index 0–1) | 0.850 [0.800 to 0.900] | 0.200 [0.100 to 0.300] |" in text
-    assert "| United States (`US`) | \u2212454 [\u2212468 to \u2212440] |" in text
-    assert "| World (`WORLD`) | \u22121,804 [\u22121,818 to \u22121,790] |" in text  # label capitalised, grouped
-    assert "| China (`CN`) | \u22122.59 [\u22122.64 to \u22122.54] |" in text
+    assert "| US–China trust (index 0–1) | 0.850 [0.800\u00a0to\u00a00.900] | 0.200 [0.100\u00a0to\u00a00.300] |" in text
+    assert "| United States (`US`) | \u2212454 [\u2212468\u00a0to\u00a0\u2212440] |" in text
+    assert "| World (`WORLD`) | \u22121,804 [\u22121,818\u00a0to\u00a0\u22121,790] |" in text  # label capitalised, grouped
+    assert "| China (`CN`) | \u22122.59 [\u22122.64\u00a0to\u00a0\u22122.54] |" in text
     assert "| China (`CN`) | GDP \u22120.40 %; ACR 0.00 % |" in text
     assert ascii_free(text)
 
@@ -256,7 +256,7 @@ def test_the_page_of_a_short_comparison_reads_its_numbers(tmp_path, monkeypatch)
     assert "2020 Q1" in text and "`--set time.steps=8`" in text  # the run's last quarter and its override
     gap = summary["final"]["full_decoupling"]["gap_small_yard"]
     assert f"| {band('{:.3f}', gap['mean'], gap['p10'], gap['p90'])} |" in text
-    assert "[\u2212" in text and " to " in text and ascii_free(text)
+    assert "[\u2212" in text and "\u00a0to\u00a0" in text and ascii_free(text)
 
 
 def test_the_committed_results_page_is_the_page_of_make_run(tmp_path, monkeypatch):
