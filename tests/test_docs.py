@@ -3,6 +3,7 @@ timings come from the benchmark's report, and CITATION.cff cites this version.""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -102,6 +103,21 @@ def test_the_site_is_configured_to_build_offline_and_strictly():
     assert [p for p in written if not (ROOT / "docs" / p).is_file()] == []
 
 
+def test_lists_after_a_paragraph_line_get_their_blank_line_outside_code():
+    spec = importlib.util.spec_from_file_location("hooks", ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    page = (
+        "It writes:\n- a file\n  that goes on\n- another\n\n```\nshell:\n- not a list\n```\n"
+        "| a | b |\n- after a table\nSteps:\n1. first\n## Head\n- item\n2018 was\n- late"
+    )
+    assert hooks.blank_line_before_lists(page) == (
+        "It writes:\n\n- a file\n  that goes on\n- another\n\n```\nshell:\n- not a list\n```\n"
+        "| a | b |\n- after a table\nSteps:\n\n1. first\n## Head\n- item\n2018 was\n\n- late"
+    )
+    assert hooks.blank_line_before_lists("one\n-1 is a number") == "one\n-1 is a number"
+
+
 def test_mkdocs_builds_the_site_strictly_and_offline(tmp_path):
     """`mkdocs build --strict` on a copy of docs/ (so that the generated pages can be written
     without touching the repository): every nav page, link, anchor and included file must be
@@ -124,6 +140,7 @@ def test_mkdocs_builds_the_site_strictly_and_offline(tmp_path):
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs)
     config["site_dir"] = str(tmp_path / "site")
+    config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
     for ext in config["markdown_extensions"]:
         if isinstance(ext, dict) and "pymdownx.snippets" in ext:
             ext["pymdownx.snippets"]["base_path"] = [str(ROOT)]
@@ -145,3 +162,5 @@ def test_mkdocs_builds_the_site_strictly_and_offline(tmp_path):
     assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", html), "a page loads something from the web"
     assert "Test tiers" in (site / "contributing.html").read_text(encoding="utf-8")  # CONTRIBUTING.md included
     assert "[\u2212" in (site / "results.html").read_text(encoding="utf-8")
+    outputs = (site / "outputs.html").read_text(encoding="utf-8")
+    assert "<li><code>timeseries.csv</code>" in outputs  # a list right after "writes to DIR:" is a list
