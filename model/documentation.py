@@ -41,6 +41,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -90,6 +91,8 @@ class Sources:
     facts: dict[str, Any]
     firms: int  # firms in the default world
     documents: dict[str, str]  # source code (S0) -> file of the source document
+    tests: list[dict[str, Any]]  # the test suite, one row per file (test_suite)
+    pattern_tests: list[tuple[str, str, bool]]  # the tests of tests/test_patterns.py
 
 
 def gather() -> Sources:
@@ -109,6 +112,7 @@ def gather() -> Sources:
     world = load_world()
     scenarios = {p.stem: load_scenario(p.stem, sectors=world.sectors) for p in sorted(scenarios_dir().glob("*.toml"))}
     firms = build_firms(world, scenarios["baseline"].params, np.random.default_rng(0))
+    patterns = project_root() / "tests" / "test_patterns.py"
     return Sources(
         root=project_root(),
         registry=dict(load_registry()),
@@ -120,6 +124,8 @@ def gather() -> Sources:
         facts=dict(load_facts()),
         firms=firms.n,
         documents=_source_documents(evidence_dir() / "README.md"),
+        tests=test_suite(project_root()),
+        pattern_tests=test_functions(patterns) if patterns.is_file() else [],
     )
 
 
@@ -252,14 +258,15 @@ def phase_name(owner: Any, name: str) -> str:
     return f"{label}.{name}"
 
 
-def mechanism_modules() -> list[tuple[str, ModuleType]]:
+@cache
+def mechanism_modules() -> tuple[tuple[str, ModuleType], ...]:
     """The modules of ``decouple.mechanisms`` in the order of its table (M1-M16, then the others)."""
     import importlib
 
     from . import mechanisms
 
     names = [row.split(" | ")[0].strip("| ") for row in mechanisms.table().splitlines()[2:]]
-    return [(name, importlib.import_module(f"decouple.mechanisms.{name}")) for name in names]
+    return tuple((name, importlib.import_module(f"decouple.mechanisms.{name}")) for name in names)
 
 
 def split_sources(paragraph: str) -> list[str]:
@@ -288,15 +295,18 @@ def module_docstring(module: ModuleType) -> tuple[str, list[str], str]:
     return " ".join(paragraphs[0].split()), split_sources(sources) if sources else [], "\n\n".join(rest)
 
 
+@cache
+def _names_used(function: Callable) -> frozenset[str]:
+    """The names whose attributes ``function``'s own code reads (``us_resolve`` in ``us_resolve.drive``)."""
+    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
+    return frozenset(
+        n.value.id for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    )
+
+
 def users_of(module_name: str, functions: Mapping[str, Callable]) -> list[str]:
     """The phases (by label) whose own code calls into the mechanism module ``module_name``."""
-    found = []
-    for label, function in functions.items():
-        tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
-        names = {n.value.id for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
-        if module_name in names:
-            found.append(label)
-    return found
+    return [label for label, function in functions.items() if module_name in _names_used(function)]
 
 
 def test_functions(path: Path) -> list[tuple[str, str, bool]]:
@@ -313,47 +323,73 @@ def test_functions(path: Path) -> list[tuple[str, str, bool]]:
 def _literal(path: Path, name: str) -> Any:
     """The literal value assigned to ``name`` at the top of ``path`` (read, not imported)."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
-        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value is not None:
-            return ast.literal_eval(node.value)
+        targets: list[ast.expr]
+        if isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        else:
+            continue
+        if value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return ast.literal_eval(value)
     return None
 
 
-def tier_of(path: str, test: str, arguments: Sequence[str], tiers: Mapping[str, Sequence[str]], slow_fixtures) -> str:
-    """The tier of ``path::test`` by the patterns of tests/conftest.py's TIERS and SLOW_FIXTURES."""
+def tier_of(path: str, test: str, arguments: Sequence[str], tiers: Mapping[str, re.Pattern], slow_fixtures) -> str:
+    """The tier of ``path::test`` by the patterns of tests/conftest.py's TIERS (``tiers``: one
+    pattern per mark, see :func:`_tier_patterns`) and its SLOW_FIXTURES."""
     from fnmatch import fnmatchcase
 
     node = f"{path}::{test}"
-    for mark, patterns in tiers.items():
-        if any(fnmatchcase(node, p) for p in patterns):
+    for mark, pattern in tiers.items():
+        if pattern.match(node):
             return mark
     if any(fnmatchcase(path, files) and fixture in arguments for files, fixture in slow_fixtures):
         return "slow"
     return "fast"
 
 
+def _tier_patterns(tiers: Mapping[str, Sequence[str]]) -> dict[str, re.Pattern]:
+    """TIERS as one regular expression per mark (a test matches its mark's shell patterns)."""
+    from fnmatch import translate
+
+    return {mark: re.compile("|".join(translate(p) for p in patterns)) for mark, patterns in tiers.items() if patterns}
+
+
+#: a test function at the top of a file, with its arguments (its fixtures)
+TEST_FUNCTION = re.compile(r"^def (test\w*)\(([^)]*)\)", re.M)
+MODULE_DOCSTRING = re.compile(r"\s*(?:#[^\n]*\n\s*)*[rRuU]?(\"\"\"|\'\'\')(.*?)\1", re.S)
+
+
 def test_suite(root: Path) -> list[dict[str, Any]]:
-    """One row per test file: its purpose, its test functions and how many are in each tier."""
+    """One row per test file: its purpose, its test functions and how many are in each tier. The
+    files are read as text (parsing them all would cost the documentation test most of its time)."""
     folder = root / "tests"
     if not folder.is_dir():
         return []
     conftest = folder / "conftest.py"
-    tiers = _literal(conftest, "TIERS") or {}
+    tiers = _tier_patterns(_literal(conftest, "TIERS") or {})
     slow_fixtures = _literal(conftest, "SLOW_FIXTURES") or ()
     rows = []
     for path in sorted(folder.glob("test_*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
         relative = f"tests/{path.name}"
         counts: Counter[str] = Counter()
-        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
-        for node in functions:
-            counts[tier_of(relative, node.name, [a.arg for a in node.args.args], tiers, slow_fixtures)] += 1
+        parametrized, previous = 0, 0
+        functions = list(TEST_FUNCTION.finditer(text))
+        for match in functions:
+            arguments = [a.split(":")[0].split("=")[0].strip() for a in match.group(2).split(",")]
+            counts[tier_of(relative, match.group(1), arguments, tiers, slow_fixtures)] += 1
+            decorators = text[previous : match.start()].rsplit("\n\n", 1)[-1]  # the lines just above
+            parametrized += "@pytest.mark.parametrize" in decorators
+            previous = match.end()
+        docstring = MODULE_DOCSTRING.match(text)
         rows.append(
             {
                 "file": relative,
-                "purpose": first_sentence(ast.get_docstring(tree) or ""),
+                "purpose": first_sentence(inspect.cleandoc(docstring.group(2)) if docstring else ""),
                 "tests": len(functions),
-                "parametrized": sum("parametrize" in ast.unparse(d) for n in functions for d in n.decorator_list),
+                "parametrized": parametrized,
                 "tiers": counts,
             }
         )
@@ -392,16 +428,11 @@ def odd(src: Sources) -> str:
     return "\n".join(parts)
 
 
-def _pattern_tests(src: Sources) -> list[tuple[str, str, bool]]:
-    path = src.root / "tests" / "test_patterns.py"
-    return test_functions(path) if path.is_file() else []
-
-
 def _odd_purpose(src: Sources) -> str:
     from .validation.report import KIND_LABEL
 
     patterns = [c for c in src.checks if c.kind == "pattern"]
-    tests = _pattern_tests(src)
+    tests = src.pattern_tests
     out = [
         "**Purpose.** The model explores how US technology-decoupling policies — export controls and "
         "the entity list, investment screening and outbound bans, tariffs and procurement bans, limits "
@@ -1172,7 +1203,7 @@ def _trace_implementation(src: Sources) -> str:
     from .firms import Firms
     from .state import Accounts, Market, Relations
 
-    suite = test_suite(src.root)
+    suite = src.tests
     bounded = [f"`{cls.label}.{name}`" for cls in (Relations, Market, Accounts, Firms) for name, _ in cls.bounded()]
     rows = [
         (
@@ -1232,7 +1263,7 @@ def _trace_output_verification(src: Sources) -> str:
     fits = ", ".join(
         f"{name} loss {v['loss']:g} ({v['evaluations']} evaluations)" for name, v in record.get("fit", {}).items()
     )
-    tests = _pattern_tests(src)
+    tests = src.pattern_tests
     return "\n".join(
         [
             "**Calibration** (`decouple calibrate`, `model/validation/calibration.py`). A few free "
