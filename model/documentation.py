@@ -242,6 +242,13 @@ def field_comments(cls: type) -> dict[str, str]:
     return out
 
 
+def first_paragraph_after(doc: str, lead: str) -> str:
+    """The paragraph after the one that starts with ``lead`` (a docstring's body after its summary)."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc.strip())]
+    index = next((i for i, p in enumerate(paragraphs) if p.startswith(lead)), -1)
+    return paragraphs[index + 1] if 0 <= index < len(paragraphs) - 1 else ""
+
+
 def docstring_parts(doc: str) -> dict[str, str]:
     """A phase's docstring: its summary, and what it reads and writes."""
     reads = re.search(r"Reads:(.*?)(?=Writes:|\n\s*\n|$)", doc, re.S)
@@ -669,8 +676,9 @@ def _odd_schedule(src: Sources) -> str:
             "docstring declares). A phase sees this quarter's value of what an earlier phase wrote and "
             "last quarter's value of what a later phase writes. The yearly phases run in the first "
             "quarter of a calendar year (`decouple.model.YEARLY`). The allies decide one after another "
-            "but from one snapshot of last quarter's compliance, so their order does not matter; the "
-            "third countries hedge in the order of the countries. After the last phase the outcomes "
+            "but from one snapshot of last quarter's compliance, and each third country moves only its "
+            "own lean from what all of them see, so the order within a class does not matter. After the "
+            "last phase the outcomes "
             "are recorded and the invariants checked; after the last quarter the run stops "
             "(`running` is False).",
             "",
@@ -689,6 +697,7 @@ def _odd_design(src: Sources) -> str:
     from . import outcomes
     from .agents import LOG_STEP
     from .mechanisms import us_resolve
+    from .metrics import METRICS
     from .model import PHASES
 
     facts = Counter(f.role for f in src.facts.values())
@@ -696,9 +705,10 @@ def _odd_design(src: Sources) -> str:
     draws = []
     for owner, name in PHASES:
         doc = " ".join((inspect.getdoc(getattr(owner, name)) or "").split())
-        match = re.search(r"draws ([^.;]*?)(?:[.;]| Writes:|$)", doc)
+        match = re.search(r"draws (.*?)(?=\.\s|\.$|[;,]|$)", doc)
         if match:
-            draws.append(f"`{phase_name(owner, name)}` draws {match.group(1).strip().rstrip(',')}")
+            what = re.sub(r"\b(model\.\w+)", r"`\1`", match.group(1).strip())
+            draws.append(f"`{phase_name(owner, name)}` draws {what}")
     rule_rows = [
         (
             f"`adaptive.{switch}`",
@@ -899,10 +909,12 @@ The same scenario, seed and parameters give bit-identical results (`tests/test_r
 Every outcome is defined once in the outcome registry (`model/outcomes.py`,
 `decouple outcomes`): {len(quarterly)} quarterly outcomes recorded by the Mesa `DataCollector`
 every quarter, {len(whole)} whole-run measures and {len(asked)} series computed on request (the
-replay's). `decouple run` writes them to `timeseries.csv`; `decouple compare` prints the headline
-outcomes ({", ".join(f"`{n}`" for n in headline)}) as the seed mean with the 10th and 90th
-percentiles. The decisions the rules take are in `model.decisions`. Every outcome is listed in
-[the outcome reference](reference/outcomes.md).
+replay's). `decouple run` writes each outcome's value at the last step to `summary.json`, and
+the tidy time series of the interface contract's metrics ({len(METRICS)} metrics by country,
+partner and sector) to `timeseries.csv`; `decouple compare` writes every outcome to
+`indicators.csv` and prints the headline outcomes ({", ".join(f"`{n}`" for n in headline)}) as the
+seed mean with the 10th and 90th percentiles. The decisions the rules take are in
+`model.decisions`. Every outcome is listed in [the outcome reference](reference/outcomes.md).
 """
     return text
 
@@ -935,7 +947,8 @@ def _odd_initialization(src: Sources) -> str:
             "4. The relations and accounts from their declarations (the 'at step 0' column of section "
             "2); the fields the model must compute are given by name: "
             + ", ".join(computed)
-            + ". Trust starts at `coopetition.trust_initial`; investment flows at their 2018 levels.",
+            + ". Trust starts at `coopetition.trust_initial`; the investment flows at their step-0 levels "
+            "(`capital.cn_to_us_initial`, `capital.us_to_cn_initial`, split over sectors).",
             "5. The state agents, one per country by role; China's standing support; R&D; the accounts; "
             "then the outcomes of step 0 are recorded.",
             "",
@@ -968,8 +981,9 @@ def _odd_input(src: Sources) -> str:
             "The model reads no time series while it runs. Its exogenous paths are set at step 0 from "
             "`seeds/`: each country's trend GDP along its projected growth path, each sector's trend "
             "spending, and the open world's quality-adjusted price fall. Policies change during a run "
-            "only through a scenario's dated events (and the classroom app's levers or the role-play's "
-            "rounds, which apply as events). The evidence base:",
+            "only through a scenario's dated events, the classroom app's levers (`model.set_params`) and "
+            "the role-play's rounds (`model.schedule`), and through the decision rules (section 4). The "
+            "evidence base:",
             "",
             table(("file", "what it holds"), seeds),
             "",
@@ -1201,10 +1215,12 @@ def _trace_conceptual(src: Sources) -> str:
 
 def _trace_implementation(src: Sources) -> str:
     from .firms import Firms
+    from .metrics import check_invariants
     from .state import Accounts, Market, Relations
 
     suite = src.tests
-    bounded = [f"`{cls.label}.{name}`" for cls in (Relations, Market, Accounts, Firms) for name, _ in cls.bounded()]
+    parts = {"relations": Relations, "market": Market, "accounts": Accounts, "firms": Firms}
+    bounded = [f"`{part}.{name}`" for part, cls in parts.items() for name, _ in cls.bounded()]
     rows = [
         (
             f"`{r['file']}`",
@@ -1225,8 +1241,10 @@ def _trace_implementation(src: Sources) -> str:
             "",
             table(("file", "what it checks", "test functions", "parametrized", "tiers"), rows),
             "",
-            "Invariants checked after every quarter of every run (`decouple.metrics.check_invariants`): "
-            "market shares sum to 1, nothing is NaN, and each field that declares bounds stays in them: "
+            "Invariants checked after every quarter of every run (`decouple.metrics.check_invariants`, "
+            "unless a caller switches the checks off): "
+            + inline(first_paragraph_after(inspect.getdoc(check_invariants) or "", "Raise"))
+            + " The fields that declare bounds: "
             + ", ".join(bounded)
             + ". The step's structure is verified by `tests/test_structure.py`: the step calls exactly "
             "the declared phases, in order, and each writes only what its docstring declares. Results are "
@@ -1391,6 +1409,8 @@ def parameters_reference(src: Sources) -> str:
 
 
 def outcomes_reference(src: Sources) -> str:
+    from .metrics import COLUMNS, METRICS
+
     def kind(o: Any) -> str:
         if o.whole_run:
             return "whole run"
@@ -1424,6 +1444,15 @@ def outcomes_reference(src: Sources) -> str:
             "money, a sum such as `family[NL+JP]`.",
             "",
             table(("outcome", "label", "unit", "kind", "direction", "headline", "definition", "old names"), rows),
+            "",
+            "## Metrics of the tidy time series",
+            "",
+            "`timeseries.csv` of `decouple run` has one row per step, metric, country, partner and sector "
+            "(the columns the interface contract fixes: "
+            + ", ".join(f"`{c}`" for c in COLUMNS)
+            + "). Its metrics (`decouple.metrics.METRICS`):",
+            "",
+            table(("metric", "unit", "meaning"), [(f"`{m}`", unit, meaning) for m, (unit, meaning) in METRICS.items()]),
             "",
         ]
     )
