@@ -92,6 +92,7 @@ class Sources:
     firms: int  # firms in the default world
     documents: dict[str, str]  # source code (S0) -> file of the source document
     tests: list[dict[str, Any]]  # the test suite, one row per file (test_suite)
+    requirements: dict[str, str]  # python, mesa, numpy: what the package requires
     pattern_tests: list[tuple[str, str, bool]]  # the tests of tests/test_patterns.py
 
 
@@ -125,8 +126,27 @@ def gather() -> Sources:
         firms=firms.n,
         documents=_source_documents(evidence_dir() / "README.md"),
         tests=test_suite(project_root()),
+        requirements=requirements(project_root() / "pyproject.toml"),
         pattern_tests=test_functions(patterns) if patterns.is_file() else [],
     )
+
+
+def requirements(pyproject: Path) -> dict[str, str]:
+    """The Python versions and the Mesa and numpy versions the package requires, as declared (read
+    from ``pyproject.toml``, or from the installed package's metadata without it)."""
+    if pyproject.is_file():
+        with open(pyproject, "rb") as fh:
+            project = tomllib.load(fh)["project"]
+        python, declared = project["requires-python"], list(project["dependencies"])
+    else:
+        from importlib import metadata
+
+        python, declared = metadata.metadata("decouple")["Requires-Python"], metadata.requires("decouple") or []
+    out = {"python": python}
+    for name in ("mesa", "numpy"):
+        found = next((d for d in declared if re.match(rf"{name}\b", d)), name)
+        out[name] = "`" + re.sub(r"\[[^]]*\]", "", found.split(";")[0]).replace(" ", "") + "`"
+    return out
 
 
 def _source_documents(readme: Path) -> dict[str, str]:
@@ -996,17 +1016,15 @@ def _odd_input(src: Sources) -> str:
 
 
 def _odd_submodels(src: Sources) -> str:
-    import mesa
-    import numpy as np
-
     from .model import PHASES
 
     functions = {phase_name(o, n): getattr(o, n) for o, n in PHASES}
     out = [
         "### 7.1 Implementation details (ODD+D)",
         "",
-        f"Python {sys.version_info.major}.{sys.version_info.minor}, Mesa {mesa.__version__} and numpy "
-        f"{np.__version__.split('.')[0]}; the package `decouple` is the folder `model/`. Run "
+        f"Python `{src.requirements['python']}` with {src.requirements['mesa']} and "
+        f"{src.requirements['numpy']} (the requirements of `pyproject.toml`); the package `decouple` "
+        "is the folder `model/`. Run "
         "`decouple run SCENARIO` (or `DecouplingModel(...).run()` in Python); the states are Mesa "
         "agents, the step is `DecouplingModel.step` and each mechanism is a module of "
         "`model/mechanisms/` whose docstring states its rules and cites its passages (document and "
@@ -1216,10 +1234,10 @@ def _trace_conceptual(src: Sources) -> str:
 def _trace_implementation(src: Sources) -> str:
     from .firms import Firms
     from .metrics import check_invariants
-    from .state import Accounts, Market, Relations
+    from .state import Accounts, Market, Relations, StatePart
 
     suite = src.tests
-    parts = {"relations": Relations, "market": Market, "accounts": Accounts, "firms": Firms}
+    parts: dict[str, type[StatePart]] = {"relations": Relations, "market": Market, "accounts": Accounts, "firms": Firms}
     bounded = [f"`{part}.{name}`" for part, cls in parts.items() for name, _ in cls.bounded()]
     rows = [
         (
