@@ -986,10 +986,11 @@ def _odd_input(src: Sources) -> str:
     for path in sorted(evidence_dir().glob("*.toml")):
         head = []
         for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
+            if not line.startswith("#") or not line.lstrip("#").strip():  # the header's first paragraph
                 break
             head.append(line.lstrip("#").strip())
-        seeds.append((f"`seeds/{path.name}`", first_sentence(" ".join(head))))
+        sentence = re.match(r"(.+?\.)(?=\s|$)", " ".join(head))
+        seeds.append((f"`seeds/{path.name}`", inline(sentence.group(1) if sentence else " ".join(head))))
     historical = src.scenarios.get("historical")
     events = []
     if historical is not None:
