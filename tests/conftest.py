@@ -206,6 +206,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_decisions.py::test_lobbying_delays_controls_in_proportion_to_the_revenue_at_stake",
         "tests/test_decisions.py::test_precise_coupling_keeps_trust_and_welfare_above_the_small_yard",
         "tests/test_discover.py::test_a_box_over_noise_says_so_and_a_real_one_does_not",
+        "tests/test_documentation.py::test_the_command_writes_and_checks",
         "tests/test_discover.py::test_a_set_of_sectors_is_boxed_as_a_categorical_dimension",
         "tests/test_discover.py::test_discover_refuses_a_folder_of_someone_elses_files_before_any_work",
         "tests/test_discover.py::test_discover_rewrites_its_own_folder_and_drops_its_stale_files",
