@@ -153,6 +153,7 @@ def build(source: Path, chars: set[str], out: Path = HERE) -> dict[str, object]:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in kept])
     subsetter.subset(font)
+    kept = {chr(c) for c in font.getBestCmap()}  # what the font maps, as written to the list
     out.mkdir(parents=True, exist_ok=True)
     font.flavor = None
     font.save(out / TTF_NAME)
