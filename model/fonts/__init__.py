@@ -21,7 +21,10 @@ import hashlib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: the family name the font declares (and the pages' CSS uses)
 FAMILY = "Noto Sans SC"
@@ -60,7 +63,7 @@ def register() -> str:
     return FAMILY
 
 
-def rc(families: list[str] | None = None) -> dict[str, Any]:
+def rc(families: list[str] | None = None) -> dict[RcKeyType, Any]:
     """``rcParams`` that draw text in ``families`` (default: the current ``font.family``) with
     :data:`FAMILY` as the fallback for the characters they lack (matplotlib ≥ 3.6 falls back
     glyph by glyph along ``font.family``)."""

@@ -171,8 +171,8 @@ def build(source: Path, chars: set[str], out: Path = HERE) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make_subset", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", type=Path, help=f"the regular TTF of Noto Sans SC (default: npm pack {SOURCE_PACKAGE})")
-    parser.add_argument("--extra", type=Path, action="append", default=[], help="a folder or file whose characters to keep too")
+    parser.add_argument("--source", type=Path, help=f"Noto Sans SC's regular TTF (default: npm pack {SOURCE_PACKAGE})")
+    parser.add_argument("--extra", type=Path, action="append", default=[], help="a folder or file of text to cover")
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the fonts (default: this folder)")
     args = parser.parse_args(argv)
     for path in [*args.extra, *([args.source] if args.source else [])]:
