@@ -216,6 +216,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_ema.py::test_the_multiprocessing_evaluator_gives_the_same_results",
         "tests/test_play.py::test_a_what_if_gives_the_numbers_of_a_run_from_the_start",
         "tests/test_play.py::test_nothing_is_written_outside_the_results_folder",
+        "tests/test_play.py::test_the_debrief_figure_draws_chinese_with_the_shipped_font",
         "tests/test_play.py::test_the_command_rejects_bad_settings_clearly",
         "tests/test_play.py::test_the_export_replays_with_decouple_run_to_the_same_numbers",
         "tests/test_play_game.py::test_a_what_if_uses_only_choices_already_revealed",

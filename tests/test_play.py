@@ -7,6 +7,7 @@ skips, saying why, only where no Chromium is found.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -432,6 +433,27 @@ def test_the_pages_get_the_chinese_font_kept_for_a_year_by_its_version(client):
     assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
     assert c.get("/fonts/other.woff2").status_code == 404
     assert c.get("/fonts/..%2Fserver.py").status_code == 404
+
+
+def test_the_debrief_figure_draws_chinese_with_the_shipped_font():
+    """The debrief's PNG: its texts fall back on the shipped font, so a title in Chinese is drawn
+    without matplotlib's "Glyph ... missing from font" warning (tests/test_fonts.py shows the
+    warning without the font)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from decouple.play.debrief import figure
+
+    fig = figure(Game())
+    assert fig._suptitle is not None and fig._suptitle.get_fontfamily()[-1] == fonts.FAMILY
+    assert all(ax.title.get_fontfamily()[-1] == fonts.FAMILY for ax in fig.axes)
+    fig._suptitle.set_text("课堂的路径：脱钩 (S1 一(一))")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+    plt.close(fig)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
 
 
 def test_nothing_is_written_outside_the_results_folder(tmp_path):
