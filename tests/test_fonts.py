@@ -78,7 +78,7 @@ def test_the_licence_comes_with_the_font():
 
 def test_the_font_files_are_package_data():
     """What setuptools ships: every file of model/fonts that is not Python matches the package
-    data (a wheel built from this tree was listed by hand: docs/roleplay.md, "The font")."""
+    data (a wheel built from this tree was listed by hand: model/fonts/README.md, "Where it is used")."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert "decouple.fonts" in config["packages"]
     patterns = config["package-data"]["decouple.fonts"]
