@@ -189,6 +189,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
         "tests/test_demo.py::test_closed_tabs_stop_computing_and_free_their_memory",
         "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
+        "tests/test_play.py::test_chinese_citations_are_drawn_in_the_shipped_font",
+        "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
     ),
     "slow": (
@@ -215,6 +217,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_ema.py::test_the_multiprocessing_evaluator_gives_the_same_results",
         "tests/test_play.py::test_a_what_if_gives_the_numbers_of_a_run_from_the_start",
         "tests/test_play.py::test_nothing_is_written_outside_the_results_folder",
+        "tests/test_play.py::test_the_debrief_figure_draws_chinese_with_the_shipped_font",
         "tests/test_play.py::test_the_command_rejects_bad_settings_clearly",
         "tests/test_play.py::test_the_export_replays_with_decouple_run_to_the_same_numbers",
         "tests/test_play_game.py::test_a_what_if_uses_only_choices_already_revealed",
