@@ -37,10 +37,10 @@ class Firms(StatePart):
 
     label = "firm"
 
-    groups: Groups = field(repr=False)
+    groups: Groups = field(repr=False)  # sums and maxima over each sector's and country's firms
     frontier: np.ndarray = field(repr=False)  # (S,) best capability in each sector
-    country: np.ndarray = part("(n,)", dtype=int)
-    sector: np.ndarray = part("(n,)", dtype=int)
+    country: np.ndarray = part("(n,)", dtype=int)  # country index of each firm
+    sector: np.ndarray = part("(n,)", dtype=int)  # sector index of each firm
     capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # technology level; the sector's frontier at step 0 is 1
     capability0: np.ndarray = part("(n,)")
     effective_capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # after losing chokepoint inputs
@@ -73,7 +73,7 @@ class Firms(StatePart):
     binding: np.ndarray = part("(n,)")  # how far US controls bind the firm's sales to covered Chinese buyers
     shares: np.ndarray = part("(n, B)", bounds=UNIT)  # share of each segment's demand in the firm's sector
     base_attractiveness: np.ndarray = part("(n, B)")  # step-0 shares: the calibrated buyer preferences
-    model: DecouplingModel | None = field(default=None, repr=False, compare=False)
+    model: DecouplingModel | None = field(default=None, repr=False, compare=False)  # the model they belong to
 
     @property
     def n(self) -> int:
