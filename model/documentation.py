@@ -1370,8 +1370,8 @@ def _trace_corroboration(src: Sources) -> str:
         "reference](reference/validation.md). The pass/fail report needs the model runs (minutes): "
         "`decouple validate` prints it and writes `results/validate/validation.md`, `validation.csv` "
         "and `validation.png`; with `--strict` it exits 1 when a check misses. Why each miss occurs is "
-        "discussed with the published results (the README's section on how well the model matches "
-        "the evidence). `tests/test_validation.py` shows that the checks can fail (switching import "
+        "discussed on [the evidence page](evidence.md#the-misses-and-why). `tests/test_validation.py` "
+        "shows that the checks can fail (switching import "
         "replacement off, or removing the allies' negotiation lag, fails the checks that rest on them).",
     ]
     return "\n".join(out)

@@ -5,7 +5,7 @@ the firms' own behaviours — designing out US content (M6), moving production (
 (R&D, own innovation and catch-up) — and applies each to every firm at once with numpy, the way a
 mesa-frames agent set does. The states are Mesa agents (:mod:`decouple.agents`); the firms are not
 ``mesa.Agent`` objects, because a Python object per firm would only be a view of one row that no
-rule reads (see the README's "Agents").
+rule reads (see docs/model.md, "Agents").
 
 Buyers are grouped in *segments*: one per country, plus one for Chinese buyers covered by US
 controls (entity-listed buyers, or all Chinese buyers under country-wide rules). ``shares[f, b]``
