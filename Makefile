@@ -55,3 +55,24 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
+
+# The documentation site (mkdocs-material, offline: no web fonts, no plugin that needs the network).
+# The generated pages come first: ODD+D, TRACE and the reference tables from the code, and the
+# results page from the comparison of `make run`, which is run again when it is missing or older
+# than the model, its evidence or its scenarios.
+.PHONY: docs
+DOCS_STAMP := $(VENV)/.docs-installed
+MODEL_FILES := $(shell find model seeds scenarios -name '*.py' -o -name '*.toml' 2>/dev/null)
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+$(OUT)/summary.json: $(STAMP) $(MODEL_FILES)
+	$(BIN)/decouple compare --quiet --out $(OUT)
+
+docs: $(DOCS_STAMP) $(OUT)/summary.json
+	$(BIN)/python -m decouple.documentation --out docs
+	$(BIN)/python -m decouple.results_page $(OUT) --out docs/results.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site  # without the theme's banner
+	@echo "the site is in site/: open site/index.html"

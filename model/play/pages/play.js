@@ -304,14 +304,20 @@ function renderLevers(state) {
   }
 }
 
-function renderObjectives(container, view, caption) {
+// compact (the what-if kept in view under the levers): a label and a value a row, the units in
+// each row's tooltip (the "Now" table beside or below shows them), the caption under the table
+function renderObjectives(container, view, caption, compact = false) {
   if (!view) return;
-  const table = el("table");
+  const table = el("table", compact ? { class: "compact" } : {});
   for (const o of view.objectives) {
-    table.append(el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: `${o.value >= 0 ? "+" : ""}${fmt(o.value)}` }), el("td", { class: "muted", text: `${o.unit} (× ${o.weight})` })));
+    const unit = `${o.unit} (× ${o.weight})`, value = `${o.value >= 0 ? "+" : ""}${fmt(o.value)}`;
+    table.append(compact
+      ? el("tr", { title: unit }, el("td", { text: o.label }), el("td", { class: "num", text: value }))
+      : el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: value }), el("td", { class: "muted", text: unit })));
   }
-  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: (view.total >= 0 ? "+" : "") + view.total.toFixed(1) }), el("td", { class: "muted", text: caption })));
-  container.replaceChildren(table);
+  const total = (view.total >= 0 ? "+" : "") + view.total.toFixed(1);
+  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: total }), ...(compact ? [] : [el("td", { class: "muted", text: caption })])));
+  container.replaceChildren(table, ...(compact ? [el("div", { class: "muted", text: caption })] : []));
 }
 
 // what-ifs: one in flight at a time; a newer draft waits and replaces any older waiting one
@@ -326,7 +332,7 @@ async function askWhatIf() {
     const data = await api("/api/whatif", { method: "POST", headers: seatHeaders(), body: { values: team.draft } });
     team.asked = key;
     team.projection = data.view;
-    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`, true);
     pathCharts($("#charts"), team.state, data.view, "#0072B2");
     document.body.dataset.whatif = String(Number(document.body.dataset.whatif || 0) + 1);
     $("#error").textContent = "";
