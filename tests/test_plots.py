@@ -1,5 +1,7 @@
 """Figures show what they claim: the plotted numbers are the seed means, bands and relative values
-of the outcome table, with the registry's labels and units and one colour per scenario."""
+of the outcome table, with the registry's labels and units and one colour per scenario; and every
+figure the commands draw can be read: no legend or text over another (tests/layout.py measures
+them), ranges printed as [-751 to -723], one pair of parentheses around a unit."""
 
 from __future__ import annotations
 
