@@ -7,7 +7,9 @@ their window extents (display pixels), and returns one sentence per problem:
   text: a tick label, an axis label, a title, an annotation or another legend;
 - a text that covers another text (crowded tick labels, a title running into its neighbour's,
   two annotations on top of each other), or the plotting area of an axes it does not belong to;
-- a text cut off: outside the figure's edge, or outside the box it is clipped to;
+- a text cut off: outside the figure's canvas (``savefig(bbox_inches="tight")`` widens a PNG to
+  what sticks out, but a figure shown as drawn, in a window or an app, loses it; and a legend placed
+  at a fixed offset below the axes sat over the year labels that way), or outside its clip box;
 - a tick label smaller than :data:`MIN_TICK_PT` points at the size the figure is saved at.
 
 Two boxes overlap when they share more than :data:`TOLERANCE_PX` pixels both across and down: a
@@ -47,7 +49,7 @@ def _drawn_tick_labels(ax: Axes) -> tuple[list[Text], set[int]]:
     """The tick labels matplotlib draws (inside the view limits, visible, not empty), and the ids
     of every tick label of the axes, drawn or not."""
     drawn, every = [], set()
-    for axis in ax._axis_map.values():  # x and y (and z): the axes' own axis objects
+    for axis in (ax.xaxis, ax.yaxis):  # Axis._update_ticks is what Axis.draw uses to pick them
         ticks = axis.get_major_ticks() + axis.get_minor_ticks()
         every |= {id(label) for tick in ticks for label in (tick.label1, tick.label2)}
         if not (ax.axison and axis.get_visible()):  # ax.axis("off"): no axis is drawn
@@ -79,7 +81,7 @@ def _hidden_axis_texts(ax: Axes) -> set[int]:
     """The ids of the axis labels and offset texts of an axis that is not drawn."""
     return {
         id(text)
-        for axis in ax._axis_map.values()
+        for axis in (ax.xaxis, ax.yaxis)
         if not (ax.axison and axis.get_visible())
         for text in (axis.label, axis.get_offset_text())
     }
