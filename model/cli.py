@@ -99,9 +99,7 @@ def cmd_run(args) -> int:
         f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s"
     )
     for outcome in outcomes.headlines():
-        print(
-            f"  {outcome.label + ' (' + outcome.unit + ')':62s} {outcome.fmt.format(result.final[outcome.name]):>10s}"
-        )
+        print(f"  {outcome.titled:62s} {outcome.fmt.format(result.final[outcome.name]):>10s}")
     late = spec.unreached_events()
     if late:
         print(
@@ -133,7 +131,7 @@ def cmd_compare(args) -> int:
     names = list(result.summary.index)
     print(
         f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
-        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
+        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th to 90th percentile] across seeds "
         f"in {result.last_year:g}:"
     )
     rows = headline_rows(result.summary)

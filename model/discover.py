@@ -476,6 +476,27 @@ DISCOVERY_FILES = (
 NOISE_QP = 0.1
 
 
+def _legible_pairs(fig, dims: int) -> None:
+    """EMA's pairs plot made legible: at least 2.8 inches a panel (a one-dimension box came out
+    2.6 inches wide), laid out by matplotlib's constrained layout, and seaborn's legend (titled
+    'y', at the right, where it covered a panel once its title was longer) replaced by one below
+    the panels that says what its colours mean; a legend without entries is dropped."""
+    width, height = fig.get_size_inches()
+    scale = max(1.0, (2.8 * dims + 1.0) / height)
+    fig.set_size_inches(width * scale, height * scale)
+    entries = []
+    for legend in list(fig.legends):
+        names = {"True": "the condition holds", "False": "it does not"}
+        entries += [
+            (h, names.get(t.get_text(), t.get_text())) for h, t in zip(legend.legend_handles, legend.get_texts())
+        ]
+        legend.remove()
+    fig.set_layout_engine("constrained")
+    if entries:
+        handles, labels = zip(*entries)
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+
+
 def discover(
     runs: pd.DataFrame,
     x_cols: list[str],
@@ -569,6 +590,7 @@ def discover(
                     warnings.simplefilter("ignore")
                     grid = found["box"].show_pairs_scatter(found["chosen"], dims=dims)
                 pair_fig = grid.figure if hasattr(grid, "figure") else getattr(grid, "fig", plt.gcf())
+                _legible_pairs(pair_fig, len(dims))
                 path = out / "pairs_scatter.png"
                 atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
                 written.append(path)

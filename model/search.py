@@ -697,27 +697,88 @@ def _named(
     return pd.DataFrame(out)
 
 
+#: where a named scenario's label may sit, in points from its star, tried in this order: right,
+#: left, above, below and the four corners (text alignment follows the side)
+LABEL_OFFSETS = (
+    (12, 0, "left", "center"),
+    (-12, 0, "right", "center"),
+    (0, 14, "center", "bottom"),
+    (0, -14, "center", "top"),
+    (10, 10, "left", "bottom"),
+    (-10, 10, "right", "bottom"),
+    (10, -10, "left", "top"),
+    (-10, -10, "right", "top"),
+)
+
+
+def _label_points(fig, ax, points: list[tuple[float, float, str]], dots, fontsize: float) -> None:
+    """Label each named point beside its star: the first offset of :data:`LABEL_OFFSETS` whose
+    text lies inside the axes and clear of the stars, of the labels placed before it and of the
+    other points drawn (``dots``: data coordinates); failing that, clear of stars and labels only;
+    failing that, inside the axes. The overlap test of ``tests/layout.py`` measures the result.
+    The figure's layout must be final (constrained, legend and colour bar placed)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+
+    def square(x: float, y: float, half_pt: float) -> tuple[float, float, float, float]:
+        cx, cy = ax.transData.transform((x, y))
+        half = half_pt * fig.dpi / 72
+        return (cx - half, cy - half, cx + half, cy + half)
+
+    taken = [square(x, y, 10.0) for x, y, _ in points]  # a star of 20 pt
+    others = [square(x, y, 4.5) for x, y in dots]  # a dot of 9 pt
+
+    def apart(box, boxes) -> bool:
+        return all(
+            min(box.x1, x1) - max(box.x0, x0) <= 0 or min(box.y1, y1) - max(box.y0, y0) <= 0 for x0, y0, x1, y1 in boxes
+        )
+
+    def within(box) -> bool:
+        return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+    for x, y, text in points:
+        candidates = []
+        for dx, dy, ha, va in LABEL_OFFSETS:
+            note = ax.annotate(
+                text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=fontsize
+            )
+            candidates.append((note, note.get_window_extent(renderer)))
+        inside = [c for c in candidates if within(c[1])] or candidates
+        clear = [c for c in inside if apart(c[1], taken)] or inside
+        chosen = next((c for c in clear if apart(c[1], others)), clear[0])
+        for note, _box in candidates:
+            if note is not chosen[0]:
+                note.remove()
+        box = chosen[1]
+        taken.append((box.x0, box.y0, box.x1, box.y1))
+
+
 def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: Path, cols: list[str]) -> Path:
+    """The Pareto front over the first two objectives (colour: the third, on a colour bar), the
+    other policies evaluated in grey, and the named scenarios as black-edged white stars with their
+    names: scenario colours would read as values of the colour bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from .output import atomic_write
-    from .plots import STYLE, colour, label
+    from .plots import LEGEND_FONT, NEUTRAL, STYLE, label
 
     xcol, ycol = cols[0], cols[1] if len(cols) > 1 else cols[0]
     ccol = cols[2] if len(cols) > 2 else None
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 7))
+        fig, ax = plt.subplots(figsize=(11, 8), layout="constrained")
         rest = policies[~policies["on_front"]]
         front = policies[policies["on_front"]].sort_values(xcol)
-        ax.scatter(rest[xcol], rest[ycol], s=14, color="#BBBBBB", label="policies evaluated")
+        ax.scatter(rest[xcol], rest[ycol], s=18, color=NEUTRAL["muted"], label="policies evaluated")
         if ccol:
             sc = ax.scatter(
                 front[xcol],
                 front[ycol],
-                s=70,
+                s=80,
                 c=front[ccol],
                 cmap="viridis",
                 edgecolors="black",
@@ -725,25 +786,42 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
             )
             fig.colorbar(sc, ax=ax, label=ccol)
         else:
-            ax.scatter(front[xcol], front[ycol], s=70, color="#0072B2", edgecolors="black", label="Pareto front")
-        order = list(named["scenario"]) if len(named) else []
-        for _, row in named.iterrows():
+            ax.scatter(front[xcol], front[ycol], s=80, color=NEUTRAL["mark"], edgecolors="black", label="Pareto front")
+        handles, _ = ax.get_legend_handles_labels()
+        if len(named):
             ax.scatter(
-                [row[xcol]],
-                [row[ycol]],
+                named[xcol],
+                named[ycol],
                 marker="*",
-                s=320,
-                color=colour(row["scenario"], order),
+                s=400,
+                facecolors=NEUTRAL["face"],
                 edgecolors="black",
+                linewidths=1.6,
                 zorder=5,
             )
-            ax.annotate(
-                label(row["scenario"]), (row[xcol], row[ycol]), textcoords="offset points", xytext=(8, 6), fontsize=12
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="*",
+                    markersize=20,
+                    linestyle="none",
+                    markerfacecolor=NEUTRAL["face"],
+                    markeredgecolor="black",
+                    label="named scenario (same futures)",
+                )
             )
+        ax.margins(0.08)
         ax.set_xlabel(xcol)
         ax.set_ylabel(ycol)
         ax.set_title(search.spec.search.title)
-        ax.legend(loc="best", fontsize=11)
+        fig.legend(
+            handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=LEGEND_FONT - 2
+        )
+        if len(named):
+            points = [(row[xcol], row[ycol], label(row["scenario"])) for _, row in named.iterrows()]
+            dots = list(zip(policies[xcol], policies[ycol]))
+            _label_points(fig, ax, points, dots, fontsize=13)
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
         plt.close(fig)
     return path
