@@ -59,6 +59,10 @@ function fmt(v) {
 }
 
 // lines: [{values, colour, width, dash, label}], all against `years`; `marker`: a year to mark
+// A unit inside parentheses, its own parentheses flattened: "index (2018 = 100)" reads
+// "(index, 2018 = 100)", never "(index (2018 = 100))" (as outcomes.with_unit does in Python)
+const flatUnit = (unit) => unit.replace(/\s*\(([^()]*)\)/g, ", $1");
+
 function lineChart(container, title, unit, years, lines, marker = null, domain = null) {
   const W = 360, H = 200, L = 52, R = 10, T = 8, B = 26;
   const all = lines.flatMap((l) => l.values.filter((v) => v !== null && isFinite(v)));
@@ -482,7 +486,7 @@ async function showDebrief() {
     legend(box, Object.entries(data.titles).map(([name, title]) => [title, host.colours[name] || "#111"]));
     const list = el("ol");
     for (const item of data.moved.slice(0, 4)) {
-      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${item.unit}) against the open world — ${item.mechanism}; read ${item.passage}`));
+      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${flatUnit(item.unit)}) against the open world — ${item.mechanism}; read ${item.passage}`));
     }
     box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
     box.append(el("img", { src: `/api/debrief.png?t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
