@@ -451,8 +451,12 @@ def cmd_sweep(args) -> int:
         )
     with driver_write(out, "the sweep's figures"):
         figures = draw(exp, out) if result.done else []
-    if figures:
-        print(f"figures: {', '.join(str(p) for p in figures)}")
+    drawn = [p for p in figures if p.suffix != ".csv"]
+    if drawn:
+        print(f"figures: {', '.join(str(p) for p in drawn)}")
+    indices = [p for p in figures if p.suffix == ".csv"]  # a sensitivity figure's indices
+    if indices:
+        print(f"sensitivity indices: {', '.join(str(p) for p in indices)}")
     return 1 if result.failed else 0
 
 

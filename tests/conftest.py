@@ -252,6 +252,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_sweeps.py::test_a_failed_driver_write_is_named_and_keeps_the_shards",
         "tests/test_sweeps.py::test_a_failed_figure_write_is_named_and_keeps_the_runs",
         "tests/test_sweeps.py::test_a_file_size_limit_during_consolidation_is_a_clear_error",
+        "tests/test_sweeps.py::test_a_morris_sweep_from_the_command_line_writes_its_indices_as_a_table",
         "tests/test_sweeps.py::test_a_scenario_file_removed_during_a_sweep_is_still_read_as_it_was",
         "tests/test_sweeps.py::test_a_sweep_without_csv_writes_none_and_a_resume_keeps_an_earlier_csv_in_step",
         "tests/test_sweeps.py::test_consolidation_never_gathers_an_invalid_shard",
