@@ -650,6 +650,8 @@ def discover(
             "runs": int(len(y)),
             "of_interest": int(y.sum()),
             "noise": bool(noise),
+            # what `decouple discover` prints on standard error ('' for a box told apart from chance)
+            "warning": f"PRIM's box for {condition.text!r} is {noise}" if noise else "",
             "left_out": constant,
         },
     )
@@ -661,13 +663,15 @@ def discover(
 
 @dataclass
 class Exploration:
-    """What :func:`explore` did: the folder, the files written (none when runs failed), the runs."""
+    """What :func:`explore` did: the folder, the files written (none when runs failed), the runs,
+    and a warning when the box found is not told apart from chance ('' otherwise)."""
 
     out: Path
     files: list[Path]
     runs: int
     failed: int
     workers: int
+    warning: str = ""
 
 
 def condition_measures(where: str) -> list[Measure]:
@@ -725,7 +729,7 @@ def explore(
         condition = parse_condition(where, metric_cols)
         target = check_out(Path(out) if out else folder / "discovery", "discover", DISCOVERY_FILES)
         files = discover(table, x_cols, condition, target, method, title, density)
-        return Exploration(target, files, len(table), 0, 0)
+        return Exploration(target, files, len(table), 0, 0, _warning(target))
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 10:
         raise ConfigError(f"--runs = {shown(runs)}; allowed: a whole number of at least 10")
     if not _real(year) or not math.isfinite(year):
@@ -766,7 +770,13 @@ def explore(
     metric_cols = [c for c in table.columns if "@" in c] + [c for c in _whole_run_names() if c in table.columns]
     condition = parse_condition(where, metric_cols)
     files = discover(table, x_cols, condition, target, method, title, density)
-    return Exploration(target, files, len(table), 0, used)
+    return Exploration(target, files, len(table), 0, used, _warning(target))
+
+
+def _warning(folder: Path) -> str:
+    """The warning :func:`discover` recorded in ``discovery.json`` ('' for none)."""
+    record = json.loads((folder / "discovery.json").read_text(encoding="utf-8"))
+    return str(record.get("warning", ""))
 
 
 def _real(value: Any) -> bool:

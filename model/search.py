@@ -27,6 +27,12 @@ pool or Dask, and resumption, so an interrupted search resumes where it stopped.
 the engine's Latin hypercube over the uncertainties' plausible ranges and its replicate seeds
 (both from ``root_seed``), so the same file gives the same front whatever the worker count.
 
+The budget (``futures``, ``population``, ``generations``) can be given on the command line
+instead (``decouple search --futures N --population N --generations N``, :meth:`Search.with_budget`):
+checked against the same bounds as the file's keys, held to the same run limit, recorded in
+``search.json``, and part of the search's hash, so a folder never mixes the evaluations of two
+budgets.
+
 Written: ``front.csv`` (the Pareto front with each policy's levers and robust objectives),
 ``policies.csv`` (every policy evaluated), ``pareto.png`` (with the named scenarios placed on
 it) and ``search.json``.
@@ -93,11 +99,52 @@ class SearchFile(_Strict):
     objective: list[Objective] = Field(min_length=1)
 
 
+#: the keys of ``[search]`` that ``decouple search``'s flags of the same name override
+BUDGET_KEYS = ("futures", "population", "generations")
+
+
 @dataclass(frozen=True)
 class Search:
     name: str
     spec: SearchFile
     text: str
+    #: the budget keys given on the command line that differ from the file's, as (key, value)
+    budget: tuple[tuple[str, int], ...] = ()
+
+    def with_budget(self, **given: int | None) -> Search:
+        """This search with its budget (``futures``, ``population``, ``generations``) as given,
+        each a whole number within the bounds the file's key has (None keeps the file's). An
+        enumeration (``method = "exhaustive"``) evaluates every policy: only ``futures`` applies."""
+        section = self.spec.search
+        changes: dict[str, int] = {}
+        for key, value in given.items():
+            if key not in BUDGET_KEYS:
+                raise ConfigError(f"--{key}: not a budget of a search; allowed: {', '.join(BUDGET_KEYS)}")
+            if value is None:
+                continue
+            low, high = _bounds(key)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"--{key} {shown(value)}: allowed: a whole number from {low:,} to {high:,}")
+            if key != "futures" and section.method == "exhaustive":
+                raise ConfigError(
+                    f"--{key} {value}: search '{self.name}' enumerates every policy (method = \"exhaustive\"), "
+                    'so it has no population or generations; allowed: --futures only, or method = "nsga2"'
+                )
+            if value != getattr(section, key):
+                changes[key] = value
+        if not changes:
+            return self
+        spec = self.spec.model_copy(update={"search": section.model_copy(update=changes)})
+        budget = {**dict(self.budget), **changes}
+        return replace(self, spec=spec, budget=tuple(sorted(budget.items())))
+
+    def budget_record(self) -> dict[str, Any]:
+        """The budget in force and where each part comes from, for ``search.json``."""
+        s = self.spec.search
+        flags = dict(self.budget)
+        return {key: getattr(s, key) for key in BUDGET_KEYS} | {
+            "from_flags": sorted(f"--{k}" for k in flags),
+        }
 
     @property
     def yard_candidates(self) -> list[str]:
@@ -139,7 +186,9 @@ class Search:
             )
 
     def hash(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+        """The file's text, and the budget flags that change it: two budgets never share a folder."""
+        text = self.text + ("\n# budget " + json.dumps(dict(self.budget), sort_keys=True) if self.budget else "")
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @cached_property
     def measures(self) -> list[Measure]:
@@ -150,6 +199,15 @@ class Search:
     def directions(self) -> list[str]:
         """Each objective's direction, ``max`` or ``min`` (given, or the outcome's own)."""
         return [o.direction or _direction_of(m) for o, m in zip(self.spec.objective, self.measures)]
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    """A budget key's least and greatest values, as :class:`SearchSection` declares them."""
+    low, high = 1, 10**9
+    for rule in SearchSection.model_fields[key].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
 
 
 def objective_measure(obj: Objective, baseline: str) -> Measure:
@@ -524,7 +582,16 @@ def run_search(
     before = _stamp_of(stamp, search, out, log)
     check_scheduler(backend, scheduler)
     mark_out(out, "search")
-    write_json(stamp, {"name": search.name, "hash": search.hash(), "status": "running", "pid": os.getpid()})
+    write_json(
+        stamp,
+        {
+            "name": search.name,
+            "hash": search.hash(),
+            "status": "running",
+            "pid": os.getpid(),
+            "budget": search.budget_record(),
+        },
+    )
     try:
         with make_executor(backend, workers, scheduler) as executor:
             return _search(search, out, workers, log, executor, force)
@@ -562,7 +629,8 @@ def _stamp_of(stamp: Path, search: Search, out: Path, log) -> bytes | None:
         )
     if stored["hash"] != search.hash() and not running:
         raise ConfigError(
-            f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
+            f"{out}: holds a search from a different search file, or with another budget (--futures, "
+            "--population, --generations); choose another --out (nothing was changed)"
         )
     return before
 
@@ -677,6 +745,7 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
         "failed": int((~finite).sum()),
         "runs_computed": ev.runs,
         "futures": len(ev.futures),
+        "budget": search.budget_record(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     write_json(stamp, summary)
