@@ -12,16 +12,18 @@ step, is marked on every plot, and redraws the projection to the end of the run 
 from __future__ import annotations
 
 import os
-import threading
 import time
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import solara
 import solara.lab
 import solara.server.settings
+import solara.widgets
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import force_update, update_counter
+from reacton.core import Ref
 
 from ..plots import label
 from . import figures, projection
@@ -46,7 +48,7 @@ DEFAULT_SEED = os.environ.get("DECOUPLE_DEMO_SEED", "1")
 PLAY_INTERVAL = 50
 #: one projection at a time in the server: on a small machine a second one would only slow the
 #: first, and a stale one gives way at its next quarter (``projection.run``'s ``stop``)
-_PROJECTING = threading.Lock()
+_PROJECTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decouple-projection")
 
 #: The page's layout and type sizes (a 1280×800 projector; wider screens get two plots a row).
 CSS = """
@@ -187,8 +189,9 @@ def PresetNotes(model: ClassroomModel):
         html(
             tag="p",
             children=[
-                "Dashed: the open baseline, same seed. Dotted: a lever moved or an event. Coloured dashes "
-                "and triangles: a state deciding by its rule (the US's yard; China; third countries)."
+                "In the plots below: dashed, the open baseline with the same seed; dotted, a lever moved or "
+                "an event; coloured dashes and triangles, a state deciding by its rule (the US's yard; "
+                "China; third countries)."
             ],
             style_="font-style: italic; font-size: 0.9em; margin-top: 8px",
         )
@@ -225,38 +228,47 @@ def FlowView(model: ClassroomModel):
     )
 
 
+def _project_when_still_wanted(model: ClassroomModel, stale) -> projection.Projection | None:
+    """A projection of ``model`` unless a newer lever move has overtaken it, before or while it runs."""
+    if stale():
+        return None
+    time.sleep(projection.DEBOUNCE)  # a drag reports several values: project the last one only
+    return None if stale() else projection.run(model, stop=stale)
+
+
 @solara.component
 def ProjectionView(model: ClassroomModel):
     """The run so far, its projection to the end of the calendar and the open baseline, redrawn in
-    the browser; the projection is recomputed in a background thread a moment after a lever moves
-    (:data:`projection.DEBOUNCE`). A projection a newer move has overtaken stops at its next
-    quarter and is never shown."""
+    the browser. The projection starts in the background as soon as this view sees a new lever
+    move (while the rest of the page is still being redrawn) and is shown when it is done; one
+    that a newer move has overtaken stops at its next quarter and is never shown."""
     update_counter.get()
     moves = len(model.lever_moves)
     key = (id(model), moves)
     wanted = solara.use_ref(key)
     wanted.current = key  # what the page wants now: read by the projection threads
-    shown = solara.use_ref(None)
+    jobs: Ref[dict[tuple[int, int], Future]] = solara.use_ref({})
+    shown: Ref[projection.Projection | None] = solara.use_ref(None)
+    if key not in jobs.current:  # a new model or a new move: project it now
+        jobs.current = {
+            key: _PROJECTOR.submit(
+                _project_when_still_wanted, model, lambda key=key: wanted.current != key or model.closed
+            )
+        }
 
-    def compute():
-        time.sleep(projection.DEBOUNCE)  # a drag reports several values: project the last one only
+    def wait() -> projection.Projection | None:
+        job = jobs.current.get(key)
+        return job.result() if job is not None else None
 
-        def stale() -> bool:
-            return wanted.current != key or model.closed
-
-        if stale():
-            return None
-        with _PROJECTING:
-            return None if stale() else projection.run(model, stop=stale)
-
-    task = solara.lab.use_task(compute, dependencies=[id(model), moves], raise_error=False)  # type: ignore[var-annotated]
+    task = solara.lab.use_task(wait, dependencies=[id(model), moves], raise_error=False)
     result = task.value if task.finished else None
     if isinstance(result, projection.Projection) and (result.model_id, result.moves) == key:
         shown.current = result
     latest = shown.current if shown.current is not None and shown.current.model_id == id(model) else None
     pending = latest is None or latest.moves != moves
     with solara.Div(classes=["projection"]):
-        solara.FigureAltair(projection.chart(model, latest))
+        # Solara's Vega-Lite widget (what solara.FigureAltair shows), given the specification
+        solara.widgets.VegaLite.element(spec=projection.chart(model, latest))
         solara.Text(projection.status(model, latest, pending), classes=["projection-status"])
     if task.error:
         solara.Error(f"the projection failed: {task.exception}")
@@ -290,7 +302,7 @@ def Page():
     # One model per browser session, so two screens never step the same run.
     first = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
     current: solara.Reactive[ClassroomModel] = solara.use_reactive(first)
-    creating = solara.use_reactive({})  # the preset and seed Reset will use
+    creating: solara.Reactive[dict] = solara.use_reactive({})  # the preset and seed Reset will use
     play_interval = solara.use_reactive(PLAY_INTERVAL)
     every_step = solara.use_reactive(1)  # redraw after each step
     no_threads = solara.use_reactive(False)  # Mesa's controller redraws after each step itself

@@ -100,7 +100,7 @@ class ClassroomModel(DecouplingModel):
         stepping it leaves every draw of this model as it was. The baseline reference is shared."""
         with self._step_lock:
             memo = {id(self._step_lock): threading.Lock(), id(self.reference): self.reference}
-            return detached(self, memo)  # type: ignore[return-value]
+            return detached(self, memo)
 
     def close(self) -> None:
         """Stop for good: the app calls this when Reset replaces the model or the tab's session

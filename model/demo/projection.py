@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import altair as alt
@@ -134,27 +135,23 @@ def chart_data(model, projection: Projection | None) -> pd.DataFrame:
     return data
 
 
-def chart(model, projection: Projection | None) -> alt.VConcatChart:
-    """Four panels, two by two: the run so far (solid), the projection to the end of the calendar
-    (dashed) and the open baseline (dotted), with a grey rule at the present quarter."""
-    data = chart_data(model, projection)
-    t = model.params.time
-    years = [t.start_year, t.start_year + t.steps / 4]
-    tint = colour(model.preset, [model.preset])
+@lru_cache(maxsize=32)
+def _layout(tint: str, start: float, end: float) -> alt.VConcatChart:
+    """The chart without its data (Altair builds and checks it once per colour and calendar; the
+    page then only swaps the data in): four panels, two by two, reading the named datasets
+    ``rows`` (panel, line, year, value) and ``now`` (the present year)."""
+    years = [start, end]
+    x = alt.X("year:Q", scale=alt.Scale(domain=years, nice=False), axis=alt.Axis(format="d", tickCount=5, title=None))
     legend = alt.Legend(title=None, orient="top", symbolStrokeWidth=3, symbolSize=400)
     panels = []
     for i, (_measure, title, unit, bounds) in enumerate(PANELS):
-        rows = data[data["panel"] == title]
         y_scale = alt.Scale(domain=list(bounds)) if bounds else alt.Scale(zero=False, nice=True)
         lines = (
-            alt.Chart(rows)
+            alt.Chart(alt.NamedData("rows"))
+            .transform_filter(alt.datum.panel == title)
             .mark_line(strokeWidth=3)
             .encode(
-                x=alt.X(
-                    "year:Q",
-                    scale=alt.Scale(domain=years, nice=False),
-                    axis=alt.Axis(format="d", tickCount=5, title=None),
-                ),
+                x=x,
                 y=alt.Y("value:Q", scale=y_scale, axis=alt.Axis(title=unit, tickCount=4)),
                 color=alt.Color(
                     "line:N",
@@ -171,11 +168,7 @@ def chart(model, projection: Projection | None) -> alt.VConcatChart:
                 ),
             )
         )
-        now = (
-            alt.Chart(pd.DataFrame({"year": [model.year]}))
-            .mark_rule(color="#999999", strokeWidth=1.5)
-            .encode(x=alt.X("year:Q", scale=alt.Scale(domain=years, nice=False)))
-        )
+        now = alt.Chart(alt.NamedData("now")).mark_rule(color="#999999", strokeWidth=1.5).encode(x=x)
         panels.append(alt.layer(now, lines).properties(title=title, width=PANEL_SIZE[0], height=PANEL_SIZE[1]))
     grid = alt.vconcat(alt.hconcat(*panels[:2], spacing=28), alt.hconcat(*panels[2:], spacing=28), spacing=14)
     return (
@@ -183,8 +176,23 @@ def chart(model, projection: Projection | None) -> alt.VConcatChart:
         .configure_title(fontSize=FONTS["title"], anchor="start", offset=6)
         .configure_legend(labelFontSize=FONTS["legend"], symbolType="stroke")
         .configure_view(strokeWidth=0)
-        .properties(usermeta={"embedOptions": {"actions": False}})  # no "…" menu over the chart
+        .properties(usermeta={"embedOptions": {"actions": False, "renderer": "svg"}})  # no "…" menu; crisp text
     )
+
+
+@lru_cache(maxsize=32)
+def _layout_spec(tint: str, start: float, end: float) -> dict:
+    return _layout(tint, start, end).to_dict()
+
+
+def chart(model, projection: Projection | None) -> dict:
+    """The Vega-Lite specification of the chart: the run so far (solid), the projection to the
+    end of the calendar (dashed) and the open baseline (dotted), with a grey rule at the present
+    quarter. The page redraws it every quarter while the model plays, so only the data is new."""
+    t = model.params.time
+    layout = _layout_spec(colour(model.preset, [model.preset]), t.start_year, t.start_year + t.steps / 4)
+    rows = chart_data(model, projection).to_dict(orient="records")
+    return {**layout, "datasets": {"rows": rows, "now": [{"year": model.year}]}}
 
 
 def status(model, projection: Projection | None, pending: bool) -> str:
