@@ -205,8 +205,10 @@ def _figure_component(draw):
     @solara.component
     def Plot(model: ClassroomModel):
         update_counter.get()
+        # drawn again when the quarter, a lever, a parameter or a state's decision changes
+        key = [id(model), model.steps, len(model.lever_moves), len(model.changes), len(model.decisions)]
         with solara.Div(classes=["plot", f"plot-{draw.__name__}"]):
-            solara.FigureMatplotlib(draw(model), format="png")
+            solara.FigureMatplotlib(solara.use_memo(lambda: draw(model), key), key, format="png")
 
     Plot.__name__ = draw.__name__
     return Plot
@@ -220,7 +222,9 @@ def FlowView(model: ClassroomModel):
     labels = model.world.sector_labels
     solara.Select("Sector", values=list(model.world.sectors), value=sector, on_value=set_sector)
     with solara.Div(classes=["plot", "plot-flows"]):
-        solara.FigureMatplotlib(figures.flows(model, sector), format="png")
+        # drawn again only when the quarter or the sector changes, not on a lever move
+        key = [id(model), model.steps, sector]
+        solara.FigureMatplotlib(solara.use_memo(lambda: figures.flows(model, sector), key), key, format="png")
     solara.Text(
         f"{labels.get(sector, sector)}: each column is one country's buyers; the numbers are "
         "the % they buy from firms of each country.",
