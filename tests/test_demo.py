@@ -533,6 +533,7 @@ def test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once(ap
             polls.append(_polls_until_projected(page, i + 1, svg))
             delays.append(round(time.monotonic() - pressed, 2))  # reported, not judged
             seconds.append(float(page.inner_text(".projection-status").split("(in ")[1].split(" s")[0]))
+            page.wait_for_selector(f".plot-compliance.moves-{i + 1} img")  # then the plots mark the move
         print(
             f"\nprojection after a move: {polls} polls of {POLL:g} s after the lever showed its new value; "
             f"seconds from key press to the chart drawn {delays} (median {sorted(delays)[len(delays) // 2]}); "

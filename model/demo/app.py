@@ -49,6 +49,10 @@ PLAY_INTERVAL = 50
 #: one projection at a time in the server: on a small machine a second one would only slow the
 #: first, and a stale one gives way at its next quarter (``projection.run``'s ``stop``)
 _PROJECTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decouple-projection")
+#: counts the class's lever moves in this browser session: a move redraws the levers and starts
+#: the projection at once, and the plots (a second or more of drawing on a small machine) only
+#: once the projection is drawn
+lever_moved = solara.reactive(0)
 
 #: The page's layout and type sizes (a 1280×800 projector; wider screens get two plots a row).
 CSS = """
@@ -100,6 +104,7 @@ def LeverPanel(model: ClassroomModel):
     """Sliders and switches that change the running model from its next step. Each lever's help
     text is its tooltip; its value is printed beside its name, in type large enough for a projector."""
     update_counter.get()
+    lever_moved.get()
     html = solara.v.Html
     with solara.Div(classes=["levers"]):  # one root: Solara would space its children 12 px apart
         html(
@@ -122,7 +127,7 @@ def LeverPanel(model: ClassroomModel):
                 if same_value(new, lever.read(model.params, model.world), lever.step / 2):
                     return
                 model.move(lever, new)
-                force_update()
+                lever_moved.value += 1  # the levers and the projection first; the plots once it is drawn
 
             if lever.kind == "bool":
                 switches.append((lever, value, css, apply))
@@ -207,7 +212,8 @@ def _figure_component(draw):
         update_counter.get()
         # drawn again when the quarter, a lever, a parameter or a state's decision changes
         key = [id(model), model.steps, len(model.lever_moves), len(model.changes), len(model.decisions)]
-        with solara.Div(classes=["plot", f"plot-{draw.__name__}"]):
+        # (the class counts the lever moves drawn, for tests: a caption may run off the plot)
+        with solara.Div(classes=["plot", f"plot-{draw.__name__}", f"moves-{len(model.lever_moves)}"]):
             solara.FigureMatplotlib(solara.use_memo(lambda: draw(model), key), key, format="png")
 
     Plot.__name__ = draw.__name__
@@ -245,8 +251,10 @@ def ProjectionView(model: ClassroomModel):
     """The run so far, its projection to the end of the calendar and the open baseline, redrawn in
     the browser. The projection starts in the background as soon as this view sees a new lever
     move (while the rest of the page is still being redrawn) and is shown when it is done; one
-    that a newer move has overtaken stops at its next quarter and is never shown."""
+    that a newer move has overtaken stops at its next quarter and is never shown. Once a lever
+    move's projection is drawn, the rest of the page is redrawn (the plots mark the move)."""
     update_counter.get()
+    lever_moved.get()
     moves = len(model.lever_moves)
     key = (id(model), moves)
     wanted = solara.use_ref(key)
@@ -270,6 +278,12 @@ def ProjectionView(model: ClassroomModel):
         shown.current = result
     latest = shown.current if shown.current is not None and shown.current.model_id == id(model) else None
     pending = latest is None or latest.moves != moves
+
+    def mark_the_move_on_the_plots():
+        if latest is not None and latest.moves > 0:
+            force_update()
+
+    solara.use_effect(mark_the_move_on_the_plots, [id(model), latest.moves if latest is not None else -1])
     with solara.Div(classes=["projection"]):
         # Solara's Vega-Lite widget (what solara.FigureAltair shows), given the specification
         solara.widgets.VegaLite.element(spec=projection.chart(model, latest))
