@@ -546,15 +546,13 @@ def test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once(ap
         )
         assert "8,5" in dashes and "1,0" in dashes
 
-        # play a little: the run so far grows, and the screenshot shows run, projection and baseline
-        page.get_by_role("button", name="▶").click()
-        page.wait_for_function(
-            "parseInt(document.querySelector('.run-status').innerText.match(/step (\\d+) of/)[1]) >= 12"
-        )
-        pause = page.get_by_role("button", name="❚❚")
-        if pause.is_enabled():  # (the page lags the play loop: the run may have reached its end)
-            pause.click()
-            playwright_api.expect(page.get_by_role("button", name="▶")).to_be_visible()
+        # step three years: the run so far grows solid along the dashed projection it follows, and
+        # the screenshot shows run, projection and baseline once the whole page shows the quarter
+        for step in range(1, 13):
+            page.get_by_role("button", name="Step", exact=True).click()
+            page.wait_for_function(f"document.querySelector('.run-status').innerText.includes('step {step} of')")
+        page.wait_for_function("document.querySelector('.notes').innerText.includes('step 12 of')")
+        page.wait_for_selector(".plot-chip_shares img")
         out = ROOT / "results" / "demo"
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / "app-1280x800.png"))
