@@ -1,12 +1,15 @@
 # Two commands on a fresh machine: `make run` and `make test`; `make check` is the fast tier to run
 # while working (see CONTRIBUTING.md, "Test tiers").
 PYTHON ?= python3
-VENV   := .venv
+# The venv to build and use: `make check PYTHON=python3.12 VENV=.venv312` keeps one per Python
+VENV   ?= .venv
+# The interpreters `make pythons` tries (names on PATH or full paths; one that does not run is skipped)
+PYTHONS ?= python3.11 python3.12 python3.13
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= results/compare
 
-.PHONY: run test check lint install browser demo clean
+.PHONY: run test check lint install browser demo clean pythons
 
 # A failed install removes the venv it made, so that the next try (e.g. with another PYTHON=)
 # starts afresh instead of reusing a venv of the wrong Python.
@@ -14,7 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip && \
 	$(BIN)/python -m pip install --quiet -e '.[test]' || \
-	{ rm -rf $(VENV); echo "make: the install failed; $(VENV) was removed (try PYTHON=python3.11 make ...)" >&2; exit 1; }
+	{ rm -rf $(VENV); echo "make: the install failed; $(VENV) was removed (decouple needs Python 3.11, 3.12 or 3.13: try e.g. PYTHON=python3.12 make ...)" >&2; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +35,20 @@ check: $(STAMP)
 	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/ruff format --check model tests benchmarks
 	$(BIN)/python -m pytest -q -m "not fuzz and not browser and not slow"
+
+# The fast tier under each interpreter of PYTHONS, each in a venv of its own (.venv311, .venv312,
+# .venv313: about 1.5 GB and a few minutes to build each, the first time). Not part of `make test`.
+pythons:
+	@failed=""; ran=""; \
+	for py in $(PYTHONS); do \
+	  v=$$($$py -c 'import sys; print("%d%d" % sys.version_info[:2])' 2>/dev/null) || { \
+	    echo "make pythons: $$py does not run here: skipped"; continue; }; \
+	  echo "make pythons: $$py (Python $$($$py -c 'import platform; print(platform.python_version())')) in .venv$$v"; \
+	  if $(MAKE) --no-print-directory check PYTHON=$$py VENV=.venv$$v; then ran="$$ran $$py"; \
+	  else failed="$$failed $$py"; fi; \
+	done; \
+	echo "make pythons: passed:$${ran:- none}; failed:$${failed:- none}"; \
+	test -z "$$failed" && test -n "$$ran"
 
 # ruff (lint and format) on the whole package, its tests and benchmarks; mypy on the mechanisms and
 # the configuration code (the files listed under [tool.mypy] in pyproject.toml)
@@ -54,4 +71,25 @@ demo: $(STAMP)
 	$(BIN)/decouple demo
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) .venv3[0-9] .venv3[0-9][0-9] results .pytest_cache
+
+# The documentation site (mkdocs-material, offline: no web fonts, no plugin that needs the network).
+# The generated pages come first: ODD+D, TRACE and the reference tables from the code, and the
+# results page from the comparison of `make run`, which is run again when it is missing or older
+# than the model, its evidence or its scenarios.
+.PHONY: docs
+DOCS_STAMP := $(VENV)/.docs-installed
+MODEL_FILES := $(shell find model seeds scenarios -name '*.py' -o -name '*.toml' 2>/dev/null)
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+$(OUT)/summary.json: $(STAMP) $(MODEL_FILES)
+	$(BIN)/decouple compare --quiet --out $(OUT)
+
+docs: $(DOCS_STAMP) $(OUT)/summary.json
+	$(BIN)/python -m decouple.documentation --out docs
+	$(BIN)/python -m decouple.results_page $(OUT) --out docs/results.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site  # without the theme's banner
+	@echo "the site is in site/: open site/index.html"

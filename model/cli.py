@@ -6,10 +6,11 @@
     decouple params SCENARIO [--set KEY=VALUE ...] [--changed] [--role ROLE] [--csv]
     decouple outcomes [--csv]
     decouple plot RESULTS_DIR
-    decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--out DIR]
+    decouple sweep EXPERIMENT [--workers N] [--backend local|dask] [--resume] [--force] [--csv] [--out DIR]
     decouple validate [--replicates N] [--strict] [--out DIR]
     decouple discover [RESULTS | --runs N] --where "EXPR" [--method prim|cart] [--out DIR]
-    decouple search SEARCH [--workers N] [--backend local|dask] [--scheduler ADDR] [--out DIR]
+    decouple search SEARCH [--futures N] [--population N] [--generations N] [--workers N]
+                    [--backend local|dask] [--scheduler ADDR] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
     decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y] [--no-open]
 
@@ -99,9 +100,7 @@ def cmd_run(args) -> int:
         f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s"
     )
     for outcome in outcomes.headlines():
-        print(
-            f"  {outcome.label + ' (' + outcome.unit + ')':62s} {outcome.fmt.format(result.final[outcome.name]):>10s}"
-        )
+        print(f"  {outcome.titled:62s} {outcome.fmt.format(result.final[outcome.name]):>10s}")
     late = spec.unreached_events()
     if late:
         print(
@@ -133,7 +132,7 @@ def cmd_compare(args) -> int:
     names = list(result.summary.index)
     print(
         f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
-        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th-90th percentile] across seeds "
+        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th to 90th percentile] across seeds "
         f"in {result.last_year:g}:"
     )
     rows = headline_rows(result.summary)
@@ -435,10 +434,12 @@ def cmd_sweep(args) -> int:
         resume=args.resume,
         progress=not args.quiet,
         force=args.force,
+        csv=args.csv,
     )
+    tables = ["runs.parquet"] + [p.name for p in result.csv]
     print(
         f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
-        f"of {result.runs}); results in {out}/: manifest.json, runs.parquet"
+        f"of {result.runs}); results in {out}/: manifest.json, {', '.join(tables)}"
     )
     if result.failed:
         print(
@@ -448,8 +449,12 @@ def cmd_sweep(args) -> int:
         )
     with driver_write(out, "the sweep's figures"):
         figures = draw(exp, out) if result.done else []
-    if figures:
-        print(f"figures: {', '.join(str(p) for p in figures)}")
+    drawn = [p for p in figures if p.suffix != ".csv"]
+    if drawn:
+        print(f"figures: {', '.join(str(p) for p in drawn)}")
+    indices = [p for p in figures if p.suffix == ".csv"]  # a sensitivity figure's indices
+    if indices:
+        print(f"sensitivity indices: {', '.join(str(p) for p in indices)}")
     return 1 if result.failed else 0
 
 
@@ -481,6 +486,8 @@ def cmd_discover(args) -> int:
         return 1
     print(Path(found.out / "report.md").read_text(encoding="utf-8"))
     print(f"written to {found.out}/: {', '.join(p.name for p in found.files)}")
+    if found.warning:  # after the report, so that it is the last line a reader sees
+        print(f"decouple: warning: {found.warning} (see {found.out / 'report.md'})", file=sys.stderr)
     return 0
 
 
@@ -488,13 +495,18 @@ def cmd_search(args) -> int:
     """Robust many-objective search over levers (NSGA-II or enumeration)."""
     from .search import load_search, run_search
 
-    search = load_search(args.search)
+    search = load_search(args.search).with_budget(
+        futures=args.futures, population=args.population, generations=args.generations
+    )
     search.check_size(args.force)
     out = Path(args.out) if args.out else Path("results") / "search" / search.name
     workers = args.workers or (os.cpu_count() or 1)
     s = search.spec.search
     size = search.n_policies() if s.method == "exhaustive" else s.population * s.generations
-    print(f"{s.title}: {s.method}, up to {size:,} policies x {s.futures} futures; {workers} worker(s), into {out}/")
+    given = f" (budget from {', '.join(search.budget_record()['from_flags'])})" if search.budget else ""
+    print(
+        f"{s.title}: {s.method}, up to {size:,} policies x {s.futures} futures{given}; {workers} worker(s), into {out}/"
+    )
     result = run_search(
         search,
         out,
@@ -760,6 +772,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a loopback LocalCluster)")
     p.add_argument("--resume", action="store_true", help="compute only the runs missing from --out")
     p.add_argument("--force", action="store_true", help="allow a sweep of more than a million runs")
+    p.add_argument(
+        "--csv",
+        action="store_true",
+        help="also write runs.csv beside runs.parquet, and the kept time series as timeseries.csv (tidy.csv)",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/EXPERIMENT)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -784,6 +801,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="robust many-objective search over levers across uncertain futures")
     p.add_argument("search", help="search file: a name in experiments/ (precise_yard) or a path")
+    for key, what in (
+        ("futures", "futures each policy is run in"),
+        ("population", "NSGA-II's population"),
+        ("generations", "NSGA-II's generations"),
+    ):
+        p.add_argument(f"--{key}", type=int, metavar="N", help=f"{what} (default: the file's [search] {key})")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", help="output folder (default results/search/NAME); a rerun resumes from its shards")
     p.add_argument("--backend", default="local", help="local (a process pool, default) or dask, as for sweep")

@@ -21,6 +21,7 @@ from . import outcomes
 from .config import load_scenario
 from .errors import ConfigError, DecoupleError
 from .indicators import KEYS, WELFARE_MEASURES, final_summary, welfare_against, welfare_summary
+from .outcomes import interval, with_unit
 from .output import result_folder, write_csv, write_json, write_timeseries
 from .plots import plot_figures
 from .runner import provenance
@@ -218,7 +219,7 @@ def _summary_json(
                         "note": "each scenario against the baseline run with the same seed, in the last year: "
                         "the change of welfare_usd in US$ bn a year and in % of the baseline's GDP, the "
                         "change of GDP in %, and the ACR cross-check (the change of the gains from trade in "
-                        "the modelled sectors, in % of GDP); mean and 10th-90th percentile across seeds",
+                        "the modelled sectors, in % of GDP); mean and 10th to 90th percentile across seeds",
                         "scenarios": _against_baseline(welfare),
                     }
                 }
@@ -232,12 +233,13 @@ def _summary_json(
 
 
 def band(fmt: str, mean: float, low: float, high: float) -> str:
-    """One table cell: the mean with the 10th-90th percentile band, each formatted with ``fmt``."""
-    return f"{fmt.format(mean)} [{fmt.format(low)}-{fmt.format(high)}]"
+    """One table cell: the mean with the 10th to 90th percentile band, each formatted with ``fmt``:
+    ``-737 [-751 to -723]``."""
+    return f"{fmt.format(mean)} {interval(fmt.format(low), fmt.format(high))}"
 
 
 def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """(label, one cell per scenario) of the headline outcomes: mean [10th-90th percentile]."""
+    """(label, one cell per scenario) of the headline outcomes: mean [10th to 90th percentile]."""
     rows = []
     for outcome in outcomes.headlines():
         if outcome.name not in summary.columns.get_level_values(0):
@@ -246,14 +248,14 @@ def headline_rows(summary: pd.DataFrame) -> list[tuple[str, list[str]]]:
         cells = []
         for scen in summary.index:
             cells.append(band(fmt, *(summary.loc[scen, (outcome.name, k)] for k in ("mean", "p10", "p90"))))
-        rows.append((f"{outcome.label} ({outcome.unit})", cells))
+        rows.append((outcome.titled, cells))
     return rows
 
 
 def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "EU", "THIRD", "WORLD")) -> list[tuple[str, list[str]]]:
     """(label, one cell per scenario) of the change against the baseline, per region: welfare in
     US$ bn a year and in % of GDP, its ACR cross-check in % of GDP, and GDP in %; mean
-    [10th-90th percentile]."""
+    [10th to 90th percentile]."""
     scenarios = list(dict.fromkeys(welfare.index.get_level_values("scenario")))
     rows = []
     for region in regions:
@@ -272,7 +274,7 @@ def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "EU", "THIRD", "WOR
                     continue
                 row = welfare.loc[(scen, region)]
                 cells.append(band(fmt, *(row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))))
-            rows.append((f"{what} vs baseline, {region} ({unit})", cells))
+            rows.append((with_unit(f"{what} vs baseline, {region}", unit), cells))
     return rows
 
 

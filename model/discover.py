@@ -476,6 +476,27 @@ DISCOVERY_FILES = (
 NOISE_QP = 0.1
 
 
+def _legible_pairs(fig, dims: int) -> None:
+    """EMA's pairs plot made legible: at least 2.8 inches a panel (a one-dimension box came out
+    2.6 inches wide), laid out by matplotlib's constrained layout, and seaborn's legend (titled
+    'y', at the right, where it covered a panel once its title was longer) replaced by one below
+    the panels that says what its colours mean; a legend without entries is dropped."""
+    width, height = fig.get_size_inches()
+    scale = max(1.0, (2.8 * dims + 1.0) / height)
+    fig.set_size_inches(width * scale, height * scale)
+    entries = []
+    for legend in list(fig.legends):
+        names = {"True": "the condition holds", "False": "it does not"}
+        entries += [
+            (h, names.get(t.get_text(), t.get_text())) for h, t in zip(legend.legend_handles, legend.get_texts())
+        ]
+        legend.remove()
+    fig.set_layout_engine("constrained")
+    if entries:
+        handles, labels = zip(*entries)
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+
+
 def discover(
     runs: pd.DataFrame,
     x_cols: list[str],
@@ -569,6 +590,7 @@ def discover(
                     warnings.simplefilter("ignore")
                     grid = found["box"].show_pairs_scatter(found["chosen"], dims=dims)
                 pair_fig = grid.figure if hasattr(grid, "figure") else getattr(grid, "fig", plt.gcf())
+                _legible_pairs(pair_fig, len(dims))
                 path = out / "pairs_scatter.png"
                 atomic_write(path, lambda tmp: pair_fig.savefig(tmp, format="png", bbox_inches="tight", dpi=90))
                 written.append(path)
@@ -628,6 +650,8 @@ def discover(
             "runs": int(len(y)),
             "of_interest": int(y.sum()),
             "noise": bool(noise),
+            # what `decouple discover` prints on standard error ('' for a box told apart from chance)
+            "warning": f"PRIM's box for {condition.text!r} is {noise}" if noise else "",
             "left_out": constant,
         },
     )
@@ -639,13 +663,15 @@ def discover(
 
 @dataclass
 class Exploration:
-    """What :func:`explore` did: the folder, the files written (none when runs failed), the runs."""
+    """What :func:`explore` did: the folder, the files written (none when runs failed), the runs,
+    and a warning when the box found is not told apart from chance ('' otherwise)."""
 
     out: Path
     files: list[Path]
     runs: int
     failed: int
     workers: int
+    warning: str = ""
 
 
 def condition_measures(where: str) -> list[Measure]:
@@ -703,7 +729,7 @@ def explore(
         condition = parse_condition(where, metric_cols)
         target = check_out(Path(out) if out else folder / "discovery", "discover", DISCOVERY_FILES)
         files = discover(table, x_cols, condition, target, method, title, density)
-        return Exploration(target, files, len(table), 0, 0)
+        return Exploration(target, files, len(table), 0, 0, _warning(target))
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 10:
         raise ConfigError(f"--runs = {shown(runs)}; allowed: a whole number of at least 10")
     if not _real(year) or not math.isfinite(year):
@@ -744,7 +770,13 @@ def explore(
     metric_cols = [c for c in table.columns if "@" in c] + [c for c in _whole_run_names() if c in table.columns]
     condition = parse_condition(where, metric_cols)
     files = discover(table, x_cols, condition, target, method, title, density)
-    return Exploration(target, files, len(table), 0, used)
+    return Exploration(target, files, len(table), 0, used, _warning(target))
+
+
+def _warning(folder: Path) -> str:
+    """The warning :func:`discover` recorded in ``discovery.json`` ('' for none)."""
+    record = json.loads((folder / "discovery.json").read_text(encoding="utf-8"))
+    return str(record.get("warning", ""))
 
 
 def _real(value: Any) -> bool:

@@ -4,7 +4,7 @@ A :class:`Point` is what fixes a run: a scenario (a name, the path of a TOML fil
 :class:`~decouple.config.Scenario`), a seed, parameter changes by dotted path (typed values, or
 ``path=value`` strings as the command line's ``--set`` writes them), the measures to read
 (:class:`~decouple.measure.Measure`) and, optionally, the year to stop at (``until``). The same
-point gives the same values, bit for bit, in any process (README, "Reproducibility").
+point gives the same values, bit for bit, in any process (docs/engineering.md, "Reproducibility").
 
 :func:`evaluate` returns the raw values the measures read, keyed by column (``name@year``, or
 the name of a whole-run outcome or of a quarterly one read at the end):

@@ -5,7 +5,7 @@ the firms' own behaviours — designing out US content (M6), moving production (
 (R&D, own innovation and catch-up) — and applies each to every firm at once with numpy, the way a
 mesa-frames agent set does. The states are Mesa agents (:mod:`decouple.agents`); the firms are not
 ``mesa.Agent`` objects, because a Python object per firm would only be a view of one row that no
-rule reads (see the README's "Agents").
+rule reads (see docs/model.md, "Agents").
 
 Buyers are grouped in *segments*: one per country, plus one for Chinese buyers covered by US
 controls (entity-listed buyers, or all Chinese buyers under country-wide rules). ``shares[f, b]``
@@ -37,10 +37,10 @@ class Firms(StatePart):
 
     label = "firm"
 
-    groups: Groups = field(repr=False)
+    groups: Groups = field(repr=False)  # sums and maxima over each sector's and country's firms
     frontier: np.ndarray = field(repr=False)  # (S,) best capability in each sector
-    country: np.ndarray = part("(n,)", dtype=int)
-    sector: np.ndarray = part("(n,)", dtype=int)
+    country: np.ndarray = part("(n,)", dtype=int)  # country index of each firm
+    sector: np.ndarray = part("(n,)", dtype=int)  # sector index of each firm
     capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # technology level; the sector's frontier at step 0 is 1
     capability0: np.ndarray = part("(n,)")
     effective_capability: np.ndarray = part("(n,)", bounds=NONNEGATIVE)  # after losing chokepoint inputs
@@ -73,7 +73,7 @@ class Firms(StatePart):
     binding: np.ndarray = part("(n,)")  # how far US controls bind the firm's sales to covered Chinese buyers
     shares: np.ndarray = part("(n, B)", bounds=UNIT)  # share of each segment's demand in the firm's sector
     base_attractiveness: np.ndarray = part("(n, B)")  # step-0 shares: the calibrated buyer preferences
-    model: DecouplingModel | None = field(default=None, repr=False, compare=False)
+    model: DecouplingModel | None = field(default=None, repr=False, compare=False)  # the model they belong to
 
     @property
     def n(self) -> int:

@@ -232,7 +232,7 @@ class MetricTable:
 def check_invariants(model: DecouplingModel) -> None:
     """Raise :class:`InvariantError` if a model invariant is broken.
 
-    Every field of the state parts (:data:`decouple.model.STATE_PARTS`) that declares bounds is
+    Every field of the state parts (:data:`decouple.state.STATE_PARTS`) that declares bounds is
     held to them (:func:`decouple.state.bound_violations`); beside them, the checks no single field
     declares: market shares sum to 1 in every sector that sells, each segment's shares of a
     sector's firms sum to 1 (or 0 where nobody may sell), the firms' home location share stays in

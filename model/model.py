@@ -68,6 +68,14 @@ PHASES: tuple[tuple[Any, str], ...] = (
     (market, "update_welfare"),
     (accounts, "update"),
 )
+#: the phases of :data:`PHASES` that the step calls only in the first quarter of a calendar year
+#: (the yearly reviews of the states whose levers may follow a rule); every other phase runs every
+#: quarter. tests/test_structure.py checks both.
+YEARLY: tuple[tuple[Any, str], ...] = (
+    (Controller, "review"),
+    (Target, "review_ties"),
+    (ThirdCountry, "hedge"),
+)
 
 #: how long a cached value stands: "params" until the parameters are replaced, "step" for the quarter
 Scope = Literal["params", "step"]

@@ -20,6 +20,7 @@ still load.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
@@ -65,6 +66,25 @@ class Outcome:
     def additive(self) -> bool:
         """Its regions add up (money flows and levels), so a sum of regions means something."""
         return self.unit.startswith("US$")
+
+    @property
+    def titled(self) -> str:
+        """Its label with its unit, for a table row or an axis: see :func:`with_unit`."""
+        return with_unit(self.label, self.unit)
+
+
+def with_unit(text: str, unit: str) -> str:
+    """``text (unit)``, with one pair of parentheses: a unit that has its own is flattened, so
+    ``index (2018 = 100)`` gives "Consumers' index, China (index, 2018 = 100)", never
+    "(index (2018 = 100))"."""
+    flat = re.sub(r"\s*\(([^()]*)\)", r", \1", unit).strip(", ") if "(" in unit else unit
+    return f"{text} ({flat})" if flat else text
+
+
+def interval(low: str, high: str) -> str:
+    """A range for a table, its two ends already formatted: ``[-751 to -723]``. A hyphen between
+    two numbers that may be negative (``[-751--723]``) reads as a subtraction."""
+    return f"[{low} to {high}]"
 
 
 #: Which way each outcome's own actor wants it to move: the US the capability gap, its firms'

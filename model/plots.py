@@ -2,22 +2,28 @@
 
 Every figure uses the same colour for a scenario (Okabe–Ito palette, safe for colour-blind
 viewers), labelled axes with units, and shaded bands from the 10th to the 90th percentile
-across seeds around the seed mean.
+across seeds around the seed mean. A policy's effect is drawn as the change against the open
+baseline with the same seed where the table holds that baseline; where it does not (one run), a
+panel draws a level, says so in its title, and draws a quantity that grows exponentially on a
+log scale. Panels sit at most three to a row; the legend sits below them, outside every axes
+(``tests/test_plots.py`` measures that no legend covers an axes, its labels or another text).
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 from matplotlib.typing import RcKeyType  # noqa: E402
 
 from . import outcomes  # noqa: E402
@@ -35,7 +41,12 @@ SCENARIO_COLOURS = {
     "adaptive_rivalry": "#CC79A7",
     "precise": "#56B4E9",
 }
-EXTRA_COLOURS = ["#F0E442", "#999999", "#8C564B", "#17BECF"]
+#: scenarios without a colour of their own, in the order a figure lists them (the Okabe–Ito
+#: yellow is left out: it cannot be seen on a projected white background)
+EXTRA_COLOURS = ["#8C564B", "#17BECF", "#7F7F7F", "#BCBD22"]
+#: marks that are no scenario, country or colour scale: points evaluated, a front, a named
+#: reference drawn in black outline, so that no colour in a figure carries two meanings
+NEUTRAL = {"muted": "#BBBBBB", "mark": "#333333", "light": "#999999", "face": "#FFFFFF"}
 #: Countries and groups where one figure shows several (Paul Tol's "muted" palette, kept apart
 #: from the scenario colours above so that a colour never means both a scenario and a country).
 COUNTRY_COLOURS = {
@@ -73,6 +84,10 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.spines.right": False,
     "figure.dpi": 100,
 }
+#: the legend below the comparison figures (larger than a panel's tick labels: read from the back)
+LEGEND_FONT = 15
+#: at most this many panels to a row, so that a figure keeps a slide's proportions
+COLUMNS = 3
 
 
 def colour(scenario: str, order: list[str]) -> str:
@@ -86,6 +101,11 @@ def label(scenario: str) -> str:
     return SCENARIO_LABELS.get(scenario, scenario.replace("_", " "))
 
 
+def wrap(text: str, width: int = 40) -> str:
+    """A long title on lines of at most ``width`` characters (a panel is about 45 wide at 16 pt)."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+
+
 def draw(
     ax,
     table: pd.DataFrame,
@@ -93,8 +113,9 @@ def draw(
     series: pd.Series | None = None,
     title: str | None = None,
     ylabel: str | None = None,
+    log: bool = False,
 ) -> None:
-    """Seed-mean line with a 10–90 % band per scenario."""
+    """Seed-mean line with a 10–90 % band per scenario (on a log scale with ``log``)."""
     data = table if series is None else series.rename(indicator).to_frame()
     order = list(dict.fromkeys(table.index.get_level_values("scenario")))
     b = bands(data, indicator)
@@ -111,6 +132,11 @@ def draw(
     ax.set_ylabel(ylabel)
     ax.set_xlabel("year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    if log:  # plain numbers at 1, 2, 3 and 5 times a power of ten, not 6×10¹
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _save(fig, path: Path) -> Path:
@@ -119,9 +145,35 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def _legend(fig, ax) -> None:
+def legend_below(fig, ax) -> None:
+    """The scenarios' legend below every panel, outside them (the figure's layout must be
+    constrained): as many entries to a row as fit the figure's width."""
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.04))
+    width = fig.get_figwidth()
+    longest = max((len(text) for text in labels), default=1)
+    per_row = max(1, int(width // (0.011 * LEGEND_FONT * longest + 1.0)))
+    rows = math.ceil(len(labels) / per_row)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=math.ceil(len(labels) / rows),
+        frameon=False,
+        fontsize=LEGEND_FONT,
+    )
+
+
+def panel_grid(count: int, width: float, height: float):
+    """A figure of ``count`` panels, at most :data:`COLUMNS` to a row, laid out by matplotlib's
+    constrained layout (so that a legend placed outside takes its own room); empty cells hidden."""
+    rows = math.ceil(count / COLUMNS)
+    cols = math.ceil(count / rows)  # rows as full as they can be: four panels are two by two
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows + 0.9), squeeze=False, layout="constrained"
+    )
+    for ax in axes.ravel()[count:]:
+        ax.set_visible(False)
+    return fig, list(axes.ravel()[:count])
 
 
 def _has_baseline(table: pd.DataFrame) -> bool:
@@ -137,10 +189,35 @@ class Panel:
     measure: str
     title: str = ""
     optional: bool = False  # drawn only where the table has its outcome (the allies' own compliance)
+    #: what a measure "against baseline" becomes where the table has no baseline (default: its
+    #: outcome's level): a ratio a reader cannot take for money gained, e.g. welfare in % of GDP
+    level: str = ""
+    #: draw the level on a log scale (a quantity that grows exponentially: the scenarios' curves
+    #: would lie on top of each other on a linear scale)
+    log: bool = False
+
+
+class Drawn(NamedTuple):
+    """What a panel draws from a table: the outcome, its series (None: the column itself), the
+    title, the y label and the scale."""
+
+    indicator: str
+    series: pd.Series | None
+    title: str
+    ylabel: str
+    log: bool = False
+
+
+#: a panel's title where it draws a level for want of a baseline
+NO_BASELINE = "level, not an effect: no baseline run"
+BASELINE_ONLY = "level of the open baseline"
 
 
 _PLACES = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
 _ALLIES = (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
+
+#: a change against the same seed's baseline in % of the baseline's value
+_CHANGE = "{0} against baseline per {0}"
 
 #: The comparison figures, file by file. A measure "against baseline" is drawn as its change
 #: against the baseline with the same seed where the table holds the baseline, else as a level.
@@ -160,7 +237,21 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
             Panel("chips_share_allies", "Allied firms (JP, NL, KR, TW, EU)"),
         ),
     ),
-    ("us_firms.png", (Panel("us_revenue_small_yard"), Panel("us_rd_small_yard"))),
+    (
+        "us_firms.png",
+        (
+            Panel(
+                "us_revenue_small_yard against baseline per us_revenue_small_yard",
+                "US firms' revenue\n(small-yard sectors)",
+                log=True,
+            ),
+            Panel(
+                "us_rd_small_yard against baseline per us_rd_small_yard",
+                "US firms' R&D\n(small-yard sectors)",
+                log=True,
+            ),
+        ),
+    ),
     (
         "china_self_sufficiency.png",
         (Panel("cn_self_sufficiency_small_yard", "Small-yard sectors"), Panel("cn_self_sufficiency", "All sectors")),
@@ -169,7 +260,12 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     (
         "welfare.png",
         tuple(
-            Panel(f"welfare_usd[{code}] against baseline per gdp[{code}]", f"Welfare: {name}") for code, name in _PLACES
+            Panel(
+                f"welfare_usd[{code}] against baseline per gdp[{code}]",
+                f"Welfare: {name}",
+                level=f"welfare_usd[{code}] per gdp[{code}]",
+            )
+            for code, name in _PLACES
         ),
     ),
     (
@@ -195,28 +291,40 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
 DASHBOARD: tuple[Panel, ...] = (
     Panel("gap_small_yard", "US–China capability gap\n(small-yard sectors)"),
     Panel("chips_share[US]", "US share of world\nlogic-chip sales"),
-    Panel("us_rd_small_yard", "US firms' R&D\n(small-yard sectors)"),
+    Panel(_CHANGE.format("us_rd_small_yard"), "US firms' R&D\n(small-yard sectors)", log=True),
     Panel("cn_self_sufficiency_small_yard", "China's self-sufficiency\n(small-yard sectors)"),
     Panel("compliance_small_yard", "Allies' compliance\n(small-yard sectors)"),
-    Panel("welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare"),
+    Panel(
+        "welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare", level="welfare_usd[WORLD] per gdp[WORLD]"
+    ),
 )
 
 
-def panel_series(table: pd.DataFrame, panel: Panel) -> tuple[str, pd.Series | None, str, str]:
-    """(indicator, series or None for the column itself, title, y label) of a panel on ``table``."""
+def panel_series(table: pd.DataFrame, panel: Panel) -> Drawn:
+    """What ``panel`` draws from ``table``: a measure "against baseline" is the change against the
+    baseline run with the same seed, its y label saying against what and in which unit; where the
+    table holds no baseline beside another scenario, the panel's ``level`` measure (or its
+    outcome) instead, its title saying that it is a level and not the policy's effect."""
     measure = Measure.parse(panel.measure, "plots.FIGURES").check()
-    if measure.against and not _has_baseline(table):
-        measure = Measure(measure.outcome)  # no reference in the table: its level
     title = panel.title or measure.label()
+    log = False
+    if measure.against and not _has_baseline(table):
+        scenarios = set(table.index.get_level_values("scenario"))
+        note = BASELINE_ONLY if scenarios == {measure.against} else NO_BASELINE
+        measure = Measure.parse(panel.level, "plots.FIGURES").check() if panel.level else Measure(measure.outcome)
+        title = f"{panel.title or measure.label()}\n({note})"
+        log = panel.log
     unit = measure.unit()
     if measure.against:
-        unit = f"{unit} vs {label(measure.against).lower()}"
+        unit = f"change vs {label(measure.against).lower()} ({unit})"
+    elif log:
+        unit = f"{unit}, log scale"
     series = None if (measure.against is None and measure.per is None) else measure_series(table, measure)
-    return measure.outcome, series, title, unit
+    return Drawn(measure.outcome, series, title, unit, log)
 
 
-def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
-    """(file name, [(indicator, series, title, ylabel), ...]) for each figure the table can show."""
+def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[Drawn]]]:
+    """(file name, [what each panel draws, ...]) for each figure the table can show."""
     figures = []
     for name, panels in FIGURES:
         if name == "decisions.png" and not _states_decide(table):
@@ -228,7 +336,8 @@ def figure_panels(table: pd.DataFrame) -> list[tuple[str, list[tuple]]]:
 
 
 def _reads(panel: Panel) -> set[str]:
-    return set(Measure.parse(panel.measure).check().reads)
+    texts = [panel.measure] + ([panel.level] if panel.level else [])
+    return {name for text in texts for name in Measure.parse(text).check().reads}
 
 
 def _states_decide(table: pd.DataFrame) -> bool:
@@ -263,11 +372,11 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
     paths = []
     with plt.rc_context(STYLE):
         for name, panels in figure_panels(table):
-            fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.4), squeeze=False)
-            for ax, (ind, series, ttl, ylab) in zip(axes[0], panels):
-                draw(ax, table, ind, series, ttl, ylab)
-            _legend(fig, axes[0][0])
-            fig.suptitle(title or outcomes.resolve(panels[0][0]).label, fontsize=18, y=1.02)
+            fig, axes = panel_grid(len(panels), 6.2, 5.0)
+            for ax, drawn in zip(axes, panels):
+                draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
+            legend_below(fig, axes[0])
+            fig.suptitle(title or outcomes.resolve(panels[0].indicator).label, fontsize=19)
             paths.append(_save(fig, folder / name))
         paths.append(dashboard(table, folder / "dashboard.png", title))
     return paths
@@ -277,10 +386,9 @@ def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Six headline panels on one slide."""
     panels = [panel_series(table, p) for p in DASHBOARD]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(2, 3, figsize=(19, 10.5))
-        for ax, (ind, series, ttl, ylab) in zip(axes.ravel(), panels):
-            draw(ax, table, ind, series, ttl, ylab)
-        _legend(fig, axes[0][0])
-        fig.suptitle(title or "Technology decoupling scenarios, 2018–2035", fontsize=20)
-        fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+        fig, axes = panel_grid(len(panels), 6.3, 4.9)
+        for ax, drawn in zip(axes, panels):
+            draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
+        legend_below(fig, axes[0])
+        fig.suptitle(title or "Technology decoupling scenarios, 2018–2035", fontsize=21)
         return _save(fig, path)

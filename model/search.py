@@ -27,6 +27,12 @@ pool or Dask, and resumption, so an interrupted search resumes where it stopped.
 the engine's Latin hypercube over the uncertainties' plausible ranges and its replicate seeds
 (both from ``root_seed``), so the same file gives the same front whatever the worker count.
 
+The budget (``futures``, ``population``, ``generations``) can be given on the command line
+instead (``decouple search --futures N --population N --generations N``, :meth:`Search.with_budget`):
+checked against the same bounds as the file's keys, held to the same run limit, recorded in
+``search.json``, and part of the search's hash, so a folder never mixes the evaluations of two
+budgets.
+
 Written: ``front.csv`` (the Pareto front with each policy's levers and robust objectives),
 ``policies.csv`` (every policy evaluated), ``pareto.png`` (with the named scenarios placed on
 it) and ``search.json``.
@@ -93,11 +99,52 @@ class SearchFile(_Strict):
     objective: list[Objective] = Field(min_length=1)
 
 
+#: the keys of ``[search]`` that ``decouple search``'s flags of the same name override
+BUDGET_KEYS = ("futures", "population", "generations")
+
+
 @dataclass(frozen=True)
 class Search:
     name: str
     spec: SearchFile
     text: str
+    #: the budget keys given on the command line that differ from the file's, as (key, value)
+    budget: tuple[tuple[str, int], ...] = ()
+
+    def with_budget(self, **given: int | None) -> Search:
+        """This search with its budget (``futures``, ``population``, ``generations``) as given,
+        each a whole number within the bounds the file's key has (None keeps the file's). An
+        enumeration (``method = "exhaustive"``) evaluates every policy: only ``futures`` applies."""
+        section = self.spec.search
+        changes: dict[str, int] = {}
+        for key, value in given.items():
+            if key not in BUDGET_KEYS:
+                raise ConfigError(f"--{key}: not a budget of a search; allowed: {', '.join(BUDGET_KEYS)}")
+            if value is None:
+                continue
+            low, high = _bounds(key)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"--{key} {shown(value)}: allowed: a whole number from {low:,} to {high:,}")
+            if key != "futures" and section.method == "exhaustive":
+                raise ConfigError(
+                    f"--{key} {value}: search '{self.name}' enumerates every policy (method = \"exhaustive\"), "
+                    'so it has no population or generations; allowed: --futures only, or method = "nsga2"'
+                )
+            if value != getattr(section, key):
+                changes[key] = value
+        if not changes:
+            return self
+        spec = self.spec.model_copy(update={"search": section.model_copy(update=changes)})
+        budget = {**dict(self.budget), **changes}
+        return replace(self, spec=spec, budget=tuple(sorted(budget.items())))
+
+    def budget_record(self) -> dict[str, Any]:
+        """The budget in force and where each part comes from, for ``search.json``."""
+        s = self.spec.search
+        flags = dict(self.budget)
+        return {key: getattr(s, key) for key in BUDGET_KEYS} | {
+            "from_flags": sorted(f"--{k}" for k in flags),
+        }
 
     @property
     def yard_candidates(self) -> list[str]:
@@ -139,7 +186,9 @@ class Search:
             )
 
     def hash(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+        """The file's text, and the budget flags that change it: two budgets never share a folder."""
+        text = self.text + ("\n# budget " + json.dumps(dict(self.budget), sort_keys=True) if self.budget else "")
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @cached_property
     def measures(self) -> list[Measure]:
@@ -150,6 +199,15 @@ class Search:
     def directions(self) -> list[str]:
         """Each objective's direction, ``max`` or ``min`` (given, or the outcome's own)."""
         return [o.direction or _direction_of(m) for o, m in zip(self.spec.objective, self.measures)]
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    """A budget key's least and greatest values, as :class:`SearchSection` declares them."""
+    low, high = 1, 10**9
+    for rule in SearchSection.model_fields[key].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
 
 
 def objective_measure(obj: Objective, baseline: str) -> Measure:
@@ -524,7 +582,16 @@ def run_search(
     before = _stamp_of(stamp, search, out, log)
     check_scheduler(backend, scheduler)
     mark_out(out, "search")
-    write_json(stamp, {"name": search.name, "hash": search.hash(), "status": "running", "pid": os.getpid()})
+    write_json(
+        stamp,
+        {
+            "name": search.name,
+            "hash": search.hash(),
+            "status": "running",
+            "pid": os.getpid(),
+            "budget": search.budget_record(),
+        },
+    )
     try:
         with make_executor(backend, workers, scheduler) as executor:
             return _search(search, out, workers, log, executor, force)
@@ -562,7 +629,8 @@ def _stamp_of(stamp: Path, search: Search, out: Path, log) -> bytes | None:
         )
     if stored["hash"] != search.hash() and not running:
         raise ConfigError(
-            f"{out}: holds a search from a different search file; choose another --out (nothing was changed)"
+            f"{out}: holds a search from a different search file, or with another budget (--futures, "
+            "--population, --generations); choose another --out (nothing was changed)"
         )
     return before
 
@@ -677,6 +745,7 @@ def _search(search: Search, out: Path, workers: int, log, executor: Executor | N
         "failed": int((~finite).sum()),
         "runs_computed": ev.runs,
         "futures": len(ev.futures),
+        "budget": search.budget_record(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     write_json(stamp, summary)
@@ -697,27 +766,88 @@ def _named(
     return pd.DataFrame(out)
 
 
+#: where a named scenario's label may sit, in points from its star, tried in this order: right,
+#: left, above, below and the four corners (text alignment follows the side)
+LABEL_OFFSETS = (
+    (12, 0, "left", "center"),
+    (-12, 0, "right", "center"),
+    (0, 14, "center", "bottom"),
+    (0, -14, "center", "top"),
+    (10, 10, "left", "bottom"),
+    (-10, 10, "right", "bottom"),
+    (10, -10, "left", "top"),
+    (-10, -10, "right", "top"),
+)
+
+
+def _label_points(fig, ax, points: list[tuple[float, float, str]], dots, fontsize: float) -> None:
+    """Label each named point beside its star: the first offset of :data:`LABEL_OFFSETS` whose
+    text lies inside the axes and clear of the stars, of the labels placed before it and of the
+    other points drawn (``dots``: data coordinates); failing that, clear of stars and labels only;
+    failing that, inside the axes. The overlap test of ``tests/layout.py`` measures the result.
+    The figure's layout must be final (constrained, legend and colour bar placed)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+
+    def square(x: float, y: float, half_pt: float) -> tuple[float, float, float, float]:
+        cx, cy = ax.transData.transform((x, y))
+        half = half_pt * fig.dpi / 72
+        return (cx - half, cy - half, cx + half, cy + half)
+
+    taken = [square(x, y, 10.0) for x, y, _ in points]  # a star of 20 pt
+    others = [square(x, y, 4.5) for x, y in dots]  # a dot of 9 pt
+
+    def apart(box, boxes) -> bool:
+        return all(
+            min(box.x1, x1) - max(box.x0, x0) <= 0 or min(box.y1, y1) - max(box.y0, y0) <= 0 for x0, y0, x1, y1 in boxes
+        )
+
+    def within(box) -> bool:
+        return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+    for x, y, text in points:
+        candidates = []
+        for dx, dy, ha, va in LABEL_OFFSETS:
+            note = ax.annotate(
+                text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=fontsize
+            )
+            candidates.append((note, note.get_window_extent(renderer)))
+        inside = [c for c in candidates if within(c[1])] or candidates
+        clear = [c for c in inside if apart(c[1], taken)] or inside
+        chosen = next((c for c in clear if apart(c[1], others)), clear[0])
+        for note, _box in candidates:
+            if note is not chosen[0]:
+                note.remove()
+        box = chosen[1]
+        taken.append((box.x0, box.y0, box.x1, box.y1))
+
+
 def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: Path, cols: list[str]) -> Path:
+    """The Pareto front over the first two objectives (colour: the third, on a colour bar), the
+    other policies evaluated in grey, and the named scenarios as black-edged white stars with their
+    names: scenario colours would read as values of the colour bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from .output import atomic_write
-    from .plots import STYLE, colour, label
+    from .plots import LEGEND_FONT, NEUTRAL, STYLE, label
 
     xcol, ycol = cols[0], cols[1] if len(cols) > 1 else cols[0]
     ccol = cols[2] if len(cols) > 2 else None
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 7))
+        fig, ax = plt.subplots(figsize=(11, 8), layout="constrained")
         rest = policies[~policies["on_front"]]
         front = policies[policies["on_front"]].sort_values(xcol)
-        ax.scatter(rest[xcol], rest[ycol], s=14, color="#BBBBBB", label="policies evaluated")
+        ax.scatter(rest[xcol], rest[ycol], s=18, color=NEUTRAL["muted"], label="policies evaluated")
         if ccol:
             sc = ax.scatter(
                 front[xcol],
                 front[ycol],
-                s=70,
+                s=80,
                 c=front[ccol],
                 cmap="viridis",
                 edgecolors="black",
@@ -725,25 +855,42 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
             )
             fig.colorbar(sc, ax=ax, label=ccol)
         else:
-            ax.scatter(front[xcol], front[ycol], s=70, color="#0072B2", edgecolors="black", label="Pareto front")
-        order = list(named["scenario"]) if len(named) else []
-        for _, row in named.iterrows():
+            ax.scatter(front[xcol], front[ycol], s=80, color=NEUTRAL["mark"], edgecolors="black", label="Pareto front")
+        handles, _ = ax.get_legend_handles_labels()
+        if len(named):
             ax.scatter(
-                [row[xcol]],
-                [row[ycol]],
+                named[xcol],
+                named[ycol],
                 marker="*",
-                s=320,
-                color=colour(row["scenario"], order),
+                s=400,
+                facecolors=NEUTRAL["face"],
                 edgecolors="black",
+                linewidths=1.6,
                 zorder=5,
             )
-            ax.annotate(
-                label(row["scenario"]), (row[xcol], row[ycol]), textcoords="offset points", xytext=(8, 6), fontsize=12
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="*",
+                    markersize=20,
+                    linestyle="none",
+                    markerfacecolor=NEUTRAL["face"],
+                    markeredgecolor="black",
+                    label="named scenario (same futures)",
+                )
             )
+        ax.margins(0.08)
         ax.set_xlabel(xcol)
         ax.set_ylabel(ycol)
         ax.set_title(search.spec.search.title)
-        ax.legend(loc="best", fontsize=11)
+        fig.legend(
+            handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=LEGEND_FONT - 2
+        )
+        if len(named):
+            points = [(row[xcol], row[ycol], label(row["scenario"])) for _, row in named.iterrows()]
+            dots = list(zip(policies[xcol], policies[ycol]))
+            _label_points(fig, ax, points, dots, fontsize=13)
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
         plt.close(fig)
     return path

@@ -211,7 +211,7 @@ class Layout:
     ally_yard: tuple[np.ndarray, np.ndarray]  # index of (allies, small-yard sectors) in (C, S) arrays
     demand0: np.ndarray  # (S, C) 2018 demand, US$ bn/yr
     cn_demand0: np.ndarray  # (S,) China's 2018 demand
-    cn_demand0_total: float
+    cn_demand0_total: float  # China's 2018 demand over all sectors
     china_demand_weights: np.ndarray  # (S,) China's 2018 demand shares
     world_rd0: np.ndarray  # (S,) 2018 world R&D, US$ bn/yr
     reshoring_weights: np.ndarray  # (S,) US firms' 2018 revenue, to split reshoring subsidies
@@ -219,7 +219,7 @@ class Layout:
     welfare_group_weights: list[tuple[str, np.ndarray, np.ndarray, float]]  # (name, countries, demand, total)
     world_cumulative0: np.ndarray  # (S,) world cumulative output at step 0 (learning curves)
     cumulative_share0: np.ndarray  # (S, C) each country's share of it
-    chokepoints: Chokepoints
+    chokepoints: Chokepoints  # the chokepoint inputs as arrays over inputs (K)
     self_sufficiency0: np.ndarray  # (S, C) at step 0
     china_priority: np.ndarray  # (S,) competitiveness x China's 2018 import dependence (M7)
     china_export_share0: np.ndarray  # (S,) share of Chinese firms' 2018 sales made abroad

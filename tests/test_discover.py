@@ -259,3 +259,25 @@ def test_a_damaged_sweep_folder_is_a_clear_error(yard_sweep, tmp_path, damage, p
     damage(folder)
     with pytest.raises(DecoupleError, match=problem):
         conditions_of(folder)
+
+
+def test_discover_warns_on_standard_error_when_its_box_is_noise(yard_sweep, tmp_path, capsys):
+    import shutil
+
+    from decouple.cli import main
+
+    noisy = tmp_path / "noisy"
+    shutil.copytree(yard_sweep, noisy)
+    runs = pd.read_parquet(noisy / "runs.parquet")
+    runs["yard_size@2018.5"] = np.random.default_rng(4).random(len(runs))  # unrelated to the levers
+    runs.to_parquet(noisy / "runs.parquet", index=False)
+    for folder, where, noise in ((noisy, "yard_size@2018.5 > 0.5", True), (yard_sweep, "yard_size@2018.5 > 3", False)):
+        out = tmp_path / f"d_{noise}"
+        assert main(["discover", str(folder), "--where", where, "--out", str(out)]) == 0
+        printed = capsys.readouterr()
+        record = json.loads((out / "discovery.json").read_text())
+        assert record["noise"] is noise  # the data were made so
+        line = f"decouple: warning: PRIM's box for '{where}' is not distinguishable from noise"
+        assert (line in printed.err) is noise and line not in printed.out
+        assert ("run more samples (see" in printed.err) is noise and bool(record["warning"]) is noise
+        assert printed.err.strip().endswith("report.md)") is noise

@@ -7,6 +7,7 @@ skips, saying why, only where no Chromium is found.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from decouple import ConfigError
+from decouple import ConfigError, fonts
 from decouple.play import server as play_server
 from decouple.play.game import Game, run_projection
 from decouple.play.teams import parse_teams
@@ -415,6 +416,46 @@ def test_choices_close_when_the_timer_ends(client):
     assert late.status_code == 409 and "time is up" in late.json()["error"]
 
 
+def test_the_pages_get_the_chinese_font_kept_for_a_year_by_its_version(client):
+    """Issue 21, item 6: "Chinese citations show as empty boxes on a machine without a CJK font".
+    The pages declare the shipped font and ask for it by the digest of its bytes."""
+    room, c = client
+    css = c.get("/static/play.css")
+    url = f"{play_server.FONT_URL}?v={fonts.woff2_version()}"
+    assert css.status_code == 200 and url in css.text
+    assert 'font-family: "Noto Sans SC", system-ui' in css.text and "unicode-range: U+2E80" in css.text
+    font = c.get(url)
+    assert font.status_code == 200 and font.headers["content-type"] == "font/woff2"
+    assert font.content == fonts.WOFF2.read_bytes() and font.content[:4] == b"wOF2"
+    assert font.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # another version (a page from before a rebuild) gets the font, but no browser keeps it
+    stale = c.get(f"{play_server.FONT_URL}?v=000000000000")
+    assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+    assert c.get("/fonts/other.woff2").status_code == 404
+    assert c.get("/fonts/..%2Fserver.py").status_code == 404
+
+
+def test_the_debrief_figure_draws_chinese_with_the_shipped_font():
+    """The debrief's PNG: its texts fall back on the shipped font, so a title in Chinese is drawn
+    without matplotlib's "Glyph ... missing from font" warning (tests/test_fonts.py shows the
+    warning without the font)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from decouple.play.debrief import figure
+
+    fig = figure(Game())
+    assert fig._suptitle is not None and fig._suptitle.get_fontfamily()[-1] == fonts.FAMILY
+    assert all(ax.title.get_fontfamily()[-1] == fonts.FAMILY for ax in fig.axes)
+    fig._suptitle.set_text("课堂的路径：脱钩 (S1 一(一))")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+    plt.close(fig)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
 def test_nothing_is_written_outside_the_results_folder(tmp_path):
     from starlette.testclient import TestClient
 
@@ -571,6 +612,115 @@ def test_a_class_plays_a_round_in_real_browsers(served):
     _assert_replays(folder, 0, served["tmp"] / "replay")
     summary = json.loads((folder / "summary.json").read_text())
     assert any(c["path"] == "policy.fence" and c["value"] == 0.95 for c in summary["changes"])
+
+
+def _in_view(page, selector: str) -> dict:
+    """The element's box and the viewport's height, measured in the page (no scrolling)."""
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                      return {top: r.top, bottom: r.bottom, height: innerHeight, scroll: scrollY}; }""",
+        selector,
+    )
+
+
+def test_chinese_citations_are_drawn_in_the_shipped_font(served):
+    """Issue 21, item 6: "Chinese citations show as empty boxes on a machine without a CJK font".
+    On a phone-sized page, China's lever help cites S1 二(一): Chromium draws its hanzi with the
+    font the server ships (asked through the DevTools protocol: the platform fonts of the node).
+    Two different words drawn in the shipped font differ; drawn in a family the machine lacks,
+    they are the same boxes where the machine has no CJK font (here: `fc-list :lang=zh` is empty)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    out = Path("results") / "play"
+    out.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(served["joins"]["China"])
+        page.wait_for_selector(".lever", timeout=30_000)
+        loaded = page.evaluate(
+            """async () => { await document.fonts.ready;
+                 return {check: document.fonts.check('16px "Noto Sans SC"', '脱钩'),
+                         faces: [...document.fonts].map((f) => [f.family, f.status]),
+                         fetched: performance.getEntriesByType('resource').map((e) => e.name)
+                                    .filter((n) => n.includes('/fonts/'))}; }"""
+        )
+        assert loaded["check"] is True and [fonts.FAMILY, "loaded"] in loaded["faces"], loaded
+        # the citation's characters, drawn by the shipped font (a web font, not one of the system's)
+        help_text = page.locator(".lever .muted").first
+        assert "二(一)" in help_text.inner_text()
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".lever .muted"})["nodeId"]
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        shipped = [f for f in used if f["familyName"] == fonts.FAMILY]
+        assert shipped and shipped[0]["isCustomFont"] and shipped[0]["glyphCount"] >= 2, used
+        # the same words in the shipped font and in a family this machine does not have
+        page.evaluate(
+            """() => { const box = document.createElement('div'); box.id = 'probes';
+                 const shipped = '"Noto Sans SC"', none = 'decouple-no-such-font';
+                 for (const [id, family, text] of [['a', shipped, '脱钩'], ['b', shipped, '技术'],
+                                                   ['c', none, '脱钩'], ['d', none, '技术']]) {
+                   const span = document.createElement('span'); span.id = 'probe-' + id; span.textContent = text;
+                   span.style.cssText = `font: 32px ${family}; display: inline-block; padding: 4px; background: #fff`;
+                   box.append(span); }
+                 document.querySelector('header').append(box); }"""
+        )
+        page.evaluate("document.fonts.ready")
+        shot = {k: page.locator(f"#probe-{k}").screenshot() for k in "abcd"}
+        widths = {k: page.locator(f"#probe-{k}").bounding_box()["width"] for k in "abcd"}
+        print(f"widths of 脱钩/技术, shipped font and none: {widths}; fonts fetched: {loaded['fetched']}")
+        assert shot["a"] != shot["b"]  # real glyphs: two words look different
+        if shot["c"] == shot["d"]:  # no CJK font on this machine: both words are the same boxes
+            assert shot["a"] != shot["c"]
+            assert any(fonts.WOFF2_NAME in name for name in loaded["fetched"])
+        page.wait_for_function("Number(document.body.dataset.whatif || 0) >= 1", timeout=30_000)
+        page.screenshot(path=str(out / "team_390x844_chinese.png"))
+        help_text.screenshot(path=str(out / "citation_390x844.png"))
+        assert errors == []
+        browser.close()
+
+
+def test_on_a_phone_the_what_if_stays_in_view_beside_the_levers(served):
+    """Issue 21, item 6: "On a phone the what-if sits below the levers, so students scroll after
+    every move". The what-if is held at the bottom of the screen while the levers scroll: moving
+    a lever shows its new projection without a scroll, at 390×844 (a phone: the fence height,
+    with more levers below it, and the what-if that comes after them in view) and at
+    1280×800 (a projector: the last lever, chip subsidies)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    out = Path("results") / "play"
+    out.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for width, height, path, value in ((390, 844, "fence", "0.7"), (1280, 800, "reshoring_subsidy", "25")):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.goto(served["joins"]["United States"])
+            page.wait_for_selector(".lever", timeout=30_000)
+            page.wait_for_function("Number(document.body.dataset.whatif || 0) >= 1", timeout=30_000)
+            lever = f".lever[data-path='policy.{path}']"
+            page.evaluate("(sel) => document.querySelector(sel).scrollIntoView({block: 'center'})", lever)
+            before = page.evaluate("Number(document.body.dataset.whatif)")
+            shown = page.inner_text("#whatif")
+            at = _in_view(page, lever)
+            page.evaluate(  # the student's move: a slider set and let go (no scrolling by the test)
+                """([sel, v]) => { const input = document.querySelector(sel + ' input'); input.value = v;
+                     input.dispatchEvent(new Event('input')); input.dispatchEvent(new Event('change')); }""",
+                [lever, value],
+            )
+            page.wait_for_function(f"Number(document.body.dataset.whatif) > {before}", timeout=30_000)
+            whatif, moved, panel = _in_view(page, "#whatif"), _in_view(page, lever), _in_view(page, "#whatif-panel")
+            print(f"{width}x{height}: lever {moved}, what-if {whatif}")
+            assert whatif["scroll"] == at["scroll"] > 0  # the page did not move
+            assert 0 <= whatif["top"] and whatif["bottom"] <= whatif["height"]  # the what-if on screen
+            assert 0 <= moved["top"] and moved["bottom"] <= panel["top"]  # the lever too, not under it
+            assert page.inner_text("#whatif") != shown and "projected" in page.inner_text("#whatif")
+            if width < 760:  # held up: its place is after the last lever, which still goes on under it
+                assert _in_view(page, ".lever:last-child")["bottom"] > panel["top"] + 40
+            page.screenshot(path=str(out / f"team_{width}x{height}.png"))
+        browser.close()
 
 
 def test_the_command_rejects_bad_settings_clearly():

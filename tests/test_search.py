@@ -343,3 +343,92 @@ def test_damaged_evaluation_shards_are_computed_again(tmp_path):
     again = run_search(search, tmp_path / "out", log=lambda *a: None)
     assert again["summary"]["runs_computed"] == 3
     pd.testing.assert_frame_equal(again["policies"], first["policies"])
+
+
+# ---------------------------------------------------------------- budget flags
+
+
+@pytest.mark.parametrize(
+    "flags, problem",
+    [
+        ({"futures": 1}, "--futures 1: allowed: a whole number from 2 to 10,000"),
+        ({"futures": 0}, "--futures 0: allowed: a whole number from 2 to 10,000"),
+        ({"population": -5}, "--population -5: allowed: a whole number from 4 to 10,000"),
+        ({"generations": 0}, "--generations 0: allowed: a whole number from 1 to 10,000"),
+        ({"generations": 10_001}, "--generations 10001: allowed: a whole number from 1 to 10,000"),
+        ({"population": True}, "--population True: allowed: a whole number"),
+        ({"futures": 2.5}, "--futures 2.5: allowed: a whole number"),
+    ],
+)
+def test_budget_flags_out_of_bounds_are_clear_errors(tmp_path, flags, problem):
+    search = write(tmp_path, method="nsga2")
+    with pytest.raises(ConfigError) as err:
+        search.with_budget(**flags)
+    assert problem in str(err.value)
+
+
+def test_budget_flags_replace_the_files_budget_and_change_its_hash(tmp_path):
+    search = write(tmp_path, method="nsga2")
+    assert search.with_budget(futures=3, population=6, generations=None) is search  # the file's own values
+    given = search.with_budget(futures=4, population=None, generations=5)
+    s = given.spec.search
+    assert (s.futures, s.population, s.generations) == (4, 6, 5)
+    assert given.budget == (("futures", 4), ("generations", 5)) and given.hash() != search.hash()
+    assert given.budget_record() == {
+        "futures": 4,
+        "population": 6,
+        "generations": 5,
+        "from_flags": ["--futures", "--generations"],
+    }
+    assert given.with_budget(futures=4).hash() == given.hash()
+    assert given.n_runs() == (8 + 2) * 4  # all 8 policies (fewer than 6 x 5), the baseline and a named scenario
+    assert search.spec.search.futures == 3  # the loaded search is left as it was
+    with pytest.raises(ConfigError, match="--population 8: search 'small' enumerates every policy"):
+        write(tmp_path).with_budget(population=8)
+    assert write(tmp_path).with_budget(futures=2).spec.search.futures == 2  # an enumeration takes --futures
+
+
+def test_budget_flags_are_held_to_the_run_limit(tmp_path, capsys, monkeypatch):
+    from decouple.cli import main
+    from decouple.sweeps import engine
+
+    monkeypatch.setattr(engine, "build", lambda *a: pytest.fail("a run started"))
+    fences = f'"policy.fence" = [{", ".join(str(v / 100) for v in range(100))}]'
+    assert write(tmp_path, method="nsga2", **{FENCE: fences}).n_runs() == (6 * 2 + 2) * 3  # within the limit
+    argv = ["search", str(tmp_path / "small.toml"), "--out", str(tmp_path / "cli")]
+    flags = ["--futures", "10000", "--population", "1000", "--generations", "200"]
+    assert main([*argv, *flags]) == 2  # 400 policies (fewer than 1000 x 200), a baseline and a named scenario
+    err = capsys.readouterr().err
+    assert "up to 4,020,000 runs (10,000 futures" in err and "pass --force" in err
+    assert main([*argv, "--population", "0"]) == 2
+    assert "decouple: error: --population 0: allowed: a whole number from 4 to 10,000" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*argv, "--futures", "many"])
+    assert "argument --futures: invalid int value: 'many'" in capsys.readouterr().err
+    assert not (tmp_path / "cli").exists()
+
+
+def test_a_search_with_budget_flags_records_them_and_keeps_its_folder_to_them(tmp_path, capsys):
+    from decouple.cli import main
+
+    write(tmp_path, method="nsga2", **TINY)
+    out = tmp_path / "out"
+    argv = ["search", str(tmp_path / "small.toml"), "--workers", "1", "--quiet", "--out", str(out)]
+    assert main([*argv, "--futures", "3", "--population", "4", "--generations", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "x 3 futures (budget from --futures, --generations, --population)" in printed
+    stamp = json.loads((out / "search.json").read_text())
+    assert stamp["status"] == "done" and stamp["futures"] == 3
+    assert stamp["budget"] == {
+        "futures": 3,
+        "population": 4,
+        "generations": 1,
+        "from_flags": ["--futures", "--generations", "--population"],
+    }
+    assert stamp["policies"] <= 4  # one generation of a population of 4
+    futures = {p.stem.rsplit("__f", 1)[1] for p in (out / "evaluations" / "shards").glob("*.arrow")}
+    assert futures == {"0000", "0001", "0002"}
+    assert main([*argv, "--futures", "3", "--population", "4", "--generations", "1"]) == 0  # the same: resumed
+    assert "0 runs computed" in capsys.readouterr().out
+    assert main([*argv]) == 2  # the file's budget into the folder of another
+    assert "or with another budget (--futures, --population, --generations)" in capsys.readouterr().err

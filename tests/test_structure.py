@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel
-from decouple.model import PHASES
+from decouple.model import PHASES, YEARLY
 
 #: the phases as they are, before any test patches them
 ORIGINALS = {(o, n): getattr(o, n) for o, n in PHASES}
@@ -32,6 +32,10 @@ def test_a_step_calls_exactly_the_declared_phases_in_order(monkeypatch):
     model.step()
     assert model.steps == 1  # the first quarter of the start year, so the yearly reviews ran too
     assert called == list(PHASES)
+    called.clear()
+    model.step()  # the second quarter: every phase but the yearly ones (decouple.model.YEARLY)
+    assert set(YEARLY) <= set(PHASES)
+    assert called == [phase for phase in PHASES if phase not in YEARLY]
 
 
 def _writes(doc: str) -> str:

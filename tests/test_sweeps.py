@@ -610,3 +610,74 @@ def test_a_failed_figure_write_is_named_and_keeps_the_runs(tmp_path, monkeypatch
     assert main(["plot", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"decouple: error: {out / 'welfare.png'}: File too large" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ CSV tables (--csv)
+
+
+def same_table(csv: pd.DataFrame, parquet: pd.DataFrame) -> None:
+    """A CSV read back holds the parquet's columns in its order, and its values: numbers exactly
+    (the CSV writes them in full), text as text (an empty text reads back as a missing value)."""
+    assert list(csv.columns) == list(parquet.columns)
+    assert len(csv) == len(parquet) > 0
+    for column in parquet.columns:
+        ours, theirs = csv[column], parquet[column]
+        if pd.api.types.is_numeric_dtype(theirs) and not pd.api.types.is_bool_dtype(theirs):
+            assert np.array_equal(ours.to_numpy(float), theirs.to_numpy(float), equal_nan=True), column
+        else:
+            assert [texts(v) for v in ours] == [texts(v) for v in theirs], column
+
+
+def texts(value) -> str:
+    return "" if pd.isna(value) else str(value)
+
+
+def test_sweep_csv_holds_the_parquet_tables(tmp_path, capsys):
+    path = tiny(tmp_path, extra="")
+    path.write_text(path.read_text().replace('sampler = "grid"', 'sampler = "grid"\nkeep_timeseries = true'))
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--csv", "--out", str(out)]) == 0
+    assert "manifest.json, runs.parquet, runs.csv, timeseries.csv" in capsys.readouterr().out
+    same_table(pd.read_csv(out / "runs.csv"), frame(out))
+    series = engine.load_timeseries(out)
+    same_table(pd.read_csv(out / "timeseries.csv"), series)
+    assert series["run_id"].is_monotonic_increasing and series["run_id"].nunique() == 10
+    assert not (out / "tidy.csv").exists()  # keep_tidy is off: no tidy series to write
+
+
+def test_a_sweep_without_csv_writes_none_and_a_resume_keeps_an_earlier_csv_in_step(tmp_path):
+    exp = load_experiment(tiny(tmp_path))
+    out = tmp_path / "out"
+    engine.run_sweep(exp, out, progress=False, stop_after=3)
+    assert not (out / "runs.csv").exists()  # parquet only unless asked
+    first = engine.run_sweep(exp, out, progress=False, resume=True, stop_after=2, csv=True)
+    assert [p.name for p in first.csv] == ["runs.csv"] and len(pd.read_csv(out / "runs.csv")) == 5
+    last = engine.run_sweep(exp, out, progress=False, resume=True)  # no csv asked: the CSV follows anyway
+    assert [p.name for p in last.csv] == ["runs.csv"]
+    same_table(pd.read_csv(out / "runs.csv"), frame(out))
+    assert len(frame(out)) == 10
+
+
+def test_a_morris_sweep_from_the_command_line_writes_its_indices_as_a_table(tmp_path, capsys):
+    """The CLI path of a sensitivity figure: the indices in sensitivity.csv are SALib's Morris
+    analysis of runs.parquet (the fence moves the gap within a year; the pressure on allies, not
+    yet)."""
+    from SALib.analyze import morris
+
+    text = TINY.format(steps=4, year=2019.0).split("[[figure]]")[0]
+    text = text.replace('sampler = "grid"', 'sampler = "morris"\nsamples = 4').replace(
+        "replicates = 2", "replicates = 1"
+    )
+    text = text.replace('baseline = "baseline"\n', "").replace("values = [0.3, 0.7]", "low = 0.2\nhigh = 0.9")
+    text = text.replace("values = [0.0, 1.0]", "low = 0.0\nhigh = 1.0")
+    path = write(tmp_path, text + '\n[[figure]]\nkind = "sensitivity"\nmetrics = ["gap_controlled@2019"]\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert f"sensitivity indices: {out / 'sensitivity.csv'}" in capsys.readouterr().out
+    table = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
+    assert list(table.columns) == ["metric", "label", "mu_star", "mu_star_conf", "sigma"]
+    exp = load_experiment(path)
+    runs = frame(out).sort_values("point")
+    si = morris.analyze(exp.problem(), exp.points_array(), runs["gap_controlled@2019"].to_numpy(), num_levels=4, seed=7)
+    assert np.allclose(table["mu_star"], si["mu_star"]) and np.allclose(table["sigma"], si["sigma"])
+    assert table.loc["policy.fence", "mu_star"] > 0.01 and table.loc["policy.ally_pressure", "mu_star"] == 0

@@ -91,7 +91,7 @@ def gains_from_trade(model: DecouplingModel) -> np.ndarray:
 
     The change of this number against the baseline run with the same seed is the cross-check of the
     change of ``welfare_usd``: what a static gravity model would infer from the same runs' domestic
-    expenditure shares. The README explains where the two differ.
+    expenditure shares. docs/results.md explains where the two differ.
     """
     market, layout = model.market, model.layout
     own = layout.self_sufficiency0 > 0  # (the step-0 market: a country with firms keeps them)

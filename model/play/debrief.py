@@ -42,12 +42,14 @@ def figure(game: Game):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    from .. import fonts
     from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS, STYLE
 
     data = game.debrief()
     years = np.asarray(data["years"])
     reached = data["reached"]
-    with plt.rc_context(STYLE):
+    # the shipped Chinese font as the fallback: names, titles and passages in Chinese are drawn, not boxes
+    with plt.rc_context({**STYLE, **fonts.rc()}):
         fig, axes = plt.subplots(2, 2, figsize=(15, 9), sharex=True)
         for ax, text in zip(axes.flat, PANELS, strict=True):
             measure = role_measure(text, "decouple.play.debrief.PANELS", game.world)

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .. import fonts
 from ..errors import ConfigError, DecoupleError
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
 from .game import Game, RoundAlreadyAdvanced, run_projection
@@ -686,7 +687,17 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         if name not in ("play.js", "play.css"):
             return _json({"error": "not found"}, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
-        return Response(_page(name), media_type=media, headers={"Cache-Control": "no-store"})
+        text = _page(name)
+        if name == "play.css":  # the font's address carries its version: a rebuilt font is fetched anew
+            text = text.replace(FONT_URL, f"{FONT_URL}?v={fonts.woff2_version()}")
+        return Response(text, media_type=media, headers={"Cache-Control": "no-store"})
+
+    async def font(request: Request):
+        """The Chinese font (``decouple.fonts``), kept by browsers for a year when asked for by its
+        current version (``play.css`` asks so); any other version is answered but not kept."""
+        current = request.query_params.get("v") == fonts.woff2_version()
+        headers = {"Cache-Control": FONT_CACHE if current else "no-cache"}
+        return Response(fonts.woff2_bytes(), media_type="font/woff2", headers=headers)
 
     async def join(request: Request):
         data = await body(request, "join")
@@ -881,6 +892,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         Route("/facilitator", facilitator_page),
         Route("/facilitator/slips", html("slips.html")),
         Route("/static/{name}", asset),
+        Route(FONT_URL, font),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/api/join", guarded(join), methods=["POST"]),
         Route("/api/state", guarded(state)),
@@ -900,6 +912,10 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed})
     return Guard(app, room, bound, tuple(hosts))
 
+
+#: the Chinese font's address (``play.css`` names it in its ``@font-face``) and how long browsers keep it
+FONT_URL = f"/fonts/{fonts.WOFF2_NAME}"
+FONT_CACHE = "public, max-age=31536000, immutable"
 
 #: every page: no caching, no address sent on to other sites, no framing by other sites
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}

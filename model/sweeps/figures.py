@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 
 from ..errors import DecoupleError  # noqa: E402
 from ..output import atomic_write, write_csv  # noqa: E402
-from ..plots import STYLE, colour, label, plot_figures  # noqa: E402
+from ..plots import LEGEND_FONT, NEUTRAL, STYLE, colour, label, plot_figures, wrap  # noqa: E402
 from .experiment import Experiment  # noqa: E402
 from .measures import label_of  # noqa: E402
 
@@ -81,7 +81,7 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         yi = y_vals.index(point[vary[1].path])
         grid[yi, xi] = cell.get(p, np.nan)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(9, 7))
+        fig, ax = plt.subplots(figsize=(9, 7), layout="constrained")
         masked = np.ma.masked_invalid(grid)
         im = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
         ax.set_facecolor("#dddddd")
@@ -113,7 +113,7 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         ax.grid(False)
         bar = fig.colorbar(im, ax=ax)
         bar.set_label(fig_spec.unit)
-        ax.set_title(fig_spec.title or fig_spec.metric)
+        ax.set_title(wrap(fig_spec.title or fig_spec.metric, 50))
         name = fig_spec.file or f"heatmap_{fig_spec.metric.replace('@', '_')}.png"
         return _save(fig, folder / name)
 
@@ -125,7 +125,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     cols = min(3, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False, layout="constrained")
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
         for ax, metric in zip(axes.ravel(), metrics):
@@ -134,12 +134,13 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
             for body, s in zip(parts["bodies"], scenarios):
                 body.set_facecolor(colour(s, scenarios))
                 body.set_alpha(0.6)
+            for key in ("cbars", "cmins", "cmaxes", "cmedians"):  # black, not matplotlib's blue (a scenario's)
+                parts[key].set_color(NEUTRAL["mark"])
             ax.set_xticks(
-                range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=11
+                range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=12
             )
-            ax.set_title(label_of(metric), fontsize=13)
+            ax.set_title(wrap(label_of(metric), 40), fontsize=14)
         fig.suptitle(fig_spec.title or "Outcomes across seeds", fontsize=18)
-        fig.tight_layout()
         return _save(fig, folder / (fig_spec.file or "violins.png"))
 
 
@@ -165,7 +166,8 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
     cols = min(2, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, (0.55 * len(names) + 2.5) * rows), squeeze=False)
+        size = (9 * cols, (0.55 * len(names) + 3.0) * rows + 0.6)
+        fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
         for ax, metric in zip(axes.ravel(), metrics):
@@ -173,14 +175,16 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
             pos = np.arange(len(names))
             if exp.section.sampler == "sobol":
                 si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=exp.section.root_seed)
-                ax.barh(pos + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color="#56B4E9", label="first order", capsize=3)
-                ax.barh(pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color="#0072B2", label="total", capsize=3)
+                ax.barh(
+                    pos + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color=NEUTRAL["light"], label="first order", capsize=3
+                )
+                ax.barh(pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color=NEUTRAL["mark"], label="total", capsize=3)
                 ax.set_xlabel("Sobol index (share of variance)")
                 shown: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
             else:
                 si = morris_analyze.analyze(problem, exp.points_array(), y, num_levels=4, seed=exp.section.root_seed)
                 shown = ("mu_star", "mu_star_conf", "sigma")
-                ax.barh(pos, si["mu_star"], 0.6, xerr=si["mu_star_conf"], color="#0072B2", capsize=3)
+                ax.barh(pos, si["mu_star"], 0.6, xerr=si["mu_star_conf"], color=NEUTRAL["mark"], capsize=3)
                 ax.set_xlabel("Morris mu* (mean absolute effect)")
             for i, (v, name) in enumerate(zip(exp.spec.vary, names, strict=True)):
                 table.append(
@@ -189,10 +193,11 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
                 )
             ax.set_yticks(pos, names, fontsize=12)
             ax.axvline(0, color="black", linewidth=0.8)
-            ax.set_title(label_of(metric), fontsize=14)
-        axes[0][0].legend(loc="lower right", fontsize=11) if exp.section.sampler == "sobol" else None
+            ax.set_title(wrap(label_of(metric), 40), fontsize=14)
+        if exp.section.sampler == "sobol":  # below the panels, where it covers no bar
+            handles, labels = axes[0][0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=LEGEND_FONT)
         fig.suptitle(fig_spec.title or "Sensitivity of the main outcomes", fontsize=18)
-        fig.tight_layout()
         figure = _save(fig, folder / (fig_spec.file or "sensitivity.png"))
     csv = figure.with_suffix(".csv")
     write_csv(csv, pd.DataFrame(table))

@@ -27,7 +27,7 @@ def label_of(column: str) -> str:
     name, _, year = column.partition("@")
     try:
         outcome = outcomes.resolve(name)
-        text = f"{outcome.label} ({outcome.unit})"
+        text = outcome.titled
     except Exception:  # a column that is not an outcome (a parameter): its own name
         text = name.replace("_", " ")
     return f"{text}, {float(year):g}" if year else text

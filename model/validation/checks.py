@@ -435,8 +435,9 @@ def open_world_price_decline(ctx: Context, seed: int, sector: str) -> float:
 def spending_share_rise(ctx: Context, seed: int) -> float:
     """The modelled sectors' share of world GDP in the baseline, 2024 over 2018, less 1."""
     m = ctx.run("baseline", seed, ("time.steps=24",), key="spending-2024")
-    start = m.layout.demand0.sum() / m.world.gdp_2018.sum()
-    return float(m.market.spending.sum() / m.accounts.gdp.sum() / start - 1.0)
+    # float() on each sum: the same divisions, typed alike under numpy 2.4's stubs and 2.5's
+    start = float(m.layout.demand0.sum()) / float(m.world.gdp_2018.sum())
+    return float(m.market.spending.sum()) / float(m.accounts.gdp.sum()) / start - 1.0
 
 
 # ----------------------------------------------------------------------------- figures of the facts

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..outcomes import interval
 from ..output import atomic_write, write_csv
 from ..world import load_world
 from .checks import KINDS, Check, Context, all_checks
@@ -84,7 +85,7 @@ def _fmt(x: float) -> str:
 def markdown(table: pd.DataFrame, seeds: list[int]) -> str:
     lines = [
         f"Checks against the evidence base ({len(seeds)} seeds: {', '.join(map(str, seeds))}). "
-        "Model value: seed mean [min-max]. A check passes when the mean is within the tolerance.",
+        "Model value: seed mean [min to max]. A check passes when the mean is within the tolerance.",
         "",
     ]
     for kind in KINDS:
@@ -99,7 +100,7 @@ def markdown(table: pd.DataFrame, seeds: list[int]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for _, r in part.iterrows():
-            model = f"{_fmt(r.model_mean)} [{_fmt(r.model_min)}-{_fmt(r.model_max)}]"
+            model = f"{_fmt(r.model_mean)} {interval(_fmt(r.model_min), _fmt(r.model_max))}"
             result = "pass" if r.passed else "**miss**"
             lines.append(
                 f"| `{r.id}` | {r.compared} | {r.documented} (target {_fmt(r.target)}; {r.facts}) | "

@@ -292,6 +292,39 @@ _cli(
     setup=(("file", "{in}/s.toml", SEARCH),),
 )
 
+# the budget flags (--futures, --population, --generations): refused before any run
+NSGA = SEARCH.replace('method = "exhaustive"', 'method = "nsga2"\npopulation = 4\ngenerations = 1')
+BIG_NSGA = NSGA.replace(FENCE, '"policy.fence" = [' + ", ".join(str(i / 1000) for i in range(1000)) + "]")
+for _id, _flags, _text, _expect in (
+    ("futures-zero", ("--futures", "0"), NSGA, "error"),
+    ("futures-one", ("--futures", "1"), NSGA, "error"),
+    ("futures-negative", ("--futures", "-3"), NSGA, "error"),
+    ("futures-huge-int", ("--futures", "99999999999999999999"), NSGA, "error"),
+    ("futures-text", ("--futures", "many"), NSGA, "usage"),
+    ("futures-float", ("--futures", "2.5"), NSGA, "usage"),
+    ("futures-empty", ("--futures", ""), NSGA, "usage"),
+    ("population-zero", ("--population", "0"), NSGA, "error"),
+    ("population-exhaustive", ("--population", "8"), SEARCH, "error"),
+    ("generations-exhaustive", ("--generations", "3"), SEARCH, "error"),
+    ("generations-above-bound", ("--generations", "10001"), NSGA, "error"),
+    (
+        "budget-over-run-limit",
+        ("--futures", "10000", "--population", "10000", "--generations", "100"),
+        BIG_NSGA,
+        "error",
+    ),
+):
+    _cli(
+        f"search-flag-{_id}",
+        "search",
+        "{in}/s.toml",
+        *_flags,
+        "--out",
+        "{out}",
+        expect=_expect,
+        setup=(("file", "{in}/s.toml", _text),),
+    )
+
 # search folders: refused before any run
 GOOD_SEARCH = (("file", "{in}/s.toml", SEARCH),)
 for _id, _setup in {

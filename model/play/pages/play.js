@@ -59,6 +59,10 @@ function fmt(v) {
 }
 
 // lines: [{values, colour, width, dash, label}], all against `years`; `marker`: a year to mark
+// A unit inside parentheses, its own parentheses flattened: "index (2018 = 100)" reads
+// "(index, 2018 = 100)", never "(index (2018 = 100))" (as outcomes.with_unit does in Python)
+const flatUnit = (unit) => unit.replace(/\s*\(([^()]*)\)/g, ", $1");
+
 function lineChart(container, title, unit, years, lines, marker = null, domain = null) {
   const W = 360, H = 200, L = 52, R = 10, T = 8, B = 26;
   const all = lines.flatMap((l) => l.values.filter((v) => v !== null && isFinite(v)));
@@ -304,14 +308,20 @@ function renderLevers(state) {
   }
 }
 
-function renderObjectives(container, view, caption) {
+// compact (the what-if kept in view under the levers): a label and a value a row, the units in
+// each row's tooltip (the "Now" table beside or below shows them), the caption under the table
+function renderObjectives(container, view, caption, compact = false) {
   if (!view) return;
-  const table = el("table");
+  const table = el("table", compact ? { class: "compact" } : {});
   for (const o of view.objectives) {
-    table.append(el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: `${o.value >= 0 ? "+" : ""}${fmt(o.value)}` }), el("td", { class: "muted", text: `${o.unit} (× ${o.weight})` })));
+    const unit = `${o.unit} (× ${o.weight})`, value = `${o.value >= 0 ? "+" : ""}${fmt(o.value)}`;
+    table.append(compact
+      ? el("tr", { title: unit }, el("td", { text: o.label }), el("td", { class: "num", text: value }))
+      : el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: value }), el("td", { class: "muted", text: unit })));
   }
-  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: (view.total >= 0 ? "+" : "") + view.total.toFixed(1) }), el("td", { class: "muted", text: caption })));
-  container.replaceChildren(table);
+  const total = (view.total >= 0 ? "+" : "") + view.total.toFixed(1);
+  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: total }), ...(compact ? [] : [el("td", { class: "muted", text: caption })])));
+  container.replaceChildren(table, ...(compact ? [el("div", { class: "muted", text: caption })] : []));
 }
 
 // what-ifs: one in flight at a time; a newer draft waits and replaces any older waiting one
@@ -326,7 +336,7 @@ async function askWhatIf() {
     const data = await api("/api/whatif", { method: "POST", headers: seatHeaders(), body: { values: team.draft } });
     team.asked = key;
     team.projection = data.view;
-    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`, true);
     pathCharts($("#charts"), team.state, data.view, "#0072B2");
     document.body.dataset.whatif = String(Number(document.body.dataset.whatif || 0) + 1);
     $("#error").textContent = "";
@@ -476,7 +486,7 @@ async function showDebrief() {
     legend(box, Object.entries(data.titles).map(([name, title]) => [title, host.colours[name] || "#111"]));
     const list = el("ol");
     for (const item of data.moved.slice(0, 4)) {
-      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${item.unit}) against the open world — ${item.mechanism}; read ${item.passage}`));
+      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${flatUnit(item.unit)}) against the open world — ${item.mechanism}; read ${item.passage}`));
     }
     box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
     box.append(el("img", { src: `/api/debrief.png?t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
