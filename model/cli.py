@@ -572,8 +572,10 @@ def cmd_demo(args) -> int:
         **os.environ,
         "DECOUPLE_DEMO_PRESET": args.preset,
         "DECOUPLE_DEMO_SEED": str(args.seed),
-        "SOLARA_CHECK_HOOKS": "off",
-    }  # Mesa 3.3.1's ComponentsView trips the check; nothing to fix on our side
+        "SOLARA_CHECK_HOOKS": "off",  # Mesa 3.3.1's solara_viz module trips the check; nothing to fix on our side
+        "SOLARA_THEME_SHOW_BANNER": "false",  # Solara's badge would cover a plot's axis
+        "SOLARA_THEME_TITLE": "Technology decoupling — classroom",  # the browser tab's title
+    }
     command = [
         sys.executable,
         "-m",

@@ -186,6 +186,7 @@ TIERS: dict[str, tuple[str, ...]] = {
     "fuzz": ("tests/test_fuzz.py::*", "tests/test_play_fuzz.py::*"),
     "browser": (
         "tests/test_demo.py::test_demo_in_a_real_browser",
+        "tests/test_demo.py::test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once",
         "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
         "tests/test_demo.py::test_closed_tabs_stop_computing_and_free_their_memory",
         "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
@@ -194,6 +195,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
     ),
     "slow": (
+        "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
+        "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
         "tests/test_cli.py::test_a_reader_that_goes_away_ends_the_command_quietly",
         "tests/test_cli.py::test_a_run_past_the_evidence_horizon_is_warned_of_once",

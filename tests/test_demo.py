@@ -17,9 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from decouple.demo import figures
+from decouple.demo import figures, projection
 from decouple.demo.levers import yard_order
 from decouple.demo.live import ClassroomModel, parse_seed, presets
 
@@ -209,6 +210,59 @@ def test_figures_mark_lever_moves_and_the_flow_view_adds_up():
     assert model.reference is not None and len(model.reference) == model.params.time.steps + 1
 
 
+def test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone():
+    """The projection made after a lever move is the path the live run then takes, to the bit,
+    and making it changes nothing in the live run (it steps a copy, random generators included)."""
+    projected, plain = (ClassroomModel("selective_decoupling", 2, reference=False) for _ in range(2))
+    for model in (projected, plain):
+        for _ in range(10):
+            model.step()
+        model.move({lv.name: lv for lv in model.levers()}["allies.willingness.NL"], -6.0)
+    ahead = projection.run(projected)
+    assert ahead is not None and ahead.start == projected.year and ahead.moves == 1
+    assert projected.steps == 10 and len(projected.history()) == 11  # the live model did not move
+    projected.run()
+    plain.run()
+    pd.testing.assert_frame_equal(projected.history(), plain.history())
+    for name in projection.KEPT:
+        np.testing.assert_array_equal(ahead.table[name].to_numpy(), projected.history()[name].to_numpy()[10:])
+
+
+def test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines():
+    model = ClassroomModel("full_decoupling", 1)
+    for _ in range(4):
+        model.step()
+    assert projection.run(model, stop=lambda: True) is None  # overtaken by a newer move: nothing shown
+    asked = iter([False] * 5 + [True] * 100)
+    assert projection.run(model, stop=lambda: next(asked)) is None  # given up part-way
+    ahead = projection.run(model)
+    spec = projection.chart(model, ahead)
+    rows = pd.DataFrame(spec["datasets"]["rows"])
+    assert set(rows["line"]) == set(projection.LINES)
+    dashed = rows[rows["line"] == "projection"]
+    assert dashed["year"].min() == model.year and dashed["year"].max() == model.params.time.start_year + 71 / 4
+    assert (rows[rows["line"] == "run so far"]["year"] <= model.year).all()
+    assert spec["datasets"]["now"] == [{"year": model.year}]
+    assert spec["config"]["axis"]["labelFontSize"] >= 12
+    # welfare against the open baseline is zero at the start, and the same number the welfare figure draws
+    welfare = rows[(rows["panel"] == projection.PANELS[3][1]) & (rows["line"] == "run so far")]
+    figure = {line.get_label(): line for line in figures.welfare(model).axes[0].get_lines()}["World"]
+    np.testing.assert_allclose(welfare["value"].to_numpy(), figure.get_ydata(), atol=1e-5)
+    other = ClassroomModel("full_decoupling", 1, reference=False)
+    assert "Projecting" in projection.status(other, ahead, pending=True)  # another model's projection is not shown
+
+
+def test_vega_is_stored_under_the_names_the_widget_asks_for(tmp_path):
+    (tmp_path / "vega@5.21.0" / "build").mkdir(parents=True)
+    (tmp_path / "vega@5.21.0" / "build" / "vega.min.js").write_text("vega 5.21")
+    (tmp_path / "vega-lite@5" / "build").mkdir(parents=True)
+    (tmp_path / "vega-lite@5" / "build" / "vega-lite.min.js").write_text("already fetched")
+    assert projection.vega_offline(tmp_path) == ["vega@5"]  # vega-embed: nothing shipped; vega-lite: stored already
+    assert (tmp_path / "vega@5" / "build" / "vega.min.js").read_text() == "vega 5.21"
+    assert (tmp_path / "vega-lite@5" / "build" / "vega-lite.min.js").read_text() == "already fetched"
+    assert projection.vega_offline(tmp_path) == []
+
+
 def test_demo_command_refuses_bad_input_before_starting(capsys):
     from decouple.cli import main
 
@@ -314,7 +368,7 @@ def test_demo_in_a_real_browser(app_url):
         thumb.focus()
         page.keyboard.press("Home")
         page.wait_for_function(
-            "document.querySelector('.lever-allies-willingness-NL .v-slider__thumb-label').innerText.trim() === '-6'"
+            "document.querySelector('.lever-allies-willingness-NL .lever-value').innerText.trim() === '-6'"
         )
         _wait_for_new(page, ".plot-compliance", compliance)
 
@@ -356,7 +410,153 @@ def test_demo_in_a_real_browser(app_url):
         expect(page.locator(".notes")).to_contain_text("step 0 of")
         # the levers now show the new preset's values
         expect(page.locator(".lever-programmes input")).to_have_attribute("aria-checked", "true")
-        expect(page.locator(".lever-policy-fence .v-slider__thumb-label")).to_have_text("0.2")
+        expect(page.locator(".lever-policy-fence .lever-value")).to_have_text("0.2")
+        assert not errors, errors
+        browser.close()
+
+
+#: A projector's screen: the app must fit it without scrolling (issue 21).
+PROJECTOR = {"width": 1280, "height": 800}
+#: Texts of Mesa's SolaraViz shell and of Solara's badge the classroom page must not show.
+LEFTOVERS = ("Page 0", "Use Threads", "Play Interval", "Render Interval", "Information", "runs on Solara", "Made with")
+#: Smallest tick label, in CSS pixels, that reads from the back of a room.
+SMALLEST_TICK_PX = 12.0
+#: How often the projection test looks at the page (seconds), and how many looks it allows for
+#: a projection to follow a lever move: a generous bound for a busy machine, not a speed test.
+POLL = 0.1
+MAX_POLLS = int(BROWSER_WAIT / POLL)
+
+_BOX = "(e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+def _inside(box, width: float, height: float) -> bool:
+    left, top, right, bottom = box
+    return left >= 0 and top >= 0 and right <= width and bottom <= height and right > left and bottom > top
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _projection_state(page) -> tuple[str, str]:
+    """(status line, the chart's SVG) of the projection view."""
+    return page.inner_text(".projection-status"), page.inner_html(".projection svg")
+
+
+def _polls_until_projected(page, moves: int, before_svg: str) -> int:
+    """Looks at the page every POLL seconds until the projection made after ``moves`` lever moves
+    is drawn (its status says so, with nothing pending, and the chart changed); the number of looks."""
+    for polls in range(1, MAX_POLLS + 1):
+        status, svg = _projection_state(page)
+        done = f"after {moves} lever move" in status and "Updating" not in status
+        if done and svg != before_svg:
+            return polls
+        page.wait_for_timeout(POLL * 1000)
+    raise AssertionError(f"no projection after lever move {moves} within {MAX_POLLS} looks; status: {status!r}")
+
+
+def test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once(app_url):
+    """At 1280×800 every lever can be moved, levers and the projection chart are on screen
+    together, tick labels are at least 12 px, nothing of SolaraViz's shell or Solara's badge
+    shows over a plot, and each lever move is followed by its projection to 2035, drawn dashed
+    beside the run so far (issue 21). Prints the projection's delay after each move (polls of
+    POLL seconds, and the seconds the server spent), which the test does not judge."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api.expect.set_options(timeout=BROWSER_WAIT * 1000)
+    width, height = PROJECTOR["width"], PROJECTOR["height"]
+    with playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport=PROJECTOR)
+        page.set_default_timeout(BROWSER_WAIT * 1000)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(app_url)
+        page.wait_for_selector(".plot-chip_shares img")
+        page.wait_for_selector(".projection svg")
+        _polls_until_projected(page, 0, "")  # the preset's own path, projected on arrival
+
+        # nothing left of SolaraViz's sidebar and tabs, nor Solara's badge, is visible
+        shown = page.evaluate(
+            """(texts) => [...document.querySelectorAll('body *')].filter(e => {
+                   const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                   return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' &&
+                          [...e.childNodes].some(n => n.nodeType === 3 &&
+                              texts.some(t => n.textContent.toLowerCase().includes(t.toLowerCase())));
+               }).map(e => e.innerText)""",
+            list(LEFTOVERS),
+        )
+        assert shown == [], shown
+        plots = [page.locator(".projection svg").first.evaluate(_BOX)]
+        plots += [img.evaluate(_BOX) for img in page.locator(".plot img").all()]
+        badges = [a.evaluate(_BOX) for a in page.locator("a[href*='solara.dev']").all() if a.is_visible()]
+        assert not any(_overlap(badge, plot) for badge in badges for plot in plots), (badges, plots)
+
+        # the levers and the projection chart are on screen together, without scrolling
+        levers = page.locator(".lever")
+        assert levers.count() == 16
+        for i in range(levers.count()):
+            box = levers.nth(i).evaluate(_BOX)
+            assert _inside(box, width, height), (levers.nth(i).get_attribute("class"), box)
+        assert _inside(plots[0], width, height), plots[0]
+        assert page.evaluate("document.scrollingElement.scrollHeight") <= height
+
+        # tick labels: the chart's axis labels as drawn, and the plots' as their images are shown
+        ticks = page.evaluate(
+            """() => { const svg = document.querySelector('.projection svg');
+                       const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+                       return [...svg.querySelectorAll('.role-axis-label text')]
+                           .map(t => parseFloat(getComputedStyle(t).fontSize) * scale); }"""
+        )
+        assert ticks and min(ticks) >= SMALLEST_TICK_PX, min(ticks)
+        tick_pt = min(figures.LIVE_STYLE["xtick.labelsize"], figures.LIVE_STYLE["ytick.labelsize"])
+        for plot in page.locator(".plot").all():
+            inches = figures.FLOW_SIZE[0] if "plot-flows" in plot.get_attribute("class") else figures.SIZE[0]
+            shown_width = plot.locator("img").first.evaluate("(e) => e.clientWidth")
+            on_screen = tick_pt / 72 * shown_width / inches  # points to pixels of the image as shown
+            assert on_screen >= SMALLEST_TICK_PX, (plot.get_attribute("class"), on_screen)
+
+        # every slider has a width and moves: its printed value changes, and the projection follows
+        polls, seconds, delays = [], [], []
+        sliders = page.locator(".lever-slider")
+        assert sliders.count() == 10
+        for i in range(sliders.count()):
+            lever = sliders.nth(i)
+            assert lever.locator(".v-slider").first.evaluate("(e) => e.getBoundingClientRect().width") > 100
+            before = lever.locator(".lever-value").inner_text()
+            svg = _projection_state(page)[1]
+            pressed = time.monotonic()
+            thumb = lever.locator("[role=slider]").first
+            at_top = thumb.get_attribute("aria-valuenow") == thumb.get_attribute("aria-valuemax")
+            thumb.focus()
+            page.keyboard.press("Home" if at_top else "End")
+            playwright_api.expect(lever.locator(".lever-value")).not_to_have_text(before)
+            polls.append(_polls_until_projected(page, i + 1, svg))
+            delays.append(round(time.monotonic() - pressed, 2))  # reported, not judged
+            seconds.append(float(page.inner_text(".projection-status").split("(in ")[1].split(" s")[0]))
+            page.wait_for_selector(f".plot-compliance.moves-{i + 1} img")  # then the plots mark the move
+        print(
+            f"\nprojection after a move: {polls} polls of {POLL:g} s after the lever showed its new value; "
+            f"seconds from key press to the chart drawn {delays} (median {sorted(delays)[len(delays) // 2]}); "
+            f"the server's projection {seconds} s"
+        )
+
+        # the projection is drawn dashed from the present quarter; the run so far is solid
+        dashes = page.evaluate(
+            "() => [...document.querySelectorAll('.projection svg path')].map(p => p.getAttribute('stroke-dasharray'))"
+        )
+        assert "8,5" in dashes and "1,0" in dashes
+
+        # step three years: the run so far grows solid along the dashed projection it follows, and
+        # the screenshot shows run, projection and baseline once the whole page shows the quarter
+        for step in range(1, 13):
+            page.get_by_role("button", name="Step", exact=True).click()
+            page.wait_for_function(f"document.querySelector('.run-status').innerText.includes('step {step} of')")
+        page.wait_for_function("document.querySelector('.notes').innerText.includes('step 12 of')")
+        page.wait_for_selector(".plot-chip_shares img")
+        out = ROOT / "results" / "demo"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "app-1280x800.png"))
+        assert (out / "app-1280x800.png").stat().st_size > 50_000
         assert not errors, errors
         browser.close()
 

@@ -1,41 +1,121 @@
-"""The classroom app: a Mesa SolaraViz page with presets, live levers and live plots.
+"""The classroom app: presets, live levers, an instant projection and live plots, on one screen.
 
-Run it with ``decouple demo`` (or ``solara run decouple.demo.app``). SolaraViz supplies the
-play / pause / step / reset controls and the preset and seed inputs, which apply on Reset. The
-*live levers* panel changes the running model: a moved lever takes effect from the next step
-and is marked on every plot.
+Run it with ``decouple demo`` (or ``solara run decouple.demo.app``). The page is laid out for a
+1280×800 projector: a top bar with the preset and seed (applied on Reset) and Mesa's own Reset /
+play / Step controls (``ModelController`` and ``ModelCreator`` of Mesa's SolaraViz, without its
+sidebar, tabs and speed settings), the live levers on the left, and on the right the projection
+chart with the notes and the detailed plots below it. A moved lever takes effect from the next
+step, is marked on every plot, and redraws the projection to the end of the run at once
+(:mod:`decouple.demo.projection`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
+import solara.server.settings
+import solara.widgets
+from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import force_update, update_counter
+from reacton.core import Ref
 
 from ..plots import label
-from . import figures
+from . import figures, projection
 from .levers import same_value
 from .live import ClassroomModel, presets
 
 # Keep the teacher's terminal quiet: a plain-http localhost server cannot set samesite=none
 # cookies, which does not affect the app. (`decouple demo` also turns off Solara's hook check,
-# which Mesa 3.3.1's own ComponentsView trips.)
+# which Mesa 3.3.1's controller trips.)
 warnings.filterwarnings("ignore", message=r"Cookies with samesite=none", category=UserWarning)
 
 TITLE = "Technology decoupling — classroom"
+# Solara's "This website runs on Solara" badge sits over the bottom right of the page, where a
+# plot's axis is: off (`decouple demo` also sets SOLARA_THEME_SHOW_BANNER=false); and the
+# projection's Vega-Lite loads without a network (see projection.vega_offline).
+solara.server.settings.theme.show_banner = False
+projection.vega_offline(Path(solara.server.settings.assets.proxy_cache_dir))
 # `decouple demo --preset --seed` passes the starting preset and seed to the server process.
 DEFAULT_PRESET = os.environ.get("DECOUPLE_DEMO_PRESET", "selective_decoupling")
 DEFAULT_SEED = os.environ.get("DECOUPLE_DEMO_SEED", "1")
+#: milliseconds between two steps while the model plays
+PLAY_INTERVAL = 50
+#: one projection at a time in the server: on a small machine a second one would only slow the
+#: first, and a stale one gives way at its next quarter (``projection.run``'s ``stop``)
+_PROJECTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decouple-projection")
+#: counts the class's lever moves in this browser session: a move redraws the levers and starts
+#: the projection at once, and the plots (a second or more of drawing on a small machine) only
+#: once the projection is drawn
+lever_moved = solara.reactive(0)
+
+#: The page's layout and type sizes (a 1280×800 projector; wider screens get two plots a row).
+CSS = """
+.classroom { display: grid; grid-template-columns: 392px minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr);
+  height: 100vh; overflow: hidden; font-size: 15px; }
+.classroom .topbar { grid-column: 1 / 3; display: flex; align-items: center; gap: 14px; padding: 2px 12px;
+  background: #1565c0; color: white; min-height: 52px; }
+.classroom .app-title { font-size: 19px; font-weight: 500; white-space: nowrap; }
+.classroom .creator { display: flex; gap: 10px; align-items: center; background: white; border-radius: 4px;
+  padding: 0 8px; }
+.classroom .creator > .v-sheet { flex-direction: row !important; gap: 10px; }
+.classroom .creator .v-input { width: 200px; margin: 0; padding-top: 10px; }
+.classroom .creator .v-input:last-child { width: 150px; }
+.classroom .creator .v-text-field__details, .classroom .lever .v-messages,
+.classroom .lever .v-text-field__details { display: none; }
+.classroom .controller .v-btn { margin: 0 4px; background-color: white !important; color: #1565c0 !important; }
+.classroom .controller .row, .classroom .controller > div { flex-wrap: nowrap; }
+.classroom .run-status { font-size: 16px; white-space: nowrap; margin-left: auto; }
+.classroom .levers-column { overflow-y: auto; padding: 6px 14px 6px 14px; border-right: 1px solid #ddd; }
+.classroom .levers-head { font-weight: bold; font-size: 16px; }
+.classroom .levers-head span { font-weight: normal; font-size: 14px; color: #555; }
+.classroom .lever-slider { margin-top: 5px; }
+.classroom .lever-head { display: flex; justify-content: space-between; gap: 8px; font-size: 14px; line-height: 18px; }
+.classroom .lever-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.classroom .lever-value { font-weight: bold; font-variant-numeric: tabular-nums; }
+.classroom .lever .v-input { margin-top: 0; padding-top: 0; }
+.classroom .lever .v-input__slot { margin-bottom: 0; min-height: 26px; height: 26px; }
+.classroom .lever .v-slider { margin-left: 4px; margin-right: 4px; min-height: 26px; }
+.classroom .switches { display: grid; grid-template-columns: 1fr 1fr; column-gap: 8px; margin-top: 8px; }
+.classroom .lever-switch .v-input--switch { margin: 0; padding: 0; }
+.classroom .lever-switch .v-input__slot { min-height: 34px; height: auto; margin-bottom: 2px; }
+.classroom .lever-switch label { line-height: 17px; }
+.classroom .lever-switch label { font-size: 14px; color: #222 !important; }
+.classroom .plots-column { overflow-y: auto; padding: 6px 14px; }
+.classroom .projection-status { font-size: 14px; color: #333; margin: 2px 0 8px 0; }
+.classroom .details { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 12px;
+  align-items: start; }
+.classroom .plot img { width: 100%; height: auto; }
+"""
+
+
+def _shown(value, step: float) -> str:
+    """A lever's value as its panel shows it: snapped to the lever's step."""
+    return f"{round(float(value) / step) * step:.10g}"
 
 
 @solara.component
 def LeverPanel(model: ClassroomModel):
-    """Sliders and a switch that change the running model from its next step."""
+    """Sliders and switches that change the running model from its next step. Each lever's help
+    text is its tooltip; its value is printed beside its name, in type large enough for a projector."""
     update_counter.get()
-    with solara.Card("Live levers", subtitle=f"they act from the next quarter; now {model.quarter_label}"):
+    lever_moved.get()
+    html = solara.v.Html
+    with solara.Div(classes=["levers"]):  # one root: Solara would space its children 12 px apart
+        html(
+            tag="div",
+            class_="levers-head",
+            children=[
+                "Live levers ",
+                html(tag="span", children=[f"act from the next quarter; now {model.quarter_label}"]),
+            ],
+        )
+        switches = []
         for lever in model.levers():
             value = lever.read(model.params, model.world)
             css = "lever-" + lever.name.replace(".", "-")
@@ -47,41 +127,50 @@ def LeverPanel(model: ClassroomModel):
                 if same_value(new, lever.read(model.params, model.world), lever.step / 2):
                     return
                 model.move(lever, new)
-                force_update()
+                lever_moved.value += 1  # the levers and the projection first; the plots once it is drawn
 
-            with solara.Div(classes=["lever", css], style={"padding-top": "34px"}):  # room for the value label
-                if lever.kind == "bool":
-                    solara.Switch(label=lever.label, value=bool(value), on_value=apply)
-                elif lever.kind == "int":
+            if lever.kind == "bool":
+                switches.append((lever, value, css, apply))
+                continue
+            with html(tag="div", class_=f"lever lever-slider {css}", attributes={"title": lever.help}):
+                html(
+                    tag="div",
+                    class_="lever-head",
+                    children=[
+                        html(tag="span", class_="lever-label", children=[lever.label]),
+                        html(tag="span", class_="lever-value", children=[_shown(value, lever.step)]),
+                    ],
+                )
+                if lever.kind == "int":
                     solara.SliderInt(
-                        lever.label,
+                        "",
                         value=int(value),
                         min=int(lever.min),
                         max=int(lever.max),
                         step=int(lever.step),
                         on_value=apply,
-                        thumb_label="always",
+                        thumb_label=False,
                     )
                 else:
                     solara.SliderFloat(
-                        lever.label,
+                        "",
                         value=float(value),
                         min=lever.min,
                         max=lever.max,
                         step=lever.step,
                         on_value=apply,
-                        thumb_label="always",
+                        thumb_label=False,
                     )
-                solara.Text(lever.help, style={"font-size": "0.85em", "color": "#555"})
+        with solara.Div(classes=["switches"]):
+            for lever, value, css, apply in switches:
+                with html(tag="div", class_=f"lever lever-switch {css}", attributes={"title": lever.help}):
+                    solara.Switch(label=lever.label, value=bool(value), on_value=apply)
 
 
 @solara.component
 def PresetNotes(model: ClassroomModel):
-    """What to notice in the loaded preset, with questions for the class; it also puts the live
-    levers in the sidebar, under SolaraViz's own controls."""
+    """What to notice in the loaded preset, with questions for the class."""
     update_counter.get()
-    with solara.Sidebar():
-        LeverPanel(model)
     scenario = model.scenario
     html = solara.v.Html
     # Plain elements rather than solara.Markdown, which loads KaTeX from a CDN: a classroom may
@@ -105,8 +194,9 @@ def PresetNotes(model: ClassroomModel):
         html(
             tag="p",
             children=[
-                "Dashed: the open baseline, same seed. Dotted: a lever moved or an event. Coloured dashes "
-                "and triangles: a state deciding by its rule (the US's yard; China; third countries)."
+                "In the plots below: dashed, the open baseline with the same seed; dotted, a lever moved or "
+                "an event; coloured dashes and triangles, a state deciding by its rule (the US's yard; "
+                "China; third countries)."
             ],
             style_="font-style: italic; font-size: 0.9em; margin-top: 8px",
         )
@@ -120,8 +210,11 @@ def _figure_component(draw):
     @solara.component
     def Plot(model: ClassroomModel):
         update_counter.get()
-        with solara.Div(classes=["plot", f"plot-{draw.__name__}"]):
-            solara.FigureMatplotlib(draw(model), format="png")
+        # drawn again when the quarter, a lever, a parameter or a state's decision changes
+        key = [id(model), model.steps, len(model.lever_moves), len(model.changes), len(model.decisions)]
+        # (the class counts the lever moves drawn, for tests: a caption may run off the plot)
+        with solara.Div(classes=["plot", f"plot-{draw.__name__}", f"moves-{len(model.lever_moves)}"]):
+            solara.FigureMatplotlib(solara.use_memo(lambda: draw(model), key), key, format="png")
 
     Plot.__name__ = draw.__name__
     return Plot
@@ -135,7 +228,9 @@ def FlowView(model: ClassroomModel):
     labels = model.world.sector_labels
     solara.Select("Sector", values=list(model.world.sectors), value=sector, on_value=set_sector)
     with solara.Div(classes=["plot", "plot-flows"]):
-        solara.FigureMatplotlib(figures.flows(model, sector), format="png")
+        # drawn again only when the quarter or the sector changes, not on a lever move
+        key = [id(model), model.steps, sector]
+        solara.FigureMatplotlib(solara.use_memo(lambda: figures.flows(model, sector), key), key, format="png")
     solara.Text(
         f"{labels.get(sector, sector)}: each column is one country's buyers; the numbers are "
         "the % they buy from firms of each country.",
@@ -143,8 +238,63 @@ def FlowView(model: ClassroomModel):
     )
 
 
-def components() -> list:
-    return [PresetNotes] + [_figure_component(f) for f in figures.TIME_SERIES] + [FlowView]
+def _project_when_still_wanted(model: ClassroomModel, stale) -> projection.Projection | None:
+    """A projection of ``model`` unless a newer lever move has overtaken it, before or while it runs."""
+    if stale():
+        return None
+    time.sleep(projection.DEBOUNCE)  # a drag reports several values: project the last one only
+    return None if stale() else projection.run(model, stop=stale)
+
+
+@solara.component
+def ProjectionView(model: ClassroomModel):
+    """The run so far, its projection to the end of the calendar and the open baseline, redrawn in
+    the browser. The projection starts in the background as soon as this view sees a new lever
+    move (while the rest of the page is still being redrawn) and is shown when it is done; one
+    that a newer move has overtaken stops at its next quarter and is never shown. Once a lever
+    move's projection is drawn, the rest of the page is redrawn (the plots mark the move)."""
+    update_counter.get()
+    lever_moved.get()
+    moves = len(model.lever_moves)
+    key = (id(model), moves)
+    wanted = solara.use_ref(key)
+    wanted.current = key  # what the page wants now: read by the projection threads
+    jobs: Ref[dict[tuple[int, int], Future]] = solara.use_ref({})
+    shown: Ref[projection.Projection | None] = solara.use_ref(None)
+    if key not in jobs.current:  # a new model or a new move: project it now
+        jobs.current = {
+            key: _PROJECTOR.submit(
+                _project_when_still_wanted, model, lambda key=key: wanted.current != key or model.closed
+            )
+        }
+
+    def wait() -> projection.Projection | None:
+        job = jobs.current.get(key)
+        return job.result() if job is not None else None
+
+    task = solara.lab.use_task(wait, dependencies=[id(model), moves], raise_error=False)
+    result = task.value if task.finished else None
+    if isinstance(result, projection.Projection) and (result.model_id, result.moves) == key:
+        shown.current = result
+    latest = shown.current if shown.current is not None and shown.current.model_id == id(model) else None
+    pending = latest is None or latest.moves != moves
+
+    def mark_the_move_on_the_plots():
+        if latest is not None and latest.moves > 0:
+            force_update()
+
+    solara.use_effect(mark_the_move_on_the_plots, [id(model), latest.moves if latest is not None else -1])
+    with solara.Div(classes=["projection"]):
+        # Solara's Vega-Lite widget (what solara.FigureAltair shows), given the specification
+        solara.widgets.VegaLite.element(spec=projection.chart(model, latest))
+        solara.Text(projection.status(model, latest, pending), classes=["projection-status"])
+    if task.error:
+        solara.Error(f"the projection failed: {task.exception}")
+
+
+def plots() -> list:
+    """The detailed live figures, then who sells to whom."""
+    return [_figure_component(f) for f in figures.TIME_SERIES] + [FlowView]
 
 
 def model_params() -> dict:
@@ -160,10 +310,20 @@ def model_params() -> dict:
 
 
 @solara.component
+def RunStatus(model: ClassroomModel):
+    update_counter.get()
+    solara.Text(f"{model.quarter_label} · step {model.steps} of {model.params.time.steps}", classes=["run-status"])
+
+
+@solara.component
 def Page():
     # One model per browser session, so two screens never step the same run.
     first = solara.use_memo(lambda: ClassroomModel(DEFAULT_PRESET, DEFAULT_SEED), [])
     current: solara.Reactive[ClassroomModel] = solara.use_reactive(first)
+    creating: solara.Reactive[dict] = solara.use_reactive({})  # the preset and seed Reset will use
+    play_interval = solara.use_reactive(PLAY_INTERVAL)
+    every_step = solara.use_reactive(1)  # redraw after each step
+    no_threads = solara.use_reactive(False)  # Mesa's controller redraws after each step itself
 
     def close_when_done():
         model = current.value
@@ -172,4 +332,28 @@ def Page():
         return model.close
 
     solara.use_effect(close_when_done, [current.value])
-    SolaraViz(current, components=components(), model_params=model_params(), name=TITLE, play_interval=50)
+    solara.Title(TITLE)
+    solara.Style(CSS)
+    model = current.value
+    with solara.Div(classes=["classroom"]):
+        with solara.Div(classes=["topbar"]):
+            solara.Text(TITLE, classes=["app-title"])
+            with solara.Div(classes=["creator"]):
+                ModelCreator(current, model_params(), model_parameters=creating)
+            with solara.Div(classes=["controller"]):
+                ModelController(
+                    current,
+                    model_parameters=creating,
+                    play_interval=play_interval,
+                    render_interval=every_step,
+                    use_threads=no_threads,
+                )
+            RunStatus(model)
+        with solara.Div(classes=["levers-column"]):
+            LeverPanel(model)
+        with solara.Div(classes=["plots-column"]):
+            ProjectionView(model)
+            with solara.Div(classes=["details"]):
+                PresetNotes(model)
+                for plot in plots():
+                    plot(model)

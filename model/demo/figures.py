@@ -36,6 +36,8 @@ LIVE_STYLE: dict[RcKeyType, Any] = {
     "lines.linewidth": 3.0,
 }
 SIZE = (7.2, 4.6)
+#: the who-sells-to-whom figure, in inches
+FLOW_SIZE = (7.2, 5.6)
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
 REFERENCE: dict[str, Any] = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
 NAMES = {
@@ -307,7 +309,7 @@ def flows(model, sector: str) -> Figure:
     table = 100.0 * model.flows(sector)
     w = model.world
     with plt.rc_context(LIVE_STYLE):
-        fig = Figure(figsize=(7.2, 5.6))
+        fig = Figure(figsize=FLOW_SIZE)
         ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
         image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")
         ax.set_xticks(range(len(table.columns)), table.columns)

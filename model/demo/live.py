@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..config import list_scenarios, load_scenario
 from ..model import MAX_SEED, DecouplingModel
+from ..projection import detached
 from ..world import load_world
 from .levers import Lever, levers
 
@@ -83,14 +84,23 @@ class ClassroomModel(DecouplingModel):
         # for the quarter being computed to finish, so no step mixes old and new parameters.
         self._step_lock = threading.Lock()
         self.closed = False
-        counted_step = self.step  # Mesa's wrapper, which counts the step, around DecouplingModel.step
+        # Mesa's wrapper, which counts the step, around DecouplingModel.step; both are bound
+        # methods, so a copy of the model (:meth:`snapshot`) steps itself, not this model
+        self._counted_step = self.step
+        self.step = self._locked_step  # type: ignore[method-assign]  # Mesa too replaces step per instance
 
-        def step() -> None:
-            with self._step_lock:
-                if not self.closed:
-                    counted_step()
+    def _locked_step(self) -> None:
+        with self._step_lock:
+            if not self.closed:
+                self._counted_step()
 
-        self.step = step  # type: ignore[method-assign]  # Mesa too replaces step per instance (its counter)
+    def snapshot(self) -> ClassroomModel:
+        """A copy of the present state, taken between steps, that steps on its own and records
+        nothing (:func:`decouple.projection.detached`): its random generators are copies, so
+        stepping it leaves every draw of this model as it was. The baseline reference is shared."""
+        with self._step_lock:
+            memo = {id(self._step_lock): threading.Lock(), id(self.reference): self.reference}
+            return detached(self, memo)
 
     def close(self) -> None:
         """Stop for good: the app calls this when Reset replaces the model or the tab's session

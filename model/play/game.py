@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import outcomes
+from .. import outcomes, projection
 from ..config import Event, Scenario, list_scenarios, load_scenario
 from ..errors import ConfigError, suggest
 from ..evaluate import Point, build
@@ -120,14 +120,9 @@ def simulate(scenario: Scenario, seed: int, world: World, until: float | None = 
 
 def proceed(model: DecouplingModel, history: dict[str, np.ndarray], until: float | None = None):
     """Step ``model`` on to ``until`` (a decimal year; default the run's end): ``history`` (its
-    observations so far, as columns) with those of the quarters stepped appended."""
-    rows = []
-    while model.steps < model.params.time.steps and (until is None or model.year < until - 1e-9):
-        model.step()
-        rows.append(observe(model))
-    if not rows:
-        return history
-    return {key: np.concatenate([values, [row[key] for row in rows]]) for key, values in history.items()}
+    observations so far, as columns) with those of the quarters stepped appended (the engine
+    the classroom app's projection shares, :func:`decouple.projection.proceed`)."""
+    return projection.proceed(model, history, observe, until)
 
 
 @lru_cache(maxsize=8)

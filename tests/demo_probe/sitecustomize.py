@@ -9,7 +9,9 @@ each classroom model made appends ``+`` to that file and each one freed appends 
 knows when the closed tabs' models are gone instead of waiting a fixed time. The app itself is
 unchanged: the count wraps
 ``ClassroomModel.step`` from outside before any model is made (Mesa wraps ``step`` per model when
-it is made, model.py of mesa 3.3.1), and the open-baseline reference runs are not counted."""
+it is made, model.py of mesa 3.3.1), and the open-baseline reference runs are not counted. Nor are
+the steps of the app's projections, which step copies that record nothing (``recording`` off):
+they neither count nor pause."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ if _COUNT_FILE:
 
     def _counted_step(self) -> None:
         DecouplingModel.step(self)
+        if not self.recording:  # a projection's copy (decouple.demo.projection), not a tab's run
+            return
         with open(count_file, "ab") as count:
             count.write(b".")
         time.sleep(_PAUSE)
