@@ -28,7 +28,7 @@ run: $(STAMP)
 	@echo "decouple is installed in $(VENV): run $(BIN)/decouple --help, or 'source $(BIN)/activate' first to type decouple"
 
 test: lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25  # the slowest tests, to keep the suite under 15 minutes
 
 # The fast tier: ruff, and the tests marked neither fuzz, browser nor slow (mypy is left to `make test`)
 check: $(STAMP)
