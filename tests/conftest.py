@@ -195,6 +195,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
     ),
     "slow": (
+        "tests/test_play_whatifs.py::test_the_lean_what_if_gives_the_full_ones_numbers_and_view_to_the_bit",
+        "tests/test_play_whatifs.py::test_the_server_computes_one_draft_once_for_every_team_and_answers_as_a_fresh_run",
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
         "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
