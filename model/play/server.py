@@ -2,8 +2,12 @@
 
 Plain HTTP and JSON (Starlette, served by uvicorn; both come with Mesa's SolaraViz). Pages poll
 ``/api/state`` every second, which is also how the server knows who is still there; charts
-are drawn in the browser from the numbers, so a what-if costs one model run (about 0.05 s), done
-in a pool of worker processes so that several teams can ask at once.
+are drawn in the browser from the numbers, so a what-if costs one model run from the open round's
+start (about 0.1 s of one core), done in a pool of worker processes (one per core by default) so
+that several teams can ask at once. What-ifs wait for the workers in a bounded queue
+(:mod:`decouple.play.whatifs`): the same draft is computed once whoever asks, a device's newer
+draft replaces its older one still waiting, and a new round's first what-if is computed before
+the pages ask for it.
 
 Security, all checked on the server (docs/roleplay.md, "Security", says what it does not cover):
 - joining needs the room code and a team's code; a join gives the device a seat token, and
