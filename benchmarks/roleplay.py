@@ -86,7 +86,7 @@ class Peak(threading.Thread):
 class Load(threading.Thread):
     """The machine's load while the benchmark runs (it is shared: other work may run on it too):
     the 1-minute load average, and the cores used by processes other than this benchmark's own
-    (its session's: itself, its browsers; and the server's session: the server and its workers),
+    (its session's, the server's and those its browsers start: Chromium starts sessions of its own),
     from the machine's busy CPU time less theirs (sampled: a process that ends between samples
     leaves its last interval uncounted, which a few browser processes may)."""
 
@@ -108,13 +108,21 @@ class Load(threading.Thread):
         t = psutil.cpu_times()
         return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
+    @staticmethod
+    def _session(pid: int) -> int:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[3])
+
     def _sample_mine(self, first: bool = False) -> None:
         """Add the CPU the processes of this benchmark's sessions used since the last sample."""
+        for child in psutil.Process().children(recursive=True):
+            try:
+                self.sessions.add(self._session(child.pid))
+            except (OSError, ValueError, IndexError):
+                pass
         for process in psutil.process_iter(["pid"]):
             try:
-                with open(f"/proc/{process.pid}/stat") as stat:
-                    session = int(stat.read().rsplit(")", 1)[1].split()[3])
-                if session not in self.sessions:
+                if self._session(process.pid) not in self.sessions:
                     continue
                 t = process.cpu_times()
                 used = t.user + t.system
