@@ -193,6 +193,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_chinese_citations_are_drawn_in_the_shipped_font",
         "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+        "tests/test_passages.py::test_a_team_opens_a_levers_source_and_reads_the_chinese_in_the_shipped_font",
+        "tests/test_passages.py::test_the_classroom_app_opens_a_levers_source_with_the_chinese_in_the_shipped_font",
     ),
     "slow": (
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",

@@ -3,7 +3,9 @@
 The server draws each control as HTML (:func:`lever_html`); the page's script sets it to the
 team's draft and reads it back (``play.js``: ``renderLevers``). Every kind of
 :data:`decouple.levers.KINDS` has a control: a slider for a number (``float``, ``int``: its range
-and step are the lever's), a switch for ``bool``, a box per sector for ``sectors``.
+and step are the lever's), a switch for ``bool``, a box per sector for ``sectors``. Under its help,
+each control has a "Source 原文" disclosure with the passages its help cites, in Chinese and in
+English (:func:`decouple.passages.html`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from .. import passages
+from ..i18n import gettext as _
 from ..levers import Lever
 
 
@@ -23,6 +27,7 @@ def lever_html(lever: Lever, value: Any, sectors: list[dict[str, str]]) -> str:
     sectors, for a set of sectors. The wrapper carries the lever's path and kind for the script."""
     head = f'<div class="lever" data-path="{escape(lever.path)}" data-kind="{escape(lever.kind)}">'
     label, help_ = escape(lever.label), f'<div class="muted">{escape(lever.help)}</div>'
+    help_ += passages.html(passages.passages_for(lever.help, strict=False), lever.label)
     if lever.kind == "sectors":
         chosen = set(value or [])
         boxes = "".join(
@@ -39,3 +44,19 @@ def lever_html(lever: Lever, value: Any, sectors: list[dict[str, str]]) -> str:
         slider = f'<input type="range" {rng} value="{_number(value)}">'
         return f'{head}<label>{label}<span class="value">{_number(value)}</span></label>{slider}{help_}</div>'
     raise ValueError(f"lever {lever.id}: kind {lever.kind!r} has no control")
+
+
+def mechanisms_html(rows: list[dict]) -> str:
+    """The debrief's mechanisms (``[[debrief]]`` of seeds/roleplay.toml, as
+    :func:`decouple.play.teams.debrief_passages` gives them), each with the indicator it moves and
+    a "Source 原文" disclosure of the passages it rests on: the team page's list."""
+    items = []
+    for row in rows:
+        mechanism = _(row["mechanism"]) if row["mechanism"] else ""
+        found = passages.passages_for(row["passage"], strict=False)
+        subject = f"{row['label']}: {mechanism}"
+        items.append(
+            f'<li data-measure="{escape(row["key"])}"><strong>{escape(row["label"])}</strong> — {escape(mechanism)}'
+            f"{passages.html(found, subject)}</li>"
+        )
+    return f'<ul class="mechanisms">{"".join(items)}</ul>'

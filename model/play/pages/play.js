@@ -486,7 +486,9 @@ async function showDebrief() {
     legend(box, Object.entries(data.titles).map(([name, title]) => [title, host.colours[name] || "#111"]));
     const list = el("ol");
     for (const item of data.moved.slice(0, 4)) {
-      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${flatUnit(item.unit)}) against the open world — ${item.mechanism}; read ${item.passage}`));
+      const li = el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${flatUnit(item.unit)}) against the open world — ${item.mechanism}; read ${item.passage}`);
+      list.append(li);
+      if (typeof showSources === "function") showSources(li, item.passage);  // sources.js: the passages, in the original
     }
     box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
     box.append(el("img", { src: `/api/debrief.png?t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
