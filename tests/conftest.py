@@ -195,6 +195,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
     ),
     "slow": (
+        "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
         "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
