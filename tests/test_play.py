@@ -610,14 +610,13 @@ def test_a_class_plays_a_round_in_real_browsers(served):
         facilitator.screenshot(path=str(out / "facilitator.png"), full_page=True)
         us.screenshot(path=str(out / "team.png"), full_page=True)
         # issue 22, item 6: no WCAG 2.1 A/AA violation axe-core finds on the facilitator's page
-        # (teams, a code handed out, the class's path, scores, news and the debrief shown) nor on a
-        # team's in round 2 (levers, what-if, briefing, scores and news)
+        # (teams, a code handed out, the class's path, scores, news and the debrief shown; the team
+        # page is audited by the keyboard test, with a lever of each kind)
         facilitator.select_option("#handout-team", "us")
         facilitator.get_by_role("button", name="Show", exact=True).click()
         facilitator.wait_for_selector("#handout img", timeout=30_000)
-        for name, page in (("facilitator page", facilitator), ("team page", us)):
-            violations = axe_violations(page)
-            assert violations == [], axe_report(violations, name)
+        violations = axe_violations(facilitator)
+        assert violations == [], axe_report(violations, "facilitator page")
         assert errors == []
         browser.close()
 
