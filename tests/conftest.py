@@ -192,6 +192,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
         "tests/test_play.py::test_chinese_citations_are_drawn_in_the_shipped_font",
         "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
+        "tests/test_play.py::test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
     ),
     "slow": (

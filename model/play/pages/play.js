@@ -89,7 +89,7 @@ function lineChart(container, title, unit, years, lines, marker = null, domain =
     svg.append(t);
   }
   if (marker !== null) {
-    svg.append(svgEl("line", { x1: X(marker), x2: X(marker), y1: T, y2: H - B, stroke: "#999", "stroke-dasharray": "3 3" }));
+    svg.append(svgEl("line", { x1: X(marker), x2: X(marker), y1: T, y2: H - B, stroke: "#808080", "stroke-dasharray": "3 3" }));
   }
   for (const line of lines) {
     let d = "";
@@ -117,11 +117,12 @@ function legend(container, items) {
 }
 
 // The class's path so far (black), a projection (dashed, from the year reached) and the open world (grey).
+// (Each line is 3:1 or more against the white, as WCAG 2.1 asks of a graphic: the grey #808080 3.9:1.)
 function pathCharts(container, state, projection = null, colour = "#0072B2") {
   container.replaceChildren();
   const path = state.path;
   for (const chart of state.charted) {
-    const lines = [{ values: path.open[chart.key], colour: "#9a9a9a", width: 1.5, years: path.open_years }];
+    const lines = [{ values: path.open[chart.key], colour: "#808080", width: 1.5, years: path.open_years }];
     if (projection) {
       const years = projection.years, values = projection.series[chart.key];
       const ahead = years.map((y, i) => (y >= state.year - 1e-9 ? values[i] : null));
@@ -131,7 +132,7 @@ function pathCharts(container, state, projection = null, colour = "#0072B2") {
     const domain = [path.open_years[0], path.open_years[path.open_years.length - 1]];
     lineChart(container, chart.label, chart.unit, path.open_years, lines, state.year, domain);
   }
-  legend(container, [["the class so far", "#111"], ["open world", "#9a9a9a"]].concat(projection ? [["what-if: your draft, others held", colour, true]] : []));
+  legend(container, [["the class so far", "#111"], ["open world", "#808080"]].concat(projection ? [["what-if: your draft, others held", colour, true]] : []));
 }
 
 // ------------------------------------------------------------------ shared panels
