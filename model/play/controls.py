@@ -18,11 +18,16 @@ def _number(value: Any) -> str:
     return f"{float(value):g}"
 
 
-def lever_html(lever: Lever, value: Any, sectors: list[dict[str, str]]) -> str:
+def lever_html(
+    lever: Lever, value: Any, sectors: list[dict[str, str]], label: str | None = None, help: str | None = None
+) -> str:
     """The control of ``lever`` set to ``value``; ``sectors``: ``{"id", "label"}`` of the world's
-    sectors, for a set of sectors. The wrapper carries the lever's path and kind for the script."""
+    sectors, for a set of sectors; ``label`` and ``help``: the lever's in the page's language
+    (default: its own). The wrapper carries the lever's path and kind for the script."""
     head = f'<div class="lever" data-path="{escape(lever.path)}" data-kind="{escape(lever.kind)}">'
-    label, help_ = escape(lever.label), f'<div class="muted">{escape(lever.help)}</div>'
+    shown_label = lever.label if label is None else label
+    shown_help = lever.help if help is None else help
+    label, help_ = escape(shown_label), f'<div class="muted">{escape(shown_help)}</div>'
     if lever.kind == "sectors":
         chosen = set(value or [])
         boxes = "".join(
