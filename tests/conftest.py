@@ -194,6 +194,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
         "tests/test_play.py::test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+        "tests/test_play_i18n.py::test_a_team_page_switched_to_chinese_stays_chinese_after_a_reload",
     ),
     "slow": (
         "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
@@ -235,6 +236,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play_game.py::test_the_command_refuses_bad_numbers_and_hosts_before_serving",
         "tests/test_play_security.py::test_a_bad_body_on_the_open_join_is_a_400_that_says_why",
         "tests/test_play_security.py::test_a_second_device_is_seen_by_the_team_and_the_facilitator_who_can_renew_the_code",
+        "tests/test_play_i18n.py::test_pages_carry_the_rooms_language_and_the_catalogue_is_served_with_its_version",
         "tests/test_play_security.py::test_an_advance_names_its_round_so_a_retry_does_not_run_two",
         "tests/test_play_security.py::test_connections_that_never_finish_their_headers_are_closed",
         "tests/test_play_security.py::test_lever_values_of_every_wrong_kind_are_400",
@@ -296,6 +298,7 @@ SLOW_FIXTURES: tuple[tuple[str, str], ...] = (
     ("tests/test_discover.py", "explored"),
     ("tests/test_decisions.py", "adaptive_runs"),
     ("tests/test_cli.py", "run_dir"),
+    ("tests/test_play_i18n.py", "played"),
 )
 
 

@@ -25,9 +25,12 @@ def control_id(path: str) -> str:
     return "lever-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
 
 
-def lever_html(lever: Lever, value: Any, sectors: list[dict[str, str]]) -> str:
+def lever_html(
+    lever: Lever, value: Any, sectors: list[dict[str, str]], label: str | None = None, help: str | None = None
+) -> str:
     """The control of ``lever`` set to ``value``; ``sectors``: ``{"id", "label"}`` of the world's
-    sectors, for a set of sectors. The wrapper carries the lever's path and kind for the script.
+    sectors, for a set of sectors; ``label`` and ``help``: the lever's in the page's language
+    (default: its own). The wrapper carries the lever's path and kind for the script.
 
     For screen readers, each control is named by the lever's label and described by its help
     (``aria-labelledby``, ``aria-describedby``): a slider by the label alone (not the value printed
@@ -36,7 +39,9 @@ def lever_html(lever: Lever, value: Any, sectors: list[dict[str, str]]) -> str:
     cid = control_id(lever.path)
     name, help_id = f"{cid}-name", f"{cid}-help"
     head = f'<div class="lever" data-path="{escape(lever.path)}" data-kind="{escape(lever.kind)}"'
-    label, help_ = escape(lever.label), f'<div class="muted" id="{help_id}">{escape(lever.help)}</div>'
+    shown_label = lever.label if label is None else label
+    shown_help = lever.help if help is None else help
+    label, help_ = escape(shown_label), f'<div class="muted" id="{help_id}">{escape(shown_help)}</div>'
     if lever.kind == "sectors":
         chosen = set(value or [])
         boxes = "".join(
