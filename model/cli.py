@@ -12,7 +12,8 @@
     decouple search SEARCH [--futures N] [--population N] [--generations N] [--workers N]
                     [--backend local|dask] [--scheduler ADDR] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
-    decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y] [--no-open]
+    decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y]
+                  [--lang en|zh] [--no-open]
 
 Every error a user can act on (a bad file, key, value or folder) is printed as one message that
 names what is wrong and what is allowed, with exit status 2, and no results already written are
@@ -650,6 +651,7 @@ def cmd_play(args) -> int:
     from .play.server import lan_address, serve
 
     _seed(args)
+    lang = _play_language(args)
     if args.workers > PLAY_WORKERS_MAX:
         raise DecoupleError(
             f"--workers {args.workers}: more processes than a class needs; allowed: 1 to {PLAY_WORKERS_MAX}"
@@ -683,7 +685,22 @@ def cmd_play(args) -> int:
         open_browser=args.open,
         share_seats=args.seats == "share",
         workers=args.workers,
+        lang=lang,
     )
+
+
+def _play_language(args) -> str:
+    """The room's language from ``decouple play --lang`` (checked before anything starts)."""
+    from . import i18n
+
+    value = getattr(args, "play_lang", None)
+    try:
+        return i18n.normalise(value)
+    except i18n.UnknownLanguage:
+        raise DecoupleError(
+            f"--lang {ascii(value)[:40]}: not a language of the role-play; allowed: en (English), "
+            "zh or zh-Hans (Simplified Chinese)"
+        ) from None
 
 
 def _stop_group(server) -> None:
@@ -877,6 +894,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=2, help="processes answering what-ifs (default 2)")
     p.add_argument("--out", default="results/play", help="where exports are written (default results/play)")
+    p.add_argument(
+        "--lang",
+        dest="play_lang",
+        default="en",
+        metavar="LANG",
+        help="the room's language: en or zh (Simplified Chinese); each device can switch its own page (default en)",
+    )
     p.add_argument("--no-open", dest="open", action="store_false", help="do not open the facilitator page")
     p.set_defaults(func=cmd_play)
 

@@ -61,6 +61,8 @@ _NUMBERED_TOKEN = re.compile(
 _S3_NUMBER = r"\d(?:\.\d)+|\d\(\d\)|\d(?![\d.(])"
 _S3_TOKEN = re.compile(r"(?P<num>" + _S3_NUMBER + r")(?:\s*-\s*(?P<last>" + _S3_NUMBER + r"))?")
 _SEPARATOR = re.compile(r"\s*(?:,|、|&|\band\b)\s*")
+#: full-width punctuation a translated text may use, read as its ASCII form
+_FULL_WIDTH = str.maketrans({"；": ";", "：": ":", "（": "(", "）": ")", "，": ",", "、": ","})
 _DOC = re.compile(r"(?<![A-Za-z0-9])S([0-4])(?![A-Za-z0-9])")
 _MECHANISM = re.compile(r"(?<![A-Za-z0-9])M(\d{1,2})(?![0-9])")
 
@@ -190,7 +192,8 @@ def citations(text: str) -> list[str]:
     gives ``["S4 五(1)", "S4 五(2)"]``; ``"S0 长期趋势, third limit"`` and ``"S0 limit 3"`` give
     ``["S0 长期趋势 limit 3"]``; ``"S0 五"`` gives ``["S0 五是人才"]``."""
     found: list[str] = []
-    for doc in _DOC.finditer(text or ""):
+    text = (text or "").translate(_FULL_WIDTH)
+    for doc in _DOC.finditer(text):
         code = f"S{doc.group(1)}"
         rest = _surface(text, doc.end())
         pos, keys = 0, []

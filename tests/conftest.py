@@ -192,11 +192,14 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
         "tests/test_play.py::test_chinese_citations_are_drawn_in_the_shipped_font",
         "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
+        "tests/test_play.py::test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+        "tests/test_play_i18n.py::test_a_team_page_switched_to_chinese_stays_chinese_after_a_reload",
         "tests/test_passages.py::test_a_team_opens_a_levers_source_and_reads_the_chinese_in_the_shipped_font",
         "tests/test_passages.py::test_the_classroom_app_opens_a_levers_source_with_the_chinese_in_the_shipped_font",
     ),
     "slow": (
+        "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
         "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
@@ -235,6 +238,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play_game.py::test_the_command_refuses_bad_numbers_and_hosts_before_serving",
         "tests/test_play_security.py::test_a_bad_body_on_the_open_join_is_a_400_that_says_why",
         "tests/test_play_security.py::test_a_second_device_is_seen_by_the_team_and_the_facilitator_who_can_renew_the_code",
+        "tests/test_play_i18n.py::test_pages_carry_the_rooms_language_and_the_catalogue_is_served_with_its_version",
         "tests/test_play_security.py::test_an_advance_names_its_round_so_a_retry_does_not_run_two",
         "tests/test_play_security.py::test_connections_that_never_finish_their_headers_are_closed",
         "tests/test_play_security.py::test_lever_values_of_every_wrong_kind_are_400",
@@ -296,6 +300,7 @@ SLOW_FIXTURES: tuple[tuple[str, str], ...] = (
     ("tests/test_discover.py", "explored"),
     ("tests/test_decisions.py", "adaptive_runs"),
     ("tests/test_cli.py", "run_dir"),
+    ("tests/test_play_i18n.py", "played"),
 )
 
 

@@ -2,8 +2,8 @@
 
 Run it with ``decouple demo`` (or ``solara run decouple.demo.app``). The page is laid out for a
 1280×800 projector: a top bar with the preset and seed (applied on Reset) and Mesa's own Reset /
-play / Step controls (``ModelController`` and ``ModelCreator`` of Mesa's SolaraViz, without its
-sidebar, tabs and speed settings), the live levers on the left, and on the right the projection
+play / Step controls (``ModelController`` of Mesa's SolaraViz, without its sidebar, tabs and
+speed settings), the live levers on the left, and on the right the projection
 chart with the notes and the detailed plots below it. A moved lever takes effect from the next
 step, is marked on every plot, and redraws the projection to the end of the run at once
 (:mod:`decouple.demo.projection`).
@@ -11,17 +11,22 @@ step, is marked on every plot, and redraws the projection to the end of the run 
 
 from __future__ import annotations
 
+import io
 import os
 import time
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import ipywidgets
+import reacton.ipywidgets as rw
 import solara
 import solara.lab
 import solara.server.settings
 import solara.widgets
-from mesa.visualization.solara_viz import ModelController, ModelCreator
+import traitlets
+from matplotlib.figure import Figure
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 from reacton.core import Ref
 
@@ -64,9 +69,20 @@ CSS = """
 .classroom .app-title { font-size: 19px; font-weight: 500; white-space: nowrap; }
 .classroom .creator { display: flex; gap: 10px; align-items: center; background: white; border-radius: 4px;
   padding: 0 8px; }
-.classroom .creator > .v-sheet { flex-direction: row !important; gap: 10px; }
-.classroom .creator .v-input { width: 200px; margin: 0; padding-top: 10px; }
-.classroom .creator .v-input:last-child { width: 150px; }
+.classroom .creator .chooser { display: flex; flex-direction: row; gap: 10px; align-items: center; }
+.classroom .creator .v-input { width: 150px; margin: 0; padding-top: 10px; }
+/* the browser's own selects (the preset, the flows' sector): a small label above, as Vuetify's fields have */
+.classroom .widget-dropdown { display: flex; flex-direction: column; align-items: flex-start; width: 200px;
+  height: auto; margin: 0; gap: 1px; }
+.classroom .widget-dropdown .widget-label { width: auto; font-size: 12px; line-height: 15px; height: auto;
+  color: #555; margin: 0; }
+.classroom .widget-dropdown select { flex: 0 0 auto; width: 100%; font-size: 15px; height: 28px;
+  border: 1px solid #767676; border-radius: 3px; background: white; color: #222; }
+/* a slider's label names it for screen readers (its thumb's aria-label); the lever's head shows it */
+.classroom .lever-slider .v-input__slot > .v-label { display: none; }
+/* the keyboard's focus: a 3 px ring (8.5:1 on white; white on the top bar's blue, 5.8:1) */
+.classroom :focus-visible { outline: 3px solid #0a4f86; outline-offset: 2px; }
+.classroom .topbar :focus-visible { outline-color: white; }
 .classroom .creator .v-text-field__details, .classroom .lever .v-messages,
 .classroom .lever .v-text-field__details { display: none; }
 .classroom .controller .v-btn { margin: 0 4px; background-color: white !important; color: #1565c0 !important; }
@@ -142,9 +158,12 @@ def LeverPanel(model: ClassroomModel):
                         html(tag="span", class_="lever-value", children=[_shown(value, lever.step)]),
                     ],
                 )
+                # the lever's label names the slider for a screen reader (Vuetify makes it the
+                # thumb's aria-label); the label Vuetify would also draw is hidden (CSS), the
+                # lever's head above shows it with its value
                 if lever.kind == "int":
                     solara.SliderInt(
-                        "",
+                        lever.label,
                         value=int(value),
                         min=int(lever.min),
                         max=int(lever.max),
@@ -154,7 +173,7 @@ def LeverPanel(model: ClassroomModel):
                     )
                 else:
                     solara.SliderFloat(
-                        "",
+                        lever.label,
                         value=float(value),
                         min=lever.min,
                         max=lever.max,
@@ -207,6 +226,35 @@ def PresetNotes(model: ClassroomModel):
             html(tag="ul", class_="decisions", children=[html(tag="li", children=[line]) for line in log])
 
 
+class _DescribedImage(ipywidgets.Image):
+    """ipywidgets' image with a text alternative: its view writes ``tooltip`` into the image's
+    ``title`` (which a screen reader reads as the image's name) only where the widget has a
+    ``description``, which ``Image`` lacks: this one has an empty one."""
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
+def _described(figure: Figure) -> str:
+    """A figure's text alternative: each plot's title and the unit of its axis."""
+    return "; ".join(
+        ", ".join(text for text in (ax.get_title(), ax.get_ylabel()) if text) for ax in figure.axes if ax.get_title()
+    )
+
+
+@solara.component
+def FigurePNG(figure: Figure, dependencies: list):
+    """``figure`` as a PNG image named by its titles (WCAG 1.1.1): what ``solara.FigureMatplotlib``
+    shows, with the text alternative that it cannot give."""
+
+    def draw() -> tuple[bytes, str]:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue(), _described(figure)
+
+    value, text = solara.use_memo(draw, dependencies)
+    return _DescribedImage.element(value=value, format="png", tooltip=text)
+
+
 def _figure_component(draw):
     @solara.component
     def Plot(model: ClassroomModel):
@@ -215,7 +263,7 @@ def _figure_component(draw):
         key = [id(model), model.steps, len(model.lever_moves), len(model.changes), len(model.decisions)]
         # (the class counts the lever moves drawn, for tests: a caption may run off the plot)
         with solara.Div(classes=["plot", f"plot-{draw.__name__}", f"moves-{len(model.lever_moves)}"]):
-            solara.FigureMatplotlib(solara.use_memo(lambda: draw(model), key), key, format="png")
+            FigurePNG(solara.use_memo(lambda: draw(model), key), key)
 
     Plot.__name__ = draw.__name__
     return Plot
@@ -227,11 +275,12 @@ def FlowView(model: ClassroomModel):
     update_counter.get()
     sector, set_sector = solara.use_state("logic_chips")
     labels = model.world.sector_labels
-    solara.Select("Sector", values=list(model.world.sectors), value=sector, on_value=set_sector)
+    # the browser's own select (Vuetify's puts its input inside a button: WCAG 4.1.2)
+    rw.Dropdown(description="Sector", options=list(model.world.sectors), value=sector, on_value=set_sector)
     with solara.Div(classes=["plot", "plot-flows"]):
         # drawn again only when the quarter or the sector changes, not on a lever move
         key = [id(model), model.steps, sector]
-        solara.FigureMatplotlib(solara.use_memo(lambda: figures.flows(model, sector), key), key, format="png")
+        FigurePNG(solara.use_memo(lambda: figures.flows(model, sector), key), key)
     solara.Text(
         f"{labels.get(sector, sector)}: each column is one country's buyers; the numbers are "
         "the % they buy from firms of each country.",
@@ -311,6 +360,31 @@ def model_params() -> dict:
 
 
 @solara.component
+def ScenarioChooser(creating: solara.Reactive[dict]):
+    """The preset and seed that Mesa's Reset loads (``creating``, which ``ModelController`` reads),
+    chosen with the browser's own select and a text field: what Mesa's ``ModelCreator`` showed,
+    whose Vuetify select puts its input inside a button (a control in a control, which a screen
+    reader cannot tell apart; WCAG 4.1.2)."""
+    params = model_params()
+    defaults = {name: spec["value"] for name, spec in params.items()}
+    solara.use_effect(lambda: creating.set(defaults), [])
+    chosen = {**defaults, **creating.value}
+
+    def choose(name: str, value) -> None:
+        creating.value = {**defaults, **creating.value, name: value}
+
+    preset, seed = params["preset"], params["seed"]
+    with solara.Div(classes=["chooser"]):
+        rw.Dropdown(
+            description=preset["label"],
+            options=preset["values"],
+            value=chosen["preset"],
+            on_value=lambda value: choose("preset", value),
+        )
+        solara.InputText(seed["label"], value=chosen["seed"], on_value=lambda value: choose("seed", value))
+
+
+@solara.component
 def RunStatus(model: ClassroomModel):
     update_counter.get()
     solara.Text(f"{model.quarter_label} · step {model.steps} of {model.params.time.steps}", classes=["run-status"])
@@ -340,7 +414,7 @@ def Page():
         with solara.Div(classes=["topbar"]):
             solara.Text(TITLE, classes=["app-title"])
             with solara.Div(classes=["creator"]):
-                ModelCreator(current, model_params(), model_parameters=creating)
+                ScenarioChooser(creating)
             with solara.Div(classes=["controller"]):
                 ModelController(
                     current,
