@@ -364,13 +364,14 @@ def passages_for(text: str, mechanisms: bool = True, strict: bool = True) -> lis
 
 
 # ---------------------------------------------------------------------------------- on a page
-def html(found: list[Passage], subject: str = "") -> str:
+def html(found: list[Passage], subject: str = "", ident: str = "") -> str:
     """A "Source 原文" disclosure (``<details>``: opened by click, Enter or Space) that shows each
     passage in Chinese and in the project's English side by side (stacked on a narrow screen:
     ``sources.css``), each with its document and section; '' when there is none. ``subject``
     (a lever's label, a mechanism) names what the passages are for, for screen readers. The
     words around the passages are translated (``gettext``); the passages are shown in both
-    languages whatever the page's."""
+    languages whatever the page's. ``ident``: the disclosure's control's id (one per page; default:
+    one made from the citations)."""
     if not found:
         return ""
     chinese = current() == "zh-Hans"
@@ -380,9 +381,10 @@ def html(found: list[Passage], subject: str = "") -> str:
     hidden = _("passages of the source documents, in Chinese and in English, for: {subject}").format(
         subject=subject or cites
     )
+    ident = ident or "sources-" + hashlib.sha256(" ".join(p.cite for p in found).encode()).hexdigest()[:10]
     parts = [
         '<details class="sources">',
-        f'<summary><span class="sources-label">{escape(label)}{original}</span>'
+        f'<summary id="{escape(ident)}"><span class="sources-label">{escape(label)}{original}</span>'
         f'<span class="sr-only"> — {escape(hidden)}</span> <span class="sources-cites">{cites}</span></summary>',
     ]
     for p in found:

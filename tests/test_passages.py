@@ -332,6 +332,12 @@ def test_the_server_gives_each_debrief_mechanism_with_its_passages(client):
     talent = next(m for m in data["mechanisms"] if m["key"] == "collaboration_mean")
     assert [p["cite"] for p in talent["passages"]] == ["S0 五是人才", "S1 一(五)", "S2 一(四)"]
     assert data["html"].count("<li ") == len(rows) and data["html"].count('<details class="sources">') == len(rows)
+    ids = re.findall(r'<summary id="([^"]+)"', data["html"])
+    assert len(ids) == len(set(ids)) == len(rows)  # each disclosure a control of its own (keyboard, Tab order)
+    # in Chinese: the indicators, mechanisms and words around the passages
+    chinese = c.get("/api/mechanisms", params={"lang": "zh"}).json()
+    assert all(CJK.search(m["label"]) and CJK.search(m["mechanism"]) for m in chinese["mechanisms"])
+    assert "Source" not in chinese["html"] and "small yard, high fence" in chinese["html"]
     # the pages that show them load the script and the style sheet, which the server serves
     for page in ("/team", "/facilitator"):
         text = c.get(page).text

@@ -47,7 +47,7 @@ def lever_html(
     shown_help = lever.help if help is None else help
     label, help_ = escape(shown_label), f'<div class="muted" id="{help_id}">{escape(shown_help)}</div>'
     # the passages its help cites (the lever's own help: a translation keeps the citations)
-    help_ += passages.html(passages.passages_for(lever.help, strict=False), shown_label)
+    help_ += passages.html(passages.passages_for(lever.help, strict=False), shown_label, f"{cid}-sources")
     if lever.kind == "sectors":
         chosen = set(value or [])
         boxes = "".join(
@@ -82,6 +82,6 @@ def mechanisms_html(rows: list[dict]) -> str:
         subject = f"{row['label']}: {mechanism}"
         items.append(
             f'<li data-measure="{escape(row["key"])}"><strong>{escape(row["label"])}</strong> — {escape(mechanism)}'
-            f"{passages.html(found, subject)}</li>"
+            f"{passages.html(found, subject, 'mechanism-' + re.sub(r'[^A-Za-z0-9_-]', '-', row['key']))}</li>"
         )
     return f'<ul class="mechanisms">{"".join(items)}</ul>'

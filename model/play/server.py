@@ -1031,7 +1031,12 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         request's language."""
 
         def run() -> dict:
-            rows = debrief_passages(game.world)
+            world = game.world
+            rows = [  # the measures' labels and units in the request's language
+                row | {"label": words.measure_text(m, world), "unit": words.measure_unit(m, world)}
+                for row in debrief_passages(world)
+                for m in [row["measure"]]
+            ]
             out = [
                 {k: row[k] for k in ("key", "label", "unit", "passage")}
                 | {"mechanism": _(row["mechanism"]) if row["mechanism"] else "",
