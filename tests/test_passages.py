@@ -264,7 +264,8 @@ def test_the_documents_are_found_beside_the_project_or_where_the_variable_says(t
 def test_the_disclosure_shows_chinese_and_english_with_document_and_section():
     found = P.passages_for("(S1 一(一); S4 一)")
     page = P.html(found, "Controlled sectors (the yard)")
-    assert page.startswith('<details class="sources"><summary>') and page.endswith("</details>")
+    assert page.startswith('<details class="sources"><summary id="sources-') and page.endswith("</details>")
+    assert '<summary id="fence-sources">' in P.html(found, "Fence", "fence-sources")
     assert 'lang="zh-Hant"' in page and 'lang="zh-Hans"' in page and 'lang="en"' in page
     assert "技術封鎖是美國遏制中國科技發展的核心手段" in page and "small yard, high fence" in page
     assert "S1《中美科技脱鈎的分析》一、美對華科技脱鈎的主要模式 › (一)技術封鎖模式" in page
