@@ -831,6 +831,14 @@ def test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named(tmp_p
         page.wait_for_load_state("load")
         violations = axe_violations(page)
         assert violations == [], axe_report(violations, "join page")
+        # the language switch comes first, in the header: each button reached and visibly focused
+        for key in ("lang-en", "lang-zh-Hans"):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(_FOCUSED)
+            assert focused["key"] == key, focused
+            _assert_focus_visible(focused)
+        expect = playwright_api.expect
+        expect(page.get_by_role("group", name="Language")).to_have_count(1)
         for key, text in (("room", room.code), ("code", room.team_codes["us"])):
             page.keyboard.press("Tab")
             focused = page.evaluate(_FOCUSED)
@@ -846,7 +854,6 @@ def test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named(tmp_p
 
         # every control is named for a screen reader: the lever's label, the sectors a named group
         shown = page.evaluate("team.state.team")
-        expect = playwright_api.expect
         for lever in shown["levers"]:
             role = {"sectors": "group", "bool": "switch"}.get(lever["kind"], "slider")
             expect(page.get_by_role(role, name=lever["label"], exact=True)).to_have_count(1)

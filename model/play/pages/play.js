@@ -79,7 +79,7 @@ function languageSwitch() {
   box.setAttribute("role", "group");
   box.setAttribute("aria-label", t("Language"));
   const buttons = Object.entries(LANGUAGES).map(([tag, name]) => {
-    const button = el("button", { type: "button", class: "lang", lang: tag, "data-lang": tag, "aria-pressed": String(tag === LANG) }, name);
+    const button = el("button", { type: "button", id: `lang-${tag}`, class: "lang", lang: tag, "data-lang": tag, "aria-pressed": String(tag === LANG) }, name);
     button.onclick = () => {
       store.setItem("decouple.lang", tag);
       if (tag === LANG) return;
