@@ -195,6 +195,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
         "tests/test_play_i18n.py::test_a_team_page_switched_to_chinese_stays_chinese_after_a_reload",
+        "tests/test_passages.py::test_a_team_opens_a_levers_source_and_reads_the_chinese_in_the_shipped_font",
+        "tests/test_passages.py::test_the_classroom_app_opens_a_levers_source_with_the_chinese_in_the_shipped_font",
     ),
     "slow": (
         "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",

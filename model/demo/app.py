@@ -34,6 +34,7 @@ from ..plots import label
 from . import figures, projection
 from .levers import same_value
 from .live import ClassroomModel, presets
+from .sources import LeverSources
 
 # Keep the teacher's terminal quiet: a plain-http localhost server cannot set samesite=none
 # cookies, which does not affect the app. (`decouple demo` also turns off Solara's hook check,
@@ -425,6 +426,7 @@ def Page():
             RunStatus(model)
         with solara.Div(classes=["levers-column"]):
             LeverPanel(model)
+            LeverSources(model)  # each lever's passages of the source documents (decouple.demo.sources)
         with solara.Div(classes=["plots-column"]):
             ProjectionView(model)
             with solara.Div(classes=["details"]):

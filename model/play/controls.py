@@ -3,7 +3,9 @@
 The server draws each control as HTML (:func:`lever_html`); the page's script sets it to the
 team's draft and reads it back (``play.js``: ``renderLevers``). Every kind of
 :data:`decouple.levers.KINDS` has a control: a slider for a number (``float``, ``int``: its range
-and step are the lever's), a switch for ``bool``, a box per sector for ``sectors``.
+and step are the lever's), a switch for ``bool``, a box per sector for ``sectors``. Under its help,
+each control has a "Source 原文" disclosure with the passages its help cites, in Chinese and in
+English (:func:`decouple.passages.html`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from html import escape
 from typing import Any
 
+from .. import passages
+from ..i18n import gettext as _
 from ..levers import Lever
 
 
@@ -42,6 +46,8 @@ def lever_html(
     shown_label = lever.label if label is None else label
     shown_help = lever.help if help is None else help
     label, help_ = escape(shown_label), f'<div class="muted" id="{help_id}">{escape(shown_help)}</div>'
+    # the passages its help cites (the lever's own help: a translation keeps the citations)
+    help_ += passages.html(passages.passages_for(lever.help, strict=False), shown_label, f"{cid}-sources")
     if lever.kind == "sectors":
         chosen = set(value or [])
         boxes = "".join(
@@ -63,3 +69,19 @@ def lever_html(
         shown = f'<span class="value">{_number(value)}</span>'
         return f'{head}><label for="{cid}"><span id="{name}">{label}</span>{shown}</label>{slider}{help_}</div>'
     raise ValueError(f"lever {lever.id}: kind {lever.kind!r} has no control")
+
+
+def mechanisms_html(rows: list[dict]) -> str:
+    """The debrief's mechanisms (``[[debrief]]`` of seeds/roleplay.toml, as
+    :func:`decouple.play.teams.debrief_passages` gives them), each with the indicator it moves and
+    a "Source 原文" disclosure of the passages it rests on: the team page's list."""
+    items = []
+    for row in rows:
+        mechanism = _(row["mechanism"]) if row["mechanism"] else ""
+        found = passages.passages_for(row["passage"], strict=False)
+        subject = f"{row['label']}: {mechanism}"
+        items.append(
+            f'<li data-measure="{escape(row["key"])}"><strong>{escape(row["label"])}</strong> — {escape(mechanism)}'
+            f"{passages.html(found, subject, 'mechanism-' + re.sub(r'[^A-Za-z0-9_-]', '-', row['key']))}</li>"
+        )
+    return f'<ul class="mechanisms">{"".join(items)}</ul>'

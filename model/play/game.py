@@ -724,6 +724,7 @@ class Game:
             # in units of how far the references spread; where they all agree, of the value itself
             scale = spread if spread > 0 else max(abs(float(value)), 1e-9)
             shown = {k: v for k, v in p.items() if k != "measure"}
+            shown["cite"] = p["passage"]  # as written (the passage's text is translated): for its passages
             moved.append({**shown, "change": round(float(change), 4), "relative": float(abs(change) / scale)})
         moved.sort(key=lambda m: -m["relative"])
         return {

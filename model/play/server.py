@@ -55,13 +55,15 @@ from urllib.parse import urlsplit
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .. import fonts, i18n
+from .. import fonts, i18n, passages
 from ..errors import ConfigError, DecoupleError
 from ..i18n import N_, current, language
 from ..i18n import gettext as _
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
 from . import words
+from .controls import mechanisms_html
 from .game import Game, GameOver, RoundAlreadyAdvanced, run_projection
+from .teams import debrief_passages
 
 log = logging.getLogger("decouple.play")
 
@@ -791,7 +793,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
 
     async def asset(request: Request):
         name = request.path_params["name"]
-        if name not in ("play.js", "play.css"):
+        if name not in ASSETS:
             return _json({"error": "not found"}, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         text = _page(name)
@@ -994,6 +996,57 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     def _base(request: Request) -> str:
         return room.public_base or str(request.base_url).rstrip("/")
 
+    async def passages_of(request: Request):
+        """The passages of the source documents a text cites (``?cite=S1 一(一); S2 三(二)``, or a
+        mechanism, ``M13``), each in Chinese and in English with its document and section, and the
+        "Source 原文" disclosure that shows them, its words in the request's language. Public: the
+        passages are published text, and no game state is in the answer."""
+        cite = request.query_params.get("cite", "")
+        if not cite.strip() or len(cite) > MAX_CITE:
+            raise Refused(
+                400,
+                _("cite = {value}; allowed: citations of the source documents such as {example}, "
+                  "at most {most} characters").format(value=repr(cite[:40]), example="'S1 一(一)'", most=MAX_CITE),
+            )  # fmt: skip
+        known = passages.passages()
+        missing = [key for key in passages.citations(cite) if key not in known]
+        if missing:
+            raise LookupError(
+                _("cite = {value}: no passage for {missing} in seeds/passages.toml").format(
+                    value=repr(cite[:80]), missing=", ".join(missing)
+                )
+            )
+        found = passages.passages_for(cite, strict=False)
+        if not found:
+            raise LookupError(
+                _("cite = {value}: names no section of the source documents (such as {example})").format(
+                    value=repr(cite[:80]), example="'S1 一(一)', 'M13'"
+                )
+            )
+        return _json({"cite": cite, "passages": [p.public() for p in found], "html": passages.html(found, cite)})
+
+    async def mechanisms(request: Request):
+        """What the debrief explains: each indicator, the mechanism that moves it and the passages it
+        rests on (``[[debrief]]`` of seeds/roleplay.toml), as data and as the team page's list, in the
+        request's language."""
+
+        def run() -> dict:
+            world = game.world
+            rows = [  # the measures' labels and units in the request's language
+                row | {"label": words.measure_text(m, world), "unit": words.measure_unit(m, world)}
+                for row in debrief_passages(world)
+                for m in [row["measure"]]
+            ]
+            out = [
+                {k: row[k] for k in ("key", "label", "unit", "passage")}
+                | {"mechanism": _(row["mechanism"]) if row["mechanism"] else "",
+                   "passages": [p.public() for p in passages.passages_for(row["passage"], strict=False)]}
+                for row in rows
+            ]  # fmt: skip
+            return {"mechanisms": out, "html": mechanisms_html(rows)}
+
+        return _json(await run_in_threadpool(run))
+
     async def codes(request: Request):
         return _json(room.codes(_base(request)))
 
@@ -1028,6 +1081,8 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/api/join", guarded(join), methods=["POST"]),
         Route("/api/state", guarded(state)),
+        Route("/api/passages", guarded(passages_of)),
+        Route("/api/mechanisms", guarded(mechanisms)),
         Route("/api/choice", guarded(choice), methods=["POST"]),
         Route("/api/whatif", guarded(whatif), methods=["POST"]),
         Route("/api/leave", guarded(leave), methods=["POST"]),
@@ -1044,6 +1099,11 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed})
     return Guard(app, room, bound, tuple(hosts))
 
+
+#: the pages' scripts and style sheets (``pages/``): the role-play's, and the source passages'
+ASSETS = ("play.js", "play.css", "sources.js", "sources.css")
+#: the longest text ``/api/passages?cite=`` reads
+MAX_CITE = 400
 
 #: the Chinese font's address (``play.css`` names it in its ``@font-face``) and how long browsers keep it
 FONT_URL = f"/fonts/{fonts.WOFF2_NAME}"

@@ -585,8 +585,10 @@ async function showDebrief() {
     const list = el("ol");
     for (const item of data.moved.slice(0, 4)) {
       const change = `${item.change >= 0 ? "+" : ""}${fmt(item.change)}`;
-      list.append(el("li", {}, el("strong", { text: item.label }), " ",
-        t("moved {change} ({unit}) against the open world — {mechanism}; read {passage}", { change, unit: flatUnit(item.unit), mechanism: item.mechanism, passage: item.passage })));
+      const li = el("li", {}, el("strong", { text: item.label }), " ",
+        t("moved {change} ({unit}) against the open world — {mechanism}; read {passage}", { change, unit: flatUnit(item.unit), mechanism: item.mechanism, passage: item.passage }));
+      list.append(li);
+      if (typeof showSources === "function") showSources(li, item.cite || item.passage);  // sources.js: the passages, in the original
     }
     box.append(el("p", { class: "muted", text: t("What the class moved most, in units of how far the documents' scenarios spread:") }), list);
     box.append(el("img", { src: `/api/debrief.png?lang=${encodeURIComponent(LANG)}&t=${Date.now()}`, alt: t("debrief figure"), style: "max-width:100%" }));
