@@ -93,6 +93,7 @@ CSS = """
 .classroom .creator > .v-sheet { flex-direction: row !important; gap: 10px; }
 .classroom .creator .v-input { width: 200px; margin: 0; padding-top: 10px; }
 .classroom .creator .v-input:last-child { width: 150px; }
+.classroom.lang-zh-Hans .creator .v-input:first-child { width: 250px; }
 .classroom .creator .v-text-field__details, .classroom .lever .v-messages,
 .classroom .lever .v-text-field__details { display: none; }
 .classroom .controller .v-btn { margin: 0 4px; background-color: white !important; color: #1565c0 !important; }
