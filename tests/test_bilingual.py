@@ -371,7 +371,14 @@ def test_the_classroom_page_in_chinese_and_its_keyboard_language_switch():
                 step.click()
                 page.wait_for_function(f"document.querySelector('.run-status').innerText.includes('第 {n} 步')")
             page.wait_for_function("document.querySelector('.notes').innerText.includes('第 8 步')")
-            page.wait_for_timeout(1500)  # the plots of the last quarter
+            # experiment 2 of the lesson: the Netherlands refuses in 2020 Q1 (the lever's floor, −6)
+            thumb = page.locator(".lever-allies-willingness-NL [role=slider]").first
+            thumb.focus()
+            page.keyboard.press("Home")
+            expect(page.locator(".lever-allies-willingness-NL .lever-value")).to_have_text("-6")
+            expect(page.locator(".projection-status")).to_contain_text("调整了 1 次政策工具")
+            page.wait_for_selector(".plot-compliance.moves-1 img")  # the plots mark the move
+            page.wait_for_timeout(1500)
             out = ROOT / "results" / "demo"
             out.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out / "app-zh-1280x800.png"))
