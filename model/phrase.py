@@ -70,12 +70,12 @@ def text_width(text: str) -> int:
 _NO_LINE_START = set("，。、；：？！）》」』】…%,.;:?!)")
 
 
-def wrap_lines(text: str, width: int) -> list[str]:
+def wrap_lines(text: str, width: int, **options: Any) -> list[str]:
     """``text`` on lines at most ``width`` wide (:func:`text_width`). Text with Chinese in it,
-    which has no spaces to break at, breaks between characters; other text at spaces, as
-    ``textwrap.wrap`` does."""
+    which has no spaces to break at, breaks between characters; other text as ``textwrap.wrap``
+    breaks it (with its ``options``)."""
     if text_width(text) == len(text):
-        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+        return textwrap.wrap(text, width, **options)
     out = []
     for paragraph in text.split("\n"):
         line = ""
