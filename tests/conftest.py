@@ -185,6 +185,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 TIERS: dict[str, tuple[str, ...]] = {
     "fuzz": ("tests/test_fuzz.py::*", "tests/test_play_fuzz.py::*"),
     "browser": (
+        "tests/test_bilingual.py::test_the_classroom_page_in_chinese_and_its_keyboard_language_switch",
         "tests/test_demo.py::test_demo_in_a_real_browser",
         "tests/test_demo.py::test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once",
         "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
@@ -200,6 +201,13 @@ TIERS: dict[str, tuple[str, ...]] = {
     ),
     "slow": (
         "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
+        "tests/test_bilingual.py::test_compare_in_chinese_writes_the_same_files_and_draws_chinese_figures",
+        "tests/test_bilingual.py::test_figures_in_chinese_speak_chinese_in_the_shipped_font_and_stay_clear",
+        "tests/test_bilingual.py::test_figures_in_english_are_drawn_as_before",
+        "tests/test_bilingual.py::test_sweep_and_search_figures_in_chinese",
+        "tests/test_bilingual.py::test_tables_for_programs_stay_english_in_chinese",
+        "tests/test_bilingual.py::test_the_classroom_figures_chart_and_notes_speak_chinese",
+        "tests/test_bilingual.py::test_the_command_line_module_runs_in_chinese_as_a_program",
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
         "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
@@ -301,6 +309,7 @@ SLOW_FIXTURES: tuple[tuple[str, str], ...] = (
     ("tests/test_decisions.py", "adaptive_runs"),
     ("tests/test_cli.py", "run_dir"),
     ("tests/test_play_i18n.py", "played"),
+    ("tests/test_bilingual.py", "short_runs"),
 )
 
 
