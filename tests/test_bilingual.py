@@ -299,7 +299,7 @@ def test_the_classroom_figures_chart_and_notes_speak_chinese():
         flows = figures.flows(model, "chip_tools")
         ticks = [t.get_text() for t in flows.axes[0].get_xticklabels() + flows.axes[0].get_yticklabels()]
         assert len(ticks) == 20 and all(HANZI.search(t) for t in ticks), ticks  # 美国, 中国 ... not US, CN
-        assert "围墙 0.8" in figure_texts(figures.capability_gap(model))["text"][0]
+        assert "高墙 0.8" in figure_texts(figures.capability_gap(model))["text"][0]
         spec = projection.chart(model, None)
         titles = [panel["title"] for row in spec["vconcat"] for panel in row["hconcat"]]
         assert titles[0] == "美中能力差距，小院" and all(HANZI.search(t) for t in titles)
@@ -351,7 +351,7 @@ def test_the_classroom_page_in_chinese_and_its_keyboard_language_switch():
             assert page.title() == "技术脱钩——课堂演示"
             notes = page.inner_text(".notes")
             assert "课堂提问" in notes and "随机种子 1" in notes and "小院高墙" in notes
-            assert "围墙高度" in page.inner_text(".levers-column")
+            assert "高墙高度" in page.inner_text(".levers-column")  # 小院高墙, the documents' term
             assert "美中能力差距，小院" in page.inner_html(".projection svg")
             # the Chinese is drawn with the shipped font, not boxes: the page loaded it
             loaded = page.evaluate(
