@@ -12,7 +12,8 @@
     decouple search SEARCH [--futures N] [--population N] [--generations N] [--workers N]
                     [--backend local|dask] [--scheduler ADDR] [--out DIR]
     decouple demo [--port P] [--preset NAME] [--seed N] [--host H] [--no-open]
-    decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y] [--no-open]
+    decouple play [--port P] [--host H] [--teams US,CN,...] [--preset NAME] [--seed N] [--round-years Y]
+                  [--lang en|zh] [--no-open]
 
 Every error a user can act on (a bad file, key, value or folder) is printed as one message that
 names what is wrong and what is allowed, with exit status 2, and no results already written are
@@ -33,6 +34,13 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DecoupleError
+from .i18n import N_, UnknownLanguage, current, language, normalise
+from .i18n import gettext as _
+from .phrase import Phrase, text_width, tr, wrap_lines
+from .phrase import padded as _padded
+
+#: the environment variable that chooses the language of what decouple prints (as --lang does)
+LANGUAGE_VARIABLE = "DECOUPLE_LANG"
 
 #: cap on --replicates of compare and validate without --force (the sweep's own size check
 #: applies on top)
@@ -43,7 +51,7 @@ def _overrides(args) -> list[str]:
     out = list(args.set or [])
     if getattr(args, "steps", None) is not None:
         if any(isinstance(text, str) and text.split("=", 1)[0].strip() == "time.steps" for text in out):
-            raise DecoupleError("--steps and --set time.steps both give the number of steps; give it once")
+            raise DecoupleError(_("--steps and --set time.steps both give the number of steps; give it once"))
         out.append(f"time.steps={args.steps}")
     return out
 
@@ -61,13 +69,13 @@ def _workers(requested: int | None, runs: int) -> int:
     if requested is None:
         return max(1, min(runs, cores))
     if requested > cores:
-        print(
-            f"decouple: warning: --workers {requested} is more than the {cores} core(s) of this machine; "
-            "runs will compete for them",
-            file=sys.stderr,
-        )
+        text = _("--workers {requested} is more than the {cores} core(s) of this machine; runs will compete for them")
+        print("decouple: warning: " + text.format(requested=requested, cores=cores), file=sys.stderr)
     if requested > runs:
-        print(f"decouple: note: --workers {requested} for {runs} run(s); using {max(runs, 1)}", file=sys.stderr)
+        text = _("--workers {requested} for {runs} run(s); using {used}").format(
+            requested=requested, runs=runs, used=max(runs, 1)
+        )
+        print("decouple: note: " + text, file=sys.stderr)
     return max(1, min(requested, runs))
 
 
@@ -96,20 +104,23 @@ def cmd_run(args) -> int:
         result = run_one(spec, seed)
         files, figures = write_run(tmp, result, plots=not args.no_plots)
     print(
-        f"{result.provenance['title']}, seed {seed}: {len(result.frame):,} rows, "
-        f"{result.provenance['firms']} firms, {time.perf_counter() - started:.1f} s"
+        _("{title}, seed {seed}: {rows:,} rows, {firms} firms, {seconds:.1f} s").format(
+            title=tr(result.provenance["title"]),
+            seed=seed,
+            rows=len(result.frame),
+            firms=result.provenance["firms"],
+            seconds=time.perf_counter() - started,
+        )
     )
     for outcome in outcomes.headlines():
-        print(f"  {outcome.titled:62s} {outcome.fmt.format(result.final[outcome.name]):>10s}")
+        print(f"  {_padded(outcome.titled, 62)} {outcome.fmt.format(result.final[outcome.name]):>10s}")
     late = spec.unreached_events()
     if late:
-        print(
-            f"note: {len(late)} event(s) of the scenario fall after the run's end and do not take effect "
-            f"({', '.join(f'{e.year:g}' for e in late)})"
-        )
-    print(f"results in {out}/: {', '.join(files)}")
+        text = _("{n} event(s) of the scenario fall after the run's end and do not take effect ({years})")
+        print(_("note: ") + text.format(n=len(late), years=", ".join(f"{e.year:g}" for e in late)))
+    print(_("results in {folder}/: {files}").format(folder=out, files=", ".join(files)))
     if figures:
-        print(f"figures: {', '.join(str(out / p.name) for p in figures)}")
+        print(_("figures: {files}").format(files=", ".join(str(out / p.name) for p in figures)))
     return 0
 
 
@@ -120,8 +131,10 @@ def cmd_compare(args) -> int:
     root = _seed(args)
     if args.replicates > REPLICATE_LIMIT and not args.force:
         raise DecoupleError(
-            f"--replicates {args.replicates}: more than {REPLICATE_LIMIT:,} seeds per scenario "
-            f"({args.replicates * len(scenarios):,} runs); pass --force if you mean it"
+            _(
+                "--replicates {replicates}: more than {limit:,} seeds per scenario ({runs:,} runs); pass --force "
+                "if you mean it"
+            ).format(replicates=args.replicates, limit=REPLICATE_LIMIT, runs=args.replicates * len(scenarios))
         )
     exp = comparison(scenarios, args.replicates, root, _overrides(args))
     _warn_experiment_horizon(exp)
@@ -131,25 +144,40 @@ def cmd_compare(args) -> int:
     )
     names = list(result.summary.index)
     print(
-        f"\n{result.runs} runs ({len(names)} scenarios x {exp.section.replicates} seeds; {result.computed} computed "
-        f"now) in {result.seconds:.1f} s with {workers} worker(s). Mean [10th to 90th percentile] across seeds "
-        f"in {result.last_year:g}:"
+        "\n"
+        + _(
+            "{runs} runs ({scenarios} scenarios x {seeds} seeds; {computed} computed now) in {seconds:.1f} s with "
+            "{workers} worker(s). Mean [10th to 90th percentile] across seeds in {year:g}:"
+        ).format(
+            runs=result.runs,
+            scenarios=len(names),
+            seeds=exp.section.replicates,
+            computed=result.computed,
+            seconds=result.seconds,
+            workers=workers,
+            year=result.last_year,
+        )
     )
     rows = headline_rows(result.summary)
-    width = max(len(label) for label, _ in rows) + 2
-    print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in names))
+    width = max(text_width(label) for label, _cells in rows) + 2
+    print(" " * width + "".join(_padded(n[:24], 26, right=True) for n in names))
     for label, cells in rows:
-        print(f"{label:{width}s}" + "".join(f"{c:>26s}" for c in cells))
+        print(_padded(label, width) + "".join(f"{c:>26s}" for c in cells))
     if result.welfare is not None:
         against = [n for n in names if n != "baseline"]
-        print(f"\nWelfare in money against the open baseline (same seeds), {result.last_year:g}:")
-        print(f"{'':{width}s}" + "".join(f"{n[:24]:>26s}" for n in against))
+        print(
+            "\n" + _("Welfare in money against the open baseline (same seeds), {year:g}:").format(year=result.last_year)
+        )
+        print(" " * width + "".join(_padded(n[:24], 26, right=True) for n in against))
         for label, cells in welfare_rows(result.welfare):
-            print(f"{label:{width}s}" + "".join(f"{c:>26s}" for c in cells))
+            print(_padded(label, width) + "".join(f"{c:>26s}" for c in cells))
     for note in result.unreached:
-        print(f"note: {note}")
-    print(f"\nresults in {result.out}/: {', '.join(p.name for p in result.files)}")
-    print(f"figures in {result.out}/: {', '.join(p.name for p in result.figures)}")
+        print(_("note: ") + tr(note))
+    print(
+        "\n"
+        + _("results in {folder}/: {files}").format(folder=result.out, files=", ".join(p.name for p in result.files))
+    )
+    print(_("figures in {folder}/: {files}").format(folder=result.out, files=", ".join(p.name for p in result.figures)))
     return 0
 
 
@@ -170,7 +198,7 @@ def _warn_experiment_horizon(exp) -> None:
                 starts.append(float(max(values)))
         ends.append((max(starts) + max(steps) / 4.0, max(starts), max(steps)))
     if ends:
-        _, start, steps = max(ends)
+        _end, start, steps = max(ends)
         _warn_horizon(start, steps)
 
 
@@ -178,8 +206,8 @@ def cmd_scenarios(args) -> int:
     from .config import list_scenarios
 
     for name, title, description, path in list_scenarios():
-        print(f"{name:24s} {title}")
-        for line in textwrap.wrap(description, 76):
+        print(f"{name:24s} {tr(title)}")
+        for line in wrap_lines(tr(description), 76):
             print(f"{'':24s} {line}")
         print(f"{'':24s} ({path})")
     return 0
@@ -191,7 +219,14 @@ def cmd_params(args) -> int:
     if args.role is not None and args.role not in ROLES:
         from .errors import suggest
 
-        raise DecoupleError(f"--role {args.role!r}{suggest(args.role, ROLES)}; allowed: {', '.join(ROLES)}")
+        raise DecoupleError(
+            _("--role {role}{hint}; allowed: {allowed}").format(
+                role=repr(args.role), hint=suggest(args.role, ROLES), allowed=", ".join(ROLES)
+            )
+        )
+    if args.csv and current() != "en":  # a table for programs: its words stay English
+        with language("en"):
+            return cmd_params(args)
     scenario = load_scenario(args.scenario, tuple(args.set or []))
     values = scenario.resolved()
     registry = load_registry()
@@ -202,20 +237,25 @@ def cmd_params(args) -> int:
         changed = value != default
         if (args.changed and not changed) or (args.role and spec.role != args.role):
             continue
-        rng = f"{spec.range[0]:g} to {spec.range[1]:g}" if spec.range else spec.allowed(scenario.sectors)
-        rows.append((path, value, default, changed, rng, spec))
+        rng = _("{low:g} to {high:g}").format(low=spec.range[0], high=spec.range[1]) if spec.range else None
+        rows.append((path, value, default, changed, rng or spec.allowed(scenario.sectors), spec))
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["path", "value", "default", "range", "unit", "meaning", "source", "structural", "role"])
-        for path, value, default, _, rng, spec in rows:
+        for path, value, default, _changed, rng, spec in rows:
             writer.writerow(
                 [path, value, default, rng, spec.unit, spec.meaning, spec.source, spec.structural, spec.role]
             )
         return 0
-    print(f"Parameters of scenario '{scenario.name}' ({scenario.file}); * = differs from the default")
+    print(
+        _("Parameters of scenario '{name}' ({file}); * = differs from the default").format(
+            name=scenario.name, file=scenario.file
+        )
+    )
     if scenario.events:
         print(
-            f"{len(scenario.events)} dated event(s): " + "; ".join(f"{e.year:g}: {e.changes}" for e in scenario.events)
+            _("{n} dated event(s): ").format(n=len(scenario.events))
+            + "; ".join(f"{e.year:g}: {e.changes}" for e in scenario.events)
         )
     section = None
     for path, value, default, changed, rng, spec in rows:
@@ -225,12 +265,15 @@ def cmd_params(args) -> int:
             print(f"\n[{section}]")
         shown = value if not isinstance(value, list) else ("[" + ", ".join(value) + "]")
         mark = "*" if changed else " "
-        extra = f" (default {default})" if changed else ""
+        extra = _(" (default {default})").format(default=default) if changed else ""
         print(f" {mark} {path} = {shown}{extra}")
-        print(f"     {spec.role}; range {rng}; unit: {spec.unit}{'; fixed during a run' if spec.structural else ''}")
+        fixed = _("; fixed during a run") if spec.structural else ""
+        print(
+            "     " + _("{role}; range {range}; unit: {unit}").format(role=spec.role, range=rng, unit=spec.unit) + fixed
+        )
         for line in textwrap.wrap(spec.meaning, 92):
             print(f"     {line}")
-        for line in textwrap.wrap(f"source: {spec.source}", 92):
+        for line in textwrap.wrap(_("source: {source}").format(source=spec.source), 92):
             print(f"     {line}")
     return 0
 
@@ -249,12 +292,12 @@ def cmd_outcomes(args) -> int:
         return 0
     groups = (
         (
-            "Quarterly outcomes (DataCollector reporters, indicators.csv, sweep 'name@year' columns)",
+            _("Quarterly outcomes (DataCollector reporters, indicators.csv, sweep 'name@year' columns)"),
             [o for o in registry.values() if not o.whole_run and o.collected],
         ),
-        ("Whole-run outcomes (one value per run in a sweep)", outcomes.whole_run()),
+        (_("Whole-run outcomes (one value per run in a sweep)"), outcomes.whole_run()),
         (
-            "Series of the historical replay (computed on request: `decouple validate`)",
+            _("Series of the historical replay (computed on request: `decouple validate`)"),
             [o for o in registry.values() if not o.collected],
         ),
     )
@@ -262,12 +305,16 @@ def cmd_outcomes(args) -> int:
         print(f"\n{title}")
         for o in items:
             star = "*" if o.headline else " "
-            print(f" {star} {o.name:34s} {o.unit}")
-            for line in textwrap.wrap(f"{o.label}: {o.definition}", 92):
+            print(f" {star} {o.name:34s} {o.shown_unit}")
+            # the definitions are the registry's reference text, in English (as docs/reference/outcomes.md)
+            for line in wrap_lines(f"{o.shown}: {o.definition}", 92):
                 print(f"     {line}")
     print(
-        "\n* printed by `decouple compare`.\n\nMetrics of the tidy time series (timeseries.csv, the "
-        "contract's columns):"
+        "\n"
+        + _(
+            "* printed by `decouple compare`.\n\nMetrics of the tidy time series (timeseries.csv, the "
+            "contract's columns):"
+        )
     )
     for metric, (unit, meaning) in METRICS.items():
         print(f"   {metric:22s} {unit:30s} {meaning}")
@@ -279,7 +326,11 @@ def cmd_plot(args) -> int:
 
     folder = Path(args.results_dir)
     if path_kind(folder, DecoupleError) != "folder":
-        raise DecoupleError(f"{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`")
+        raise DecoupleError(
+            _("{folder}: not a folder; give the output folder of `decouple run`, `compare` or `sweep`").format(
+                folder=folder
+            )
+        )
     from .output import prepare_folder
 
     prepare_folder(folder, "RESULTS_DIR", inside=True)  # the figures are written into it
@@ -291,7 +342,7 @@ def cmd_plot(args) -> int:
     table = read_table(folder)
     check_columns(table, folder / "indicators.csv")
     figures = plot_figures(table, folder, _title_of(folder))
-    print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
+    print(_("figures in {folder}/: {files}").format(folder=folder, files=", ".join(p.name for p in figures)))
     return 0
 
 
@@ -304,7 +355,7 @@ def _title_of(folder: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         return ""
     if isinstance(prov, dict) and "title" in prov and "seed" in prov:
-        return f"{prov['title']} (seed {prov['seed']})"
+        return Phrase(N_("{title} (seed {seed})"), title=prov["title"], seed=prov["seed"])
     if isinstance(prov, dict) and "scenarios" in prov:
         from .compare import TITLE
 
@@ -329,8 +380,10 @@ def _plot_sweep(folder: Path) -> int:
         or not isinstance(stored.get("name"), str)
     ):
         raise DecoupleError(
-            f"{folder}/manifest.json: unreadable, or written by an earlier version without the "
-            "experiment's text; run the sweep again with --resume to rewrite it"
+            _(
+                "{folder}/manifest.json: unreadable, or written by an earlier version without the experiment's "
+                "text; run the sweep again with --resume to rewrite it"
+            ).format(folder=folder)
         )
     exp = experiment_from_text(stored["text"], stored["name"], check_scenarios=False)
     file = Path(stored["file"]) if stored.get("file") else None
@@ -340,13 +393,18 @@ def _plot_sweep(folder: Path) -> int:
         and hashlib.sha256(file.read_bytes()).hexdigest() != hashlib.sha256(stored["text"].encode()).hexdigest()
     ):
         print(
-            f"note: {file} has changed since the sweep; drawing from the experiment stored in the manifest",
+            _("note: ")
+            + _("{file} has changed since the sweep; drawing from the experiment stored in the manifest").format(
+                file=file
+            ),
             file=sys.stderr,
         )
     if not (folder / "runs.parquet").is_file():
-        raise DecoupleError(f"{folder}: no runs.parquet; finish the sweep with `decouple sweep ... --resume`")
+        raise DecoupleError(
+            _("{folder}: no runs.parquet; finish the sweep with `decouple sweep ... --resume`").format(folder=folder)
+        )
     figures = draw(exp, folder)
-    print(f"figures in {folder}/: {', '.join(p.name for p in figures)}")
+    print(_("figures in {folder}/: {files}").format(folder=folder, files=", ".join(p.name for p in figures)))
     return 0
 
 
@@ -359,10 +417,18 @@ def cmd_validate(args) -> int:
     if args.only is not None:
         wanted = {c.strip() for c in args.only.split(",") if c.strip()}
         if not wanted:
-            raise DecoupleError(f"--only {args.only!r}: no check ids; known: {', '.join(c.id for c in checks)}")
+            raise DecoupleError(
+                _("--only {only}: no check ids; known: {known}").format(
+                    only=repr(args.only), known=", ".join(c.id for c in checks)
+                )
+            )
         unknown = wanted - {c.id for c in checks}
         if unknown:
-            raise DecoupleError(f"--only: unknown check(s) {sorted(unknown)}; known: {', '.join(c.id for c in checks)}")
+            raise DecoupleError(
+                _("--only: unknown check(s) {unknown}; known: {known}").format(
+                    unknown=sorted(unknown), known=", ".join(c.id for c in checks)
+                )
+            )
         checks = [c for c in checks if c.id in wanted]
     if args.set:
         from .config import load_scenario
@@ -370,7 +436,9 @@ def cmd_validate(args) -> int:
         load_scenario("baseline", tuple(args.set))  # validate overrides before any run
     root = _seed(args)
     if args.replicates > REPLICATE_LIMIT:
-        raise DecoupleError(f"--replicates {args.replicates}: at most {REPLICATE_LIMIT:,}")
+        raise DecoupleError(
+            _("--replicates {replicates}: at most {limit:,}").format(replicates=args.replicates, limit=REPLICATE_LIMIT)
+        )
     seeds = [root + i for i in range(args.replicates)]
     from .model import check_seed
 
@@ -383,8 +451,13 @@ def cmd_validate(args) -> int:
     print(markdown(table, seeds))
     failed = int((~table.passed).sum())
     print(
-        f"{len(table) - failed} of {len(table)} checks pass ({time.perf_counter() - started:.1f} s); "
-        f"report in {out}/: {', '.join(p.name for p in files)}"
+        _("{passed} of {checks} checks pass ({seconds:.1f} s); report in {folder}/: {files}").format(
+            passed=len(table) - failed,
+            checks=len(table),
+            seconds=time.perf_counter() - started,
+            folder=out,
+            files=", ".join(p.name for p in files),
+        )
     )
     return 1 if (args.strict and failed) else 0
 
@@ -400,11 +473,16 @@ def cmd_calibrate(args) -> int:
         points=args.points, workers=args.workers or (os.cpu_count() or 1), max_evaluations=args.evaluations
     )
     path = calibration.write(record, out)
-    print(f"calibration written to {path} ({record['seconds']:.0f} s)")
+    print(_("calibration written to {path} ({seconds:.0f} s)").format(path=path, seconds=record["seconds"]))
     for name, free in (("replay", calibration.REPLAY_FREE), ("satellite", calibration.SATELLITE_FREE)):
         for p, v in zip(free, record[name]["values"]):
-            where = f"event '{p.event}' of scenarios/historical.toml" if p.event else "seeds/parameters.toml"
-            print(f"  {p.path} = {float(v):.4f}  (prior {p.prior}; set it in {where})")
+            where = (
+                _("event '{event}' of scenarios/historical.toml").format(event=p.event)
+                if p.event
+                else "seeds/parameters.toml"
+            )
+            text = _("(prior {prior}; set it in {where})").format(prior=p.prior, where=where)
+            print(f"  {p.path} = {float(v):.4f}  {text}")
     return 0
 
 
@@ -421,9 +499,19 @@ def cmd_sweep(args) -> int:
     _warn_experiment_horizon(exp)
     workers = _workers(args.workers, exp.n_runs()) if args.workers else min(default_workers(), exp.n_runs())
     print(
-        f"{exp.section.title}: {exp.size():,} design points x {exp.section.replicates} seeds x "
-        f"{len(exp.section.scenarios)} scenario(s){' + baseline' if exp.section.baseline else ''} = "
-        f"{exp.n_runs():,} runs; {args.backend} backend, {workers} worker(s)"
+        _(
+            "{title}: {points:,} design points x {seeds} seeds x {scenarios} scenario(s){baseline} = {runs:,} runs; "
+            "{backend} backend, {workers} worker(s)"
+        ).format(
+            title=exp.section.title,
+            points=exp.size(),
+            seeds=exp.section.replicates,
+            scenarios=len(exp.section.scenarios),
+            baseline=_(" + baseline") if exp.section.baseline else "",
+            runs=exp.n_runs(),
+            backend=args.backend,
+            workers=workers,
+        )
     )
     result = run_sweep(
         exp,
@@ -438,23 +526,33 @@ def cmd_sweep(args) -> int:
     )
     tables = ["runs.parquet"] + [p.name for p in result.csv]
     print(
-        f"{result.computed} runs computed in {result.seconds:.1f} s ({result.done} done, {result.failed} failed "
-        f"of {result.runs}); results in {out}/: manifest.json, {', '.join(tables)}"
+        _(
+            "{computed} runs computed in {seconds:.1f} s ({done} done, {failed} failed of {runs}); results in "
+            "{folder}/: manifest.json, {tables}"
+        ).format(
+            computed=result.computed,
+            seconds=result.seconds,
+            done=result.done,
+            failed=result.failed,
+            runs=result.runs,
+            folder=out,
+            tables=", ".join(tables),
+        )
     )
     if result.failed:
-        print(
-            f"decouple: {result.failed} of {result.runs} runs failed; their errors are in {out}/failed/ "
-            "(`decouple sweep ... --resume` retries them)",
-            file=sys.stderr,
-        )
+        text = _(
+            "{failed} of {runs} runs failed; their errors are in {folder}/failed/ (`decouple sweep ... --resume` "
+            "retries them)"
+        ).format(failed=result.failed, runs=result.runs, folder=out)
+        print("decouple: " + text, file=sys.stderr)
     with driver_write(out, "the sweep's figures"):
         figures = draw(exp, out) if result.done else []
     drawn = [p for p in figures if p.suffix != ".csv"]
     if drawn:
-        print(f"figures: {', '.join(str(p) for p in drawn)}")
+        print(_("figures: {files}").format(files=", ".join(str(p) for p in drawn)))
     indices = [p for p in figures if p.suffix == ".csv"]  # a sensitivity figure's indices
     if indices:
-        print(f"sensitivity indices: {', '.join(str(p) for p in indices)}")
+        print(_("sensitivity indices: {files}").format(files=", ".join(str(p) for p in indices)))
     return 1 if result.failed else 0
 
 
@@ -479,15 +577,16 @@ def cmd_discover(args) -> int:
         progress=not args.quiet,
     )
     if found.failed:
-        print(
-            f"decouple: {found.failed} of {found.runs} runs failed; see {found.out / 'exploration'}/failed/",
-            file=sys.stderr,
+        text = _("{failed} of {runs} runs failed; see {folder}/failed/").format(
+            failed=found.failed, runs=found.runs, folder=found.out / "exploration"
         )
+        print("decouple: " + text, file=sys.stderr)
         return 1
     print(Path(found.out / "report.md").read_text(encoding="utf-8"))
-    print(f"written to {found.out}/: {', '.join(p.name for p in found.files)}")
+    print(_("written to {folder}/: {files}").format(folder=found.out, files=", ".join(p.name for p in found.files)))
     if found.warning:  # after the report, so that it is the last line a reader sees
-        print(f"decouple: warning: {found.warning} (see {found.out / 'report.md'})", file=sys.stderr)
+        text = _("{warning} (see {report})").format(warning=found.warning, report=found.out / "report.md")
+        print("decouple: warning: " + text, file=sys.stderr)
     return 0
 
 
@@ -503,9 +602,15 @@ def cmd_search(args) -> int:
     workers = args.workers or (os.cpu_count() or 1)
     s = search.spec.search
     size = search.n_policies() if s.method == "exhaustive" else s.population * s.generations
-    given = f" (budget from {', '.join(search.budget_record()['from_flags'])})" if search.budget else ""
+    given = (
+        _(" (budget from {flags})").format(flags=", ".join(search.budget_record()["from_flags"]))
+        if search.budget
+        else ""
+    )
     print(
-        f"{s.title}: {s.method}, up to {size:,} policies x {s.futures} futures{given}; {workers} worker(s), into {out}/"
+        _(
+            "{title}: {method}, up to {size:,} policies x {futures} futures{given}; {workers} worker(s), into {folder}/"
+        ).format(title=s.title, method=s.method, size=size, futures=s.futures, given=given, workers=workers, folder=out)
     )
     result = run_search(
         search,
@@ -520,15 +625,27 @@ def cmd_search(args) -> int:
     shown = [c for c in front.columns if c not in ("policy",)]
     print(front[shown].to_string(index=False, max_colwidth=60))
     if len(result["named"]):
-        print("\nnamed scenarios under the same futures:")
+        print("\n" + _("named scenarios under the same futures:"))
         print(result["named"].to_string(index=False))
     summary = result["summary"]
+    failed = (
+        _(", {failed} failed (an objective is not a number)").format(failed=summary["failed"])
+        if summary.get("failed")
+        else ""
+    )
     print(
-        f"\n{summary['policies']} policies evaluated ({summary['runs_computed']} runs computed) in "
-        f"{summary['seconds']} s; {summary['front']} on the front"
-        + (f", {summary['failed']} failed (an objective is not a number)" if summary.get("failed") else "")
-        + f". Written to {out}/: front.csv, policies.csv, "
-        "pareto.png, search.json"
+        "\n"
+        + _(
+            "{policies} policies evaluated ({runs} runs computed) in {seconds} s; {front} on the front{failed}. "
+            "Written to {folder}/: front.csv, policies.csv, pareto.png, search.json"
+        ).format(
+            policies=summary["policies"],
+            runs=summary["runs_computed"],
+            seconds=summary["seconds"],
+            front=summary["front"],
+            failed=failed,
+            folder=out,
+        )
     )
     return 0
 
@@ -557,24 +674,27 @@ def cmd_demo(args) -> int:
 
     if args.preset not in presets():
         raise DecoupleError(
-            f"--preset {args.preset!r}{suggest(args.preset, presets())}: not a preset; allowed: {', '.join(presets())}"
+            _("--preset {preset}{hint}: not a preset; allowed: {allowed}").format(
+                preset=repr(args.preset), hint=suggest(args.preset, presets()), allowed=", ".join(presets())
+            )
         )
     _seed(args)
     port = _listen_port(args.host, args.port)
     if not _is_loopback(args.host):
-        print(
-            f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone who can reach "
-            f"it on the network can open the app and step its runs",
-            file=sys.stderr,
-        )
+        text = _(
+            "--host {host} is not this machine's loopback address: anyone who can reach it on the network can open "
+            "the app and step its runs"
+        ).format(host=args.host)
+        print("decouple: warning: " + text, file=sys.stderr)
     env = {
         "SOLARA_KERNEL_CULL_TIMEOUT": "45s",  # a tab that vanished without closing (a dropped network)
         **os.environ,
         "DECOUPLE_DEMO_PRESET": args.preset,
         "DECOUPLE_DEMO_SEED": str(args.seed),
+        "DECOUPLE_DEMO_LANG": current(),  # the language the page starts in (the page can switch)
         "SOLARA_CHECK_HOOKS": "off",  # Mesa 3.3.1's solara_viz module trips the check; nothing to fix on our side
         "SOLARA_THEME_SHOW_BANNER": "false",  # Solara's badge would cover a plot's axis
-        "SOLARA_THEME_TITLE": "Technology decoupling — classroom",  # the browser tab's title
+        "SOLARA_THEME_TITLE": _("Technology decoupling — classroom"),  # the browser tab's title
     }
     command = [
         sys.executable,
@@ -593,7 +713,9 @@ def cmd_demo(args) -> int:
     ]
     shown = "localhost" if _is_loopback(args.host) else args.host
     print(
-        f"classroom app at http://{shown}:{port}/ (preset {args.preset}, seed {args.seed}); press Ctrl-C to stop",
+        _("classroom app at {url} (preset {preset}, seed {seed}); press Ctrl-C to stop").format(
+            url=f"http://{shown}:{port}/", preset=args.preset, seed=args.seed
+        ),
         flush=True,
     )
     server = subprocess.Popen(command, env=env, start_new_session=True)
@@ -616,7 +738,7 @@ def _listen_port(host: str, port: int) -> int:
     import socket
 
     if not 0 <= port <= 65535:
-        raise DecoupleError(f"--port {port}: allowed: 1 to 65535, or 0 for any free port")
+        raise DecoupleError(_("--port {port}: allowed: 1 to 65535, or 0 for any free port").format(port=port))
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
         try:
@@ -624,8 +746,10 @@ def _listen_port(host: str, port: int) -> int:
         except (OSError, OverflowError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise DecoupleError(
-                f"--port {port} on --host {host}: cannot listen there ({reason}); "
-                "choose another port (0 for any free one) or host"
+                _(
+                    "--port {port} on --host {host}: cannot listen there ({reason}); choose another port (0 for any "
+                    "free one) or host"
+                ).format(port=port, host=host, reason=reason)
             ) from None
         return sock.getsockname()[1]
 
@@ -665,26 +789,31 @@ def cmd_play(args) -> int:
 
     _seed(args)
     args.workers = play_workers(args.workers)
+    lang = _play_language(args)
     if args.workers > PLAY_WORKERS_MAX:
         raise DecoupleError(
-            f"--workers {args.workers}: more processes than a class needs; allowed: 1 to {PLAY_WORKERS_MAX}"
+            _("--workers {workers}: more processes than a class needs; allowed: 1 to {most}").format(
+                workers=args.workers, most=PLAY_WORKERS_MAX
+            )
         )
     host = args.host
     if not host.strip() or not host.isprintable() or len(host) > 253 or not _is_utf8(host):
         raise DecoupleError(
-            f"--host {ascii(host)[:80]}: not an address; allowed: an address of this machine, e.g. 127.0.0.1 "
-            "(this machine only) or 0.0.0.0 (every address, for a classroom network)"
+            _(
+                "--host {host}: not an address; allowed: an address of this machine, e.g. 127.0.0.1 (this machine "
+                "only) or 0.0.0.0 (every address, for a classroom network)"
+            ).format(host=ascii(host)[:80])
         )
     port = _listen_port(host, args.port)
     # the address students reach: this machine's on the network when listening on every address
     shown = "localhost" if _is_loopback(args.host) else lan_address() if args.host in ("0.0.0.0", "::") else args.host
     if not _is_loopback(args.host):
-        print(
-            f"decouple: warning: --host {args.host} is not this machine's loopback address: anyone on the network "
-            "who can reach it can open the join page; teams still need the room code and their team code, and "
-            "the facilitator's actions need the facilitator key",
-            file=sys.stderr,
-        )
+        text = _(
+            "--host {host} is not this machine's loopback address: anyone on the network who can reach it can open "
+            "the join page; teams still need the room code and their team code, and the facilitator's actions need "
+            "the facilitator key"
+        ).format(host=args.host)
+        print("decouple: warning: " + text, file=sys.stderr)
     return serve(
         preset=args.preset,
         seed=args.seed,
@@ -698,7 +827,16 @@ def cmd_play(args) -> int:
         open_browser=args.open,
         share_seats=args.seats == "share",
         workers=args.workers,
+        lang=lang,
     )
+
+
+def _play_language(args) -> str:
+    """The room's language: the command's ``--lang`` (or ``DECOUPLE_LANG``), already checked by
+    :func:`_language_of` before anything starts; each device can switch its own page."""
+    from . import i18n
+
+    return i18n.current()
 
 
 def _stop_group(server) -> None:
@@ -719,118 +857,137 @@ def _stop_group(server) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser, its help in the current language."""
     parser = argparse.ArgumentParser(
-        prog="decouple", description="Agent-based scenarios of US-China technology decoupling."
+        prog="decouple", description=_("Agent-based scenarios of US-China technology decoupling.")
     )
     parser.add_argument("--version", action="version", version=f"decouple {__version__}")
+    # --lang before the command or after it: `decouple --lang zh compare` or `decouple compare --lang zh`
+    lang_help = _(
+        "language of what decouple prints and draws: en (default) or zh (Simplified Chinese); or set {variable}. "
+        "Files for programs (CSV, parquet, JSON) stay the same"
+    ).format(variable=LANGUAGE_VARIABLE)
+    parser.add_argument("--lang", metavar="LANG", help=lang_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    languages = argparse.ArgumentParser(add_help=False)
+    languages.add_argument("--lang", metavar="LANG", default=argparse.SUPPRESS, help=lang_help)
+
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[languages], **kwargs)
 
     def common(p, steps=True):
         p.add_argument(
             "--set",
             action="append",
             metavar="KEY=VALUE",
-            help="override a scenario parameter by dotted path, e.g. --set policy.fence=0.8 (repeatable)",
+            help=_("override a scenario parameter by dotted path, e.g. --set policy.fence=0.8 (repeatable)"),
         )
         if steps:
-            p.add_argument("--steps", type=int, metavar="N", help="number of quarterly steps (default: the scenario's)")
+            p.add_argument(
+                "--steps", type=int, metavar="N", help=_("number of quarterly steps (default: the scenario's)")
+            )
 
-    p = sub.add_parser("run", help="one run of a scenario")
-    p.add_argument("scenario", help="scenario name (e.g. full_decoupling) or path to a TOML file")
-    p.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**63-1 (default 0)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default results/run/SCENARIO_seedN)")
-    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p = command("run", help=_("one run of a scenario"))
+    p.add_argument("scenario", help=_("scenario name (e.g. full_decoupling) or path to a TOML file"))
+    p.add_argument("--seed", type=int, default=0, help=_("random seed, 0 to 2**63-1 (default 0)"))
+    p.add_argument("--out", metavar="DIR", help=_("output folder (default results/run/SCENARIO_seedN)"))
+    p.add_argument("--no-plots", action="store_true", help=_("skip the figures"))
     common(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="the main job: scenarios side by side with bands across seeds")
+    p = command("compare", help=_("the main job: scenarios side by side with bands across seeds"))
     p.add_argument(
-        "scenarios", nargs="*", help="scenarios (default: baseline full_decoupling selective_decoupling coopetition)"
+        "scenarios", nargs="*", help=_("scenarios (default: baseline full_decoupling selective_decoupling coopetition)")
     )
-    p.add_argument("--replicates", type=int, default=10, metavar="R", help="seeds per scenario (default 10)")
+    p.add_argument("--replicates", type=int, default=10, metavar="R", help=_("seeds per scenario (default 10)"))
     p.add_argument(
         "--seed",
         type=int,
         default=0,
-        help="root seed: the runs' seeds come from numpy.random.SeedSequence(seed) (default 0)",
+        help=_("root seed: the runs' seeds come from numpy.random.SeedSequence(seed) (default 0)"),
     )
-    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
-    p.add_argument("--out", metavar="DIR", default="results/compare", help="output folder (default results/compare)")
-    p.add_argument("--csv", action="store_true", help="also write the full time series as CSV (large)")
-    p.add_argument("--resume", action="store_true", help="finish an interrupted comparison into the same --out")
-    p.add_argument("--force", action="store_true", help="allow a comparison of more than a million runs")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, metavar="N", help=_("worker processes (default: all cores)"))
+    p.add_argument("--out", metavar="DIR", default="results/compare", help=_("output folder (default results/compare)"))
+    p.add_argument("--csv", action="store_true", help=_("also write the full time series as CSV (large)"))
+    p.add_argument("--resume", action="store_true", help=_("finish an interrupted comparison into the same --out"))
+    p.add_argument("--force", action="store_true", help=_("allow a comparison of more than a million runs"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar"))
     common(p)
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("scenarios", help="list the scenario files")
+    p = command("scenarios", help=_("list the scenario files"))
     p.set_defaults(func=cmd_scenarios)
 
-    p = sub.add_parser("params", help="every parameter of a scenario with value, range, unit, role, meaning and source")
+    p = command("params", help=_("every parameter of a scenario with value, range, unit, role, meaning and source"))
     p.add_argument("scenario")
-    p.add_argument("--changed", action="store_true", help="only parameters that differ from the default")
+    p.add_argument("--changed", action="store_true", help=_("only parameters that differ from the default"))
     p.add_argument(
-        "--role", metavar="ROLE", help="only levers, uncertainties or constants (lever|uncertainty|constant)"
+        "--role", metavar="ROLE", help=_("only levers, uncertainties or constants (lever|uncertainty|constant)")
     )
-    p.add_argument("--csv", action="store_true", help="CSV on standard output")
+    p.add_argument("--csv", action="store_true", help=_("CSV on standard output"))
     common(p, steps=False)
     p.set_defaults(func=cmd_params)
 
-    p = sub.add_parser("outcomes", help="every outcome the model reports, with its unit and definition")
-    p.add_argument("--csv", action="store_true", help="CSV on standard output")
+    p = command("outcomes", help=_("every outcome the model reports, with its unit and definition"))
+    p.add_argument("--csv", action="store_true", help=_("CSV on standard output"))
     p.set_defaults(func=cmd_outcomes)
 
-    p = sub.add_parser("sweep", help="a parameter sweep from experiments/*.toml")
-    p.add_argument("experiment", help="experiment name (e.g. yard_vs_fence) or path to a TOML file")
-    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
-    p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool or Dask")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a loopback LocalCluster)")
-    p.add_argument("--resume", action="store_true", help="compute only the runs missing from --out")
-    p.add_argument("--force", action="store_true", help="allow a sweep of more than a million runs")
+    p = command("sweep", help=_("a parameter sweep from experiments/*.toml"))
+    p.add_argument("experiment", help=_("experiment name (e.g. yard_vs_fence) or path to a TOML file"))
+    p.add_argument("--workers", type=int, metavar="N", help=_("worker processes (default: all cores)"))
+    p.add_argument("--backend", choices=["local", "dask"], default="local", help=_("local process pool or Dask"))
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help=_("Dask scheduler address (default: a loopback LocalCluster)")
+    )
+    p.add_argument("--resume", action="store_true", help=_("compute only the runs missing from --out"))
+    p.add_argument("--force", action="store_true", help=_("allow a sweep of more than a million runs"))
     p.add_argument(
         "--csv",
         action="store_true",
-        help="also write runs.csv beside runs.parquet, and the kept time series as timeseries.csv (tidy.csv)",
+        help=_("also write runs.csv beside runs.parquet, and the kept time series as timeseries.csv (tidy.csv)"),
     )
-    p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/EXPERIMENT)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--out", metavar="DIR", help=_("output folder (default results/sweeps/EXPERIMENT)"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar"))
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser(
+    p = command(
         "discover",
-        help="scenario discovery (PRIM or CART): which uncertain conditions make a condition on outcomes hold",
+        help=_("scenario discovery (PRIM or CART): which uncertain conditions make a condition on outcomes hold"),
     )
-    p.add_argument("results", nargs="?", help="a finished sweep folder (or give --runs for an exploration)")
-    p.add_argument("--where", required=True, help='condition on kept outcomes, e.g. "gap_controlled@2030 < 0.1"')
-    p.add_argument("--method", default="prim", help="prim (default) or cart")
-    p.add_argument("--runs", type=int, help="explore N runs over the uncertainties' plausible ranges")
-    p.add_argument("--scenario", default="selective_decoupling", help="scenario of the exploration")
-    p.add_argument("--year", type=float, default=2030.0, help="last year of the exploration's runs (default 2030)")
-    p.add_argument("--seed", type=int, default=0, help="root seed of the exploration")
-    p.add_argument("--density", type=float, default=0.8, help="PRIM: the chosen box's least density (default 0.8)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--resume", action="store_true", help="finish an interrupted exploration")
-    p.add_argument("--out", help="output folder (default RESULTS/discovery or results/discover/SCENARIO)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("results", nargs="?", help=_("a finished sweep folder (or give --runs for an exploration)"))
+    p.add_argument("--where", required=True, help=_('condition on kept outcomes, e.g. "gap_controlled@2030 < 0.1"'))
+    p.add_argument("--method", default="prim", help=_("prim (default) or cart"))
+    p.add_argument("--runs", type=int, help=_("explore N runs over the uncertainties' plausible ranges"))
+    p.add_argument("--scenario", default="selective_decoupling", help=_("scenario of the exploration"))
+    p.add_argument("--year", type=float, default=2030.0, help=_("last year of the exploration's runs (default 2030)"))
+    p.add_argument("--seed", type=int, default=0, help=_("root seed of the exploration"))
+    p.add_argument("--density", type=float, default=0.8, help=_("PRIM: the chosen box's least density (default 0.8)"))
+    p.add_argument("--workers", type=int, help=_("worker processes (default: all cores)"))
+    p.add_argument("--resume", action="store_true", help=_("finish an interrupted exploration"))
+    p.add_argument("--out", help=_("output folder (default RESULTS/discovery or results/discover/SCENARIO)"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar"))
     p.set_defaults(func=cmd_discover)
 
-    p = sub.add_parser("search", help="robust many-objective search over levers across uncertain futures")
-    p.add_argument("search", help="search file: a name in experiments/ (precise_yard) or a path")
+    p = command("search", help=_("robust many-objective search over levers across uncertain futures"))
+    p.add_argument("search", help=_("search file: a name in experiments/ (precise_yard) or a path"))
     for key, what in (
-        ("futures", "futures each policy is run in"),
-        ("population", "NSGA-II's population"),
-        ("generations", "NSGA-II's generations"),
+        ("futures", N_("futures each policy is run in")),
+        ("population", N_("NSGA-II's population")),
+        ("generations", N_("NSGA-II's generations")),
     ):
-        p.add_argument(f"--{key}", type=int, metavar="N", help=f"{what} (default: the file's [search] {key})")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--out", help="output folder (default results/search/NAME); a rerun resumes from its shards")
-    p.add_argument("--backend", default="local", help="local (a process pool, default) or dask, as for sweep")
-    p.add_argument("--scheduler", help="with --backend dask: a running scheduler's address (default: a local cluster)")
-    p.add_argument("--force", action="store_true", help="allow a search of more than a million runs")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+        text = _("{what} (default: the file's [search] {key})").format(what=_(what), key=key)
+        p.add_argument(f"--{key}", type=int, metavar="N", help=text)
+    p.add_argument("--workers", type=int, help=_("worker processes (default: all cores)"))
+    p.add_argument("--out", help=_("output folder (default results/search/NAME); a rerun resumes from its shards"))
+    p.add_argument("--backend", default="local", help=_("local (a process pool, default) or dask, as for sweep"))
+    p.add_argument(
+        "--scheduler", help=_("with --backend dask: a running scheduler's address (default: a local cluster)")
+    )
+    p.add_argument("--force", action="store_true", help=_("allow a search of more than a million runs"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress lines"))
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("validate", help="compare the model with the documented figures, check by check")
+    p = command("validate", help=_("compare the model with the documented figures, check by check"))
     p.add_argument(
         "--replicates",
         "--seeds",
@@ -838,68 +995,78 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=5,
         metavar="N",
-        help="random seeds per check (default 5; --seeds is the old name)",
+        help=_("random seeds per check (default 5; --seeds is the old name)"),
     )
-    p.add_argument("--seed", type=int, default=0, help="first seed; checks use seed, seed+1, ... (default 0)")
-    p.add_argument("--out", metavar="DIR", default="results/validate", help="output folder (default results/validate)")
-    p.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails")
-    p.add_argument("--only", metavar="IDS", help="comma-separated check ids to run")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="perturb the model in every check (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help=_("first seed; checks use seed, seed+1, ... (default 0)"))
+    p.add_argument(
+        "--out", metavar="DIR", default="results/validate", help=_("output folder (default results/validate)")
+    )
+    p.add_argument("--strict", action="store_true", help=_("exit with status 1 when a check fails"))
+    p.add_argument("--only", metavar="IDS", help=_("comma-separated check ids to run"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar"))
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help=_("perturb the model in every check (repeatable)")
+    )
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("calibrate", help="refit the free parameters to the calibration targets (a few minutes)")
-    p.add_argument("--points", type=int, default=40, help="Latin-hypercube points of the replay fit (default 40)")
-    p.add_argument("--evaluations", type=int, default=120, help="Nelder-Mead evaluations (default 120)")
-    p.add_argument("--workers", type=int, metavar="N", help="worker processes for the design (default: all cores)")
-    p.add_argument("--out", metavar="FILE", help="where to write the result (default seeds/calibration.toml)")
+    p = command("calibrate", help=_("refit the free parameters to the calibration targets (a few minutes)"))
+    p.add_argument("--points", type=int, default=40, help=_("Latin-hypercube points of the replay fit (default 40)"))
+    p.add_argument("--evaluations", type=int, default=120, help=_("Nelder-Mead evaluations (default 120)"))
+    p.add_argument("--workers", type=int, metavar="N", help=_("worker processes for the design (default: all cores)"))
+    p.add_argument("--out", metavar="FILE", help=_("where to write the result (default seeds/calibration.toml)"))
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("demo", help="the classroom app (Mesa SolaraViz) in the browser")
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free port)")
+    p = command("demo", help=_("the classroom app (Mesa SolaraViz) in the browser"))
+    p.add_argument("--port", type=int, default=8765, help=_("port to listen on (default 8765; 0 = any free port)"))
     p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on a network)"
+        "--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1; 0.0.0.0 to share on a network)")
     )
     p.add_argument(
-        "--preset", default="selective_decoupling", help="preset loaded at start (default selective_decoupling)"
+        "--preset", default="selective_decoupling", help=_("preset loaded at start (default selective_decoupling)")
     )
-    p.add_argument("--seed", type=int, default=1, help="seed at start (default 1)")
-    p.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
+    p.add_argument("--seed", type=int, default=1, help=_("seed at start (default 1)"))
+    p.add_argument("--no-open", dest="open", action="store_false", help=_("do not open a browser window"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("play", help="the classroom role-play: teams play the states on their own devices")
-    p.add_argument("--port", type=int, default=8766, help="port to listen on (default 8766; 0 = any free port)")
+    p = command("play", help=_("the classroom role-play: teams play the states on their own devices"))
+    p.add_argument("--port", type=int, default=8766, help=_("port to listen on (default 8766; 0 = any free port)"))
     p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom network)"
+        "--host",
+        default="127.0.0.1",
+        help=_("address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom network)"),
     )
     p.add_argument(
         "--teams",
-        help="teams as country codes, '+' joining states one team plays (default US,CN,NL+JP,KR+TW,EU,IN+VN)",
+        help=_("teams as country codes, '+' joining states one team plays (default US,CN,NL+JP,KR+TW,EU,IN+VN)"),
     )
     p.add_argument(
         "--preset",
         default="adaptive_rivalry",
-        help="the history before the class takes over, and what states no team plays do (default adaptive_rivalry)",
+        help=_("the history before the class takes over, and what states no team plays do (default adaptive_rivalry)"),
     )
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--round-years", type=float, default=2.0, help="years a round covers (default 2)")
-    p.add_argument("--start-year", type=float, default=2024.0, help="year the class takes over (default 2024)")
+    p.add_argument("--seed", type=int, default=0, help=_("seed (default 0)"))
+    p.add_argument("--round-years", type=float, default=2.0, help=_("years a round covers (default 2)"))
+    p.add_argument("--start-year", type=float, default=2024.0, help=_("year the class takes over (default 2024)"))
     p.add_argument(
         "--seats",
         choices=("share", "refuse"),
         default="share",
-        help="a second device on a team shares its seat or is refused (default share; the facilitator can change it)",
+        help=_(
+            "a second device on a team shares its seat or is refused (default share; the facilitator can change it)"
+        ),
     )
     p.add_argument(
         "--workers",
         type=int,
-        help=f"processes answering what-ifs (default: one per core, at most {PLAY_WORKERS_DEFAULT_MAX})",
+        help=_("processes answering what-ifs (default: one per core, at most {most})").format(
+            most=PLAY_WORKERS_DEFAULT_MAX
+        ),
     )
-    p.add_argument("--out", default="results/play", help="where exports are written (default results/play)")
-    p.add_argument("--no-open", dest="open", action="store_false", help="do not open the facilitator page")
+    p.add_argument("--out", default="results/play", help=_("where exports are written (default results/play)"))
+    p.add_argument("--no-open", dest="open", action="store_false", help=_("do not open the facilitator page"))
     p.set_defaults(func=cmd_play)
 
-    p = sub.add_parser("plot", help="(re)draw the figures of a run, comparison or sweep folder")
+    p = command("plot", help=_("(re)draw the figures of a run, comparison or sweep folder"))
     p.add_argument("results_dir")
     p.set_defaults(func=cmd_plot)
     return parser
@@ -967,16 +1134,61 @@ def main(argv: list[str] | None = None) -> int:
         raise exc from None
 
 
+#: the values --lang (and DECOUPLE_LANG) take, for the error that names them
+LANGUAGE_CHOICES = "en (English), zh (Simplified Chinese; also zh-Hans, zh-CN)"
+
+
+def _asked_language(argv: list[str]) -> tuple[str, str] | None:
+    """(where, value) of the language asked for: the last --lang of the command line (before a
+    lone ``--``), else the environment's ``DECOUPLE_LANG``; None for neither."""
+    asked = None
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        if token == "--lang" and i + 1 < len(argv):
+            asked = ("--lang", argv[i + 1])
+        elif token.startswith("--lang="):
+            asked = ("--lang", token.split("=", 1)[1])
+    if asked is None and os.environ.get(LANGUAGE_VARIABLE, "").strip():
+        asked = (LANGUAGE_VARIABLE, os.environ[LANGUAGE_VARIABLE])
+    return asked
+
+
+def _language_of(asked: tuple[str, str] | None) -> str:
+    """The project's tag for the language asked for; a clear error naming the flag (or the
+    variable), the value and what is allowed."""
+    if asked is None:
+        return "en"
+    where, value = asked
+    try:
+        return normalise(value)
+    except UnknownLanguage:
+        shown = f"{where} {value[:40]!r}" if where.startswith("--") else f"{where}={value[:40]!r}"
+        raise DecoupleError(f"{shown}: not a language of decouple; allowed: {LANGUAGE_CHOICES}") from None
+
+
 def _main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        tag = _language_of(_asked_language(argv))
+    except DecoupleError as exc:  # said in English: the language asked for is not known
+        print(f"decouple: error: {exc}", file=sys.stderr)
+        return 2
+    with language(tag):
+        return _command(argv)
+
+
+def _command(argv: list[str]) -> int:
+    """Parse and run one command, in the current language."""
     parser = build_parser()
     args = parser.parse_args(argv)
     for flag in ("out", "results_dir", "scenario", "experiment"):
         if isinstance(getattr(args, flag, None), str) and not getattr(args, flag).strip():
-            parser.error(f"{'--' + flag if flag == 'out' else flag.upper()} is empty")
+            parser.error(_("{flag} is empty").format(flag="--" + flag if flag == "out" else flag.upper()))
     for flag, least in (("replicates", 1), ("steps", 1), ("workers", 1), ("points", 2), ("evaluations", 1)):
         value = getattr(args, flag, None)
         if value is not None and value < least:
-            parser.error(f"--{flag} must be at least {least}")
+            parser.error(_("--{flag} must be at least {least}").format(flag=flag, least=least))
     try:
         return args.func(args)
     except DecoupleError as exc:
@@ -986,13 +1198,13 @@ def _main(argv: list[str] | None = None) -> int:
         raise
     except OSError as exc:  # a write no check foresaw (a full disk, a file-size limit): named, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(
-            f"decouple: error: {where}{exc.strerror or exc}; results written before were left as they were",
-            file=sys.stderr,
+        text = _("{where}{error}; results written before were left as they were").format(
+            where=where, error=exc.strerror or exc
         )
+        print("decouple: error: " + text, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("decouple: interrupted", file=sys.stderr)
+        print("decouple: " + _("interrupted"), file=sys.stderr)
         return 130
 
 

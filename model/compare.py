@@ -20,9 +20,12 @@ import pandas as pd
 from . import outcomes
 from .config import load_scenario
 from .errors import ConfigError, DecoupleError
+from .i18n import N_
+from .i18n import gettext as _
 from .indicators import KEYS, WELFARE_MEASURES, final_summary, welfare_against, welfare_summary
 from .outcomes import interval, with_unit
 from .output import result_folder, write_csv, write_json, write_timeseries
+from .phrase import Phrase
 from .plots import plot_figures
 from .runner import provenance
 from .sweeps.engine import load_timeseries, read_manifest, run_sweep
@@ -32,7 +35,7 @@ from .world import load_world
 DEFAULT_SCENARIOS = ["baseline", "full_decoupling", "selective_decoupling", "coopetition"]
 REFERENCE = "baseline"  # the open world every policy's cost is measured against
 WELFARE_FILE = "welfare_vs_baseline.csv"
-TITLE = "Technology decoupling scenarios, 2018–2035"
+TITLE = N_("Technology decoupling scenarios, 2018–2035")
 
 
 def comparison(scenarios: list[str], replicates: int, root_seed: int, overrides: list[str]) -> Experiment:
@@ -44,10 +47,12 @@ def comparison(scenarios: list[str], replicates: int, root_seed: int, overrides:
         if spec.name in seen:
             same = seen[spec.name] == str(spec.file)
             raise ConfigError(
-                f"scenario '{given}' is listed twice; list each scenario once"
+                _("scenario '{given}' is listed twice; list each scenario once").format(given=given)
                 if same
-                else f"scenarios '{seen[spec.name]}' and '{spec.file}' are both called '{spec.name}'; give "
-                "one another name (key 'name' in its [scenario] table) so their runs stay apart"
+                else _(
+                    "scenarios '{first}' and '{second}' are both called '{name}'; give one another name (key 'name' "
+                    "in its [scenario] table) so their runs stay apart"
+                ).format(first=seen[spec.name], second=spec.file, name=spec.name)
             )
         seen[spec.name] = str(spec.file)
     table = {
@@ -178,14 +183,19 @@ def _summary_json(
 ) -> list[str]:
     world = load_world()
     seeds = exp.seeds()
-    runs, specs, notes = [], {}, []
+    runs, specs = [], {}
+    notes: list[str] = []
     for given in exp.section.scenarios:
         spec = specs[given] = load_scenario(given, tuple(exp.section.fixed), sectors=world.sectors)
         late = spec.unreached_events()
         if late:
             notes.append(
-                f"{spec.name}: {len(late)} event(s) after the run's end do not take effect "
-                f"({', '.join(f'{e.year:g}' for e in late)})"
+                Phrase(
+                    N_("{scenario}: {n} event(s) after the run's end do not take effect ({years})"),
+                    scenario=spec.name,
+                    n=len(late),
+                    years=", ".join(f"{e.year:g}" for e in late),
+                )
             )
         for seed in seeds:
             runs.append(provenance(spec, seed))
@@ -260,10 +270,10 @@ def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "EU", "THIRD", "WOR
     rows = []
     for region in regions:
         for measure, what, unit, fmt in (
-            ("welfare_change_usd_bn", "Welfare", "US$ bn/yr", "{:+.0f}"),
-            ("welfare_change_pct_gdp", "Welfare", "% of GDP", "{:+.2f}"),
-            ("acr_change_pct_gdp", "ACR cross-check", "% of GDP", "{:+.2f}"),
-            ("gdp_change_pct", "GDP", "%", "{:+.2f}"),
+            ("welfare_change_usd_bn", N_("Welfare"), N_("US$ bn/yr"), "{:+.0f}"),
+            ("welfare_change_pct_gdp", N_("Welfare"), N_("% of GDP"), "{:+.2f}"),
+            ("acr_change_pct_gdp", N_("ACR cross-check"), N_("% of GDP"), "{:+.2f}"),
+            ("gdp_change_pct", N_("GDP"), "%", "{:+.2f}"),
         ):
             if f"{measure}_mean" not in welfare.columns:
                 continue
@@ -274,7 +284,8 @@ def welfare_rows(welfare: pd.DataFrame, regions=("US", "CN", "EU", "THIRD", "WOR
                     continue
                 row = welfare.loc[(scen, region)]
                 cells.append(band(fmt, *(row[f"{measure}_{k}"] for k in ("mean", "p10", "p90"))))
-            rows.append((with_unit(f"{what} vs baseline, {region}", unit), cells))
+            text = _("{what} vs baseline, {region}").format(what=_(what), region=region)
+            rows.append((with_unit(text, unit), cells))
     return rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import gettext as _
+
 
 class DecoupleError(Exception):
     """Base class for errors that the command line reports without a traceback."""
@@ -25,4 +27,4 @@ def suggest(name: object, choices) -> str:
     import difflib
 
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""

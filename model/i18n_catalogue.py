@@ -167,6 +167,8 @@ def update(template: Catalog | None = None) -> dict[str, int]:
             for message in cat:
                 if message.id and not message.string:
                     message.string = message.id
+                elif isinstance(message.id, tuple) and not all(message.string or ()):  # a plural: both its forms
+                    message.string = message.id
         path = i18n.po_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:

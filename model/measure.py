@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING
 
 from . import outcomes
 from .errors import ConfigError
+from .i18n import N_
+from .i18n import gettext as _
+from .phrase import Phrase
 
 if TYPE_CHECKING:
     from .outcomes import Outcome
@@ -63,10 +66,18 @@ class Measure:
         """The measure ``text`` names (see the module's grammar); a clear error otherwise."""
         where = f"{origin}: " if origin else ""
         if not isinstance(text, str):
-            raise ConfigError(f"{where}measure {text!r} is not text; allowed: {GRAMMAR}")
+            raise ConfigError(
+                _("{where}measure {text} is not text; allowed: {grammar}").format(
+                    where=where, text=repr(text), grammar=GRAMMAR
+                )
+            )
         match = _TEXT.fullmatch(text.strip())
         if match is None or not text.isascii():
-            raise ConfigError(f"{where}measure {text!r} cannot be read; allowed: {GRAMMAR}")
+            raise ConfigError(
+                _("{where}measure {text} cannot be read; allowed: {grammar}").format(
+                    where=where, text=repr(text), grammar=GRAMMAR
+                )
+            )
         year = match["year"]
         return cls(match["outcome"], float(year) if year else None, match["against"], match["per"])
 
@@ -95,12 +106,22 @@ class Measure:
             raise ConfigError(f"{where}measure '{self}': {exc}") from None
         if found.whole_run and self.year is not None:
             raise ConfigError(
-                f"{where}measure '{self}': '{found.name}' is a whole-run outcome; allowed: its name without @YEAR"
+                _(
+                    "{where}measure '{measure}': '{name}' is a whole-run outcome; allowed: its name without @YEAR"
+                ).format(where=where, measure=self, name=found.name)
             )
         if per is not None and per.whole_run:
-            raise ConfigError(f"{where}measure '{self}': 'per {self.per}'; allowed: a quarterly outcome")
+            raise ConfigError(
+                _("{where}measure '{measure}': 'per {per}'; allowed: a quarterly outcome").format(
+                    where=where, measure=self, per=self.per
+                )
+            )
         if self.year is not None and not math.isfinite(self.year):
-            raise ConfigError(f"{where}measure '{self}': year {self.year}; allowed: a finite year")
+            raise ConfigError(
+                _("{where}measure '{measure}': year {year}; allowed: a finite year").format(
+                    where=where, measure=self, year=self.year
+                )
+            )
         return replace(self, outcome=found.name, per=per.name if per else None)
 
     def resolved(self, world: World | None = None) -> Outcome:
@@ -115,19 +136,23 @@ class Measure:
         return tuple(dict.fromkeys(n for n in (self.outcome, self.per) if n))
 
     def label(self, world: World | None = None) -> str:
-        """Words for a figure or table: the outcome's label and what it is compared with."""
-        text = self.resolved(world).label
+        """Words for a figure or table: the outcome's label and what it is compared with (English;
+        a :class:`~decouple.phrase.Phrase` that :func:`~decouple.phrase.tr` translates)."""
+        text: str = self.resolved(world).label
         if self.against:
-            text = f"{text}, change against {self.against}"
+            text = Phrase(N_("{label}, change against {reference}"), label=text, reference=self.against)
         if self.year is not None:
-            text = f"{text}, {self.year:g}"
+            text = Phrase(N_("{label}, {year:g}"), label=text, year=self.year)
         return text
 
     def unit(self, world: World | None = None) -> str:
+        """The unit (English, translated by :func:`~decouple.phrase.tr`)."""
         if self.per:
             if self.per == self.outcome:
                 return "%"
-            return f"% of {outcomes.resolve(self.per, world).label.split(',')[0]}"
+            per = outcomes.resolve(self.per, world).label
+            what = per.values["what"] if isinstance(per, Phrase) and "what" in per.values else per.split(",")[0]
+            return Phrase(N_("% of {what}"), what=what)
         return self.resolved(world).unit
 
     def better(self, world: World | None = None) -> str | None:

@@ -22,6 +22,7 @@ from .agents import ROLE_CLASSES, Ally, Controller, Decision, Target, ThirdCount
 from .config import Event, Parameters, Scenario, apply_changes, load_scenario, shown
 from .errors import ConfigError
 from .firms import Firms, build_firms
+from .i18n import gettext as _
 from .mechanisms import (
     accounts,
     capital,
@@ -102,9 +103,17 @@ MAX_SEED = 2**63 - 1
 def check_seed(seed: object, origin: str = "seed") -> int:
     """``seed`` if it is a whole number from 0 to 2**63 - 1, else a clear :class:`ConfigError`."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ConfigError(f"{origin} = {shown(seed)}; allowed: a whole number from 0 to {MAX_SEED}")
+        raise ConfigError(
+            _("{origin} = {value}; allowed: a whole number from 0 to {most}").format(
+                origin=origin, value=shown(seed), most=MAX_SEED
+            )
+        )
     if not 0 <= int(seed) <= MAX_SEED:
-        raise ConfigError(f"{origin} = {shown(seed)} is out of range; allowed: a whole number from 0 to {MAX_SEED}")
+        raise ConfigError(
+            _("{origin} = {value} is out of range; allowed: a whole number from 0 to {most}").format(
+                origin=origin, value=shown(seed), most=MAX_SEED
+            )
+        )
     return int(seed)
 
 

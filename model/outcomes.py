@@ -30,6 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import suggest
+from .i18n import N_, gettext, pgettext
+from .i18n import gettext as _
+from .phrase import Phrase, tr
 from .world import World, shared_world
 
 if TYPE_CHECKING:
@@ -69,16 +72,34 @@ class Outcome:
 
     @property
     def titled(self) -> str:
-        """Its label with its unit, for a table row or an axis: see :func:`with_unit`."""
+        """Its label with its unit, for a table row or an axis, in the current language: see
+        :func:`with_unit`."""
         return with_unit(self.label, self.unit)
+
+    @property
+    def shown(self) -> str:
+        """Its label in the current language (:attr:`label` is the English, which files keep)."""
+        return tr(self.label)
+
+    @property
+    def shown_unit(self) -> str:
+        """Its unit in the current language."""
+        return tr(self.unit)
+
+
+#: a unit's own parentheses, ASCII or full-width (a Chinese unit may use either)
+_INNER = re.compile(r"\s*[(（]([^()（）]*)[)）]")
 
 
 def with_unit(text: str, unit: str) -> str:
-    """``text (unit)``, with one pair of parentheses: a unit that has its own is flattened, so
-    ``index (2018 = 100)`` gives "Consumers' index, China (index, 2018 = 100)", never
-    "(index (2018 = 100))"."""
-    flat = re.sub(r"\s*\(([^()]*)\)", r", \1", unit).strip(", ") if "(" in unit else unit
-    return f"{text} ({flat})" if flat else text
+    """``text (unit)`` in the current language (both are looked up in the catalogue: see
+    :func:`decouple.phrase.tr`), with one pair of parentheses: a unit that has its own is
+    flattened, so ``index (2018 = 100)`` gives "Consumers' index, China (index, 2018 = 100)",
+    never "(index (2018 = 100))"."""
+    text, unit = tr(text), tr(unit)
+    sep = pgettext("between the parts of a list", ", ")
+    flat = _INNER.sub(lambda m: sep + m.group(1), unit).strip(sep).strip(", ") if _INNER.search(unit) else unit
+    return gettext("{text} ({unit})").format(text=text, unit=flat) if flat else text
 
 
 def interval(low: str, high: str) -> str:
@@ -195,8 +216,8 @@ def _build(world: World) -> dict[str, Outcome]:
     items = [
         Outcome(
             "gap_small_yard",
-            "US–China capability gap, small-yard sectors",
-            "share of frontier",
+            N_("US–China capability gap, small-yard sectors"),
+            N_("share of frontier"),
             lambda m: _mean(m.capability_gap()[m.layout.yard_sectors]),
             f"US minus China effective capability (best firm, after denied inputs) over the sector "
             f"frontier, mean over the small-yard sectors ({yard_names})",
@@ -205,23 +226,23 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "gap_other",
-            "US–China capability gap, other sectors",
-            "share of frontier",
+            N_("US–China capability gap, other sectors"),
+            N_("share of frontier"),
             lambda m: _mean(m.capability_gap()[m.layout.other_sectors]),
             "as gap_small_yard, mean over the other sectors",
             aliases=("us_cn_gap_other",),
         ),
         Outcome(
             "gap_controlled",
-            "US–China capability gap, controlled sectors",
-            "share of frontier",
+            N_("US–China capability gap, controlled sectors"),
+            N_("share of frontier"),
             lambda m: _mean(m.capability_gap()[_controlled(m)]),
             "as gap_small_yard, mean over the sectors the US controls this quarter (0 when none)",
         ),
         Outcome(
             "chips_share_US",
-            "US firms' share of world logic-chip sales",
-            "share",
+            N_("US firms' share of world logic-chip sales"),
+            N_("share"),
             lambda m: float(m.market.market_share[_chips(m), us]),
             "US firms' sales over world sales of logic chips",
             headline=True,
@@ -229,31 +250,31 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "chips_share_CN",
-            "Chinese firms' share of world logic-chip sales",
-            "share",
+            N_("Chinese firms' share of world logic-chip sales"),
+            N_("share"),
             lambda m: float(m.market.market_share[_chips(m), cn]),
             "Chinese firms' sales over world sales of logic chips",
             aliases=("cn_share_logic_chips",),
         ),
         Outcome(
             "chips_share_allies",
-            "Allied firms' share of world logic-chip sales",
-            "share",
+            N_("Allied firms' share of world logic-chip sales"),
+            N_("share"),
             lambda m: float(m.market.market_share[_chips(m), m.world.allies].sum()),
             "sum of the allies' shares of world logic-chip sales",
             aliases=("allies_share_logic_chips",),
         ),
         Outcome(
             "us_revenue",
-            "US firms' revenue, all sectors",
-            "US$ bn per year",
+            N_("US firms' revenue, all sectors"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.revenue[:, us].sum()),
             "sum over sectors of US firms' sales",
         ),
         Outcome(
             "us_revenue_small_yard",
-            "US firms' revenue, small-yard sectors",
-            "US$ bn per year",
+            N_("US firms' revenue, small-yard sectors"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.revenue[m.layout.yard_sectors, us].sum()),
             "sum over the small-yard sectors of US firms' sales",
             headline=True,
@@ -261,22 +282,22 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "us_revenue_controlled",
-            "US firms' revenue, controlled sectors",
-            "US$ bn per year",
+            N_("US firms' revenue, controlled sectors"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.revenue[_controlled(m), us].sum()),
             "sum over the sectors controlled this quarter of US firms' sales",
         ),
         Outcome(
             "us_rd",
-            "US firms' R&D, all sectors",
-            "US$ bn per year",
+            N_("US firms' R&D, all sectors"),
+            N_("US$ bn per year"),
             lambda m: float(_rd(m)[:, us].sum()),
             "sum over sectors of US firms' R&D (subsidies included)",
         ),
         Outcome(
             "us_rd_small_yard",
-            "US firms' R&D, small-yard sectors",
-            "US$ bn per year",
+            N_("US firms' R&D, small-yard sectors"),
+            N_("US$ bn per year"),
             lambda m: float(_rd(m)[m.layout.yard_sectors, us].sum()),
             "sum over the small-yard sectors of US firms' R&D",
             headline=True,
@@ -284,29 +305,29 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "us_rd_controlled",
-            "US firms' R&D, controlled sectors",
-            "US$ bn per year",
+            N_("US firms' R&D, controlled sectors"),
+            N_("US$ bn per year"),
             lambda m: float(_rd(m)[_controlled(m), us].sum()),
             "sum over the sectors controlled this quarter of US firms' R&D",
         ),
         Outcome(
             "us_exports_to_cn",
-            "Sales of US firms to Chinese buyers",
-            "US$ bn per year",
+            N_("Sales of US firms to Chinese buyers"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.bilateral[:, us, cn].sum()),
             "sum over sectors",
         ),
         Outcome(
             "us_imports_from_cn",
-            "Sales of Chinese firms to US buyers",
-            "US$ bn per year",
+            N_("Sales of Chinese firms to US buyers"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.bilateral[:, cn, us].sum()),
             "sum over sectors",
         ),
         Outcome(
             "us_cn_sales",
-            "US–China sales, both ways",
-            "US$ bn per year",
+            N_("US–China sales, both ways"),
+            N_("US$ bn per year"),
             lambda m: float(m.market.bilateral[:, us, cn].sum() + m.market.bilateral[:, cn, us].sum()),
             "sales of US firms to Chinese buyers plus sales of Chinese firms to US buyers",
             headline=True,
@@ -314,30 +335,30 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "cn_self_sufficiency",
-            "China's self-sufficiency, all sectors",
-            "share of demand",
+            N_("China's self-sufficiency, all sectors"),
+            N_("share of demand"),
             lambda m: _china_self_sufficiency(m),
             "share of China's demand met by Chinese firms, weighted by China's 2018 demand",
             headline=True,
         ),
         Outcome(
             "cn_self_sufficiency_small_yard",
-            "China's self-sufficiency, small-yard sectors",
-            "share of demand",
+            N_("China's self-sufficiency, small-yard sectors"),
+            N_("share of demand"),
             lambda m: _china_self_sufficiency(m, m.layout.yard_sectors),
             "as cn_self_sufficiency, over the small-yard sectors",
         ),
         Outcome(
             "cn_self_sufficiency_controlled",
-            "China's self-sufficiency, controlled sectors",
-            "share of demand",
+            N_("China's self-sufficiency, controlled sectors"),
+            N_("share of demand"),
             lambda m: _china_self_sufficiency(m, _controlled(m)),
             "as cn_self_sufficiency, over the sectors controlled this quarter (0 when none)",
         ),
         Outcome(
             "compliance_small_yard",
-            "Allies' compliance, small-yard sectors",
-            "share",
+            N_("Allies' compliance, small-yard sectors"),
+            N_("share"),
             lambda m: _mean(m.relations.compliance[m.layout.ally_yard]),
             "mean over the allies and the small-yard sectors of how far they apply US controls",
             headline=True,
@@ -345,8 +366,8 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "compliance_controlled",
-            "Allies' compliance, controlled sectors",
-            "share",
+            N_("Allies' compliance, controlled sectors"),
+            N_("share"),
             lambda m: _mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
             "as compliance_small_yard, over the sectors controlled this quarter (0 when none)",
         ),
@@ -356,19 +377,19 @@ def _build(world: World) -> dict[str, Outcome]:
         items.append(
             Outcome(
                 f"compliance_{code}",
-                f"Compliance with US controls, {world.country_labels.get(code, code)}",
-                "share",
+                Phrase(N_("Compliance with US controls, {country}"), country=world.country_labels.get(code, code)),
+                N_("share"),
                 lambda m, a=a: _mean(m.relations.compliance[a, m.layout.yard_sectors]),
                 f"mean over the small-yard sectors of how far {code} applies US controls",
             )
         )
-    for code, label in (("US", "United States"), ("CN", "China")):
+    for code, label in (("US", N_("United States")), ("CN", N_("China"))):
         i = world.country_index(code)
         items.append(
             Outcome(
                 f"welfare_{code}",
-                f"Consumers' index, {label}",
-                "index (2018 = 100)",
+                Phrase(N_("Consumers' index, {country}"), country=label),
+                N_("index (2018 = 100)"),
                 lambda m, i=i: float(m.market.welfare[i]),
                 "quality-adjusted consumer surplus of the country's buyers, 100 x exp(surplus in log-price "
                 "units), weighted by 2018 spending",
@@ -379,8 +400,8 @@ def _build(world: World) -> dict[str, Outcome]:
     items += [
         Outcome(
             "welfare_THIRD",
-            "Consumers' index, third countries",
-            "index (2018 = 100)",
+            N_("Consumers' index, third countries"),
+            N_("index (2018 = 100)"),
             lambda m: float(m.market.welfare_groups["THIRD"]),
             "as welfare_US, over the buyers of India, Vietnam/ASEAN and the rest of the world",
             headline=True,
@@ -388,8 +409,8 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "welfare_WORLD",
-            "Consumers' index, world",
-            "index (2018 = 100)",
+            N_("Consumers' index, world"),
+            N_("index (2018 = 100)"),
             lambda m: float(m.market.welfare_groups["WORLD"]),
             "as welfare_US, over all buyers",
             headline=True,
@@ -401,8 +422,8 @@ def _build(world: World) -> dict[str, Outcome]:
     items += [
         Outcome(
             f"revenue_{code}",
-            f"Firms' revenue, all sectors, {world.country_labels.get(code, code)}",
-            "US$ bn per year",
+            Phrase(N_("Firms' revenue, all sectors, {country}"), country=world.country_labels.get(code, code)),
+            N_("US$ bn per year"),
             lambda m, i=i: float(m.market.revenue[:, i].sum()),
             "sum over sectors of the country's firms' sales (wherever they are made)",
             fmt="{:.0f}",
@@ -413,30 +434,30 @@ def _build(world: World) -> dict[str, Outcome]:
     items += [
         Outcome(
             "trust",
-            "US–China trust",
-            "index 0–1",
+            N_("US–China trust"),
+            N_("index 0–1"),
             lambda m: float(m.relations.trust),
             "the co-opetition trust state (M10)",
             headline=True,
         ),
         Outcome(
             "collaboration_mean",
-            "US–China research collaboration",
-            "index (2018 = 1)",
+            N_("US–China research collaboration"),
+            N_("index (2018 = 1)"),
             lambda m: float(m.relations.collaboration.mean()),
             "mean over sectors (M9)",
         ),
         Outcome(
             "countermeasures",
-            "China's counter-measures",
-            "index 0–1",
+            N_("China's counter-measures"),
+            N_("index 0–1"),
             lambda m: float(m.relations.countermeasures),
             "intensity of China's retaliation (M12)",
         ),
         Outcome(
             "political_shocks",
-            "Political shocks so far",
-            "count",
+            N_("Political shocks so far"),
+            N_("count"),
             lambda m: float(m.relations.shocks),
             "number of shocks to trust since step 0 (M10)",
             fmt="{:.0f}",
@@ -444,45 +465,45 @@ def _build(world: World) -> dict[str, Outcome]:
         # ------------------------------------------------------------ states that decide (M13-M16)
         Outcome(
             "yard_size",
-            "Sectors the US controls",
-            "sectors",
+            N_("Sectors the US controls"),
+            N_("sectors"),
             lambda m: float(m.policy.controlled.sum()),
             "number of sectors in the US yard in force (scripted or decided by the US rule, M13)",
             fmt="{:.1f}",
         ),
         Outcome(
             "us_resolve",
-            "US resolve, mean over sectors",
-            "index 0–1",
+            N_("US resolve, mean over sectors"),
+            N_("index 0–1"),
             lambda m: float(m.relations.us_resolve.mean()),
             "the US's resolve to control each sector (M13; 0 while the US plays a script), mean over sectors",
         ),
         Outcome(
             "partner_ties",
-            "China's partner ties with third countries",
-            "index 0–1",
+            N_("China's partner ties with third countries"),
+            N_("index 0–1"),
             lambda m: float(m.relations.partner_ties),
             "China's trade and standards ties with third countries (M14; 0 unless China's rule is on)",
         ),
         Outcome(
             "talent_return",
-            "China's talent return",
-            "share",
+            N_("China's talent return"),
+            N_("share"),
             lambda m: float(m.relations.talent_return),
             "share of the collaboration US restrictions cut that China recovers by bringing researchers home (M14)",
         ),
         Outcome(
             "third_lean",
-            "Third countries' lean (−1 China, +1 US)",
-            "index −1 to 1",
+            N_("Third countries' lean (−1 China, +1 US)"),
+            N_("index −1 to 1"),
             lambda m: _mean(m.relations.lean[m.world.third]),
             "mean lean of the third countries between the blocs (M16; 0 unless they hedge)",
         ),
         # ------------------------------------------------------------ whole-run measures
         Outcome(
             "yard_wide_year",
-            "Year the US yard first exceeds four sectors",
-            "year",
+            N_("Year the US yard first exceeds four sectors"),
+            N_("year"),
             _yard_wider_than_four,
             "first quarter (decimal year of its end) in which the US controls more than four sectors "
             "(empty: never in the run)",
@@ -491,8 +512,8 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "yard_wide_before_2030",
-            "US yard wider than four sectors before 2030",
-            "1 yes, 0 no",
+            N_("US yard wider than four sectors before 2030"),
+            N_("1 yes, 0 no"),
             _yard_wider_than_four,
             "1 if the US controls more than four sectors in some quarter that starts before 2030, else 0: "
             "its mean over seeds is the share of histories in which the yard widens that far",
@@ -501,8 +522,8 @@ def _build(world: World) -> dict[str, Outcome]:
         ),
         Outcome(
             "compliance_lag",
-            "Allies' compliance lag",
-            "years",
+            N_("Allies' compliance lag"),
+            N_("years"),
             lambda m: (
                 _mean(m.relations.compliance[np.ix_(m.world.allies, _controlled(m))]),
                 float(m.policy.active and m.params.policy.ally_pressure > 0),
@@ -517,8 +538,11 @@ def _build(world: World) -> dict[str, Outcome]:
         items.append(
             Outcome(
                 f"ss50_{sector}",
-                f"Year China's self-sufficiency passes 50 %: {world.sector_labels.get(sector, sector)}",
-                "year",
+                Phrase(
+                    N_("Year China's self-sufficiency passes 50 %: {sector}"),
+                    sector=world.sector_labels.get(sector, sector),
+                ),
+                N_("year"),
                 lambda m, j=j: float(m.market.self_sufficiency[j, cn]),
                 "first year after the start in which Chinese firms meet half of China's demand in the sector "
                 "(empty: not by the end of the run)",
@@ -530,7 +554,7 @@ def _build(world: World) -> dict[str, Outcome]:
     regions = set(world.countries) | {"THIRD", "WORLD"}
     registry = {}
     for o in items:
-        family, _, region = o.name.rpartition("_")
+        family, _sep, region = o.name.rpartition("_")
         if region not in regions or not family:
             family = region = ""
         registry[o.name] = replace(o, better=_direction(o.name), family=family, region=region)
@@ -544,14 +568,14 @@ def _money_outcomes(world: World) -> list[Outcome]:
     cost is the change against the baseline with the same seed (``decouple compare`` reports it
     in US$ bn and in % of GDP)."""
     regions = [(code, world.country_labels.get(code, code)) for code in world.countries]
-    regions += [("THIRD", "third countries"), ("WORLD", "world")]
+    regions += [("THIRD", N_("third countries")), ("WORLD", N_("world"))]
     third = world.third
 
     #: (name prefix, label, the accounts' field, definition), one outcome per region each
     measures = (
         (
             "welfare_usd",
-            "Welfare",
+            N_("Welfare"),
             "welfare",
             "consumer surplus (spending x the fall of the quality-adjusted price since 2018, valued at "
             "buyers' true preferences: policy wedges move choices, not value) + producer surplus "
@@ -560,7 +584,7 @@ def _money_outcomes(world: World) -> list[Outcome]:
         ),
         (
             "gdp",
-            "GDP",
+            N_("GDP"),
             "gdp",
             "2018 GDP outside the modelled sectors along its projected growth path, moved by the "
             "technology it gets against the open world's path, plus the modelled sectors' value added "
@@ -568,7 +592,7 @@ def _money_outcomes(world: World) -> list[Outcome]:
         ),
         (
             "gains_from_trade_usd",
-            "Gains from trade in the modelled sectors (ACR)",
+            N_("Gains from trade in the modelled sectors (ACR)"),
             "gains_from_trade",
             "the Arkolakis-Costinot-Rodriguez-Clare formula sector by sector: sum over sectors of "
             "-spending x log(domestic expenditure share) / trade elasticity; its change against the "
@@ -589,8 +613,8 @@ def _money_outcomes(world: World) -> list[Outcome]:
     return [
         Outcome(
             f"{prefix}_{code}",
-            f"{what}, {label}",
-            "US$ bn per year",
+            Phrase(N_("{what}, {region}"), what=what, region=label),
+            N_("US$ bn per year"),
             lambda m, i=i, field=field: float(by_region(m)[field][i]),
             definition,
             fmt="{:.0f}",
@@ -635,8 +659,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
     out = [
         Outcome(
             "us_made_sales_to_cn",
-            "US-made technology sales to Chinese buyers",
-            "US$ bn per year",
+            N_("US-made technology sales to Chinese buyers"),
+            N_("US$ bn per year"),
             lambda m: float((_sales_to(m, cn) * made_in_us(m))[_tech_firms(m)].sum()),
             "sales to Chinese buyers of what US firms make in the US, technology sectors (trade "
             "statistics count goods by where they are made)",
@@ -644,40 +668,40 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         ),
         Outcome(
             "cn_made_sales_to_us",
-            "China-made technology sales to US buyers",
-            "US$ bn per year",
+            N_("China-made technology sales to US buyers"),
+            N_("US$ bn per year"),
             lambda m: float((_sales_to(m, us) * made_in_china(m))[_tech_firms(m)].sum()),
             "sales to US buyers of what is made in China (by any firm), technology sectors",
             collected=False,
         ),
         Outcome(
             "investment_cn_to_us",
-            "Chinese investment into the US",
-            "US$ bn per year",
+            N_("Chinese investment into the US"),
+            N_("US$ bn per year"),
             lambda m: float(m.relations.investment_in_us),
             "the M2 flow",
             collected=False,
         ),
         Outcome(
             "investment_us_to_cn",
-            "US investment into Chinese tech firms",
-            "US$ bn per year",
+            N_("US investment into Chinese tech firms"),
+            N_("US$ bn per year"),
             lambda m: float(m.relations.investment_in_cn.sum()),
             "the M2 flow, sum over sectors",
             collected=False,
         ),
         Outcome(
             "us_share_tech",
-            "US firms' share of world technology sales",
-            "share",
+            N_("US firms' share of world technology sales"),
+            N_("share"),
             lambda m: _tech_share(m, us),
             "over the technology sectors (all but basic research)",
             collected=False,
         ),
         Outcome(
             "cn_share_tech",
-            "Chinese firms' share of world technology sales",
-            "share",
+            N_("Chinese firms' share of world technology sales"),
+            N_("share"),
             lambda m: _tech_share(m, cn),
             "over the technology sectors (all but basic research)",
             collected=False,
@@ -688,8 +712,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "cn_made_ict_sales_to_us",
-                "China-made telecom and AI/IT sales to US buyers",
-                "US$ bn per year",
+                N_("China-made telecom and AI/IT sales to US buyers"),
+                N_("US$ bn per year"),
                 lambda m: float((_sales_to(m, us) * made_in_china(m))[np.isin(m.firms.sector, ict)].sum()),
                 "as cn_made_sales_to_us, telecom and AI compute only",
                 collected=False,
@@ -700,8 +724,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "collaboration_basic_research",
-                "US–China research collaboration, basic research",
-                "index (2018 = 1)",
+                N_("US–China research collaboration, basic research"),
+                N_("index (2018 = 1)"),
                 lambda m, j=basic: float(m.relations.collaboration[j]),
                 "the M9 collaboration index of basic research",
                 collected=False,
@@ -713,8 +737,11 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             out.append(
                 Outcome(
                     f"cn_share_{sector}",
-                    f"Chinese firms' share of world sales: {world.sector_labels.get(sector, sector)}",
-                    "share",
+                    Phrase(
+                        N_("Chinese firms' share of world sales: {sector}"),
+                        sector=world.sector_labels.get(sector, sector),
+                    ),
+                    N_("share"),
                     lambda m, j=j: float(m.market.market_share[j, cn]),
                     "Chinese firms' sales over world sales of the sector",
                     collected=False,
@@ -725,8 +752,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "us_self_sufficiency_solar_pv",
-                "US self-sufficiency in solar PV",
-                "share of demand",
+                N_("US self-sufficiency in solar PV"),
+                N_("share of demand"),
                 lambda m, j=pv: float(m.market.self_sufficiency[j, us]),
                 "share of US demand for PV met by US firms",
                 collected=False,
@@ -737,8 +764,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "cn_self_sufficiency_logic_chips",
-                "China's self-sufficiency in logic chips",
-                "share of demand",
+                N_("China's self-sufficiency in logic chips"),
+                N_("share of demand"),
                 lambda m, j=chips: float(m.market.self_sufficiency[j, cn]),
                 "share of China's demand for logic chips met by Chinese firms",
                 collected=False,
@@ -751,8 +778,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             out.append(
                 Outcome(
                     f"compliance_{code}_chip_tools",
-                    f"Compliance with US chip-tool controls, {code}",
-                    "share",
+                    Phrase(N_("Compliance with US chip-tool controls, {country}"), country=code),
+                    N_("share"),
                     lambda m, a=a, j=tools: float(m.relations.compliance[a, j]),
                     "the M5 compliance in chip tools",
                     collected=False,
@@ -763,8 +790,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "us_chip_production_share",
-                "US share of world logic-chip production",
-                "share",
+                N_("US share of world logic-chip production"),
+                N_("share"),
                 lambda m, j=chips: float(m.accounts.production[j, us] / m.accounts.production[j].sum()),
                 "output made in the US (by any firm) over world output of logic chips",
                 collected=False,
@@ -773,8 +800,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out.append(
             Outcome(
                 "us_chip_revenue",
-                "US logic-chip firms' revenue",
-                "US$ bn per year",
+                N_("US logic-chip firms' revenue"),
+                N_("US$ bn per year"),
                 lambda m, j=chips: float(m.market.revenue[j, us]),
                 "sales of US firms in logic chips, wherever made and sold",
                 collected=False,
@@ -785,8 +812,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
         out += [
             Outcome(
                 "phone_leader_share",
-                "World share of the largest Chinese phone maker",
-                "share",
+                N_("World share of the largest Chinese phone maker"),
+                N_("share"),
                 lambda m, j=phones: float(
                     m.firms.revenue[_phone_leader(m)] / m.firms.revenue[m.firms.sector == j].sum()
                 ),
@@ -795,8 +822,8 @@ def _replay_outcomes(world: World) -> list[Outcome]:
             ),
             Outcome(
                 "india_phone_production",
-                "Smartphone production in India",
-                "US$ bn per year",
+                N_("Smartphone production in India"),
+                N_("US$ bn per year"),
                 lambda m, j=phones: float(m.accounts.production[j, india]),
                 "output made in India (by any firm) of smartphones",
                 collected=False,
@@ -874,7 +901,7 @@ def resolve(name: str, world: World | None = None) -> Outcome:
     from .errors import ConfigError
 
     if not isinstance(name, str):
-        raise ConfigError(f"outcome {name!r} is not a name; `decouple outcomes` lists them")
+        raise ConfigError(_("outcome {name} is not a name; `decouple outcomes` lists them").format(name=repr(name)))
     reg = registry(world)
     if name in reg:
         return reg[name]
@@ -884,7 +911,9 @@ def resolve(name: str, world: World | None = None) -> Outcome:
     if name.endswith("]") and "[" in name:
         return _regional(name, world)
     raise ConfigError(
-        f"unknown outcome '{name}'{suggest(name, list(reg))}; `decouple outcomes` lists them: {', '.join(reg)}"
+        _("unknown outcome '{name}'{hint}; `decouple outcomes` lists them: {known}").format(
+            name=name, hint=suggest(name, list(reg)), known=", ".join(reg)
+        )
     )
 
 
@@ -892,33 +921,44 @@ def _regional(name: str, world: World | None) -> Outcome:
     """``family[REGION]`` or ``family[A+B+...]`` (see :func:`resolve`)."""
     from .errors import ConfigError
 
-    family, _, inside = name[:-1].partition("[")
+    family, _sep, inside = name[:-1].partition("[")
     of_family = families(world).get(family)
     if of_family is None:
         raise ConfigError(
-            f"unknown outcome family '{family}' in '{name}'{suggest(family, list(families(world)))}; "
-            f"allowed: {', '.join(families(world))}"
+            _("unknown outcome family '{family}' in '{name}'{hint}; allowed: {allowed}").format(
+                family=family,
+                name=name,
+                hint=suggest(family, list(families(world))),
+                allowed=", ".join(families(world)),
+            )
         )
     parts = inside.split("+")
     unknown = [p for p in parts if p not in of_family]
     if unknown or not inside:
-        raise ConfigError(f"outcome '{name}': region {unknown or [inside]}; allowed: {', '.join(of_family)}")
+        raise ConfigError(
+            _("outcome '{name}': region {region}; allowed: {allowed}").format(
+                name=name, region=unknown or [inside], allowed=", ".join(of_family)
+            )
+        )
     if len(parts) == 1:
         return of_family[parts[0]]
     first = of_family[parts[0]]
     if not first.additive:
         raise ConfigError(
-            f"outcome '{name}': the regions of '{family}' ({first.unit}) do not add up; allowed: one region of "
-            f"{', '.join(of_family)}"
+            _(
+                "outcome '{name}': the regions of '{family}' ({unit}) do not add up; allowed: one region of {allowed}"
+            ).format(name=name, family=family, unit=first.unit, allowed=", ".join(of_family))
         )
     if len(set(parts)) != len(parts) or {"THIRD", "WORLD"} & set(parts):
         raise ConfigError(
-            f"outcome '{name}': a sum names each country once; allowed: countries among {', '.join(of_family)}"
+            _("outcome '{name}': a sum names each country once; allowed: countries among {allowed}").format(
+                name=name, allowed=", ".join(of_family)
+            )
         )
     members = tuple(of_family[p] for p in parts)
     return Outcome(
         name,
-        f"{first.label.rsplit(',', 1)[0]}, {' + '.join(parts)}",
+        _with_regions(first.label, " + ".join(parts)),
         first.unit,
         lambda m: float(sum(o.compute(m) for o in members)),
         f"sum of {', '.join(o.name for o in members)}",
@@ -929,6 +969,15 @@ def _regional(name: str, world: World | None) -> Outcome:
         region=inside,
         members=tuple(o.name for o in members),
     )
+
+
+def _with_regions(label: str, regions: str) -> str:
+    """A regional label with its region replaced by a sum of regions: "Welfare, NL + JP"."""
+    if isinstance(label, Phrase):
+        for key in ("region", "country"):
+            if key in label.values:
+                return label.but(**{key: regions})
+    return f"{label.rsplit(',', 1)[0]}, {regions}"
 
 
 def values(model: DecouplingModel, names=None) -> dict[str, float]:

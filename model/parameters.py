@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from .errors import ConfigError, suggest
+from .i18n import gettext as _
 from .paths import evidence_dir
 from .tomlfiles import read_toml
 
@@ -76,35 +77,45 @@ class ParamSpec:
         )
 
     def allowed(self, sectors: tuple[str, ...] = ()) -> str:
+        """The values allowed, in words of the current language."""
         if self.type == "bool":
-            return "true or false"
+            return _("true or false")
         if self.type == "sectors":
-            listed = ", ".join(sectors) if sectors else "sector ids"
-            return f'a list of sector ids ({listed}) or "all"'
-        kind = "an integer" if self.type == "int" else "a number"
+            listed = ", ".join(sectors) if sectors else _("sector ids")
+            return _('a list of sector ids ({listed}) or "all"').format(listed=listed)
         lo, hi = self.range or (float("-inf"), float("inf"))
-        return f"{kind} from {lo:g} to {hi:g} ({self.unit})"
+        if self.type == "int":
+            return _("an integer from {low:g} to {high:g} ({unit})").format(low=lo, high=hi, unit=self.unit)
+        return _("a number from {low:g} to {high:g} ({unit})").format(low=lo, high=hi, unit=self.unit)
 
 
 def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpec]) -> None:
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
         if not isinstance(value, dict):
-            raise ConfigError(f"{file}: entry '{path}' is not a table")
+            raise ConfigError(_("{file}: entry '{path}' is not a table").format(file=file, path=path))
         if "type" in value:
             missing = [k for k in ("role", "default", "unit", "meaning", "source") if k not in value]
             if missing or value["type"] not in TYPES or value["role"] not in ROLES:
                 raise ConfigError(
-                    f"{file}: parameter '{path}' needs type ({', '.join(TYPES)}), role "
-                    f"({', '.join(ROLES)}), default, unit, meaning and source; missing {missing}"
+                    _(
+                        "{file}: parameter '{path}' needs type ({types}), role ({roles}), default, unit, meaning and "
+                        "source; missing {missing}"
+                    ).format(file=file, path=path, types=", ".join(TYPES), roles=", ".join(ROLES), missing=missing)
                 )
             rng = value.get("range")
             if value["type"] in ("float", "int") and (not isinstance(rng, list) or len(rng) != 2):
-                raise ConfigError(f"{file}: parameter '{path}' of type {value['type']} needs range = [low, high]")
+                raise ConfigError(
+                    _("{file}: parameter '{path}' of type {type} needs range = [low, high]").format(
+                        file=file, path=path, type=value["type"]
+                    )
+                )
             structural = bool(value.get("structural", False))
             if structural != (value["role"] == "constant"):
                 raise ConfigError(
-                    f"{file}: parameter '{path}': the structural parameters, and only they, have role 'constant'"
+                    _(
+                        "{file}: parameter '{path}': the structural parameters, and only they, have role 'constant'"
+                    ).format(file=file, path=path)
                 )
             plausible = value.get("plausible")
             if plausible is not None:
@@ -117,8 +128,10 @@ def _walk_registry(table: dict, prefix: str, file: Path, out: dict[str, ParamSpe
                 )
                 if not ok:
                     raise ConfigError(
-                        f"{file}: parameter '{path}': plausible = {shown(plausible)}; allowed: [low, high] with "
-                        f"low < high inside its range {rng}, and a plausible_source that says why"
+                        _(
+                            "{file}: parameter '{path}': plausible = {value}; allowed: [low, high] with low < high "
+                            "inside its range {range}, and a plausible_source that says why"
+                        ).format(file=file, path=path, value=shown(plausible), range=rng)
                     )
             out[path] = ParamSpec(
                 path=path,
@@ -149,7 +162,11 @@ def load_registry(file: Path | None = None) -> dict[str, ParamSpec]:
 def parameters_with_role(role: str) -> dict[str, ParamSpec]:
     """The registry's levers, uncertainties or constants."""
     if role not in ROLES:
-        raise ConfigError(f"role '{role}'{suggest(role, ROLES)}; allowed: {', '.join(ROLES)}")
+        raise ConfigError(
+            _("role '{role}'{hint}; allowed: {allowed}").format(
+                role=role, hint=suggest(role, ROLES), allowed=", ".join(ROLES)
+            )
+        )
     return {path: spec for path, spec in load_registry().items() if spec.role == role}
 
 
@@ -165,15 +182,18 @@ class Parameters(BaseModel):
         section = type(self).__name__.removeprefix("Params").strip("_").replace("_", ".")
         path = f"{section}.{name}" if section else name
         raise ConfigError(
-            f"parameters are read-only: '{path}' cannot be set to {shown(value)} in place; change it "
-            f"with model.set_params({{'{path}': {shown(value)}}}), which checks the value and applies it "
-            "from the next step"
+            _(
+                "parameters are read-only: '{path}' cannot be set to {value} in place; change it with "
+                "model.set_params({{'{path}': {value}}}), which checks the value and applies it from the next step"
+            ).format(path=path, value=shown(value))
         )
 
     def __delattr__(self, name: str) -> None:
         raise ConfigError(
-            f"parameters are read-only: '{name}' cannot be deleted; every parameter has a value "
-            "(its default in seeds/parameters.toml)"
+            _(
+                "parameters are read-only: '{name}' cannot be deleted; every parameter has a value (its default in "
+                "seeds/parameters.toml)"
+            ).format(name=name)
         )
 
 
@@ -265,25 +285,33 @@ def _describe_error(err: Any, raw: dict, origin: str, registry: dict[str, ParamS
                 if not group or p.startswith(group + ".")
             }
         )
-        where = f"[{group}]" if group else "the top level"
-        return (
-            f"{origin}: unknown key '{path}'{suggest(names[-1], siblings)}; allowed keys in {where}: "
-            f"{', '.join(siblings)}"
+        where = f"[{group}]" if group else _("the top level")
+        return _("{origin}: unknown key '{path}'{hint}; allowed keys in {where}: {allowed}").format(
+            origin=origin, path=path, hint=suggest(names[-1], siblings), where=where, allowed=", ".join(siblings)
         )
     spec = registry.get(path)
     if spec is None:
         if isinstance(value, dict) or names and any(p.startswith(path + ".") for p in registry):
-            return f"{origin}: key '{path}' = {shown(value)} must be a table of parameters"
+            return _("{origin}: key '{path}' = {value} must be a table of parameters").format(
+                origin=origin, path=path, value=shown(value)
+            )
         return f"{origin}: key '{path}' = {shown(value)}: {err['msg']}"
-    problem = err["msg"].lower()
+    problem = err["msg"].lower()  # pydantic's own words (English)
     if err["type"].endswith("_type") or err["type"] in ("model_type", "list_type"):
-        problem = f"wrong type ({type(value).__name__})"
+        problem = _("wrong type ({type})").format(type=type(value).__name__)
     elif err["type"] in ("greater_than_equal", "less_than_equal", "finite_number"):
-        problem = "out of range"
+        problem = _("out of range")
     elif err["type"] == "literal_error":
-        problem = f"unknown sector {shown(value)}"
+        problem = _("unknown sector {value}").format(value=shown(value))
         value = _lookup(raw, loc[:-1]) if isinstance(loc[-1], int) else value
-    return f"{origin}: key '{path}' = {shown(value)} is {problem}; allowed: {spec.allowed(sectors)}. ({spec.meaning})"
+    return _("{origin}: key '{path}' = {value} is {problem}; allowed: {allowed}. ({meaning})").format(
+        origin=origin,
+        path=path,
+        value=shown(value),
+        problem=problem,
+        allowed=spec.allowed(sectors),
+        meaning=spec.meaning,
+    )
 
 
 def validate_params(raw: dict, origin: str, sectors: tuple[str, ...]) -> BaseModel:
@@ -296,7 +324,9 @@ def validate_params(raw: dict, origin: str, sectors: tuple[str, ...]) -> BaseMod
         errors = exc.errors()
         lines = [_describe_error(e, raw, origin, registry, sectors) for e in errors[:MAX_ERRORS]]
         if len(errors) > MAX_ERRORS:
-            lines.append(f"{origin}: ... and {len(errors) - MAX_ERRORS:,} more problems like these")
+            lines.append(
+                _("{origin}: ... and {n:,} more problems like these").format(origin=origin, n=len(errors) - MAX_ERRORS)
+            )
         raise ConfigError("\n".join(lines)) from None
 
 
@@ -316,7 +346,7 @@ def set_path(table: dict, path: str, value: Any) -> None:
     for g in groups:
         nxt = node.setdefault(g, {})
         if not isinstance(nxt, dict):
-            raise ConfigError(f"key '{path}': '{g}' is a parameter, not a section")
+            raise ConfigError(_("key '{path}': '{part}' is a parameter, not a section").format(path=path, part=g))
         node = nxt
     node[leaf] = value
 
@@ -341,10 +371,14 @@ def parse_value(text: str) -> Any:
     comma-separated words become lists (``logic_chips,chip_tools``)."""
     if not isinstance(text, str):
         raise ConfigError(
-            f'--set value {shown(text)}: allowed: text such as 0.8, true, "all" or logic_chips,chip_tools'
+            _('--set value {value}: allowed: text such as 0.8, true, "all" or logic_chips,chip_tools').format(
+                value=shown(text)
+            )
         )
     if "\n" in text or "\r" in text:
-        raise ConfigError(f"--set value {shown(text)}: one value on one line; give each parameter its own --set")
+        raise ConfigError(
+            _("--set value {value}: one value on one line; give each parameter its own --set").format(value=shown(text))
+        )
     if PLAIN_FLOAT.fullmatch(text):
         # a sweep passes every value as its repr: a TOML parse per value was most of the cost of
         # loading a scenario with 66 overrides; this form reads the same in TOML and in Python
@@ -357,25 +391,31 @@ def parse_value(text: str) -> Any:
         if "," in text:
             parts = [part.strip() for part in text.split(",") if part.strip()]
             if not parts:
-                raise ConfigError(f"--set value {shown(text)}: no sector ids between the commas") from None
+                raise ConfigError(
+                    _("--set value {value}: no sector ids between the commas").format(value=shown(text))
+                ) from None
             return parts
         return text
     except RecursionError:
-        raise ConfigError(f"--set value {shown(text)}: arrays nested too deeply") from None
+        raise ConfigError(_("--set value {value}: arrays nested too deeply").format(value=shown(text))) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
-        raise ConfigError(f"--set value {shown(text)}: cannot be read as a number ({exc})") from None
+        raise ConfigError(
+            _("--set value {value}: cannot be read as a number ({error})").format(value=shown(text), error=exc)
+        ) from None
     return table["v"]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
     if not isinstance(text, str):
-        raise ConfigError(f"--set {shown(text)}: expected the text KEY=VALUE, e.g. policy.fence=0.8")
+        raise ConfigError(
+            _("--set {value}: expected the text KEY=VALUE, e.g. policy.fence=0.8").format(value=shown(text))
+        )
     if "=" not in text:
-        raise ConfigError(f"--set {shown(text)}: expected KEY=VALUE, e.g. --set policy.fence=0.8")
+        raise ConfigError(_("--set {value}: expected KEY=VALUE, e.g. --set policy.fence=0.8").format(value=shown(text)))
     path, value = text.split("=", 1)
     path = path.strip()
     if not path:
-        raise ConfigError(f"--set {shown(text)}: the key before '=' is empty")
+        raise ConfigError(_("--set {value}: the key before '=' is empty").format(value=shown(text)))
     return path, parse_value(value.strip())
 
 
@@ -383,7 +423,11 @@ def registry_entry(path: Any, origin: str, registry: dict[str, ParamSpec], hint:
     """The registry's entry for the dotted ``path``, or an error from ``origin`` that suggests a
     near name and ends with ``hint`` (where the allowed keys are listed)."""
     if not isinstance(path, str) or path not in registry:
-        raise ConfigError(f"{origin}: unknown key {shown(path)}{suggest(path, registry)}; {hint}")
+        raise ConfigError(
+            _("{origin}: unknown key {key}{suggestion}; {hint}").format(
+                origin=origin, key=shown(path), suggestion=suggest(path, registry), hint=hint
+            )
+        )
     return registry[path]
 
 
@@ -392,15 +436,21 @@ def apply_changes(params: BaseModel, changes: Mapping[str, Any], origin: str, se
     of ``params``. Structural parameters cannot change once a run has started."""
     if not isinstance(changes, Mapping):
         raise ConfigError(
-            f"{origin}: changes must be a mapping of dotted paths to values, e.g. "
-            f"{{'policy.fence': 0.8}}; got {type(changes).__name__}"
+            _(
+                "{origin}: changes must be a mapping of dotted paths to values, e.g. {{'policy.fence': 0.8}}; "
+                "got {type}"
+            ).format(origin=origin, type=type(changes).__name__)
         )
     registry = load_registry()
     raw = params.model_dump()
     for path, value in changes.items():
-        spec = registry_entry(path, origin, registry, "`decouple params` lists every key")
+        spec = registry_entry(path, origin, registry, _("`decouple params` lists every key"))
         if spec.structural:
-            raise ConfigError(f"{origin}: key '{path}' shapes the world at step 0 and cannot change during a run")
+            raise ConfigError(
+                _("{origin}: key '{path}' shapes the world at step 0 and cannot change during a run").format(
+                    origin=origin, path=path
+                )
+            )
         set_path(raw, path, value)
     return validate_params(raw, origin, sectors)
 
@@ -411,7 +461,7 @@ def horizon_warning(start_year: float, steps: int) -> str | None:
     last = start_year + steps / 4.0
     if last <= EVIDENCE_HORIZON + 1e-9:
         return None
-    return (
-        f"the run goes to {last:g}, beyond the evidence's horizon ({EVIDENCE_HORIZON:g}, the end of 2035: "
-        "the seeds project growth no further); what it shows after 2035 extrapolates trends no source backs"
-    )
+    return _(
+        "the run goes to {last:g}, beyond the evidence's horizon ({horizon:g}, the end of 2035: the seeds project "
+        "growth no further); what it shows after 2035 extrapolates trends no source backs"
+    ).format(last=last, horizon=EVIDENCE_HORIZON)

@@ -28,14 +28,20 @@ from matplotlib.typing import RcKeyType  # noqa: E402
 
 from . import outcomes  # noqa: E402
 from .errors import DecoupleError  # noqa: E402
+from .i18n import N_, current  # noqa: E402
+from .i18n import gettext as _  # noqa: E402
 from .indicators import bands, measure_series  # noqa: E402
 from .measure import Measure  # noqa: E402
 from .output import atomic_write  # noqa: E402
+from .phrase import Phrase, text_width, tr, wrap_lines  # noqa: E402
 
+#: Okabe–Ito's colour-blind-safe hues; selective decoupling's orange is darkened from #E69F00
+#: (2.25:1 on white) to #B87400 (3.8:1), so that its line meets WCAG 2.1's 3:1 for graphics: it
+#: is the classroom's default preset, drawn on every page and projector
 SCENARIO_COLOURS = {
     "baseline": "#000000",
     "full_decoupling": "#D55E00",
-    "selective_decoupling": "#E69F00",
+    "selective_decoupling": "#B87400",
     "coopetition": "#009E73",
     "historical": "#0072B2",
     "adaptive_rivalry": "#CC79A7",
@@ -61,14 +67,15 @@ COUNTRY_COLOURS = {
     "THIRD": "#999933",
     "WORLD": "#555555",
 }
+#: the scenarios' names in figures and the apps (English; :func:`label` gives the current language's)
 SCENARIO_LABELS = {
-    "baseline": "Open baseline",
-    "full_decoupling": "Full decoupling",
-    "selective_decoupling": "Selective (small yard)",
-    "coopetition": "Co-opetition",
-    "historical": "Historical replay",
-    "adaptive_rivalry": "Adaptive rivalry",
-    "precise": "Precise decoupling",
+    "baseline": N_("Open baseline"),
+    "full_decoupling": N_("Full decoupling"),
+    "selective_decoupling": N_("Selective (small yard)"),
+    "coopetition": N_("Co-opetition"),
+    "historical": N_("Historical replay"),
+    "adaptive_rivalry": N_("Adaptive rivalry"),
+    "precise": N_("Precise decoupling"),
 }
 STYLE: dict[RcKeyType, Any] = {
     "font.size": 15,
@@ -98,12 +105,26 @@ def colour(scenario: str, order: list[str]) -> str:
 
 
 def label(scenario: str) -> str:
-    return SCENARIO_LABELS.get(scenario, scenario.replace("_", " "))
+    """A scenario's name for a figure or a page, in the current language."""
+    return tr(SCENARIO_LABELS.get(scenario, scenario.replace("_", " ")))
+
+
+def style() -> dict[RcKeyType, Any]:
+    """:data:`STYLE`, with the shipped Chinese font (:func:`decouple.fonts.rc`) as the fallback
+    for the characters of a language other than English (a machine may have no CJK font)."""
+    if current() == "en":
+        return STYLE
+    from . import fonts
+
+    return {**STYLE, **fonts.rc()}
 
 
 def wrap(text: str, width: int = 40) -> str:
-    """A long title on lines of at most ``width`` characters (a panel is about 45 wide at 16 pt)."""
-    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    """A long title on lines of at most ``width`` characters (a panel is about 45 wide at 16 pt);
+    Chinese breaks between characters, each counting two (:func:`decouple.phrase.wrap_lines`)."""
+    if text_width(text) == len(text):
+        return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(wrap_lines(text, width))
 
 
 def draw(
@@ -128,9 +149,9 @@ def draw(
     if title is None or ylabel is None:
         outcome = outcomes.resolve(indicator)
         title, ylabel = title or outcome.label, ylabel or outcome.unit
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("year")
+    ax.set_title(tr(title))
+    ax.set_ylabel(tr(ylabel))
+    ax.set_xlabel(_("year"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     if log:  # plain numbers at 1, 2, 3 and 5 times a power of ten, not 6×10¹
         ax.set_yscale("log")
@@ -150,7 +171,7 @@ def legend_below(fig, ax) -> None:
     constrained): as many entries to a row as fit the figure's width."""
     handles, labels = ax.get_legend_handles_labels()
     width = fig.get_figwidth()
-    longest = max((len(text) for text in labels), default=1)
+    longest = max((text_width(text) for text in labels), default=1)
     per_row = max(1, int(width // (0.011 * LEGEND_FONT * longest + 1.0)))
     rows = math.ceil(len(labels) / per_row)
     fig.legend(
@@ -209,12 +230,18 @@ class Drawn(NamedTuple):
 
 
 #: a panel's title where it draws a level for want of a baseline
-NO_BASELINE = "level, not an effect: no baseline run"
-BASELINE_ONLY = "level of the open baseline"
+NO_BASELINE = N_("level, not an effect: no baseline run")
+BASELINE_ONLY = N_("level of the open baseline")
 
 
-_PLACES = (("US", "United States"), ("CN", "China"), ("THIRD", "Third countries"), ("WORLD", "World"))
-_ALLIES = (("JP", "Japan"), ("NL", "Netherlands"), ("KR", "South Korea"), ("TW", "Taiwan"), ("EU", "EU"))
+_PLACES = (("US", N_("United States")), ("CN", N_("China")), ("THIRD", N_("Third countries")), ("WORLD", N_("World")))
+_ALLIES = (
+    ("JP", N_("Japan")),
+    ("NL", N_("Netherlands")),
+    ("KR", N_("South Korea")),
+    ("TW", N_("Taiwan")),
+    ("EU", N_("EU")),
+)
 
 #: a change against the same seed's baseline in % of the baseline's value
 _CHANGE = "{0} against baseline per {0}"
@@ -225,16 +252,16 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     (
         "capability_gap.png",
         (
-            Panel("gap_small_yard", "Small-yard sectors (chips, tools, AI, quantum)"),
-            Panel("gap_other", "Other sectors"),
+            Panel("gap_small_yard", N_("Small-yard sectors (chips, tools, AI, quantum)")),
+            Panel("gap_other", N_("Other sectors")),
         ),
     ),
     (
         "chip_market_shares.png",
         (
-            Panel("chips_share[US]", "US firms"),
-            Panel("chips_share[CN]", "Chinese firms"),
-            Panel("chips_share_allies", "Allied firms (JP, NL, KR, TW, EU)"),
+            Panel("chips_share[US]", N_("US firms")),
+            Panel("chips_share[CN]", N_("Chinese firms")),
+            Panel("chips_share_allies", N_("Allied firms (JP, NL, KR, TW, EU)")),
         ),
     ),
     (
@@ -242,19 +269,22 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         (
             Panel(
                 "us_revenue_small_yard against baseline per us_revenue_small_yard",
-                "US firms' revenue\n(small-yard sectors)",
+                N_("US firms' revenue\n(small-yard sectors)"),
                 log=True,
             ),
             Panel(
                 "us_rd_small_yard against baseline per us_rd_small_yard",
-                "US firms' R&D\n(small-yard sectors)",
+                N_("US firms' R&D\n(small-yard sectors)"),
                 log=True,
             ),
         ),
     ),
     (
         "china_self_sufficiency.png",
-        (Panel("cn_self_sufficiency_small_yard", "Small-yard sectors"), Panel("cn_self_sufficiency", "All sectors")),
+        (
+            Panel("cn_self_sufficiency_small_yard", N_("Small-yard sectors")),
+            Panel("cn_self_sufficiency", N_("All sectors")),
+        ),
     ),
     ("ally_compliance.png", tuple(Panel(f"compliance[{code}]", name, optional=True) for code, name in _ALLIES)),
     (
@@ -262,7 +292,7 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         tuple(
             Panel(
                 f"welfare_usd[{code}] against baseline per gdp[{code}]",
-                f"Welfare: {name}",
+                Phrase(N_("Welfare: {place}"), place=name),
                 level=f"welfare_usd[{code}] per gdp[{code}]",
             )
             for code, name in _PLACES
@@ -271,31 +301,33 @@ FIGURES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     (
         "decisions.png",
         (
-            Panel("yard_size", "US: sectors in its yard", optional=True),
-            Panel("compliance_controlled", "Allies: compliance in the yard", optional=True),
-            Panel("countermeasures", "China: counter-measures", optional=True),
-            Panel("partner_ties", "China: partner ties with third countries", optional=True),
+            Panel("yard_size", N_("US: sectors in its yard"), optional=True),
+            Panel("compliance_controlled", N_("Allies: compliance in the yard"), optional=True),
+            Panel("countermeasures", N_("China: counter-measures"), optional=True),
+            Panel("partner_ties", N_("China: partner ties with third countries"), optional=True),
         ),
     ),
     (
         "consumers_index.png",
         (
-            Panel("welfare[US] against baseline per welfare[US]", "United States"),
-            Panel("welfare[CN] against baseline per welfare[CN]", "China"),
-            Panel("welfare[THIRD] against baseline per welfare[THIRD]", "Third countries (IN, VN, ROW)"),
+            Panel("welfare[US] against baseline per welfare[US]", N_("United States")),
+            Panel("welfare[CN] against baseline per welfare[CN]", N_("China")),
+            Panel("welfare[THIRD] against baseline per welfare[THIRD]", N_("Third countries (IN, VN, ROW)")),
         ),
     ),
 )
 
 #: the one-slide dashboard's six headline panels
 DASHBOARD: tuple[Panel, ...] = (
-    Panel("gap_small_yard", "US–China capability gap\n(small-yard sectors)"),
-    Panel("chips_share[US]", "US share of world\nlogic-chip sales"),
-    Panel(_CHANGE.format("us_rd_small_yard"), "US firms' R&D\n(small-yard sectors)", log=True),
-    Panel("cn_self_sufficiency_small_yard", "China's self-sufficiency\n(small-yard sectors)"),
-    Panel("compliance_small_yard", "Allies' compliance\n(small-yard sectors)"),
+    Panel("gap_small_yard", N_("US–China capability gap\n(small-yard sectors)")),
+    Panel("chips_share[US]", N_("US share of world\nlogic-chip sales")),
+    Panel(_CHANGE.format("us_rd_small_yard"), N_("US firms' R&D\n(small-yard sectors)"), log=True),
+    Panel("cn_self_sufficiency_small_yard", N_("China's self-sufficiency\n(small-yard sectors)")),
+    Panel("compliance_small_yard", N_("Allies' compliance\n(small-yard sectors)")),
     Panel(
-        "welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare", level="welfare_usd[WORLD] per gdp[WORLD]"
+        "welfare_usd[WORLD] against baseline per gdp[WORLD]",
+        N_("World welfare"),
+        level="welfare_usd[WORLD] per gdp[WORLD]",
     ),
 )
 
@@ -304,21 +336,22 @@ def panel_series(table: pd.DataFrame, panel: Panel) -> Drawn:
     """What ``panel`` draws from ``table``: a measure "against baseline" is the change against the
     baseline run with the same seed, its y label saying against what and in which unit; where the
     table holds no baseline beside another scenario, the panel's ``level`` measure (or its
-    outcome) instead, its title saying that it is a level and not the policy's effect."""
+    outcome) instead, its title saying that it is a level and not the policy's effect. The title
+    and the label are in the current language."""
     measure = Measure.parse(panel.measure, "plots.FIGURES").check()
-    title = panel.title or measure.label()
+    title = tr(panel.title or measure.label())
     log = False
     if measure.against and not _has_baseline(table):
         scenarios = set(table.index.get_level_values("scenario"))
         note = BASELINE_ONLY if scenarios == {measure.against} else NO_BASELINE
         measure = Measure.parse(panel.level, "plots.FIGURES").check() if panel.level else Measure(measure.outcome)
-        title = f"{panel.title or measure.label()}\n({note})"
+        title = _("{title}\n({note})").format(title=tr(panel.title or measure.label()), note=_(note))
         log = panel.log
-    unit = measure.unit()
+    unit = tr(measure.unit())
     if measure.against:
-        unit = f"change vs {label(measure.against).lower()} ({unit})"
+        unit = _("change vs {reference} ({unit})").format(reference=label(measure.against).lower(), unit=unit)
     elif log:
-        unit = f"{unit}, log scale"
+        unit = _("{unit}, log scale").format(unit=unit)
     series = None if (measure.against is None and measure.per is None) else measure_series(table, measure)
     return Drawn(measure.outcome, series, title, unit, log)
 
@@ -359,24 +392,26 @@ def check_columns(table: pd.DataFrame, origin: object) -> None:
     missing = [name for name in needed() if name not in table.columns]
     if missing:
         raise DecoupleError(
-            f"{origin}: has no column(s) {', '.join(missing)}; the figures draw them. Run the "
-            "command again to rewrite the table"
+            _(
+                "{origin}: has no column(s) {missing}; the figures draw them. Run the command again to rewrite "
+                "the table"
+            ).format(origin=origin, missing=", ".join(missing))
         )
     if table.empty:
-        raise DecoupleError(f"{origin}: holds no rows to draw")
+        raise DecoupleError(_("{origin}: holds no rows to draw").format(origin=origin))
 
 
 def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Path]:
     """Draw every figure of the comparison (or of one run) into ``folder``; return the paths."""
     folder = Path(folder)
     paths = []
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         for name, panels in figure_panels(table):
             fig, axes = panel_grid(len(panels), 6.2, 5.0)
             for ax, drawn in zip(axes, panels):
                 draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
             legend_below(fig, axes[0])
-            fig.suptitle(title or outcomes.resolve(panels[0].indicator).label, fontsize=19)
+            fig.suptitle(tr(title) or outcomes.resolve(panels[0].indicator).shown, fontsize=19)
             paths.append(_save(fig, folder / name))
         paths.append(dashboard(table, folder / "dashboard.png", title))
     return paths
@@ -385,10 +420,10 @@ def plot_figures(table: pd.DataFrame, folder: Path, title: str = "") -> list[Pat
 def dashboard(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Six headline panels on one slide."""
     panels = [panel_series(table, p) for p in DASHBOARD]
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         fig, axes = panel_grid(len(panels), 6.3, 4.9)
         for ax, drawn in zip(axes, panels):
             draw(ax, table, drawn.indicator, drawn.series, drawn.title, drawn.ylabel, drawn.log)
         legend_below(fig, axes[0])
-        fig.suptitle(title or "Technology decoupling scenarios, 2018–2035", fontsize=21)
+        fig.suptitle(tr(title) or _("Technology decoupling scenarios, 2018–2035"), fontsize=21)
         return _save(fig, path)

@@ -136,7 +136,9 @@ def run_one(scenario: str | Scenario, seed: int, overrides: tuple[str, ...] = ()
 def write_run(folder: Path, result: RunResult, plots: bool = True) -> tuple[list[str], list]:
     """A run's results folder content (what ``decouple run`` writes): the time series, the
     indicators, ``summary.json`` and, with ``plots``, the figures. Returns (file names, figures)."""
+    from .i18n import N_
     from .output import write_csv, write_json, write_timeseries
+    from .phrase import Phrase
     from .plots import plot_figures
 
     files = write_timeseries(folder, result.frame, csv=True)
@@ -150,6 +152,6 @@ def write_run(folder: Path, result: RunResult, plots: bool = True) -> tuple[list
             "decisions": result.decisions,
         },
     )
-    title = f"{result.provenance['title']} (seed {result.seed})"
+    title = Phrase(N_("{title} (seed {seed})"), title=result.provenance["title"], seed=result.seed)
     figures = plot_figures(result.indicators, folder, title) if plots else []
     return [p.name for p in files] + ["indicators.csv", "summary.json"], figures

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import ConfigError, suggest
+from .i18n import gettext as _
 from .parameters import (
     apply_changes,
     deep_merge,
@@ -110,7 +111,7 @@ class Scenario:
     def get(self, path: str) -> Any:
         """The value of the parameter at dotted ``path``."""
         registry = load_registry()
-        registry_entry(path, f"scenario '{self.name}'", registry, "`decouple params` lists every key")
+        registry_entry(path, f"scenario '{self.name}'", registry, _("`decouple params` lists every key"))
         return get_path(self.resolved(), path)
 
     @property
@@ -128,7 +129,11 @@ class Scenario:
         matches = [e for e in self.events if e.id == event_id]
         if not matches:
             known = ", ".join(e.id for e in self.events if e.id) or "none"
-            raise ConfigError(f"{self.file}: no event with id '{event_id}'; events with ids: {known}")
+            raise ConfigError(
+                _("{file}: no event with id '{event}'; events with ids: {known}").format(
+                    file=self.file, event=event_id, known=known
+                )
+            )
         events = []
         for e in self.events:
             if e.id == event_id:
@@ -151,7 +156,7 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     text = str(name_or_path)
     if not text.strip():
         raise ConfigError(
-            "scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path"
+            _("scenario name is empty; give a scenario name (`decouple scenarios` lists them) or a TOML path")
         )
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix == ".toml" or "/" in text or os.sep in text or candidate.is_absolute()
@@ -160,12 +165,14 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
             candidate = relative_to / candidate
         kind = _kind(candidate)
         if kind is None:
-            raise ConfigError(f"{candidate}: scenario file not found")
+            raise ConfigError(_("{path}: scenario file not found").format(path=candidate))
         if kind != "file":
             raise ConfigError(
-                f"{candidate}: is a folder, not a scenario file"
-                if kind == "folder"
-                else f"{candidate}: is not a regular file (a device or a pipe?); give a TOML file"
+                (
+                    _("{path}: is a folder, not a scenario file")
+                    if kind == "folder"
+                    else _("{path}: is not a regular file (a device or a pipe?); give a TOML file")
+                ).format(path=candidate)
             )
         return candidate
     if relative_to is not None and _kind(relative_to / f"{text}.toml") == "file":
@@ -176,8 +183,9 @@ def scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     if _kind(path) != "file":
         known = [name for name, *_ in list_scenarios()]
         raise ConfigError(
-            f"scenario {shown(text)} not found in {scenarios_dir()}{suggest(text, known)}; "
-            f"known scenarios: {', '.join(known)}"
+            _("scenario {name} not found in {folder}{hint}; known scenarios: {known}").format(
+                name=shown(text), folder=scenarios_dir(), hint=suggest(text, known), known=", ".join(known)
+            )
         )
     return path
 
@@ -195,10 +203,12 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(str(p) for p in chain[chain.index(path) :] + (path,))
-        raise ConfigError(f"{path}: 'scenario.extends' forms a cycle: {cycle}")
+        raise ConfigError(_("{path}: 'scenario.extends' forms a cycle: {cycle}").format(path=path, cycle=cycle))
     if len(chain) >= MAX_EXTENDS:
         raise ConfigError(
-            f"{chain[0]}: 'scenario.extends' chains more than {MAX_EXTENDS} files; at most {MAX_EXTENDS} are allowed"
+            _("{path}: 'scenario.extends' chains more than {most} files; at most {most} are allowed").format(
+                path=chain[0], most=MAX_EXTENDS
+            )
         )
     data = _PINNED.get(path)
     if data is None:
@@ -210,23 +220,33 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     table = parse_toml(text, str(path))
     meta = table.pop("scenario", {})
     if not isinstance(meta, dict):
-        raise ConfigError(f"{path}: [scenario] must be a table with keys {', '.join(SCENARIO_META_KEYS)}")
+        raise ConfigError(
+            _("{path}: [scenario] must be a table with keys {keys}").format(
+                path=path, keys=", ".join(SCENARIO_META_KEYS)
+            )
+        )
     unknown = set(meta) - set(SCENARIO_META_KEYS)
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key(s) {sorted(unknown)} in [scenario]; allowed: {', '.join(SCENARIO_META_KEYS)}"
+            _("{path}: unknown key(s) {unknown} in [scenario]; allowed: {allowed}").format(
+                path=path, unknown=sorted(unknown), allowed=", ".join(SCENARIO_META_KEYS)
+            )
         )
     events = table.pop("events", [])
     if not isinstance(events, list):
-        raise ConfigError(f"{path}: 'events' must be an array of tables: [[events]] year = ..., set = {{...}}")
+        raise ConfigError(
+            _("{path}: 'events' must be an array of tables: [[events]] year = ..., set = {{...}}").format(path=path)
+        )
     own_events = [(path, e) for e in events]
     files = [(path, digest)]
     if "extends" in meta:
         parent_name = meta["extends"]
         if not isinstance(parent_name, str):
             raise ConfigError(
-                f"{path}: key 'scenario.extends' = {shown(parent_name)}; allowed: the name of a scenario "
-                "or the path of a TOML file, as a string"
+                _(
+                    "{path}: key 'scenario.extends' = {value}; allowed: the name of a scenario or the path of a TOML "
+                    "file, as a string"
+                ).format(path=path, value=shown(parent_name))
             )
         try:
             parent = scenario_path(parent_name, relative_to=path.parent)
@@ -263,20 +283,32 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
     for file, table in event_tables:
         origin = f"{file}: [[events]]"
         if not isinstance(table, dict):
-            raise ConfigError(f"{origin} entry {shown(table)} must be a table with keys {', '.join(EVENT_KEYS)}")
+            raise ConfigError(
+                _("{origin} entry {value} must be a table with keys {keys}").format(
+                    origin=origin, value=shown(table), keys=", ".join(EVENT_KEYS)
+                )
+            )
         unknown = set(table) - set(EVENT_KEYS)
         if unknown:
-            raise ConfigError(f"{origin} has unknown key(s) {sorted(unknown)}; allowed: {', '.join(EVENT_KEYS)}")
+            raise ConfigError(
+                _("{origin} has unknown key(s) {unknown}; allowed: {allowed}").format(
+                    origin=origin, unknown=sorted(unknown), allowed=", ".join(EVENT_KEYS)
+                )
+            )
         year = table.get("year")
         if not isinstance(year, (int, float)) or isinstance(year, bool) or not 1990 <= year <= 2100:
             raise ConfigError(
-                f"{origin} key 'year' = {shown(year)}; allowed: a decimal year such as 2022.75 (October 2022)"
+                _("{origin} key 'year' = {value}; allowed: a decimal year such as 2022.75 (October 2022)").format(
+                    origin=origin, value=shown(year)
+                )
             )
         changes = table.get("set")
         if not isinstance(changes, dict) or not changes:
             raise ConfigError(
-                f"{origin} at {year} key 'set' = {shown(changes)}; allowed: a table of parameter paths, "
-                'e.g. set = { "policy.fence" = 0.8 }'
+                _(
+                    "{origin} at {year} key 'set' = {value}; allowed: a table of parameter paths, e.g. "
+                    'set = {{ "policy.fence" = 0.8 }}'
+                ).format(origin=origin, year=year, value=shown(changes))
             )
         flat = {}
         for k, v in changes.items():
@@ -288,12 +320,18 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
         scenario.with_changes(flat, f"{origin} at {year}")  # validates paths and values
         if not start <= year <= horizon + 1e-9:
             raise ConfigError(
-                f"{origin} key 'year' = {year}; allowed: within the run, from {start:g} to {horizon:g} "
-                "(the start of its last quarter; a later event never takes effect)"
+                _(
+                    "{origin} key 'year' = {year}; allowed: within the run, from {start:g} to {horizon:g} (the start "
+                    "of its last quarter; a later event never takes effect)"
+                ).format(origin=origin, year=year, start=start, horizon=horizon)
             )
         for key in ("note", "id"):
             if key in table and not isinstance(table[key], str):
-                raise ConfigError(f"{origin} at {year} key '{key}' = {shown(table[key])}; allowed: a string")
+                raise ConfigError(
+                    _("{origin} at {year} key '{key}' = {value}; allowed: a string").format(
+                        origin=origin, year=year, key=key, value=shown(table[key])
+                    )
+                )
         events.append(Event(float(year), flat, table.get("note", ""), table.get("id", ""), str(file)))
     # Same-year events apply in the order they are written, the extended file's first; two of them
     # setting one parameter to different values would make that order matter, so they are refused.
@@ -305,9 +343,17 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
             clash = [p for p in a.changes if p in b.changes and a.changes[p] != b.changes[p]]
             if clash:
                 raise ConfigError(
-                    f"{b.file}: [[events]] at {b.year:g} sets {clash[0]} = {shown(b.changes[clash[0]])}, "
-                    f"and an event of {a.file} in the same year sets it to {shown(a.changes[clash[0]])}; "
-                    "merge them into one event or move one to another quarter"
+                    _(
+                        "{file}: [[events]] at {year:g} sets {path} = {value}, and an event of {other} in the same "
+                        "year sets it to {other_value}; merge them into one event or move one to another quarter"
+                    ).format(
+                        file=b.file,
+                        year=b.year,
+                        path=clash[0],
+                        value=shown(b.changes[clash[0]]),
+                        other=a.file,
+                        other_value=shown(a.changes[clash[0]]),
+                    )
                 )
     return events
 
@@ -315,15 +361,25 @@ def _validate_events(event_tables: list[tuple[Path, Any]], scenario: Scenario, h
 def _check_meta(path: Path, meta: dict) -> None:
     for key in ("title", "description", "name", "notice"):
         if key in meta and not isinstance(meta[key], str):
-            raise ConfigError(f"{path}: key 'scenario.{key}' = {shown(meta[key])}; allowed: a string")
+            raise ConfigError(
+                _("{path}: key 'scenario.{key}' = {value}; allowed: a string").format(
+                    path=path, key=key, value=shown(meta[key])
+                )
+            )
     if "name" in meta and not NAME.fullmatch(meta["name"]):
         raise ConfigError(
-            f"{path}: key 'scenario.name' = {shown(meta['name'])}; allowed: letters, digits, '_', '-' "
-            "and '.' (it names result folders), at most 100 characters, not starting with '.' or '-'"
+            _(
+                "{path}: key 'scenario.name' = {value}; allowed: letters, digits, '_', '-' and '.' (it names result "
+                "folders), at most 100 characters, not starting with '.' or '-'"
+            ).format(path=path, value=shown(meta["name"]))
         )
     questions = meta.get("questions", [])
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        raise ConfigError(f"{path}: key 'scenario.questions' = {shown(questions)}; allowed: an array of strings")
+        raise ConfigError(
+            _("{path}: key 'scenario.questions' = {value}; allowed: an array of strings").format(
+                path=path, value=shown(questions)
+            )
+        )
 
 
 def load_scenario(
@@ -340,8 +396,10 @@ def load_scenario(
         sectors = load_world().sectors
     if not isinstance(name_or_path, (str, Path)):
         raise ConfigError(
-            f"scenario {shown(name_or_path)}: allowed: a scenario name (`decouple scenarios` lists "
-            "them), the path of a TOML file, or a Scenario"
+            _(
+                "scenario {value}: allowed: a scenario name (`decouple scenarios` lists them), the path of a TOML "
+                "file, or a Scenario"
+            ).format(value=shown(name_or_path))
         )
     path = scenario_path(name_or_path)
     raw = _load_raw(path)
@@ -369,17 +427,21 @@ def load_scenario(
             key,
             f"--set {shown(text)}",
             registry,
-            f"scenario file {path}; `decouple params {scenario.name}` lists every key",
+            _("scenario file {path}; `decouple params {name}` lists every key").format(path=path, name=scenario.name),
         )
         set_path(merged, key, value)
         scenario.overrides.append(text)
     if changes:
         if not isinstance(changes, Mapping):
             raise ConfigError(
-                f"params: {shown(changes)}; allowed: a mapping of dotted paths to values, e.g. {{'policy.fence': 0.8}}"
+                _("params: {value}; allowed: a mapping of dotted paths to values, e.g. {{'policy.fence': 0.8}}").format(
+                    value=shown(changes)
+                )
             )
         for key, value in changes.items():
-            registry_entry(key, "params", registry, f"`decouple params {scenario.name}` lists every key")
+            registry_entry(
+                key, "params", registry, _("`decouple params {name}` lists every key").format(name=scenario.name)
+            )
             set_path(merged, key, value)
             scenario.overrides.append(f"{key}={shown(value, 200)}")
     if overrides or changes:

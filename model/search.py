@@ -833,16 +833,18 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
+    from .i18n import gettext as _
     from .output import atomic_write
-    from .plots import LEGEND_FONT, NEUTRAL, STYLE, label
+    from .phrase import tr
+    from .plots import LEGEND_FONT, NEUTRAL, label, style
 
     xcol, ycol = cols[0], cols[1] if len(cols) > 1 else cols[0]
     ccol = cols[2] if len(cols) > 2 else None
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(11, 8), layout="constrained")
         rest = policies[~policies["on_front"]]
         front = policies[policies["on_front"]].sort_values(xcol)
-        ax.scatter(rest[xcol], rest[ycol], s=18, color=NEUTRAL["muted"], label="policies evaluated")
+        ax.scatter(rest[xcol], rest[ycol], s=18, color=NEUTRAL["muted"], label=_("policies evaluated"))
         if ccol:
             sc = ax.scatter(
                 front[xcol],
@@ -851,12 +853,14 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
                 c=front[ccol],
                 cmap="viridis",
                 edgecolors="black",
-                label="Pareto front (colour: third objective)",
+                label=_("Pareto front (colour: third objective)"),
             )
-            fig.colorbar(sc, ax=ax, label=ccol)
+            fig.colorbar(sc, ax=ax, label=tr(ccol))
         else:
-            ax.scatter(front[xcol], front[ycol], s=80, color=NEUTRAL["mark"], edgecolors="black", label="Pareto front")
-        handles, _ = ax.get_legend_handles_labels()
+            ax.scatter(
+                front[xcol], front[ycol], s=80, color=NEUTRAL["mark"], edgecolors="black", label=_("Pareto front")
+            )
+        handles, _labels = ax.get_legend_handles_labels()
         if len(named):
             ax.scatter(
                 named[xcol],
@@ -877,13 +881,13 @@ def _figure(search: Search, policies: pd.DataFrame, named: pd.DataFrame, path: P
                     linestyle="none",
                     markerfacecolor=NEUTRAL["face"],
                     markeredgecolor="black",
-                    label="named scenario (same futures)",
+                    label=_("named scenario (same futures)"),
                 )
             )
         ax.margins(0.08)
-        ax.set_xlabel(xcol)
-        ax.set_ylabel(ycol)
-        ax.set_title(search.spec.search.title)
+        ax.set_xlabel(tr(xcol))
+        ax.set_ylabel(tr(ycol))
+        ax.set_title(tr(search.spec.search.title))
         fig.legend(
             handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=LEGEND_FONT - 2
         )

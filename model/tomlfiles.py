@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import ConfigError, DecoupleError
+from .i18n import gettext as _
 
 
 def path_kind(path: Path, error: type[DecoupleError] = ConfigError) -> str | None:
@@ -27,8 +28,9 @@ def path_kind(path: Path, error: type[DecoupleError] = ConfigError) -> str | Non
         return "other" if path.exists() else None
     except OSError as exc:
         raise error(
-            f"{str(path)[:80]}{'...' if len(str(path)) > 80 else ''}: {exc.strerror or exc} "
-            "(a file name has at most 255 bytes)"
+            _("{path}: {error} (a file name has at most 255 bytes)").format(
+                path=str(path)[:80] + ("..." if len(str(path)) > 80 else ""), error=exc.strerror or exc
+            )
         ) from None
 
 
@@ -38,21 +40,23 @@ def read_text(path: Path, error: type[DecoupleError] = ConfigError) -> str:
     path = Path(path)
     kind = path_kind(path, error)
     if kind is None:
-        raise error(f"{path}: file not found")
+        raise error(_("{path}: file not found").format(path=path))
     if kind == "folder":
-        raise error(f"{path}: is a folder, not a file")
+        raise error(_("{path}: is a folder, not a file").format(path=path))
     if kind == "other":
-        raise error(f"{path}: is not a regular file (a device or a pipe?); give a TOML file")
+        raise error(_("{path}: is not a regular file (a device or a pipe?); give a TOML file").format(path=path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+        raise error(_("{path}: cannot be read ({error})").format(path=path, error=exc.strerror)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(
-            f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start : exc.start + 1]!r}); "
-            "is it a binary file? Scenario, experiment and evidence files are TOML text"
+            _(
+                "{path}: not UTF-8 text (byte {at} is {byte}); is it a binary file? Scenario, experiment and evidence "
+                "files are TOML text"
+            ).format(path=path, at=exc.start, byte=repr(data[exc.start : exc.start + 1]))
         ) from None
 
 
@@ -61,11 +65,11 @@ def parse_toml(text: str, origin: str, error: type[DecoupleError] = ConfigError)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{origin}: not valid TOML: {exc}") from None
+        raise error(_("{origin}: not valid TOML: {error}").format(origin=origin, error=exc)) from None
     except RecursionError:
-        raise error(f"{origin}: not valid TOML: arrays or tables nested too deeply") from None
+        raise error(_("{origin}: not valid TOML: arrays or tables nested too deeply").format(origin=origin)) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
-        raise error(f"{origin}: a value cannot be read: {exc}") from None
+        raise error(_("{origin}: a value cannot be read: {error}").format(origin=origin, error=exc)) from None
 
 
 def read_toml(path: Path, error: type[DecoupleError] = ConfigError) -> dict:

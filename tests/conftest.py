@@ -185,6 +185,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 TIERS: dict[str, tuple[str, ...]] = {
     "fuzz": ("tests/test_fuzz.py::*", "tests/test_play_fuzz.py::*"),
     "browser": (
+        "tests/test_bilingual.py::test_the_classroom_page_in_chinese_and_its_keyboard_language_switch",
         "tests/test_demo.py::test_demo_in_a_real_browser",
         "tests/test_demo.py::test_the_app_fits_a_1280x800_projector_and_projects_a_moved_lever_at_once",
         "tests/test_demo.py::test_sigterm_to_demo_stops_its_server_and_a_shared_host_is_warned_about",
@@ -192,11 +193,23 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play.py::test_a_class_plays_a_round_in_real_browsers",
         "tests/test_play.py::test_chinese_citations_are_drawn_in_the_shipped_font",
         "tests/test_play.py::test_on_a_phone_the_what_if_stays_in_view_beside_the_levers",
+        "tests/test_play.py::test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named",
         "tests/test_play.py::test_a_non_loopback_host_prints_a_warning",
+        "tests/test_play_i18n.py::test_a_team_page_switched_to_chinese_stays_chinese_after_a_reload",
+        "tests/test_passages.py::test_a_team_opens_a_levers_source_and_reads_the_chinese_in_the_shipped_font",
+        "tests/test_passages.py::test_the_classroom_app_opens_a_levers_source_with_the_chinese_in_the_shipped_font",
     ),
     "slow": (
         "tests/test_play_whatifs.py::test_the_lean_what_if_gives_the_full_ones_numbers_and_view_to_the_bit",
         "tests/test_play_whatifs.py::test_the_server_computes_one_draft_once_for_every_team_and_answers_as_a_fresh_run",
+        "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
+        "tests/test_bilingual.py::test_compare_in_chinese_writes_the_same_files_and_draws_chinese_figures",
+        "tests/test_bilingual.py::test_figures_in_chinese_speak_chinese_in_the_shipped_font_and_stay_clear",
+        "tests/test_bilingual.py::test_figures_in_english_are_drawn_as_before",
+        "tests/test_bilingual.py::test_sweep_and_search_figures_in_chinese",
+        "tests/test_bilingual.py::test_tables_for_programs_stay_english_in_chinese",
+        "tests/test_bilingual.py::test_the_classroom_figures_chart_and_notes_speak_chinese",
+        "tests/test_bilingual.py::test_the_command_line_module_runs_in_chinese_as_a_program",
         "tests/test_demo.py::test_a_projection_foretells_the_live_run_and_leaves_its_draws_alone",
         "tests/test_demo.py::test_a_projection_asked_to_stop_gives_way_and_the_chart_shows_three_lines",
         "tests/test_cli.py::test_a_name_the_locale_cannot_hold_is_refused_before_the_work",
@@ -235,6 +248,7 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_play_game.py::test_the_command_refuses_bad_numbers_and_hosts_before_serving",
         "tests/test_play_security.py::test_a_bad_body_on_the_open_join_is_a_400_that_says_why",
         "tests/test_play_security.py::test_a_second_device_is_seen_by_the_team_and_the_facilitator_who_can_renew_the_code",
+        "tests/test_play_i18n.py::test_pages_carry_the_rooms_language_and_the_catalogue_is_served_with_its_version",
         "tests/test_play_security.py::test_an_advance_names_its_round_so_a_retry_does_not_run_two",
         "tests/test_play_security.py::test_connections_that_never_finish_their_headers_are_closed",
         "tests/test_play_security.py::test_lever_values_of_every_wrong_kind_are_400",
@@ -296,6 +310,8 @@ SLOW_FIXTURES: tuple[tuple[str, str], ...] = (
     ("tests/test_discover.py", "explored"),
     ("tests/test_decisions.py", "adaptive_runs"),
     ("tests/test_cli.py", "run_dir"),
+    ("tests/test_play_i18n.py", "played"),
+    ("tests/test_bilingual.py", "short_runs"),
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from decouple import DecouplingModel
-from decouple.mechanisms import accounts, economy, knowledge, market, standards
+from decouple.mechanisms import accounts, capital, economy, knowledge, market, standards
 from decouple.mechanisms.market import expected_true_utility
 
 # ---------------------------------------------------------------- welfare at true preferences
@@ -226,3 +226,33 @@ def test_spending_follows_income():
     assert buys[:, cn].all()
     np.testing.assert_allclose(ratio[:, cn], 0.9**model.params.economy.income_elasticity)
     np.testing.assert_allclose(np.delete(ratio, cn, axis=1), 1.0)
+
+
+def test_outbound_limits_cost_us_investors_returns_and_slow_china(runs):
+    """The outbound restriction has the two effects the documents give it. It keeps US capital out
+    of China's technology firms, so US investors forgo the excess returns on the stake they would
+    have held (S2 三(一): "放弃在中国创新市场寻找机会，将降低美国资本的盈利能力"); and it keeps
+    technology from moving with the capital (S2 一(二): "严防尖端技术随资本向中国转移"), slowing
+    China's catch-up where it applies, so China's welfare is lower with it.
+
+    Measured on main (selective decoupling, seeds 1-2, 2035): lifting the restriction raises US
+    investors' excess returns by about US$0.1 bn a year (+0.0003 % of US GDP with the know-how
+    channels switched off), because investors had already left on falling trust (calibrated to
+    Crunchbase's 2021-23 collapse, [fact:us_vc_china]); with the know-how channels on, China's
+    faster catch-up costs the US more (-0.004 % of US GDP net). Issue 18 asked for +0.01 %; the
+    miss and its cause are in its closing note and in docs/model.md."""
+    lifted = {"policy.outbound_restriction": 0.0}
+    no_know_how = {"knowledge.weight_capital": 0.0, "capital.vc_rd_share": 0.0}
+    for seed in SEEDS:
+        held, free = runs("selective_decoupling", seed), runs("selective_decoupling", seed, **lifted)
+        us = held.layout.us
+        assert free.relations.us_stake_cn.sum() > held.relations.us_stake_cn.sum()
+        assert capital.excess_returns(free)[us] > capital.excess_returns(held)[us]
+        assert free.outcome("welfare_usd_CN") > held.outcome("welfare_usd_CN")
+        barred = held.policy.outbound > 0
+        assert (free.relations.capital_access[barred] > held.relations.capital_access[barred]).all()
+        # the investors' side alone: with no technology moving with the capital, the US gains from
+        # lifting the restriction
+        held_alone = runs("selective_decoupling", seed, **no_know_how)
+        free_alone = runs("selective_decoupling", seed, **no_know_how, **lifted)
+        assert free_alone.outcome("welfare_usd_US") > held_alone.outcome("welfare_usd_US")

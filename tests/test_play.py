@@ -7,6 +7,8 @@ skips, saying why, only where no Chromium is found.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -14,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from html.parser import HTMLParser
@@ -29,7 +32,7 @@ from decouple.play.game import Game, run_projection
 from decouple.play.teams import parse_teams
 from decouple.world import shared_world
 
-from .browser import free_port, launch_chromium
+from .browser import axe_report, axe_violations, free_port, launch_chromium
 
 EXE = Path(sys.executable).parent / "decouple"
 
@@ -606,6 +609,14 @@ def test_a_class_plays_a_round_in_real_browsers(served):
         out.mkdir(parents=True, exist_ok=True)
         facilitator.screenshot(path=str(out / "facilitator.png"), full_page=True)
         us.screenshot(path=str(out / "team.png"), full_page=True)
+        # issue 22, item 6: no WCAG 2.1 A/AA violation axe-core finds on the facilitator's page
+        # (teams, a code handed out, the class's path, scores, news and the debrief shown; the team
+        # page is audited by the keyboard test, with a lever of each kind)
+        facilitator.select_option("#handout-team", "us")
+        facilitator.get_by_role("button", name="Show", exact=True).click()
+        facilitator.wait_for_selector("#handout img", timeout=30_000)
+        violations = axe_violations(facilitator)
+        assert violations == [], axe_report(violations, "facilitator page")
         assert errors == []
         browser.close()
 
@@ -720,6 +731,205 @@ def test_on_a_phone_the_what_if_stays_in_view_beside_the_levers(served):
             if width < 760:  # held up: its place is after the last lever, which still goes on under it
                 assert _in_view(page, ".lever:last-child")["bottom"] > panel["top"] + 40
             page.screenshot(path=str(out / f"team_{width}x{height}.png"))
+        browser.close()
+
+
+# ------------------------------------------------------------------ keyboard and screen readers
+
+
+@contextlib.contextmanager
+def _serving(room):
+    """``room`` served from this process on a free loopback port (uvicorn in a thread, what-ifs in
+    its thread pool); yields the address."""
+    import uvicorn
+
+    port = free_port()
+    app = play_server.create_app(room, None, bound="127.0.0.1")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60  # a hang guard
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the role-play server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+#: what the focused element is, its focus outline and the colour behind it (the first ancestor's
+#: background that is not transparent: the ring is drawn outside the element)
+_FOCUSED = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body || e === document.documentElement) return null;
+    const s = getComputedStyle(e);
+    let behind = 'rgb(255, 255, 255)';
+    for (let p = e.parentElement; p; p = p.parentElement) {
+        const c = getComputedStyle(p).backgroundColor;
+        if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { behind = c; break; }
+    }
+    const lever = e.closest('.lever');
+    return {key: e.id || (e.dataset.sector ? 'sector:' + e.dataset.sector : e.tagName.toLowerCase()),
+            tag: e.tagName.toLowerCase(), type: e.type || '', role: e.getAttribute('role') || '',
+            lever: lever ? lever.dataset.path : '', checked: !!e.checked, value: e.value || '',
+            max: e.max || '', outline: [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor], behind};
+}"""
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two CSS colours given as ``rgb(r, g, b)`` (as computed styles are)."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(x) / 255 for x in re.findall(r"[\d.]+", colour)[:3])
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _assert_focus_visible(focused: dict) -> None:
+    style, width, colour = focused["outline"]
+    assert style != "none" and width >= 2, focused
+    assert _contrast(colour, focused["behind"]) >= 3, focused  # WCAG 1.4.11: 3:1 for what shows focus
+
+
+def test_a_team_joins_and_plays_by_keyboard_alone_with_every_control_named(tmp_path):
+    """Issue 22, item 6: "keyboard operation of every control, labels for screen readers". A team
+    whose levers are of every kind (the US with the foreign direct product rule's switch added: no
+    default team has a switch) joins by keyboard (Tab, typing, Enter), then tabs through its page:
+    each control is reached in the page's order and shows a focus ring of 3:1 or more against
+    what is behind it; each slider moves with an arrow key, the switch and each sector's box turn
+    with Space, and the submit button answers Enter. The draft the keys made is projected (a new
+    what-if, in a polite live region) and submitted. Every control has a name a screen reader
+    reads (the lever's label; the sectors a named group), and the status, errors and round are
+    live regions. axe-core finds no WCAG 2.1 A/AA violation on the join page, nor on the team page
+    in round 2 (levers, what-if, briefing, scores and news shown)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from decouple import levers
+
+    game = Game(team_spec="US,CN")
+    us = game.by_id["us"]
+    switch = next(lever for lever in levers.all(game.world) if lever.kind == "bool" and lever.path == "policy.fdpr")
+    us = dataclasses.replace(us, levers=(*us.levers, switch))
+    game.teams[game.teams.index(game.by_id["us"])] = us
+    game.by_id["us"] = us
+    game.choices["us"] = game._current_values(us)
+    assert {lever.kind for lever in us.levers} == {"sectors", "float", "bool"}
+    room = play_server.Room(game, tmp_path / "results")
+    with _serving(room) as base, playwright_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        # the join page: audited, then filled in and sent by keyboard
+        page.goto(f"{base}/join")
+        page.wait_for_load_state("load")
+        violations = axe_violations(page)
+        assert violations == [], axe_report(violations, "join page")
+        # the language switch comes first, in the header: each button reached and visibly focused
+        for key in ("lang-en", "lang-zh-Hans"):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(_FOCUSED)
+            assert focused["key"] == key, focused
+            _assert_focus_visible(focused)
+        expect = playwright_api.expect
+        expect(page.get_by_role("group", name="Language")).to_have_count(1)
+        for key, text in (("room", room.code), ("code", room.team_codes["us"])):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(_FOCUSED)
+            assert focused["key"] == key, focused
+            _assert_focus_visible(focused)
+            page.keyboard.type(text)
+        page.keyboard.press("Tab")
+        assert page.evaluate(_FOCUSED)["key"] == "join"
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/team", timeout=30_000)
+        page.wait_for_selector(".lever", timeout=30_000)
+        page.wait_for_function("Number(document.body.dataset.whatif || 0) >= 1", timeout=30_000)
+
+        # every control is named for a screen reader: the lever's label, the sectors a named group
+        shown = page.evaluate("team.state.team")
+        for lever in shown["levers"]:
+            role = {"sectors": "group", "bool": "switch"}.get(lever["kind"], "slider")
+            expect(page.get_by_role(role, name=lever["label"], exact=True)).to_have_count(1)
+        for sector in shown["sectors"]:
+            expect(page.get_by_role("checkbox", name=sector["label"], exact=True)).to_have_count(1)
+        expect(page.get_by_role("textbox", name=re.compile("^Public statement"))).to_have_count(1)
+        expect(page.get_by_role("button", name="Submit this round's choice")).to_have_count(1)
+        # and what changes is announced politely: the what-if, the status, errors, the round
+        for selector in ("#whatif", "#error", "#devices", "#round"):
+            assert page.get_attribute(selector, "aria-live") == "polite", selector
+        assert page.get_attribute("#status", "role") == "status"  # a polite live region
+
+        # Tab through the page, operating each control as it is reached
+        controls = page.evaluate(
+            """() => [...document.querySelectorAll('#levers input, #statement, #submit')]
+                       .map((e) => e.id || 'sector:' + e.dataset.sector)"""
+        )
+        whatifs, before = page.evaluate("Number(document.body.dataset.whatif)"), page.inner_text("#whatif")
+        reached = []
+        for _ in range(3 * len(controls)):  # a bound: the walk ends when the focus leaves the page
+            page.keyboard.press("Tab")
+            focused = page.evaluate(_FOCUSED)
+            if focused is None or focused["key"] in reached:
+                break
+            reached.append(focused["key"])
+            _assert_focus_visible(focused)
+            if focused["type"] == "range":  # an arrow key moves the slider a step
+                page.keyboard.press("ArrowLeft" if focused["value"] == focused["max"] else "ArrowRight")
+                moved = page.evaluate(_FOCUSED)
+                assert moved["value"] != focused["value"], (focused, moved)
+                assert page.inner_text(f".lever[data-path='{focused['lever']}'] .value") != ""
+            elif focused["type"] == "checkbox":  # Space turns a switch or a sector's box
+                assert (focused["role"] == "switch") == (focused["lever"] == "policy.fdpr"), focused
+                page.keyboard.press("Space")
+                assert page.evaluate(_FOCUSED)["checked"] != focused["checked"], focused
+            elif focused["key"] == "statement":
+                page.keyboard.type("Set by keyboard")
+            elif focused["key"] == "submit":
+                page.keyboard.press("Enter")
+        assert [key for key in reached if key in controls] == controls, reached
+        page.wait_for_function("document.querySelector('#status').innerText.includes('Submitted')", timeout=30_000)
+        # the keys' draft is projected (a new what-if, shown in its live region) and submitted
+        page.wait_for_function(
+            f"""team.pending === null && team.asked === JSON.stringify(team.draft)
+                && Number(document.body.dataset.whatif) > {whatifs}""",
+            timeout=60_000,
+        )
+        assert page.inner_text("#whatif") != before and "projected" in page.inner_text("#whatif")
+        draft = page.evaluate("team.draft")
+        with room.lock:
+            submitted = game.submitted["us"]
+        assert submitted == draft and submitted != game.choices["us"]
+        assert submitted["policy.fdpr"] != game.choices["us"]["policy.fdpr"]
+
+        # round 2: the round's change is in its live region, the scores and news are shown
+        done = page.request.post(f"{base}/api/advance", headers={"X-Key": room.key}, data={"round": 1})
+        assert done.ok, done.text()
+        page.wait_for_function("document.body.dataset.round === '2'", timeout=30_000)
+        assert "Round 2" in page.inner_text("#round")
+        page.wait_for_selector("#scores table", timeout=30_000)
+        page.wait_for_function("team.pending === null && team.asked === JSON.stringify(team.draft)", timeout=60_000)
+        assert "Set by keyboard" in page.inner_text("#news")
+        violations = axe_violations(page)
+        assert violations == [], axe_report(violations, "team page in round 2")
+        # the charts, which axe leaves undecided (SVG): their text 4.5:1 and their lines (the class's
+        # black, the what-if's blue, the grey of the open world and the present year's rule) 3:1
+        # against the section's white
+        drawn = page.evaluate(
+            """() => ({text: [...document.querySelectorAll('#charts svg text')].map((t) => getComputedStyle(t).fill),
+                       lines: [...document.querySelectorAll('#charts svg path, #charts svg line[stroke-dasharray]')]
+                                 .map((p) => getComputedStyle(p).stroke)})"""
+        )
+        white = "rgb(255, 255, 255)"
+        assert drawn["text"] and min(_contrast(c, white) for c in drawn["text"]) >= 4.5, drawn["text"]
+        assert len(set(drawn["lines"])) == 3 and min(_contrast(c, white) for c in drawn["lines"]) >= 3, drawn["lines"]
+        assert errors == []
         browser.close()
 
 

@@ -21,8 +21,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.typing import RcKeyType  # noqa: E402
 
 from .. import outcomes  # noqa: E402
+from ..i18n import N_, current  # noqa: E402
+from ..i18n import gettext as _  # noqa: E402
 from ..measure import Measure, Reader  # noqa: E402
-from ..plots import COUNTRY_COLOURS, STYLE, colour, label  # noqa: E402
+from ..phrase import tr  # noqa: E402
+from ..plots import COUNTRY_COLOURS, STYLE, colour, label, style  # noqa: E402
 from .levers import describe  # noqa: E402
 
 LIVE_STYLE: dict[RcKeyType, Any] = {
@@ -40,18 +43,37 @@ SIZE = (7.2, 4.6)
 FLOW_SIZE = (7.2, 5.6)
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.9, "bottom": 0.26}
 REFERENCE: dict[str, Any] = {"linestyle": "--", "linewidth": 1.6, "alpha": 0.75}
+#: the names of countries and groups in legends and the decision log (English; shown with ``_()``)
 NAMES = {
-    "US": "US",
-    "CN": "China",
-    "JP": "Japan",
-    "NL": "Netherlands",
-    "KR": "S. Korea",
-    "TW": "Taiwan",
-    "EU": "EU",
-    "THIRD": "Third countries",
-    "WORLD": "World",
-    "allies": "Allies",
+    "US": N_("US"),
+    "CN": N_("China"),
+    "JP": N_("Japan"),
+    "NL": N_("Netherlands"),
+    "KR": N_("S. Korea"),
+    "TW": N_("Taiwan"),
+    "EU": N_("EU"),
+    "THIRD": N_("Third countries"),
+    "WORLD": N_("World"),
+    "allies": N_("Allies"),
 }
+#: the countries' codes as the who-sells-to-whom figure's tick labels (English: the codes)
+CODES = {
+    "US": N_("US"),
+    "CN": N_("CN"),
+    "JP": N_("JP"),
+    "NL": N_("NL"),
+    "KR": N_("KR"),
+    "TW": N_("TW"),
+    "EU": N_("EU"),
+    "IN": N_("IN"),
+    "VN": N_("VN"),
+    "ROW": N_("ROW"),
+}
+
+
+def quarter(year: float) -> str:
+    """``2022 Q1`` for the quarter that starts at ``year``, in the current language."""
+    return _("{year} Q{quarter}").format(year=int(year), quarter=int(round((year - int(year)) * 4)) + 1)
 
 
 def markers(model) -> list[tuple[float, str, bool]]:
@@ -77,7 +99,7 @@ def decision_marks(model) -> list[tuple[float, str, str]]:
     for d in model.decisions:
         if d.state == "US":
             if d.lever == "policy.yard":
-                out.append((d.year, f"US yard {len(d.value)}", "US"))
+                out.append((d.year, _("US yard {n}").format(n=len(d.value)), "US"))
         elif d.state == "CN":
             out.append((d.year, "", "CN"))
         elif d.lever == "lean":
@@ -85,31 +107,44 @@ def decision_marks(model) -> list[tuple[float, str, str]]:
     return out
 
 
-#: how the decision log names the levers and relations the states move
+def _yard_words(v) -> str:
+    words = _("yard of {n} sectors").format(n=len(v))
+    return words + (_(" ({sectors})").format(sectors=", ".join(v)) if len(v) <= 4 else "")
+
+
+#: how the decision log names the levers and relations the states move (in the current language)
 DECISION_WORDS = {
-    "policy.yard": lambda v: f"yard of {len(v)} sectors" + (f" ({', '.join(v)})" if len(v) <= 4 else ""),
-    "policy.fence": lambda v: f"fence {v:.2f}",
-    "policy.licence_approval": lambda v: f"licences {v:.2f}",
-    "policy.ally_pressure": lambda v: f"pressure on allies {v:.2f}",
-    "policy.entity_list_initial": lambda v: f"entity list {v:.2f} of China's demand",
-    "policy.fdpr": lambda v: f"FDPR on {len(v)} sectors",
-    "policy.country_wide": lambda v: f"country-wide rules on {len(v)} sectors",
-    "resolve": lambda v: f"resolve {v:.2f}",
-    "countermeasures": lambda v: f"counter-measures {v:.2f}",
-    "partner_ties": lambda v: f"partner ties {v:.2f}",
-    "talent_return": lambda v: f"talent return {v:.2f}",
-    "lean": lambda v: f"lean {v:+.2f} (+ = US)",
+    "policy.yard": _yard_words,
+    "policy.fence": lambda v: _("fence {value:.2f}").format(value=v),
+    "policy.licence_approval": lambda v: _("licences {value:.2f}").format(value=v),
+    "policy.ally_pressure": lambda v: _("pressure on allies {value:.2f}").format(value=v),
+    "policy.entity_list_initial": lambda v: _("entity list {value:.2f} of China's demand").format(value=v),
+    "policy.fdpr": lambda v: _("FDPR on {n} sectors").format(n=len(v)),
+    "policy.country_wide": lambda v: _("country-wide rules on {n} sectors").format(n=len(v)),
+    "resolve": lambda v: _("resolve {value:.2f}").format(value=v),
+    "countermeasures": lambda v: _("counter-measures {value:.2f}").format(value=v),
+    "partner_ties": lambda v: _("partner ties {value:.2f}").format(value=v),
+    "talent_return": lambda v: _("talent return {value:.2f}").format(value=v),
+    "lean": lambda v: _("lean {value:+.2f} (+ = US)").format(value=v),
 }
 
 
 def decision_log(model, last: int = 8) -> list[str]:
-    """The latest decisions of the adaptive states in words: ``2022 Q1 · US · yard of 5 sectors``."""
+    """The latest decisions of the adaptive states in words: ``2022 Q1 · US · yard of 5 sectors``
+    (in the current language)."""
     lines = []
     for d in model.decisions[-last:]:
         words = DECISION_WORDS.get(d.lever, lambda v, name=d.lever: f"{name} {v}")(d.value)
-        quarter = int(round((d.year - int(d.year)) * 4)) + 1
-        lines.append(f"{int(d.year)} Q{quarter} · {NAMES.get(d.state, d.state)} · {words}")
+        lines.append(f"{quarter(d.year)} · {_state_name(model, d.state)} · {words}")
     return lines[::-1]
+
+
+def _state_name(model, code: str) -> str:
+    """A state as the decision log names it: :data:`NAMES`, else its code (in English) or its
+    country's name (in another language, where a code would not be read)."""
+    if code in NAMES:
+        return _(NAMES[code])
+    return code if current() == "en" else tr(model.world.country_labels.get(code, code))
 
 
 def _caption(ax, year: float, level: float, text: str, colour: str) -> None:
@@ -130,9 +165,9 @@ def _caption(ax, year: float, level: float, text: str, colour: str) -> None:
 def _frame(ax, model, title: str, ylabel: str) -> None:
     t = model.params.time
     ax.set_xlim(t.start_year, t.start_year + t.steps / 4)
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("year")
+    ax.set_title(tr(title))
+    ax.set_ylabel(tr(ylabel))
+    ax.set_xlabel(_("year"))
     top = 0.97
     for year, text, lever in markers(model):
         ax.axvline(year, color="#222222" if lever else "#888888", linestyle=":", linewidth=1.8 if lever else 1.2)
@@ -163,8 +198,8 @@ def _lines(ax, model, series: list[tuple]) -> None:
     """Draw (column, legend label, colour[, line style]) from the run, and the same columns of
     the baseline reference as thin dashed lines."""
     history = model.history()
-    for column, name, col, *style in series:
-        ax.plot(history.index, history[column], color=col, label=name, linestyle=style[0] if style else "-")
+    for column, name, col, *dashes in series:
+        ax.plot(history.index, history[column], color=col, label=tr(name), linestyle=dashes[0] if dashes else "-")
         if model.reference is not None and model.preset != "baseline":
             ax.plot(model.reference.index, model.reference[column], color=col, **REFERENCE)
 
@@ -173,7 +208,7 @@ def _legend(ax, model) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if model.reference is not None and model.preset != "baseline":
         handles.append(plt.Line2D([], [], color="#555555", **REFERENCE))
-        labels.append("open baseline")
+        labels.append(_("open baseline"))
     ax.figure.legend(
         handles,
         labels,
@@ -189,7 +224,7 @@ def _legend(ax, model) -> None:
 def _figure(draw) -> Figure:
     # Fixed margins rather than a layout engine: the app redraws every figure each quarter, and
     # constrained layout doubles the drawing time.
-    with plt.rc_context(LIVE_STYLE):
+    with plt.rc_context({**style(), **LIVE_STYLE}):
         fig = Figure(figsize=SIZE)
         fig.subplots_adjust(**MARGINS)
         draw(fig.add_subplot())
@@ -197,8 +232,8 @@ def _figure(draw) -> Figure:
 
 
 def _unit(model, name: str) -> str:
-    """The outcome's unit, from the registry (:mod:`decouple.outcomes`)."""
-    return outcomes.resolve(name, model.world).unit
+    """The outcome's unit, from the registry (:mod:`decouple.outcomes`), in the current language."""
+    return outcomes.resolve(name, model.world).shown_unit
 
 
 def _series_figure(model, series: list[tuple], title: str, unit_interval: bool = False) -> Figure:
@@ -218,8 +253,8 @@ def capability_gap(model) -> Figure:
     scen = colour(model.preset, [model.preset])
     return _series_figure(
         model,
-        [("gap_small_yard", "small-yard sectors", scen), ("gap_other", "other sectors", scen, "-.")],
-        f"US–China capability gap — {label(model.preset)}",
+        [("gap_small_yard", N_("small-yard sectors"), scen), ("gap_other", N_("other sectors"), scen, "-.")],
+        _("US–China capability gap — {scenario}").format(scenario=label(model.preset)),
     )
 
 
@@ -227,11 +262,11 @@ def chip_shares(model) -> Figure:
     return _series_figure(
         model,
         [
-            ("chips_share_US", "US firms", COUNTRY_COLOURS["US"]),
-            ("chips_share_CN", "Chinese firms", COUNTRY_COLOURS["CN"]),
-            ("chips_share_allies", "allied firms", COUNTRY_COLOURS["allies"]),
+            ("chips_share_US", N_("US firms"), COUNTRY_COLOURS["US"]),
+            ("chips_share_CN", N_("Chinese firms"), COUNTRY_COLOURS["CN"]),
+            ("chips_share_allies", N_("allied firms"), COUNTRY_COLOURS["allies"]),
         ],
-        "World market for logic chips",
+        N_("World market for logic chips"),
         unit_interval=True,
     )
 
@@ -241,10 +276,10 @@ def self_sufficiency(model) -> Figure:
     return _series_figure(
         model,
         [
-            ("cn_self_sufficiency_small_yard", "small-yard sectors", scen),
-            ("cn_self_sufficiency", "all sectors", scen, "-."),
+            ("cn_self_sufficiency_small_yard", N_("small-yard sectors"), scen),
+            ("cn_self_sufficiency", N_("all sectors"), scen, "-."),
         ],
-        "China's self-sufficiency",
+        N_("China's self-sufficiency"),
         unit_interval=True,
     )
 
@@ -252,8 +287,8 @@ def self_sufficiency(model) -> Figure:
 def trust(model) -> Figure:
     return _series_figure(
         model,
-        [("trust", "US–China trust", colour(model.preset, [model.preset]))],
-        "US–China trust",
+        [("trust", N_("US–China trust"), colour(model.preset, [model.preset]))],
+        N_("US–China trust"),
         unit_interval=True,
     )
 
@@ -264,9 +299,9 @@ def compliance(model) -> Figure:
     def draw(ax):
         history = model.history()
         for code in allies:
-            ax.plot(history.index, history[f"compliance_{code}"], color=COUNTRY_COLOURS[code], label=NAMES[code])
+            ax.plot(history.index, history[f"compliance_{code}"], color=COUNTRY_COLOURS[code], label=_(NAMES[code]))
         ax.set_ylim(0, 1)
-        _frame(ax, model, "Allies' compliance with US controls", _unit(model, f"compliance_{allies[0]}"))
+        _frame(ax, model, N_("Allies' compliance with US controls"), _unit(model, f"compliance_{allies[0]}"))
         ax.figure.legend(loc="lower center", ncol=len(allies), frameon=False, handlelength=2.6, columnspacing=1.0)
 
     return _figure(draw)
@@ -291,12 +326,12 @@ def welfare(model) -> Figure:
         for code in ("US", "CN", "THIRD", "WORLD"):
             measure = Measure.parse(f"welfare_usd[{code}]{against.format(code=code)}").check(model.world)
             values = measure.value(_reader(history), _reader(reference) if reference is not None else None)
-            ax.plot(history.index, values, color=COUNTRY_COLOURS[code], label=NAMES[code])
+            ax.plot(history.index, values, color=COUNTRY_COLOURS[code], label=_(NAMES[code]))
         if reference is not None:
-            ax.axhline(0.0, color="#555555", **REFERENCE, label="open baseline")
-            _frame(ax, model, "Welfare against the open baseline", measure.unit(model.world))
+            ax.axhline(0.0, color="#555555", **REFERENCE, label=_("open baseline"))
+            _frame(ax, model, N_("Welfare against the open baseline"), measure.unit(model.world))
         else:
-            _frame(ax, model, "Welfare in money", measure.unit(model.world))
+            _frame(ax, model, N_("Welfare in money"), measure.unit(model.world))
         ax.figure.legend(
             loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False, handlelength=2.2, columnspacing=0.8
         )
@@ -308,20 +343,23 @@ def flows(model, sector: str) -> Figure:
     """Who sells to whom in ``sector`` now: each buyer's purchases by supplier country, in %."""
     table = 100.0 * model.flows(sector)
     w = model.world
-    with plt.rc_context(LIVE_STYLE):
+    with plt.rc_context({**style(), **LIVE_STYLE}):
         fig = Figure(figsize=FLOW_SIZE)
         ax = fig.add_axes((0.11, 0.12, 0.72, 0.8))
         image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=100, aspect="auto")
-        ax.set_xticks(range(len(table.columns)), table.columns)
-        ax.set_yticks(range(len(table.index)), table.index)
-        ax.set_xlabel("buyers in")
-        ax.set_ylabel("firms from")
+        ax.set_xticks(range(len(table.columns)), [_(CODES.get(c, c)) for c in table.columns])
+        ax.set_yticks(range(len(table.index)), [_(CODES.get(c, c)) for c in table.index])
+        ax.set_xlabel(_("buyers in"))
+        ax.set_ylabel(_("firms from"))
         ax.grid(False)
         for (i, j), v in np.ndenumerate(table.to_numpy()):
             if v >= 5:  # small flows unlabelled, to keep the text readable from the back
                 ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=11, color="white" if v > 55 else "#111111")
-        ax.set_title(f"Who sells to whom: {w.sector_labels.get(sector, sector)}, {model.quarter_label}", fontsize=15)
-        fig.colorbar(image, cax=fig.add_axes((0.86, 0.12, 0.03, 0.8)), label="% of the buyers' purchases")
+        title = _("Who sells to whom: {sector}, {quarter}").format(
+            sector=tr(w.sector_labels.get(sector, sector)), quarter=model.quarter_label
+        )
+        ax.set_title(title, fontsize=15)
+        fig.colorbar(image, cax=fig.add_axes((0.86, 0.12, 0.03, 0.8)), label=_("% of the buyers' purchases"))
     return fig
 
 

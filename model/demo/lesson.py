@@ -5,10 +5,12 @@ dates. Running them here, with several seeds and without a browser, gives the nu
 quotes and lets ``tests/test_lesson.py`` check that what the lesson tells students still holds.
 
     python -m decouple.demo.lesson          # prints the lesson's numbers (seeds 1-5)
+    DECOUPLE_LANG=zh python -m decouple.demo.lesson    # the same, its words in Chinese
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, language
+from ..i18n import gettext as _
+from ..phrase import Phrase, tr
 from ..world import load_world
 from .live import ClassroomModel
 
 
 @dataclass(frozen=True)
 class Variant:
-    label: str
+    label: str  # English (the tables' key); printed in the current language
     moves: tuple[tuple[float, str, object], ...] = ()  # (year, lever name, value)
 
 
@@ -45,7 +50,7 @@ LESSON_EXPERIMENTS = (
     LessonExperiment(
         "controls",
         "baseline",
-        (Variant("open world"), Variant("small yard from 2020", CONTROLS_2020)),
+        (Variant(N_("open world")), Variant(N_("small yard from 2020"), CONTROLS_2020)),
         ("gap_small_yard", "chips_share_US", "cn_self_sufficiency_small_yard", "trust"),
         (2020.0, 2020.5, 2023.0, 2030.0, 2035.75),
     ),
@@ -53,10 +58,10 @@ LESSON_EXPERIMENTS = (
         "dutch_refusal",
         "selective_decoupling",
         (
-            Variant("as the preset"),
-            Variant("Netherlands refuses from 2020", ((2020.0, "allies.willingness.NL", -6.0),)),
+            Variant(N_("as the preset")),
+            Variant(N_("Netherlands refuses from 2020"), ((2020.0, "allies.willingness.NL", -6.0),)),
             Variant(
-                "refuses, no FDPR",
+                N_("refuses, no FDPR"),
                 ((2020.0, "allies.willingness.NL", -6.0), (2020.0, "fdpr", False)),
             ),
         ),
@@ -68,9 +73,9 @@ LESSON_EXPERIMENTS = (
         "trust_swing",
         "coopetition",
         (
-            Variant("as the preset"),
-            Variant("hawkish swing in 2024", SWING_2024),
-            Variant("swing, programmes off", SWING_2024 + ((2024.0, "programmes", False),)),
+            Variant(N_("as the preset")),
+            Variant(N_("hawkish swing in 2024"), SWING_2024),
+            Variant(N_("swing, programmes off"), SWING_2024 + ((2024.0, "programmes", False),)),
         ),
         ("trust", "us_cn_sales", "welfare_WORLD"),
         (2024.0, 2025.0, 2026.0, 2035.75),
@@ -115,16 +120,27 @@ def run_lesson_experiment(exp: LessonExperiment, seeds=range(1, 6)) -> pd.DataFr
             for code, share in zip(countries, np.mean(bought, axis=0)):
                 if share >= 0.05:
                     rows.append(
-                        {"variant": variant.label, "indicator": f"China buys {sector} from {code}", year: float(share)}
+                        {
+                            "variant": variant.label,
+                            "indicator": Phrase(N_("China buys {sector} from {code}"), sector=sector, code=code),
+                            year: float(share),
+                        }
                     )
     return pd.DataFrame(rows).set_index(["variant", "indicator"])
 
 
 def main() -> int:
+    """Prints the lesson's numbers, its words in the language of ``DECOUPLE_LANG`` (default English)."""
     pd.set_option("display.width", 160)
-    for exp in LESSON_EXPERIMENTS:
-        print(f"\n== {exp.name} ({exp.preset}), mean of seeds 1-5 ==")
-        print(run_lesson_experiment(exp).round(3).to_string())
+    with language(os.environ.get("DECOUPLE_LANG")):
+        for exp in LESSON_EXPERIMENTS:
+            print("\n" + _("== {name} ({preset}), mean of seeds 1-5 ==").format(name=exp.name, preset=exp.preset))
+            table = run_lesson_experiment(exp).round(3)
+            table.index = pd.MultiIndex.from_tuples(
+                [(tr(variant), tr(indicator)) for variant, indicator in table.index],
+                names=[_("variant"), _("indicator")],
+            )
+            print(table.to_string())
     return 0
 
 

@@ -18,12 +18,15 @@ holds until the state's next yearly review.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .. import levers as declared
+from ..i18n import N_
+from ..i18n import gettext as _
+from ..phrase import Phrase
 from ..world import World
 
 #: the declared levers the panel shows, in order (``{code}``: one per country that has it)
@@ -48,7 +51,7 @@ class Lever:
     """One control on the classroom panel."""
 
     name: str  # the declared lever's id
-    label: str
+    label: str  # English (a Phrase for a country's lever): the panel shows ``tr(label)``
     help: str
     kind: str  # "int", "float" or "bool"
     read: Callable[[Any, World], Any]  # (params, world) -> current value
@@ -66,7 +69,12 @@ def yard_order(world: World) -> list[str]:
 
 
 def _panel_lever(lever: declared.Lever, world: World) -> Lever:
-    """The declared lever as the panel shows it: a set of sectors as a count in :func:`yard_order`."""
+    """The declared lever as the panel shows it: a set of sectors as a count in :func:`yard_order`.
+    A country's lever keeps its row's label (``Lean: {label}``, in the catalogue) and the country's
+    name apart, so that both can be translated."""
+    name = world.country_labels.get(lever.country, lever.country) if lever.country else ""
+    if name and "{" not in lever.label and name in lever.label:
+        lever = replace(lever, label=Phrase(lever.label.replace(name, "{label}"), label=name))
     if lever.kind == "sectors":
         return Lever(
             name=lever.id,
@@ -112,13 +120,36 @@ def same_value(new: Any, current: Any, tolerance: float = 0.0) -> bool:
         return new == current
 
 
+#: the short names of the panel's levers on a plot's marker (English: the last part of the id)
+SHORT = {
+    "yard": N_("yard"),
+    "fence": N_("fence"),
+    "licence_approval": N_("licence_approval"),
+    "fdpr": N_("fdpr"),
+    "ally_pressure": N_("ally_pressure"),
+    "state_support": N_("state_support"),
+    "programmes": N_("programmes"),
+    "adaptive_us": N_("adaptive_us"),
+    "adaptive_cn": N_("adaptive_cn"),
+    "adaptive_allies": N_("adaptive_allies"),
+    "adaptive_third": N_("adaptive_third"),
+    "JP": N_("JP"),
+    "NL": N_("NL"),
+    "KR": N_("KR"),
+    "TW": N_("TW"),
+    "EU": N_("EU"),
+}
+
+
 def describe(name: str, value: Any) -> str:
-    """Short text of a lever move for a plot marker: ``fence 0.8``, ``NL -6``, ``programmes: off``."""
+    """Short text of a lever move for a plot marker: ``fence 0.8``, ``NL -6``, ``programmes: off``
+    (in the current language)."""
     short = name.split(".")[-1]
+    short = _(SHORT[short]) if short in SHORT else short
     if isinstance(value, list):
-        return f"{short}: {len(value)} sectors"
+        return _("{lever}: {n} sectors").format(lever=short, n=len(value))
     if isinstance(value, bool):
-        return f"{short}: {'on' if value else 'off'}"
+        return (_("{lever}: on") if value else _("{lever}: off")).format(lever=short)
     if isinstance(value, (int, float, np.floating)):
         return f"{short} {float(value):g}"
     return f"{short}: {value}"

@@ -21,7 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import list_scenarios, load_scenario
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..model import MAX_SEED, DecouplingModel
+from ..phrase import Phrase
 from ..projection import detached
 from ..world import load_world
 from .levers import Lever, levers
@@ -45,13 +48,18 @@ def presets() -> list[str]:
 
 
 def parse_seed(text) -> tuple[int, str]:
-    """(seed, error message or "") from what a user typed; a bad seed falls back to 0."""
+    """(seed, error message or "") from what a user typed; a bad seed falls back to 0. The message
+    is English, a :class:`~decouple.phrase.Phrase` the page shows in its language."""
     try:
         seed = int(str(text).strip())
     except ValueError:
-        return 0, f"seed {text!r} is not a whole number; using seed 0"
+        return 0, Phrase(N_("seed {text} is not a whole number; using seed 0"), text=repr(text))
     if not 0 <= seed <= MAX_SEED:
-        return 0, f"seed {seed} is out of range; allowed: a whole number from 0 to {MAX_SEED}; using seed 0"
+        return 0, Phrase(
+            N_("seed {seed} is out of range; allowed: a whole number from 0 to {most}; using seed 0"),
+            seed=seed,
+            most=MAX_SEED,
+        )
     return seed, ""
 
 
@@ -139,8 +147,11 @@ class ClassroomModel(DecouplingModel):
 
     @property
     def quarter_label(self) -> str:
+        """``2022 Q1``, or ``2018 (start)`` before the first step, in the current language."""
         year = self.year
-        return f"{int(year)} Q{int(round((year - int(year)) * 4)) + 1}" if self.steps else f"{int(year)} (start)"
+        if not self.steps:
+            return _("{year} (start)").format(year=int(year))
+        return _("{year} Q{quarter}").format(year=int(year), quarter=int(round((year - int(year)) * 4)) + 1)
 
 
 _COLLECTOR_LOCK = threading.Lock()

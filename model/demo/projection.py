@@ -22,6 +22,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, current, language, ngettext
+from ..i18n import gettext as _
 from ..measure import Measure, Reader
 from ..plots import colour
 from ..projection import Stopped, project
@@ -29,16 +31,22 @@ from ..projection import Stopped, project
 #: The projected indicators: (outcome or measure, panel title, unit, y range or None for a free
 #: range). The welfare panel reads the world's welfare in money against the open baseline with
 #: the same seed, in % of the baseline's GDP, as the welfare figure of :mod:`decouple.demo.figures`.
+#: Titles and units are English here; the chart shows them in the current language.
 PANELS: tuple[tuple[str, str, str, tuple[float, float] | None], ...] = (
-    ("gap_small_yard", "US–China capability gap, small yard", "share of frontier", None),
-    ("cn_self_sufficiency_small_yard", "China's self-sufficiency, small yard", "share of demand", (0.0, 1.0)),
-    ("compliance_small_yard", "Allies' compliance, small yard", "share", (0.0, 1.0)),
-    ("welfare_usd[WORLD] against baseline per gdp[WORLD]", "World welfare against the open baseline", "% of GDP", None),
+    ("gap_small_yard", N_("US–China capability gap, small yard"), N_("share of frontier"), None),
+    ("cn_self_sufficiency_small_yard", N_("China's self-sufficiency, small yard"), N_("share of demand"), (0.0, 1.0)),
+    ("compliance_small_yard", N_("Allies' compliance, small yard"), N_("share"), (0.0, 1.0)),
+    (
+        "welfare_usd[WORLD] against baseline per gdp[WORLD]",
+        N_("World welfare against the open baseline"),
+        N_("% of GDP"),
+        None,
+    ),
 )
 #: The outcomes a projection keeps each quarter (what :data:`PANELS` read), besides the year.
 KEPT = ("gap_small_yard", "cn_self_sufficiency_small_yard", "compliance_small_yard", "welfare_usd_WORLD")
-#: The three lines of each panel, in legend order.
-LINES = ("run so far", "projection", "open baseline")
+#: The three lines of each panel, in legend order (English; the chart shows the current language's).
+LINES = (N_("run so far"), N_("projection"), N_("open baseline"))
 #: Seconds the app waits after a lever moves before it projects: a drag reports several values,
 #: and only the last one is worth a projection.
 DEBOUNCE = 0.15
@@ -98,16 +106,19 @@ def _values(model, table: pd.DataFrame, measure_text: str) -> np.ndarray:
 
 def chart_data(model, projection: Projection | None) -> pd.DataFrame:
     """The chart's rows (panel, line, year, value): the run so far, the projection from the
-    present quarter on (so that it starts where the run is now) and the open baseline."""
+    present quarter on (so that it starts where the run is now) and the open baseline; the
+    panels' titles and the lines' names are in the current language."""
     history = model.history()
     now = model.year
     frames = []
-    for measure_text, title, _unit, _range in PANELS:
+    lines = [_(line) for line in LINES]
+    for measure_text, english, _unit, _range in PANELS:
+        title = _(english)
         frames.append(
             pd.DataFrame(
                 {
                     "panel": title,
-                    "line": LINES[0],
+                    "line": lines[0],
                     "year": history.index,
                     "value": _values(model, history, measure_text),
                 }
@@ -120,7 +131,7 @@ def chart_data(model, projection: Projection | None) -> pd.DataFrame:
                     pd.DataFrame(
                         {
                             "panel": title,
-                            "line": LINES[1],
+                            "line": lines[1],
                             "year": ahead.index,
                             "value": _values(model, ahead, measure_text),
                         }
@@ -129,22 +140,29 @@ def chart_data(model, projection: Projection | None) -> pd.DataFrame:
         if model.reference is not None and model.preset != "baseline":
             ref = model.reference
             values = np.zeros(len(ref)) if " against " in measure_text else ref[measure_text].to_numpy(dtype=float)
-            frames.append(pd.DataFrame({"panel": title, "line": LINES[2], "year": ref.index, "value": values}))
+            frames.append(pd.DataFrame({"panel": title, "line": lines[2], "year": ref.index, "value": values}))
     data = pd.concat(frames, ignore_index=True)
     data["value"] = data["value"].round(5)  # a smaller page update, every quarter while the model plays
     return data
 
 
+#: The chart's fonts: the browser's sans-serif, then the shipped Chinese font for the characters
+#: it lacks (the classroom page declares it: ``decouple.demo.app``)
+FONT = "sans-serif, 'Noto Sans SC'"
+
+
 @lru_cache(maxsize=32)
-def _layout(tint: str, start: float, end: float) -> alt.VConcatChart:
-    """The chart without its data (Altair builds and checks it once per colour and calendar; the
-    page then only swaps the data in): four panels, two by two, reading the named datasets
-    ``rows`` (panel, line, year, value) and ``now`` (the present year)."""
+def _layout(tint: str, start: float, end: float, lang: str = "en") -> alt.VConcatChart:
+    """The chart without its data (Altair builds and checks it once per colour, calendar and
+    language; the page then only swaps the data in): four panels, two by two, reading the named
+    datasets ``rows`` (panel, line, year, value) and ``now`` (the present year)."""
     years = [start, end]
+    names = [_(line) for line in LINES]
     x = alt.X("year:Q", scale=alt.Scale(domain=years, nice=False), axis=alt.Axis(format="d", tickCount=5, title=None))
     legend = alt.Legend(title=None, orient="top", symbolStrokeWidth=3, symbolSize=400)
     panels = []
-    for i, (_measure, title, unit, bounds) in enumerate(PANELS):
+    for i, (_measure, english, english_unit, bounds) in enumerate(PANELS):
+        title, unit = _(english), _(english_unit)
         y_scale = alt.Scale(domain=list(bounds)) if bounds else alt.Scale(zero=False, nice=True)
         lines = (
             alt.Chart(alt.NamedData("rows"))
@@ -155,22 +173,23 @@ def _layout(tint: str, start: float, end: float) -> alt.VConcatChart:
                 y=alt.Y("value:Q", scale=y_scale, axis=alt.Axis(title=unit, tickCount=4)),
                 color=alt.Color(
                     "line:N",
-                    scale=alt.Scale(domain=list(LINES), range=[tint, tint, "#777777"]),
+                    scale=alt.Scale(domain=names, range=[tint, tint, "#777777"]),
                     legend=legend if i == 0 else None,
                 ),
                 strokeDash=alt.StrokeDash(
                     "line:N",
-                    scale=alt.Scale(domain=list(LINES), range=[[1, 0], [8, 5], [2, 3]]),
+                    scale=alt.Scale(domain=names, range=[[1, 0], [8, 5], [2, 3]]),
                     legend=legend if i == 0 else None,
                 ),
-                strokeWidth=alt.StrokeWidth(
-                    "line:N", scale=alt.Scale(domain=list(LINES), range=[3.5, 3, 2]), legend=None
-                ),
+                strokeWidth=alt.StrokeWidth("line:N", scale=alt.Scale(domain=names, range=[3.5, 3, 2]), legend=None),
             )
         )
-        now = alt.Chart(alt.NamedData("now")).mark_rule(color="#999999", strokeWidth=1.5).encode(x=x)
+        # the present quarter: grey of 3.9:1 on white (WCAG 2.1 asks 3:1 of a graphic)
+        now = alt.Chart(alt.NamedData("now")).mark_rule(color="#808080", strokeWidth=1.5).encode(x=x)
         panels.append(alt.layer(now, lines).properties(title=title, width=PANEL_SIZE[0], height=PANEL_SIZE[1]))
     grid = alt.vconcat(alt.hconcat(*panels[:2], spacing=28), alt.hconcat(*panels[2:], spacing=28), spacing=14)
+    if lang != "en":
+        grid = grid.configure(font=FONT)
     return (
         grid.configure_axis(labelFontSize=FONTS["tick"], titleFontSize=FONTS["tick"], titleFontWeight="normal")
         .configure_title(fontSize=FONTS["title"], anchor="start", offset=6)
@@ -181,8 +200,9 @@ def _layout(tint: str, start: float, end: float) -> alt.VConcatChart:
 
 
 @lru_cache(maxsize=32)
-def _layout_spec(tint: str, start: float, end: float) -> dict:
-    return _layout(tint, start, end).to_dict()
+def _layout_spec(tint: str, start: float, end: float, lang: str = "en") -> dict:
+    with language(lang):  # the layout's words in the language it is cached for
+        return _layout(tint, start, end, lang).to_dict()
 
 
 def chart(model, projection: Projection | None) -> dict:
@@ -190,7 +210,7 @@ def chart(model, projection: Projection | None) -> dict:
     end of the calendar (dashed) and the open baseline (dotted), with a grey rule at the present
     quarter. The page redraws it every quarter while the model plays, so only the data is new."""
     t = model.params.time
-    layout = _layout_spec(colour(model.preset, [model.preset]), t.start_year, t.start_year + t.steps / 4)
+    layout = _layout_spec(colour(model.preset, [model.preset]), t.start_year, t.start_year + t.steps / 4, current())
     rows = chart_data(model, projection).to_dict(orient="records")
     return {**layout, "datasets": {"rows": rows, "now": [{"year": model.year}]}}
 
@@ -198,15 +218,19 @@ def chart(model, projection: Projection | None) -> dict:
 def status(model, projection: Projection | None, pending: bool) -> str:
     """The line under the chart: which projection is shown, and whether a newer one is on its way."""
     if projection is None or projection.model_id != id(model):
-        return "Projecting the run to its end…"
+        return _("Projecting the run to its end…")
     quarter = int(round((projection.start - int(projection.start)) * 4)) + 1
     end = model.params.time.start_year + model.params.time.steps / 4
-    text = (
-        f"Dashed: where the run goes to {int(end)} if nothing else moves, projected from {int(projection.start)} "
-        f"Q{quarter} after {projection.moves} lever move{'s' if projection.moves != 1 else ''} "
-        f"(in {projection.seconds:.2f} s)."
+    text = ngettext(
+        "Dashed: where the run goes to {end} if nothing else moves, projected from {year} Q{quarter} "
+        "after {moves} lever move (in {seconds:.2f} s).",
+        "Dashed: where the run goes to {end} if nothing else moves, projected from {year} Q{quarter} "
+        "after {moves} lever moves (in {seconds:.2f} s).",
+        projection.moves,
+    ).format(
+        end=int(end), year=int(projection.start), quarter=quarter, moves=projection.moves, seconds=projection.seconds
     )
-    return text + (" Updating…" if pending else "")
+    return text + (_(" Updating…") if pending else "")
 
 
 def vega_offline(cache: Path, shipped: dict[str, str] | None = None) -> list[str]:

@@ -18,10 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ..config import load_scenario
+from ..i18n import current, language
+from ..i18n import gettext as _
 from ..output import OutputError, prepare_folder, result_folder, write_csv, write_json
 from ..runner import run_one, write_run
+from . import words
 from .game import Game
-from .teams import measure_label, role_measure
+from .teams import role_measure
 
 #: the debrief figure's panels: measures of ``[[debrief]]`` in seeds/roleplay.toml (the debrief
 #: computes their series; titles and units are the registry's)
@@ -35,7 +38,8 @@ PANELS = (
 
 def figure(game: Game):
     """The class's path (black; dashed where it is a projection of the last choices) against the
-    open world and the documents' scenarios, in the project's scenario colours."""
+    open world and the documents' scenarios, in the project's scenario colours; its words in the
+    current language."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,27 +67,29 @@ def figure(game: Game):
                     color=SCENARIO_COLOURS.get(name, "#999999"),
                     lw=1.8,
                     alpha=0.85,
-                    label=SCENARIO_LABELS.get(name, name),
+                    label=_(SCENARIO_LABELS.get(name, name)),
                 )
             path = np.asarray(series["class"])
             played = years <= reached + 1e-9
-            ax.plot(years[played], path[played], color="#111111", lw=4.0, label="The class")
+            ax.plot(years[played], path[played], color="#111111", lw=4.0, label=_("The class"))
             if not played.all():
                 ax.plot(years[~played | (years == reached)], path[~played | (years == reached)], color="#111111",
-                        lw=2.5, ls="--", label="The class, last choices held")  # fmt: skip
+                        lw=2.5, ls="--", label=_("The class, last choices held"))  # fmt: skip
             ax.axvline(game.start_year, color="#777777", lw=1.0, ls=":")
-            ax.set_title(measure_label(measure, game.world))
-            ax.set_ylabel(measure.unit(game.world))
+            ax.set_title(words.measure_text(measure, game.world))
+            ax.set_ylabel(words.measure_unit(measure, game.world))
         for ax in axes[1]:
-            ax.set_xlabel("year")
+            ax.set_xlabel(_("year"))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
         totals = [f"{s['label']} {s['total']:+.1f}" for s in data["scores"].values()]
         half = (len(totals) + 1) // 2
+        title = _("The class's path, {start}-{end} ({scenario}, seed {seed}); scores against the open world:")
+        scenario = words.scenario_title(game.scenario.title)
         fig.suptitle(
-            f"The class's path, {game.start_year:g}-{reached:g} ({game.scenario.title}, seed {game.seed}); "
-            f"scores against the open world:\n{'   '.join(totals[:half])}\n{'   '.join(totals[half:])}",
+            title.format(start=f"{game.start_year:g}", end=f"{reached:g}", scenario=scenario, seed=game.seed)
+            + f"\n{'   '.join(totals[:half])}\n{'   '.join(totals[half:])}",
             fontsize=14,
         )
         fig.tight_layout(rect=(0, 0.08, 1, 0.9))
@@ -129,7 +135,11 @@ def check_results(results: Path, flag: str = "--out") -> Path:
 
 
 def export(game: Game, results: Path, room: str) -> Path:
-    """Write the class's results folder under ``results`` (replaced as a whole at each export)."""
+    """Write the class's results folder under ``results`` (replaced as a whole at each export).
+
+    Its tables are in English (``news.json`` adds each line in the current language, when that
+    is another); the debrief figure is in the current language."""
+    shown = current()
     out = default_folder(results, game, room)
     name = f"class_{room}"
     with result_folder(out, "run", what="the role-play's results folder") as tmp:
@@ -144,6 +154,11 @@ def export(game: Game, results: Path, room: str) -> Path:
             for h in game.score_history for s in h["scores"].values() for o in s["objectives"]
         ]  # fmt: skip
         write_csv(tmp / "scores.csv", pd.DataFrame(rows))
-        write_json(tmp / "news.json", {"news": [n.public() for n in game.news]})
+        with language("en"):
+            news = [n.public() for n in game.news]
+        if shown != "en":
+            for item, n in zip(news, game.news, strict=True):
+                item[f"text_{shown}"] = n.public()["text"]
+        write_json(tmp / "news.json", {"news": news})
         (tmp / "debrief.png").write_bytes(figure_png(game))
     return out

@@ -21,17 +21,22 @@ from typing import Any
 
 import numpy as np
 
+from .. import levers as levers_declared
 from .. import outcomes, projection
 from ..config import Event, Scenario, list_scenarios, load_scenario
 from ..errors import ConfigError, suggest
 from ..evaluate import Point, build
+from ..i18n import N_, current, language
+from ..i18n import gettext as _
 from ..levers import short_repr
 from ..measure import Measure, Reader
 from ..model import DecouplingModel, check_seed
 from ..sweeps.experiment import toml_value
 from ..world import World, shared_world
+from . import words
 from .controls import lever_html
-from .teams import Team, build_team, debrief_passages, measure_label, parse_teams, role_measure
+from .teams import Team, build_team, debrief_passages, default_briefing, parse_teams, role_measure
+from .words import Joined, Say, say
 
 #: the runs the debrief sets the class's path against (each when present)
 REFERENCES = ("baseline", "selective_decoupling", "full_decoupling", "coopetition", "precise")
@@ -143,6 +148,10 @@ class RoundAlreadyAdvanced(ConfigError):
     with the game's state, which is left as it was."""
 
 
+class GameOver(ConfigError):
+    """A request the game cannot take because it is over (a conflict with its state: 409)."""
+
+
 def _finite_setting(flag: str, value: Any, allowed: str) -> float:
     """A numeric setting as a float, checked to be a finite number before any arithmetic on it."""
     try:
@@ -160,18 +169,19 @@ def check_statement(statement: Any) -> str:
     clear error for anything else (a number, a list, a longer text)."""
     if not isinstance(statement, str):
         raise ConfigError(
-            f"statement: {short_repr(statement)}; allowed: a text of at most {STATEMENT_CHARS} characters"
+            _("statement: {value}; allowed: a text of at most {most} characters").format(
+                value=short_repr(statement), most=STATEMENT_CHARS
+            )
         )
     if len(statement) > 8 * STATEMENT_CHARS:  # refused before any work on it
-        raise ConfigError(
-            f"statement: {len(statement):,} characters; allowed: a text of at most {STATEMENT_CHARS} characters"
-        )
+        raise ConfigError(_(TOO_LONG).format(length=f"{len(statement):,}", most=STATEMENT_CHARS))
     text = " ".join("".join(c if c.isprintable() else " " for c in statement).split())
     if len(text) > STATEMENT_CHARS:
-        raise ConfigError(
-            f"statement: {len(text):,} characters; allowed: a text of at most {STATEMENT_CHARS} characters"
-        )
+        raise ConfigError(_(TOO_LONG).format(length=f"{len(text):,}", most=STATEMENT_CHARS))
     return text
+
+
+TOO_LONG = N_("statement: {length} characters; allowed: a text of at most {most} characters")
 
 
 @dataclass
@@ -179,11 +189,14 @@ class NewsItem:
     round: int
     year: float
     kind: str  # round, move, statement, rule, shock
-    text: str
+    text: str  # in English (the export's news.json)
     team: str = ""
+    said: Say | None = None  # the sentence, rendered in the reader's language when shown
 
     def public(self) -> dict:
-        return dataclasses.asdict(self)
+        """The item as the pages show it, in the current language."""
+        text = words.render(self.said) if self.said is not None and not words.english() else self.text
+        return {"round": self.round, "year": self.year, "kind": self.kind, "text": text, "team": self.team}
 
 
 @dataclass
@@ -245,6 +258,7 @@ class Game:
         self._debrief: tuple[int, dict] | None = None
         self._charted_names: tuple[str, ...] | None = None
         self._open: dict | None = None
+        self._objective_texts: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.model, self.obs = simulate(self.scenario, self.seed, self.world, until=self.start_year)
         self.choices: dict[str, dict[str, Any]] = {t.id: self._current_values(t) for t in self.teams}
         self.played = {c for t in self.teams for c in t.countries}
@@ -258,8 +272,16 @@ class Game:
                     self.held[f"third.declared_lean.{code}"] = round(float(self.model.relations.lean[int(i)]), 6)
         self._news(
             "round",
-            f"{self.first_year:g}-{self.start_year:g} went as the preset ({self.scenario.title}) played it; "
-            f"from now on the teams decide. Round 1 ({self._span(0)}) is open.",
+            say(
+                N_(
+                    "{start}-{end} went as the preset ({title}) played it; from now on the teams decide. "
+                    "Round 1 ({span}) is open."
+                ),
+                start=f"{self.first_year:g}",
+                end=f"{self.start_year:g}",
+                title=words.word(self.scenario.title),
+                span=self._span(0),
+            ),
         )
 
     # ------------------------------------------------------------------ state
@@ -290,10 +312,46 @@ class Game:
             out[lever.path] = value
         return out
 
-    def _news(self, kind: str, text: str, team: str = "") -> None:
+    def _news(self, kind: str, said: Say, team: str = "") -> None:
         year = self.round_starts[self.round] if not self.over else self.end_year
-        self.news.append(NewsItem(self.round + 1, year, kind, text, team))
+        with language("en"):
+            text = words.render(said)
+        self.news.append(NewsItem(self.round + 1, year, kind, text, team, said))
         self.version += 1
+
+    def _team_name(self, team: Team):
+        """A team's name, rendered in the reader's language."""
+        return lambda: words.team_label(team, self.world)
+
+    def _state_name(self, code: str):
+        """A state a decision rule moved, rendered in the reader's language."""
+        return lambda: words.state(code, self.world)
+
+    def _decided(self, lever: str):
+        """What a decision rule moved, in the news: its path or word in English; in another
+        language the label of the lever of that path, or the word's translation."""
+        try:
+            declared: Any = levers_declared.get(lever, self.world)
+        except ConfigError:
+            declared = None
+
+        def name() -> str:
+            if words.english():
+                return lever
+            if declared is not None:
+                return words.lever_label(declared, self.world)
+            return _(words.DECIDED[lever]) if lever in words.DECIDED else lever
+
+        return name
+
+    def _describe(self, lever: Any, old: Any, new: Any) -> Say:
+        world = self.world
+
+        def sector(code: str):
+            """A sector in the news: its id in English (as the news has always said), its name otherwise."""
+            return lambda: code if words.english() else words.sector(code, world)
+
+        return _describe(lambda: words.lever_label(lever, world), old, new, sector)
 
     # ------------------------------------------------------------------ choices
     def check_choice(self, team_id: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -301,16 +359,24 @@ class Game:
         and the whole validated by the registry; a clear error otherwise."""
         team = self.by_id[team_id]
         if not isinstance(values, dict):
-            raise ConfigError(f"choice: {short_repr(values)}; allowed: an object of lever paths and values")
+            raise ConfigError(
+                _("choice: {value}; allowed: an object of lever paths and values").format(value=short_repr(values))
+            )
         choice = dict(self.choices[team_id])
         for path, value in values.items():
             lever = team.lever(path) if isinstance(path, str) else None
             if lever is None:
-                owner = next((t.label for t in self.teams if isinstance(path, str) and t.lever(path)), None)
+                owner = next((t for t in self.teams if isinstance(path, str) and t.lever(path)), None)
+                yours = ", ".join(lv.path for lv in team.levers)
+                lever_name, name = short_repr(path), words.team_label(team, self.world)
                 raise PermissionError(
-                    f"lever {short_repr(path)} is not one of {team.label}'s"
-                    + (f" (it belongs to {owner})" if owner else "")
-                    + f"; yours: {', '.join(lv.path for lv in team.levers)}"
+                    _("lever {lever} is not one of {team}'s (it belongs to {owner}); yours: {yours}").format(
+                        lever=lever_name, team=name, owner=words.team_label(owner, self.world), yours=yours
+                    )
+                    if owner
+                    else _("lever {lever} is not one of {team}'s; yours: {yours}").format(
+                        lever=lever_name, team=name, yours=yours
+                    )
                 )
             choice[path] = lever.check(value, self.world.sectors)
         self.scenario.with_changes(self._changes({**self.choices, team_id: choice}), f"team {team.label}")
@@ -320,7 +386,7 @@ class Game:
         """Record the team's choice for the open round (revealed when the round is advanced) and
         its public statement; nothing is recorded if either is refused."""
         if self.over:
-            raise ConfigError("the game is over: no more choices")
+            raise GameOver(_("the game is over: no more choices"))
         text = check_statement(statement)
         choice = self.check_choice(team_id, values)
         self.submitted[team_id] = choice
@@ -354,7 +420,7 @@ class Game:
         another team has submitted for the open round is secret until the round is advanced: a
         what-if never uses it, so the answer is the same whether it has submitted or not."""
         if self.over:
-            raise ConfigError("the game is over: nothing left to project")
+            raise GameOver(_("the game is over: nothing left to project"))
         choices = {**self.choices, team_id: self.check_choice(team_id, draft)}
         events = [*self.events, self._event(self.round, choices)]
         return (self.preset, self.seed, [(e.year, e.changes, e.note, e.id) for e in events])
@@ -419,6 +485,35 @@ class Game:
         view["total"] = round(sum(o["points"] for o in view["objectives"]), 3)
         return view
 
+    def localised(self, team_id: str, view: dict) -> dict:
+        """A team view (:meth:`team_view`, in English: a what-if's is kept for every language)
+        with its objectives' labels and units in the current language."""
+        if words.english():
+            return view
+        return {**view, "objectives": self._localised_objectives(self.by_id[team_id], view["objectives"])}
+
+    def _localised_objectives(self, team: Team, objectives: list[dict]) -> list[dict]:
+        if words.english():
+            return objectives
+        key = (team.id, current())
+        texts = self._objective_texts.get(key)
+        if texts is None:  # made once per team and language: a what-if's answer only looks them up
+            texts = self._objective_texts[key] = [words.objective_text(o, self.world) for o in team.objectives]
+        return [{**o, "label": label, "unit": unit} for o, (label, unit) in zip(objectives, texts, strict=True)]
+
+    def localised_scores(self, scores: dict[str, dict]) -> dict[str, dict]:
+        """Scores (:meth:`scores`, in English) with the teams' and objectives' words in the current language."""
+        if words.english():
+            return scores
+        return {
+            team_id: {
+                **s,
+                "label": words.team_label(self.by_id[team_id], self.world),
+                "objectives": self._localised_objectives(self.by_id[team_id], s["objectives"]),
+            }
+            for team_id, s in scores.items()
+        }
+
     def charted_names(self) -> tuple[str, ...]:
         """The observed outcomes :meth:`charted` reads from a path's columns (and ``year``):
         what a what-if observes every quarter (:func:`run_whatif`). Traced once, on the class's
@@ -460,17 +555,20 @@ class Game:
         if expected_round is not None:
             if isinstance(expected_round, bool) or not isinstance(expected_round, int):
                 raise ConfigError(
-                    f"advance: round {short_repr(expected_round)}; allowed: the number of the open round, "
-                    f"{self.round + 1}"
+                    _("advance: round {value}; allowed: the number of the open round, {open}").format(
+                        value=short_repr(expected_round), open=self.round + 1
+                    )
                 )
             if expected_round != self.round + 1:
-                now = "the game is over" if self.over else f"round {self.round + 1} is open"
+                now = _("the game is over") if self.over else _("round {n} is open").format(n=self.round + 1)
                 raise RoundAlreadyAdvanced(
-                    f"advance: round {short_repr(expected_round)} asked, but {now}; nothing was advanced "
-                    f"(allowed: round {self.round + 1}, the open one)"
+                    _(
+                        "advance: round {value} asked, but {now}; nothing was advanced "
+                        "(allowed: round {open}, the open one)"
+                    ).format(value=short_repr(expected_round), now=now, open=self.round + 1)
                 )
         if self.over:
-            raise ConfigError("the game is over: nothing to advance")
+            raise GameOver(_("the game is over: nothing to advance"))
         started = time.perf_counter()
         r = self.round
         start = self.round_starts[r]
@@ -485,16 +583,18 @@ class Game:
                      "from": self.choices[team.id][path], "to": new[path]}
                 )  # fmt: skip
             if moved:
-                labels = {lever.path: lever.label for lever in team.levers}
-                text = "; ".join(_describe(labels[p], self.choices[team.id][p], new[p]) for p in moved)
-                self._news("move", f"{team.label}: {text}", team.id)
+                described = [self._describe(team.lever(p), self.choices[team.id][p], new[p]) for p in moved]
+                said = say(N_("{team}: {moves}"), team=self._team_name(team), moves=Joined(described, "; "))
+                self._news("move", said, team.id)
             else:
-                holding.append(team.label)
+                holding.append(self._team_name(team))
             if team.id in self.statements:
-                self._news("statement", f"{team.label} announces: {self.statements[team.id]}", team.id)
+                statement = self.statements[team.id]
+                said = say(N_("{team} announces: {statement}"), team=self._team_name(team), statement=statement)
+                self._news("statement", said, team.id)
             self.choices[team.id] = new
         if holding:
-            self._news("move", f"No change: {', '.join(holding)}")
+            self._news("move", say(N_("No change: {teams}"), teams=holding))
         self.events.append(self._event(r, self.choices))
         shocks_before = float(self.obs["political_shocks"][-1])
         self.model.schedule(self.events[-1])
@@ -503,23 +603,37 @@ class Game:
             if start - 1e-9 <= decision.year < end - 1e-9 and decision.state not in self.played:
                 self._news(
                     "rule",
-                    f"{_state_label(self.world, decision.state)} (by its rule): {decision.lever} → {decision.value}",
+                    say(
+                        N_("{state} (by its rule): {lever} → {value}"),
+                        state=self._state_name(decision.state),
+                        lever=self._decided(decision.lever),
+                        value=str(decision.value),
+                    ),
                 )
         shocks = float(self.obs["political_shocks"][-1]) - shocks_before
         if shocks > 0:
-            self._news("shock", f"{shocks:g} political shock(s) in {start:g}-{end:g} chilled trust and collaboration")
+            self._news(
+                "shock",
+                say(
+                    N_("{shocks} political shock(s) in {start}-{end} chilled trust and collaboration"),
+                    shocks=f"{shocks:g}",
+                    start=f"{start:g}",
+                    end=f"{end:g}",
+                ),
+            )
         self.score_history.append({"round": r + 1, "year": end, "scores": self.scores()})
         self.submitted.clear()
         self.statements.clear()
         self.round += 1
         if self.over:
-            self._news("round", f"The game is over at {end:g}. Time for the debrief.")
+            self._news("round", say(N_("The game is over at {year}. Time for the debrief."), year=f"{end:g}"))
         else:
-            self._news("round", f"Round {self.round + 1} ({self._span(self.round)}) is open.")
+            self._news("round", say(N_("Round {n} ({span}) is open."), n=self.round + 1, span=self._span(self.round)))
         return {"round": r + 1, "year": end, "seconds": time.perf_counter() - started}
 
     def scores(self) -> dict[str, dict]:
-        """Each team's objectives at the year the class has reached, against the open world."""
+        """Each team's objectives at the year the class has reached, against the open world (in
+        English: :meth:`localised_scores` gives them in the reader's language)."""
         at = len(self.obs["year"]) - 1
         out = {}
         for team in self.teams:
@@ -533,43 +647,56 @@ class Game:
 
     # ------------------------------------------------------------------ views
     def public(self) -> dict:
-        """What every screen shows: round, timer-free state, news, scores, who has submitted."""
+        """What every screen shows: round, timer-free state, news, scores, who has submitted (in
+        the current language)."""
+        world = self.world
         return {
             "version": self.version,
             "preset": self.preset,
-            "title": self.scenario.title,
+            "title": words.scenario_title(self.scenario.title),
             "seed": self.seed,
             "round": self.round + 1,
             "rounds": len(self.round_starts),
             "over": self.over,
             "span": self._span(self.round) if not self.over else "",
             "year": self.year,
-            "teams": [{"id": t.id, "label": t.label, "submitted": t.id in self.submitted} for t in self.teams],
+            "teams": [
+                {"id": t.id, "label": words.team_label(t, world), "submitted": t.id in self.submitted}
+                for t in self.teams
+            ],
             "news": [n.public() for n in self.news[-40:]],
-            "scores": self.scores() if self.round > 0 else {},
+            "scores": self.localised_scores(self.scores()) if self.round > 0 else {},
             "path": self.charted(self.obs),
             "charted": [
-                {"key": str(m), "label": measure_label(m, self.world), "unit": m.unit(self.world)}
-                for m in charted_measures(self.world)
+                {"key": str(m), "label": words.measure_text(m, world), "unit": words.measure_unit(m, world)}
+                for m in charted_measures(world)
             ],
         }
 
     def team_page(self, team_id: str) -> dict:
-        team = self.by_id[team_id]
-        sectors = [{"id": s, "label": self.world.sector_labels.get(s, s)} for s in self.world.sectors]
+        """A team's own page: its briefing, levers and objectives, in the current language."""
+        team, world = self.by_id[team_id], self.world
+        sectors = [{"id": s, "label": words.sector(s, world)} for s in world.sectors]
         shown_choice = self.submitted.get(team_id) or self.choices[team_id]
+        levers = []
+        for lv in team.levers:
+            label, help_ = words.lever_label(lv, world), words.lever_help(lv)
+            html = lever_html(lv, shown_choice[lv.path], sectors, label=label, help=help_)
+            levers.append({**lv.public(), "label": label, "help": help_, "html": html})
+        objectives = []
+        for o in team.objectives:
+            label, unit = words.objective_text(o, world)
+            objectives.append({"label": label, "unit": unit, "weight": o.weight, "source": o.source})
         return {
             "id": team.id,
-            "label": team.label,
-            "role": team.role_title,
-            "briefing": team.briefing,
-            "levers": [{**lv.public(), "html": lever_html(lv, shown_choice[lv.path], sectors)} for lv in team.levers],
+            "label": words.team_label(team, world),
+            "role": words.role_title(team),
+            "briefing": words.briefing(team, world, default_briefing(team.countries)),
+            "levers": levers,
             "sectors": sectors,
             "choice": self.choices[team_id],
             "submitted": self.submitted.get(team_id),
-            "objectives": [
-                {"label": o.label, "unit": o.unit, "weight": o.weight, "source": o.source} for o in team.objectives
-            ],
+            "objectives": objectives,
         }
 
     def path_until_end(self) -> dict[str, np.ndarray]:
@@ -581,11 +708,28 @@ class Game:
         return proceed(model, self.obs)
 
     def debrief(self) -> dict:
-        """The class's path against the references, and the mechanisms that moved things most
-        (made once per game version: the page and the figure ask for it in turn)."""
+        """The class's path against the references, and the mechanisms that moved things most,
+        in the current language (the numbers are made once per game version, in English: the
+        page and the figure ask for them in turn, in any language)."""
         if self._debrief is None or self._debrief[0] != self.version:
             self._debrief = (self.version, self._make_debrief())
-        return self._debrief[1]
+        data = self._debrief[1]
+        if words.english():
+            return data
+        world = self.world
+        by_key = {p["key"]: p["measure"] for p in debrief_passages(world)}
+        moved = [
+            {
+                **m,
+                "label": words.measure_text(by_key[m["key"]], world),
+                "unit": words.measure_unit(by_key[m["key"]], world),
+                "mechanism": _(m["mechanism"]),
+                "passage": _(m["passage"]),
+            }
+            for m in data["moved"]
+        ]
+        titles = {name: _("the class") if name == "class" else _(title) for name, title in data["titles"].items()}
+        return {**data, "titles": titles, "moved": moved, "scores": self.localised_scores(data["scores"])}
 
     def _make_debrief(self) -> dict:
         steps = self.scenario.params.time.steps
@@ -608,6 +752,7 @@ class Game:
             # in units of how far the references spread; where they all agree, of the value itself
             scale = spread if spread > 0 else max(abs(float(value)), 1e-9)
             shown = {k: v for k, v in p.items() if k != "measure"}
+            shown["cite"] = p["passage"]  # as written (the passage's text is translated): for its passages
             moved.append({**shown, "change": round(float(change), 4), "relative": float(abs(change) / scale)})
         moved.sort(key=lambda m: -m["relative"])
         return {
@@ -732,16 +877,15 @@ def _rounded(values, digits: int = 5) -> list[float]:
     return [round(float(v), digits) for v in np.asarray(values, dtype=float)]
 
 
-def _state_label(world: World, state: str) -> str:
-    return world.country_labels.get(state, "Third countries" if state == "THIRD" else state)
-
-
-def _describe(label: str, old: Any, new: Any) -> str:
+def _describe(lever: Any, old: Any, new: Any, sector: Any = str) -> Say:
+    """A lever's move in the news: the sectors added and dropped (each shown by ``sector(id)``), a
+    switch turned on or off, a number's old and new values."""
     if isinstance(new, list):
-        added = [s for s in new if s not in old]
-        dropped = [s for s in old if s not in new]
-        parts = ([f"+ {', '.join(added)}"] if added else []) + ([f"- {', '.join(dropped)}"] if dropped else [])
-        return f"{label}: {' '.join(parts)} ({len(new)} sectors)"
+        added = [sector(s) for s in new if s not in old]
+        dropped = [sector(s) for s in old if s not in new]
+        parts = [say(N_("+ {sectors}"), sectors=added)] if added else []
+        parts += [say(N_("- {sectors}"), sectors=dropped)] if dropped else []
+        return say(N_("{lever}: {changes} ({n} sectors)"), lever=lever, changes=Joined(parts, " "), n=len(new))
     if isinstance(new, bool):
-        return f"{label}: {'on' if new else 'off'}"
-    return f"{label} {float(old):g} → {float(new):g}"
+        return say(N_("{lever}: on"), lever=lever) if new else say(N_("{lever}: off"), lever=lever)
+    return say(N_("{lever} {old} → {new}"), lever=lever, old=f"{float(old):g}", new=f"{float(new):g}")

@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import hashlib
 import io
 import json
 import logging
@@ -48,6 +49,8 @@ import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,10 +59,15 @@ from urllib.parse import urlsplit
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .. import fonts
+from .. import fonts, i18n, passages
 from ..errors import ConfigError, DecoupleError
+from ..i18n import N_, current, language
+from ..i18n import gettext as _
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
-from .game import Game, RoundAlreadyAdvanced, run_whatif, warm_round
+from . import words
+from .controls import mechanisms_html
+from .game import Game, GameOver, RoundAlreadyAdvanced, run_whatif, warm_round
+from .teams import debrief_passages
 from .whatifs import Busy, Superseded, WhatIfQueue
 
 log = logging.getLogger("decouple.play")
@@ -174,8 +182,10 @@ class Room:
     attempts, and is never held while the game is busy, so polling never waits for a round, a
     what-if or an export."""
 
-    def __init__(self, game: Game, out: Path, share_seats: bool = True):
+    def __init__(self, game: Game, out: Path, share_seats: bool = True, lang: str = i18n.DEFAULT):
         self.game = game
+        #: the room's language: what a device shows until it chooses its own (``decouple play --lang``)
+        self.lang = i18n.normalise(lang)
         self.out = Path(out)
         self.code = code(6)
         self.key = secrets.token_urlsafe(18)  # the facilitator's
@@ -195,7 +205,7 @@ class Room:
         self.timings: list[float] = []  # seconds per what-if, for the facilitator's page
         self.whatif_queue: WhatIfQueue | None = None  # the application's (create_app)
         self.exported: str = ""
-        self._views: dict[str, tuple[int, Any]] = {}
+        self._views: dict[tuple[str, str], tuple[int, Any]] = {}
         self._frozen: tuple[int, Game] | None = None
         self._room_bucket = Bucket(JOIN_BURST_PER_ROOM, JOIN_RATE_PER_ROOM)
         self._client_buckets: dict[str, Bucket] = {}
@@ -251,8 +261,8 @@ class Room:
                     bucket.take()
                 self.wrong_joins += 1
                 if not same_text(str(room).strip().upper(), self.code):
-                    raise PermissionError("wrong room code")
-                raise LookupError("unknown team code: ask the facilitator for your team's code")
+                    raise PermissionError(_("wrong room code"))
+                raise LookupError(_("unknown team code: ask the facilitator for your team's code"))
         self.release_idle()
         with self.seats_lock:
             for token, seat in self.seats.items():
@@ -261,12 +271,16 @@ class Room:
                     return token, team  # the same device again: its seat
             if not self.share_seats and any(s.team == team for s in self.seats.values()):
                 raise PermissionError(
-                    f"{self.game.by_id[team].label} is already played from another device; the facilitator "
-                    "lets one device per team join"
+                    _(
+                        "{team} is already played from another device; the facilitator lets one device per team join"
+                    ).format(team=words.team_label(self.game.by_id[team], self.game.world))
                 )
             if device not in self.devices[team] and len(self.devices[team]) >= MAX_DEVICES:
                 raise Refused(
-                    429, f"{MAX_DEVICES} devices have joined this team: the facilitator can give it a new code"
+                    429,
+                    _("{n} devices have joined this team: the facilitator can give it a new code").format(
+                        n=MAX_DEVICES
+                    ),
                 )
             token = secrets.token_urlsafe(18)
             order = self.devices[team].setdefault(device, len(self.devices[team]) + 1)
@@ -277,7 +291,7 @@ class Room:
         with self.seats_lock:
             seat = self.seats.get(str(token or ""))
             if seat is None:
-                raise PermissionError("no seat: join with the room code and your team's code")
+                raise PermissionError(_("no seat: join with the room code and your team's code"))
             seat.last_seen = time.monotonic()
             return seat
 
@@ -288,7 +302,11 @@ class Room:
     def new_code(self, team: str) -> str:
         """Give ``team`` a new code: its devices lose their seats and join again with the new code."""
         if team not in self.team_codes:
-            raise LookupError(f"new code: team {team!r} unknown; allowed: {', '.join(self.team_codes)}")
+            raise LookupError(
+                _("new code: team {team} unknown; allowed: {allowed}").format(
+                    team=repr(team), allowed=", ".join(self.team_codes)
+                )
+            )
         with self.seats_lock:
             self.team_codes[team] = code(TEAM_CODE_LENGTH)
             for token in [t for t, s in self.seats.items() if s.team == team]:
@@ -308,9 +326,11 @@ class Room:
             return counts
 
     # ------------------------------------------------------------------ views
-    def _cached(self, key: str, make):
-        """A view of the game, made once per game version (every page polls every second): read
-        without the game's lock when it is there, made under it when the game has moved on."""
+    def _cached(self, name: str, make):
+        """A view of the game, made once per game version and language (every page polls every
+        second, each in its own language): read without the game's lock when it is there, made
+        under it when the game has moved on."""
+        key = (name, current())
         hit = self._views.get(key)
         if hit is not None and hit[0] == self.game.version:
             return hit[1]
@@ -344,14 +364,15 @@ class Room:
         public = self._cached("public", self.game.public)
         out = {**public, **live, "version": public["version"]}
         out["colours"] = SCENARIO_COLOURS | {"class": "#111111"}
-        out["labels"] = SCENARIO_LABELS | {"class": "The class"}
+        out["labels"] = scenario_labels()
+        out["lang"] = current()
         if team is not None:
             out["team"] = self._cached(f"team:{team}", lambda: self._team(team))
         return out
 
     def _team(self, team: str) -> dict:
         page = self.game.team_page(team)
-        page["view"] = self.game.team_view(team, self.game.obs)
+        page["view"] = self.game.localised(team, self.game.team_view(team, self.game.obs))
         return page
 
     def facilitator_state(self) -> dict:
@@ -375,16 +396,21 @@ class Room:
                 "room": self.code,
                 "base": base,
                 "teams": [
-                    {"id": t.id, "label": t.label, "code": self.team_codes[t.id], "link": join_url(base, self, t.id)}
+                    {
+                        "id": t.id,
+                        "label": words.team_label(t, self.game.world),
+                        "code": self.team_codes[t.id],
+                        "link": join_url(base, self, t.id),
+                    }
                     for t in self.game.teams
                 ],
             }
 
     def open_for_choices(self) -> None:
         if self.game.over:
-            raise ConfigError("the game is over")
+            raise GameOver(_("the game is over"))
         if self.deadline is not None and time.time() > self.deadline:
-            raise TimeoutError("time is up for this round: wait for the facilitator to advance")
+            raise TimeoutError(_("time is up for this round: wait for the facilitator to advance"))
 
     def frozen(self) -> Game:
         """A copy of the game as it is now (one per version), for the debrief and the export to
@@ -407,7 +433,7 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None):
 
 def too_many_wrong_codes(wait: float) -> Refused:
     """The 429 of a join while its client or the room has used up its wrong attempts."""
-    return Refused(429, f"too many wrong codes: try again in {math.ceil(wait)} s", retry_after=wait)
+    return Refused(429, _("too many wrong codes: try again in {s} s").format(s=math.ceil(wait)), retry_after=wait)
 
 
 def _error(exc: Exception):
@@ -418,7 +444,7 @@ def _error(exc: Exception):
         status = 403
     elif isinstance(exc, LookupError):
         status = 404
-    elif isinstance(exc, TimeoutError) or str(exc).startswith("the game is over"):
+    elif isinstance(exc, (TimeoutError, GameOver)) or str(exc).startswith("the game is over"):
         status = 409
     else:
         status = 400
@@ -427,6 +453,28 @@ def _error(exc: Exception):
 
 def _page(name: str) -> str:
     return resources.files("decouple.play").joinpath("pages", name).read_text(encoding="utf-8")
+
+
+def page_html(name: str, lang: str) -> str:
+    """A page as served: ``<html lang>`` the room's language, which the page's script changes to
+    the device's own choice; the room's language and each catalogue's version in data attributes
+    (``play.js`` fetches ``/i18n/<lang>.json?v=<version>``, kept by the browser while it holds)."""
+    versions = {tag: catalogue_bytes(tag)[1] for tag in i18n.LANGUAGES}
+    attributes = f'lang="{lang}" data-lang="{lang}" data-catalogues="{escape(json.dumps(versions))}"'
+    return _page(name).replace('<html lang="en">', f"<html {attributes}>", 1)
+
+
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def catalogue_bytes(lang: str) -> tuple[bytes, str]:
+    """A language's catalogue as the pages' script reads it (JSON of English → translation), and
+    its version (a hash of those bytes); read once per process."""
+    body = json.dumps(i18n.catalogue(lang), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def scenario_labels() -> dict[str, str]:
+    """The scenarios' short names (the figures'), and the class's, in the current language."""
+    return {name: _(label) for name, label in SCENARIO_LABELS.items()} | {"class": _("The class")}
 
 
 def _whole_number(text: str) -> int:
@@ -467,18 +515,25 @@ def parse_body(raw: bytes, what: str) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Refused(400, f"{what}: the body is not UTF-8 text") from None
+        raise Refused(400, _("{what}: the body is not UTF-8 text").format(what=what)) from None
     try:
         data = json.loads(text, parse_int=_whole_number, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError:
-        raise Refused(400, f"{what}: the JSON nests too deep; allowed: up to {MAX_DEPTH} levels") from None
+        raise Refused(400, _(TOO_DEEP).format(what=what, most=MAX_DEPTH)) from None
     except ValueError as exc:
-        raise Refused(400, f"{what}: the body is not JSON this server takes ({exc})") from None
+        raise Refused(
+            400, _("{what}: the body is not JSON this server takes ({reason})").format(what=what, reason=exc)
+        ) from None
     if not isinstance(data, dict):
-        raise Refused(400, f"{what}: the body must be a JSON object, not {type(data).__name__}")
+        raise Refused(
+            400, _("{what}: the body must be a JSON object, not {kind}").format(what=what, kind=type(data).__name__)
+        )
     if _depth(data) > MAX_DEPTH:
-        raise Refused(400, f"{what}: the JSON nests too deep; allowed: up to {MAX_DEPTH} levels")
+        raise Refused(400, _(TOO_DEEP).format(what=what, most=MAX_DEPTH))
     return data
+
+
+TOO_DEEP = N_("{what}: the JSON nests too deep; allowed: up to {most} levels")
 
 
 def text_field(data: dict, name: str, what: str, default: str = "") -> str:
@@ -486,9 +541,14 @@ def text_field(data: dict, name: str, what: str, default: str = "") -> str:
     if value is None:
         value = default
     if not isinstance(value, str):
-        raise Refused(400, f"{what}: {name} must be text, not {_kind(value)}")
+        raise Refused(400, _("{what}: {name} must be text, not {kind}").format(what=what, name=name, kind=_kind(value)))
     if len(value) > MAX_TEXT[name]:
-        raise Refused(400, f"{what}: {name} has {len(value)} characters; allowed: up to {MAX_TEXT[name]}")
+        raise Refused(
+            400,
+            _("{what}: {name} has {n} characters; allowed: up to {most}").format(
+                what=what, name=name, n=len(value), most=MAX_TEXT[name]
+            ),
+        )
     return value
 
 
@@ -497,7 +557,12 @@ def values_field(data: dict, what: str) -> dict:
     each against its lever)."""
     values = data.get("values", {})
     if not isinstance(values, dict):
-        raise Refused(400, f"{what}: values must be an object of lever paths and values, not {_kind(values)}")
+        raise Refused(
+            400,
+            _("{what}: values must be an object of lever paths and values, not {kind}").format(
+                what=what, kind=_kind(values)
+            ),
+        )
     for path, value in values.items():
         if isinstance(value, list):
             ok = all(isinstance(s, str) and len(s) <= 64 for s in value)
@@ -506,15 +571,20 @@ def values_field(data: dict, what: str) -> dict:
         if not ok or len(path) > 128:
             raise Refused(
                 400,
-                f"{what}: values.{path[:64]} = {_kind(value)}; allowed: a number, true/false or a list of sector ids",
+                _("{what}: values.{path} = {kind}; allowed: a number, true/false or a list of sector ids").format(
+                    what=what, path=path[:64], kind=_kind(value)
+                ),
             )
     return values
 
 
+#: what a JSON value is, in an error
+KINDS = {dict: N_("an object"), list: N_("a list"), str: N_("text"), bool: N_("true/false"), type(None): "null"}
+A_NUMBER = N_("a number")
+
+
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number"
-    )
+    return _(KINDS.get(type(value), A_NUMBER))
 
 
 def _hosts(room: Room, bound: str, extra: tuple[str, ...]) -> set[str]:
@@ -546,6 +616,31 @@ def _host_of(value: str) -> str | None:
         return None
 
 
+#: the header a page's requests carry its language in (or ``?lang=`` in the address)
+LANG_HEADER = "x-lang"
+FAILED = N_("the server failed on this request")
+
+
+def request_language(header: str | None, query: bytes, default: str) -> tuple[str, str | None]:
+    """A request's language, from its ``X-Lang`` header or its ``lang`` query parameter (the
+    page's choice), else the room's ``default``; and, for a value that is no language, the error
+    to answer with (in the room's language), naming the value and the languages allowed."""
+    given = header
+    if given is None and b"lang=" in query:
+        from urllib.parse import parse_qs
+
+        values = parse_qs(query.decode("latin-1")).get("lang")
+        given = values[0] if values else None
+    if given is None or not given.strip():
+        return default, None
+    try:
+        return i18n.normalise(given), None
+    except i18n.UnknownLanguage:
+        with language(default):
+            allowed = ", ".join(i18n.LANGUAGES)
+            return default, _("lang = {value}; allowed: {allowed}").format(value=repr(given[:40]), allowed=allowed)
+
+
 class Guard:
     """The ASGI layer in front of the application: a Host of this machine (400 otherwise), a POST's
     Origin of this machine (403), a declared body within ``MAX_BODY`` (413), and the last resort:
@@ -564,21 +659,31 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        # the request's language (the page's choice, or the room's): every answer, errors included, speaks it
+        lang, wrong = request_language(headers.get(LANG_HEADER), scope.get("query_string", b""), self.room.lang)
+        with language(lang):
+            if wrong is not None and scope["path"].startswith("/api/"):  # a page's own script decides for pages
+                return await _send_json(send, 400, {"error": wrong})
+            return await self._guarded(scope, receive, send, headers)
+
+    async def _guarded(self, scope, receive, send, headers: dict[str, str]):
         host = _host_of(headers.get("host", ""))
         if host is None or host not in self.allowed():
-            return await _send_json(send, 400, {"error": "this server answers only to its own address (Host)"})
+            return await _send_json(send, 400, {"error": _("this server answers only to its own address (Host)")})
         origin = headers.get("origin")
         if (
             origin
             and scope["method"] not in ("GET", "HEAD")
             and _host_of(urlsplit(origin).netloc) not in self.allowed()
         ):
-            return await _send_json(send, 403, {"error": "a request from another site"})
+            return await _send_json(send, 403, {"error": _("a request from another site")})
         length = headers.get("content-length", "0").strip()
         if not length.isdigit() or len(length) > 12:
-            return await _send_json(send, 400, {"error": "Content-Length must be a whole number of bytes"})
+            return await _send_json(send, 400, {"error": _("Content-Length must be a whole number of bytes")})
         if int(length) > MAX_BODY:
-            return await _send_json(send, 413, {"error": f"the body has {length} bytes; allowed: up to {MAX_BODY}"})
+            return await _send_json(
+                send, 413, {"error": _("the body has {n} bytes; allowed: up to {most}").format(n=length, most=MAX_BODY)}
+            )
         if scope["method"] == "POST" and scope["path"] == "/api/join":
             wait = self.room.join_refused(scope["client"][0] if scope.get("client") else "")
             if wait > 0:  # held back before its body is read: the cheapest answer a guesser can get
@@ -596,7 +701,7 @@ class Guard:
         except Exception as exc:  # noqa: BLE001 (the last resort: one line in the log, no traceback)
             log.error("decouple play: %s %s failed: %s: %s", scope["method"], scope["path"], type(exc).__name__, exc)
             if not started:
-                await _send_json(send, 500, {"error": "the server failed on this request"})
+                await _send_json(send, 500, {"error": _(FAILED)})
 
 
 async def _send_json(send, status: int, data: dict, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -657,7 +762,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         if prepared is None:
             return
         job, key = prepared
-        for _ in range(workers):
+        for _worker in range(workers):
             pool.submit(warm_round, job)
         whatifs.prefetch(key, job)
 
@@ -675,15 +780,17 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_BODY:
-                    raise Refused(413, f"{what}: the body is over {MAX_BODY} bytes")
+                    raise Refused(413, _("{what}: the body is over {most} bytes").format(what=what, most=MAX_BODY))
                 chunks.append(chunk)
 
         try:
             await asyncio.wait_for(read(), BODY_TIMEOUT)
         except TimeoutError:
-            raise Refused(408, f"{what}: the body did not arrive within {BODY_TIMEOUT:g} s") from None
+            raise Refused(
+                408, _("{what}: the body did not arrive within {s} s").format(what=what, s=f"{BODY_TIMEOUT:g}")
+            ) from None
         except ClientDisconnect:
-            raise Refused(400, f"{what}: the client went away") from None
+            raise Refused(400, _("{what}: the client went away").format(what=what)) from None
         return parse_body(b"".join(chunks), what)
 
     def guarded(handler):
@@ -702,16 +809,16 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
 
         async def endpoint(request: Request):
             if "key" in request.query_params:
-                raise Refused(403, "the facilitator key is never taken from a URL: the page sends it in a cookie")
+                raise Refused(403, _("the facilitator key is never taken from a URL: the page sends it in a cookie"))
             if not room.is_facilitator(request.headers.get("x-key") or request.cookies.get(COOKIE)):
-                raise PermissionError("facilitator key required: open the facilitator link printed at start")
+                raise PermissionError(_("facilitator key required: open the facilitator link printed at start"))
             return await handler(request)
 
         return guarded(endpoint)
 
     def html(name: str):
         async def endpoint(request: Request):
-            return HTMLResponse(_page(name), headers=PAGE_HEADERS)
+            return HTMLResponse(page_html(name, room.lang), headers=PAGE_HEADERS)
 
         return endpoint
 
@@ -720,21 +827,40 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         key = request.query_params.get("key")
         if key is not None:
             if not room.is_facilitator(key):
-                return HTMLResponse("<p>Wrong facilitator key: open the link printed at start.</p>", 403, PAGE_HEADERS)
+                lang = current()
+                message = escape(_("Wrong facilitator key: open the link printed at start."))
+                return HTMLResponse(f'<html lang="{lang}"><p>{message}</p></html>', 403, PAGE_HEADERS)
             response = RedirectResponse("/facilitator", status_code=303, headers=PAGE_HEADERS)
             response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/")
             return response
-        return HTMLResponse(_page("facilitator.html"), headers=PAGE_HEADERS)
+        return HTMLResponse(page_html("facilitator.html", room.lang), headers=PAGE_HEADERS)
 
     async def asset(request: Request):
         name = request.path_params["name"]
-        if name not in ("play.js", "play.css"):
+        if name not in ASSETS:
             return _json({"error": "not found"}, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         text = _page(name)
         if name == "play.css":  # the font's address carries its version: a rebuilt font is fetched anew
             text = text.replace(FONT_URL, f"{FONT_URL}?v={fonts.woff2_version()}")
         return Response(text, media_type=media, headers={"Cache-Control": "no-store"})
+
+    async def catalogue_json(request: Request):
+        """A language's catalogue for the pages' script (``play.js``: ``t()`` and the pages' own
+        text), kept by browsers for a year when asked for by its current version (the pages ask so)."""
+        name = request.path_params["lang"]
+        try:
+            tag = i18n.normalise(name)
+        except i18n.UnknownLanguage:
+            raise LookupError(
+                _("no catalogue {name}; allowed: {allowed}").format(
+                    name=repr(name[:40]), allowed=", ".join(i18n.LANGUAGES)
+                )
+            ) from None
+        body, version = catalogue_bytes(tag)
+        cached = request.query_params.get("v") == version
+        headers = {"Cache-Control": FONT_CACHE if cached else "no-cache"}
+        return Response(body, media_type="application/json", headers=headers)
 
     async def font(request: Request):
         """The Chinese font (``decouple.fonts``), kept by browsers for a year when asked for by its
@@ -761,7 +887,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         if room.is_facilitator(request.headers.get("x-key") or request.cookies.get(COOKIE)):
             return _json(await run_in_threadpool(room.facilitator_state))
         if not same_text(request.query_params.get("room", "")[:32].strip().upper(), room.code):
-            raise PermissionError("wrong room code")
+            raise PermissionError(_("wrong room code"))
         viewer = request.query_params.get("viewer", "")[:64]
         if viewer:
             with room.seats_lock:
@@ -799,11 +925,14 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         try:
             result = await whatifs.ask(token, key, job)
         except Superseded as exc:
-            raise Refused(409, f"what-if: {exc}") from None
+            raise Refused(409, _("what-if: {reason}").format(reason=_(str(exc)))) from None
         except Busy:
-            raise Refused(503, "what-if: the server has too many what-ifs waiting; try again", retry_after=1) from None
-        # read-only parts of the game (its years, the teams' objectives, the references): no lock
-        view = game.whatif_view(seat.team, result)
+            raise Refused(
+                503, _("what-if: the server has too many what-ifs waiting; try again"), retry_after=1
+            ) from None
+        # read-only parts of the game (its years, the teams' objectives, the references): no lock;
+        # the numbers are the same in every language, the labels are the page's (a few look-ups)
+        view = game.localised(seat.team, game.whatif_view(seat.team, result))
         seconds = time.perf_counter() - started
         with room.seats_lock:
             room.timings.append(seconds)
@@ -826,13 +955,16 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         named = data.get("round")
         if isinstance(named, bool) or not isinstance(named, int):
             raise Refused(
-                400, f"advance: round = {named!r}; allowed: the number of the open round, as the page shows it"
+                400,
+                _("advance: round = {value}; allowed: the number of the open round, as the page shows it").format(
+                    value=repr(named)
+                ),
             )
 
         def run() -> dict:
             with room.lock:
                 if game.over:
-                    raise Refused(409, "the game is over: nothing to advance")
+                    raise Refused(409, _("the game is over: nothing to advance"))
                 try:
                     result = game.advance(expected_round=named)
                 except RoundAlreadyAdvanced as exc:
@@ -852,7 +984,9 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         elif isinstance(minutes, (int, float)) and not isinstance(minutes, bool) and 0 < minutes <= 120:
             deadline = time.time() + 60.0 * float(minutes)
         else:
-            raise ConfigError(f"timer: minutes = {minutes!r}; allowed: a number from 0 (no timer) to 120")
+            raise ConfigError(
+                _("timer: minutes = {value}; allowed: a number from 0 (no timer) to 120").format(value=repr(minutes))
+            )
 
         def run() -> None:
             with room.lock:
@@ -865,7 +999,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     async def seats(request: Request):
         policy = text_field(await body(request, "seats"), "policy", "seats")
         if policy not in ("share", "refuse"):
-            raise ConfigError(f"seats: policy = {policy!r}; allowed: share, refuse")
+            raise ConfigError(_("seats: policy = {value}; allowed: share, refuse").format(value=repr(policy)))
         with room.seats_lock:
             room.share_seats = policy == "share"
         return _json({"share_seats": room.share_seats})
@@ -908,13 +1042,64 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     def _base(request: Request) -> str:
         return room.public_base or str(request.base_url).rstrip("/")
 
+    async def passages_of(request: Request):
+        """The passages of the source documents a text cites (``?cite=S1 一(一); S2 三(二)``, or a
+        mechanism, ``M13``), each in Chinese and in English with its document and section, and the
+        "Source 原文" disclosure that shows them, its words in the request's language. Public: the
+        passages are published text, and no game state is in the answer."""
+        cite = request.query_params.get("cite", "")
+        if not cite.strip() or len(cite) > MAX_CITE:
+            raise Refused(
+                400,
+                _("cite = {value}; allowed: citations of the source documents such as {example}, "
+                  "at most {most} characters").format(value=repr(cite[:40]), example="'S1 一(一)'", most=MAX_CITE),
+            )  # fmt: skip
+        known = passages.passages()
+        missing = [key for key in passages.citations(cite) if key not in known]
+        if missing:
+            raise LookupError(
+                _("cite = {value}: no passage for {missing} in seeds/passages.toml").format(
+                    value=repr(cite[:80]), missing=", ".join(missing)
+                )
+            )
+        found = passages.passages_for(cite, strict=False)
+        if not found:
+            raise LookupError(
+                _("cite = {value}: names no section of the source documents (such as {example})").format(
+                    value=repr(cite[:80]), example="'S1 一(一)', 'M13'"
+                )
+            )
+        return _json({"cite": cite, "passages": [p.public() for p in found], "html": passages.html(found, cite)})
+
+    async def mechanisms(request: Request):
+        """What the debrief explains: each indicator, the mechanism that moves it and the passages it
+        rests on (``[[debrief]]`` of seeds/roleplay.toml), as data and as the team page's list, in the
+        request's language."""
+
+        def run() -> dict:
+            world = game.world
+            rows = [  # the measures' labels and units in the request's language
+                row | {"label": words.measure_text(m, world), "unit": words.measure_unit(m, world)}
+                for row in debrief_passages(world)
+                for m in [row["measure"]]
+            ]
+            out = [
+                {k: row[k] for k in ("key", "label", "unit", "passage")}
+                | {"mechanism": _(row["mechanism"]) if row["mechanism"] else "",
+                   "passages": [p.public() for p in passages.passages_for(row["passage"], strict=False)]}
+                for row in rows
+            ]  # fmt: skip
+            return {"mechanisms": out, "html": mechanisms_html(rows)}
+
+        return _json(await run_in_threadpool(run))
+
     async def codes(request: Request):
         return _json(room.codes(_base(request)))
 
     async def qr(request: Request):
         team = request.path_params["team"]
         if team not in room.team_codes:
-            raise LookupError(f"no team {team[:32]!r}")
+            raise LookupError(_("no team {team}").format(team=repr(team[:32])))
         return Response(
             qr_svg(join_url(_base(request), room, team)),
             media_type="image/svg+xml",
@@ -923,10 +1108,11 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
 
     async def not_found(request: Request, exc: Exception):
         status = getattr(exc, "status_code", 404)
-        return _json({"error": f"{request.method} {request.url.path[:80]}: not here"}, status)
+        where = {"method": request.method, "path": request.url.path[:80]}
+        return _json({"error": _("{method} {path}: not here").format(**where)}, status)
 
     async def failed(request: Request, exc: Exception):
-        return _json({"error": "the server failed on this request"}, 500)
+        return _json({"error": _(FAILED)}, 500)
 
     routes = [
         Route("/", html("join.html")),
@@ -937,9 +1123,12 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         Route("/facilitator/slips", html("slips.html")),
         Route("/static/{name}", asset),
         Route(FONT_URL, font),
+        Route("/i18n/{lang}.json", guarded(catalogue_json)),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/api/join", guarded(join), methods=["POST"]),
         Route("/api/state", guarded(state)),
+        Route("/api/passages", guarded(passages_of)),
+        Route("/api/mechanisms", guarded(mechanisms)),
         Route("/api/choice", guarded(choice), methods=["POST"]),
         Route("/api/whatif", guarded(whatif), methods=["POST"]),
         Route("/api/leave", guarded(leave), methods=["POST"]),
@@ -956,6 +1145,11 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed}, lifespan=lifespan)
     return Guard(app, room, bound, tuple(hosts))
 
+
+#: the pages' scripts and style sheets (``pages/``): the role-play's, and the source passages'
+ASSETS = ("play.js", "play.css", "sources.js", "sources.css")
+#: the longest text ``/api/passages?cite=`` reads
+MAX_CITE = 400
 
 #: the Chinese font's address (``play.css`` names it in its ``@font-face``) and how long browsers keep it
 FONT_URL = f"/fonts/{fonts.WOFF2_NAME}"
@@ -1114,9 +1308,11 @@ def serve(
     open_browser: bool = True,
     share_seats: bool = True,
     workers: int = 2,
+    lang: str = i18n.DEFAULT,
 ) -> int:
     """Start a game and serve it until Ctrl-C, SIGTERM or SIGHUP; print the links the facilitator
-    needs. ``base`` is the address students reach (``http://192.168.1.20:8766``).
+    needs. ``base`` is the address students reach (``http://192.168.1.20:8766``); ``lang`` the
+    room's language (each device may choose its own), in which the links are printed too.
 
     Every setting is checked before the server starts, the results folder ``out`` included (the
     export comes at the end of the lesson: too late to find it cannot be written). Stopping
@@ -1141,24 +1337,16 @@ def serve(
     main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = {signum: signal.signal(signum, stop) for signum in handled} if main_thread else {}
     pool: Executor | None = None
+    lang = i18n.normalise(lang)
     try:
         check_results(out)
         game = Game(preset=preset, seed=seed, team_spec=teams, round_years=round_years, start_year=start_year)
-        room = Room(game, out, share_seats=share_seats)
+        room = Room(game, out, share_seats=share_seats, lang=lang)
         game.debrief()  # the reference runs, computed once before the class arrives
         pool = make_pool(workers)
         room.public_base = base
-        print(f"role-play: {game.scenario.title}, seed {seed}, {len(game.round_starts)} rounds of "
-              f"{game.round_years:g} years from {game.start_year:g}")  # fmt: skip
-        print(f"  room code:        {room.code}")
-        print(f"  facilitator page: {base}/facilitator?key={room.key}   (keep this link to yourself)")
-        print(f"  spectators:       {base}/watch?room={room.code}")
-        for team in game.teams:
-            print(f"  {team.label + ':':32s} team code {room.team_codes[team.id]}   {join_url(base, room, team.id)}")
-        print(
-            "  QR codes for every team are on the facilitator page; exports go to " + str(out) + "/. Ctrl-C stops.",
-            flush=True,
-        )
+        with language(lang):
+            print_links(room, base, out)
         if open_browser:
             import webbrowser
 
@@ -1184,5 +1372,42 @@ def serve(
             pool.shutdown(cancel_futures=True)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print("role-play: stopped", flush=True)
+    with language(lang):
+        print(_("role-play: stopped"), flush=True)
     return 0
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` columns of a terminal (a Chinese character takes two)."""
+    import unicodedata
+
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - columns, 0)
+
+
+def print_links(room: Room, base: str, out: Path) -> None:
+    """What the facilitator needs, in the terminal, in the current language: the room code, the
+    facilitator's link (with its key), the spectators' link, and each team's code and join link."""
+    game = room.game
+    print(
+        _("role-play: {title}, seed {seed}, {rounds} rounds of {years} years from {start}").format(
+            title=words.scenario_title(game.scenario.title),
+            seed=game.seed,
+            rounds=len(game.round_starts),
+            years=f"{game.round_years:g}",
+            start=f"{game.start_year:g}",
+        )
+    )
+    print("  " + _("room code:        {code}").format(code=room.code))
+    link = f"{base}/facilitator?key={room.key}"
+    print("  " + _("facilitator page: {link}   (keep this link to yourself)").format(link=link))
+    print("  " + _("spectators:       {link}").format(link=f"{base}/watch?room={room.code}"))
+    for team in game.teams:
+        name = _("{team}:").format(team=words.team_label(team, game.world))
+        code, join = room.team_codes[team.id], join_url(base, room, team.id)
+        print(f"  {padded(name, 32)} " + _("team code {code}   {link}").format(code=code, link=join))
+    print(
+        "  "
+        + _("QR codes for every team are on the facilitator page; exports go to {out}/. Ctrl-C stops.").format(out=out),
+        flush=True,
+    )

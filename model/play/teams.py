@@ -187,12 +187,12 @@ def build_team(codes: tuple[str, ...], world: World) -> Team:
                 scale=scale,
             )
         )
-    briefing = next((t["briefing"] for t in data["teams"] if tuple(t["countries"]) == codes), "")
-    if not briefing:
-        briefing = (
-            f"You play {', '.join(world.country_labels[c] for c in codes)}, {spec['title']}. "
-            "Your interests are those of the default team of your kind: ask the facilitator for its briefing."
-        )
+    briefing = default_briefing(codes)
+    if not briefing:  # in English here: the pages show it in theirs (decouple.play.words.briefing)
+        from .words import BRIEFING_OF_ROLE
+
+        briefing = BRIEFING_OF_ROLE.format(countries=", ".join(world.country_labels[c] for c in codes),
+                                           title=spec["title"])  # fmt: skip
     label = " + ".join(world.country_labels[c].split(" (")[0] for c in codes)
     return Team(
         id="-".join(codes).lower(),
@@ -205,6 +205,12 @@ def build_team(codes: tuple[str, ...], world: World) -> Team:
         briefing=briefing.strip(),
         role_title=spec["title"],
     )
+
+
+def default_briefing(codes: tuple[str, ...]) -> str:
+    """The briefing of the default team that plays ``codes`` (as seeds/roleplay.toml writes it,
+    the catalogue's text), or '' when no default team plays them."""
+    return next((t["briefing"] for t in _read()["teams"] if tuple(t["countries"]) == tuple(codes)), "")
 
 
 def debrief_passages(world: World | None = None) -> list[dict]:

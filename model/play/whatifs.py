@@ -26,11 +26,18 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
+
 #: what-ifs kept, by their job (the same draft asked again, by any device of any team, is answered
 #: from memory): each is a few kilobytes of numbers
 CACHE = 256
 #: what-ifs waiting for a worker, at most (one per device at most: a newer one replaces it)
 WAITING = 64
+
+#: why a what-if was not run (the server answers them in the page's language)
+REPLACED = N_("a newer what-if from this device replaced this one")
+ROUND_OVER = N_("the round is over: this what-if was not run")
+STOPPING = N_("the server is stopping")
 
 
 class Superseded(Exception):
@@ -110,7 +117,7 @@ class WhatIfQueue:
         """The class has moved on: results and waiting what-ifs are of a round that is over."""
         self.done.clear()
         for entry in self.waiting.values():
-            entry.future.set_exception(Superseded("the round is over: this what-if was not run"))
+            entry.future.set_exception(Superseded(ROUND_OVER))
             self.counts["superseded"] += 1
         self.waiting.clear()
         self.latest.clear()
@@ -142,7 +149,7 @@ class WhatIfQueue:
         entry.owners.discard(owner)
         if not entry.owners and not entry.prefetched:
             del self.waiting[older]
-            entry.future.set_exception(Superseded("a newer what-if from this device replaced this one"))
+            entry.future.set_exception(Superseded(REPLACED))
             self.counts["superseded"] += 1
 
     def _dispatch(self) -> None:
@@ -161,7 +168,7 @@ class WhatIfQueue:
             result = await self.compute(entry.job)
         except asyncio.CancelledError:
             if not entry.future.done():
-                entry.future.set_exception(Superseded("the server is stopping"))
+                entry.future.set_exception(Superseded(STOPPING))
             raise
         except Exception as exc:  # noqa: BLE001 (handed to whoever waits: the request answers it)
             if not entry.future.done():

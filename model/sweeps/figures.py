@@ -23,8 +23,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..errors import DecoupleError  # noqa: E402
+from ..i18n import gettext as _  # noqa: E402
 from ..output import atomic_write, write_csv  # noqa: E402
-from ..plots import LEGEND_FONT, NEUTRAL, STYLE, colour, label, plot_figures, wrap  # noqa: E402
+from ..phrase import tr  # noqa: E402
+from ..plots import LEGEND_FONT, NEUTRAL, colour, label, plot_figures, style, wrap  # noqa: E402
 from .experiment import Experiment  # noqa: E402
 from .measures import label_of  # noqa: E402
 
@@ -46,6 +48,11 @@ def _tick(value) -> str:
     if isinstance(value, list):
         return str(len(value))
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _two_lines(text: str) -> str:
+    """A scenario's name under a violin: broken at its first space (Chinese, which has none, by width)."""
+    return text.replace(" ", "\n", 1) if " " in text else wrap(text, 12)
 
 
 def relative(runs: pd.DataFrame, column: str, how: str, per: str | None = None) -> pd.Series:
@@ -80,7 +87,7 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
         xi = x_vals.index(point[vary[0].path])
         yi = y_vals.index(point[vary[1].path])
         grid[yi, xi] = cell.get(p, np.nan)
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(9, 7), layout="constrained")
         masked = np.ma.masked_invalid(grid)
         im = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
@@ -89,7 +96,7 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
             for xi in range(grid.shape[1]):
                 v = grid[yi, xi]
                 text = (
-                    "never"
+                    _("never")
                     if np.isnan(v)
                     else f"{v:.2f}"
                     if abs(v) >= 1000
@@ -108,12 +115,12 @@ def heatmap(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path
                 )
         ax.set_xticks(range(len(x_vals)), [_tick(v) for v in x_vals])
         ax.set_yticks(range(len(y_vals)), [_tick(v) for v in y_vals])
-        ax.set_xlabel(vary[0].label or vary[0].path)
-        ax.set_ylabel(vary[1].label or vary[1].path)
+        ax.set_xlabel(tr(vary[0].label) or vary[0].path)
+        ax.set_ylabel(tr(vary[1].label) or vary[1].path)
         ax.grid(False)
         bar = fig.colorbar(im, ax=ax)
-        bar.set_label(fig_spec.unit)
-        ax.set_title(wrap(fig_spec.title or fig_spec.metric, 50))
+        bar.set_label(tr(fig_spec.unit))
+        ax.set_title(wrap(tr(fig_spec.title) or fig_spec.metric, 50))
         name = fig_spec.file or f"heatmap_{fig_spec.metric.replace('@', '_')}.png"
         return _save(fig, folder / name)
 
@@ -124,7 +131,7 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
     metrics = fig_spec.metrics
     cols = min(3, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5.5 * rows), squeeze=False, layout="constrained")
         for ax in axes.ravel()[len(metrics) :]:
             ax.set_visible(False)
@@ -136,18 +143,16 @@ def violin(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> Path:
                 body.set_alpha(0.6)
             for key in ("cbars", "cmins", "cmaxes", "cmedians"):  # black, not matplotlib's blue (a scenario's)
                 parts[key].set_color(NEUTRAL["mark"])
-            ax.set_xticks(
-                range(1, len(scenarios) + 1), [label(s).replace(" ", "\n", 1) for s in scenarios], fontsize=12
-            )
+            ax.set_xticks(range(1, len(scenarios) + 1), [_two_lines(label(s)) for s in scenarios], fontsize=12)
             ax.set_title(wrap(label_of(metric), 40), fontsize=14)
-        fig.suptitle(fig_spec.title or "Outcomes across seeds", fontsize=18)
+        fig.suptitle(tr(fig_spec.title) or _("Outcomes across seeds"), fontsize=18)
         return _save(fig, folder / (fig_spec.file or "violins.png"))
 
 
 def bands(exp: Experiment, series: pd.DataFrame, fig_spec, folder: Path) -> list[Path]:
     table = series.drop(columns=["run_id", "point"]).set_index(["scenario", "seed", "year"]).sort_index()
     sub = folder / (fig_spec.file or "bands")
-    return plot_figures(table, sub, fig_spec.title or exp.section.title)
+    return plot_figures(table, sub, fig_spec.title or exp.section.title)  # (plot_figures translates the title)
 
 
 def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> list[Path]:
@@ -160,12 +165,12 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
 
     data = runs[runs["point"] >= 0]
     problem = exp.problem()
-    names = [v.label or v.path for v in exp.spec.vary]
+    names = [v.label or v.path for v in exp.spec.vary]  # English in the table; the figure's in its language
     metrics = fig_spec.metrics
     table: list[dict] = []
     cols = min(2, len(metrics))
     rows = int(np.ceil(len(metrics) / cols))
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         size = (9 * cols, (0.55 * len(names) + 3.0) * rows + 0.6)
         fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
         for ax in axes.ravel()[len(metrics) :]:
@@ -176,28 +181,36 @@ def sensitivity(exp: Experiment, runs: pd.DataFrame, fig_spec, folder: Path) -> 
             if exp.section.sampler == "sobol":
                 si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=exp.section.root_seed)
                 ax.barh(
-                    pos + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color=NEUTRAL["light"], label="first order", capsize=3
+                    pos + 0.2,
+                    si["S1"],
+                    0.4,
+                    xerr=si["S1_conf"],
+                    color=NEUTRAL["light"],
+                    label=_("first order"),
+                    capsize=3,
                 )
-                ax.barh(pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color=NEUTRAL["mark"], label="total", capsize=3)
-                ax.set_xlabel("Sobol index (share of variance)")
+                ax.barh(
+                    pos - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color=NEUTRAL["mark"], label=_("total"), capsize=3
+                )
+                ax.set_xlabel(_("Sobol index (share of variance)"))
                 shown: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
             else:
                 si = morris_analyze.analyze(problem, exp.points_array(), y, num_levels=4, seed=exp.section.root_seed)
                 shown = ("mu_star", "mu_star_conf", "sigma")
                 ax.barh(pos, si["mu_star"], 0.6, xerr=si["mu_star_conf"], color=NEUTRAL["mark"], capsize=3)
-                ax.set_xlabel("Morris mu* (mean absolute effect)")
+                ax.set_xlabel(_("Morris mu* (mean absolute effect)"))
             for i, (v, name) in enumerate(zip(exp.spec.vary, names, strict=True)):
                 table.append(
                     {"metric": metric, "parameter": v.path, "label": name}
                     | {k: float(np.asarray(si[k])[i]) for k in shown}
                 )
-            ax.set_yticks(pos, names, fontsize=12)
+            ax.set_yticks(pos, [tr(name) for name in names], fontsize=12)
             ax.axvline(0, color="black", linewidth=0.8)
             ax.set_title(wrap(label_of(metric), 40), fontsize=14)
         if exp.section.sampler == "sobol":  # below the panels, where it covers no bar
             handles, labels = axes[0][0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=LEGEND_FONT)
-        fig.suptitle(fig_spec.title or "Sensitivity of the main outcomes", fontsize=18)
+        fig.suptitle(tr(fig_spec.title) or _("Sensitivity of the main outcomes"), fontsize=18)
         figure = _save(fig, folder / (fig_spec.file or "sensitivity.png"))
     csv = figure.with_suffix(".csv")
     write_csv(csv, pd.DataFrame(table))

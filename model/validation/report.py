@@ -133,16 +133,17 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..plots import STYLE
+    from ..i18n import gettext as _
+    from ..plots import style
 
     by_id = {c.id: c for c in (checks or all_checks())}
     t = table.copy()
     t["model_low"] = [by_id[i].low for i in t.id]
     t["model_high"] = [by_id[i].high for i in t.id]
-    with plt.rc_context(STYLE):
+    with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(13, 0.42 * len(t) + 2))
-        ax.axvspan(-1, 1, color="#009E73", alpha=0.12, label="within tolerance")
-        for y, (_, row) in enumerate(t.iloc[::-1].iterrows()):
+        ax.axvspan(-1, 1, color="#009E73", alpha=0.12, label=_("within tolerance"))
+        for y, (_index, row) in enumerate(t.iloc[::-1].iterrows()):
             mean, lo, hi = _position(row)
             colour = "#009E73" if row.passed else "#D55E00"
             ax.plot([lo, hi], [y, y], color=colour, linewidth=2)
@@ -152,8 +153,8 @@ def figure(table: pd.DataFrame, path: Path, checks: list[Check] | None = None) -
             [f"{i} ({KIND_LABEL[k].split(' ')[0]})" for i, k in zip(t.id[::-1], t.kind[::-1])], fontsize=11
         )
         ax.set_xlim(-4.2, 4.2)
-        ax.set_xlabel("model value relative to the tolerance (band = pass; ±4 = far outside)")
-        ax.set_title("Model vs documented figures: seed mean (marker) and range (line)")
+        ax.set_xlabel(_("model value relative to the tolerance (band = pass; ±4 = far outside)"))
+        ax.set_title(_("Model vs documented figures: seed mean (marker) and range (line)"))
         ax.grid(axis="y", alpha=0)
         fig.tight_layout()
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))

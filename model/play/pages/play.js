@@ -5,6 +5,99 @@ const POLL_MS = 1000;  // every page asks for news each second (the server answe
 const store = window.localStorage;
 const $ = (sel) => document.querySelector(sel);
 
+// ------------------------------------------------------------------ languages
+// The page's language: the address's ?lang= (kept), else the device's choice (kept in its
+// storage, so it survives a reload), else the room's (`decouple play --lang`: the server writes
+// it into <html data-lang>). Every string this script shows goes through t(); the page's own
+// text and attributes are translated once at load, from the catalogue the server serves at
+// /i18n/<lang>.json (its version is in <html data-catalogues>, so the browser keeps it while it holds).
+const LANGUAGES = { "en": "English", "zh-Hans": "中文" };
+function normLang(value) {
+  const v = String(value || "").trim().toLowerCase();
+  if (!v) return null;
+  if (v === "zh" || v.startsWith("zh-") || v.startsWith("zh_") || v === "中文") return "zh-Hans";
+  if (v === "en" || v.startsWith("en-") || v.startsWith("en_")) return "en";
+  return null;
+}
+const root = document.documentElement;
+const asked = normLang(new URLSearchParams(location.search).get("lang"));
+if (asked) store.setItem("decouple.lang", asked);
+const LANG = asked || normLang(store.getItem("decouple.lang")) || normLang(root.dataset.lang) || "en";
+let CATALOGUE = {};
+
+// `text` (English, as written in the catalogue) in the page's language, its {placeholders} filled from `values`
+function t(text, values = {}) {
+  const out = Object.prototype.hasOwnProperty.call(CATALOGUE, text) ? CATALOGUE[text] : text;
+  return out.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+const VISIBLE_ATTRIBUTES = ["title", "placeholder", "aria-label", "alt"];
+// The page's own text: each text node and visible attribute the catalogue has, as the extractor
+// reads them (runs of white space as one space, trimmed)
+function translatePage() {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  for (const node of nodes) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest("script, style")) continue;
+    const key = node.nodeValue.replace(/\s+/g, " ").trim();
+    if (!key || !Object.prototype.hasOwnProperty.call(CATALOGUE, key)) continue;
+    const lead = /^\s/.test(node.nodeValue) ? " " : "", trail = /\s$/.test(node.nodeValue) ? " " : "";
+    node.nodeValue = lead + CATALOGUE[key] + trail;
+  }
+  for (const name of VISIBLE_ATTRIBUTES) {
+    for (const node of document.querySelectorAll(`[${name}]`)) {
+      const key = node.getAttribute(name).replace(/\s+/g, " ").trim();
+      if (Object.prototype.hasOwnProperty.call(CATALOGUE, key)) node.setAttribute(name, CATALOGUE[key]);
+    }
+  }
+}
+
+// hidden (play.css: .i18n-pending) until the page's text is in its language, at most a few seconds
+const i18nReady = (async () => {
+  root.lang = LANG;
+  if (LANG === "en") return;
+  root.classList.add("i18n-pending");
+  const shown = setTimeout(() => root.classList.remove("i18n-pending"), 4000);
+  try {
+    let versions = {};
+    try { versions = JSON.parse(root.dataset.catalogues || "{}"); } catch (e) { versions = {}; }
+    const response = await fetch(`/i18n/${LANG}.json?v=${encodeURIComponent(versions[LANG] || "")}`);
+    if (response.ok) CATALOGUE = await response.json();
+  } catch (e) { CATALOGUE = {}; }
+  translatePage();
+  clearTimeout(shown);
+  root.classList.remove("i18n-pending");
+})();
+
+// The switch "English / 中文" in the page's header: the choice is kept on this device and the
+// page reloads in it (a team's seat is kept: the page joins again with the codes it remembers)
+function languageSwitch() {
+  const box = $("#lang-switch");
+  if (!box) return;
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", t("Language"));
+  const buttons = Object.entries(LANGUAGES).map(([tag, name]) => {
+    const button = el("button", { type: "button", id: `lang-${tag}`, class: "lang", lang: tag, "data-lang": tag, "aria-pressed": String(tag === LANG) }, name);
+    button.onclick = () => {
+      store.setItem("decouple.lang", tag);
+      if (tag === LANG) return;
+      const url = new URL(location.href);
+      url.searchParams.delete("lang");
+      location.href = url.toString();
+    };
+    return button;
+  });
+  box.replaceChildren(buttons[0], " / ", buttons[1]);
+}
+
+// every page's start: its text in its language, then the switch
+async function ready() {
+  await i18nReady;
+  languageSwitch();
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -17,7 +110,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 async function api(path, { method = "GET", body = null, headers = {} } = {}) {
-  const opts = { method, headers: { ...headers } };
+  const opts = { method, headers: { "X-Lang": LANG, ...headers } };
   if (body !== null) {
     opts.body = JSON.stringify(body);
     opts.headers["Content-Type"] = "application/json";
@@ -26,7 +119,7 @@ async function api(path, { method = "GET", body = null, headers = {} } = {}) {
   let data = {};
   try { data = await response.json(); } catch (e) { data = {}; }
   if (!response.ok) {
-    const error = new Error(data.error || `HTTP ${response.status}`);
+    const error = new Error(data.error || t("HTTP {status}", { status: response.status }));
     error.status = response.status;
     throw error;
   }
@@ -89,7 +182,7 @@ function lineChart(container, title, unit, years, lines, marker = null, domain =
     svg.append(t);
   }
   if (marker !== null) {
-    svg.append(svgEl("line", { x1: X(marker), x2: X(marker), y1: T, y2: H - B, stroke: "#999", "stroke-dasharray": "3 3" }));
+    svg.append(svgEl("line", { x1: X(marker), x2: X(marker), y1: T, y2: H - B, stroke: "#808080", "stroke-dasharray": "3 3" }));
   }
   for (const line of lines) {
     let d = "";
@@ -117,11 +210,12 @@ function legend(container, items) {
 }
 
 // The class's path so far (black), a projection (dashed, from the year reached) and the open world (grey).
+// (Each line is 3:1 or more against the white, as WCAG 2.1 asks of a graphic: the grey #808080 3.9:1.)
 function pathCharts(container, state, projection = null, colour = "#0072B2") {
   container.replaceChildren();
   const path = state.path;
   for (const chart of state.charted) {
-    const lines = [{ values: path.open[chart.key], colour: "#9a9a9a", width: 1.5, years: path.open_years }];
+    const lines = [{ values: path.open[chart.key], colour: "#808080", width: 1.5, years: path.open_years }];
     if (projection) {
       const years = projection.years, values = projection.series[chart.key];
       const ahead = years.map((y, i) => (y >= state.year - 1e-9 ? values[i] : null));
@@ -131,21 +225,21 @@ function pathCharts(container, state, projection = null, colour = "#0072B2") {
     const domain = [path.open_years[0], path.open_years[path.open_years.length - 1]];
     lineChart(container, chart.label, chart.unit, path.open_years, lines, state.year, domain);
   }
-  legend(container, [["the class so far", "#111"], ["open world", "#9a9a9a"]].concat(projection ? [["what-if: your draft, others held", colour, true]] : []));
+  legend(container, [[t("the class so far"), "#111"], [t("open world"), "#808080"]].concat(projection ? [[t("what-if: your draft, others held"), colour, true]] : []));
 }
 
 // ------------------------------------------------------------------ shared panels
 function renderNews(container, news) {
   container.replaceChildren(...news.slice().reverse().map((n) =>
-    el("div", { class: `kind-${n.kind}` }, el("span", { class: "muted", text: `R${n.round} ` }), n.text)));
+    el("div", { class: `kind-${n.kind}` }, el("span", { class: "muted", text: t("R{n}", { n: n.round }) + " " }), n.text)));
 }
 
 function renderScores(container, scores) {
   const rows = Object.values(scores);
-  if (!rows.length) { container.replaceChildren(el("p", { class: "muted", text: "Scores appear after the first round." })); return; }
-  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { text: "against the open world" }), el("th", { class: "num", text: "score" })));
+  if (!rows.length) { container.replaceChildren(el("p", { class: "muted", text: t("Scores appear after the first round.") })); return; }
+  const table = el("table", {}, el("tr", {}, el("th", { text: t("team") }), el("th", { text: t("against the open world") }), el("th", { class: "num", text: t("score") })));
   for (const s of rows.sort((a, b) => b.total - a.total)) {
-    const detail = s.objectives.map((o) => `${o.label}: ${o.value >= 0 ? "+" : ""}${fmt(o.value)} ${o.unit}`).join("; ");
+    const detail = s.objectives.map((o) => t("{label}: {value} {unit}", { label: o.label, value: `${o.value >= 0 ? "+" : ""}${fmt(o.value)}`, unit: o.unit })).join(t("; "));
     table.append(el("tr", {}, el("td", { text: s.label }), el("td", { class: "muted", text: detail }), el("td", { class: "num", text: (s.total >= 0 ? "+" : "") + s.total.toFixed(1) })));
   }
   container.replaceChildren(table);
@@ -159,18 +253,19 @@ function renderTimer(node, state) {
 }
 function tickTimer(node) {
   const deadline = Number(node.dataset.deadline || 0);
-  if (!deadline) { node.textContent = "no timer"; node.classList.remove("late"); return; }
+  if (!deadline) { node.textContent = t("no timer"); node.classList.remove("late"); return; }
   const left = Math.max(0, Math.round((deadline - (Date.now() + clockOffset)) / 1000));
-  node.textContent = left > 0 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` : "time is up";
+  node.textContent = left > 0 ? t("{time} left", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` }) : t("time is up");
   node.classList.toggle("late", left <= 30);
 }
 
 function roundText(state) {
-  return state.over ? `Game over (${state.year})` : `Round ${state.round} of ${state.rounds}: ${state.span}`;
+  return state.over ? t("Game over ({year})", { year: state.year }) : t("Round {round} of {rounds}: {span}", { round: state.round, rounds: state.rounds, span: state.span });
 }
 
 // ------------------------------------------------------------------ join page
 async function initJoin() {
+  await ready();
   const params = new URLSearchParams(location.search);
   const room = $("#room"), codeInput = $("#code");
   room.value = params.get("room") || store.getItem("decouple.room") || "";
@@ -201,7 +296,7 @@ async function rejoin() {
     store.setItem("decouple.seat", data.seat);
     return true;
   } catch (e) {
-    $("#error").textContent = `${e.message} — join again`;
+    $("#error").textContent = t("{error} — join again", { error: e.message });
     setTimeout(() => { location.href = `/join?room=${room}`; }, 3000);
     return false;
   }
@@ -210,6 +305,7 @@ async function rejoin() {
 function seatHeaders() { return { "X-Seat": store.getItem("decouple.seat") || "" }; }
 
 async function initTeam() {
+  await ready();
   window.addEventListener("pagehide", () => {
     // a closed tab gives its seat back at once (a reload joins again with the same device)
     navigator.sendBeacon("/api/leave", new Blob([JSON.stringify({ seat: store.getItem("decouple.seat") })], { type: "application/json" }));
@@ -247,7 +343,7 @@ async function pollTeam() {
   $("#team").textContent = state.team.label;
   $("#role").textContent = state.team.role;
   $("#round").textContent = roundText(state);
-  $("#year").textContent = `the class has reached ${state.year}`;
+  $("#year").textContent = t("the class has reached {year}", { year: state.year });
   if (firstTime) $("#briefing").textContent = state.team.briefing;
   if (firstTime || newRound) {
     team.draft = JSON.parse(JSON.stringify(state.team.submitted || state.team.choice));
@@ -255,12 +351,12 @@ async function pollTeam() {
     team.asked = "";
     askWhatIf();
   }
-  $("#status").textContent = state.over ? "The game is over." : state.team.submitted ? "Submitted for this round ✓ (you can still change it)" : "Not submitted yet: without a submission you keep your last choice.";
+  $("#status").textContent = state.over ? t("The game is over.") : state.team.submitted ? t("Submitted for this round ✓ (you can still change it)") : t("Not submitted yet: without a submission you keep your last choice.");
   $("#status").className = state.team.submitted ? "ok" : "muted";
   $("#submit").disabled = state.over;
   renderScores($("#scores"), state.scores);
   renderNews($("#news"), state.news);
-  renderObjectives($("#now"), state.team.view, "where the class stands now");
+  renderObjectives($("#now"), state.team.view, t("where the class stands now"));
   if (!team.projection) pathCharts($("#charts"), state);
 }
 
@@ -269,8 +365,8 @@ function renderDevices(state) {
   const others = state.devices - 1, later = state.joined_after_you || 0;
   document.body.dataset.devices = String(state.devices);
   $("#devices").textContent = later > 0
-    ? `Another device joined your team (${state.devices} on it now). If it is not one of yours, tell the facilitator: they can give your team a new code.`
-    : others > 0 ? `${state.devices} devices are on your team.` : "";
+    ? t("Another device joined your team ({n} on it now). If it is not one of yours, tell the facilitator: they can give your team a new code.", { n: state.devices })
+    : others > 0 ? t("{n} devices are on your team.", { n: state.devices }) : "";
 }
 
 // Each control comes drawn by the server (one per kind of lever: a slider for a number, a switch,
@@ -314,13 +410,13 @@ function renderObjectives(container, view, caption, compact = false) {
   if (!view) return;
   const table = el("table", compact ? { class: "compact" } : {});
   for (const o of view.objectives) {
-    const unit = `${o.unit} (× ${o.weight})`, value = `${o.value >= 0 ? "+" : ""}${fmt(o.value)}`;
+    const unit = t("{unit} (× {weight})", { unit: o.unit, weight: o.weight }), value = `${o.value >= 0 ? "+" : ""}${fmt(o.value)}`;
     table.append(compact
       ? el("tr", { title: unit }, el("td", { text: o.label }), el("td", { class: "num", text: value }))
       : el("tr", {}, el("td", { text: o.label }), el("td", { class: "num", text: value }), el("td", { class: "muted", text: unit })));
   }
   const total = (view.total >= 0 ? "+" : "") + view.total.toFixed(1);
-  table.append(el("tr", {}, el("th", { text: "score" }), el("th", { class: "num", text: total }), ...(compact ? [] : [el("td", { class: "muted", text: caption })])));
+  table.append(el("tr", {}, el("th", { text: t("score") }), el("th", { class: "num", text: total }), ...(compact ? [] : [el("td", { class: "muted", text: caption })])));
   container.replaceChildren(table, ...(compact ? [el("div", { class: "muted", text: caption })] : []));
 }
 
@@ -336,7 +432,7 @@ async function askWhatIf() {
     const data = await api("/api/whatif", { method: "POST", headers: seatHeaders(), body: { values: team.draft } });
     team.asked = key;
     team.projection = data.view;
-    renderObjectives($("#whatif"), data.view, `projected to the end of the run: ${((performance.now() - started) / 1000).toFixed(2)} s`, true);
+    renderObjectives($("#whatif"), data.view, t("projected to the end of the run: {s} s", { s: ((performance.now() - started) / 1000).toFixed(2) }), true);
     pathCharts($("#charts"), team.state, data.view, "#0072B2");
     document.body.dataset.whatif = String(Number(document.body.dataset.whatif || 0) + 1);
     $("#error").textContent = "";
@@ -358,6 +454,7 @@ async function submitChoice() {
 
 // ------------------------------------------------------------------ spectators
 async function initWatch() {
+  await ready();
   const room = (new URLSearchParams(location.search).get("room") || "").toUpperCase();
   const viewer = deviceId();
   let last = null;
@@ -388,6 +485,7 @@ const host = { version: -1, round: null };
 function keyHeaders() { return {}; }
 
 async function initFacilitator() {
+  await ready();
   $("#advance").onclick = async () => {
     $("#advance").disabled = true;
     // naming the round makes a repeated click or a retried request harmless (the server answers 409)
@@ -406,7 +504,7 @@ async function initFacilitator() {
     $("#export").disabled = true;
     try {
       const data = await api("/api/export", { method: "POST", headers: keyHeaders() });
-      $("#exported").textContent = `written to ${data.folder}`;
+      $("#exported").textContent = t("written to {folder}", { folder: data.folder });
     } catch (e) { $("#error").textContent = e.message; }
     $("#export").disabled = false;
   };
@@ -427,7 +525,7 @@ async function pollFacilitator() {
   let state;
   try { state = await api("/api/state", { headers: keyHeaders() }); }
   catch (e) {
-    $("#error").textContent = e.status === 403 ? "Open the facilitator link printed when the server started (it signs this browser in)." : e.message;
+    $("#error").textContent = e.status === 403 ? t("Open the facilitator link printed when the server started (it signs this browser in).") : e.message;
     return;
   }
   host.round = state.round;
@@ -436,30 +534,30 @@ async function pollFacilitator() {
   $("#room").textContent = state.room;
   host.colours = state.colours;
   $("#round").textContent = roundText(state);
-  $("#advance").textContent = state.over ? "Game over" : `Run round ${state.round} (${state.span})`;
+  $("#advance").textContent = state.over ? t("Game over") : t("Run round {n} ({span})", { n: state.round, span: state.span });
   $("#advance").disabled = state.over;
   renderTimer($("#timer"), state);
   $("#seats").value = state.share_seats ? "share" : "refuse";
-  $("#whatif-p95").textContent = state.whatif_p95 === null ? "" : `what-ifs answered in ${state.whatif_p95.toFixed(2)} s (95th percentile)`;
-  $("#viewers").textContent = `${state.viewers} spectator(s)`;
+  $("#whatif-p95").textContent = state.whatif_p95 === null ? "" : t("what-ifs answered in {s} s (95th percentile)", { s: state.whatif_p95.toFixed(2) });
+  $("#viewers").textContent = t("{n} spectator(s)", { n: state.viewers });
   if (host.version === -1) {
-    $("#handout-team").replaceChildren(...state.teams.map((t) => el("option", { value: t.id, text: t.label })));
+    $("#handout-team").replaceChildren(...state.teams.map((team) => el("option", { value: team.id, text: team.label })));
   }
-  const table = el("table", {}, el("tr", {}, el("th", { text: "team" }), el("th", { class: "num", text: "devices" }), el("th", { text: "this round" }), el("th", { text: "" })));
+  const table = el("table", {}, el("tr", {}, el("th", { text: t("team") }), el("th", { class: "num", text: t("devices") }), el("th", { text: t("this round") }), el("th", { text: "" })));
   const alerts = [];
-  for (const t of state.teams) {
-    const joined = state.joined[t.id];
-    const renew = el("button", { type: "button", title: "a new code for this team: its devices join again with it" }, "new code");
-    renew.onclick = () => newCode(t);
-    const devices = el("td", { class: "num", text: String(state.occupancy[t.id]) });
+  for (const team of state.teams) {
+    const joined = state.joined[team.id];
+    const renew = el("button", { type: "button", title: t("a new code for this team: its devices join again with it") }, t("new code"));
+    renew.onclick = () => newCode(team);
+    const devices = el("td", { class: "num", text: String(state.occupancy[team.id]) });
     if (joined > 1) {
-      devices.append(el("span", { class: "error", text: ` ⚠ ${joined} joined` }));
-      alerts.push(`${t.label}: ${joined} devices have joined`);
+      devices.append(el("span", { class: "error", text: " " + t("⚠ {n} joined", { n: joined }) }));
+      alerts.push(t("{team}: {n} devices have joined", { team: team.label, n: joined }));
     }
-    table.append(el("tr", { "data-team": t.id, "data-joined": String(joined) }, el("td", { text: t.label }), devices, el("td", { text: t.submitted ? "submitted ✓" : "—" }), el("td", {}, renew)));
+    table.append(el("tr", { "data-team": team.id, "data-joined": String(joined) }, el("td", { text: team.label }), devices, el("td", { text: team.submitted ? t("submitted ✓") : "—" }), el("td", {}, renew)));
   }
   $("#teams").replaceChildren(table);
-  if (state.refused_joins > 0) alerts.push(`${state.refused_joins} join attempt(s) refused for too many wrong codes: someone may be guessing`);
+  if (state.refused_joins > 0) alerts.push(t("{n} join attempt(s) refused for too many wrong codes: someone may be guessing", { n: state.refused_joins }));
   $("#alerts").textContent = alerts.join(" · ");
   renderScores($("#scores"), state.scores);
   renderNews($("#news"), state.news);
@@ -486,10 +584,14 @@ async function showDebrief() {
     legend(box, Object.entries(data.titles).map(([name, title]) => [title, host.colours[name] || "#111"]));
     const list = el("ol");
     for (const item of data.moved.slice(0, 4)) {
-      list.append(el("li", {}, el("strong", { text: item.label }), ` moved ${item.change >= 0 ? "+" : ""}${fmt(item.change)} (${flatUnit(item.unit)}) against the open world — ${item.mechanism}; read ${item.passage}`));
+      const change = `${item.change >= 0 ? "+" : ""}${fmt(item.change)}`;
+      const li = el("li", {}, el("strong", { text: item.label }), " ",
+        t("moved {change} ({unit}) against the open world — {mechanism}; read {passage}", { change, unit: flatUnit(item.unit), mechanism: item.mechanism, passage: item.passage }));
+      list.append(li);
+      if (typeof showSources === "function") showSources(li, item.cite || item.passage);  // sources.js: the passages, in the original
     }
-    box.append(el("p", { class: "muted", text: "What the class moved most, in units of how far the documents' scenarios spread:" }), list);
-    box.append(el("img", { src: `/api/debrief.png?t=${Date.now()}`, alt: "debrief figure", style: "max-width:100%" }));
+    box.append(el("p", { class: "muted", text: t("What the class moved most, in units of how far the documents' scenarios spread:") }), list);
+    box.append(el("img", { src: `/api/debrief.png?lang=${encodeURIComponent(LANG)}&t=${Date.now()}`, alt: t("debrief figure"), style: "max-width:100%" }));
   } catch (e) { $("#error").textContent = e.message; }
 }
 host.colours = {};
@@ -500,35 +602,36 @@ async function showHandout() {
   const id = $("#handout-team").value;
   try {
     const data = await api("/api/codes", { headers: keyHeaders() });
-    const t = data.teams.find((x) => x.id === id);
+    const team = data.teams.find((x) => x.id === id);
     const box = $("#handout");
-    box.replaceChildren(slip(data, t));
+    box.replaceChildren(slip(data, team));
     box.hidden = false;
   } catch (e) { $("#error").textContent = e.message; }
 }
 function hideHandout() { $("#handout").replaceChildren(); $("#handout").hidden = true; }
 
-async function newCode(t) {
-  if (!confirm(`Give ${t.label} a new code? Its devices leave the team and join again with the new code.`)) return;
+async function newCode(team) {
+  if (!confirm(t("Give {team} a new code? Its devices leave the team and join again with the new code.", { team: team.label }))) return;
   try {
-    await api("/api/newcode", { method: "POST", headers: keyHeaders(), body: { team: t.id } });
-    $("#handout-team").value = t.id;
+    await api("/api/newcode", { method: "POST", headers: keyHeaders(), body: { team: team.id } });
+    $("#handout-team").value = team.id;
     await showHandout();
   } catch (e) { $("#error").textContent = e.message; }
 }
 
-function slip(data, t) {
-  return el("figure", { class: "slip", "data-team": t.id },
-    el("img", { src: `/api/qr/${t.id}.svg`, alt: `QR code for ${t.label}` }),
-    el("figcaption", {}, el("strong", { text: t.label }), el("br"), `room ${data.room} · team code `, el("span", { class: "code", text: t.code }),
-      el("br"), el("span", { class: "muted", text: t.link })));
+function slip(data, team) {
+  return el("figure", { class: "slip", "data-team": team.id },
+    el("img", { src: `/api/qr/${team.id}.svg`, alt: t("QR code for {team}", { team: team.label }) }),
+    el("figcaption", {}, el("strong", { text: team.label }), el("br"), t("room {room} · team code", { room: data.room }) + " ", el("span", { class: "code", text: team.code }),
+      el("br"), el("span", { class: "muted", text: team.link })));
 }
 
 async function initSlips() {
+  await ready();
   try {
     const data = await api("/api/codes");
-    $("#slips").replaceChildren(...data.teams.map((t) => el("section", {}, slip(data, t))));
+    $("#slips").replaceChildren(...data.teams.map((team) => el("section", {}, slip(data, team))));
   } catch (e) {
-    $("#error").textContent = e.status === 403 ? "Open the facilitator link printed when the server started first (it signs this browser in)." : e.message;
+    $("#error").textContent = e.status === 403 ? t("Open the facilitator link printed when the server started first (it signs this browser in).") : e.message;
   }
 }
