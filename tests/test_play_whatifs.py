@@ -47,7 +47,7 @@ async def _settle() -> None:
 def test_a_newer_draft_from_a_device_replaces_its_older_one_that_has_not_started():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=1)
+        queue = WhatIfQueue(stand.compute, workers=1, ahead=0)
         first = asyncio.ensure_future(queue.ask("device-a", 1, 1))  # runs at once: the only worker
         older = asyncio.ensure_future(queue.ask("device-b", 2, 2))  # waits
         await _settle()
@@ -68,7 +68,7 @@ def test_a_newer_draft_from_a_device_replaces_its_older_one_that_has_not_started
 def test_a_draft_another_device_also_waits_for_is_not_dropped():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=1)
+        queue = WhatIfQueue(stand.compute, workers=1, ahead=0)
         blocker = asyncio.ensure_future(queue.ask("a", 0, 0))
         shared = [asyncio.ensure_future(queue.ask(device, 5, 5)) for device in ("b", "c")]
         await _settle()
@@ -86,7 +86,7 @@ def test_a_draft_another_device_also_waits_for_is_not_dropped():
 def test_identical_drafts_compute_once_whoever_asks():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=2)
+        queue = WhatIfQueue(stand.compute, workers=2, ahead=0)
         asked = [asyncio.ensure_future(queue.ask(f"device-{i}", "same", 7)) for i in range(6)]
         await _settle()
         stand.release(7)
@@ -103,7 +103,7 @@ def test_identical_drafts_compute_once_whoever_asks():
 def test_the_queue_is_bounded_and_so_is_what_it_keeps():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=1, cache=3, waiting=2)
+        queue = WhatIfQueue(stand.compute, workers=1, cache=3, waiting=2, ahead=0)
         running = asyncio.ensure_future(queue.ask("a", 0, 0))
         waiting = [asyncio.ensure_future(queue.ask(d, j, j)) for d, j in (("b", 1), ("c", 2))]
         await _settle()
@@ -126,7 +126,7 @@ def test_the_queue_is_bounded_and_so_is_what_it_keeps():
 def test_a_new_round_drops_what_waits_and_what_is_kept():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=1)
+        queue = WhatIfQueue(stand.compute, workers=1, ahead=0)
         done = asyncio.ensure_future(queue.ask("a", 1, 1))
         await _settle()
         stand.release(1)
@@ -148,7 +148,7 @@ def test_a_new_round_drops_what_waits_and_what_is_kept():
 def test_a_prefetched_what_if_is_there_when_pages_ask_and_a_failure_reaches_who_waits():
     async def scenario():
         stand = Stand()
-        queue = WhatIfQueue(stand.compute, workers=1)
+        queue = WhatIfQueue(stand.compute, workers=1, ahead=0)
         queue.prefetch("held", 4)
         queue.prefetch("held", 4)  # asked for twice: computed once
         stand.release(4)
@@ -164,6 +164,22 @@ def test_a_prefetched_what_if_is_there_when_pages_ask_and_a_failure_reaches_who_
     answer, started, counts, running = asyncio.run(scenario())
     assert answer == 40 and started == [4, "fails"]
     assert counts["cached"] == 1 and not running
+
+
+def test_one_what_if_waits_in_the_pool_beyond_the_workers_so_none_idles_between_two():
+    async def scenario():
+        stand = Stand()
+        queue = WhatIfQueue(stand.compute, workers=2)  # one ahead, by default
+        asked = [asyncio.ensure_future(queue.ask(f"d{job}", job, job)) for job in range(5)]
+        await _settle()
+        handed, waiting = sorted(stand.started), list(queue.waiting)
+        for job in range(5):
+            stand.release(job)
+        return handed, waiting, [await a for a in asked]
+
+    handed, waiting, answers = asyncio.run(scenario())
+    assert handed == [0, 1, 2] and waiting == [3, 4]  # 2 workers, 1 next in the pool, 2 here
+    assert answers == [0, 10, 20, 30, 40]
 
 
 # ------------------------------------------------------------------ the lean what-if

@@ -745,6 +745,8 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
 
     whatifs = room.whatif_queue = WhatIfQueue(compute, workers, cache=WHATIF_CACHE, waiting=WHATIF_WAITING)
 
+    background: set[asyncio.Future] = set()  # tasks the server keeps until they are done
+
     async def prepare_round() -> None:
         """With workers: each builds the open round's start at once, and the what-if every page
         asks first (every team's choices held: one for all) is computed before they ask."""
@@ -974,7 +976,9 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
 
         result = await run_in_threadpool(run)
         whatifs.new_round()
-        await prepare_round()
+        preparing = asyncio.ensure_future(prepare_round())  # the facilitator's answer does not wait for it
+        background.add(preparing)
+        preparing.add_done_callback(background.discard)
         return _json(result)
 
     async def timer(request: Request):

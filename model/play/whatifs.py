@@ -10,8 +10,10 @@ that short and bounded:
   choices held) are one and the same: it is asked for before the pages ask (:meth:`prefetch`);
 - a newer what-if from the same device replaces its older one that has not started: the page
   only shows the latest draft, so the older one is answered :class:`Superseded` and never run;
-- at most ``workers`` what-ifs are handed to the workers at a time, so that the others wait here,
-  where a newer one can still replace them; at most ``waiting`` wait (:class:`Busy` beyond);
+- at most ``workers + ahead`` what-ifs are handed to the workers at a time (``ahead`` of them wait
+  in the pool, so that a worker that finishes starts the next at once, without waiting for the
+  server's event loop), and the others wait here, where a newer one can still replace them; at
+  most ``waiting`` wait here (:class:`Busy` beyond);
 - a new round drops the results and the what-ifs still waiting (:meth:`new_round`).
 
 Results are numbers only (the outcomes' columns): each page words them in its own language.
@@ -58,7 +60,8 @@ class _Entry:
 
 
 class WhatIfQueue:
-    """What-ifs waiting for ``workers`` workers; ``compute(job)`` runs one (awaitable)."""
+    """What-ifs waiting for ``workers`` workers; ``compute(job)`` runs one (awaitable); ``running``
+    holds those handed to the workers (started, or next in the pool)."""
 
     def __init__(
         self,
@@ -66,9 +69,11 @@ class WhatIfQueue:
         workers: int = 2,
         cache: int = CACHE,
         waiting: int = WAITING,
+        ahead: int = 1,
     ):
         self.compute = compute
         self.workers = max(int(workers), 1)
+        self.slots = self.workers + max(int(ahead), 0)  # handed to the workers at a time
         self.cache_size, self.max_waiting = cache, waiting
         self.done: OrderedDict[Hashable, Any] = OrderedDict()  # key -> result, oldest first
         self.waiting: OrderedDict[Hashable, _Entry] = OrderedDict()  # not started, first come first
@@ -153,7 +158,7 @@ class WhatIfQueue:
             self.counts["superseded"] += 1
 
     def _dispatch(self) -> None:
-        while len(self.running) < self.workers and self.waiting:
+        while len(self.running) < self.slots and self.waiting:
             key, entry = self.waiting.popitem(last=False)
             for owner in entry.owners:
                 if self.latest.get(owner) == key:
