@@ -83,6 +83,77 @@ class Peak(threading.Thread):
             time.sleep(0.2)
 
 
+class Load(threading.Thread):
+    """The machine's load while the benchmark runs (it is shared: other work may run on it too):
+    the 1-minute load average, and the cores used by processes other than this benchmark's own
+    (its session's, the server's and those its browsers start: Chromium starts sessions of its own),
+    from the machine's busy CPU time less theirs (sampled: a process that ends between samples
+    leaves its last interval uncounted, which a few browser processes may)."""
+
+    def __init__(self, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.every = every
+        self.running = True
+        self.sessions = {os.getsid(0)}
+        self.before = os.getloadavg()
+        self.samples: list[float] = []
+        self.started = time.monotonic()
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds at its first sample (0 if it started later)
+        self.mine = 0.0
+        self._sample_mine(first=True)
+        self.busy0 = self._busy()
+
+    @staticmethod
+    def _busy() -> float:
+        t = psutil.cpu_times()
+        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+    @staticmethod
+    def _session(pid: int) -> int:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[3])
+
+    def _sample_mine(self, first: bool = False) -> None:
+        """Add the CPU the processes of this benchmark's sessions used since the last sample."""
+        for child in psutil.Process().children(recursive=True):
+            try:
+                self.sessions.add(self._session(child.pid))
+            except (OSError, ValueError, IndexError):
+                pass
+        for process in psutil.process_iter(["pid"]):
+            try:
+                if self._session(process.pid) not in self.sessions:
+                    continue
+                t = process.cpu_times()
+                used = t.user + t.system
+            except (OSError, ValueError, IndexError, psutil.Error):
+                continue
+            self.mine += used - self.cpu.get(process.pid, used if first else 0.0)
+            self.cpu[process.pid] = used
+
+    def watch(self, pid: int) -> None:
+        """Count the session of process ``pid`` (the server's) as this benchmark's."""
+        self.sessions.add(os.getsid(pid))
+
+    def run(self) -> None:
+        while self.running:
+            self.samples.append(os.getloadavg()[0])
+            self._sample_mine()
+            time.sleep(self.every)
+
+    def summary(self) -> dict:
+        seconds = time.monotonic() - self.started
+        self._sample_mine()
+        others = (self._busy() - self.busy0) - self.mine
+        return {
+            "before": [round(x, 2) for x in self.before],
+            "mean": round(float(np.mean(self.samples)), 2) if self.samples else None,
+            "max": round(float(np.max(self.samples)), 2) if self.samples else None,
+            "others_cores": round(max(others, 0.0) / seconds, 2),
+            "seconds": round(seconds, 1),
+        }
+
+
 class Attacker(threading.Thread):
     """Join attempts with made-up team codes, as fast as one connection per address answers."""
 
@@ -125,17 +196,23 @@ def settle(limit: float = 60.0) -> float:
 def whatif_compute(samples: int = 5) -> dict:
     """One what-if's own compute on this machine, in this process (no server, no browser): the
     floor under the class's p95, since 8 teams asking at once share the 2 workers (4 each)."""
-    from decouple.play.game import Game, run_projection
+    from decouple.play import game as play
 
-    game = Game(preset="selective_decoupling", seed=1, team_spec=TEAMS)
-    run_projection(game.projection_job("us", {"policy.fence": 0.5}))  # the round's start, once
-    times = []
+    game = play.Game(preset="selective_decoupling", seed=1, team_spec=TEAMS)
+    if hasattr(play, "run_whatif"):
+        charted = game.charted_names()
+        run_whatif = play.run_whatif
+    else:  # the server before the lean what-if (a benchmark of an older commit)
+        charted, run_whatif = (), lambda job, charted: play.run_projection(job)
+    run_whatif(game.projection_job("us", {"policy.fence": 0.5}), charted)  # the round's start, once
+    times, cpu = [], []
     for i in range(samples):
         job = game.projection_job("us", {"policy.fence": 0.55 + 0.05 * i})
-        started = time.perf_counter()
-        run_projection(job)
+        started, used = time.perf_counter(), time.process_time()
+        run_whatif(job, charted)  # what the server's workers run
         times.append(time.perf_counter() - started)
-    return {"samples": samples, "median": float(np.median(times))}
+        cpu.append(time.process_time() - used)
+    return {"samples": samples, "median": float(np.median(times)), "cpu_median": float(np.median(cpu))}
 
 
 def _post(port: int, path: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
@@ -150,7 +227,20 @@ def _post(port: int, path: str, body: dict, headers: dict | None = None) -> tupl
         connection.close()
 
 
-def http_class(port: int, room: str, codes: list[str], waves: int = 6) -> dict:
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by process ``pid`` (the server) and by its children (its workers)."""
+    root = psutil.Process(pid)
+    used = []
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            t = process.cpu_times()
+            used.append(t.user + t.system)
+        except psutil.Error:
+            used.append(0.0)
+    return used[0], sum(used[1:])
+
+
+def http_class(port: int, room: str, codes: list[str], waves: int = 6, server_pid: int | None = None) -> dict:
     """The class's load without its browsers (in a classroom they run on the students' devices,
     not on the server's machine): 8 teams asking what-ifs at once over HTTP, wave after wave, and
     21 spectators polling every second; waves alternate without and with the guessing attack, so
@@ -175,7 +265,7 @@ def http_class(port: int, room: str, codes: list[str], waves: int = 6) -> dict:
     for thread in pollers:
         thread.start()
     latencies: dict[bool, list[float]] = {False: [], True: []}
-    attempts = 0
+    attempts, cpu = 0, np.zeros(2)  # the server's CPU and its workers' in the waves without the attack
     for wave in range(2 * waves):
         attacked = wave % 2 == 1
         attacker = Attacker(port, room, [f"127.0.0.{50 + i}" for i in range(8)]) if attacked else None
@@ -196,10 +286,13 @@ def http_class(port: int, room: str, codes: list[str], waves: int = 6) -> dict:
                 raise SystemExit(f"what-if {path} = {value}: {status} {data}")
 
         asking = [threading.Thread(target=ask, args=(k, wave, answers)) for k in range(len(seats))]
+        used = np.array(tree_cpu(server_pid)) if server_pid and not attacked else np.zeros(2)
         for thread in asking:
             thread.start()
         for thread in asking:
             thread.join()
+        if server_pid and not attacked:
+            cpu += np.array(tree_cpu(server_pid)) - used
         latencies[attacked].extend(answers)
         if attacker:
             attacker.running = False
@@ -215,6 +308,10 @@ def http_class(port: int, room: str, codes: list[str], waves: int = 6) -> dict:
         "attacked_p95": float(np.percentile(latencies[True], 95)),
         "attacked_p50": float(np.percentile(latencies[True], 50)),
         "attack_attempts": attempts,
+        # what a what-if costs the server (polls in the meantime included): on an idle machine the
+        # last of 8 what-ifs asked at once on 2 cores comes after about 4 times this
+        "server_cpu_per_whatif": float(cpu.sum()) / max(len(latencies[False]), 1) if server_pid else None,
+        "workers_cpu_per_whatif": float(cpu[1]) / max(len(latencies[False]), 1) if server_pid else None,
     }
 
 
@@ -239,6 +336,8 @@ WHATIF_JS = """async ([path, value]) => {
 async def main_async(args) -> dict:
     from playwright.async_api import async_playwright
 
+    load = Load()
+    load.start()
     floor = whatif_compute()
     work = Path(tempfile.mkdtemp(prefix="roleplay-bench-"))
     port = free_port()
@@ -251,6 +350,7 @@ async def main_async(args) -> dict:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    load.watch(server.pid)
     started = time.monotonic()
     while "Ctrl-C stops" not in log_path.read_text():
         if server.poll() is not None or time.monotonic() - started > 120:
@@ -284,7 +384,9 @@ async def main_async(args) -> dict:
     try:
         # 0. the class's requests without the browsers, with and without the attack
         codes = [url.split("team=")[1] for url in joins]
-        results["http_class"] = await asyncio.to_thread(http_class, port, room, codes)
+        results["http_class"] = await asyncio.to_thread(http_class, port, room, codes, 6, server.pid)
+        if args.http_only:
+            return results
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(
                 executable_path=shutil.which("chromium"),
@@ -434,6 +536,8 @@ async def main_async(args) -> dict:
     finally:
         peak.running = False
         results["peak_gb"] = peak.peak / 1e9
+        load.running = False
+        results["load"] = load.summary()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
@@ -490,7 +594,14 @@ def report(results: dict, out: Path) -> None:
             f"| what-if p95 as a team waits, the class's requests without its browsers (8 teams at once, "
             f"{SPECTATORS} spectators polling), {h['waves']} waves: without / during the attack (waves "
             f"alternating, {h['attack_attempts']} attempts) | {h['p95']:.2f} s / {h['attacked_p95']:.2f} s "
-            f"(medians {h['p50']:.2f} / {h['attacked_p50']:.2f} s) | < 0.5 s "
+            f"(medians {h['p50']:.2f} / {h['attacked_p50']:.2f} s)"
+            + (
+                f"; the server's CPU per what-if {h['server_cpu_per_whatif']:.3f} s (its workers' "
+                f"{h['workers_cpu_per_whatif']:.3f} s)"
+                if h.get("server_cpu_per_whatif")
+                else ""
+            )
+            + " | < 0.5 s "
             f"| {met(h['p95'] < 0.5)} / {met(h['attacked_p95'] < 0.5)} |",
         ]
     if "attack_alone" in results:
@@ -499,13 +610,25 @@ def report(results: dict, out: Path) -> None:
             f"| the server's CPU per refused attempt (the attack alone, {k['attempts']} attempts in "
             f"{k['seconds']:.0f} s) | {k['cpu_ms_per_attempt']:.2f} ms ({k['server_cpu_seconds']:.1f} s of CPU) | | |",
         ]
+    if "load" in results:
+        k = results["load"]
+        lines[-1:-1] = [
+            f"| the machine's load (it is shared): 1-minute load average before / mean / max while running; cores "
+            f"used by other processes than the benchmark's | {k['before'][0]:.1f} / {k['mean']:.1f} / {k['max']:.1f}; "
+            f"{k['others_cores']:.2f} cores | | |",
+        ]
     if "whatif_compute" in results:
         f = results["whatif_compute"]
         lines[-1:-1] = [
             f"| one what-if's own compute (no server, no browser), median of {f['samples']}: the floor under the "
-            f"p95 is about 4 of these (8 teams on 2 workers) | {f['median']:.3f} s | | |",
+            f"p95 is about 4 of these (8 teams on 2 workers) | {f['median']:.3f} s"
+            + (f" ({f['cpu_median']:.3f} s of CPU)" if "cpu_median" in f else "")
+            + " | | |",
         ]
-    (out / "roleplay.md").write_text("\n".join(lines) + "\n")
+    # notes written under the table by hand (from a heading on) are kept
+    previous = (out / "roleplay.md").read_text() if (out / "roleplay.md").exists() else ""
+    notes = previous[previous.index("\n## ") :] if "\n## " in previous else ""
+    (out / "roleplay.md").write_text("\n".join(lines) + "\n" + notes)
     (out / "roleplay.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(lines))
 
@@ -513,7 +636,27 @@ def report(results: dict, out: Path) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(Path(__file__).parent))
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="only the class's requests without its browsers (step 0): a few minutes less, for paired runs; "
+        "writes roleplay-http.json, leaves roleplay.md and roleplay.json",
+    )
     args = parser.parse_args(argv)
+    if args.http_only:
+        results = asyncio.run(main_async(args))
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "roleplay-http.json").write_text(json.dumps(results, indent=2) + "\n")
+        h, k = results["http_class"], results["load"]
+        print(
+            f"{results['date']}: what-if p95 {h['p95']:.2f} s (median {h['p50']:.2f} s), during the attack "
+            f"{h['attacked_p95']:.2f} s; server CPU per what-if {h['server_cpu_per_whatif']:.3f} s (workers "
+            f"{h['workers_cpu_per_whatif']:.3f} s); one what-if "
+            f"{results['whatif_compute']['median']:.3f} s; load {k['before'][0]:.1f} before, {k['mean']:.1f} mean, "
+            f"others {k['others_cores']:.2f} cores"
+        )
+        return 0
     if shutil.which("chromium") is None:
         raise SystemExit("no chromium: apt-get install chromium")
     results = asyncio.run(main_async(args))

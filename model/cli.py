@@ -765,6 +765,20 @@ def _is_utf8(text: str) -> bool:
 
 #: the most what-if workers `decouple play` starts (each is a copy of the server's process)
 PLAY_WORKERS_MAX = 32
+#: what-if workers by default: one per core, up to this many (8 teams asking at once keep 8 busy)
+PLAY_WORKERS_DEFAULT_MAX = 8
+
+
+def play_workers(requested: int | None) -> int:
+    """What-if workers: ``requested``, or one per core of this machine (at most
+    ``PLAY_WORKERS_DEFAULT_MAX``): more workers than cores only queue for them."""
+    if requested is not None:
+        return requested
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores this process may use
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, PLAY_WORKERS_DEFAULT_MAX))
 
 
 def cmd_play(args) -> int:
@@ -774,6 +788,7 @@ def cmd_play(args) -> int:
     from .play.server import lan_address, serve
 
     _seed(args)
+    args.workers = play_workers(args.workers)
     lang = _play_language(args)
     if args.workers > PLAY_WORKERS_MAX:
         raise DecoupleError(
@@ -1040,7 +1055,13 @@ def build_parser() -> argparse.ArgumentParser:
             "a second device on a team shares its seat or is refused (default share; the facilitator can change it)"
         ),
     )
-    p.add_argument("--workers", type=int, default=2, help=_("processes answering what-ifs (default 2)"))
+    p.add_argument(
+        "--workers",
+        type=int,
+        help=_("processes answering what-ifs (default: one per core, at most {most})").format(
+            most=PLAY_WORKERS_DEFAULT_MAX
+        ),
+    )
     p.add_argument("--out", default="results/play", help=_("where exports are written (default results/play)"))
     p.add_argument("--no-open", dest="open", action="store_false", help=_("do not open the facilitator page"))
     p.set_defaults(func=cmd_play)

@@ -200,6 +200,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_passages.py::test_the_classroom_app_opens_a_levers_source_with_the_chinese_in_the_shipped_font",
     ),
     "slow": (
+        "tests/test_play_whatifs.py::test_the_lean_what_if_gives_the_full_ones_numbers_and_view_to_the_bit",
+        "tests/test_play_whatifs.py::test_the_server_computes_one_draft_once_for_every_team_and_answers_as_a_fresh_run",
         "tests/test_economics.py::test_outbound_limits_cost_us_investors_returns_and_slow_china",
         "tests/test_bilingual.py::test_compare_in_chinese_writes_the_same_files_and_draws_chinese_figures",
         "tests/test_bilingual.py::test_figures_in_chinese_speak_chinese_in_the_shipped_font_and_stay_clear",

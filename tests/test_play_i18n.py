@@ -135,7 +135,8 @@ def test_two_devices_in_two_languages_each_get_their_own(played):
     draft = {"values": {"allies.willingness.NL": 1.0}}
     nl_en = client.post("/api/whatif", headers={"X-Seat": seats["nl-jp"]}, json=draft).json()
     nl_zh = client.post("/api/whatif", headers=chinese, json=draft).json()
-    assert len(room.whatifs) == 1  # computed once, for both languages
+    counts = room.whatif_queue.counts
+    assert counts["computed"] == 1 and counts["cached"] == 1  # computed once, for both languages
     assert [o["value"] for o in nl_en["view"]["objectives"]] == [o["value"] for o in nl_zh["view"]["objectives"]]
     assert nl_en["view"]["objectives"][0]["label"].startswith("Firms' revenue")
     assert nl_zh["view"]["objectives"][0]["label"].startswith("企业营收")

@@ -256,6 +256,8 @@ class Game:
         self.statements: dict[str, str] = {}
         self.version = 0
         self._debrief: tuple[int, dict] | None = None
+        self._charted_names: tuple[str, ...] | None = None
+        self._open: dict | None = None
         self._objective_texts: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.model, self.obs = simulate(self.scenario, self.seed, self.world, until=self.start_year)
         self.choices: dict[str, dict[str, Any]] = {t.id: self._current_values(t) for t in self.teams}
@@ -426,15 +428,20 @@ class Game:
     def charted(self, columns: dict[str, np.ndarray]) -> dict:
         """The charted indicators of a path (the class's or a projection) from a year before the
         class took over, and of the open world from then to the end."""
-        base = _reference("baseline", self.seed, self.scenario.params.time.steps)
         n = len(columns["year"])
         first = max(int(round((self.start_year - self.first_year) * 4)) - 4, 0)
         measures = charted_measures(self.world)
+        if self._open is None:  # the open world's: the same for every path of the game
+            base = _reference("baseline", self.seed, self.scenario.params.time.steps)
+            self._open = {
+                "open_years": _rounded(base["year"][first:], 2),
+                "open": {str(m): _rounded(self.shown(base, m)[first:]) for m in measures},
+            }
         return {
             "years": _rounded(columns["year"][first:n], 2),
             "series": {str(m): _rounded(self.shown(columns, m)[first:n]) for m in measures},
-            "open_years": _rounded(base["year"][first:], 2),
-            "open": {str(m): _rounded(self.shown(base, m)[first:]) for m in measures},
+            "open_years": list(self._open["open_years"]),
+            "open": {key: list(values) for key, values in self._open["open"].items()},
         }
 
     def _reader(self, columns: dict[str, np.ndarray], at: int | None = None) -> Reader:
@@ -465,8 +472,16 @@ class Game:
 
     def team_view(self, team_id: str, columns: dict[str, np.ndarray]) -> dict:
         """A team's objectives at the path's end, and the charted indicators, against the open world."""
+        return self._view(team_id, columns, columns, len(columns["year"]) - 1)
+
+    def whatif_view(self, team_id: str, result: dict[str, dict[str, np.ndarray]]) -> dict:
+        """:meth:`team_view` of a what-if from :func:`run_whatif`'s result (the same view: tested)."""
+        columns = result["columns"]
+        return self._view(team_id, columns, result["last"], 0, len(columns["year"]) - 1)
+
+    def _view(self, team_id: str, columns: dict, last: dict, at: int, reference_at: int | None = None) -> dict:
         view = self.charted(columns)
-        view["objectives"] = self._objectives(self.by_id[team_id], columns, len(columns["year"]) - 1)
+        view["objectives"] = self._objectives(self.by_id[team_id], last, at, reference_at)
         view["total"] = round(sum(o["points"] for o in view["objectives"]), 3)
         return view
 
@@ -499,11 +514,24 @@ class Game:
             for team_id, s in scores.items()
         }
 
-    def _objectives(self, team: Team, obs: dict, at: int) -> list[dict]:
+    def charted_names(self) -> tuple[str, ...]:
+        """The observed outcomes :meth:`charted` reads from a path's columns (and ``year``):
+        what a what-if observes every quarter (:func:`run_whatif`). Traced once, on the class's
+        observations."""
+        if self._charted_names is None:
+            traced = _Traced(self.obs)
+            self.charted(traced)
+            self._charted_names = tuple(sorted(traced.read))
+        return self._charted_names
+
+    def _objectives(self, team: Team, obs: dict, at: int, reference_at: int | None = None) -> list[dict]:
+        """The team's objectives read at quarter ``at`` of ``obs``, against the reference runs at
+        quarter ``reference_at`` (the same quarter when None)."""
+        reference_at = at if reference_at is None else reference_at
         out = []
         for objective in team.objectives:
             reference = self._against(objective.measure)
-            score = objective.score(self._reader(obs, at), self._reader(reference, at) if reference else None)
+            score = objective.score(self._reader(obs, at), self._reader(reference, reference_at) if reference else None)
             out.append(
                 {
                     "label": objective.label,
@@ -762,12 +790,37 @@ _SNAPSHOT: list[tuple[str, DecouplingModel, dict[str, np.ndarray]]] = []
 
 def _snapshot(preset: str, seed: int, past: list[Event], start: float):
     """The class's path up to ``start`` (the open round's start), run once per round and per
-    process: every what-if of the round starts from a copy of it."""
+    process: every what-if of the round starts from a copy of it. It records nothing (nothing in
+    the model reads what was recorded: the numbers are the same), so that its copies stay small."""
     key = json.dumps([preset, seed, start, [(e.year, e.changes) for e in past]], sort_keys=True, default=str)
     if not _SNAPSHOT or _SNAPSHOT[0][0] != key:
-        model, obs = simulate(with_events(_preset(preset), past), seed, shared_world(), until=start)
+        _SNAPSHOT.clear()  # the last round's model goes before this one is built
+        model = build(Point(with_events(_preset(preset), past), seed), shared_world())
+        model.recording = False
+        obs = proceed(model, {name: np.array([value]) for name, value in observe(model).items()}, until=start)
         _SNAPSHOT[:] = [(key, model, obs)]
     return _SNAPSHOT[0][1], _SNAPSHOT[0][2]
+
+
+def _start(job: tuple) -> tuple[DecouplingModel, dict[str, np.ndarray]]:
+    """A what-if's model at the open round's start, the draft's event scheduled on it, and the
+    observations of the path so far: a copy of the round's snapshot, without its records (it
+    records nothing: ``recording`` is off) and sharing the world (no step writes to it)."""
+    preset, seed, events = job
+    class_events = [Event(year, changes, note, id) for year, changes, note, id in events]
+    *past, draft = class_events
+    model, history = _snapshot(preset, seed, past, draft.year)
+    model = projection.detached(model, {id(model.table): None, id(model.datacollector): None})  # no records
+    model.schedule(draft)
+    return model, history
+
+
+def warm_round(job: tuple) -> None:
+    """Run the round's snapshot of ``job`` in this worker now (a new round's first what-if then
+    costs no more than the others)."""
+    preset, seed, events = job
+    *past, draft = [Event(year, changes, note, id) for year, changes, note, id in events]
+    _snapshot(preset, seed, past, draft.year)
 
 
 def run_projection(job: tuple) -> dict[str, np.ndarray]:
@@ -776,14 +829,39 @@ def run_projection(job: tuple) -> dict[str, np.ndarray]:
     The path before the open round is the same for every what-if of a round: it is run once, and
     each what-if continues a copy of the model from the round's start with the draft's event added
     (the same numbers as a run from the start: tested), which costs a fraction of a whole run."""
-    preset, seed, events = job
-    class_events = [Event(year, changes, note, id) for year, changes, note, id in events]
-    *past, draft = class_events
-    model, history = _snapshot(preset, seed, past, draft.year)
-    model = copy.deepcopy(model)
-    model.schedule(draft)
-    model.recording = False  # proceed() keeps what a what-if shows
+    model, history = _start(job)
     return proceed(model, history)
+
+
+def run_whatif(job: tuple, names: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
+    """A what-if as the pages need it (in a worker process): ``columns``, the quarterly values of
+    the outcomes ``names`` (those the pages chart, :meth:`Game.charted_names`) along the whole
+    path, and ``last``, every observed outcome at its last quarter (what the objectives read).
+    The same numbers as :func:`run_projection` (tested to the bit), without observing every
+    outcome every quarter. Numbers only: the words around them are the page's, in its language."""
+    model, history = _start(job)
+    kept = {o.name: o for o in _per_world(model.world)[0]}
+    chosen = [kept[name] for name in names if name != "year"]
+
+    def lean(model: DecouplingModel) -> dict[str, float]:
+        out = {o.name: float(o.compute(model)) for o in chosen}
+        out["year"] = model.year
+        return out
+
+    columns = projection.proceed(model, {name: history[name] for name in (*names, "year")}, lean)
+    return {"columns": columns, "last": {key: np.array([value]) for key, value in observe(model).items()}}
+
+
+class _Traced(dict):
+    """Observations that remember which columns were read (:meth:`Game.charted_names`)."""
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        self.read.add(key)
+        return super().__getitem__(key)
 
 
 @lru_cache(maxsize=8)

@@ -2,8 +2,12 @@
 
 Plain HTTP and JSON (Starlette, served by uvicorn; both come with Mesa's SolaraViz). Pages poll
 ``/api/state`` every second, which is also how the server knows who is still there; charts
-are drawn in the browser from the numbers, so a what-if costs one model run (about 0.05 s), done
-in a pool of worker processes so that several teams can ask at once.
+are drawn in the browser from the numbers, so a what-if costs one model run from the open round's
+start (about 0.1 s of one core), done in a pool of worker processes (one per core by default) so
+that several teams can ask at once. What-ifs wait for the workers in a bounded queue
+(:mod:`decouple.play.whatifs`): the same draft is computed once whoever asks, a device's newer
+draft replaces its older one still waiting, and a new round's first what-if is computed before
+the pages ask for it.
 
 Security, all checked on the server (docs/roleplay.md, "Security", says what it does not cover):
 - joining needs the room code and a team's code; a join gives the device a seat token, and
@@ -32,6 +36,7 @@ loop, and only briefly: the export and the debrief work on a copy of the game ta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import io
@@ -42,7 +47,6 @@ import secrets
 import socket
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,8 +66,9 @@ from ..i18n import gettext as _
 from ..plots import SCENARIO_COLOURS, SCENARIO_LABELS
 from . import words
 from .controls import mechanisms_html
-from .game import Game, GameOver, RoundAlreadyAdvanced, run_projection
+from .game import Game, GameOver, RoundAlreadyAdvanced, run_whatif, warm_round
 from .teams import debrief_passages
+from .whatifs import Busy, Superseded, WhatIfQueue
 
 log = logging.getLogger("decouple.play")
 
@@ -73,8 +78,11 @@ RELEASE_AFTER = 45.0
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: characters of a team's code: 32**6, about a billion codes (see :func:`guessing_days`)
 TEAM_CODE_LENGTH = 6
-#: what-ifs kept, by their inputs (the same draft asked twice is answered from memory)
+#: what-ifs kept, by their inputs (the same draft asked twice, by any device of any team, is
+#: answered from memory; see decouple.play.whatifs)
 WHATIF_CACHE = 256
+#: what-ifs waiting for a worker, at most (503 beyond; a device's newer what-if replaces its older)
+WHATIF_WAITING = 64
 
 #: a request's body: at most this many bytes (413 beyond), arriving within this many seconds (408)
 MAX_BODY = 32 * 1024
@@ -194,8 +202,8 @@ class Room:
         self.lock = threading.RLock()
         self.seats_lock = threading.RLock()
         self.export_lock = threading.Lock()  # the copy of the game the debrief and the export use
-        self.whatifs: OrderedDict[str, dict] = OrderedDict()
         self.timings: list[float] = []  # seconds per what-if, for the facilitator's page
+        self.whatif_queue: WhatIfQueue | None = None  # the application's (create_app)
         self.exported: str = ""
         self._views: dict[tuple[str, str], tuple[int, Any]] = {}
         self._frozen: tuple[int, Game] | None = None
@@ -726,6 +734,44 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
     from starlette.routing import Route
 
     game = room.game
+    workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
+    with room.lock:
+        charted = game.charted_names()
+
+    async def compute(job: tuple) -> dict:
+        if pool is None:
+            return await run_in_threadpool(run_whatif, job, charted)
+        return await asyncio.get_running_loop().run_in_executor(pool, run_whatif, job, charted)
+
+    whatifs = room.whatif_queue = WhatIfQueue(compute, workers, cache=WHATIF_CACHE, waiting=WHATIF_WAITING)
+
+    background: set[asyncio.Future] = set()  # tasks the server keeps until they are done
+
+    async def prepare_round() -> None:
+        """With workers: each builds the open round's start at once, and the what-if every page
+        asks first (every team's choices held: one for all) is computed before they ask."""
+        if pool is None:
+            return
+
+        def held() -> tuple[tuple, str] | None:
+            with room.lock:
+                if game.over:
+                    return None
+                job = game.projection_job(game.teams[0].id, {})
+            return job, json.dumps(job, sort_keys=True, default=str)
+
+        prepared = await run_in_threadpool(held)
+        if prepared is None:
+            return
+        job, key = prepared
+        for _worker in range(workers):
+            pool.submit(warm_round, job)
+        whatifs.prefetch(key, job)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await prepare_round()
+        yield
 
     async def body(request: Request, what: str) -> dict:
         """The request's JSON object, read as a stream and stopped at ``MAX_BODY`` bytes."""
@@ -863,32 +909,32 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         return _json({"choice": await run_in_threadpool(run)})
 
     async def whatif(request: Request):
+        """A team's draft projected to the end of the run. The job names the round's events and
+        every team's choices, not the team: the same draft from any device of any team is one
+        what-if (:class:`~decouple.play.whatifs.WhatIfQueue`); its numbers are worded here, for the
+        team that asked."""
         started = time.perf_counter()
-        seat = room.seat(request.headers.get("x-seat"))
+        token = request.headers.get("x-seat")
+        seat = room.seat(token)
         values = values_field(await body(request, "what-if"), "what-if")
 
-        def prepare() -> tuple[tuple, str, dict | None]:
+        def prepare() -> tuple[tuple, str]:
             with room.lock:
                 job = game.projection_job(seat.team, values)
-                key = json.dumps([seat.team, job], sort_keys=True, default=str)
-                return job, key, room.whatifs.get(key)
+            return job, json.dumps(job, sort_keys=True, default=str)
 
-        job, key, view = await run_in_threadpool(prepare)
-        if view is None:
-            if pool is None:
-                columns = await run_in_threadpool(run_projection, job)
-            else:
-                columns = await asyncio.get_running_loop().run_in_executor(pool, run_projection, job)
-
-            def keep() -> dict:
-                with room.lock:
-                    made = room.whatifs[key] = game.team_view(seat.team, columns)  # in English, for every language
-                    while len(room.whatifs) > WHATIF_CACHE:
-                        room.whatifs.popitem(last=False)
-                    return made
-
-            view = await run_in_threadpool(keep)
-        view = game.localised(seat.team, view)  # a few labels: the what-if's own cost is unchanged
+        job, key = await run_in_threadpool(prepare)
+        try:
+            result = await whatifs.ask(token, key, job)
+        except Superseded as exc:
+            raise Refused(409, _("what-if: {reason}").format(reason=_(str(exc)))) from None
+        except Busy:
+            raise Refused(
+                503, _("what-if: the server has too many what-ifs waiting; try again"), retry_after=1
+            ) from None
+        # read-only parts of the game (its years, the teams' objectives, the references): no lock;
+        # the numbers are the same in every language, the labels are the page's (a few look-ups)
+        view = game.localised(seat.team, game.whatif_view(seat.team, result))
         seconds = time.perf_counter() - started
         with room.seats_lock:
             room.timings.append(seconds)
@@ -926,10 +972,14 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
                 except RoundAlreadyAdvanced as exc:
                     raise Refused(409, str(exc)) from None
                 room.deadline = None
-                room.whatifs.clear()
                 return result
 
-        return _json(await run_in_threadpool(run))
+        result = await run_in_threadpool(run)
+        whatifs.new_round()
+        preparing = asyncio.ensure_future(prepare_round())  # the facilitator's answer does not wait for it
+        background.add(preparing)
+        preparing.add_done_callback(background.discard)
+        return _json(result)
 
     async def timer(request: Request):
         minutes = (await body(request, "timer")).get("minutes")
@@ -1096,7 +1146,7 @@ def create_app(room: Room, pool: Executor | None = None, bound: str = "", hosts:
         Route("/api/export", facilitator(export), methods=["POST"]),
         Route("/api/qr/{team}.svg", facilitator(qr)),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: failed}, lifespan=lifespan)
     return Guard(app, room, bound, tuple(hosts))
 
 

@@ -437,7 +437,7 @@ async function askWhatIf() {
     document.body.dataset.whatif = String(Number(document.body.dataset.whatif || 0) + 1);
     $("#error").textContent = "";
   } catch (e) {
-    $("#error").textContent = e.message;
+    if (e.status !== 409) $("#error").textContent = e.message;  // 409: replaced by a newer draft, or a new round
   }
   const next = team.pending.next;
   team.pending = null;
