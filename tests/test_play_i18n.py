@@ -40,8 +40,9 @@ def english_phrases() -> list[str]:
     return sorted(out)
 
 
-def shown_texts(data, skip=("source", "key", "preset", "id", "path", "kind", "team", "html")) -> list[str]:
-    """Every text a page shows from a JSON answer (not ids, keys, lever paths or sources)."""
+def shown_texts(data, skip=("source", "key", "preset", "id", "path", "kind", "team", "html", "cite")) -> list[str]:
+    """Every text a page shows from a JSON answer (not ids, keys, lever paths, sources, or the
+    citations by which the pages look passages up)."""
     if isinstance(data, dict):
         return [t for k, v in data.items() if k not in skip for t in shown_texts(v, skip)]
     if isinstance(data, list):
