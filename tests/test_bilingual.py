@@ -251,7 +251,7 @@ def test_tables_for_programs_stay_english_in_chinese(capsys, monkeypatch):
         chinese = run_cli(capsys, *args, "--lang", "zh")
         assert english == chinese and english[0] == 0 and len(english[1]) > 1000, args
     status, out, _err = run_cli(capsys, "outcomes", "--lang", "zh")
-    assert status == 0 and "美中能力差距，小院部门" in out and "季度结果指标" in out
+    assert status == 0 and "中美能力差距，小院行业" in out and "季度结果指标" in out
 
 
 def test_compare_in_chinese_writes_the_same_files_and_draws_chinese_figures(capsys, saved, tmp_path, monkeypatch):
@@ -265,7 +265,7 @@ def test_compare_in_chinese_writes_the_same_files_and_draws_chinese_figures(caps
     assert main(["compare", *common, "--out", str(tmp_path / "zh"), "--lang", "zh"]) == 0
     chinese_out = capsys.readouterr().out
     assert "Mean [10th to 90th percentile]" in english_out and "各随机种子的均值" in chinese_out
-    assert "美中能力差距，小院部门" in chinese_out
+    assert "中美能力差距，小院行业" in chinese_out
     files = sorted(p.name for p in (tmp_path / "en").iterdir() if p.suffix in (".csv", ".parquet"))
     assert "indicators.csv" in files and "welfare_vs_baseline.csv" in files
     for name in files:
@@ -302,7 +302,7 @@ def test_the_classroom_figures_chart_and_notes_speak_chinese():
         assert "高墙 0.8" in figure_texts(figures.capability_gap(model))["text"][0]
         spec = projection.chart(model, None)
         titles = [panel["title"] for row in spec["vconcat"] for panel in row["hconcat"]]
-        assert titles[0] == "美中能力差距，小院" and all(HANZI.search(t) for t in titles)
+        assert titles[0] == "中美能力差距，小院" and all(HANZI.search(t) for t in titles)
         assert "Noto Sans SC" in spec["config"]["font"]
         assert set(projection.chart_data(model, None)["line"]) <= {"已运行部分", "推演", "开放基线"}
         assert projection.status(model, None, True) == "正在推演至运行结束……"
@@ -352,7 +352,7 @@ def test_the_classroom_page_in_chinese_and_its_keyboard_language_switch():
             notes = page.inner_text(".notes")
             assert "课堂提问" in notes and "随机种子 1" in notes and "小院高墙" in notes
             assert "高墙高度" in page.inner_text(".levers-column")  # 小院高墙, the documents' term
-            assert "美中能力差距，小院" in page.inner_html(".projection svg")
+            assert "中美能力差距，小院" in page.inner_html(".projection svg")
             # the Chinese is drawn with the shipped font, not boxes: the page loaded it
             loaded = page.evaluate(
                 "async () => { await document.fonts.ready; return [...document.fonts]"
